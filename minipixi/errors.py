@@ -1,0 +1,136 @@
+"""Errors: what went wrong, where, and how to fix it.
+
+Every failure a user can cause (a typo in pixi.toml, a spec that matches nothing, a corrupt
+download) is raised as a `MinipixiError`. It carries its context as data:
+
+- ``message``: what is wrong, one sentence;
+- ``where``: the file, with a line/column or a TOML key path when known;
+- ``hint``: the fix, phrased as something the user can do;
+- ``details``: optional extra lines (a source excerpt with a caret, a conflict explanation).
+
+The library never prints. `minipixi.cli` renders an error exactly once, in the shape Pixi uses::
+
+    error: unknown key 'featur' in pixi.toml
+      --> pixi.toml:8:2
+       |
+     8 | [featur.cuda]
+       |  ^^^^^^
+    help: did you mean 'feature'?
+
+Subclasses name the stage that failed, and keep their own data as attributes (a hash mismatch
+keeps the url, expected and actual digests), like rattler's typed errors and resolvelib's
+exceptions that carry causes instead of prose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a file: 1-based line and column, both optional."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.path]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+class MinipixiError(Exception):
+    """Base of every error a user can cause. Rendered once, by the CLI."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: Location | str | None = None,
+        hint: str | None = None,
+        details: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+        self.hint = hint
+        self.details = details
+
+    def __str__(self) -> str:
+        return self.message
+
+    def render(self) -> str:
+        """The full user-facing text: error line, location, details, help line."""
+        lines = [f"error: {self.message}"]
+        if self.where is not None:
+            lines.append(f"  --> {self.where}")
+        if self.details:
+            lines.extend(self.details.rstrip("\n").splitlines())
+        if self.hint:
+            lines.append(f"help: {self.hint}")
+        return "\n".join(lines)
+
+
+def source_excerpt(text: str, line: int, column: int, width: int = 1) -> str:
+    """Show line `line` of `text` with a caret under `column` (both 1-based), Pixi style."""
+    src_lines = text.splitlines() or [""]
+    line = max(1, min(line, len(src_lines)))
+    number = str(line)
+    pad = " " * len(number)
+    caret = " " * (max(column, 1) - 1) + "^" * max(width, 1)
+    return "\n".join(
+        [f" {pad} |", f" {number} | {src_lines[line - 1]}", f" {pad} | {caret}"]
+    )
+
+
+class VersionError(MinipixiError):
+    """A version string or a version spec that cannot be parsed."""
+
+
+class MatchSpecError(MinipixiError):
+    """A MatchSpec string that cannot be parsed."""
+
+
+class RecordError(MinipixiError):
+    """A repodata record or package filename that does not have the expected shape."""
+
+
+class ManifestError(MinipixiError):
+    """pixi.toml is invalid, or an edit of it cannot be made."""
+
+
+class ChannelError(MinipixiError):
+    """A channel cannot be reached, or its repodata is corrupt."""
+
+
+class SolveError(MinipixiError):
+    """No set of records satisfies the specs. `details` holds the explanation."""
+
+
+class LockError(MinipixiError):
+    """pixi.lock cannot be read, or is out of date where it must not be."""
+
+
+class ExtractError(MinipixiError):
+    """A package archive is corrupt, unsafe, or does not match its hash."""
+
+
+class InstallError(MinipixiError):
+    """A prefix cannot be created or updated."""
+
+
+class ActivationError(MinipixiError):
+    """An environment cannot be activated, or a task cannot run."""
+
+
+class ExportError(MinipixiError):
+    """An export or a generated deployment file cannot be produced."""
+
+
+class GradeError(MinipixiError):
+    """An exercise or a submission cannot be graded."""
