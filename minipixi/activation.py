@@ -1,0 +1,272 @@
+"""Activation: what "using an environment" means, as environment variables and shell lines.
+
+An environment on disk is only a folder (a *prefix*). *Activating* it means changing the
+variables of a process so that its programs are found first and tools that know conda can find
+the prefix:
+
+- ``PATH`` gets the prefix's program folders in front (``bin`` on Linux and macOS; on Windows
+  the prefix itself, ``Library/mingw-w64/bin``, ``Library/usr/bin``, ``Library/bin``,
+  ``Scripts`` and ``bin``);
+- ``CONDA_PREFIX`` / ``CONDA_DEFAULT_ENV`` / ``CONDA_SHLVL`` say which prefix is active;
+- ``PIXI_PROJECT_ROOT``, ``PIXI_PROJECT_NAME``, ``PIXI_PROJECT_MANIFEST``,
+  ``PIXI_PROJECT_VERSION``, ``PIXI_ENVIRONMENT_NAME``, ``PIXI_ENVIRONMENT_PLATFORMS`` and
+  ``PIXI_PROMPT`` describe the workspace, as Pixi sets them;
+- packages may ship variables (``etc/conda/env_vars.d/*.json``) and scripts
+  (``etc/conda/activate.d/*.sh``), and the manifest's ``[activation]`` table adds its own
+  ``env`` and ``scripts``.
+
+The same facts are rendered three ways: as a dictionary for `minipixi run` (see `tasks.py`),
+as the text of `minipixi shell-hook -s bash|zsh|fish|powershell` (what the lesson's Dockerfile
+appends to its entrypoint), and as the start of an interactive `minipixi shell`.
+
+Lesson: Episode 2 ("pixi run" and "pixi shell") and Episode 6 (the shell-hook entrypoint).
+Read after `install.py`; read next `tasks.py`. Ground truth: rattler_shell (its bash snapshots
+are in the shared corpus).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from minipixi.errors import ActivationError
+
+SHELLS = ("bash", "zsh", "fish", "powershell")
+
+
+@dataclass(frozen=True)
+class ActivationContext:
+    """Everything activation needs to know about one environment of one workspace."""
+
+    prefix: Path
+    environment_name: str = "default"
+    platform: str = "linux-64"
+    workspace_root: Path | None = None
+    workspace_name: str | None = None
+    manifest_path: Path | None = None
+    workspace_version: str | None = None
+    platforms: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)  # [activation.env]
+    scripts: tuple[str, ...] = ()  # [activation] scripts, relative to the workspace root
+
+
+# --8<-- [start:path_entries]
+def path_entries(prefix: Path, platform: str) -> list[Path]:
+    """The folders of `prefix` that go in front of PATH, first searched first."""
+    if platform.startswith("win"):
+        parts = ["", "Library/mingw-w64/bin", "Library/usr/bin", "Library/bin", "Scripts", "bin"]
+        return [prefix / p if p else prefix for p in parts]
+    return [prefix / "bin"]
+# --8<-- [end:path_entries]
+
+
+def package_env_vars(prefix: Path) -> dict[str, str]:
+    """Variables that installed packages ask for, in file-name order, then conda-meta/state."""
+    found: dict[str, str] = {}
+    folder = prefix / "etc" / "conda" / "env_vars.d"
+    sources = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    state = prefix / "conda-meta" / "state"
+    for source in sources + ([state] if state.is_file() else []):
+        try:
+            data = json.loads(source.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise ActivationError(
+                f"cannot read the activation variables in {source}",
+                where=str(source),
+                hint="the file must be a JSON object of strings; reinstall the package that ships it",
+            ) from err
+        values = data.get("env_vars", {}) if source == state else data
+        if isinstance(values, dict):
+            found.update({str(k): str(v) for k, v in values.items()})
+    return found
+
+
+def package_activation_scripts(prefix: Path, shell: str = "bash") -> list[Path]:
+    """Activation scripts that installed packages ship, sorted by name like conda runs them."""
+    suffix = {"bash": ".sh", "zsh": ".sh", "fish": ".fish", "powershell": ".ps1"}[shell]
+    folder = prefix / "etc" / "conda" / "activate.d"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix == suffix)
+
+
+# --8<-- [start:activation_variables]
+def activation_variables(ctx: ActivationContext) -> dict[str, str]:
+    """The variables activation sets, except PATH (see `path_entries`), in a stable order.
+
+    Later entries win: Pixi's own variables, then what packages ask for, then the manifest's
+    ``[activation.env]`` (the user has the last word).
+    """
+    shlvl = "1"
+    variables = {"CONDA_PREFIX": str(ctx.prefix), "CONDA_SHLVL": shlvl}
+    variables["CONDA_DEFAULT_ENV"] = _default_env_name(ctx)
+    if ctx.workspace_root is not None:
+        variables["PIXI_PROJECT_ROOT"] = str(ctx.workspace_root)
+    if ctx.workspace_name:
+        variables["PIXI_PROJECT_NAME"] = ctx.workspace_name
+    if ctx.manifest_path is not None:
+        variables["PIXI_PROJECT_MANIFEST"] = str(ctx.manifest_path)
+    if ctx.workspace_version:
+        variables["PIXI_PROJECT_VERSION"] = ctx.workspace_version
+    variables["PIXI_ENVIRONMENT_NAME"] = ctx.environment_name
+    if ctx.platforms:
+        variables["PIXI_ENVIRONMENT_PLATFORMS"] = ",".join(ctx.platforms)
+    variables["PIXI_PROMPT"] = f"({_default_env_name(ctx)}) "
+    variables.update(package_env_vars(ctx.prefix))
+    variables.update({str(k): str(v) for k, v in ctx.env.items()})
+    return variables
+# --8<-- [end:activation_variables]
+
+
+def _default_env_name(ctx: ActivationContext) -> str:
+    """`example` for the default environment, `example:gpu` for another (as Pixi names them)."""
+    name = ctx.workspace_name or ctx.prefix.name
+    return name if ctx.environment_name == "default" else f"{name}:{ctx.environment_name}"
+
+
+def activation_scripts(ctx: ActivationContext, shell: str = "bash") -> list[Path]:
+    """Scripts to source: the packages' first, then the manifest's (relative to the workspace)."""
+    scripts = package_activation_scripts(ctx.prefix, shell)
+    root = ctx.workspace_root or Path.cwd()
+    return scripts + [root / s for s in ctx.scripts]
+
+
+# ---- rendering for shells ------------------------------------------------------------------
+
+_SAFE = re.compile(r"^[A-Za-z0-9_\-./:=,@%+]+$")
+
+
+def quote_bash(value: str) -> str:
+    """Quote `value` for bash/zsh so that ``${VAR}`` references still expand.
+
+    Plain words stay bare; text with ``$`` or a backslash is double-quoted (escaping ``\\``,
+    ``"`` and backticks); anything else is single-quoted.
+    """
+    if value and _SAFE.match(value):
+        return value
+    if "$" in value or "\\" in value:
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
+        return f'"{escaped}"'
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+def _quote_fish(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _quote_powershell(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def render_shell_hook(ctx: ActivationContext, shell: str = "bash") -> str:
+    """The text of ``shell-hook -s SHELL``: source it and the environment is active."""
+    if shell not in SHELLS:
+        raise ActivationError(
+            f"unknown shell '{shell}'", hint=f"choose one of: {', '.join(SHELLS)}"
+        )
+    entries = [str(p) for p in path_entries(ctx.prefix, ctx.platform)]
+    lines = [_render_path(shell, entries)]
+    for key, value in activation_variables(ctx).items():
+        lines.append(_render_set(shell, key, value))
+    for script in activation_scripts(ctx, shell):
+        lines.append(_render_source(shell, str(script)))
+    return "\n".join(lines) + "\n"
+
+
+def _render_path(shell: str, entries: list[str]) -> str:
+    if shell in ("bash", "zsh"):
+        joined = ":".join(entries).replace("\\", "\\\\").replace('"', '\\"')
+        return f'export PATH="{joined}:${{PATH}}"'
+    if shell == "fish":
+        return "set -gx PATH " + " ".join(_quote_fish(e) for e in entries) + " $PATH"
+    joined = ";".join(entries)
+    return f"$Env:PATH = {_quote_powershell(joined)} + ';' + $Env:PATH"
+
+
+def _render_set(shell: str, key: str, value: str) -> str:
+    if shell in ("bash", "zsh"):
+        return f"export {key}={quote_bash(value)}"
+    if shell == "fish":
+        return f"set -gx {key} {_quote_fish(value)}"
+    return f"$Env:{key} = {_quote_powershell(value)}"
+
+
+def _render_source(shell: str, script: str) -> str:
+    if shell in ("bash", "zsh"):
+        return f". {quote_bash(script)}"
+    if shell == "fish":
+        return f"source {_quote_fish(script)}"
+    return f". {_quote_powershell(script)}"
+
+
+# ---- the activated environment of a process (used by `run` and `shell`) --------------------
+
+def activated_environment(
+    ctx: ActivationContext, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The variables of a process that runs inside the environment.
+
+    Without activation scripts this is pure bookkeeping. With scripts, they must really run:
+    bash sources the shell hook and prints its environment, which we read back (the same
+    trick Pixi uses to capture what an activation script exports).
+    """
+    env = dict(os.environ if base is None else base)
+    entries = [str(p) for p in path_entries(ctx.prefix, ctx.platform)]
+    sep = ";" if ctx.platform.startswith("win") else os.pathsep
+    env["PATH"] = sep.join(entries + ([env["PATH"]] if env.get("PATH") else []))
+    env.update(activation_variables(ctx))
+    scripts = activation_scripts(ctx, "bash")
+    if not scripts:
+        return env
+    return _run_scripts(scripts, env)
+
+
+def _run_scripts(scripts: list[Path], env: dict[str, str]) -> dict[str, str]:
+    """Source `scripts` in bash with `env` and return the environment they leave behind."""
+    for script in scripts:
+        if not script.is_file():
+            raise ActivationError(
+                f"activation script '{script}' does not exist",
+                hint="fix the path in [activation] scripts (it is relative to the workspace root)",
+            )
+    body = "".join(f". {quote_bash(str(s))} || exit $?\n" for s in scripts) + "env -0\n"
+    proc = subprocess.run(
+        ["bash", "-c", body], env=env, capture_output=True, timeout=120, check=False
+    )
+    if proc.returncode != 0:
+        raise ActivationError(
+            f"an activation script failed with exit code {proc.returncode}",
+            details=proc.stderr.decode(errors="replace").strip() or None,
+            hint="run the script by hand in `minipixi shell` to see what goes wrong",
+        )
+    result: dict[str, str] = {}
+    for item in proc.stdout.decode(errors="replace").split("\0"):
+        key, sep, value = item.partition("=")
+        if sep and key:
+            result[key] = value
+    return result
+
+
+def shell_command(ctx: ActivationContext, shell_path: str | None = None) -> tuple[list[str], dict[str, str]]:
+    """The argv and environment of an interactive `minipixi shell`.
+
+    bash gets an rc file that sources the user's ``~/.bashrc`` and then the hook, so the prompt
+    shows ``(example)``; other shells just start inside the activated environment.
+    """
+    shell_path = shell_path or os.environ.get("SHELL") or "bash"
+    env = activated_environment(ctx)
+    env["PIXI_IN_SHELL"] = "1"
+    if Path(shell_path).name == "bash":
+        rc = ctx.prefix / "conda-meta" / "minipixi-shell.bashrc"
+        hook = render_shell_hook(ctx, "bash")
+        rc.write_text(
+            '[ -f ~/.bashrc ] && . ~/.bashrc\n' + hook + 'PS1="${PIXI_PROMPT}${PS1:-\\$ }"\n',
+            encoding="utf-8",
+        )
+        return [shell_path, "--rcfile", str(rc), "-i"], env
+    return [shell_path], env

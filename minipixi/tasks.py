@@ -1,0 +1,211 @@
+"""Tasks: named commands with dependencies, run inside an activated environment.
+
+A task in pixi.toml is a command with a name (``lab = "jupyter lab"``), optionally with
+``depends-on`` (other tasks to run first), ``cwd``, ``env``, ``args`` and a ``description``.
+A task without a command only gathers its dependencies (the lesson's ``start`` task, which just
+depends on ``lab``).
+
+Running a task is three small steps, each a function here:
+
+1. **plan**: walk ``depends-on`` depth first and list the tasks so that every task comes after
+   the tasks it depends on (a topological order). A cycle is an error that names the cycle.
+2. **render**: fill the task's ``{{ arg }}`` placeholders from the command line (or the
+   argument's default); extra words on the command line are appended to a task that declares
+   no arguments, as Pixi does.
+3. **run**: each command runs with ``bash -c`` in the activated environment (see
+   `activation.py`), in the task's ``cwd`` (relative to the workspace root), and the first
+   failure stops the run, naming the task that failed.
+
+Lesson: Episode 2 ("Tasks"). Read after `activation.py`. Ground truth: Pixi's task docs
+(`pixi run`, `depends-on`, task arguments).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from minipixi.errors import ActivationError
+
+
+class TaskError(ActivationError):
+    """A task is undefined, forms a cycle, misses an argument, or failed.
+
+    ``exit_code`` is the failing command's exit code (1 when nothing ran), so that
+    `minipixi run` exits with it, as `pixi run` does.
+    """
+
+    exit_code: int = 1
+
+
+@dataclass(frozen=True)
+class TaskStep:
+    """One task of a plan, ready to run: its name, its final command line and where to run it."""
+
+    name: str
+    command: str | None
+    cwd: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+def _depends_on(task: Any) -> list[tuple[str, list[str]]]:
+    """The task's dependencies as (name, args) pairs; accepts names or ``{task=, args=}``."""
+    result = []
+    for dep in getattr(task, "depends_on", None) or []:
+        if isinstance(dep, str):
+            result.append((dep, []))
+        else:
+            name = dep.get("task") if isinstance(dep, Mapping) else getattr(dep, "task", None)
+            args = dep.get("args", []) if isinstance(dep, Mapping) else getattr(dep, "args", [])
+            result.append((str(name), [str(a) for a in args or []]))
+    return result
+
+
+# --8<-- [start:plan]
+def plan_tasks(tasks: Mapping[str, Any], name: str) -> list[tuple[str, list[str]]]:
+    """The tasks to run for `name`, dependencies first, each with the args it is called with.
+
+    Raises TaskError for an undefined task (with the known names) and for a cycle (naming it).
+    A task reached twice runs once.
+    """
+    order: list[tuple[str, list[str]]] = []
+    done: set[str] = set()
+
+    def visit(current: str, args: list[str], path: list[str]) -> None:
+        if current in path:
+            cycle = " -> ".join(path[path.index(current):] + [current])
+            raise TaskError(
+                f"tasks depend on each other in a cycle: {cycle}",
+                hint="remove one of these depends-on entries",
+            )
+        if current not in tasks:
+            raise _unknown_task(current, tasks, path[-1] if path else None)
+        if current in done:
+            return
+        for dep, dep_args in _depends_on(tasks[current]):
+            visit(dep, dep_args, path + [current])
+        done.add(current)
+        order.append((current, args))
+
+    visit(name, [], [])
+    return order
+# --8<-- [end:plan]
+
+
+def _unknown_task(name: str, tasks: Mapping[str, Any], parent: str | None) -> TaskError:
+    known = ", ".join(sorted(tasks)) or "none"
+    where = f" (a dependency of '{parent}')" if parent else ""
+    return TaskError(
+        f"no task named '{name}'{where}",
+        hint=f"define it with `minipixi task add {name} CMD`; tasks defined here: {known}",
+    )
+
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_\-]*)\s*\}\}")
+
+
+def _declared_args(task: Any) -> list[tuple[str, str | None]]:
+    """(name, default) for each declared argument; a string arg has no default."""
+    declared = []
+    for arg in getattr(task, "args", None) or []:
+        if isinstance(arg, str):
+            declared.append((arg, None))
+        elif isinstance(arg, Mapping):
+            default = arg.get("default")
+            declared.append((str(arg["arg"]), None if default is None else str(default)))
+        else:
+            default = getattr(arg, "default", None)
+            declared.append((str(getattr(arg, "arg", getattr(arg, "name", ""))), default))
+    return declared
+
+
+def _cmd_text(task: Any) -> str | None:
+    cmd = getattr(task, "cmd", None)
+    if cmd is None:
+        return None
+    return " ".join(cmd) if isinstance(cmd, (list, tuple)) else str(cmd)
+
+
+def render_command(name: str, task: Any, args: Sequence[str]) -> str | None:
+    """The command line of `task` called with `args` (None for a task with no command)."""
+    cmd = _cmd_text(task)
+    declared = _declared_args(task)
+    if not declared:
+        if cmd is None:
+            return None
+        return " ".join([cmd, *(_shell_word(a) for a in args)]) if args else cmd
+    if len(args) > len(declared):
+        raise TaskError(
+            f"task '{name}' takes {len(declared)} argument(s) but got {len(args)}",
+            hint="arguments: " + " ".join(n for n, _ in declared),
+        )
+    values: dict[str, str] = {}
+    for i, (arg_name, default) in enumerate(declared):
+        if i < len(args):
+            values[arg_name] = args[i]
+        elif default is not None:
+            values[arg_name] = default
+        else:
+            raise TaskError(
+                f"task '{name}' needs a value for its argument '{arg_name}'",
+                hint=f"run `minipixi run {name} " + " ".join(f"<{n}>" for n, _ in declared) + "`",
+            )
+    if cmd is None:
+        return None
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), cmd)
+
+
+def _shell_word(word: str) -> str:
+    return word if re.fullmatch(r"[A-Za-z0-9_\-./:=,@%+]+", word) else "'" + word.replace("'", "'\\''") + "'"
+
+
+def build_steps(tasks: Mapping[str, Any], name: str, args: Sequence[str] = ()) -> list[TaskStep]:
+    """Plan `name` and render every command: the list `run_steps` executes, in order."""
+    steps = []
+    for task_name, task_args in plan_tasks(tasks, name):
+        called_with = list(args) if task_name == name else task_args
+        task = tasks[task_name]
+        env = getattr(task, "env", None) or {}
+        steps.append(
+            TaskStep(task_name, render_command(task_name, task, called_with), getattr(task, "cwd", None), dict(env))
+        )
+    return steps
+
+
+Runner = Callable[..., "subprocess.CompletedProcess[bytes]"]
+
+
+def run_steps(
+    steps: Sequence[TaskStep],
+    *,
+    env: Mapping[str, str],
+    root: Path,
+    on_start: Callable[[TaskStep], None] = lambda step: None,
+    runner: Runner = subprocess.run,
+) -> None:
+    """Run each step's command in order with `env`; stop at the first failure (TaskError).
+
+    `on_start` is called before each command so the CLI can announce it; the library prints
+    nothing itself.
+    """
+    for step in steps:
+        if step.command is None:
+            continue
+        cwd = root / step.cwd if step.cwd else root
+        if not cwd.is_dir():
+            raise TaskError(
+                f"task '{step.name}' runs in '{cwd}', which does not exist",
+                hint="fix the task's cwd (it is relative to the workspace root)",
+            )
+        on_start(step)
+        proc = runner(["bash", "-c", step.command], cwd=cwd, env={**env, **step.env}, check=False)
+        if proc.returncode != 0:
+            error = TaskError(
+                f"task '{step.name}' failed with exit code {proc.returncode}",
+                hint=f"its command was: {step.command}",
+            )
+            error.exit_code = proc.returncode
+            raise error
