@@ -134,3 +134,18 @@ class ExportError(MinipixiError):
 
 class GradeError(MinipixiError):
     """An exercise or a submission cannot be graded."""
+
+
+def toml_error_position(err: Exception) -> tuple[str, int | None, int | None]:
+    """Split a TOML parser error into (message, line, column).
+
+    Python 3.11's tomllib and tomlkit put the position only in the text:
+    ``"Expected ']' ... (at line 2, column 3)"``.
+    """
+    import re
+
+    text = str(err)
+    found = re.search(r"\s*\(?at line (\d+), column (\d+)\)?\s*$", text)
+    if not found:
+        return text, getattr(err, "lineno", None), getattr(err, "colno", None)
+    return text[: found.start()], int(found.group(1)), int(found.group(2))

@@ -1,0 +1,121 @@
+"""Configuration: where minipixi keeps its files, and which channel mirrors it uses.
+
+Pixi reads settings from config files (``~/.pixi/config.toml`` for a user,
+``<workspace>/.pixi/config.toml`` for one workspace). minipixi reads the same shape from
+``$MINIPIXI_HOME/config.toml`` and ``<workspace>/.pixi/config.toml``, the workspace winning:
+
+.. code-block:: toml
+
+    offline = true                      # use the bundled teaching mirror of conda-forge
+
+    [mirrors]
+    "https://conda.anaconda.org/conda-forge" = ["https://my-mirror.example.org/conda-forge"]
+
+A *mirror* serves the same packages as a channel from another address. The lock file still
+names the original channel, so a lock made through a mirror is the same as one made without
+it. That is how the offline lesson works: the bundled teaching channel is registered as a
+mirror of conda-forge, switched on by ``--offline``, ``MINIPIXI_OFFLINE=1`` or
+``offline = true``, and the manifests keep ``channels = ["conda-forge"]`` exactly as the
+lesson shows them.
+
+Folders: ``MINIPIXI_HOME`` (default ``~/.minipixi``: global tools and the user config) and
+``MINIPIXI_CACHE_DIR`` (default ``$XDG_CACHE_HOME/minipixi`` or ``~/.cache/minipixi``:
+repodata and extracted packages).
+
+Lesson: Setup ("Working offline"). Read before `channel.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from minipixi.errors import Location, MinipixiError, toml_error_position
+
+CONDA_FORGE_URL = "https://conda.anaconda.org/conda-forge"
+OFFLINE_NOTICE = "using the bundled offline teaching mirror of conda-forge"
+
+
+def home_dir() -> Path:
+    """Where global tools and the user config live."""
+    return Path(os.environ.get("MINIPIXI_HOME") or Path.home() / ".minipixi")
+
+
+def cache_dir() -> Path:
+    """Where downloaded repodata and packages are cached."""
+    if os.environ.get("MINIPIXI_CACHE_DIR"):
+        return Path(os.environ["MINIPIXI_CACHE_DIR"])
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "minipixi"
+
+
+def teaching_channel_dir() -> Path:
+    """The bundled teaching channel: one folder per subdir with repodata.json and packages."""
+    return Path(__file__).resolve().parent / "teaching_channel" / "channel"
+
+
+def teaching_channel_url() -> str:
+    return teaching_channel_dir().as_uri()
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings in force for one command."""
+
+    offline: bool = False
+    mirrors: dict[str, list[str]] = field(default_factory=dict)
+    sources: tuple[Path, ...] = ()  # the config files that were read, for `minipixi info`
+
+    def effective_mirrors(self) -> dict[str, list[str]]:
+        """The mirrors to use; offline mode puts the teaching channel in front of conda-forge."""
+        mirrors = {k.rstrip("/"): list(v) for k, v in self.mirrors.items()}
+        if self.offline:
+            mirrors[CONDA_FORGE_URL] = [teaching_channel_url()]
+        return mirrors
+
+
+def read_config_file(path: Path) -> dict:
+    """One config file as a dict, or a clear error naming the file and line."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        message, line, column = toml_error_position(err)
+        raise MinipixiError(
+            f"{path.name} is not valid TOML: {message}",
+            where=Location(str(path), line, column),
+            hint="fix the TOML syntax at that place",
+        ) from err
+    mirrors = data.get("mirrors", {})
+    if not isinstance(mirrors, dict) or not all(
+        isinstance(v, list) and all(isinstance(u, str) for u in v) for v in mirrors.values()
+    ):
+        raise MinipixiError(
+            "[mirrors] must map a channel URL to a list of URLs",
+            where=str(path),
+            hint='write e.g. "https://conda.anaconda.org/conda-forge" = ["https://mirror/conda-forge"]',
+        )
+    return data
+
+
+def load_config(workspace_root: Path | None = None, *, offline: bool = False) -> Config:
+    """The config for a command: user file, then workspace file, then flags and variables."""
+    merged: dict = {"mirrors": {}}
+    sources = []
+    candidates = [home_dir() / "config.toml"]
+    if workspace_root is not None:
+        candidates.append(workspace_root / ".pixi" / "config.toml")
+    for path in candidates:
+        if path.is_file():
+            data = read_config_file(path)
+            merged["mirrors"].update(data.get("mirrors", {}))
+            if "offline" in data:
+                merged["offline"] = bool(data["offline"])
+            sources.append(path)
+    offline = offline or _truthy(os.environ.get("MINIPIXI_OFFLINE")) or merged.get("offline", False)
+    return Config(offline=offline, mirrors=merged["mirrors"], sources=tuple(sources))
