@@ -1,0 +1,3 @@
+cd example
+ls -A
+cat pixi.toml

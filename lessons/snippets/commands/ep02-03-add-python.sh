@@ -1,0 +1,2 @@
+minipixi add python
+cat pixi.toml

@@ -1,0 +1,3 @@
+ls -A
+ls .pixi/envs
+ls .pixi/envs/default

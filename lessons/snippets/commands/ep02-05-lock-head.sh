@@ -1,0 +1,1 @@
+head -n 25 pixi.lock

@@ -1,0 +1,2 @@
+minipixi clean
+minipixi install

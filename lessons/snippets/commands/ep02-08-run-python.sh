@@ -1,0 +1,1 @@
+minipixi run python --version

@@ -1,0 +1,7 @@
+cat >> pixi.toml <<'TOML'
+
+[tasks.start]
+description = "Start exploring the workspace"
+depends-on = ["lab"]
+TOML
+minipixi task list

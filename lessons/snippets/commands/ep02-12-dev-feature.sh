@@ -1,0 +1,3 @@
+minipixi add --feature dev pre-commit
+minipixi workspace environment add dev --feature dev
+minipixi workspace environment list

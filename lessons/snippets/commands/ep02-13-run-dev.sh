@@ -1,0 +1,1 @@
+minipixi run --environment dev pre-commit --version

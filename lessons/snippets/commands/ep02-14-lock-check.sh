@@ -1,0 +1,2 @@
+minipixi lock --check
+minipixi install --locked

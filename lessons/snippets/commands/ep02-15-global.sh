@@ -1,0 +1,2 @@
+minipixi global install bat
+minipixi global list

@@ -1,0 +1,272 @@
+"""Run the lesson's saved commands and save what they print, so that no page shows typed-up output.
+
+Every command a lesson page shows lives in ``lessons/snippets/commands/<name>.sh``, one snippet per
+file. This script runs them and writes ``lessons/snippets/outputs/<name>.txt``: each command as a
+``$ command`` line, followed by what it printed (stdout and stderr, in order). Pages include the
+output file with ``--8<-- "snippets/outputs/<name>.txt"``.
+
+Snippets are grouped by the prefix before their second dash (``ep02-03-add-python`` belongs to
+group ``ep02``). A group runs in ONE fresh scratch folder and ONE bash process, its snippets in
+file-name order, so a later snippet sees the workspace the earlier ones built, exactly as a learner
+following the page would. Environment of the run:
+
+- ``HOME`` is the scratch folder and the commands start in ``~/pixi-lesson``; the scratch path is
+  written as ``~`` in the saved output, so outputs do not depend on where they were made;
+- ``MINIPIXI_OFFLINE=1`` (the bundled teaching channel), ``NO_COLOR=1``, ``COLUMNS=100``;
+- the ``minipixi`` on ``PATH`` is the one next to the Python running this script.
+
+A command that fails is recorded with its output (lessons show errors on purpose); it does not
+stop the group. Lines ending in a backslash continue the command, and a here-document
+(``<<'EOF'`` ... ``EOF``) belongs to the command that opens it.
+
+Usage::
+
+    python scripts/generate_lesson_outputs.py                 # all groups
+    python scripts/generate_lesson_outputs.py ep02 ep05       # only these groups
+    python scripts/generate_lesson_outputs.py --check         # compare with the saved outputs
+    python scripts/generate_lesson_outputs.py --list          # groups and snippets, run nothing
+    python scripts/generate_lesson_outputs.py --use-outputs   # pages: show outputs, not commands
+
+``--check`` exits 1 and prints a diff when a saved output no longer matches the program: the test
+``tests/site/test_lesson_outputs.py`` runs it. ``--use-outputs`` rewrites each page block that
+includes ``snippets/commands/<name>.sh`` (a bash fence showing what to type) into a console block
+that includes ``snippets/outputs/<name>.txt`` (the same commands with their output), for every
+snippet whose output exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = ROOT / "lessons"
+COMMANDS = LESSONS / "snippets" / "commands"
+OUTPUTS = LESSONS / "snippets" / "outputs"
+TIMEOUT_S = 300
+# A transcript holding one of these was made by a command minipixi does not have (yet): it is
+# reported and not saved, so a page never shows "invalid choice" as if it were the lesson's output.
+NOT_IMPLEMENTED = ("invalid choice:", "unrecognized arguments:")
+HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """One saved command file: its name (``ep02-03-add-python``) and its commands, in order."""
+
+    name: str
+    commands: tuple[str, ...]
+
+    @property
+    def group(self) -> str:
+        return self.name.split("-", 1)[0]
+
+
+def parse_commands(text: str) -> list[str]:
+    """Split a snippet file into commands: one per line, joining continuations and here-docs."""
+    commands: list[str] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        command = lines[i]
+        i += 1
+        while command.endswith("\\") and i < len(lines):
+            command += "\n" + lines[i]
+            i += 1
+        match = HEREDOC.search(command)
+        if match:
+            terminator = match.group(2)
+            while i < len(lines):
+                command += "\n" + lines[i]
+                i += 1
+                if lines[i - 1].strip() == terminator:
+                    break
+        if command.strip():
+            commands.append(command)
+    return commands
+
+
+def read_snippets(directory: Path = COMMANDS) -> list[Snippet]:
+    """All snippets, sorted by name (which is the order they run in within a group)."""
+    return [
+        Snippet(path.stem, tuple(parse_commands(path.read_text(encoding="utf-8"))))
+        for path in sorted(directory.glob("*.sh"))
+    ]
+
+
+def group_snippets(snippets: list[Snippet]) -> dict[str, list[Snippet]]:
+    """Snippets by group, each group in name order."""
+    groups: dict[str, list[Snippet]] = {}
+    for snippet in snippets:
+        groups.setdefault(snippet.group, []).append(snippet)
+    return groups
+
+
+def render_driver(snippets: list[Snippet], out_dir: Path) -> str:
+    """The bash script that runs one group and sends each snippet's transcript to its own file.
+
+    Each command runs inside ``{ ...; }`` (not a subshell), so ``cd`` and ``export`` carry over to
+    the next command, as they would in a learner's terminal.
+    """
+    lines = ["cd \"$HOME/pixi-lesson\""]
+    for snippet in snippets:
+        target = shlex.quote(str(out_dir / f"{snippet.name}.txt"))
+        lines.append(f": > {target}")
+        for command in snippet.commands:
+            lines.append(f"printf '%s\\n' {shlex.quote('$ ' + command)} >> {target}")
+            lines.append(f"{{\n{command}\n}} >> {target} 2>&1 < /dev/null")
+    return "\n".join(lines) + "\n"
+
+
+def scratch_environment(home: Path) -> dict[str, str]:
+    """The variables the commands run with: a private HOME, offline mode, plain output."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MINIPIXI_", "PIXI_", "XDG_"))}
+    env.update(
+        HOME=str(home),
+        MINIPIXI_OFFLINE="1",
+        NO_COLOR="1",
+        TERM="dumb",
+        COLUMNS="100",
+        LC_ALL="C.UTF-8",
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+    )
+    env.pop("VIRTUAL_ENV", None)
+    env.pop("CONDA_PREFIX", None)
+    return env
+
+
+def normalise(text: str, home: Path) -> str:
+    """Make a transcript independent of where it was made: the scratch HOME is written ``~``."""
+    for path in {str(home), os.path.realpath(home)}:
+        text = text.replace(path, "~")
+    return text
+
+
+def run_group(snippets: list[Snippet]) -> dict[str, str]:
+    """Run one group in a fresh scratch folder; return {snippet name: transcript}."""
+    with tempfile.TemporaryDirectory(prefix="lesson-") as tmp:
+        home = Path(tmp) / "home"
+        (home / "pixi-lesson").mkdir(parents=True)
+        out_dir = Path(tmp) / "out"
+        out_dir.mkdir()
+        driver = Path(tmp) / "driver.sh"
+        driver.write_text(render_driver(snippets, out_dir), encoding="utf-8")
+        subprocess.run(
+            ["bash", str(driver)], env=scratch_environment(home), timeout=TIMEOUT_S,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+        )
+        return {
+            s.name: normalise((out_dir / f"{s.name}.txt").read_text(encoding="utf-8"), home)
+            for s in snippets
+        }
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def check_outputs(results: dict[str, str], outputs: Path = OUTPUTS) -> list[str]:
+    """Diffs between fresh transcripts and the saved ones (only snippets that have one saved)."""
+    problems = []
+    for name, fresh in sorted(results.items()):
+        saved_path = outputs / f"{name}.txt"
+        if not saved_path.exists():
+            continue
+        saved = saved_path.read_text(encoding="utf-8")
+        if saved != fresh:
+            diff = difflib.unified_diff(
+                saved.splitlines(), fresh.splitlines(), f"saved/{name}.txt", f"fresh/{name}.txt",
+                lineterm="",
+            )
+            problems.append("\n".join(diff))
+    return problems
+
+
+def save_until_missing_command(group: str, results: dict[str, str]) -> list[str]:
+    """Save transcripts in order, stopping at the first that used a missing minipixi command.
+
+    Later snippets of the group ran on a workspace the missing command never built, so their
+    transcripts are not the lesson's either; they are left unsaved too.
+    """
+    written: list[str] = []
+    for name, text in results.items():
+        if any(marker in text for marker in NOT_IMPLEMENTED):
+            print(f"{group}: stopped at {name} (uses a command minipixi does not have yet)")
+            break
+        write_atomic(OUTPUTS / f"{name}.txt", text)
+        written.append(name)
+    return written
+
+
+COMMAND_BLOCK = re.compile(
+    r"^(?P<indent>[ \t]*)```bash\n(?P=indent)--8<-- \"snippets/commands/(?P<name>[\w.-]+)\.sh\"\n"
+    r"(?P=indent)```$",
+    re.MULTILINE,
+)
+
+
+def use_outputs_in_page(text: str, available: set[str]) -> str:
+    """Turn command blocks into output blocks for the snippets whose output exists."""
+
+    def replace(match: re.Match[str]) -> str:
+        indent, name = match.group("indent"), match.group("name")
+        if name not in available:
+            return match.group(0)
+        return (
+            f'{indent}```console\n{indent}--8<-- "snippets/outputs/{name}.txt"\n{indent}```'
+        )
+
+    return COMMAND_BLOCK.sub(replace, text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("groups", nargs="*", help="groups to run (default: all), e.g. ep02")
+    parser.add_argument("--check", action="store_true", help="compare with saved outputs")
+    parser.add_argument("--list", action="store_true", help="list groups and snippets")
+    parser.add_argument("--use-outputs", action="store_true", help="pages show saved outputs")
+    args = parser.parse_args(argv)
+    groups = group_snippets(read_snippets())
+    if args.list:
+        for group, snippets in groups.items():
+            print(f"{group}: " + " ".join(s.name for s in snippets))
+        return 0
+    if args.use_outputs:
+        available = {p.stem for p in OUTPUTS.glob("*.txt")}
+        for page in sorted(LESSONS.rglob("*.md")):
+            text = page.read_text(encoding="utf-8")
+            new = use_outputs_in_page(text, available)
+            if new != text:
+                write_atomic(page, new)
+                print(f"updated {page.relative_to(ROOT)}")
+        return 0
+    unknown = [g for g in args.groups if g not in groups]
+    if unknown:
+        parser.error(f"unknown group(s): {', '.join(unknown)} (see --list)")
+    problems: list[str] = []
+    for group in args.groups or list(groups):
+        results = run_group(groups[group])
+        if args.check:
+            problems += check_outputs(results)
+            continue
+        written = save_until_missing_command(group, results)
+        print(f"{group}: wrote {len(written)} of {len(results)} output(s)")
+    for problem in problems:
+        print(problem)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
