@@ -1,0 +1,280 @@
+"""The nouns of pixi.toml, as plain frozen dataclasses.
+
+A workspace is a set of **features** (bundles of dependencies, tasks, channels, platforms and
+system requirements) and **environments** (named lists of features). Everything written at the
+top level of pixi.toml (``[dependencies]``, ``[tasks]``, ...) is the feature named ``default``,
+which every environment includes unless it says ``no-default-feature = true``.
+
+Inside a feature, ``[target.SELECTOR.*]`` tables hold what applies to some platforms only; the
+selector is a platform (``linux-64``), a family (``unix``, ``linux``, ``osx``, ``win``), the name
+of a rich platform entry (``linux-64-cuda``) or a glob over those names (``cuda-*``).
+
+These classes only hold data. `parse.py` builds them from TOML (and checks them), `resolve.py`
+answers "what does environment E on platform P need?", and `edit.py` changes the TOML text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+DEFAULT_FEATURE = "default"
+DEFAULT_ENVIRONMENT = "default"
+
+#: The conda subdirs Pixi knows (from its manifest schema).
+KNOWN_PLATFORMS = (
+    "emscripten-wasm32", "linux-32", "linux-64", "linux-aarch64", "linux-armv6l", "linux-armv7l",
+    "linux-ppc64", "linux-ppc64le", "linux-riscv32", "linux-riscv64", "linux-s390x", "noarch",
+    "osx-64", "osx-arm64", "unknown", "wasi-wasm32", "win-32", "win-64", "win-arm64", "zos-z",
+)
+
+#: Target selectors that name a family of platforms rather than one platform.
+SELECTORS = ("unix", "linux", "osx", "win")
+
+#: Virtual-package keys of a rich platform entry, in the order we write them.
+PLATFORM_VIRTUAL_KEYS = ("cuda", "glibc", "linux", "macos", "windows", "archspec")
+
+
+@dataclass(frozen=True)
+class DependencySpec:
+    """One conda dependency as written: ``numpy = ">=2"`` or ``numpy = {version=, build=, ...}``.
+
+    `version` is the version-spec text (None means any version). Source dependencies (``path``,
+    ``git``, ``url``) keep their table in `source`; minipixi does not build from source.
+    """
+
+    name: str
+    version: str | None = None
+    build: str | None = None
+    build_number: str | None = None
+    channel: str | None = None
+    subdir: str | None = None
+    md5: str | None = None
+    sha256: str | None = None
+    file_name: str | None = None
+    license: str | None = None
+    source: Mapping[str, Any] | None = None
+
+    def matchspec_text(self) -> str:
+        """The conda MatchSpec string for this dependency, e.g. ``pytorch >=2.7 cuda*``."""
+        head = f"{self.channel}::{self.name}" if self.channel else self.name
+        version = self.version or "*"
+        parts = [head]
+        if version != "*" or self.build:
+            parts.append(version.replace(" ", ""))
+        if self.build:
+            parts.append(self.build)
+        brackets = [
+            f"{key}={value}"
+            for key, value in (
+                ("build_number", self.build_number), ("subdir", self.subdir), ("md5", self.md5),
+                ("sha256", self.sha256), ("fn", self.file_name), ("license", self.license),
+            )
+            if value is not None
+        ]
+        text = " ".join(parts)
+        return text + (f"[{','.join(brackets)}]" if brackets else "")
+
+    def to_matchspec(self):
+        """This dependency as a `minipixi.matchspec.MatchSpec` (raises MatchSpecError)."""
+        from minipixi.matchspec import MatchSpec  # lazy: keeps the manifest importable alone
+
+        return MatchSpec.parse(self.matchspec_text())
+
+
+@dataclass(frozen=True)
+class PypiDependency:
+    """A ``[pypi-dependencies]`` entry, kept as written: minipixi cannot solve PyPI yet."""
+
+    name: str
+    requirement: Any
+
+
+@dataclass(frozen=True)
+class TaskArg:
+    """A declared task argument: ``args = ["x", {arg = "y", default = "1"}]``."""
+
+    arg: str
+    default: str | None = None
+    choices: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class DependsOn:
+    """One entry of ``depends-on``: a task name, optionally with arguments and an environment."""
+
+    task: str
+    args: tuple[Any, ...] = ()
+    environment: str | None = None
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task. `cmd` is None for a task that only gathers its `depends_on` (the lesson's start)."""
+
+    name: str
+    cmd: str | tuple[str, ...] | None = None
+    depends_on: tuple[DependsOn, ...] = ()
+    description: str | None = None
+    cwd: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    args: tuple[TaskArg, ...] = ()
+    clean_env: bool = False
+    default_environment: str | None = None
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Activation:
+    """``[activation]``: scripts to source and variables to set when entering an environment."""
+
+    scripts: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SystemRequirements:
+    """The legacy ``[system-requirements]`` table: minimum versions the machine must have.
+
+    Each becomes a virtual package the solver may rely on: cuda -> ``__cuda``, libc ->
+    ``__glibc`` (or ``__musl``), linux -> ``__linux``, macos -> ``__osx``, archspec ->
+    ``__archspec``. All fields are version strings (or None).
+    """
+
+    cuda: str | None = None
+    libc_family: str | None = None
+    libc: str | None = None
+    linux: str | None = None
+    macos: str | None = None
+    archspec: str | None = None
+
+    def is_empty(self) -> bool:
+        return self == SystemRequirements()
+
+
+@dataclass(frozen=True)
+class ChannelEntry:
+    """A channel as listed in ``channels``; a higher `priority` is searched first."""
+
+    channel: str
+    priority: int = 0
+
+
+@dataclass(frozen=True)
+class PlatformEntry:
+    """One item of ``workspace.platforms``.
+
+    A plain string ``"linux-64"`` is an entry whose `name` and `subdir` are both linux-64. A rich
+    entry ``{name = "linux-64-cuda", platform = "linux-64", cuda = "12"}`` also declares virtual
+    packages the machines of that platform are guaranteed to have (`virtual`: key -> version,
+    keys from PLATFORM_VIRTUAL_KEYS). This is how current Pixi replaces [system-requirements].
+    """
+
+    name: str
+    subdir: str
+    virtual: Mapping[str, str] = field(default_factory=dict)
+    rich: bool = False
+    named: bool = True
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a feature says for one selector (or, with selector None, for every platform)."""
+
+    selector: str | None = None
+    dependencies: Mapping[str, DependencySpec] = field(default_factory=dict)
+    host_dependencies: Mapping[str, DependencySpec] = field(default_factory=dict)
+    build_dependencies: Mapping[str, DependencySpec] = field(default_factory=dict)
+    constraints: Mapping[str, DependencySpec] = field(default_factory=dict)
+    pypi_dependencies: Mapping[str, PypiDependency] = field(default_factory=dict)
+    tasks: Mapping[str, Task] = field(default_factory=dict)
+    activation: Activation | None = None
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A named bundle. None for `platforms`/`channels`/`channel_priority` means "not set here"."""
+
+    name: str
+    platforms: tuple[str, ...] | None = None
+    channels: tuple[ChannelEntry, ...] | None = None
+    channel_priority: str | None = None
+    system_requirements: SystemRequirements = field(default_factory=SystemRequirements)
+    default: Target = field(default_factory=Target)
+    targets: Mapping[str, Target] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Environment:
+    """A named list of features; environments in one `solve_group` are solved together."""
+
+    name: str
+    features: tuple[str, ...] = ()
+    solve_group: str | None = None
+    no_default_feature: bool = False
+    platforms: tuple[str, ...] | None = None
+
+    def feature_names(self) -> tuple[str, ...]:
+        """The features in priority order: the listed ones first, then ``default`` (if used)."""
+        if self.no_default_feature or DEFAULT_FEATURE in self.features:
+            return self.features
+        return self.features + (DEFAULT_FEATURE,)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A whole pixi.toml. `features` holds ``default``; `environments` holds ``default``.
+
+    `warnings` are things Pixi would warn about (deprecated tables, unused features); the CLI
+    shows them, the library never prints. Read one with `read_manifest`; ask it questions with
+    `resolve` (see resolve.py).
+    """
+
+    path: Path
+    name: str
+    channels: tuple[ChannelEntry, ...]
+    platforms: tuple[PlatformEntry, ...]
+    features: Mapping[str, Feature]
+    environments: Mapping[str, Environment]
+    version: str | None = None
+    authors: tuple[str, ...] = ()
+    description: str | None = None
+    channel_priority: str = "strict"
+    requires_pixi: str | None = None
+    legacy_project: bool = False
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def root(self) -> Path:
+        """The workspace folder (where pixi.toml lives)."""
+        return self.path.parent
+
+    @property
+    def default_feature(self) -> Feature:
+        return self.features[DEFAULT_FEATURE]
+
+    def platform(self, name: str) -> PlatformEntry:
+        """The platform entry called `name` (a rich name or a plain subdir); KeyError if none."""
+        for entry in self.platforms:
+            if entry.name == name:
+                return entry
+        raise KeyError(name)
+
+    def environment(self, name: str) -> Environment:
+        """The environment `name`; raises ManifestError naming the known ones."""
+        from minipixi.manifest.resolve import get_environment
+
+        return get_environment(self, name)
+
+    def environment_platforms(self, name: str) -> tuple[str, ...]:
+        from minipixi.manifest.resolve import environment_platforms
+
+        return environment_platforms(self, self.environment(name))
+
+    def resolve(self, environment: str, platform: str):
+        """What `environment` needs on `platform`: a `ResolvedEnvironment` (see resolve.py)."""
+        from minipixi.manifest.resolve import resolve_environment
+
+        return resolve_environment(self, environment, platform)

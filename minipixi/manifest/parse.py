@@ -1,0 +1,802 @@
+"""Reading pixi.toml: TOML text in, a checked `Workspace` out, or an error that points at the text.
+
+Parsing happens in three passes, each small:
+
+1. **TOML**: tomlkit turns the text into nested dicts (a syntax error already has a line).
+2. **Shape**: walk the dicts table by table. Every table has a list of allowed keys, so a typo
+   becomes "unexpected key 'featur'" with a did-you-mean; every value is checked for its type.
+   Dependency specs are checked with `MatchSpec` / `VersionSpec`, so ``numpy = ">=2,,3"`` fails
+   here, where the learner wrote it, and not later inside the solver.
+3. **References**: environments name features that must exist, features name platforms that
+   must be declared, tasks depend on tasks that must exist and may not form a cycle.
+
+Every error is a `ManifestError` whose `where` is ``pixi.toml:LINE:COL`` and whose `details`
+show the line with a caret under the offending key (positions come from `locate.scan`, because
+tomlkit does not keep them), plus a `hint` with the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import tomlkit
+from tomlkit.exceptions import ParseError
+
+from minipixi.errors import Location, ManifestError, MinipixiError, source_excerpt
+from minipixi.manifest.locate import SourceMap, scan
+from minipixi.manifest.model import (
+    DEFAULT_ENVIRONMENT, DEFAULT_FEATURE, KNOWN_PLATFORMS, PLATFORM_VIRTUAL_KEYS, SELECTORS,
+    Activation, ChannelEntry, DependencySpec, DependsOn, Environment, Feature, PlatformEntry,
+    PypiDependency, SystemRequirements, Target, Task, TaskArg, Workspace,
+)
+
+MANIFEST_NAME = "pixi.toml"
+
+# --8<-- [start:allowed-keys]
+TOP_LEVEL_KEYS = (
+    "$schema", "workspace", "project", "package", "target", "dependencies", "host-dependencies",
+    "build-dependencies", "constraints", "exclude-newer", "pypi-dependencies",
+    "pypi-exclude-newer", "dev", "activation", "tasks", "feature", "environments",
+    "pypi-options", "system-requirements", "tool",
+)
+WORKSPACE_KEYS = (
+    "name", "version", "description", "authors", "channels", "platforms", "channel-priority",
+    "requires-pixi", "license", "license-file", "readme", "homepage", "repository",
+    "documentation", "conda-pypi-map", "preview", "pypi-options", "solve-strategy",
+    "exclude-newer", "build-variants", "build-variants-files", "dependencies", "target",
+    "s3-options",
+)
+TARGET_KEYS = (
+    "dependencies", "host-dependencies", "build-dependencies", "constraints",
+    "pypi-dependencies", "dev", "activation", "tasks",
+)
+FEATURE_KEYS = TARGET_KEYS + (
+    "platforms", "channels", "channel-priority", "solve-strategy", "system-requirements",
+    "target", "pypi-options",
+)
+ENVIRONMENT_KEYS = (
+    "features", "solve-group", "no-default-feature", "platforms", "channels",
+    "channel-priority", "solve-strategy", "target", "dependencies", "pypi-dependencies",
+    "constraints", "dev", "activation", "tasks", "pypi-options",
+)
+TASK_KEYS = (
+    "cmd", "inputs", "outputs", "depends-on", "depends_on", "cwd", "env",
+    "default-environment", "description", "clean-env", "args",
+)
+SPEC_KEYS = (
+    "version", "build", "build-number", "channel", "subdir", "md5", "sha256", "file-name",
+    "license", "license-family", "track-features", "url", "path", "git", "branch", "tag",
+    "rev", "subdirectory", "lfs", "extras", "flags", "package", "when", "workspace",
+)
+SYSTEM_REQUIREMENT_KEYS = ("macos", "linux", "cuda", "libc", "archspec", "unix")
+PLATFORM_ENTRY_KEYS = ("name", "platform", "osx") + PLATFORM_VIRTUAL_KEYS
+PACKAGE_KEYS = (
+    "name", "version", "description", "authors", "license", "license-file", "readme",
+    "homepage", "repository", "documentation", "build", "host-dependencies",
+    "build-dependencies", "run-dependencies", "run-constraints", "run-exports",
+    "extra-dependencies", "publish",
+)
+# --8<-- [end:allowed-keys]
+
+ENVIRONMENT_NAME = re.compile(r"^[a-z\d\-]+$")
+PLATFORM_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$|^[a-zA-Z]$")
+TASK_NAME = re.compile(r"^[^\s\$]+$")
+ARG_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z\d_]*$")
+PACKAGE_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+
+class _Context:
+    """The text being parsed, its key positions, and the warnings collected so far."""
+
+    def __init__(self, text: str, path: Path) -> None:
+        self.text = text
+        self.path = path
+        self.map: SourceMap = scan(text)
+        self.warnings: list[str] = []
+
+    def error(self, key_path: Sequence[Any], message: str, hint: str | None = None,
+              *, at_value: bool = False) -> ManifestError:
+        """A ManifestError located at `key_path` (at its value with `at_value`)."""
+        span = self.map.value_span(key_path) if at_value else self.map.find(key_path)
+        if span is None:
+            return ManifestError(message, where=Location(str(self.path)), hint=hint)
+        return ManifestError(
+            message,
+            where=Location(str(self.path), span.line, span.column),
+            hint=hint,
+            details=source_excerpt(self.text, span.line, span.column, span.width),
+        )
+
+
+def _dotted(path: Sequence[Any]) -> str:
+    return ".".join(str(p) for p in path if not isinstance(p, int)) or "the top level"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """The closest of `choices` to `word`, if any is close enough to be a likely typo."""
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+# ---- small shape checks ------------------------------------------------------------------------
+def check_keys(ctx: _Context, table: Mapping[str, Any], allowed: Sequence[str], path: Sequence[Any]) -> None:
+    """Raise for the first key of `table` that is not in `allowed`, suggesting the closest one."""
+    for key in table:
+        if key in allowed:
+            continue
+        guess = did_you_mean(key, allowed)
+        where = f"[{_dotted(path)}]" if path else "pixi.toml"
+        hint = f"did you mean '{guess}'?" if guess else "expected one of: " + ", ".join(allowed)
+        raise ctx.error(tuple(path) + (key,), f"unexpected key '{key}' in {where}", hint)
+
+
+def _type_name(value: Any) -> str:
+    names = {bool: "boolean", int: "integer", float: "float", str: "string", list: "array", dict: "table"}
+    return names.get(type(value), type(value).__name__)
+
+
+def expect(ctx: _Context, value: Any, kinds: tuple[type, ...], path: Sequence[Any], what: str) -> Any:
+    """Return `value` if it is one of `kinds`, else raise "expected ..., found ..."."""
+    if isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds):
+        if isinstance(value, str) and not value.strip() and str in kinds:
+            raise ctx.error(path, f"{what} may not be empty", at_value=True)
+        return value
+    wanted = " or ".join(_type_name(k()) if k is not bool else "boolean" for k in kinds)
+    example = {str: '"text"', list: '["a", "b"]', dict: "{ key = \"value\" }", bool: "true"}.get(kinds[0], "")
+    raise ctx.error(path, f"{what}: expected {wanted}, found {_type_name(value)}",
+                    f"write a {wanted} here, e.g. {example}" if example else None, at_value=True)
+
+
+def expect_str_list(ctx: _Context, value: Any, path: Sequence[Any], what: str) -> tuple[str, ...]:
+    items = expect(ctx, value, (list,), path, what)
+    return tuple(expect(ctx, item, (str,), tuple(path) + (i,), what) for i, item in enumerate(items))
+
+
+def _version_text(ctx: _Context, value: Any, path: Sequence[Any], what: str) -> str:
+    """A version written as a string or a bare number (``cuda = 12``); checked if possible."""
+    text = str(expect(ctx, value, (str, int, float), path, what))
+    try:
+        from minipixi.version import Version
+    except ImportError:  # the version module is written in parallel; check once it exists
+        return text
+    try:
+        Version(text)
+    except MinipixiError as err:
+        raise ctx.error(path, f"invalid version '{text}' for {what}: {err.message}",
+                        "write a version such as \"12\" or \"2.28\"", at_value=True) from err
+    return text
+
+
+def _check_version_spec(ctx: _Context, text: str, path: Sequence[Any], what: str) -> None:
+    try:
+        from minipixi.version import VersionSpec
+    except ImportError:
+        return
+    try:
+        VersionSpec(text)
+    except MinipixiError as err:
+        raise ctx.error(path, f"invalid version spec '{text}' for {what}: {err.message}",
+                        'a version spec looks like ">=1.2,<2", "1.2.*" or "*"', at_value=True) from err
+
+
+# ---- dependencies ------------------------------------------------------------------------------
+def parse_spec_string(name: str, text: str) -> DependencySpec:
+    """``numpy = ">=2"`` (or ``"2.* py312*"``, version then build) as a DependencySpec.
+
+    Raises MinipixiError (MatchSpecError) when the text is not a valid spec.
+    """
+    text = text.strip()
+    try:
+        from minipixi.matchspec import MatchSpec
+    except ImportError:
+        return DependencySpec(name, version=text or None)
+    spec = MatchSpec.parse(f"{name} {text}")
+    version = str(spec.version) if spec.version is not None else None
+    if " " not in text and not spec.build:
+        version = text  # keep the text exactly as the learner wrote it
+    return DependencySpec(name, version=version, build=spec.build, channel=spec.channel)
+
+
+def parse_dependency(ctx: _Context, name: str, value: Any, path: Sequence[Any]) -> DependencySpec:
+    """One entry of a ``*dependencies`` / ``constraints`` table."""
+    if not PACKAGE_NAME.match(name):
+        raise ctx.error(path, f"'{name}' is not a valid package name",
+                        "package names use letters, digits, '.', '-' and '_'")
+    expect(ctx, value, (str, dict), path, f"the spec of '{name}'")
+    if isinstance(value, str):
+        try:
+            return parse_spec_string(name, value)
+        except MinipixiError as err:
+            raise ctx.error(path, f"invalid spec for '{name}': \"{value}\" ({err.message})",
+                            'a spec looks like ">=1.2,<2", "1.2.*" or "*"', at_value=True) from err
+    check_keys(ctx, value, SPEC_KEYS, path)
+    for key in ("version", "build", "channel", "subdir"):
+        if key in value:
+            expect(ctx, value[key], (str,), tuple(path) + (key,), f"'{key}' of '{name}'")
+    if "version" in value:
+        _check_version_spec(ctx, value["version"], tuple(path) + ("version",), f"'{name}'")
+    source = {k: value[k] for k in ("path", "git", "url") if k in value}
+    return DependencySpec(
+        name, version=value.get("version"), build=value.get("build"),
+        build_number=value.get("build-number"), channel=value.get("channel"),
+        subdir=value.get("subdir"), md5=value.get("md5"), sha256=value.get("sha256"),
+        file_name=value.get("file-name"), license=value.get("license"),
+        source={k: value[k] for k in value if k not in ("version", "build", "channel")} if source else None,
+    )
+
+
+def parse_dependency_table(ctx: _Context, table: Any, path: Sequence[Any]) -> dict[str, DependencySpec]:
+    table = expect(ctx, table, (dict,), path, f"[{_dotted(path)}]")
+    return {name: parse_dependency(ctx, name, value, tuple(path) + (name,)) for name, value in table.items()}
+
+
+def parse_pypi_table(ctx: _Context, table: Any, path: Sequence[Any]) -> dict[str, PypiDependency]:
+    table = expect(ctx, table, (dict,), path, f"[{_dotted(path)}]")
+    for name, value in table.items():
+        expect(ctx, value, (str, dict), tuple(path) + (name,), f"the PyPI requirement of '{name}'")
+    return {name: PypiDependency(name, value) for name, value in table.items()}
+
+
+# ---- tasks -------------------------------------------------------------------------------------
+def _parse_depends_on(ctx: _Context, value: Any, path: Sequence[Any]) -> tuple[DependsOn, ...]:
+    items = value if isinstance(value, list) else [value]
+    result = []
+    for i, item in enumerate(items):
+        item_path = tuple(path) + (i,) if isinstance(value, list) else tuple(path)
+        expect(ctx, item, (str, dict), item_path, "a depends-on entry")
+        if isinstance(item, str):
+            result.append(DependsOn(item))
+            continue
+        check_keys(ctx, item, ("task", "args", "environment"), item_path)
+        if "task" not in item:
+            raise ctx.error(item_path, "a depends-on table needs a 'task'", 'write { task = "name" }')
+        result.append(DependsOn(str(item["task"]), tuple(item.get("args", ())), item.get("environment")))
+    return tuple(result)
+
+
+def _parse_task_args(ctx: _Context, value: Any, path: Sequence[Any]) -> tuple[TaskArg, ...]:
+    args = []
+    for i, item in enumerate(expect(ctx, value, (list,), path, "task args")):
+        item_path = tuple(path) + (i,)
+        expect(ctx, item, (str, dict), item_path, "a task argument")
+        if isinstance(item, dict):
+            check_keys(ctx, item, ("arg", "default", "choices"), item_path)
+            name = str(item.get("arg", ""))
+            choices = tuple(item["choices"]) if "choices" in item else None
+            arg = TaskArg(name, item.get("default"), choices)
+        else:
+            name, arg = item, TaskArg(item)
+        if name == "pixi" or not ARG_NAME.match(name):
+            raise ctx.error(item_path, f"'{name}' cannot be a task argument name",
+                            "argument names are identifiers (letters, digits, _) and 'pixi' is reserved",
+                            at_value=True)
+        args.append(arg)
+    return tuple(args)
+
+
+def parse_task(ctx: _Context, name: str, value: Any, path: Sequence[Any]) -> Task:
+    """A task in any of its three forms: a string, a list (depends-on only) or a table."""
+    if not TASK_NAME.match(name):
+        raise ctx.error(path, f"'{name}' is not a valid task name", "task names may not contain spaces or '$'")
+    expect(ctx, value, (str, list, dict), path, f"task '{name}'")
+    if isinstance(value, str):
+        return Task(name, cmd=value)
+    if isinstance(value, list):
+        return Task(name, depends_on=_parse_depends_on(ctx, value, path))
+    check_keys(ctx, value, TASK_KEYS, path)
+    if "depends_on" in value:
+        ctx.warnings.append(f"task '{name}': 'depends_on' is deprecated, write 'depends-on'")
+    cmd = value.get("cmd")
+    if cmd is not None:
+        expect(ctx, cmd, (str, list), tuple(path) + ("cmd",), f"the cmd of task '{name}'")
+    env = value.get("env", {})
+    for key, val in expect(ctx, env, (dict,), tuple(path) + ("env",), "task env").items():
+        expect(ctx, val, (str,), tuple(path) + ("env", key), f"task env variable '{key}'")
+    depends = value.get("depends-on", value.get("depends_on", []))
+    return Task(
+        name, cmd=tuple(cmd) if isinstance(cmd, list) else cmd,
+        depends_on=_parse_depends_on(ctx, depends, tuple(path) + ("depends-on",)),
+        description=value.get("description"), cwd=value.get("cwd"), env=dict(env),
+        args=_parse_task_args(ctx, value.get("args", []), tuple(path) + ("args",)),
+        clean_env=bool(value.get("clean-env", False)),
+        default_environment=value.get("default-environment"),
+        inputs=tuple(value.get("inputs", ())), outputs=tuple(value.get("outputs", ())),
+    )
+
+
+def parse_tasks(ctx: _Context, table: Any, path: Sequence[Any]) -> dict[str, Task]:
+    table = expect(ctx, table, (dict,), path, f"[{_dotted(path)}]")
+    return {name: parse_task(ctx, name, value, tuple(path) + (name,)) for name, value in table.items()}
+
+
+# ---- activation, system requirements -----------------------------------------------------------
+def parse_activation(ctx: _Context, table: Any, path: Sequence[Any]) -> Activation:
+    table = expect(ctx, table, (dict,), path, "[activation]")
+    check_keys(ctx, table, ("scripts", "env"), path)
+    scripts = expect_str_list(ctx, table.get("scripts", []), tuple(path) + ("scripts",), "activation scripts")
+    env = expect(ctx, table.get("env", {}), (dict,), tuple(path) + ("env",), "activation env")
+    for key, val in env.items():
+        expect(ctx, val, (str,), tuple(path) + ("env", key),
+               f"the activation variable '{key}' (a string, e.g. {key} = \"value\")")
+    return Activation(scripts, dict(env))
+
+
+def parse_system_requirements(ctx: _Context, table: Any, path: Sequence[Any]) -> SystemRequirements:
+    table = expect(ctx, table, (dict,), path, "[system-requirements]")
+    check_keys(ctx, table, SYSTEM_REQUIREMENT_KEYS, path)
+    fields: dict[str, str | None] = {}
+    for key in ("cuda", "linux", "macos"):
+        if key in table:
+            fields[key] = _version_text(ctx, table[key], tuple(path) + (key,), f"system requirement '{key}'")
+    if "archspec" in table:
+        fields["archspec"] = expect(ctx, table["archspec"], (str,), tuple(path) + ("archspec",), "archspec")
+    libc = table.get("libc")
+    if isinstance(libc, dict):
+        check_keys(ctx, libc, ("family", "version"), tuple(path) + ("libc",))
+        if "version" not in libc:
+            raise ctx.error(tuple(path) + ("libc",), "libc needs a 'version'", 'write libc = { family = "glibc", version = "2.28" }')
+        fields["libc_family"] = str(libc.get("family", "glibc"))
+        fields["libc"] = _version_text(ctx, libc["version"], tuple(path) + ("libc", "version"), "libc")
+    elif libc is not None:
+        fields["libc_family"] = "glibc"
+        fields["libc"] = _version_text(ctx, libc, tuple(path) + ("libc",), "libc")
+    return SystemRequirements(**fields)
+
+
+# ---- channels and platforms --------------------------------------------------------------------
+def parse_channels(ctx: _Context, value: Any, path: Sequence[Any]) -> tuple[ChannelEntry, ...]:
+    channels = []
+    for i, item in enumerate(expect(ctx, value, (list,), path, "channels")):
+        item_path = tuple(path) + (i,)
+        expect(ctx, item, (str, dict), item_path, "a channel")
+        if isinstance(item, dict):
+            check_keys(ctx, item, ("channel", "priority", "exclude-newer"), item_path)
+            if "channel" not in item:
+                raise ctx.error(item_path, "a channel table needs a 'channel'", 'write { channel = "conda-forge", priority = 1 }')
+            priority = expect(ctx, item.get("priority", 0), (int,), item_path + ("priority",), "channel priority")
+            channels.append(ChannelEntry(str(item["channel"]), priority))
+        else:
+            channels.append(ChannelEntry(item))
+    return tuple(channels)
+
+
+def derived_platform_name(subdir: str, virtual: Mapping[str, str]) -> str:
+    """The name Pixi derives for an unnamed rich entry: ``linux-64-cuda-12-9`` for cuda 12.9."""
+    parts = [subdir] + [f"{key}-{virtual[key]}" for key in PLATFORM_VIRTUAL_KEYS if key in virtual]
+    return re.sub(r"[^A-Za-z0-9-]", "-", "-".join(parts))
+
+
+def _unknown_platform(ctx: _Context, name: str, path: Sequence[Any]) -> ManifestError:
+    guess = did_you_mean(name, KNOWN_PLATFORMS)
+    hint = f"did you mean '{guess}'?" if guess else "known platforms: " + ", ".join(KNOWN_PLATFORMS)
+    return ctx.error(path, f"'{name}' is not a known platform", hint, at_value=True)
+
+
+def parse_platform_entry(ctx: _Context, item: Any, path: Sequence[Any]) -> PlatformEntry:
+    """One item of ``workspace.platforms``: a subdir string or a rich table."""
+    expect(ctx, item, (str, dict), path, "a platform")
+    if isinstance(item, str):
+        if item not in KNOWN_PLATFORMS:
+            raise _unknown_platform(ctx, item, path)
+        return PlatformEntry(item, item)
+    check_keys(ctx, item, PLATFORM_ENTRY_KEYS, path)
+    if "platform" not in item and "name" not in item:
+        raise ctx.error(path, "a platform entry needs a 'platform' (or a 'name' that is a platform)",
+                        'write { name = "linux-64-cuda", platform = "linux-64", cuda = "12" }', at_value=True)
+    subdir = str(item.get("platform", item.get("name")))
+    if subdir not in KNOWN_PLATFORMS:
+        raise _unknown_platform(ctx, subdir, tuple(path) + (("platform",) if "platform" in item else ("name",)))
+    virtual = _platform_virtual(ctx, item, path)
+    name = item.get("name")
+    if name is not None:
+        _check_platform_name(ctx, str(name), tuple(path) + ("name",))
+    return PlatformEntry(str(name) if name else derived_platform_name(subdir, virtual), subdir,
+                         virtual, rich=True, named=name is not None)
+
+
+def _platform_virtual(ctx: _Context, item: Mapping[str, Any], path: Sequence[Any]) -> dict[str, str]:
+    virtual = {}
+    for key in PLATFORM_VIRTUAL_KEYS + ("osx",):
+        if key not in item:
+            continue
+        value = item[key]
+        if key == "cuda" and isinstance(value, dict):
+            check_keys(ctx, value, ("driver", "arch"), tuple(path) + ("cuda",))
+            value = value.get("driver", "")
+        text = str(value) if key == "archspec" else _version_text(ctx, value, tuple(path) + (key,), key)
+        virtual["macos" if key == "osx" else key] = text
+    return virtual
+
+
+def _check_platform_name(ctx: _Context, name: str, path: Sequence[Any]) -> None:
+    if name in SELECTORS or name == "macos":
+        raise ctx.error(path, f"'{name}' is reserved as a target selector and cannot name a platform",
+                        f"choose a more specific name, e.g. '{name}-gpu'", at_value=True)
+    if len(name) > 64 or not PLATFORM_NAME.match(name):
+        raise ctx.error(path, f"'{name}' is not a valid platform name",
+                        "use letters, digits and dashes, starting with a letter", at_value=True)
+
+
+def parse_platforms(ctx: _Context, value: Any, path: Sequence[Any]) -> tuple[PlatformEntry, ...]:
+    entries: list[PlatformEntry] = []
+    for i, item in enumerate(expect(ctx, value, (list,), path, "platforms")):
+        entry = parse_platform_entry(ctx, item, tuple(path) + (i,))
+        if any(e.name == entry.name for e in entries):
+            raise ctx.error(tuple(path) + (i,), f"duplicate platform '{entry.name}'",
+                            "list each platform once (give rich entries distinct names)", at_value=True)
+        entries.append(entry)
+    return tuple(entries)
+
+
+# ---- features and targets ----------------------------------------------------------------------
+def parse_target(ctx: _Context, table: Mapping[str, Any], path: Sequence[Any], selector: str | None) -> Target:
+    """The dependency/task/activation part shared by features, targets and environments."""
+    p = tuple(path)
+    activation = table.get("activation")
+    return Target(
+        selector=selector,
+        dependencies=parse_dependency_table(ctx, table.get("dependencies", {}), p + ("dependencies",)),
+        host_dependencies=parse_dependency_table(ctx, table.get("host-dependencies", {}), p + ("host-dependencies",)),
+        build_dependencies=parse_dependency_table(ctx, table.get("build-dependencies", {}), p + ("build-dependencies",)),
+        constraints=parse_dependency_table(ctx, table.get("constraints", {}), p + ("constraints",)),
+        pypi_dependencies=parse_pypi_table(ctx, table.get("pypi-dependencies", {}), p + ("pypi-dependencies",)),
+        tasks=parse_tasks(ctx, table.get("tasks", {}), p + ("tasks",)),
+        activation=parse_activation(ctx, activation, p + ("activation",)) if activation is not None else None,
+    )
+
+
+def parse_feature(ctx: _Context, name: str, table: Any, path: Sequence[Any], allowed: Sequence[str] = FEATURE_KEYS) -> Feature:
+    """A feature table (for ``default``: the top level of the document)."""
+    p = tuple(path)
+    table = expect(ctx, table, (dict,), p, f"feature '{name}'")
+    check_keys(ctx, table, allowed, p)
+    targets = {}
+    for selector, target in expect(ctx, table.get("target", {}), (dict,), p + ("target",), "[target]").items():
+        target_path = p + ("target", selector)
+        check_keys(ctx, expect(ctx, target, (dict,), target_path, f"target '{selector}'"), TARGET_KEYS, target_path)
+        targets[selector] = parse_target(ctx, target, target_path, selector)
+    platforms = table.get("platforms")
+    channels = table.get("channels")
+    priority = table.get("channel-priority")
+    if priority is not None:
+        _check_choice(ctx, priority, ("strict", "flexible", "disabled"), p + ("channel-priority",), "channel-priority")
+    return Feature(
+        name=name,
+        platforms=expect_str_list(ctx, platforms, p + ("platforms",), "platforms") if platforms is not None else None,
+        channels=parse_channels(ctx, channels, p + ("channels",)) if channels is not None else None,
+        channel_priority=priority,
+        system_requirements=parse_system_requirements(ctx, table.get("system-requirements", {}), p + ("system-requirements",)),
+        default=parse_target(ctx, table, p, None),
+        targets=targets,
+    )
+
+
+def _check_choice(ctx: _Context, value: Any, choices: Sequence[str], path: Sequence[Any], what: str) -> None:
+    if value not in choices:
+        raise ctx.error(path, f"'{value}' is not a valid {what}", "expected one of: " + ", ".join(choices), at_value=True)
+
+
+# ---- environments ------------------------------------------------------------------------------
+def _environment_feature_name(env: str) -> str:
+    """The hidden feature that holds what an environment table declares itself."""
+    return f"environment:{env}"
+
+
+def parse_environment(ctx: _Context, name: str, value: Any, path: Sequence[Any]) -> tuple[Environment, Feature | None]:
+    """An ``[environments]`` entry; returns the environment and its own inline feature, if any."""
+    p = tuple(path)
+    if not ENVIRONMENT_NAME.match(name):
+        fixed = re.sub(r"[^a-z\d\-]+", "-", name.lower()).strip("-") or "env"
+        raise ctx.error(p, f"invalid environment name '{name}', please use only lowercase letters, numbers and dashes",
+                        f"rename it, e.g. to '{fixed}'")
+    expect(ctx, value, (list, dict), p, f"environment '{name}'")
+    if isinstance(value, list):
+        return Environment(name, expect_str_list(ctx, value, p, "features")), None
+    check_keys(ctx, value, ENVIRONMENT_KEYS, p)
+    features = expect_str_list(ctx, value.get("features", []), p + ("features",), "features")
+    solve_group = value.get("solve-group")
+    if solve_group is not None:
+        expect(ctx, solve_group, (str,), p + ("solve-group",), "solve-group")
+    no_default = expect(ctx, value.get("no-default-feature", False), (bool,), p + ("no-default-feature",), "no-default-feature")
+    own_keys = {k: v for k, v in value.items() if k not in ("features", "solve-group", "no-default-feature")}
+    inline = None
+    if own_keys:
+        inline = parse_feature(ctx, _environment_feature_name(name), own_keys, p, ENVIRONMENT_KEYS)
+        features = (inline.name,) + features
+    return Environment(name, features, solve_group, no_default, inline.platforms if inline else None), inline
+
+
+def check_environment_features(ctx: _Context, env: Environment, features: Mapping[str, Feature], path: Sequence[Any]) -> None:
+    """Every feature an environment lists must exist, and appear once."""
+    listed = [f for f in env.features if not f.startswith("environment:")]
+    for i, feature in enumerate(listed):
+        item_path = _feature_item_path(ctx, path, i)
+        if feature not in features:
+            guess = did_you_mean(feature, [f for f in features if not f.startswith("environment:")])
+            hint = f"did you mean '{guess}'?" if guess else f"define it with a [feature.{feature}] table, e.g. `minipixi add --feature {feature} SPEC`"
+            raise ctx.error(item_path, f"the feature '{feature}' is not defined in the manifest", hint, at_value=True)
+        if feature in listed[:i]:
+            raise ctx.error(item_path, f"the feature '{feature}' is included more than once in environment '{env.name}'",
+                            "list each feature once: the order of features matters, so a duplicate is ambiguous", at_value=True)
+
+
+def _feature_item_path(ctx: _Context, env_path: Sequence[Any], index: int) -> tuple:
+    """The key path of the index-th listed feature: list form, or the `features` key of a table."""
+    list_form = tuple(env_path) + (index,)
+    return list_form if list_form in ctx.map.spans else tuple(env_path) + ("features", index)
+
+
+# ---- the workspace table -----------------------------------------------------------------------
+def _workspace_table(ctx: _Context, doc: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+    if "workspace" in doc and "project" in doc:
+        raise ctx.error(("project",), "both [workspace] and [project] are present",
+                        "[project] is the old name of [workspace]: merge them into [workspace]")
+    for key in ("workspace", "project"):
+        if key in doc:
+            if key == "project":
+                ctx.warnings.append("the [project] table is deprecated, rename it to [workspace]")
+            return key, expect(ctx, doc[key], (dict,), (key,), f"[{key}]")
+    raise ManifestError(
+        f"{ctx.path.name} has no [workspace] table",
+        where=Location(str(ctx.path), 1, 1),
+        details=source_excerpt(ctx.text, 1, 1) if ctx.text.strip() else None,
+        hint='add a [workspace] table with name, channels and platforms, e.g. channels = ["conda-forge"]; '
+        "`minipixi init` writes one",
+    )
+
+
+def _check_workspace_fields(ctx: _Context, key: str, table: Mapping[str, Any]) -> None:
+    check_keys(ctx, table, WORKSPACE_KEYS, (key,))
+    if "channels" not in table:
+        raise ctx.error((key,), f"[{key}] has no 'channels'", 'add channels = ["conda-forge"]')
+    for field_name in ("name", "version", "description", "requires-pixi"):
+        if field_name in table:
+            expect(ctx, table[field_name], (str,), (key, field_name), f"'{field_name}'")
+    if "requires-pixi" in table:
+        _check_version_spec(ctx, table["requires-pixi"], (key, "requires-pixi"), "requires-pixi")
+    if "channel-priority" in table:
+        _check_choice(ctx, table["channel-priority"], ("strict", "flexible", "disabled"), (key, "channel-priority"), "channel-priority")
+    if "conda-pypi-map" in table:
+        _check_conda_pypi_map(ctx, table["conda-pypi-map"], (key, "conda-pypi-map"))
+
+
+def _check_conda_pypi_map(ctx: _Context, value: Any, path: tuple) -> None:
+    """`conda-pypi-map`: false, or channel -> (location string | false | table)."""
+    if value is False:
+        return
+    for channel, entry in expect(ctx, value, (dict,), path, "conda-pypi-map").items():
+        entry_path = path + (channel,)
+        if entry is True:
+            raise ctx.error(entry_path, "`true` is not supported in conda-pypi-map",
+                            "use false to disable the mapping for this channel, or a string or table to configure it", at_value=True)
+        expect(ctx, entry, (str, bool, dict), entry_path, f"the conda-pypi-map entry of '{channel}'")
+        if isinstance(entry, dict):
+            check_keys(ctx, entry, ("location", "mapping", "mapping-mode", "same-name-heuristic"), entry_path)
+            if "mapping-mode" in entry:
+                _check_choice(ctx, entry["mapping-mode"], ("overlay", "replace"), entry_path + ("mapping-mode",), "mapping-mode")
+            for pkg, target in expect(ctx, entry.get("mapping", {}), (dict,), entry_path + ("mapping",), "mapping").items():
+                if target is True:
+                    raise ctx.error(entry_path + ("mapping", pkg), "`true` is not supported as a PyPI name",
+                                    "use a string or a list of strings, or false for 'not on PyPI'", at_value=True)
+                expect(ctx, target, (str, list, bool), entry_path + ("mapping", pkg), f"the PyPI name of '{pkg}'")
+
+
+def _check_package(ctx: _Context, doc: Mapping[str, Any]) -> None:
+    if "package" in doc:
+        check_keys(ctx, expect(ctx, doc["package"], (dict,), ("package",), "[package]"), PACKAGE_KEYS, ("package",))
+        ctx.warnings.append("[package] (building conda packages with pixi-build) is kept but not used by minipixi")
+    if "tool" in doc:
+        expect(ctx, doc["tool"], (dict,), ("tool",), "[tool]")
+
+
+# ---- references between tables -----------------------------------------------------------------
+def check_feature_platforms(ctx: _Context, features: Mapping[str, Feature], platforms: Sequence[PlatformEntry]) -> None:
+    names = [p.name for p in platforms]
+    for feature in features.values():
+        for i, name in enumerate(feature.platforms or ()):
+            if name in names:
+                continue
+            path = _feature_path(feature) + ("platforms", i)
+            hint = "the workspace declares: " + (", ".join(names) or "no platforms")
+            if name not in KNOWN_PLATFORMS and not any(p.rich for p in platforms):
+                guess = did_you_mean(name, KNOWN_PLATFORMS)
+                hint = f"did you mean '{guess}'? " if guess else f"'{name}' is not a known platform; "
+                hint += "the workspace declares: " + (", ".join(names) or "no platforms")
+            elif name in KNOWN_PLATFORMS:
+                hint += f"; add it with `minipixi workspace platform add {name}`"
+            raise ctx.error(path, f"feature '{_display(feature.name)}' references platform '{name}' which is not declared in the workspace", hint, at_value=True)
+
+
+def _feature_path(feature: Feature) -> tuple:
+    if feature.name == DEFAULT_FEATURE:
+        return ()
+    if feature.name.startswith("environment:"):
+        return ("environments", feature.name.split(":", 1)[1])
+    return ("feature", feature.name)
+
+
+def _display(name: str) -> str:
+    return name.split(":", 1)[1] if name.startswith("environment:") else name
+
+
+def collect_target_warnings(ctx: _Context, features: Mapping[str, Feature], platforms: Sequence[PlatformEntry]) -> None:
+    from minipixi.manifest.resolve import target_rank
+
+    for feature in features.values():
+        for selector in feature.targets:
+            if not any(target_rank(selector, p) is not None for p in platforms):
+                ctx.warnings.append(
+                    f"the target selector '{selector}' (in {_dotted(_feature_path(feature) + ('target',)) or 'target'}) "
+                    "does not match any platform of the workspace"
+                )
+
+
+def _all_tasks(features: Mapping[str, Feature]) -> Iterable[tuple[Feature, str | None, Task]]:
+    for feature in features.values():
+        for task in feature.default.tasks.values():
+            yield feature, None, task
+        for selector, target in feature.targets.items():
+            for task in target.tasks.values():
+                yield feature, selector, task
+
+
+def _task_path(feature: Feature, selector: str | None, name: str) -> tuple:
+    base = _feature_path(feature) + (("target", selector) if selector else ())
+    return base + ("tasks", name)
+
+
+def check_task_references(ctx: _Context, features: Mapping[str, Feature]) -> None:
+    """Each depends-on must name a defined task, and the graph must not have a cycle."""
+    defined = {task.name for _, _, task in _all_tasks(features)}
+    for feature, selector, task in _all_tasks(features):
+        for i, dep in enumerate(task.depends_on):
+            if dep.task in defined:
+                continue
+            path = _task_path(feature, selector, task.name)
+            guess = did_you_mean(dep.task, defined)
+            hint = f"did you mean '{guess}'?" if guess else f"define it with `minipixi task add {dep.task} CMD`"
+            raise ctx.error(_depends_item_path(ctx, path, i),
+                            f"task '{task.name}' depends on '{dep.task}', which is not a task", hint, at_value=True)
+    _check_task_cycles(ctx, features)
+
+
+def _depends_item_path(ctx: _Context, task_path: tuple, index: int) -> tuple:
+    for candidate in (task_path + ("depends-on", index), task_path + (index,), task_path + ("depends-on",)):
+        if candidate in ctx.map.spans:
+            return candidate
+    return task_path
+
+
+def _check_task_cycles(ctx: _Context, features: Mapping[str, Feature]) -> None:
+    graph: dict[str, set[str]] = {}
+    where: dict[str, tuple] = {}
+    for feature, selector, task in _all_tasks(features):
+        graph.setdefault(task.name, set()).update(d.task for d in task.depends_on)
+        where.setdefault(task.name, _task_path(feature, selector, task.name))
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = 1
+        for dep in sorted(graph.get(name, ())):
+            if state.get(dep) == 1:
+                cycle = " -> ".join(trail[trail.index(dep):] + [dep])
+                raise ctx.error(where[dep], f"tasks depend on each other in a cycle: {cycle}",
+                                "remove one of these depends-on entries")
+            if dep not in state:
+                visit(dep, trail + [dep])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+
+
+# ---- putting it together -----------------------------------------------------------------------
+# --8<-- [start:parse]
+def parse_manifest(text: str, path: Path | str = MANIFEST_NAME) -> Workspace:
+    """Parse and check the text of a pixi.toml; raise ManifestError pointing at the problem."""
+    path = Path(path)
+    ctx = _Context(text, path)
+    doc = _parse_toml(ctx)
+    check_keys(ctx, doc, TOP_LEVEL_KEYS, ())
+    key, ws = _workspace_table(ctx, doc)
+    _check_workspace_fields(ctx, key, ws)
+    _check_package(ctx, doc)
+    platforms = parse_platforms(ctx, ws.get("platforms", []), (key, "platforms"))
+    channels = parse_channels(ctx, ws["channels"], (key, "channels"))
+    top = {k: v for k, v in doc.items() if k in FEATURE_KEYS}
+    features = {DEFAULT_FEATURE: parse_feature(ctx, DEFAULT_FEATURE, top, ())}
+    features.update(_parse_named_features(ctx, doc.get("feature", {})))
+    environments = _parse_environments(ctx, doc.get("environments", {}), features)
+    check_feature_platforms(ctx, features, platforms)
+    check_task_references(ctx, features)
+    _collect_warnings(ctx, doc, features, environments, platforms)
+    return Workspace(
+        path=path, name=ws.get("name") or path.resolve().parent.name, channels=channels,
+        platforms=platforms, features=features, environments=environments,
+        version=ws.get("version"), authors=tuple(ws.get("authors", ())), description=ws.get("description"),
+        channel_priority=ws.get("channel-priority", "strict"), requires_pixi=ws.get("requires-pixi"),
+        legacy_project=key == "project", warnings=tuple(ctx.warnings),
+    )
+# --8<-- [end:parse]
+
+
+def _parse_toml(ctx: _Context) -> dict[str, Any]:
+    try:
+        return tomlkit.parse(ctx.text).unwrap()
+    except ParseError as err:
+        line, col = getattr(err, "line", 1), getattr(err, "col", 1)
+        message = str(err).split(" at line ")[0]
+        raise ManifestError(
+            f"{ctx.path.name} is not valid TOML: {message}",
+            where=Location(str(ctx.path), line, col),
+            hint="check the quotes, brackets and '=' signs on this line",
+            details=source_excerpt(ctx.text, line, col),
+        ) from err
+
+
+def _parse_named_features(ctx: _Context, table: Any) -> dict[str, Feature]:
+    features = {}
+    for name, value in expect(ctx, table, (dict,), ("feature",), "[feature]").items():
+        if name == DEFAULT_FEATURE:
+            raise ctx.error(("feature", name), "the feature 'default' is reserved and cannot be redefined",
+                            "tables at the top level of the manifest are the default feature; write them there")
+        features[name] = parse_feature(ctx, name, value, ("feature", name))
+    return features
+
+
+def _parse_environments(ctx: _Context, table: Any, features: dict[str, Feature]) -> dict[str, Environment]:
+    environments: dict[str, Environment] = {}
+    for name, value in expect(ctx, table, (dict,), ("environments",), "[environments]").items():
+        env, inline = parse_environment(ctx, name, value, ("environments", name))
+        if inline is not None:
+            features[inline.name] = inline
+        check_environment_features(ctx, env, features, ("environments", name))
+        environments[name] = env
+    environments.setdefault(DEFAULT_ENVIRONMENT, Environment(DEFAULT_ENVIRONMENT))
+    return environments
+
+
+def _collect_warnings(ctx: _Context, doc: Mapping[str, Any], features: Mapping[str, Feature],
+                      environments: Mapping[str, Environment], platforms: Sequence[PlatformEntry]) -> None:
+    used = {f for env in environments.values() for f in env.feature_names()}
+    for name in features:
+        if name not in used:
+            ctx.warnings.append(f"the feature '{name}' is defined but not used in any environment; "
+                                f"add it to one with `minipixi workspace environment add NAME --feature {name}`")
+    if "system-requirements" in doc or any(
+        not f.system_requirements.is_empty() for n, f in features.items() if n != DEFAULT_FEATURE
+    ):
+        ctx.warnings.append("[system-requirements] is deprecated in favor of virtual packages on `platforms` "
+                            "entries; `minipixi workspace migrate` rewrites them")
+    collect_target_warnings(ctx, features, platforms)
+
+
+def find_manifest(start_dir: Path | str = ".") -> Path:
+    """The pixi.toml in `start_dir` or the nearest parent folder; ManifestError if there is none."""
+    start = Path(start_dir).resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / MANIFEST_NAME
+        if candidate.is_file():
+            return candidate
+    raise ManifestError(
+        f"could not find {MANIFEST_NAME} in {start} or any parent folder",
+        hint="run `minipixi init` to create a workspace here, or pass --manifest-path",
+    )
+
+
+def read_manifest(path: Path | str) -> Workspace:
+    """Read and check pixi.toml at `path` (a file, or a folder holding one)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / MANIFEST_NAME
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise ManifestError(f"{path} does not exist", hint="run `minipixi init` to create it") from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise ManifestError(f"cannot read {path}: {err}") from err
+    return parse_manifest(text, path)
