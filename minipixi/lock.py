@@ -1,0 +1,935 @@
+"""Lock files: write down exactly what was solved, so that every machine installs the same bytes.
+
+Reads pixi.lock v6/v7 and writes it byte-stable; checks it is up to date with the manifest.
+Lesson: Episode 2, "The lock file" (the episode page, at its lock-file section). Read after
+`solver.py`; read next `install.py`. Ground truth: rattler_lock (design goals in its `lib.rs`:
+complete, readable, small diffs, byte-for-byte reproducible).
+
+The file has three parts::
+
+    version: 6
+    environments:            # per environment: channels, options, and per platform
+      default:               # the *list of urls* of the packages it installs
+        channels:
+        - url: https://conda.anaconda.org/conda-forge/
+        packages:
+          linux-64:
+          - conda: https://conda.anaconda.org/conda-forge/linux-64/bzip2-1.0.8-h4bc722e_7.conda
+    packages:                # every package once, with its hashes and dependencies
+    - conda: https://conda.anaconda.org/conda-forge/linux-64/bzip2-1.0.8-h4bc722e_7.conda
+      sha256: 5a2c...
+      md5: 62ee...
+      depends:
+      - libgcc-ng >=12
+      license: bzip2-1.0.6
+      size: 252783
+      timestamp: 1720974456583
+
+Version 7 adds a ``platforms:`` list at the top, so that a platform in the lock can be a
+*named* machine ("p1": linux-64 with ``__cuda=12``) rather than only a conda subdir. We write
+version 6 unless some platform needs that (see `choose_lock_version`).
+
+Small diffs come from one rule: **never write what the URL already says**. The file name
+``bzip2-1.0.8-h4bc722e_7.conda`` gives name, version and build; the folder gives the subdir;
+the trailing ``_7`` gives the build number; everything before the subdir is the channel. A
+field is written only when it differs from what the URL implies (``python-3.13.0-h..._101_cp313``
+has build number 101, not 313, so that record says ``build_number: 101``).
+
+Reading keeps everything, including fields this module does not model (they go to
+``extra`` and are written back in rattler's position), so reading and writing a real lock
+changes nothing but, at most, the order rattler itself would choose.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence, Union
+
+from minipixi.errors import LockError, Location
+from minipixi.lock_yaml import ParsedYaml, YamlReadError, parse_yaml, render_yaml
+from minipixi.records import PackageRecord, parse_package_filename
+
+LOCK_FILE_NAME = "pixi.lock"
+READABLE_VERSIONS = (6, 7)
+REGENERATE_HINT = "run `minipixi lock` to regenerate pixi.lock from pixi.toml"
+
+# Conda subdirs in rattler's `Platform` order (the order v6 writes platform keys in).
+KNOWN_SUBDIRS = (
+    "noarch", "linux-32", "linux-64", "linux-aarch64", "linux-armv6l", "linux-armv7l",
+    "linux-loongarch64", "linux-ppc64le", "linux-ppc64", "linux-ppc", "linux-s390x",
+    "linux-riscv32", "linux-riscv64", "freebsd-64", "osx-64", "osx-arm64", "win-32", "win-64",
+    "win-arm64", "emscripten-wasm32", "wasi-wasm32", "zos-z",
+)
+_PLATFORM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_ARCHIVE_SUFFIXES = (".conda", ".tar.bz2")
+
+# The order of a conda package's fields in the `packages:` list (rattler's
+# CondaPackageDataModel). `arch`/`platform` are only ever copied from older files.
+CONDA_FIELD_ORDER = (
+    "conda", "conda_source", "name", "version", "build", "build_number", "subdir", "noarch",
+    "variants", "sha256", "md5", "legacy_bz2_md5", "depends", "constrains", "extra_depends",
+    "arch", "platform", "channel", "features", "flags", "track_features", "file_name",
+    "license", "license_family", "purls", "run_exports", "size", "legacy_bz2_size",
+    "timestamp", "input", "package_build_source", "sources", "python_site_packages_path",
+)
+PYPI_FIELD_ORDER = (
+    "pypi", "name", "version", "md5", "sha256", "requires_dist", "requires_python", "editable",
+)
+ENVIRONMENT_FIELD_ORDER = ("channels", "indexes", "find-links", "options", "packages")
+# Solve options: written in this order, and left out when they hold the default.
+OPTION_ORDER = ("strategy", "channel-priority", "exclude-newer", "pypi-prerelease-mode")
+OPTION_DEFAULTS = {"strategy": "highest", "channel-priority": "strict"}
+
+
+# ---------------------------------------------------------------------------------------
+# The data model
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LockChannel:
+    """A channel an environment was solved with (`used_env_vars`: names of secrets it needs)."""
+
+    url: str
+    used_env_vars: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LockPlatform:
+    """A platform of the lock: a name, the conda subdir behind it, its virtual packages.
+
+    In v6 the name *is* the subdir and there are no virtual packages. In v7 a rich
+    manifest entry ({name = "gpu", platform = "linux-64", cuda = "12"}) becomes e.g.
+    ``LockPlatform("p1", "linux-64", ("__cuda=12", ...))``.
+    """
+
+    name: str
+    subdir: str
+    virtual_packages: tuple[str, ...] = ()
+
+    @property
+    def is_rich(self) -> bool:
+        """True when only a v7 lock can say this (a name or virtual packages of its own)."""
+        return self.name != self.subdir or bool(self.virtual_packages)
+
+
+@dataclass(frozen=True)
+class CondaPackage:
+    """A locked conda package: its record plus what only the lock knows.
+
+    `location` is what follows ``conda:`` (a URL, or a relative path for a source package);
+    for v7 source packages it is the ``conda_source:`` identifier (`kind` says which).
+    `purls` is None when the lock says nothing, () when it says ``purls: []``.
+    `extra` keeps fields this module does not model, as (key, raw YAML value) pairs.
+    """
+
+    location: str
+    record: PackageRecord
+    purls: tuple[str, ...] | None = None
+    input: Mapping[str, Any] | None = None
+    extra: tuple[tuple[str, Any], ...] = ()
+    kind: str = "conda"
+
+    @classmethod
+    def from_record(cls, record: PackageRecord, *,
+                    purls: Iterable[str] | None = None) -> CondaPackage:
+        """Lock a solved record (it must have a `url`). `arch`/`platform` are dropped:
+        they follow from the subdir, and current Pixi no longer writes them."""
+        if not record.url:
+            raise LockError(f"cannot lock {record.name} {record.version}: the record has no url")
+        record = replace(record, arch=None, platform=None)
+        return cls(record.url, record, None if purls is None else tuple(purls))
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def version(self) -> str:
+        return self.record.version
+
+    @property
+    def build(self) -> str:
+        return self.record.build
+
+    @property
+    def url(self) -> str:
+        return self.location
+
+    @property
+    def is_source(self) -> bool:
+        """A package built from source (a path or `conda_source`), not a downloaded archive."""
+        return self.kind != "conda" or not self.location.endswith(_ARCHIVE_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class PypiPackage:
+    """A locked PyPI package, kept and rewritten faithfully (minipixi installs no wheels)."""
+
+    location: str
+    name: str
+    version: str
+    sha256: str | None = None
+    md5: str | None = None
+    requires_dist: tuple[str, ...] = ()
+    requires_python: str | None = None
+    editable: bool = False
+    extra: tuple[tuple[str, Any], ...] = ()
+    kind: str = "pypi"
+
+    @property
+    def url(self) -> str:
+        return self.location
+
+
+LockedPackage = Union[CondaPackage, PypiPackage]
+
+
+@dataclass(frozen=True)
+class LockedEnvironment:
+    """One environment: its channels and options, and per platform name its packages.
+
+    `indexes` / `find_links` are the PyPI settings (None when the lock has none);
+    `pypi_extras` maps (platform, pypi location) to the extras that environment enables.
+    """
+
+    channels: tuple[LockChannel, ...] = ()
+    packages: Mapping[str, tuple[LockedPackage, ...]] = field(default_factory=dict)
+    indexes: tuple[str, ...] | None = None
+    find_links: tuple[Any, ...] | None = None
+    options: Mapping[str, str] = field(default_factory=dict)
+    pypi_extras: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+
+    def conda_packages(self, platform: str) -> list[CondaPackage]:
+        """The conda packages locked for `platform` (empty when the platform is not locked)."""
+        return [p for p in self.packages.get(platform, ()) if isinstance(p, CondaPackage)]
+
+    def pypi_packages(self, platform: str) -> list[PypiPackage]:
+        """The PyPI packages locked for `platform`."""
+        return [p for p in self.packages.get(platform, ()) if isinstance(p, PypiPackage)]
+
+
+@dataclass(frozen=True)
+class LockFile:
+    """A whole pixi.lock: its format version, platforms and environments by name."""
+
+    version: int
+    environments: Mapping[str, LockedEnvironment]
+    platforms: tuple[LockPlatform, ...] = ()
+
+    def platform(self, name: str) -> LockPlatform:
+        """The platform called `name`; a plain subdir name when the lock does not declare it."""
+        for platform in self.platforms:
+            if platform.name == name:
+                return platform
+        return LockPlatform(name, name)
+
+
+def choose_lock_version(platforms: Iterable[LockPlatform]) -> int:
+    """6, unless some platform is rich (named or with virtual packages): then 7."""
+    return 7 if any(p.is_rich for p in platforms) else 6
+
+
+def make_lock_file(environments: Mapping[str, LockedEnvironment],
+                   platforms: Iterable[LockPlatform] = ()) -> LockFile:
+    """A new lock with the version chosen by `choose_lock_version`.
+
+    Platforms used by an environment but not listed are added as plain subdirs.
+    """
+    declared = {p.name: p for p in platforms}
+    for env in environments.values():
+        for name in env.packages:
+            declared.setdefault(name, LockPlatform(name, name))
+    ordered = tuple(declared[name] for name in sorted(declared))
+    return LockFile(choose_lock_version(ordered), dict(environments), ordered)
+
+
+# ---------------------------------------------------------------------------------------
+# Fields a URL already says (rattler's `LocationDerivedFields`)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DerivedFields:
+    """What the location of a conda package says about it; None where it says nothing."""
+
+    file_name: str | None = None
+    name: str | None = None
+    version: str | None = None
+    build: str | None = None
+    subdir: str | None = None
+    channel: str | None = None
+
+
+# --8<-- [start:derive]
+def derive_fields(location: str) -> DerivedFields:
+    """Read name, version, build, subdir and channel off a package location.
+
+    ``https://conda.anaconda.org/conda-forge/linux-64/bzip2-1.0.8-h4bc722e_7.conda`` gives
+    bzip2 / 1.0.8 / h4bc722e_7 / linux-64 / https://conda.anaconda.org/conda-forge.
+    A relative path gives only what its file name gives.
+    """
+    file_name = location.rstrip("/").rsplit("/", 1)[-1]
+    if not file_name.endswith(_ARCHIVE_SUFFIXES) or file_name.count("-") < 2:
+        return DerivedFields()
+    parsed = parse_package_filename(file_name)
+    subdir = channel = None
+    if location.startswith(("http://", "https://", "file://")):
+        head, _, _ = location.rpartition("/")
+        channel_url, _, folder = head.rpartition("/")
+        if folder in KNOWN_SUBDIRS:
+            subdir = folder
+        channel = channel_url
+    return DerivedFields(file_name, parsed.name, parsed.version, parsed.build, subdir, channel)
+
+
+def derive_build_number(build: str) -> int | None:
+    """The digits at the end of a build string (``py313h..._101`` -> 101), if any."""
+    match = re.search(r"(\d+)$", build)
+    return int(match.group(1)) if match else None
+
+
+def derive_noarch(subdir: str, build: str) -> str | None:
+    """In ``noarch/``, a build with "py" in it is taken for noarch: python, else generic."""
+    if subdir != "noarch":
+        return None
+    return "python" if "py" in build else "generic"
+# --8<-- [end:derive]
+
+
+def _strip_slash(url: str | None) -> str | None:
+    return url.rstrip("/") if url else url
+
+
+# ---------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Reader:
+    """Context for turning parsed YAML into a LockFile: the file, for error messages."""
+
+    path: str
+    parsed: ParsedYaml
+
+    def error(self, message: str, at: tuple = (), hint: str = REGENERATE_HINT) -> LockError:
+        line = self.parsed.line_of(at)
+        place = ".".join(str(p) for p in at)
+        where = Location(self.path, line) if line else Location(self.path)
+        text = f"{message} (at `{place}`)" if place else message
+        return LockError(f"{self.path} is not a valid lock file: {text}", where=where, hint=hint)
+
+
+def read_lock(path: str | os.PathLike) -> LockFile:
+    """Read pixi.lock (version 6 or 7). Raises LockError naming the place and the fix."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise LockError(f"{path} does not exist", where=str(path), hint=REGENERATE_HINT) from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise LockError(f"cannot read {path}: {err}", where=str(path), hint=REGENERATE_HINT) from err
+    return parse_lock(text, str(path))
+
+
+def parse_lock(text: str, path: str = LOCK_FILE_NAME) -> LockFile:
+    """Parse the text of a lock file; `path` is only used in error messages."""
+    try:
+        parsed = parse_yaml(text)
+    except YamlReadError as err:
+        where = Location(path, err.line) if err.line else Location(path)
+        raise LockError(f"{path} is not a valid lock file: {err.message}",
+                        where=where, hint=REGENERATE_HINT) from err
+    reader = _Reader(path, parsed)
+    document = parsed.data
+    if not isinstance(document, dict):
+        raise reader.error("expected a mapping with `version`, `environments` and `packages`")
+    version = _read_version(reader, document)
+    platforms = _read_platforms(reader, document, version)
+    packages = _read_packages(reader, document.get("packages") or [])
+    environments = _read_environments(reader, document, platforms, packages)
+    if version == 6:
+        used = sorted({name for env in environments.values() for name in env.packages},
+                      key=_subdir_order)
+        return LockFile(version, environments, tuple(LockPlatform(n, n) for n in used))
+    return LockFile(version, environments, tuple(platforms.values()))
+
+
+def _read_version(reader: _Reader, document: dict) -> int:
+    raw = document.get("version")
+    if raw is None:
+        raise reader.error("it has no `version` field")
+    if not str(raw).isdigit() or int(raw) not in READABLE_VERSIONS:
+        raise reader.error(
+            f"lock file version {raw} is not supported (minipixi reads versions 6 and 7)",
+            ("version",),
+            hint="regenerate it with `minipixi lock` (or update minipixi if Pixi wrote it)",
+        )
+    return int(raw)
+
+
+def _read_platforms(reader: _Reader, document: dict, version: int) -> dict[str, LockPlatform]:
+    """v7's `platforms:` list as {name: LockPlatform}; for v6, every known subdir."""
+    if version == 6:
+        return {s: LockPlatform(s, s) for s in KNOWN_SUBDIRS}
+    platforms: dict[str, LockPlatform] = {}
+    for i, entry in enumerate(_as_list(reader, document.get("platforms"), ("platforms",))):
+        at = ("platforms", i)
+        if not isinstance(entry, dict) or not entry.get("name"):
+            raise reader.error("a platform needs a `name`", at)
+        name = str(entry["name"])
+        subdir = str(entry.get("subdir") or name)
+        if not _PLATFORM_NAME.fullmatch(name):
+            raise reader.error(f"'{name}' is not a valid platform name", at + ("name",))
+        if subdir not in KNOWN_SUBDIRS:
+            raise reader.error(f"platform '{name}' has unknown subdir '{subdir}'", at)
+        if name in platforms:
+            raise reader.error(f"platform '{name}' is declared twice", at)
+        vpkgs = tuple(str(v) for v in _as_list(reader, entry.get("virtual-packages"), at))
+        platforms[name] = LockPlatform(name, subdir, vpkgs)
+    return platforms
+
+
+def _as_list(reader: _Reader, value: Any, at: tuple) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise reader.error("expected a list", at)
+    return value
+
+
+def _read_packages(reader: _Reader, entries: Any) -> dict[tuple[str, str], list[LockedPackage]]:
+    """The top-level `packages:` list, indexed by (kind, location)."""
+    index: dict[tuple[str, str], list[LockedPackage]] = {}
+    for i, entry in enumerate(_as_list(reader, entries, ("packages",))):
+        at = ("packages", i)
+        if not isinstance(entry, dict):
+            raise reader.error("a package entry must be a mapping", at)
+        if "pypi" in entry:
+            package: LockedPackage = _read_pypi_package(reader, entry, at)
+        elif "conda" in entry or "conda_source" in entry:
+            package = _read_conda_package(reader, entry, at)
+        else:
+            raise reader.error("a package entry needs a `conda:` or `pypi:` key", at)
+        index.setdefault((package.kind, package.location), []).append(package)
+    return index
+
+
+def _read_int(reader: _Reader, entry: dict, key: str, at: tuple) -> int | None:
+    raw = entry.get(key)
+    if raw is None:
+        return None
+    try:
+        return int(str(raw))
+    except ValueError:
+        raise reader.error(f"`{key}` must be a whole number, not '{raw}'", at + (key,)) from None
+
+
+def _read_strings(reader: _Reader, entry: dict, key: str, at: tuple) -> tuple[str, ...]:
+    return tuple(str(v) for v in _as_list(reader, entry.get(key), at + (key,)))
+
+
+def _read_timestamp(reader: _Reader, entry: dict, at: tuple) -> int | None:
+    """Milliseconds; a value that fits in seconds (year < 10000) is seconds (rattler's rule)."""
+    stamp = _read_int(reader, entry, "timestamp", at)
+    if stamp is not None and stamp <= 253_402_300_799:
+        stamp *= 1000
+    return stamp
+
+
+_CONDA_MODELLED = {
+    "conda", "conda_source", "name", "version", "build", "build_number", "subdir", "noarch",
+    "sha256", "md5", "legacy_bz2_md5", "depends", "constrains", "arch", "platform", "channel",
+    "features", "track_features", "file_name", "license", "license_family", "purls", "size",
+    "legacy_bz2_size", "timestamp", "input", "python_site_packages_path",
+}
+
+
+def _read_conda_package(reader: _Reader, entry: dict, at: tuple) -> CondaPackage:
+    """One `- conda:` (or v7 `- conda_source:`) entry, filling omitted fields from the URL."""
+    kind = "conda" if "conda" in entry else "conda_source"
+    location = str(entry[kind])
+    derived = derive_fields(location) if kind == "conda" else DerivedFields()
+    name = entry.get("name") or derived.name or _source_name(location)
+    version, build = entry.get("version") or derived.version, entry.get("build") or derived.build
+    subdir = entry.get("subdir") or derived.subdir
+    for key, value in (("name", name), ("version", version), ("subdir", subdir)):
+        if not value:
+            raise reader.error(f"package '{location}' has no `{key}` and its URL does not say",
+                               at)
+    build = str(build or "")
+    build_number = _read_int(reader, entry, "build_number", at)
+    record = PackageRecord(
+        name=str(name), version=str(version), build=build,
+        build_number=build_number if build_number is not None else (derive_build_number(build) or 0),
+        depends=_read_strings(reader, entry, "depends", at),
+        constrains=_read_strings(reader, entry, "constrains", at),
+        subdir=str(subdir),
+        noarch=_read_noarch(entry, derived, str(subdir), build),
+        track_features=_read_track_features(entry.get("track_features")),
+        timestamp=_read_timestamp(reader, entry, at),
+        md5=entry.get("md5"), sha256=entry.get("sha256"),
+        size=_read_int(reader, entry, "size", at),
+        license=entry.get("license"), license_family=entry.get("license_family"),
+        fn=str(entry.get("file_name") or derived.file_name or ""),
+        url=location if kind == "conda" and "://" in location else None,
+        channel=_read_channel(entry, derived), features=entry.get("features"),
+        arch=entry.get("arch"), platform=entry.get("platform"),  # only as written (v6)
+        legacy_bz2_md5=entry.get("legacy_bz2_md5"),
+        legacy_bz2_size=_read_int(reader, entry, "legacy_bz2_size", at),
+        python_site_packages_path=entry.get("python_site_packages_path"),
+    )
+    purls = entry.get("purls")
+    return CondaPackage(
+        location=location, record=record,
+        purls=None if purls is None else tuple(str(p) for p in purls),
+        input=entry.get("input"),
+        extra=tuple((k, v) for k, v in entry.items() if k not in _CONDA_MODELLED),
+        kind=kind,
+    )
+
+
+def _source_name(identifier: str) -> str | None:
+    """The name in a v7 source identifier ``name[hash] @ location``."""
+    match = re.match(r"([^\[\s@]+)", identifier)
+    return match.group(1) if match else None
+
+
+def _read_noarch(entry: dict, derived: DerivedFields, subdir: str, build: str) -> str | None:
+    if "noarch" not in entry:
+        return derive_noarch(derived.subdir or subdir, derived.build or build)
+    raw = entry["noarch"]
+    if raw in (None, "false", False):
+        return None
+    return "generic" if raw in ("true", True) else str(raw)
+
+
+def _read_track_features(raw: Any) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, list):
+        return tuple(str(v) for v in raw)
+    return tuple(part for part in re.split(r"[\s,]+", str(raw)) if part)
+
+
+def _read_channel(entry: dict, derived: DerivedFields) -> str | None:
+    """The channel with a trailing slash, as rattler's ChannelUrl spells it."""
+    channel = entry["channel"] if "channel" in entry else derived.channel
+    return channel.rstrip("/") + "/" if channel else None
+
+
+def _read_pypi_package(reader: _Reader, entry: dict, at: tuple) -> PypiPackage:
+    for key in ("name", "version"):
+        if not entry.get(key):
+            raise reader.error(f"PyPI package '{entry['pypi']}' has no `{key}`", at)
+    modelled = set(PYPI_FIELD_ORDER)
+    return PypiPackage(
+        location=str(entry["pypi"]), name=str(entry["name"]), version=str(entry["version"]),
+        sha256=entry.get("sha256"), md5=entry.get("md5"),
+        requires_dist=_read_strings(reader, entry, "requires_dist", at),
+        requires_python=entry.get("requires_python"),
+        editable=str(entry.get("editable", "false")).lower() == "true",
+        extra=tuple((k, v) for k, v in entry.items() if k not in modelled),
+    )
+
+
+def _read_environments(reader: _Reader, document: dict, platforms: dict[str, LockPlatform],
+                       packages: dict) -> dict[str, LockedEnvironment]:
+    raw = document.get("environments")
+    if not isinstance(raw, dict):
+        raise reader.error("it has no `environments` mapping", ("environments",))
+    return {name: _read_environment(reader, name, env, platforms, packages)
+            for name, env in raw.items()}
+
+
+def _read_environment(reader: _Reader, name: str, raw: Any, platforms: dict[str, LockPlatform],
+                      packages: dict) -> LockedEnvironment:
+    at = ("environments", name)
+    if not isinstance(raw, dict):
+        raise reader.error(f"environment '{name}' must be a mapping", at)
+    channels = tuple(_read_lock_channel(reader, c, at + ("channels", i))
+                     for i, c in enumerate(_as_list(reader, raw.get("channels"), at)))
+    by_platform: dict[str, tuple[LockedPackage, ...]] = {}
+    extras: dict[tuple[str, str], tuple[str, ...]] = {}
+    for platform, selectors in (raw.get("packages") or {}).items():
+        where = at + ("packages", platform)
+        if platform not in platforms:
+            raise reader.error(f"environment '{name}' uses platform '{platform}', which the "
+                               "lock does not declare", where)
+        chosen = []
+        for i, selector in enumerate(_as_list(reader, selectors, where)):
+            package = _resolve_selector(reader, selector, packages, where + (i,))
+            chosen.append(package)
+            if isinstance(package, PypiPackage) and selector.get("extras"):
+                extras[(platform, package.location)] = tuple(map(str, selector["extras"]))
+        by_platform[platform] = tuple(chosen)
+    indexes = raw.get("indexes")
+    return LockedEnvironment(
+        channels=channels, packages=by_platform,
+        indexes=None if indexes is None else tuple(map(str, indexes)),
+        find_links=None if raw.get("find-links") is None else tuple(raw["find-links"]),
+        options={str(k): str(v) for k, v in (raw.get("options") or {}).items()},
+        pypi_extras=extras,
+    )
+
+
+def _read_lock_channel(reader: _Reader, raw: Any, at: tuple) -> LockChannel:
+    if isinstance(raw, str):
+        return LockChannel(raw)
+    if not isinstance(raw, dict) or not raw.get("url"):
+        raise reader.error("a channel needs a `url`", at)
+    return LockChannel(str(raw["url"]), tuple(map(str, raw.get("used_env_vars") or ())))
+
+
+def _resolve_selector(reader: _Reader, selector: Any, packages: dict,
+                      at: tuple) -> LockedPackage:
+    """Find the package an environment entry (``- conda: URL``) points at."""
+    if not isinstance(selector, dict):
+        raise reader.error("an environment entry must be `- conda: URL` or `- pypi: URL`", at)
+    kind = next((k for k in ("conda", "conda_source", "pypi") if k in selector), None)
+    if kind is None:
+        raise reader.error("an environment entry needs a `conda:` or `pypi:` key", at)
+    candidates = packages.get((kind, str(selector[kind])), [])
+    # Older files may hold two records at one URL; extra selector keys then pick one.
+    for key in ("name", "version", "build", "subdir"):
+        if key in selector and len(candidates) > 1:
+            candidates = [c for c in candidates if getattr(_record_of(c), key, None) == selector[key]]
+    if not candidates:
+        raise reader.error(f"'{selector[kind]}' is listed in an environment but missing from "
+                           "the `packages:` section", at)
+    return candidates[0]
+
+
+def _record_of(package: LockedPackage) -> Any:
+    return package.record if isinstance(package, CondaPackage) else package
+
+
+def _subdir_order(name: str) -> tuple[int, str]:
+    return (KNOWN_SUBDIRS.index(name) if name in KNOWN_SUBDIRS else len(KNOWN_SUBDIRS), name)
+
+
+# ---------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------
+
+
+def render_lock(lock: LockFile) -> str:
+    """The text of `lock` in its `version` (6 or 7): same LockFile, same bytes.
+
+    Raises LockError when version 6 is asked for platforms only version 7 can express,
+    or when two different packages claim the same location.
+    """
+    if lock.version not in READABLE_VERSIONS:
+        raise LockError(f"cannot write lock file version {lock.version}",
+                        hint="use version 6 or 7 (see choose_lock_version)")
+    platforms = _platforms_in_use(lock)
+    if lock.version == 6 and any(p.is_rich for p in platforms):
+        raise LockError("version 6 cannot hold named platforms or virtual packages",
+                        hint="write version 7 (choose_lock_version picks it)")
+    document: dict[str, Any] = {"version": lock.version}
+    if lock.version == 7:
+        document["platforms"] = [_platform_to_yaml(p) for p in platforms]
+    document["environments"] = {
+        name: _environment_to_yaml(lock.environments[name], lock.version)
+        for name in sorted(lock.environments)
+    }
+    document["packages"] = [_package_to_yaml(p, lock.version) for p in _sorted_packages(lock)]
+    return render_yaml(document)
+
+
+def _platforms_in_use(lock: LockFile) -> list[LockPlatform]:
+    """v7 writes every declared platform, sorted by name; v6 only needs the used ones."""
+    names = {p.name for p in lock.platforms}
+    names.update(name for env in lock.environments.values() for name in env.packages)
+    return [lock.platform(name) for name in sorted(names)]
+
+
+def _platform_to_yaml(platform: LockPlatform) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": platform.name}
+    if platform.subdir != platform.name:
+        out["subdir"] = platform.subdir
+    if platform.virtual_packages:
+        out["virtual-packages"] = list(platform.virtual_packages)
+    return out
+
+
+def _environment_to_yaml(env: LockedEnvironment, version: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"channels": [_channel_to_yaml(c) for c in env.channels]}
+    if env.indexes is not None:
+        out["indexes"] = list(env.indexes)
+    if env.find_links:
+        out["find-links"] = list(env.find_links)
+    options = _options_to_yaml(env.options)
+    if options:
+        out["options"] = options
+    key = _selector_key_v6 if version == 6 else _selector_key_v7
+    platform_order = _subdir_order if version == 6 else (lambda name: name)
+    out["packages"] = {
+        platform: [_selector_to_yaml(env, platform, p)
+                   for p in sorted(_unique(env.packages[platform]), key=key)]
+        for platform in sorted(env.packages, key=platform_order)
+    }
+    return out
+
+
+def _channel_to_yaml(channel: LockChannel) -> dict[str, Any]:
+    out: dict[str, Any] = {"url": channel.url}
+    if channel.used_env_vars:
+        out["used_env_vars"] = sorted(channel.used_env_vars)
+    return out
+
+
+def _options_to_yaml(options: Mapping[str, str]) -> dict[str, str]:
+    known = [k for k in OPTION_ORDER if k in options]
+    rest = sorted(k for k in options if k not in OPTION_ORDER)
+    return {k: options[k] for k in known + rest if OPTION_DEFAULTS.get(k) != options[k]}
+
+
+def _selector_to_yaml(env: LockedEnvironment, platform: str, package: LockedPackage) -> dict:
+    out: dict[str, Any] = {package.kind: package.location}
+    extras = env.pypi_extras.get((platform, package.location))
+    if isinstance(package, PypiPackage) and extras:
+        out["extras"] = sorted(extras)
+    return out
+
+
+# --8<-- [start:order]
+_KIND_ORDER = {"conda": 0, "conda_source": 1, "pypi": 2}
+
+
+def _selector_key_v6(package: LockedPackage) -> tuple:
+    """v6: conda before pypi, then by file name (so by package name), then by URL."""
+    file_name = package.location.rstrip("/").rsplit("/", 1)[-1].lower()
+    return (_KIND_ORDER[package.kind] > 0, file_name, package.location)
+
+
+def _selector_key_v7(package: LockedPackage) -> tuple:
+    """v7: conda, then source, then pypi; each by its full location."""
+    return (_KIND_ORDER[package.kind], package.location)
+
+
+def _package_key(package: LockedPackage, version: int) -> tuple:
+    """The `packages:` list: v6 by name (pypi first on a tie), v7 by kind then location."""
+    if version == 7:
+        return _selector_key_v7(package)
+    return (package.name, package.kind != "pypi", package.location)
+# --8<-- [end:order]
+
+
+def _unique(packages: Iterable[LockedPackage]) -> list[LockedPackage]:
+    seen: list[LockedPackage] = []
+    for package in packages:
+        if package not in seen:
+            seen.append(package)
+    return seen
+
+
+def _sorted_packages(lock: LockFile) -> list[LockedPackage]:
+    """Every package some environment uses, once, in the version's order."""
+    by_location: dict[tuple[str, str], LockedPackage] = {}
+    for env in lock.environments.values():
+        for packages in env.packages.values():
+            for package in packages:
+                key = (package.kind, package.location)
+                if key in by_location and by_location[key] != package:
+                    raise LockError(f"two different packages share the location {package.location}",
+                                    hint="a location must identify one package; re-run the solve")
+                by_location[key] = package
+    return sorted(by_location.values(), key=lambda p: _package_key(p, lock.version))
+
+
+def _package_to_yaml(package: LockedPackage, version: int) -> dict[str, Any]:
+    if isinstance(package, PypiPackage):
+        return _pypi_to_yaml(package)
+    if version == 7:  # older v6 writers copied arch/platform from the subdir; v7 never does
+        package = replace(package, record=replace(package.record, arch=None, platform=None))
+    return _conda_to_yaml(package)
+
+
+# --8<-- [start:conda-fields]
+def _conda_to_yaml(package: CondaPackage) -> dict[str, Any]:
+    """A conda package's fields, leaving out every one its URL already says."""
+    record = package.record
+    derived = derive_fields(package.location) if package.kind == "conda" else DerivedFields()
+    fields: dict[str, Any] = {package.kind: package.location}
+    if record.name != derived.name:
+        fields["name"] = record.name
+    if record.version != derived.version:
+        fields["version"] = record.version
+    if record.build != (derived.build or ""):
+        fields["build"] = record.build
+    if record.build_number != (derive_build_number(record.build) or 0):
+        fields["build_number"] = record.build_number
+    if record.subdir != derived.subdir:
+        fields["subdir"] = record.subdir
+    if record.noarch != derive_noarch(derived.subdir or record.subdir, derived.build or record.build):
+        fields["noarch"] = record.noarch
+    fields.update(_conda_details(package, derived))
+    return _in_order(fields, package.extra, CONDA_FIELD_ORDER)
+# --8<-- [end:conda-fields]
+
+
+def _conda_details(package: CondaPackage, derived: DerivedFields) -> dict[str, Any]:
+    """Hashes, dependencies and metadata: written whenever they are known."""
+    record = package.record
+    fields: dict[str, Any] = {}
+    for key in ("sha256", "md5", "legacy_bz2_md5", "arch", "platform"):
+        if getattr(record, key):
+            fields[key] = getattr(record, key)
+    for key in ("depends", "constrains"):
+        if getattr(record, key):
+            fields[key] = list(getattr(record, key))
+    if package.kind == "conda" and _strip_slash(record.channel) != _strip_slash(derived.channel):
+        fields["channel"] = _strip_slash(record.channel)
+    if record.features:
+        fields["features"] = record.features
+    if record.track_features:
+        fields["track_features"] = list(record.track_features)
+    if package.kind == "conda" and record.fn and record.fn != derived.file_name:
+        fields["file_name"] = record.fn
+    for key in ("license", "license_family"):
+        if getattr(record, key):
+            fields[key] = getattr(record, key)
+    if package.purls is not None:
+        fields["purls"] = sorted(package.purls)
+    for key in ("size", "legacy_bz2_size"):
+        if getattr(record, key) is not None:
+            fields[key] = getattr(record, key)
+    if record.timestamp is not None:
+        stamp = record.timestamp
+        fields["timestamp"] = stamp // 1000 if stamp % 1000 == 0 else stamp
+    if package.input is not None:
+        fields["input"] = package.input
+    if record.python_site_packages_path:
+        fields["python_site_packages_path"] = record.python_site_packages_path
+    return fields
+
+
+def _pypi_to_yaml(package: PypiPackage) -> dict[str, Any]:
+    fields: dict[str, Any] = {"pypi": package.location, "name": package.name,
+                              "version": package.version}
+    if package.md5:
+        fields["md5"] = package.md5
+    if package.sha256:
+        fields["sha256"] = package.sha256
+    if package.requires_dist:
+        fields["requires_dist"] = list(package.requires_dist)
+    if package.requires_python:
+        fields["requires_python"] = package.requires_python
+    if package.editable:
+        fields["editable"] = True
+    return _in_order(fields, package.extra, PYPI_FIELD_ORDER)
+
+
+def _in_order(fields: dict[str, Any], extra: Iterable[tuple[str, Any]],
+              order: Sequence[str]) -> dict[str, Any]:
+    """Merge modelled and extra fields: known keys in `order`, unknown ones after, sorted."""
+    merged = {**dict(extra), **fields}
+    known = [k for k in order if k in merged]
+    rest = sorted(k for k in merged if k not in order)
+    return {k: merged[k] for k in known + rest}
+
+
+def write_lock(lock: LockFile, path: str | os.PathLike) -> None:
+    """Write `lock` to `path` atomically: a temp file in the same folder, then os.replace.
+
+    A reader never sees half a lock file, even if minipixi is killed mid-write.
+    """
+    path = Path(path)
+    data = render_lock(lock).encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------------------------------
+# Is the lock still up to date? (the parts that need no solver)
+# ---------------------------------------------------------------------------------------
+
+DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
+
+
+def normalize_channel(channel: str) -> str:
+    """A channel as a URL without trailing slash; a bare name goes under conda.anaconda.org."""
+    channel = channel.rstrip("/")
+    if "://" in channel or channel.startswith((".", "/", "~")):
+        return channel
+    return f"{DEFAULT_CHANNEL_ALIAS}/{channel}"
+
+
+# --8<-- [start:satisfies]
+def lock_satisfies(lock_env: LockedEnvironment, platform: str, specs: Mapping[str, Any],
+                   channels: Sequence[str]) -> list[str]:
+    """Why the locked `platform` of `lock_env` no longer fits the manifest ([] when it fits).
+
+    `specs` maps a package name to the MatchSpec the manifest asks for; `channels` are the
+    manifest's channels, highest priority first (names or URLs). Checks, in order: the
+    channels, that the platform is locked, that every spec is met by its locked record, and
+    that the locked records meet each other's depends and constrains (virtual packages,
+    ``__*``, are the machine's business and are checked at install time).
+    """
+    reasons = _channel_reasons(lock_env, channels)
+    if platform not in lock_env.packages:
+        return reasons + [f"platform {platform} is not in the lock"]
+    locked = {p.name: p for p in lock_env.conda_packages(platform)}
+    for name, spec in specs.items():
+        package = locked.get(name)
+        if package is None:
+            reasons.append(f"{name} is required by the manifest but not locked for {platform}")
+        elif not spec.matches(package.record):
+            reasons.append(f"locked {_describe(package)} does not satisfy '{spec}' on {platform}")
+    for package in locked.values():
+        reasons.extend(_dependency_reasons(package, locked, platform))
+    return reasons
+# --8<-- [end:satisfies]
+
+
+def _channel_reasons(lock_env: LockedEnvironment, channels: Sequence[str]) -> list[str]:
+    locked = [normalize_channel(c.url) for c in lock_env.channels]
+    wanted = [normalize_channel(c) for c in channels]
+    if locked == wanted:
+        return []
+    return [f"channels changed: the lock has [{', '.join(locked)}], "
+            f"the manifest asks for [{', '.join(wanted)}]"]
+
+
+def _describe(package: CondaPackage) -> str:
+    return f"{package.name} {package.version} {package.build}"
+
+
+def _dependency_reasons(package: CondaPackage, locked: Mapping[str, CondaPackage],
+                        platform: str) -> list[str]:
+    from minipixi.matchspec import MatchSpec  # lazy: the lock reader needs no spec parser
+
+    reasons = []
+    for text in package.record.depends:
+        spec = MatchSpec.parse(text)
+        if spec.name.startswith("__"):
+            continue
+        target = locked.get(spec.name)
+        if target is None or not spec.matches(target.record):
+            found = f"locked is {_describe(target)}" if target else "none is locked"
+            reasons.append(f"{_describe(package)} depends on '{text}' but {found} on {platform}")
+    for text in package.record.constrains:
+        spec = MatchSpec.parse(text)
+        target = locked.get(spec.name)
+        if target is not None and not spec.matches(target.record):
+            reasons.append(f"{_describe(package)} constrains '{text}' but locked is "
+                           f"{_describe(target)} on {platform}")
+    return reasons
+
+
+def with_packages(env: LockedEnvironment, platform: str,
+                  packages: Iterable[LockedPackage]) -> LockedEnvironment:
+    """A copy of `env` whose `platform` holds `packages` (how a re-solve updates a lock)."""
+    return replace(env, packages={**env.packages, platform: tuple(packages)})
