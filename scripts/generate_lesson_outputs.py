@@ -17,7 +17,8 @@ following the page would. Environment of the run:
 
 A command that fails is recorded with its output (lessons show errors on purpose); it does not
 stop the group. Lines ending in a backslash continue the command, and a here-document
-(``<<'EOF'`` ... ``EOF``) belongs to the command that opens it.
+(``<<'EOF'`` ... ``EOF``) belongs to the command that opens it. Snippet section markers
+(``# --8<-- [start:NAME]``), which let a page show part of a file, are dropped before running.
 
 Usage::
 
@@ -55,6 +56,9 @@ TIMEOUT_S = 300
 # A transcript holding one of these was made by a command minipixi does not have (yet): it is
 # reported and not saved, so a page never shows "invalid choice" as if it were the lesson's output.
 NOT_IMPLEMENTED = ("invalid choice:", "unrecognized arguments:")
+# Section markers let a page show part of a snippet (``--8<-- "snippets/commands/x.sh:toml"``);
+# they are not part of the commands.
+SECTION_MARKER = re.compile(r"^\s*#\s*--8<--\s*\[(?:start|end):[\w-]+\]\s*$")
 HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 
 
@@ -73,7 +77,7 @@ class Snippet:
 def parse_commands(text: str) -> list[str]:
     """Split a snippet file into commands: one per line, joining continuations and here-docs."""
     commands: list[str] = []
-    lines = text.splitlines()
+    lines = [line for line in text.splitlines() if not SECTION_MARKER.match(line)]
     i = 0
     while i < len(lines):
         command = lines[i]

@@ -30,7 +30,10 @@ gen = _load_generator()
 
 
 def test_parse_commands_joins_continuations_and_heredocs() -> None:
-    text = "echo one\n\nminipixi add \\\n  numpy\ncat > f <<'EOF'\na\nb\nEOF\nls\n"
+    text = (
+        "echo one\n\nminipixi add \\\n  numpy\ncat > f <<'EOF'\n# --8<-- [start:toml]\na\nb\n"
+        "# --8<-- [end:toml]\nEOF\nls\n"
+    )
     assert gen.parse_commands(text) == [
         "echo one",
         "minipixi add \\\n  numpy",

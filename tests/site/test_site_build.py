@@ -64,6 +64,6 @@ def test_every_saved_command_is_shown_on_a_page() -> None:
     """A command file that no page includes would be run and checked for nothing."""
     shown = set()
     for page in LESSONS.rglob("*.md"):
-        shown |= set(re.findall(r'snippets/(?:commands|outputs)/([\w.-]+)\.(?:sh|txt)"', page.read_text()))
+        shown |= set(re.findall(r'snippets/(?:commands|outputs)/([\w.-]+)\.(?:sh|txt)(?::[\w-]+)?"', page.read_text()))
     saved = {p.stem for p in (LESSONS / "snippets" / "commands").glob("*.sh")}
     assert saved - shown == set()

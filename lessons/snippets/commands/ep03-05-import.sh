@@ -1,0 +1,3 @@
+cd ..
+minipixi init --import export-demo/environment.yml imported
+cat imported/pixi.toml

@@ -1,0 +1,3 @@
+minipixi init dir-structure
+cd dir-structure
+ls -A

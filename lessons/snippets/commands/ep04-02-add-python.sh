@@ -1,0 +1,2 @@
+minipixi add python
+ls .pixi/envs/default

@@ -1,0 +1,2 @@
+cat info/info/index.json
+head -n 20 info/info/paths.json

@@ -1,0 +1,1 @@
+minipixi add "cuda-version 12.9.*"

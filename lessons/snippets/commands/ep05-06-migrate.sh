@@ -1,0 +1,2 @@
+minipixi workspace migrate
+cat pixi.toml

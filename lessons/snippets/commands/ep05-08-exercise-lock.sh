@@ -1,0 +1,3 @@
+minipixi lock
+minipixi list --environment cpu
+minipixi list --environment gpu

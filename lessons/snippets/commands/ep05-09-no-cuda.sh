@@ -1,0 +1,1 @@
+CONDA_OVERRIDE_CUDA= minipixi install --environment gpu
