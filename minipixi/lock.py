@@ -49,7 +49,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence, Union
 
-from minipixi.errors import LockError, Location
+from minipixi.errors import LockError, Location, source_excerpt
 from minipixi.lock_yaml import ParsedYaml, YamlReadError, parse_yaml, render_yaml
 from minipixi.records import PackageRecord, parse_package_filename
 
@@ -315,14 +315,25 @@ class _Reader:
     """Context for turning parsed YAML into a LockFile: the file, for error messages."""
 
     path: str
+    text: str
     parsed: ParsedYaml
 
     def error(self, message: str, at: tuple = (), hint: str = REGENERATE_HINT) -> LockError:
-        line = self.parsed.line_of(at)
+        """A LockError pointing at `at` (a path into the document) with a source excerpt."""
         place = ".".join(str(p) for p in at)
-        where = Location(self.path, line) if line else Location(self.path)
         text = f"{message} (at `{place}`)" if place else message
-        return LockError(f"{self.path} is not a valid lock file: {text}", where=where, hint=hint)
+        return _lock_error(self.path, self.text, text, self.parsed.position_of(at), hint)
+
+
+def _lock_error(path: str, text: str, message: str, position: tuple[int, int] | None,
+                hint: str = REGENERATE_HINT) -> LockError:
+    if position is None:
+        return LockError(f"{path} is not a valid lock file: {message}", where=Location(path),
+                         hint=hint)
+    line, column = position
+    return LockError(f"{path} is not a valid lock file: {message}",
+                     where=Location(path, line, column), hint=hint,
+                     details=source_excerpt(text, line, column))
 
 
 def read_lock(path: str | os.PathLike) -> LockFile:
@@ -342,10 +353,9 @@ def parse_lock(text: str, path: str = LOCK_FILE_NAME) -> LockFile:
     try:
         parsed = parse_yaml(text)
     except YamlReadError as err:
-        where = Location(path, err.line) if err.line else Location(path)
-        raise LockError(f"{path} is not a valid lock file: {err.message}",
-                        where=where, hint=REGENERATE_HINT) from err
-    reader = _Reader(path, parsed)
+        position = (err.line, err.column or 1) if err.line else None
+        raise _lock_error(path, text, err.message, position) from err
+    reader = _Reader(path, text, parsed)
     document = parsed.data
     if not isinstance(document, dict):
         raise reader.error("expected a mapping with `version`, `environments` and `packages`")
@@ -455,7 +465,7 @@ def _read_conda_package(reader: _Reader, entry: dict, at: tuple) -> CondaPackage
     kind = "conda" if "conda" in entry else "conda_source"
     location = str(entry[kind])
     derived = derive_fields(location) if kind == "conda" else DerivedFields()
-    name = entry.get("name") or derived.name or _source_name(location)
+    name = entry.get("name") or derived.name or (kind == "conda_source" and _source_name(location))
     version, build = entry.get("version") or derived.version, entry.get("build") or derived.build
     subdir = entry.get("subdir") or derived.subdir
     for key, value in (("name", name), ("version", version), ("subdir", subdir)):

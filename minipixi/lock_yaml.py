@@ -182,27 +182,28 @@ def _render_flow_leaf(value: Any) -> str:
 class YamlReadError(Exception):
     """The text is not YAML we accept; `line` is 1-based (None when unknown)."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.column = column
 
 
 @dataclass
 class ParsedYaml:
-    """Plain data plus the line of every mapping key, keyed by its path.
+    """Plain data plus the (line, column) of every mapping key and list item, by path.
 
     A path is a tuple of keys and list indexes: ``("environments", "default", "packages")``.
     """
 
     data: Any
-    lines: dict[tuple, int] = field(default_factory=dict)
+    positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)
 
-    def line_of(self, path: tuple) -> int | None:
-        """The line of `path`, or of its nearest ancestor that has one."""
+    def position_of(self, path: tuple) -> tuple[int, int] | None:
+        """1-based (line, column) of `path`, or of its nearest ancestor that has one."""
         while path:
-            if path in self.lines:
-                return self.lines[path]
+            if path in self.positions:
+                return self.positions[path]
             path = path[:-1]
         return None
 
@@ -216,29 +217,37 @@ def parse_yaml(text: str) -> ParsedYaml:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise YamlReadError(f"not valid YAML: {err.problem or err}", line) from err
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        raise YamlReadError(f"not valid YAML: {err.problem or err}", line, column) from err
     except yaml.YAMLError as err:
         raise YamlReadError(f"not valid YAML: {err}") from err
     parsed = ParsedYaml(data=None)
-    parsed.data = None if node is None else _to_python(node, (), parsed.lines)
+    parsed.data = None if node is None else _to_python(node, (), parsed.positions)
     return parsed
 
 
-def _to_python(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> Any:
+def _position(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _to_python(node: yaml.Node, path: tuple, positions: dict[tuple, tuple[int, int]]) -> Any:
     if isinstance(node, yaml.ScalarNode):
-        if node.style is None and node.value in _NULLS:
+        if not node.style and node.value in _NULLS:  # plain (the C parser says "", not None)
             return None
         return node.value
     if isinstance(node, yaml.SequenceNode):
-        return [_to_python(item, path + (i,), lines) for i, item in enumerate(node.value)]
+        items = []
+        for i, item in enumerate(node.value):
+            positions[path + (i,)] = _position(item)
+            items.append(_to_python(item, path + (i,), positions))
+        return items
     result: dict[str, Any] = {}
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode):
-            raise YamlReadError("a mapping key must be a plain string", key_node.start_mark.line + 1)
+            raise YamlReadError("a mapping key must be a plain string", *_position(key_node))
         key = key_node.value
         if key in result:
-            raise YamlReadError(f"duplicate key '{key}'", key_node.start_mark.line + 1)
-        lines[path + (key,)] = key_node.start_mark.line + 1
-        result[key] = _to_python(value_node, path + (key,), lines)
+            raise YamlReadError(f"duplicate key '{key}'", *_position(key_node))
+        positions[path + (key,)] = _position(key_node)
+        result[key] = _to_python(value_node, path + (key,), positions)
     return result
