@@ -1,0 +1,727 @@
+"""Editing pixi.toml the way a careful person would: change one thing, keep everything else.
+
+Commands like ``minipixi add numpy`` change the manifest a learner also edits by hand, so an edit
+must keep their comments, key order and blank lines. tomlkit makes that possible: it parses TOML
+into a document that remembers every byte of formatting, lets us change values, and writes the
+rest back unchanged.
+
+Every edit here follows the same three steps (`edit_manifest`):
+
+1. read the text and parse it with tomlkit;
+2. change the document;
+3. render it, **check the result with the real parser** (`parse.parse_manifest`), and only then
+   replace the file atomically (write a temporary file, then `os.replace`). A failed edit leaves
+   the file byte for byte as it was.
+
+Removing undoes adding: tables that an `add` created (``[feature.gpu.target.linux-64.dependencies]``)
+are removed again when they become empty, so ``add`` then ``remove`` restores the original
+bytes. Top-level tables (``[dependencies]``, ``[tasks]``) stay, as ``minipixi init`` writes them.
+
+Lesson: Episode 2 (``pixi init``, ``pixi add``, ``pixi task add``, ``pixi workspace platform
+add``, ``pixi workspace environment add``) and Episode 5 (system requirements). Read after
+`parse.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import platform as _platform
+import re
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+
+import tomlkit
+from tomlkit.items import AoT, Array, InlineTable, Table
+
+from minipixi.errors import ManifestError, MinipixiError
+from minipixi.manifest.model import (
+    DEFAULT_FEATURE, KNOWN_PLATFORMS, PLATFORM_VIRTUAL_KEYS, SELECTORS, DependencySpec, Task, Workspace,
+)
+from minipixi.manifest.parse import MANIFEST_NAME, did_you_mean, parse_manifest
+
+R = TypeVar("R")
+
+
+# ---- writing safely ------------------------------------------------------------------------
+def write_text_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text` in one step: a reader sees the old or the new file, never half."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def validate_new_text(text: str, path: Path, action: str) -> Workspace:
+    """Parse the would-be manifest; a problem becomes "cannot ACTION: ..." and nothing is written."""
+    try:
+        return parse_manifest(text, path)
+    except ManifestError as err:
+        raise ManifestError(
+            f"cannot {action}: the result would be invalid: {err.message}",
+            where=err.where, hint=err.hint or f"{path.name} was left unchanged", details=err.details,
+        ) from err
+
+
+# --8<-- [start:edit]
+def edit_manifest(path: Path | str, action: str, change: Callable[[tomlkit.TOMLDocument], R]) -> R:
+    """Apply `change` to the manifest at `path`, validate, write atomically; return its result.
+
+    `action` names the edit for error messages ("add numpy"). If `change` or the validation
+    raises, the file is not touched.
+    """
+    path = Path(path)
+    old = read_manifest_text(path)
+    doc = tomlkit.parse(old)
+    result = change(doc)
+    new = tomlkit.dumps(doc)
+    if old.endswith("\n") and not old.endswith("\n\n"):
+        new = new.rstrip("\n") + "\n"  # removed tables can leave blank lines at the end
+    if new != old:
+        validate_new_text(new, path, action)
+        write_text_atomic(path, new)
+    return result
+# --8<-- [end:edit]
+
+
+def read_manifest_text(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise ManifestError(f"{path} does not exist", hint="run `minipixi init` first") from err
+    parse_manifest(text, path)  # refuse to edit a manifest that is already broken
+    return text
+
+
+# ---- finding and creating tables -------------------------------------------------------------
+def workspace_key(doc: Mapping[str, Any]) -> str:
+    return "project" if "project" in doc and "workspace" not in doc else "workspace"
+
+
+def get_table(doc: Any, keys: Sequence[str], *, create: bool) -> Any:
+    """The (inline or normal) table at `keys`, created as normal tables if `create`; else None.
+
+    New intermediate tables are "super tables" (they get no header of their own). A new leaf
+    table is marked so that `fill_table` can end it with a blank line, the way Pixi writes.
+    """
+    container = doc
+    for depth, key in enumerate(keys):
+        if key not in container:
+            if not create:
+                return None
+            container[key] = tomlkit.table(is_super_table=depth < len(keys) - 1)
+            container[key].created_by_edit = True  # see fill_table
+        container = container[key]
+        if not isinstance(container, (Table, InlineTable, dict)):
+            raise ManifestError(f"[{'.'.join(keys[: depth + 1])}] is not a table in the manifest",
+                                hint="make it a table before editing it")
+    return container
+
+
+def fill_table(table: Any, items: Mapping[str, Any]) -> None:
+    """Set `items` in `table`; a table created by this edit gets a blank line after them."""
+    for key, value in items.items():
+        table[key] = value
+    if getattr(table, "created_by_edit", False) and not table.is_super_table():
+        table.created_by_edit = False
+        table.add(tomlkit.nl())
+
+
+def inline(items: Mapping[str, Any], *, in_array: bool = False) -> InlineTable:
+    """An inline table written as Pixi writes one: ``{ cmd = "x", description = "y" }``.
+
+    (tomlkit's own inline tables render as ``{cmd = "x"}`` and without the line end that keeps
+    the next table's blank line, so we let tomlkit parse the text we want instead.)
+    """
+    body = ", ".join(f"{_key(k)} = {tomlkit.item(v).as_string()}" for k, v in items.items())
+    table = tomlkit.parse(f"x = {{ {body} }}\n")["x"]
+    if in_array:
+        table.trivia.trail = ""
+    return table
+
+
+def _key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else tomlkit.item(key).as_string()
+
+
+def prune_empty(doc: Any, keys: Sequence[str], keep_top_level: bool = True) -> None:
+    """Remove the table at `keys` and its now-empty parents (never a top-level table)."""
+    for depth in range(len(keys), 1 if keep_top_level else 0, -1):
+        parent = get_table(doc, keys[: depth - 1], create=False) if depth > 1 else doc
+        table = get_table(doc, keys[:depth], create=False)
+        if parent is None or table is None or len(table) > 0:
+            return
+        del parent[keys[depth - 1]]
+
+
+def section_keys(table: str, *, feature: str | None = None, platform: str | None = None) -> tuple[str, ...]:
+    """The key path of e.g. [feature.gpu.target.linux-64.dependencies]."""
+    keys: tuple[str, ...] = ()
+    if feature and feature != DEFAULT_FEATURE:
+        keys += ("feature", feature)
+    if platform:
+        keys += ("target", platform)
+    return keys + (table,)
+
+
+def _check_selector(platform: str | None, workspace: Workspace) -> None:
+    if platform is None:
+        return
+    names = {p.name for p in workspace.platforms} | {p.subdir for p in workspace.platforms}
+    if platform not in names and platform not in SELECTORS and platform not in KNOWN_PLATFORMS:
+        guess = did_you_mean(platform, sorted(names | set(KNOWN_PLATFORMS)))
+        raise ManifestError(f"'{platform}' is not a platform or target selector",
+                            hint=f"did you mean '{guess}'?" if guess else "use a platform such as linux-64, or unix/linux/osx/win")
+
+
+# ---- version pins ------------------------------------------------------------------------------
+# --8<-- [start:pin]
+def pin_for_version(version: str, *, name: str | None = None) -> str:
+    """Pixi's default ("semver") pin for a freshly added package at `version`.
+
+    ``2.3.1 -> >=2.3.1,<3``; for 0.x the minor is the breaking part: ``0.22.0 -> >=0.22.0,<0.23``.
+    Python is pinned to its minor version, as Pixi does: ``3.13.3 -> >=3.13.3,<3.14``.
+    """
+    numbers = [int(n) for n in re.findall(r"\d+", version.split("+")[0].split("!")[-1])[:3]]
+    if not numbers:
+        return f">={version}"
+    major = numbers[0]
+    minor = numbers[1] if len(numbers) > 1 else 0
+    if name == "python" or major == 0:
+        return f">={version},<{major}.{minor + 1}"
+    return f">={version},<{major + 1}"
+# --8<-- [end:pin]
+
+
+# ---- specs typed on the command line ---------------------------------------------------------
+_SPEC = re.compile(r"^\s*(?:(?P<channel>[^\s:]+)::)?(?P<name>[A-Za-z0-9_.\-]+)\s*(?P<rest>.*?)\s*$")
+
+
+def parse_cli_spec(text: str) -> DependencySpec:
+    """``numpy``, ``numpy>=2``, ``"cuda-version 12.9.*"``, ``pytorch 2.7.* cuda*``,
+    ``conda-forge::numpy``: the spec a learner typed after `add`. Raises ManifestError."""
+    match = _SPEC.match(text)
+    if not match or not match.group("name"):
+        raise ManifestError(f"'{text}' is not a package spec", hint='write e.g. numpy, "numpy>=2" or "numpy 2.*"')
+    rest = re.sub(r"\s*,\s*", ",", match.group("rest"))
+    if rest.startswith("=") and not rest.startswith("=="):
+        rest = _fuzzy(rest[1:])  # conda's `numpy=1.24` means 1.24.*
+    version, _, build = rest.partition(" ")
+    spec = DependencySpec(match.group("name"), version=version or None, build=build.strip() or None,
+                          channel=match.group("channel"))
+    _check_spec(spec, text)
+    return spec
+
+
+def _fuzzy(version: str) -> str:
+    head, sep, build = version.partition("=")
+    if not any(ch in head for ch in "*<>!~,|"):
+        head = head + ".*"
+    return head + (" " + build if sep else "")
+
+
+def _check_spec(spec: DependencySpec, text: str) -> None:
+    try:
+        from minipixi.matchspec import MatchSpec
+    except ImportError:
+        MatchSpec = None  # the matchspec module is written in parallel
+    try:
+        if MatchSpec is not None:
+            MatchSpec.parse(spec.matchspec_text())
+        elif spec.version:
+            from minipixi.version import VersionSpec
+
+            VersionSpec(spec.version)
+    except ImportError:
+        return
+    except MinipixiError as err:
+        raise ManifestError(f"'{text}' is not a valid spec: {err.message}",
+                            hint='a spec looks like "numpy", "numpy >=2.3,<3" or "numpy 2.*"') from err
+
+
+def spec_toml_value(spec: DependencySpec) -> Any:
+    """How a spec is written in the manifest: a string, or an inline table when it needs one."""
+    if not spec.build and not spec.channel:
+        return spec.version or "*"
+    table = {"version": spec.version or "*"}
+    if spec.build:
+        table["build"] = spec.build
+    if spec.channel:
+        table["channel"] = spec.channel
+    return inline(table)
+
+
+def describe_spec(spec: DependencySpec) -> str:
+    """``numpy >=2.3.0,<3`` as Pixi prints it after ✔ Added (just the name for ``*``)."""
+    parts = [spec.name]
+    if spec.version and spec.version != "*":
+        parts.append(spec.version)
+    if spec.build:
+        parts.append(spec.build)
+    return " ".join(parts)
+
+
+# ---- add / remove dependencies ----------------------------------------------------------------
+@dataclass(frozen=True)
+class AddedDependency:
+    """What `add_dependencies` wrote, for the CLI's ✔ lines."""
+
+    spec: DependencySpec
+    table: str
+
+
+def dependency_table_name(*, host: bool = False, build: bool = False, pypi: bool = False) -> str:
+    if pypi:
+        return "pypi-dependencies"
+    return "host-dependencies" if host else "build-dependencies" if build else "dependencies"
+
+
+# --8<-- [start:add]
+def add_dependencies(
+    path: Path | str,
+    specs: Sequence[str],
+    *,
+    feature: str | None = None,
+    platforms: Sequence[str] = (),
+    table: str = "dependencies",
+    pin: Callable[[DependencySpec], str] | None = None,
+) -> list[AddedDependency]:
+    """Add `specs` to [dependencies] (or a feature's / target's table) of the manifest at `path`.
+
+    A spec without a version gets ``pin(spec)`` if given (the solver's hook, using
+    `pin_for_version`), else ``*``. Returns what was written, in order.
+    """
+    parsed = [parse_cli_spec(text) for text in specs]
+    if pin is not None:
+        parsed = [s if s.version else _with_version(s, pin(s)) for s in parsed]
+    workspace = parse_manifest(read_manifest_text(Path(path)), Path(path))
+    for platform in platforms:
+        _check_selector(platform, workspace)
+
+    def change(doc: tomlkit.TOMLDocument) -> list[AddedDependency]:
+        added = []
+        for platform in platforms or [None]:
+            keys = section_keys(table, feature=feature, platform=platform)
+            target = get_table(doc, keys, create=True)
+            fill_table(target, {spec.name: spec_toml_value(spec) for spec in parsed})
+            added.extend(AddedDependency(spec, ".".join(keys)) for spec in parsed)
+        return added
+
+    return edit_manifest(path, "add " + " ".join(specs), change)
+# --8<-- [end:add]
+
+
+def _with_version(spec: DependencySpec, version: str) -> DependencySpec:
+    return DependencySpec(spec.name, version=version, build=spec.build, channel=spec.channel)
+
+
+def remove_dependencies(
+    path: Path | str,
+    names: Sequence[str],
+    *,
+    feature: str | None = None,
+    platforms: Sequence[str] = (),
+    table: str = "dependencies",
+) -> list[str]:
+    """Remove packages by name; an emptied feature/target table is removed too. Returns names."""
+    names = [parse_cli_spec(n).name for n in names]
+
+    def change(doc: tomlkit.TOMLDocument) -> list[str]:
+        for platform in platforms or [None]:
+            keys = section_keys(table, feature=feature, platform=platform)
+            target = get_table(doc, keys, create=False)
+            for name in names:
+                if target is None or name not in target:
+                    raise _not_there(name, keys, target)
+                del target[name]
+            prune_empty(doc, keys)
+        return list(names)
+
+    return edit_manifest(path, "remove " + " ".join(names), change)
+
+
+def _not_there(name: str, keys: Sequence[str], table: Any) -> ManifestError:
+    present = sorted(table) if table is not None else []
+    guess = did_you_mean(name, present)
+    hint = f"did you mean '{guess}'?" if guess else (
+        "it lists: " + ", ".join(present) if present else "that table is empty or missing")
+    return ManifestError(f"'{name}' is not in [{'.'.join(keys)}]", hint=hint)
+
+
+# ---- tasks -----------------------------------------------------------------------------------
+def task_toml_value(cmd: str | None, depends_on: Sequence[str], description: str | None,
+                    cwd: str | None, env: Mapping[str, str] | None) -> Any:
+    """A plain string for a bare command, an inline table as soon as anything else is set."""
+    if cmd and not (depends_on or description or cwd or env):
+        return cmd
+    table: dict[str, Any] = {}
+    if cmd:
+        table["cmd"] = cmd
+    if depends_on:
+        table["depends-on"] = list(depends_on)
+    if description:
+        table["description"] = description
+    if cwd:
+        table["cwd"] = cwd
+    if env:
+        table["env"] = dict(env)
+    return inline(table)
+
+
+def add_task(
+    path: Path | str, name: str, cmd: str | None, *, depends_on: Sequence[str] = (),
+    description: str | None = None, cwd: str | None = None, env: Mapping[str, str] | None = None,
+    feature: str | None = None, platform: str | None = None,
+) -> Task:
+    """Add (or replace) task `name`; returns the task as the manifest now defines it."""
+    if not cmd and not depends_on:
+        raise ManifestError(f"task '{name}' needs a command or --depends-on",
+                            hint=f'e.g. `minipixi task add {name} "python main.py"`')
+    keys = section_keys("tasks", feature=feature, platform=platform)
+
+    def change(doc: tomlkit.TOMLDocument) -> None:
+        fill_table(get_table(doc, keys, create=True), {name: task_toml_value(cmd, depends_on, description, cwd, env)})
+
+    edit_manifest(path, f"add task '{name}'", change)
+    workspace = parse_manifest(Path(path).read_text(encoding="utf-8"), Path(path))
+    feat = workspace.features[feature or DEFAULT_FEATURE]
+    return (feat.targets[platform] if platform else feat.default).tasks[name]
+
+
+def describe_task(task: Task) -> str:
+    """``lab: jupyter lab, description = "Launch JupyterLab"`` as Pixi prints it."""
+    cmd = " ".join(task.cmd) if isinstance(task.cmd, tuple) else task.cmd
+    parts = [cmd] if cmd else []
+    if task.depends_on:
+        parts.append("depends-on = " + ", ".join(d.task for d in task.depends_on))
+    if task.description:
+        parts.append(f'description = "{task.description}"')
+    return f"`{task.name}`: " + ", ".join(parts)
+
+
+def remove_task(path: Path | str, names: Sequence[str], *, feature: str | None = None,
+                platform: str | None = None) -> list[str]:
+    """Remove tasks by name (refusing if another task still depends on one)."""
+    keys = section_keys("tasks", feature=feature, platform=platform)
+
+    def change(doc: tomlkit.TOMLDocument) -> list[str]:
+        table = get_table(doc, keys, create=False)
+        for name in names:
+            if table is None or name not in table:
+                raise _not_there(name, keys, table)
+            del table[name]
+        prune_empty(doc, keys)
+        return list(names)
+
+    return edit_manifest(path, "remove task " + ", ".join(names), change)
+
+
+def list_tasks(workspace: Workspace, environment: str | None = None) -> dict[str, Task]:
+    """Every task name -> task, for one environment (all its platforms) or the whole workspace."""
+    from minipixi.manifest.resolve import environment_platforms, targets_for
+
+    tasks: dict[str, Task] = {}
+    envs = [workspace.environment(environment)] if environment else list(workspace.environments.values())
+    for env in envs:
+        for platform in environment_platforms(workspace, env) or [None]:
+            for name in reversed(env.feature_names()):
+                feature = workspace.features[name]
+                layers = targets_for(feature, workspace.platform(platform)) if platform else [feature.default]
+                for target in layers:
+                    tasks.update(target.tasks)
+    return dict(sorted(tasks.items()))
+
+
+# ---- platforms ---------------------------------------------------------------------------------
+def _platforms_array(doc: Any, feature: str | None) -> Array:
+    if feature and feature != DEFAULT_FEATURE:
+        table = get_table(doc, ("feature", feature), create=True)
+    else:
+        table = doc[workspace_key(doc)]
+    if "platforms" not in table:
+        table["platforms"] = tomlkit.array()
+    return table["platforms"]
+
+
+def _entry_name(item: Any) -> str:
+    if isinstance(item, str):
+        return item
+    from minipixi.manifest.parse import derived_platform_name
+
+    subdir = str(item.get("platform", item.get("name")))
+    virtual = {k: str(item[k]) for k in PLATFORM_VIRTUAL_KEYS if k in item}
+    return str(item.get("name") or derived_platform_name(subdir, virtual))
+
+
+def add_platforms(path: Path | str, platforms: Sequence[str], *, feature: str | None = None) -> list[str]:
+    """Append platforms (subdirs) to ``workspace.platforms`` or a feature's; skip ones present."""
+    for name in platforms:
+        if name not in KNOWN_PLATFORMS:
+            guess = did_you_mean(name, KNOWN_PLATFORMS)
+            raise ManifestError(f"'{name}' is not a known platform",
+                                hint=f"did you mean '{guess}'?" if guess else "known platforms: " + ", ".join(KNOWN_PLATFORMS))
+
+    def change(doc: tomlkit.TOMLDocument) -> list[str]:
+        array = _platforms_array(doc, feature)
+        added = []
+        for name in platforms:
+            if name not in [_entry_name(item) for item in array]:
+                array.append(name)
+                added.append(name)
+        return added
+
+    return edit_manifest(path, "add platform " + ", ".join(platforms), change)
+
+
+def remove_platforms(path: Path | str, platforms: Sequence[str], *, feature: str | None = None) -> list[str]:
+    """Remove platform entries by name (a rich entry by its name, a plain one by its subdir)."""
+    def change(doc: tomlkit.TOMLDocument) -> list[str]:
+        array = _platforms_array(doc, feature)
+        names = [_entry_name(item) for item in array]
+        for name in platforms:
+            if name not in names:
+                guess = did_you_mean(name, names)
+                raise ManifestError(f"'{name}' is not one of the platforms ({', '.join(names) or 'none'})",
+                                    hint=f"did you mean '{guess}'?" if guess else None)
+            index = names.index(name)
+            del array[index]
+            names.pop(index)
+        return list(platforms)
+
+    return edit_manifest(path, "remove platform " + ", ".join(platforms), change)
+
+
+# ---- environments ------------------------------------------------------------------------------
+def add_environment(
+    path: Path | str, name: str, features: Sequence[str] = (), *, solve_group: str | None = None,
+    no_default_feature: bool = False, force: bool = False,
+) -> None:
+    """Add ``name = ["f1", ...]`` (or the table form when a solve-group / no-default-feature is set)."""
+    workspace = parse_manifest(read_manifest_text(Path(path)), Path(path))
+    if name in workspace.environments and name != "default" and not force:
+        raise ManifestError(f"the environment '{name}' already exists",
+                            hint="pass --force to replace it, or choose another name")
+    for feature in features:
+        if feature not in workspace.features:
+            guess = did_you_mean(feature, [f for f in workspace.features if ":" not in f])
+            raise ManifestError(f"the feature '{feature}' is not defined in the manifest",
+                                hint=f"did you mean '{guess}'?" if guess else
+                                f"define it first, e.g. `minipixi add --feature {feature} SPEC`")
+    if solve_group or no_default_feature:
+        fields: dict[str, Any] = {"features": list(features)}
+        if solve_group:
+            fields["solve-group"] = solve_group
+        if no_default_feature:
+            fields["no-default-feature"] = True
+        value: Any = inline(fields)
+    else:
+        value = list(features)
+
+    def change(doc: tomlkit.TOMLDocument) -> None:
+        fill_table(get_table(doc, ("environments",), create=True), {name: value})
+
+    edit_manifest(path, f"add environment '{name}'", change)
+
+
+def remove_environment(path: Path | str, name: str) -> None:
+    def change(doc: tomlkit.TOMLDocument) -> None:
+        table = get_table(doc, ("environments",), create=False)
+        if table is None or name not in table:
+            raise _not_there(name, ("environments",), table)
+        del table[name]
+        prune_empty(doc, ("environments",), keep_top_level=False)
+
+    edit_manifest(path, f"remove environment '{name}'", change)
+
+
+# ---- system requirements and the migration to rich platform entries --------------------------
+SYSTEM_REQUIREMENT_KINDS = ("cuda", "libc", "linux", "macos", "archspec")
+
+
+def add_system_requirement(path: Path | str, kind: str, version: str, *, family: str | None = None,
+                           feature: str | None = None) -> None:
+    """``[system-requirements] cuda = "12"`` (the older form the lesson teaches)."""
+    if kind not in SYSTEM_REQUIREMENT_KINDS:
+        guess = did_you_mean(kind, SYSTEM_REQUIREMENT_KINDS)
+        raise ManifestError(f"'{kind}' is not a system requirement",
+                            hint=f"did you mean '{guess}'?" if guess else "use one of: " + ", ".join(SYSTEM_REQUIREMENT_KINDS))
+    keys = section_keys("system-requirements", feature=feature)
+
+    def change(doc: tomlkit.TOMLDocument) -> None:
+        value = inline({"family": family, "version": version}) if kind == "libc" and family and family != "glibc" else version
+        fill_table(get_table(doc, keys, create=True), {kind: value})
+
+    edit_manifest(path, f"add system requirement {kind} {version}", change)
+
+
+# --8<-- [start:migrate]
+def migrate_system_requirements(path: Path | str) -> list[str]:
+    """Rewrite a workspace-wide [system-requirements] into rich ``platforms`` entries.
+
+    ``platforms = ["linux-64", "osx-arm64"]`` with ``cuda = "12"`` becomes
+    ``[{ name = "linux-64-cuda", platform = "linux-64", cuda = "12" }, "osx-arm64"]``: each
+    requirement lands only on the platforms where it means something (no CUDA on macOS). Target
+    tables keep working, since ``[target.linux-64]`` also selects the entry built on linux-64.
+    Returns the names of the platform entries afterwards.
+    """
+    from minipixi.manifest.resolve import applicable_virtual_packages
+
+    workspace = parse_manifest(read_manifest_text(Path(path)), Path(path))
+    _refuse_feature_requirements(workspace)
+    requirements = workspace.default_feature.system_requirements
+    names: list[str] = []
+
+    def change(doc: tomlkit.TOMLDocument) -> list[str]:
+        array = doc[workspace_key(doc)]["platforms"]
+        for index, entry in enumerate(workspace.platforms):
+            virtual = _virtual_keys(applicable_virtual_packages(requirements, entry.subdir))
+            if entry.rich or not virtual:
+                names.append(entry.name)
+                continue
+            name = f"{entry.subdir}-" + "-".join(virtual)
+            array[index] = inline({"name": name, "platform": entry.subdir, **virtual}, in_array=True)
+            names.append(name)
+        if "system-requirements" in doc:
+            del doc["system-requirements"]
+        return names
+
+    return edit_manifest(path, "migrate [system-requirements]", change)
+# --8<-- [end:migrate]
+
+
+def _virtual_keys(packages: Mapping[str, str]) -> dict[str, str]:
+    """``{"__cuda": "12", "__glibc": "2.28"}`` -> ``{"cuda": "12", "glibc": "2.28"}`` (entry keys)."""
+    keys = {"__cuda": "cuda", "__glibc": "glibc", "__linux": "linux", "__osx": "macos", "__archspec": "archspec"}
+    return {keys[name]: version for name, version in packages.items() if name in keys}
+
+
+def _refuse_feature_requirements(workspace: Workspace) -> None:
+    features = [name for name, f in workspace.features.items()
+                if name != DEFAULT_FEATURE and not f.system_requirements.is_empty()]
+    if features:
+        name = features[0]
+        raise ManifestError(
+            f"feature '{name}' has its own [system-requirements], which cannot be migrated automatically",
+            hint=f'declare a named platform entry, e.g. {{ name = "linux-64-cuda", platform = "linux-64", cuda = "12" }}, '
+            f'then set platforms = ["linux-64-cuda"] in [feature.{name}] and remove its [system-requirements]',
+        )
+
+
+# ---- init ------------------------------------------------------------------------------------
+def current_platform() -> str:
+    """The conda subdir of this machine (linux-64, osx-arm64, win-64, ...)."""
+    machine = _platform.machine().lower()
+    arch = {"x86_64": "64", "amd64": "64", "aarch64": "aarch64", "arm64": "arm64", "ppc64le": "ppc64le",
+            "s390x": "s390x", "i386": "32", "i686": "32"}.get(machine, "64")
+    if sys.platform.startswith("linux"):
+        return f"linux-{arch}"
+    if sys.platform == "darwin":
+        return "osx-arm64" if arch in ("arm64", "aarch64") else "osx-64"
+    if sys.platform.startswith("win"):
+        return "win-arm64" if arch in ("arm64", "aarch64") else "win-64"
+    return "unknown"
+
+
+GITIGNORE = "# pixi environments\n.pixi/*\n!.pixi/config.toml\n"
+GITATTRIBUTES = "# SCM syntax highlighting & preventing 3-way merges\npixi.lock merge=binary linguist-language=YAML linguist-generated=true\n"
+
+
+def render_new_manifest(name: str, channels: Sequence[str], platforms: Sequence[str],
+                        authors: Sequence[str] = (), dependencies: Mapping[str, Any] | None = None,
+                        pypi_dependencies: Mapping[str, str] | None = None) -> str:
+    """The text `minipixi init` writes: [workspace], an empty [tasks], and [dependencies]."""
+    doc = tomlkit.document()
+    ws = tomlkit.table()
+    if authors:
+        ws["authors"] = list(authors)
+    ws["channels"] = list(channels)
+    ws["name"] = name
+    ws["platforms"] = list(platforms)
+    ws["version"] = "0.1.0"
+    ws.add(tomlkit.nl())
+    doc["workspace"] = ws
+    for key, values in (("tasks", {}), ("dependencies", dependencies or {}), ("pypi-dependencies", pypi_dependencies)):
+        if values is None:
+            continue
+        table = tomlkit.table()
+        for dep, value in values.items():
+            table[dep] = value
+        table.add(tomlkit.nl())
+        doc[key] = table
+    return tomlkit.dumps(doc).rstrip("\n") + "\n"
+
+
+def init_workspace(
+    folder: Path | str, *, name: str | None = None, channels: Sequence[str] = (),
+    platforms: Sequence[str] = (), authors: Sequence[str] = (), import_environment: Path | str | None = None,
+) -> Path:
+    """Create ``folder/pixi.toml`` (and .gitignore / .gitattributes when missing); return its path."""
+    folder = Path(folder)
+    manifest = folder / MANIFEST_NAME
+    if manifest.exists():
+        raise ManifestError(f"{manifest} already exists", hint="edit it, or remove it to start again")
+    deps: dict[str, Any] = {}
+    pypi: dict[str, str] | None = None
+    if import_environment is not None:
+        imported = read_environment_yml(Path(import_environment))
+        name = name or imported.name
+        channels = list(channels) or imported.channels
+        deps = {spec.name: spec_toml_value(spec) for spec in imported.dependencies}
+        pypi = imported.pypi or None
+    for platform in platforms:
+        if platform not in KNOWN_PLATFORMS:
+            raise ManifestError(f"'{platform}' is not a known platform",
+                                hint=f"did you mean '{did_you_mean(platform, KNOWN_PLATFORMS)}'?")
+    text = render_new_manifest(name or folder.resolve().name, list(channels) or ["conda-forge"],
+                               list(platforms) or [current_platform()], authors, deps, pypi)
+    validate_new_text(text, manifest, f"create {manifest}")
+    folder.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(manifest, text)
+    for filename, content in ((".gitignore", GITIGNORE), (".gitattributes", GITATTRIBUTES)):
+        if not (folder / filename).exists():
+            write_text_atomic(folder / filename, content)
+    return manifest
+
+
+@dataclass(frozen=True)
+class ImportedEnvironment:
+    """What `init --import environment.yml` takes from a conda environment file."""
+
+    name: str | None
+    channels: list[str]
+    dependencies: list[DependencySpec]
+    pypi: dict[str, str]
+
+
+def read_environment_yml(path: Path) -> ImportedEnvironment:
+    """Read a conda environment.yml: name, channels, dependencies (and a ``pip:`` sub-list)."""
+    import yaml  # lazy: only `init --import` needs it
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise ManifestError(f"cannot read {path}: {err}", hint="check that it is a conda environment.yml") from err
+    if not isinstance(data, dict):
+        raise ManifestError(f"{path} is not a conda environment file", hint="it should be a mapping with 'dependencies'")
+    deps, pypi = [], {}
+    for item in data.get("dependencies") or []:
+        if isinstance(item, dict) and "pip" in item:
+            for req in item["pip"] or []:
+                match = re.match(r"^\s*([A-Za-z0-9_.\-\[\]]+)\s*(.*)$", str(req))
+                if match:
+                    pypi[match.group(1)] = match.group(2).strip() or "*"
+        elif isinstance(item, str):
+            deps.append(parse_cli_spec(item))
+    channels = [str(c) for c in data.get("channels") or [] if c != "nodefaults"]
+    return ImportedEnvironment(data.get("name"), channels, deps, pypi)
