@@ -732,11 +732,8 @@ def _package_key(package: LockedPackage, version: int) -> tuple:
 
 
 def _unique(packages: Iterable[LockedPackage]) -> list[LockedPackage]:
-    seen: list[LockedPackage] = []
-    for package in packages:
-        if package not in seen:
-            seen.append(package)
-    return seen
+    """One entry per (kind, location): a platform lists each package once."""
+    return list({(p.kind, p.location): p for p in packages}.values())
 
 
 def _sorted_packages(lock: LockFile) -> list[LockedPackage]:

@@ -43,7 +43,8 @@ _SPECIAL_FLOATS = {".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN"}
 _INT = re.compile(r"[-+]?(0x[0-9a-fA-F]+|0o[0-7]+|0b[01]+|[0-9]+)")
 _FLOAT = re.compile(r"[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)")
 _FIRST_INDICATORS = set("#,[]{}&*!|>'\"%@`")
-_FLOW_INDICATORS = set(",?[]{}")
+# Most lock strings (URLs, hashes, specs without spaces) match this and are surely plain.
+_SURELY_PLAIN = re.compile(r"[A-Za-z0-9_/][A-Za-z0-9_./:=<>,*+!~@%()-]*[A-Za-z0-9_./=<>,*+!~@%()-]")
 
 
 def reads_as_non_string(text: str) -> bool:
@@ -74,6 +75,8 @@ def _printable(char: str) -> bool:
 
 def plain_allowed(text: str) -> bool:
     """libyaml's test for a block-context plain scalar (`yaml_emitter_analyze_scalar`)."""
+    if _SURELY_PLAIN.fullmatch(text):  # a shortcut, same answer: no blanks, no indicators
+        return True
     if not text or text[0] == " " or text[-1] == " " or "\n" in text:
         return False
     if text.startswith(("---", "...")):
