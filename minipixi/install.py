@@ -1,0 +1,762 @@
+"""Installing: turn a list of records into a working prefix, and survive being interrupted.
+
+An install has three stages, each in its own section below:
+
+1. **Fetch** every package into the *package cache* (`$MINIPIXI_CACHE_DIR/pkgs`): download the
+   archive (in parallel threads, sha256 checked, retried), extract it once, and mark the
+   extracted folder complete. A warm cache skips this stage entirely.
+2. **Plan** a *transaction*: compare what is installed (the `conda-meta/*.json` records of the
+   prefix) with what is wanted, giving operations "install", "change", "reinstall", "remove".
+3. **Execute** it: unlink what goes, then link what comes. Linking a file is a hard link from
+   the cache (a copy when the cache is on another disk), except for files that hold the build
+   prefix: those are copied with the placeholder replaced by this prefix. `noarch: python`
+   packages are moved into the environment's site-packages and get launcher scripts.
+
+Crash safety, in two rules. (a) Per package, the `conda-meta/<dist>.json` record is written
+*last* when linking and removed *last* when unlinking: a record means "these files are here".
+(b) Before changing anything, the transaction is written to a *journal*
+(`conda-meta/.minipixi-journal.json`) and removed after the last step. When the next install
+finds a journal, the previous one was interrupted: every package it named is redone from
+scratch, and the files of half-linked packages that are no longer wanted are removed. A file
+lock (`fcntl.flock` on `conda-meta/.minipixi.lock`) makes two installs of one prefix take turns.
+
+The library never prints: progress goes to an `InstallReporter` whose methods do nothing.
+
+Lesson: Episode 4, "Installing an environment" (under the hood box). Read after `package.py`;
+read next `activation.py`. Ground truth: rattler `install/` (`link.rs`, `transaction.rs`,
+`driver.rs`) and rattler_cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from minipixi import package as pkg
+from minipixi.errors import ExtractError, InstallError
+from minipixi.records import PackageRecord
+
+COMPLETE_MARKER = ".minipixi-complete"
+JOURNAL = ".minipixi-journal.json"
+LOCK_FILE = ".minipixi.lock"
+
+
+# =============================================================================================
+# Progress: a reporter whose default does nothing (the CLI passes one that draws a display)
+# =============================================================================================
+
+
+class InstallReporter:
+    """Receives install events; override what you need. Called from worker threads too."""
+
+    def on_transaction(self, transaction: Transaction) -> None: ...
+    def on_download_start(self, record: PackageRecord, total: int | None) -> None: ...
+    def on_download_progress(self, record: PackageRecord, done: int) -> None: ...
+    def on_download_done(self, record: PackageRecord) -> None: ...
+    def on_extract_done(self, record: PackageRecord) -> None: ...
+    def on_unlink(self, record: PackageRecord) -> None: ...
+    def on_link(self, record: PackageRecord) -> None: ...
+    def on_done(self, transaction: Transaction) -> None: ...
+
+
+# =============================================================================================
+# Stage 1: download and the package cache
+# =============================================================================================
+
+
+def local_path(url: str) -> Path | None:
+    """The file a `file://` URL or a plain path names; None for a remote URL."""
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        return Path(unquote(parsed.path))
+    if parsed.scheme == "":
+        return Path(url)
+    return None
+
+
+# --8<-- [start:download]
+def download(url: str, dest: Path, *, sha256: str | None = None, md5: str | None = None,
+             client=None, reporter: InstallReporter | None = None,
+             record: PackageRecord | None = None, retries: int = 3) -> Path:
+    """Fetch `url` to `dest` (atomically), then check its hash.
+
+    `file://` URLs and local paths are copied. Network errors and 5xx answers are retried
+    with a growing pause; a hash mismatch is not (the same bytes would come again).
+    Raises ExtractError (HashMismatchError) or InstallError.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{id(dest)}.part")
+    try:
+        source = local_path(url)
+        if source is not None:
+            _copy_local(source, tmp, url)
+        else:
+            _with_retries(lambda: _http_get(url, tmp, client, reporter, record), url, retries)
+        pkg.verify_archive(tmp, sha256=sha256, md5=md5, url=url)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+# --8<-- [end:download]
+
+
+def _copy_local(source: Path, tmp: Path, url: str) -> None:
+    try:
+        shutil.copyfile(source, tmp)
+    except OSError as err:
+        raise InstallError(f"cannot read package {url}: {err.strerror}", where=url,
+                           hint="check that the file exists and is readable") from err
+
+
+def _with_retries(action, url: str, retries: int) -> None:
+    import httpx
+
+    for attempt in range(retries + 1):
+        try:
+            return action()
+        except (httpx.TransportError, _RetryableStatus) as err:
+            if attempt == retries:
+                raise InstallError(f"cannot download {url}: {err}", where=url,
+                                   hint="check your network connection, or try again later") from err
+            time.sleep(0.2 * 2**attempt)
+
+
+class _RetryableStatus(Exception):
+    """A 5xx or 429 answer: the server may answer better in a moment."""
+
+
+def _http_get(url: str, tmp: Path, client, reporter, record) -> None:
+    import httpx
+
+    owned = client is None
+    client = client or httpx.Client(follow_redirects=True, timeout=60)
+    try:
+        with client.stream("GET", url) as response:
+            if response.status_code >= 500 or response.status_code == 429:
+                raise _RetryableStatus(f"HTTP {response.status_code}")
+            if response.status_code != 200:
+                raise InstallError(f"cannot download {url}: HTTP {response.status_code}",
+                                   where=url, hint="is the channel URL right?")
+            _stream_to_file(response, tmp, reporter, record)
+    finally:
+        if owned:
+            client.close()
+
+
+def _stream_to_file(response, tmp: Path, reporter, record) -> None:
+    total = int(response.headers.get("content-length", 0)) or None
+    done = 0
+    if reporter and record:
+        reporter.on_download_start(record, total)
+    with open(tmp, "wb") as out:
+        for chunk in response.iter_bytes(pkg.CHUNK):
+            out.write(chunk)
+            done += len(chunk)
+            if reporter and record:
+                reporter.on_download_progress(record, done)
+
+
+@dataclass(frozen=True)
+class PackageCache:
+    """Extracted packages, one folder per build: `<root>/<name>-<version>-<build>/`.
+
+    A folder counts only when it holds the marker file, written after extraction finished;
+    the marker records the archive's sha256, so a different build with the same name is
+    extracted again instead of being mistaken for this one.
+    """
+
+    root: Path
+    limits: pkg.ExtractLimits = field(default_factory=pkg.ExtractLimits)
+
+    @classmethod
+    def default(cls) -> PackageCache:
+        from minipixi.config import cache_dir
+
+        return cls(cache_dir() / "pkgs")
+
+    def package_dir(self, record: PackageRecord) -> Path:
+        return self.root / record.dist_name
+
+    def is_complete(self, record: PackageRecord) -> bool:
+        marker = self.package_dir(record) / COMPLETE_MARKER
+        try:
+            seen = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return _same_digests(seen, {"sha256": record.sha256, "md5": record.md5})
+
+    # --8<-- [start:fetch]
+    def fetch(self, record: PackageRecord, *, client=None,
+              reporter: InstallReporter | None = None) -> Path:
+        """The extracted folder of `record`: downloaded and extracted when not cached yet.
+
+        A per-package file lock makes two processes that want the same package take turns;
+        the second one finds it complete and does nothing.
+        """
+        if self.is_complete(record):
+            return self.package_dir(record)
+        self.root.mkdir(parents=True, exist_ok=True)
+        with _file_lock(self.root / f".{record.dist_name}.lock"):
+            if not self.is_complete(record):
+                self._download_and_extract(record, client, reporter)
+        return self.package_dir(record)
+    # --8<-- [end:fetch]
+
+    def _download_and_extract(self, record, client, reporter) -> None:
+        if not record.url:
+            raise InstallError(f"record {record} has no url", where=record.fn or record.name,
+                               hint="records to install must come from a channel or a lock file")
+        fn = record.fn or record.url.rstrip("/").rsplit("/", 1)[-1]
+        archive = download(record.url, self.root / fn, sha256=record.sha256, md5=record.md5,
+                           client=client, reporter=reporter, record=record)
+        if reporter:
+            reporter.on_download_done(record)
+        target = self.package_dir(record)
+        pkg.extract(archive, target, limits=self.limits)
+        digests = {"sha256": record.sha256, "md5": record.md5, "url": record.url}
+        _write_json_atomic(target / COMPLETE_MARKER, digests)
+        if reporter:
+            reporter.on_extract_done(record)
+
+
+def _same_digests(seen: Mapping, wanted: Mapping) -> bool:
+    """True when every digest known on both sides agrees (sha256 first, then md5)."""
+    for key in ("sha256", "md5"):
+        if seen.get(key) and wanted.get(key):
+            return seen[key] == wanted[key]
+    return True
+
+
+def fetch_all(records: Sequence[PackageRecord], cache: PackageCache, *, client=None,
+              reporter: InstallReporter | None = None, max_workers: int = 8) -> dict[str, Path]:
+    """Fetch every record into the cache in parallel threads; {dist_name: extracted folder}."""
+    missing = [r for r in records if not cache.is_complete(r)]
+    if missing:
+        with ThreadPoolExecutor(max_workers=max_workers) as pool:
+            list(pool.map(lambda r: cache.fetch(r, client=client, reporter=reporter), missing))
+    return {r.dist_name: cache.package_dir(r) for r in records}
+
+
+# =============================================================================================
+# Stage 2: what is installed, and the transaction
+# =============================================================================================
+
+
+@dataclass(frozen=True)
+class PrefixRecord:
+    """An installed package: its record, plus what linking it put into the prefix."""
+
+    record: PackageRecord
+    files: tuple[str, ...]
+    paths_data: tuple[dict, ...] = ()
+    extracted_package_dir: str | None = None
+    requested_spec: str | None = None
+
+    def to_json(self) -> dict:
+        data = self.record.to_repodata()
+        data.update(fn=self.record.fn or f"{self.record.dist_name}.conda",
+                    url=self.record.url, channel=self.record.channel)
+        data["files"] = list(self.files)
+        data["paths_data"] = {"paths": list(self.paths_data), "paths_version": 1}
+        data["extracted_package_dir"] = self.extracted_package_dir
+        data["link"] = {"source": self.extracted_package_dir, "type": 1}
+        data["requested_spec"] = self.requested_spec
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> PrefixRecord:
+        fn = data.get("fn") or f"{data['name']}-{data['version']}-{data['build']}.conda"
+        paths = (data.get("paths_data") or {}).get("paths") or []
+        return cls(PackageRecord.from_repodata(fn, data), tuple(data.get("files") or ()),
+                   tuple(paths), data.get("extracted_package_dir"), data.get("requested_spec"))
+
+
+def read_prefix_records(prefix: Path) -> dict[str, PrefixRecord]:
+    """The installed packages of `prefix`, by name, from `conda-meta/*.json`."""
+    installed: dict[str, PrefixRecord] = {}
+    meta = Path(prefix) / "conda-meta"
+    for path in sorted(meta.glob("[!.]*.json")) if meta.is_dir() else ():
+        try:
+            record = PrefixRecord.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, KeyError, OSError) as err:
+            raise InstallError(f"cannot read installed record {path.name}: {err}", where=str(path),
+                               hint="delete the prefix and install again") from err
+        installed[record.record.name] = record
+    return installed
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One step of a transaction. "install" has only `new`, "remove" only `old`; "change"
+    and "reinstall" have both (reinstall: the same build, linked again)."""
+
+    kind: str
+    old: PrefixRecord | None = None
+    new: PackageRecord | None = None
+
+    @property
+    def name(self) -> str:
+        return (self.new or self.old.record).name
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """The difference between a prefix and the wanted records: removals first, then links."""
+
+    operations: tuple[Operation, ...]
+    python: PythonInfo | None = None
+
+    @property
+    def to_unlink(self) -> list[PrefixRecord]:
+        return [op.old for op in self.operations if op.old is not None]
+
+    @property
+    def to_link(self) -> list[PackageRecord]:
+        return [op.new for op in self.operations if op.new is not None]
+
+    def __bool__(self) -> bool:
+        return bool(self.operations)
+
+
+def same_build(installed: PackageRecord, wanted: PackageRecord) -> bool:
+    """Whether an installed record is the wanted build: same name-version-build and, where
+    both sides know them, the same archive digests (a rebuilt package has new bytes)."""
+    if installed.dist_name != wanted.dist_name:
+        return False
+    return _same_digests({"sha256": installed.sha256, "md5": installed.md5},
+                         {"sha256": wanted.sha256, "md5": wanted.md5})
+
+
+# --8<-- [start:plan]
+def plan_transaction(installed: Mapping[str, PrefixRecord], wanted: Sequence[PackageRecord], *,
+                     reinstall: Iterable[str] = ()) -> Transaction:
+    """Compare installed and wanted records, name by name, into a Transaction.
+
+    A `noarch: python` package is reinstalled when python's minor version changes, because its
+    files live under `lib/pythonX.Y/`. Operations are sorted by package name.
+    """
+    reinstall = set(reinstall)
+    new_python = PythonInfo.from_records(wanted)
+    old_python = PythonInfo.from_records([p.record for p in installed.values()])
+    if new_python != old_python:
+        reinstall |= {r.name for r in wanted if r.noarch == "python"}
+    wanted_by_name = {r.name: r for r in wanted}
+    ops = [Operation("remove", old=installed[n]) for n in installed if n not in wanted_by_name]
+    for name, new in wanted_by_name.items():
+        old = installed.get(name)
+        if old is None:
+            ops.append(Operation("install", new=new))
+        elif not same_build(old.record, new):
+            ops.append(Operation("change", old=old, new=new))
+        elif name in reinstall:
+            ops.append(Operation("reinstall", old=old, new=new))
+    return Transaction(tuple(sorted(ops, key=lambda op: op.name)), new_python)
+# --8<-- [end:plan]
+
+
+# =============================================================================================
+# Stage 3a: where files go (noarch: python) and what they contain (prefix placeholders)
+# =============================================================================================
+
+
+@dataclass(frozen=True)
+class PythonInfo:
+    """The environment's python, as far as `noarch: python` packages care."""
+
+    short_version: str  # "3.12"
+    site_packages: str  # "lib/python3.12/site-packages"
+
+    @classmethod
+    def from_records(cls, records: Iterable[PackageRecord]) -> PythonInfo | None:
+        python = next((r for r in records if r.name == "python"), None)
+        if python is None:
+            return None
+        short = ".".join(python.version.split(".")[:2])
+        site = python.python_site_packages_path or f"lib/python{short}/site-packages"
+        return cls(short, site)
+
+    @property
+    def interpreter(self) -> str:
+        return f"bin/python{self.short_version}"
+
+
+def target_path(path: str, noarch: str | None, python: PythonInfo | None) -> str:
+    """Where a package path goes in the prefix: only `noarch: python` packages move files."""
+    if noarch != "python":
+        return path
+    if path.startswith("site-packages/"):
+        return python.site_packages + path[len("site-packages"):]
+    if path.startswith("python-scripts/"):
+        return "bin" + path[len("python-scripts"):]
+    return path
+
+
+# --8<-- [start:placeholders]
+def replace_text_prefix(data: bytes, placeholder: bytes, prefix: bytes) -> bytes:
+    """Text mode: every occurrence is replaced; the file may change length."""
+    return data.replace(placeholder, prefix)
+
+
+def replace_binary_prefix(data: bytes, placeholder: bytes, prefix: bytes) -> bytes:
+    """Binary mode: the file keeps its length, as compiled code has fixed offsets.
+
+    The placeholder sits inside a NUL-terminated C string. The whole string (up to its NUL)
+    is rewritten with the placeholder replaced, then padded back to its old length with NULs.
+    So the new prefix must not be longer than the placeholder (which is why conda-build uses
+    a 255-character one).
+    """
+    out, pos = bytearray(), 0
+    while (start := data.find(placeholder, pos)) != -1:
+        end = data.find(b"\0", start)
+        end = len(data) if end == -1 else end
+        segment = data[start:end].replace(placeholder, prefix)
+        if len(segment) > end - start:
+            raise InstallError(
+                f"the prefix is {len(prefix) - len(placeholder)} bytes longer than the placeholder",
+                hint="use a shorter path for the environment")
+        out += data[pos:start] + segment + b"\0" * (end - start - len(segment))
+        pos = end
+    return bytes(out + data[pos:])
+# --8<-- [end:placeholders]
+
+
+MAX_SHEBANG = 127  # Linux truncates longer `#!` lines
+
+
+def fix_long_shebang(data: bytes) -> bytes:
+    """A `#!` line too long for the kernel (or with a space in it) becomes `#!/usr/bin/env`."""
+    if not data.startswith(b"#!"):
+        return data
+    line, sep, rest = data.partition(b"\n")
+    interpreter, _, args = line[2:].strip().partition(b" ")
+    if len(line) <= MAX_SHEBANG and b" " not in interpreter:
+        return data
+    program = os.path.basename(interpreter)
+    new = b"#!/usr/bin/env " + program + (b" " + args if args else b"")
+    return new + sep + rest
+
+
+# =============================================================================================
+# Stage 3b: linking and unlinking one package
+# =============================================================================================
+
+
+@dataclass(frozen=True)
+class LinkJob:
+    """Everything needed to link one package: where it comes from and what it becomes."""
+
+    record: PackageRecord
+    package_dir: Path
+    entries: tuple[tuple[pkg.PathEntry, str], ...]  # (paths.json entry, target path)
+    entry_points: tuple[str, ...]
+    requested_spec: str | None = None
+
+    @property
+    def targets(self) -> list[str]:
+        return [target for _, target in self.entries] + [
+            f"bin/{ep.split('=')[0].strip()}" for ep in self.entry_points]
+
+
+def prepare_link(record: PackageRecord, package_dir: Path, python: PythonInfo | None,
+                 requested_spec: str | None = None) -> LinkJob:
+    """Read the extracted package and decide the target path of each of its files."""
+    noarch = pkg.read_noarch(package_dir)
+    kind = record.noarch or noarch.kind
+    if kind == "python" and python is None:
+        raise InstallError(f"{record} is a noarch: python package, but there is no python",
+                           hint="add python to the environment's dependencies")
+    entries = tuple((e, target_path(e.path, kind, python)) for e in pkg.read_paths(package_dir))
+    points = noarch.entry_points if kind == "python" else ()
+    return LinkJob(record, package_dir, entries, points, requested_spec)
+
+
+# --8<-- [start:link]
+def link_package(job: LinkJob, prefix: Path, python: PythonInfo | None) -> PrefixRecord:
+    """Put every file of `job` into `prefix`, then write its conda-meta record (last).
+
+    Returns the PrefixRecord that was written.
+    """
+    made: set[Path] = set()  # folders known to exist: saves one stat per file
+    paths_data = [_link_entry(job, entry, target, prefix, made) for entry, target in job.entries]
+    for point in job.entry_points:
+        paths_data.append(_write_entry_point(point, prefix, python))
+    installed = PrefixRecord(job.record, tuple(job.targets), tuple(paths_data),
+                             str(job.package_dir), job.requested_spec)
+    _write_json_atomic(prefix / "conda-meta" / f"{job.record.dist_name}.json", installed.to_json())
+    return installed
+# --8<-- [end:link]
+
+
+def _link_entry(job: LinkJob, entry: pkg.PathEntry, target: str, prefix: Path,
+                made: set[Path]) -> dict:
+    """Link one path; returns its `paths_data` line (with `sha256_in_prefix` when rewritten)."""
+    source, dest = job.package_dir / entry.path, prefix / target
+    _make_parent(dest, made)
+    if entry.path_type == "directory":
+        dest.mkdir(exist_ok=True)
+        return _paths_data(entry, target)
+    if entry.path_type == "softlink" or source.is_symlink():
+        _replacing(dest, lambda: os.symlink(os.readlink(source), dest))
+        return _paths_data(entry, target)
+    if entry.prefix_placeholder and not entry.no_link:
+        _remove_path(dest)
+        new_hash = _copy_with_prefix(source, dest, entry, prefix)
+        return _paths_data(entry, target, sha256_in_prefix=new_hash)
+    _replacing(dest, lambda: _hardlink_or_copy(source, dest, copy=entry.no_link))
+    return _paths_data(entry, target)
+
+
+def _replacing(dest: Path, create) -> None:
+    """Run `create`; if something is already at `dest` (a clobber, a repair), remove it and
+    try again. Trying first saves a syscall per file on a fresh prefix."""
+    try:
+        create()
+    except FileExistsError:
+        _remove_path(dest)
+        create()
+
+
+def _paths_data(entry: pkg.PathEntry, target: str, **extra) -> dict:
+    data = entry.to_json()
+    data["_path"] = target
+    data.update({k: v for k, v in extra.items() if v is not None})
+    return data
+
+
+def _make_parent(dest: Path, made: set[Path]) -> None:
+    parent = dest.parent
+    if parent not in made:
+        if parent.is_symlink() or (parent.exists() and not parent.is_dir()):
+            _remove_path(parent)  # a file of an old package stood where a folder must be
+        os.makedirs(parent, exist_ok=True)
+        made.add(parent)
+
+
+def _remove_path(dest: Path) -> None:
+    """Make room for a new file: an old file or link there (a clobber, a repair) goes."""
+    try:
+        os.unlink(dest)
+    except FileNotFoundError:
+        pass
+    except IsADirectoryError:
+        shutil.rmtree(dest)
+
+
+def _hardlink_or_copy(source: Path, dest: Path, *, copy: bool = False) -> None:
+    if not copy:
+        try:
+            os.link(source, dest)
+            return
+        except OSError:
+            pass  # another file system, or links not allowed: copy instead
+    shutil.copy2(source, dest)
+
+
+def _copy_with_prefix(source: Path, dest: Path, entry: pkg.PathEntry, prefix: Path) -> str:
+    """Write `source` to `dest` with the placeholder replaced; returns the new sha256."""
+    data = source.read_bytes()
+    placeholder, new = entry.prefix_placeholder.encode(), str(prefix).encode()
+    if entry.file_mode == "binary":
+        data = replace_binary_prefix(data, placeholder, new)
+    else:
+        data = fix_long_shebang(replace_text_prefix(data, placeholder, new))
+    with open(dest, "wb") as out:
+        out.write(data)
+    shutil.copymode(source, dest)
+    return hashlib.sha256(data).hexdigest()
+
+
+ENTRY_POINT_TEMPLATE = """\
+#!{python}
+# -*- coding: utf-8 -*-
+import re
+import sys
+
+from {module} import {import_name}
+
+if __name__ == '__main__':
+    sys.argv[0] = re.sub(r'(-script\\.pyw?|\\.exe)?$', '', sys.argv[0])
+    sys.exit({call}())
+"""
+
+
+def render_entry_point(spec: str, python_path: str) -> tuple[str, str]:
+    """`"name = module.sub:func"` to (name, launcher script text)."""
+    found = re.fullmatch(r"\s*([^=\s]+)\s*=\s*([\w.]+)\s*:\s*([\w.]+)\s*", spec)
+    if not found:
+        raise InstallError(f"cannot read entry point '{spec}'",
+                           hint="entry points look like 'name = module:function'")
+    name, module, func = found.groups()
+    script = ENTRY_POINT_TEMPLATE.format(python=python_path, module=module,
+                                         import_name=func.split(".")[0], call=func)
+    return name, script
+
+
+def _write_entry_point(spec: str, prefix: Path, python: PythonInfo) -> dict:
+    name, script = render_entry_point(spec, str(prefix / python.interpreter))
+    data = fix_long_shebang(script.encode())
+    dest = prefix / "bin" / name
+    _make_parent(dest, set())
+    _remove_path(dest)
+    dest.write_bytes(data)
+    os.chmod(dest, 0o775)
+    digest = hashlib.sha256(data).hexdigest()
+    return {"_path": f"bin/{name}", "path_type": "unix_python_entry_point",
+            "sha256": digest, "size_in_bytes": len(data)}
+
+
+def unlink_package(old: PrefixRecord, prefix: Path, keep: set[str]) -> None:
+    """Remove the files of an installed package (except those in `keep`, which another
+    package also owns), prune folders left empty, and remove its record last."""
+    for rel in old.files:
+        if rel not in keep:
+            _remove_path(prefix / rel)
+    prune_empty_dirs(prefix, old.files)
+    (prefix / "conda-meta" / f"{old.record.dist_name}.json").unlink(missing_ok=True)
+
+
+def prune_empty_dirs(prefix: Path, files: Iterable[str]) -> None:
+    """Remove the folders of `files` that are now empty, deepest first, never `prefix` itself
+    nor `conda-meta`."""
+    folders = {parent for rel in files for parent in Path(rel).parents if str(parent) != "."}
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        if folder.parts[0] == "conda-meta":
+            continue
+        with contextlib.suppress(OSError):
+            (prefix / folder).rmdir()
+
+
+# =============================================================================================
+# The whole install: lock, journal, repair, execute
+# =============================================================================================
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock held while the block runs; a second process waits for it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# --8<-- [start:install]
+def install(records: Sequence[PackageRecord], prefix: Path, *, cache: PackageCache | None = None,
+            requested_specs: Mapping[str, str] | None = None, reinstall: Iterable[str] = (),
+            reporter: InstallReporter | None = None, client=None,
+            max_workers: int = 8) -> Transaction:
+    """Make `prefix` hold exactly `records` (the result of a solve or a lock file).
+
+    Fetches what the cache lacks, then, holding the prefix's lock, repairs an interrupted
+    earlier install, plans the transaction and executes it. Returns the transaction that
+    was carried out (empty when the prefix was already right).
+    Raises ExtractError for a bad archive and InstallError for anything else.
+    """
+    prefix = Path(prefix).absolute()
+    cache = cache or PackageCache.default()
+    reporter = reporter or InstallReporter()
+    package_dirs = fetch_all(records, cache, client=client, reporter=reporter,
+                             max_workers=max_workers)
+    meta = prefix / "conda-meta"
+    meta.mkdir(parents=True, exist_ok=True)
+    with _file_lock(meta / LOCK_FILE):
+        redo = repair_interrupted(prefix)
+        installed = read_prefix_records(prefix)
+        transaction = plan_transaction(installed, records, reinstall=set(reinstall) | redo)
+        reporter.on_transaction(transaction)
+        if transaction:
+            execute(transaction, prefix, package_dirs, requested_specs or {}, reporter)
+    reporter.on_done(transaction)
+    return transaction
+# --8<-- [end:install]
+
+
+# --8<-- [start:execute]
+def execute(transaction: Transaction, prefix: Path, package_dirs: Mapping[str, Path],
+            requested_specs: Mapping[str, str], reporter: InstallReporter) -> None:
+    """Carry out a transaction: journal, unlink, link, remove the journal.
+
+    Call with the prefix lock held.
+    """
+    python = transaction.python
+    jobs = [prepare_link(r, package_dirs[r.dist_name], python, requested_specs.get(r.name))
+            for r in transaction.to_link]
+    write_journal(prefix, transaction.to_unlink, jobs)
+    staying = _files_staying(prefix, transaction)
+    for old in transaction.to_unlink:
+        unlink_package(old, prefix, keep=staying)
+        reporter.on_unlink(old.record)
+    for job in jobs:
+        link_package(job, prefix, python)
+        reporter.on_link(job.record)
+    (prefix / "conda-meta" / JOURNAL).unlink()
+# --8<-- [end:execute]
+
+
+def _files_staying(prefix: Path, transaction: Transaction) -> set[str]:
+    """Files owned by installed packages this transaction leaves alone (shared paths)."""
+    leaving = {old.record.name for old in transaction.to_unlink}
+    installed = read_prefix_records(prefix)
+    return {f for name, rec in installed.items() if name not in leaving for f in rec.files}
+
+
+def write_journal(prefix: Path, unlinks: Sequence[PrefixRecord], jobs: Sequence[LinkJob]) -> None:
+    """Write down, before touching anything, which packages this transaction will touch and
+    which files the new ones will create."""
+    journal = {
+        "unlink": [old.record.dist_name for old in unlinks],
+        "link": {job.record.dist_name: job.targets for job in jobs},
+    }
+    _write_json_atomic(prefix / "conda-meta" / JOURNAL, journal)
+
+
+# --8<-- [start:repair]
+def repair_interrupted(prefix: Path) -> set[str]:
+    """Undo the traces of an interrupted install; return the names that must be redone.
+
+    A package with a conda-meta record is whole (the record is written last). A package the
+    journal was linking but that has no record is half there: its files are removed. Every
+    package the journal names is reinstalled by the next transaction. Leftover temporary
+    files in conda-meta are deleted.
+    """
+    meta = prefix / "conda-meta"
+    for tmp in meta.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+    path = meta / JOURNAL
+    if not path.exists():
+        return set()
+    journal = json.loads(path.read_text(encoding="utf-8"))
+    installed = read_prefix_records(prefix)
+    recorded = {p.record.dist_name for p in installed.values()}
+    owned = {f for p in installed.values() for f in p.files}
+    for dist, targets in journal["link"].items():
+        if dist not in recorded:
+            for rel in targets:
+                if rel not in owned:
+                    _remove_path(prefix / rel)
+            prune_empty_dirs(prefix, targets)
+    names = {p.record.name for p in installed.values()
+             if p.record.dist_name in set(journal["link"]) | set(journal["unlink"])}
+    path.unlink()
+    return names
+# --8<-- [end:repair]

@@ -1,0 +1,623 @@
+"""Package archives: what is inside a conda package, and how to open one without trusting it.
+
+A conda package is a file tree plus an `info/` folder that describes it. It comes in two
+wrappings:
+
+- ``.tar.bz2`` (legacy): one bzip2-compressed tar holding `info/` and the files together;
+- ``.conda`` (current): a zip that *stores* (does not compress) three members::
+
+      metadata.json                   {"conda_pkg_format_version": 2}
+      info-<name>-<version>-<build>.tar.zst   the info/ folder (small: read it alone)
+      pkg-<name>-<version>-<build>.tar.zst    everything else
+
+The `info/` files this module reads: `index.json` (the record: name, version, depends...),
+`paths.json` (every file with its sha256, size, `path_type` and, when the file holds the build
+prefix, its `prefix_placeholder` and `file_mode`), `link.json` (`noarch: python` entry points).
+Old packages have no `paths.json`; their `info/files`, `info/has_prefix` and `info/no_link`
+say the same thing in three plain-text files.
+
+An archive comes from the network, so extraction trusts nothing: the hash is checked before use,
+and every member is checked before it is written (no absolute paths, no `..`, no device files,
+no link that leads outside the target, no more bytes than a limit). Extraction writes into a
+temporary folder that is renamed into place only when everything succeeded.
+
+This module also *writes* `.conda` packages, deterministically, from a folder: our tests and
+the teaching channel build their packages with it.
+
+Lesson: Episode 4, "What is in a package" (under the hood box). Read after `lock.py`; read next
+`install.py`. Ground truth: rattler_package_streaming, rattler_conda_types `package/`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import stat
+import tarfile
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from minipixi.errors import ExtractError
+
+CONDA_FORMAT_METADATA = b'{"conda_pkg_format_version": 2}'
+DEFAULT_MAX_EXTRACTED_BYTES = 16 * 1024**3  # bigger than any real package (CUDA libs ~ 3 GiB)
+CHUNK = 1024 * 1024
+
+
+# --8<-- [start:errors]
+class HashMismatchError(ExtractError):
+    """The archive's bytes are not the ones the record promised."""
+
+    def __init__(self, *, path: str, url: str | None, algorithm: str, expected: str, actual: str):
+        super().__init__(
+            f"{algorithm} of {Path(path).name} is {actual}, but the record says {expected}",
+            where=url or path,
+            hint="the download is corrupt or was tampered with; delete it and download again",
+        )
+        self.path, self.url, self.algorithm = path, url, algorithm
+        self.expected, self.actual = expected, actual
+
+
+class UnsafeArchiveError(ExtractError):
+    """A member of the archive would write outside the target, or is not a plain file."""
+
+    def __init__(self, package: str, member: str, reason: str):
+        super().__init__(
+            f"refusing to extract {package}: member '{member}' {reason}",
+            where=package,
+            hint="this archive is corrupt or hostile; do not install it",
+        )
+        self.package, self.member, self.reason = package, member, reason
+# --8<-- [end:errors]
+
+
+# ---------------------------------------------------------------------------------------------
+# The info/ files, as data
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PathEntry:
+    """One line of `paths.json`: how to install one path of the package.
+
+    ``path_type`` is "hardlink" (a regular file), "softlink" (a symlink) or "directory" (an
+    empty folder). A file with a ``prefix_placeholder`` holds the build prefix, and is copied,
+    not linked, so that the placeholder can be replaced in ``file_mode`` "text" or "binary".
+    """
+
+    path: str
+    path_type: str = "hardlink"
+    sha256: str | None = None
+    size_in_bytes: int | None = None
+    prefix_placeholder: str | None = None
+    file_mode: str | None = None
+    no_link: bool = False
+
+    def to_json(self) -> dict:
+        data: dict = {"_path": self.path, "path_type": self.path_type}
+        for key in ("file_mode", "prefix_placeholder", "sha256", "size_in_bytes"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        if self.no_link:
+            data["no_link"] = True
+        return dict(sorted(data.items()))
+
+
+@dataclass(frozen=True)
+class NoarchInfo:
+    """What `link.json` says: the noarch kind ("python" or "generic") and its entry points."""
+
+    kind: str | None = None
+    entry_points: tuple[str, ...] = ()
+
+
+def parse_paths_json(data: dict) -> list[PathEntry]:
+    """`paths.json` (already decoded) to PathEntry values, in file order."""
+    return [
+        PathEntry(
+            path=item["_path"],
+            path_type=item.get("path_type", "hardlink"),
+            sha256=item.get("sha256"),
+            size_in_bytes=item.get("size_in_bytes"),
+            prefix_placeholder=item.get("prefix_placeholder"),
+            file_mode=item.get("file_mode") or ("text" if item.get("prefix_placeholder") else None),
+            no_link=bool(item.get("no_link", False)),
+        )
+        for item in data.get("paths", [])
+    ]
+
+
+def read_index_json(package_dir: Path) -> dict:
+    """The record the package carries in `info/index.json`."""
+    return json.loads((Path(package_dir) / "info" / "index.json").read_text(encoding="utf-8"))
+
+
+def read_paths(package_dir: Path) -> list[PathEntry]:
+    """What to install from an extracted package: `info/paths.json`, or the legacy files."""
+    info = Path(package_dir) / "info"
+    paths_json = info / "paths.json"
+    if paths_json.is_file():
+        return parse_paths_json(json.loads(paths_json.read_text(encoding="utf-8")))
+    return read_legacy_paths(Path(package_dir))
+
+
+def read_legacy_paths(package_dir: Path) -> list[PathEntry]:
+    """Rebuild paths.json for an old package from `info/files`, `has_prefix` and `no_link`.
+
+    `has_prefix` lines are ``<placeholder> <mode> <path>`` (or just ``<path>``, meaning the
+    classic placeholder in text mode). A symlink is recognised by looking at the extracted file.
+    """
+    info = package_dir / "info"
+    prefixed = {path: (ph, mode) for path, ph, mode in _read_has_prefix(info / "has_prefix")}
+    no_link = set(_read_lines(info / "no_link"))
+    entries = []
+    for path in _read_lines(info / "files"):
+        is_link = (package_dir / path).is_symlink()
+        placeholder, mode = prefixed.get(path, (None, None))
+        entries.append(
+            PathEntry(path, "softlink" if is_link else "hardlink", prefix_placeholder=placeholder,
+                      file_mode=mode, no_link=path in no_link)
+        )
+    return entries
+
+
+def _read_lines(path: Path) -> list[str]:
+    if not path.is_file():
+        return []
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _read_has_prefix(path: Path) -> Iterator[tuple[str, str, str]]:
+    """`has_prefix` lines as (path, placeholder, mode); quotes around fields are allowed."""
+    import shlex
+
+    for line in _read_lines(path):
+        parts = shlex.split(line)
+        if len(parts) == 1:
+            yield parts[0], "/opt/anaconda1anaconda2anaconda3", "text"
+        else:
+            yield parts[2], parts[0], parts[1]
+
+
+def read_noarch(package_dir: Path) -> NoarchInfo:
+    """The noarch kind and entry points, from `link.json` (or `index.json` when it has none)."""
+    info = Path(package_dir) / "info"
+    link = info / "link.json"
+    if link.is_file():
+        noarch = json.loads(link.read_text(encoding="utf-8")).get("noarch") or {}
+        return NoarchInfo(noarch.get("type"), tuple(noarch.get("entry_points", ())))
+    kind = read_index_json(package_dir).get("noarch") if (info / "index.json").is_file() else None
+    return NoarchInfo(kind if isinstance(kind, str) else ("generic" if kind else None))
+
+
+# ---------------------------------------------------------------------------------------------
+# Hashes
+# ---------------------------------------------------------------------------------------------
+
+
+def file_digests(path: Path) -> tuple[str, str]:
+    """(sha256, md5) of a file, read in chunks."""
+    sha, md5 = hashlib.sha256(), hashlib.md5()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            sha.update(chunk)
+            md5.update(chunk)
+    return sha.hexdigest(), md5.hexdigest()
+
+
+def verify_archive(path: Path, *, sha256: str | None = None, md5: str | None = None,
+                   url: str | None = None) -> None:
+    """Raise HashMismatchError unless the file has the expected digests (sha256 wins)."""
+    actual_sha, actual_md5 = file_digests(path)
+    if sha256 and actual_sha != sha256.lower():
+        raise HashMismatchError(path=str(path), url=url, algorithm="sha256",
+                                expected=sha256, actual=actual_sha)
+    if md5 and not sha256 and actual_md5 != md5.lower():
+        raise HashMismatchError(path=str(path), url=url, algorithm="md5",
+                                expected=md5, actual=actual_md5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading archives as streams of tar members
+# ---------------------------------------------------------------------------------------------
+
+
+def archive_kind(path: Path) -> str:
+    """".conda" or ".tar.bz2", from the file name (raises ExtractError otherwise)."""
+    name = Path(path).name
+    for ext in (".conda", ".tar.bz2"):
+        if name.endswith(ext):
+            return ext
+    raise ExtractError(f"'{name}' is not a conda package", where=str(path),
+                       hint="package files end in .conda or .tar.bz2")
+
+
+# --8<-- [start:streams]
+def open_tar_streams(path: Path, *, info_only: bool = False) -> Iterator[tarfile.TarFile]:
+    """Yield the package's tar streams: one for `.tar.bz2`, info then pkg for `.conda`.
+
+    Each tar is opened in streaming mode (``r|``): members are read once, in order, and
+    nothing is decompressed into memory as a whole.
+    """
+    if archive_kind(path) == ".tar.bz2":
+        with tarfile.open(path, mode="r|bz2") as tar:
+            yield tar
+        return
+    import zstandard
+
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        for prefix in ("info-",) if info_only else ("info-", "pkg-"):
+            member = next((n for n in names if n.startswith(prefix) and n.endswith(".tar.zst")), None)
+            if member is None:
+                raise ExtractError(f"{Path(path).name} has no {prefix}*.tar.zst member",
+                                   where=str(path), hint="the .conda file is incomplete")
+            with zf.open(member) as raw:
+                reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+                with tarfile.open(fileobj=reader, mode="r|") as tar:
+                    yield tar
+# --8<-- [end:streams]
+
+
+def read_info_file(path: Path, name: str) -> bytes | None:
+    """The bytes of one `info/` file (e.g. "index.json") straight from the archive, or None."""
+    wanted = f"info/{name}"
+    with _archive_errors(path):
+        for tar in open_tar_streams(path, info_only=True):
+            for member in tar:
+                if member.name == wanted and member.isfile():
+                    return tar.extractfile(member).read()
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Safe extraction
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ExtractLimits:
+    """How much an archive may unpack to. A "zip bomb" hits `max_bytes` and is refused."""
+
+    max_bytes: int = DEFAULT_MAX_EXTRACTED_BYTES
+    max_members: int = 2_000_000
+
+
+@dataclass
+class _Extraction:
+    """The state of one extraction: where it writes, and what it has written so far."""
+
+    package: str
+    root: Path
+    limits: ExtractLimits
+    written: int = 0
+    members: int = 0
+    safe_dirs: set = field(default_factory=set)
+
+
+def extract(archive: Path, dest: Path, *, sha256: str | None = None, md5: str | None = None,
+            url: str | None = None, limits: ExtractLimits | None = None) -> Path:
+    """Check and unpack `archive` into the folder `dest`, all or nothing.
+
+    The hash (when given) is checked first. Members go into a temporary sibling folder which
+    is renamed to `dest` at the end, so a failure (or a kill) never leaves a half-written
+    `dest`. An existing `dest` is replaced. Raises ExtractError (HashMismatchError,
+    UnsafeArchiveError) naming the package and the member at fault.
+    """
+    archive, dest = Path(archive), Path(dest)
+    if sha256 or md5:
+        verify_archive(archive, sha256=sha256, md5=md5, url=url)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))
+    try:
+        state = _Extraction(archive.name, tmp.resolve(), limits or ExtractLimits())
+        with _archive_errors(archive):
+            for tar in open_tar_streams(archive):
+                for member in tar:
+                    _extract_member(state, tar, member)
+        _check_links_stay_inside(state)
+        _replace_dir(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return dest
+
+
+class _archive_errors:
+    """Turn the many ways a corrupt archive fails (zip, zstd, bz2, tar) into one ExtractError."""
+
+    def __init__(self, archive: Path):
+        self.archive = archive
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, err, tb):
+        if err is None or isinstance(err, ExtractError) or not isinstance(err, Exception):
+            return False
+        if isinstance(err, (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, ValueError)) \
+                or type(err).__module__.startswith("zstandard"):
+            raise ExtractError(
+                f"{self.archive.name} is corrupt or truncated: {err}",
+                where=str(self.archive),
+                hint="delete the file and download it again",
+            ) from err
+        return False
+
+
+def _replace_dir(tmp: Path, dest: Path) -> None:
+    """Rename `tmp` to `dest`; an old `dest` is moved aside first, then deleted."""
+    if dest.exists() or dest.is_symlink():
+        old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+        os.rename(dest, old)
+        os.rename(tmp, dest)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(tmp, dest)
+
+
+# --8<-- [start:safe-member]
+def _extract_member(state: _Extraction, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
+    """Check one member, then write it. Every refusal names the package and the member."""
+    name = _safe_member_name(state, member.name)
+    state.members += 1
+    if state.members > state.limits.max_members:
+        raise UnsafeArchiveError(state.package, member.name, "is one member too many")
+    if name is None:  # the "." entry of a tar made with `tar -C dir .`
+        return
+    target = state.root / name
+    if member.isdir():
+        _make_dirs(state, target)
+    elif member.isfile():
+        _write_file(state, tar, member, target)
+    elif member.issym():
+        _make_symlink(state, member, target)
+    elif member.islnk():
+        _make_hardlink(state, member, target)
+    else:  # character/block devices, fifos, contiguous files, GNU sparse...
+        raise UnsafeArchiveError(state.package, member.name, "is not a file, folder or link")
+
+
+def _safe_member_name(state: _Extraction, name: str) -> str | None:
+    """The member's relative path, or an UnsafeArchiveError for absolute paths and `..`."""
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        raise UnsafeArchiveError(state.package, name, "has an absolute path")
+    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise UnsafeArchiveError(state.package, name, "climbs out with '..'")
+    if any("\0" in p for p in parts):
+        raise UnsafeArchiveError(state.package, name, "has a NUL byte in its name")
+    return "/".join(parts) or None
+# --8<-- [end:safe-member]
+
+
+def _inside(state: _Extraction, path: str | Path) -> bool:
+    path = str(path)
+    root = str(state.root)
+    return path == root or path.startswith(root + os.sep)
+
+
+def _make_dirs(state: _Extraction, target: Path) -> None:
+    """mkdir -p, but only through real folders inside the target (never through a symlink)."""
+    if target in state.safe_dirs:
+        return
+    if target != state.root:
+        _make_dirs(state, target.parent)
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise UnsafeArchiveError(state.package, str(target.relative_to(state.root)),
+                                 "is a folder where the archive already put a file or link")
+    target.mkdir(exist_ok=True)
+    state.safe_dirs.add(target)
+
+
+def _write_file(state: _Extraction, tar: tarfile.TarFile, member: tarfile.TarInfo,
+                target: Path) -> None:
+    """Copy the member's bytes to `target`, counting them against the size limit."""
+    _make_dirs(state, target.parent)
+    _remove_existing(state, target, member.name)
+    source = tar.extractfile(member)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    with os.fdopen(os.open(target, flags, 0o600), "wb") as out:
+        while chunk := source.read(CHUNK):
+            state.written += len(chunk)
+            if state.written > state.limits.max_bytes:
+                raise UnsafeArchiveError(
+                    state.package, member.name,
+                    f"unpacks past the limit of {state.limits.max_bytes} bytes (a decompression bomb?)")
+            out.write(chunk)
+    os.chmod(target, member.mode & 0o777)
+
+
+def _remove_existing(state: _Extraction, target: Path, name: str) -> None:
+    """A later member may replace an earlier *file*; replacing a folder or link is refused."""
+    if target.is_symlink() or target.is_dir():
+        raise UnsafeArchiveError(state.package, name, "would replace a folder or link")
+    if target.exists():
+        target.unlink()
+
+
+def _make_symlink(state: _Extraction, member: tarfile.TarInfo, target: Path) -> None:
+    """Create a symlink whose target, resolved from its folder, stays inside the package."""
+    link = member.linkname
+    if not link:
+        raise UnsafeArchiveError(state.package, member.name, "is a link with no target")
+    if os.path.isabs(link):
+        raise UnsafeArchiveError(state.package, member.name, f"links to absolute path '{link}'")
+    _make_dirs(state, target.parent)
+    resolved = os.path.realpath(os.path.join(target.parent, link))
+    if not _inside(state, resolved):
+        raise UnsafeArchiveError(state.package, member.name, f"links outside the package ('{link}')")
+    _remove_existing(state, target, member.name)
+    os.symlink(link, target)
+
+
+def _make_hardlink(state: _Extraction, member: tarfile.TarInfo, target: Path) -> None:
+    """A tar hard link points at an earlier member: a regular file already inside the target."""
+    source_name = _safe_member_name(state, member.linkname)
+    source = state.root / (source_name or "")
+    if source_name is None or source.is_symlink() or not source.is_file() \
+            or not _inside(state, os.path.realpath(source)):
+        raise UnsafeArchiveError(state.package, member.name,
+                                 f"hard-links to '{member.linkname}', which is not a file in it")
+    _make_dirs(state, target.parent)
+    _remove_existing(state, target, member.name)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _check_links_stay_inside(state: _Extraction) -> None:
+    """Once every member exists, resolve every symlink again: a chain of links, each harmless
+    when written, may lead outside together (``a -> .`` then ``b -> a/../x``)."""
+    for folder, dirs, files in os.walk(state.root):
+        for name in dirs + files:
+            path = os.path.join(folder, name)
+            if os.path.islink(path) and not _inside(state, os.path.realpath(path)):
+                rel = os.path.relpath(path, state.root)
+                raise UnsafeArchiveError(state.package, rel, "links outside the package")
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing .conda packages
+# ---------------------------------------------------------------------------------------------
+
+
+FIXED_MTIME = 1_577_836_800  # 2020-01-01 UTC: a fixed time makes the bytes reproducible
+
+
+def write_conda(source_dir: Path, out_dir: Path, index: dict, *,
+                prefix_placeholder: str | None = None, compression_level: int = 19) -> Path:
+    """Pack the folder `source_dir` as `<name>-<version>-<build>.conda` in `out_dir`.
+
+    Everything outside `info/` is the package's payload. `info/index.json` is written from
+    `index`; `info/paths.json` and `info/files` are generated (sha256, size, path_type, and,
+    when `prefix_placeholder` is given, the placeholder and text/binary mode of every file that
+    contains it). Other `info/` files found in `source_dir` (link.json, about.json...) are
+    kept. The result is byte-for-byte reproducible. Returns the path of the new file.
+    """
+    source_dir, out_dir = Path(source_dir), Path(out_dir)
+    payload = sorted(_walk_payload(source_dir))
+    entries = [_path_entry(source_dir, rel, prefix_placeholder) for rel in payload]
+    info = _info_files(source_dir, index, entries)
+    stem = f"{index['name']}-{index['version']}-{index['build']}"
+    info_tar = _zstd(_tar_bytes(source_dir, [], info), compression_level)
+    pkg_tar = _zstd(_tar_bytes(source_dir, payload, {}), compression_level)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{stem}.conda"
+    members = [("metadata.json", CONDA_FORMAT_METADATA),
+               (f"info-{stem}.tar.zst", info_tar), (f"pkg-{stem}.tar.zst", pkg_tar)]
+    _write_zip_atomic(target, members)
+    return target
+
+
+def _walk_payload(source_dir: Path) -> Iterator[str]:
+    """Relative paths of the payload: files, symlinks and *empty* folders, `info/` excluded."""
+    for folder, dirs, files in os.walk(source_dir):
+        rel_folder = os.path.relpath(folder, source_dir)
+        if rel_folder == "info" or rel_folder.startswith("info" + os.sep):
+            continue
+        for name in list(dirs):
+            path = os.path.join(folder, name)
+            if os.path.islink(path):
+                dirs.remove(name)  # a symlink to a folder is a link, not a folder to walk
+                files.append(name)
+        for name in files:
+            yield os.path.normpath(os.path.join(rel_folder, name)).replace(os.sep, "/")
+        if not dirs and not files and rel_folder != ".":
+            yield rel_folder.replace(os.sep, "/")
+
+
+def _path_entry(source_dir: Path, rel: str, placeholder: str | None) -> PathEntry:
+    """Describe one payload path for paths.json."""
+    path = source_dir / rel
+    if path.is_symlink():
+        target = os.readlink(path).encode()
+        return PathEntry(rel, "softlink", hashlib.sha256(target).hexdigest(), len(target))
+    if path.is_dir():
+        return PathEntry(rel, "directory")
+    data = path.read_bytes()
+    entry = PathEntry(rel, "hardlink", hashlib.sha256(data).hexdigest(), len(data))
+    if placeholder and placeholder.encode() in data:
+        mode = "binary" if b"\0" in data else "text"
+        entry = PathEntry(rel, "hardlink", entry.sha256, entry.size_in_bytes, placeholder, mode)
+    return entry
+
+
+def _info_files(source_dir: Path, index: dict, entries: list[PathEntry]) -> dict[str, bytes]:
+    """The info/ members: the given ones from `source_dir`, plus the generated ones."""
+    info: dict[str, bytes] = {}
+    info_dir = source_dir / "info"
+    if info_dir.is_dir():
+        for path in sorted(info_dir.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                info[path.relative_to(source_dir).as_posix()] = path.read_bytes()
+    paths_json = {"paths": [e.to_json() for e in entries], "paths_version": 1}
+    info["info/index.json"] = _json_bytes(index)
+    info["info/paths.json"] = _json_bytes(paths_json)
+    info["info/files"] = "".join(f"{e.path}\n" for e in entries if e.path_type != "directory").encode()
+    return info
+
+
+def _json_bytes(data: dict) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
+
+
+def _tar_bytes(source_dir: Path, payload: list[str], extra: dict[str, bytes]) -> bytes:
+    """A tar of the `payload` paths (from disk) and `extra` members (from memory), sorted."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        items = [(rel, None) for rel in payload] + list(extra.items())
+        for rel, data in sorted(items, key=lambda item: item[0]):
+            if data is None:
+                _add_from_disk(tar, source_dir / rel, rel)
+            else:
+                tar.addfile(_tarinfo(rel, tarfile.REGTYPE, 0o644, len(data)), io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _tarinfo(name: str, kind: bytes, mode: int, size: int = 0, link: str = "") -> tarfile.TarInfo:
+    """A TarInfo with fixed owner and time, so that the same tree gives the same bytes."""
+    info = tarfile.TarInfo(name)
+    info.type, info.mode, info.size, info.linkname = kind, mode, size, link
+    info.mtime, info.uid, info.gid, info.uname, info.gname = FIXED_MTIME, 0, 0, "", ""
+    return info
+
+
+def _add_from_disk(tar: tarfile.TarFile, path: Path, rel: str) -> None:
+    st = path.lstat()
+    if stat.S_ISLNK(st.st_mode):
+        tar.addfile(_tarinfo(rel, tarfile.SYMTYPE, 0o777, link=os.readlink(path)))
+    elif stat.S_ISDIR(st.st_mode):
+        tar.addfile(_tarinfo(rel, tarfile.DIRTYPE, 0o755))
+    else:
+        mode = 0o755 if st.st_mode & 0o111 else 0o644
+        with open(path, "rb") as fh:
+            tar.addfile(_tarinfo(rel, tarfile.REGTYPE, mode, st.st_size), fh)
+
+
+def _zstd(data: bytes, level: int) -> bytes:
+    import zstandard
+
+    return zstandard.ZstdCompressor(level=level).compress(data)
+
+
+def _write_zip_atomic(target: Path, members: list[tuple[str, bytes]]) -> None:
+    """Write a stored (uncompressed) zip with fixed dates, then rename it into place."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
+            for name, data in members:
+                info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, data)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
