@@ -1,0 +1,234 @@
+"""Package records: one line of a channel's index, as a Python value.
+
+A channel publishes, per platform (`subdir`), a `repodata.json` that lists every package file
+it holds. Each entry is a *record*: the name, version and build of the package, the build
+number, what it depends on (`depends`), what it restricts without pulling in (`constrains`),
+its checksums and size, and a few flags (`noarch`, `track_features`). The solver reads only
+records, never package files, so everything it knows about a package is in this class.
+
+Reads and writes the JSON shape of one record (`from_repodata` / `to_repodata`), and splits a
+package file name `name-version-build.conda` into its three parts.
+Lesson: Episode 4, "What is inside a conda package" (the `info/index.json` section: a record
+is that file plus the checksums of the archive). Read after `version.py`; read next
+`matchspec.py`. Ground truth: rattler_conda_types (`repo_data/mod.rs`, `PackageRecord`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Mapping
+
+from minipixi.errors import RecordError
+
+if TYPE_CHECKING:  # imported lazily below: records are read long before versions are compared
+    from minipixi.version import Version
+
+#: Package file suffixes a channel may serve, newest format first.
+PACKAGE_EXTENSIONS = (".conda", ".tar.bz2")
+
+#: Timestamps above this are milliseconds: in seconds it would be after the year 9999.
+#: Old repodata wrote seconds, newer writes milliseconds; rattler tells them apart the same way.
+_MAX_SECONDS_TIMESTAMP = 253_402_300_799
+
+
+# --8<-- [start:record]
+@dataclass(frozen=True)
+class PackageRecord:
+    """One package build, as a channel's repodata describes it.
+
+    Immutable and hashable, so records can be set members and dict keys (the solver keeps
+    sets of candidates). `version` stays the text as written; `parsed_version` is the
+    comparable `Version`, parsed once on first use.
+    """
+
+    name: str
+    version: str
+    build: str
+    build_number: int = 0
+    depends: tuple[str, ...] = ()
+    constrains: tuple[str, ...] = ()
+    subdir: str = ""
+    noarch: str | None = None  # "python", "generic", or None for an arch-specific build
+    track_features: tuple[str, ...] = ()
+    timestamp: int | None = None  # milliseconds since the epoch
+    md5: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    license: str | None = None
+    license_family: str | None = None
+    fn: str = ""  # the package file name, e.g. "numpy-2.1.0-py313h1_0.conda"
+    url: str | None = None
+    channel: str | None = None  # where it came from: a channel name or base URL
+    features: str | None = None  # legacy conda 'features' (not track_features)
+    # Fields that real repodata carries; optional, kept so that a record round-trips.
+    arch: str | None = None
+    platform: str | None = None
+    legacy_bz2_md5: str | None = None
+    legacy_bz2_size: int | None = None
+    python_site_packages_path: str | None = None
+    # --8<-- [end:record]
+
+    @cached_property
+    def parsed_version(self) -> Version:
+        """The version as a comparable `Version` (parsed once, then cached)."""
+        from minipixi.version import Version
+
+        return Version(self.version)
+
+    @property
+    def dist_name(self) -> str:
+        """`name-version-build`, the name of the package file without its extension."""
+        return f"{self.name}-{self.version}-{self.build}"
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version} {self.build}"
+
+    @classmethod
+    def from_repodata(
+        cls,
+        fn: str,
+        data: Mapping[str, Any],
+        *,
+        channel: str | None = None,
+        subdir: str | None = None,
+        base_url: str | None = None,
+    ) -> PackageRecord:
+        """Build a record from one entry of `repodata.json` (`fn` is its key there).
+
+        `subdir` fills in a record that does not name its own; `base_url` (the folder
+        that holds the package files) gives the record its `url` when the entry has none.
+        Raises RecordError when name, version or build is missing or has the wrong type.
+        """
+        for key in ("name", "version", "build"):
+            if not isinstance(data.get(key), str) or not data[key]:
+                raise RecordError(
+                    f"repodata record '{fn}' has no valid '{key}'",
+                    hint="each record needs string 'name', 'version' and 'build' fields",
+                )
+        url = data.get("url")
+        if url is None and base_url is not None:
+            url = f"{base_url.rstrip('/')}/{fn}"
+        return cls(
+            name=data["name"],
+            version=data["version"],
+            build=data["build"],
+            build_number=_int_field(fn, data, "build_number", default=0),
+            depends=tuple(data.get("depends") or ()),
+            constrains=tuple(data.get("constrains") or ()),
+            subdir=data.get("subdir") or subdir or "",
+            noarch=_normalize_noarch(data.get("noarch")),
+            track_features=parse_track_features(data.get("track_features")),
+            timestamp=normalize_timestamp(data.get("timestamp")),
+            md5=data.get("md5"),
+            sha256=data.get("sha256"),
+            size=_int_field(fn, data, "size", default=None),
+            license=data.get("license"),
+            license_family=data.get("license_family"),
+            fn=fn,
+            url=url,
+            channel=channel if channel is not None else data.get("channel"),
+            features=data.get("features") or None,
+            arch=data.get("arch"),
+            platform=data.get("platform"),
+            legacy_bz2_md5=data.get("legacy_bz2_md5"),
+            legacy_bz2_size=data.get("legacy_bz2_size"),
+            python_site_packages_path=data.get("python_site_packages_path"),
+        )
+
+    def to_repodata(self) -> dict[str, Any]:
+        """The record as a `repodata.json` entry: keys in alphabetical order, as channels write them.
+
+        Empty optional fields are left out; `depends` is always written. `fn`, `url` and
+        `channel` are not part of the entry (the file name is the entry's key).
+        """
+        out: dict[str, Any] = {}
+        for field in fields(self):
+            if field.name in _NOT_IN_REPODATA:
+                continue
+            value = getattr(self, field.name)
+            if field.name == "track_features":
+                value = " ".join(value) if value else None
+            elif field.name in ("depends", "constrains"):
+                value = list(value) if (value or field.name == "depends") else None
+            if value is not None and value != "":
+                out[field.name] = value
+        return dict(sorted(out.items()))
+
+
+_NOT_IN_REPODATA = frozenset({"fn", "url", "channel"})
+
+
+def _int_field(fn: str, data: Mapping[str, Any], key: str, *, default: int | None) -> int | None:
+    """Read an integer field; a bool or a string there is a broken index, not a number."""
+    value = data.get(key, default)
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise RecordError(
+        f"repodata record '{fn}' has '{key}' = {value!r}, which is not an integer",
+        hint="the channel's repodata.json is malformed; report it to the channel",
+    )
+
+
+def _normalize_noarch(value: Any) -> str | None:
+    """`noarch` is "python" or "generic"; very old indexes wrote `true` for generic."""
+    if value is True:
+        return "generic"
+    if not value:
+        return None
+    return str(value)
+
+
+def parse_track_features(value: Any) -> tuple[str, ...]:
+    """Split `track_features` into a tuple of names.
+
+    Repodata writes it as one string separated by spaces or commas ("cuda92",
+    "foo,bar", "a b"), sometimes as a list, and often as "" for none.
+    """
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return tuple(part for part in re.split(r"[\s,]+", value) if part)
+    return tuple(str(part) for part in value if part)
+
+
+def normalize_timestamp(value: int | float | None) -> int | None:
+    """A repodata timestamp in milliseconds, whether it was written in seconds or milliseconds."""
+    if value is None:
+        return None
+    value = int(value)
+    return value if value > _MAX_SECONDS_TIMESTAMP else value * 1000
+
+
+# --8<-- [start:filename]
+@dataclass(frozen=True)
+class PackageFilename:
+    """The parts of a package file name: `name-version-build` plus the archive extension."""
+
+    name: str
+    version: str
+    build: str
+    extension: str  # ".conda" or ".tar.bz2"
+
+
+def parse_package_filename(fn: str) -> PackageFilename:
+    """Split `numpy-2.1.0-py313h1_0.conda` into name, version, build and extension.
+
+    Names may contain dashes (`python-dateutil`), but versions and builds never do, so the
+    last two dashes are the separators. Raises RecordError for any other shape.
+    """
+    extension = next((ext for ext in PACKAGE_EXTENSIONS if fn.endswith(ext)), None)
+    if extension is None:
+        raise RecordError(
+            f"'{fn}' is not a package file name",
+            hint="package files end in .conda or .tar.bz2",
+        )
+    parts = fn[: -len(extension)].rsplit("-", 2)
+    if len(parts) != 3 or not all(parts):
+        raise RecordError(
+            f"'{fn}' is not of the form name-version-build{extension}",
+            hint="e.g. numpy-2.1.0-py313h1_0.conda",
+        )
+    return PackageFilename(parts[0], parts[1], parts[2], extension)
+    # --8<-- [end:filename]
