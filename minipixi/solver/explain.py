@@ -1,0 +1,368 @@
+"""Explaining a failed solve: the derivation of the empty incompatibility, written as sentences.
+
+When the search proves that nothing fits, it holds a proof: the empty incompatibility, derived
+from two causes, each derived from two more, down to external facts ("the environment requires
+pytorch-gpu 2.7.*", "every build of pytorch-gpu 2.7.0 depends on __cuda", "linux-64 provides no
+__cuda"). This module turns that tree into text, following PubGrub's reporting rules
+(dart-lang/pub ``doc/solver.md``) in conda's words:
+
+- one sentence per derived step, "Because A and B, C."; a step that follows from the previous
+  line starts "And because"; the last line starts "So,";
+- a step used twice gets a number, "(1)", and later lines refer to it;
+- a derived step with one external cause is folded into the next line, so the reader sees
+  every other step, not all of them;
+- record sets are named the way a person would: "every build of pytorch-gpu",
+  "pytorch-gpu 2.7.0", the spec as written ("pytorch-gpu >=2.7").
+
+The fix (`render_hint`) is chosen from the kinds of the leaves: a missing ``__cuda`` asks for a
+``cuda`` system requirement (or ``CONDA_OVERRIDE_CUDA`` when building an image), a missing
+package for the channel that has it, a pin for an update. The causes stay data (`leaves`);
+only this module makes prose.
+"""
+
+from __future__ import annotations
+
+import re
+
+from minipixi.solver.provider import Provider, as_spec, indexes
+from minipixi.solver.search import (
+    Constrains,
+    Constraint,
+    Depends,
+    Derived,
+    Excluded,
+    Incompatibility,
+    Provided,
+    Requested,
+    Term,
+)
+
+
+# --- naming record sets -----------------------------------------------------------------------
+
+
+def describe_records(provider: Provider, name: str, mask: int) -> str:
+    """A record set in words: the spec it came from ("bors <2.0"), "every build of foo",
+    "foo 1.2 | 1.3", or one record ("foo 1.2", with its build when the version has several)."""
+    cands = provider.candidates(name)
+    if mask == cands.full and len(cands.records) > 1:
+        return f"every build of {name}"
+    label = provider.labels.get((name, mask))
+    if label is not None:
+        return label
+    chosen = [cands.records[i] for i in indexes(mask)]
+    builds = {v: sum(r.version == v for r in cands.records) for v in {r.version for r in chosen}}
+    if len(chosen) == 1:
+        record = chosen[0]
+        several = builds[record.version] > 1
+        return f"{name} {record.version}" + (f" ({record.build})" if several else "")
+    versions = list(dict.fromkeys(r.version for r in chosen))
+    complete = all(sum(r.version == v for r in chosen) == builds[v] for v in versions)
+    shown = " | ".join(versions[:4]) + (f" and {len(versions) - 4} more" if len(versions) > 4 else "")
+    return f"{name} {shown}" if complete else f"some builds of {name} {shown}"
+
+
+def describe_term(provider: Provider, term: Term) -> str:
+    """A term as the thing it is about; a negative term says what is *required* instead."""
+    cands = provider.candidates(term.name)
+    if term.positive:
+        return describe_records(provider, term.name, term.mask)
+    allowed = cands.full & ~term.mask  # "not foo ∈ M" reads as "foo, one of the others"
+    return describe_records(provider, term.name, term.mask if allowed else cands.full)
+
+
+# --- one incompatibility as one clause --------------------------------------------------------
+
+
+class Wording:
+    """Turns incompatibilities into clauses, in the context of one task (platform, label)."""
+
+    def __init__(self, provider: Provider) -> None:
+        self.provider = provider
+        task = provider.task
+        self.who = task.label or "the request"
+        self.platform = task.platform or "the platform"
+
+    def clause(self, incompatibility: Incompatibility) -> str:
+        cause = incompatibility.cause
+        if isinstance(cause, Derived):
+            return self.derived(incompatibility)
+        return self.external(incompatibility)
+
+    def external(self, incompatibility: Incompatibility) -> str:
+        cause, terms = incompatibility.cause, incompatibility.terms
+        if isinstance(cause, Requested):
+            tail = "" if terms else f", {self.nothing_matches(cause.spec)}"
+            return f"{self.who} requires {cause.spec}{tail}"
+        if isinstance(cause, Constraint):
+            return f"{self.who} constrains {cause.spec}"
+        if isinstance(cause, Provided):
+            versions = " | ".join(cause.versions)
+            return f"{self.platform} provides only {cause.name} {versions} here"
+        if isinstance(cause, Excluded):
+            return self.excluded(incompatibility)
+        subject = describe_term(self.provider, terms[0])
+        if isinstance(cause, Depends):
+            if len(terms) == 1:
+                return f"{subject} depends on {cause.spec}, {self.nothing_matches(cause.spec)}"
+            return f"{subject} depends on {cause.spec}"
+        if isinstance(cause, Constrains):
+            return f"{subject} constrains {cause.spec}"
+        raise TypeError(f"unknown cause {cause!r}")
+
+    def nothing_matches(self, spec_text: str) -> str:
+        """Why a spec matches nothing, as a "which" clause: the platform lacks a virtual
+        package, no channel has the name, or no record of it fits."""
+        spec = as_spec(spec_text)
+        if spec.name.startswith("__"):
+            have = self.provider.virtual.get(spec.name)
+            if not have:
+                return f"which {self.platform} does not provide here"
+            versions = " | ".join(r.version for r in have)
+            return f"which {self.platform} does not provide here (it has {spec.name} {versions})"
+        cands = self.provider.candidates(spec.name)
+        if not cands.records:
+            return f"which is in none of {self.sources()}"
+        versions = list(dict.fromkeys(r.version for r in cands.records))
+        shown = ", ".join(versions[:5]) + (", ..." if len(versions) > 5 else "")
+        return f"which no record matches (there are {spec.name} {shown})"
+
+    def sources(self) -> str:
+        from minipixi.solver.task import source_label
+
+        labels = [source_label(s, i) for i, s in enumerate(self.provider.task.sources)]
+        return ", ".join(labels) if labels else "any channel"
+
+    def excluded(self, incompatibility: Incompatibility) -> str:
+        cause, term = incompatibility.cause, incompatibility.terms[0]
+        subject = describe_records(self.provider, term.name, term.mask)
+        if cause.reason == "pinned":
+            pin = self.provider.pinned[cause.name]
+            return f"{cause.name} is pinned to {pin.version} ({pin.build}), so {subject} may not be used"
+        cands = self.provider.candidates(cause.name)
+        origins = sorted({cands.origins[i] for i in indexes(term.mask)})
+        winner = next(cands.origins[i] for i in range(len(cands.records)) if not term.mask >> i & 1)
+        return (
+            f"{subject} {'is' if term.mask & (term.mask - 1) == 0 else 'are'} only in "
+            f"{', '.join(origins)}, which strict channel priority hides behind {winner}"
+        )
+
+    def derived(self, incompatibility: Incompatibility) -> str:
+        """PubGrub's wording of a derived incompatibility, by the shape of its terms."""
+        terms = incompatibility.terms
+        if not terms:
+            return "solving failed"
+        positive = [describe_term(self.provider, t) for t in terms if t.positive]
+        negative = [describe_term(self.provider, t) for t in terms if not t.positive]
+        if len(terms) == 1:
+            return f"{positive[0]} cannot be used" if positive else f"{negative[0]} is required"
+        if not negative:
+            return f"{' and '.join(positive)} cannot be installed together"
+        if not positive:
+            return f"one of {' or '.join(negative)} is required"
+        return f"{' and '.join(positive)} requires {' or '.join(negative)}"
+
+
+# --- the derivation as numbered lines (PubGrub's reporter) -----------------------------------
+
+
+class Report:
+    """Writes the derivation of `root` as lines; `text()` joins them."""
+
+    def __init__(self, provider: Provider, root: Incompatibility) -> None:
+        self.words = Wording(provider)
+        self.lines: list[list] = []  # [text, number or None]
+        self.numbers: dict[int, int] = {}
+        self.uses: dict[int, int] = {}
+        self._count_uses(root)
+        if isinstance(root.cause, Derived):
+            self.visit(root)
+        else:
+            self.write(f"Because {self.words.clause(root)}, solving failed.", root)
+
+    def _count_uses(self, root: Incompatibility) -> None:
+        stack, seen = [root], set()
+        while stack:
+            node = stack.pop()
+            if not isinstance(node.cause, Derived):
+                continue
+            for cause in (node.cause.cause1, node.cause.cause2):
+                self.uses[id(cause)] = self.uses.get(id(cause), 0) + 1
+                if id(cause) not in seen:
+                    seen.add(id(cause))
+                    stack.append(cause)
+
+    def write(self, text: str, incompatibility: Incompatibility) -> None:
+        number = None
+        if self.uses.get(id(incompatibility), 0) > 1:
+            number = len(self.numbers) + 1
+            self.numbers[id(incompatibility)] = number
+        self.lines.append([text, number])
+
+    def ref(self, incompatibility: Incompatibility) -> str:
+        number = self.numbers.get(id(incompatibility))
+        clause = self.words.clause(incompatibility)
+        return f"{clause} ({number})" if number else clause
+
+    # --8<-- [start:visit]
+    def visit(self, node: Incompatibility) -> None:
+        """One derived step, after the steps it needs (PubGrub's ``_visit``)."""
+        conclusion = self.words.clause(node)
+        cause1, cause2 = node.cause.cause1, node.cause.cause2
+        derived1, derived2 = (isinstance(c.cause, Derived) for c in (cause1, cause2))
+        if derived1 and derived2:
+            self._both_derived(node, cause1, cause2, conclusion)
+        elif derived1 or derived2:
+            derived, external = (cause1, cause2) if derived1 else (cause2, cause1)
+            self._one_derived(node, derived, external, conclusion)
+        else:
+            self.write(f"Because {self._pair(cause1, cause2)}, {conclusion}.", node)
+    # --8<-- [end:visit]
+
+    def _both_derived(self, node, cause1, cause2, conclusion: str) -> None:
+        known1, known2 = id(cause1) in self.numbers, id(cause2) in self.numbers
+        if known1 and known2:
+            self.write(f"Because {self.ref(cause1)} and {self.ref(cause2)}, {conclusion}.", node)
+        elif known1 or known2:
+            known, other = (cause1, cause2) if known1 else (cause2, cause1)
+            self.visit(other)
+            self.write(f"And because {self.ref(known)}, {conclusion}.", node)
+        else:
+            self.visit(cause1)
+            if id(cause1) not in self.numbers:  # refer back to it from after the other branch
+                self.numbers[id(cause1)] = len(self.numbers) + 1
+                self.lines[-1][1] = self.numbers[id(cause1)]
+            self.lines.append(["", None])
+            self.visit(cause2)
+            self.write(f"And because {self.ref(cause1)}, {conclusion}.", node)
+
+    def _one_derived(self, node, derived, external, conclusion: str) -> None:
+        if id(derived) in self.numbers:
+            self.write(f"Because {self.words.clause(external)} and {self.ref(derived)}, {conclusion}.", node)
+            return
+        inner1, inner2 = derived.cause.cause1, derived.cause.cause2
+        foldable = self.uses.get(id(derived), 0) <= 1 and (
+            isinstance(inner1.cause, Derived) != isinstance(inner2.cause, Derived)
+        )
+        if foldable:  # skip writing `derived`: its external half joins this line
+            prior, prior_external = (inner1, inner2) if isinstance(inner1.cause, Derived) else (inner2, inner1)
+            self.visit(prior)
+            pair = self._pair(prior_external, external)
+            self.write(f"And because {pair}, {conclusion}.", node)
+        else:
+            self.visit(derived)
+            self.write(f"And because {self.words.clause(external)}, {conclusion}.", node)
+
+    def _pair(self, first: Incompatibility, second: Incompatibility) -> str:
+        """Two external facts; a dependency chain reads "A depends on B which depends on C"."""
+        for a, b in ((first, second), (second, first)):
+            if isinstance(a.cause, Depends) and isinstance(b.cause, Depends) and len(a.terms) == 2:
+                target, subject = a.terms[1], b.terms[0]
+                if target.name == subject.name and subject.positive and not target.positive:
+                    if subject.mask & ~target.mask == 0 or target.mask & ~subject.mask == 0:
+                        tail = self.words.clause(b).split(" depends on ", 1)[1]
+                        return f"{self.words.clause(a)} which depends on {tail}"
+        return f"{self.words.clause(first)} and {self.words.clause(second)}"
+
+    def text(self) -> str:
+        out = []
+        for i, (line, number) in enumerate(self.lines):
+            if i == len(self.lines) - 1 and len(self.lines) > 1:
+                line = "So, b" + line[1:] if line.startswith("Because") else line
+                line = "So, because" + line[len("And because"):] if line.startswith("And because") else line
+            out.append(f"{line} ({number})" if number and line else line)
+        return "\n".join(out)
+
+
+def render_explanation(provider: Provider, root: Incompatibility) -> str:
+    """The derivation of `root` (the empty incompatibility) as PubGrub-style sentences."""
+    return Report(provider, root).text()
+
+
+# --- leaves and the hint ----------------------------------------------------------------------
+
+
+def leaves(root: Incompatibility) -> list[Incompatibility]:
+    """The external incompatibilities a derivation rests on, each once, in first-seen order."""
+    found, stack, seen = [], [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node.cause, Derived):
+            stack += [node.cause.cause2, node.cause.cause1]
+        else:
+            found.append(node)
+    return found
+
+
+def _virtual_need(provider: Provider, external: list[Incompatibility]) -> tuple[str, str | None] | None:
+    """The virtual package at fault and the version wanted, when one is among the leaves."""
+    for leaf in external:
+        cause = leaf.cause
+        spec_text = getattr(cause, "spec", None)
+        if isinstance(cause, (Depends, Constrains, Requested)) and spec_text:
+            spec = as_spec(spec_text)
+            if spec.name.startswith("__"):
+                wanted = re.search(r"\d+(\.\d+)*", str(spec.version)) if spec.version is not None else None
+                return spec.name, wanted.group(0) if wanted else None
+    for leaf in external:
+        if isinstance(leaf.cause, Provided):
+            return leaf.cause.name, None
+    return None
+
+
+# --8<-- [start:render_hint]
+def render_hint(provider: Provider, root: Incompatibility) -> str:
+    """The fix, chosen from the kinds of the leaves: virtual, missing, excluded, or versions."""
+    external = leaves(root)
+    platform = provider.task.platform or "the platform"
+    virtual = _virtual_need(provider, external)
+    if virtual is not None:
+        return _virtual_hint(virtual[0], virtual[1], platform)
+    missing = [_missing_name(provider, leaf) for leaf in external]
+    missing = [name for name in missing if name]
+    if missing:
+        return (
+            f"no channel of this environment has {missing[0]} for {platform}: check the name, "
+            f"add the channel that has it, or limit the dependency to the platforms that have it"
+        )
+    reasons = {leaf.cause.reason: leaf.cause.name for leaf in external if isinstance(leaf.cause, Excluded)}
+    if "pinned" in reasons:
+        return f"{reasons['pinned']} is pinned: allow it to change (update the lock) or relax the other specs"
+    if "channel-priority" in reasons:
+        name = reasons["channel-priority"]
+        return (
+            f"strict channel priority takes {name} only from the first channel that has it: ask for "
+            f"'channel::{name}', reorder the channels, or set channel-priority = \"disabled\""
+        )
+    asked = [leaf.cause.spec for leaf in external if isinstance(leaf.cause, Requested)]
+    return f"relax the version requirements of {', '.join(asked) or 'the dependencies'}"
+# --8<-- [end:render_hint]
+
+
+def _missing_name(provider: Provider, leaf: Incompatibility) -> str | None:
+    cause = leaf.cause
+    if isinstance(cause, Requested) and not leaf.terms or isinstance(cause, Depends) and len(leaf.terms) == 1:
+        name = as_spec(cause.spec).name
+        return name if not provider.candidates(name).records else None
+    return None
+
+
+def _virtual_hint(name: str, wanted: str | None, platform: str) -> str:
+    if name == "__cuda":
+        version = wanted or "12"
+        return (
+            f"add cuda = \"{version}\" to the {platform} platform entry (or to "
+            f"[system-requirements]); to build an image on a machine without a GPU, set "
+            f"CONDA_OVERRIDE_CUDA={version}"
+        )
+    keys = {"__glibc": "libc", "__osx": "macos", "__linux": "linux", "__win": "windows"}
+    if name in keys:
+        version = f" = \"{wanted}\"" if wanted else ""
+        return (
+            f"the records need a newer {name[2:]} than {platform} assumes: set "
+            f"{keys[name]}{version} in the system requirements (the machines you run on must have it)"
+        )
+    return f"{name} is not available on {platform}: limit this dependency to the platforms that have it"

@@ -1,0 +1,285 @@
+"""Candidates and preferences: everything the search needs to know about packages.
+
+The search in `search.py` never parses a version or reads a record; it asks this module (the
+*provider*, as resolvelib calls it) three questions:
+
+- `Provider.candidates(name)`: every record of a name, **best first**. The order is the
+  preference order of rattler and conda: a record with ``track_features`` sorts below every
+  record without (tracked features are how a channel says "only if you must"); then the highest
+  version; then the highest build number; then the newest timestamp. A locked record goes first.
+- `Provider.matches(spec)`: which candidates of the spec's name match it, as a *mask*: a Python
+  int whose bit ``i`` stands for candidate ``i``. Sets of records become integer operations
+  (``&`` is "and", ``|`` is "or"), and bit 0 is always the most preferred record.
+- `Provider.depends_groups(name)`: for each dependency text, the mask of the records that list
+  it, so one fact ("every build of pytorch 2.7.0 depends on __cuda") covers many records.
+
+Where records come from is decided here as well: strict channel priority (a name found in a
+higher source hides lower ones: those records stay candidates but are *excluded*, so an
+explanation can mention them), the ``.conda`` twin of a ``.tar.bz2`` winning, virtual packages
+coming only from the task, and pinned records replacing their name's other candidates.
+
+Filtering and sorting many candidates goes through the numba kernel in `version_kernel.py`
+(`matches`, `argsort_versions`); the plain Python path below it reads the same and is used for
+small names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from minipixi.records import PackageRecord
+from minipixi.solver.task import SolveTask, source_label
+
+# Above this many candidates, version filtering and sorting use the numba kernel.
+KERNEL_THRESHOLD = 64
+
+
+@lru_cache(maxsize=65536)
+def parse_spec(text: str):
+    """MatchSpec.parse with a cache: the same dependency text appears in thousands of records."""
+    from minipixi.matchspec import MatchSpec
+
+    return MatchSpec.parse(text)
+
+
+def as_spec(spec):
+    """A MatchSpec from a MatchSpec or its text."""
+    return parse_spec(spec) if isinstance(spec, str) else spec
+
+
+@dataclass
+class Candidates:
+    """All records of one name, best first, plus what the explanation needs to know of them."""
+
+    name: str
+    records: list[PackageRecord]
+    origins: list[str]  # the source label of each record
+    excluded: dict[str, int] = field(default_factory=dict)  # reason -> mask of excluded records
+    _encoded: object = None  # the kernel's encoding of the versions, built on first use
+
+    @property
+    def full(self) -> int:
+        """The mask of every candidate."""
+        return (1 << len(self.records)) - 1
+
+
+# --8<-- [start:preference]
+def preference_key(record: PackageRecord, version_rank: int) -> tuple:
+    """Sort key, smaller is better: no tracked features, high version, high build, new."""
+    return (
+        1 if record.track_features else 0,
+        -version_rank,
+        -record.build_number,
+        -(record.timestamp or 0),
+    )
+# --8<-- [end:preference]
+
+
+def version_ranks(records: list[PackageRecord]) -> list[int]:
+    """For each record, the rank of its version among `records` (equal versions, equal rank)."""
+    keys = [r.parsed_version.sort_key for r in records]  # equal keys exactly for equal versions
+    if len(records) >= KERNEL_THRESHOLD:
+        from minipixi import version_kernel
+
+        order = [int(i) for i in version_kernel.argsort_versions([r.version for r in records])]
+    else:
+        order = sorted(range(len(records)), key=keys.__getitem__)
+    ranks = [0] * len(records)
+    rank = 0
+    for previous, current in zip(order, order[1:]):
+        if keys[current] != keys[previous]:
+            rank += 1
+        ranks[current] = rank
+    return ranks
+
+
+def sort_best_first(records: list[PackageRecord], locked: PackageRecord | None) -> list[int]:
+    """Indexes of `records` in preference order; a locked record (when present) comes first."""
+    ranks = version_ranks(records)
+    order = sorted(range(len(records)), key=lambda i: preference_key(records[i], ranks[i]))
+    if locked is not None:
+        hit = [i for i in order if same_record(records[i], locked)]
+        order = hit[:1] + [i for i in order if i not in hit[:1]]
+    return order
+
+
+def same_record(a: PackageRecord, b: PackageRecord) -> bool:
+    """The same build of the same package (channel and file format aside)."""
+    return (a.name, a.version, a.build, a.subdir) == (b.name, b.version, b.build, b.subdir) or (
+        (a.name, a.version, a.build) == (b.name, b.version, b.build) and not (a.subdir and b.subdir)
+    )
+
+
+def prefer_conda_format(records: list[PackageRecord]) -> list[PackageRecord]:
+    """Drop a ``.tar.bz2`` record when the same build also exists as ``.conda``."""
+    keep: dict[tuple, PackageRecord] = {}
+    for record in records:
+        key = (record.name, record.version, record.build, record.subdir)
+        if key not in keep or (record.fn.endswith(".conda") and not keep[key].fn.endswith(".conda")):
+            keep[key] = record
+    return list(keep.values())
+
+
+VERSION_ONLY_FIELDS = ("build", "build_number", "channel", "subdir", "md5", "sha256", "fn", "url",
+                       "license", "license_family", "track_features")
+
+
+def version_only(spec) -> bool:
+    """Whether a spec says nothing but a name and a version (most dependency texts)."""
+    return all(getattr(spec, field, None) is None for field in VERSION_ONLY_FIELDS)
+
+
+def mask_of(bits) -> int:
+    """A mask from a sequence of booleans (bit i set when bits[i] is true)."""
+    mask = 0
+    for i, bit in enumerate(bits):
+        if bit:
+            mask |= 1 << i
+    return mask
+
+
+def mask_from_bool_array(array) -> int:
+    """A mask from a numpy bool array, without a Python loop over its items."""
+    import numpy as np
+
+    packed = np.packbits(np.asarray(array, dtype=bool), bitorder="little")
+    return int.from_bytes(packed.tobytes(), "little")
+
+
+def indexes(mask: int):
+    """The candidate indexes in `mask`, best first."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
+def best_index(mask: int) -> int:
+    """The most preferred candidate in a non-empty mask."""
+    return (mask & -mask).bit_length() - 1
+
+
+class Provider:
+    """Answers the search's questions about one `SolveTask`, caching every answer."""
+
+    def __init__(self, task: SolveTask) -> None:
+        self.task = task
+        self.virtual = {}
+        for record in task.virtual_packages:
+            self.virtual.setdefault(record.name, []).append(record)
+        self.locked = {record.name: record for record in task.locked}
+        self.pinned = {record.name: record for record in task.pinned}
+        self._candidates: dict[str, Candidates] = {}
+        self._matches: dict[str, int] = {}
+        self.labels: dict[tuple[str, int], str] = {}  # (name, mask) -> the spec text that made it
+        self._depends: dict[str, dict[str, int]] = {}
+        self._constrains: dict[str, dict[str, int]] = {}
+
+    # --8<-- [start:candidates]
+    def candidates(self, name: str) -> Candidates:
+        """Every record of `name`, best first, with excluded ones marked (cached)."""
+        found = self._candidates.get(name)
+        if found is None:
+            records, origins, hidden = self._gather(name)
+            order = sort_best_first(records, self.locked.get(name))
+            found = Candidates(name, [records[i] for i in order], [origins[i] for i in order])
+            hidden_mask = mask_of(hidden[i] for i in order)
+            if hidden_mask:
+                found.excluded["channel-priority"] = hidden_mask
+            self._exclude_unpinned(found)
+            self._candidates[name] = found
+        return found
+    # --8<-- [end:candidates]
+
+    def _gather(self, name: str) -> tuple[list, list, list]:
+        """Records of `name` from the task's sources, their origin, and whether each is hidden."""
+        if name.startswith("__"):
+            records = self.virtual.get(name, [])
+            return list(records), ["the platform"] * len(records), [False] * len(records)
+        records, origins, hidden = [], [], []
+        winner = None
+        for position, source in enumerate(self.task.sources):
+            found = prefer_conda_format(list(source.records(name)))
+            if not found:
+                continue
+            if winner is None:
+                winner = position
+            is_hidden = self.task.channel_priority == "strict" and position != winner
+            records += found
+            origins += [source_label(source, position)] * len(found)
+            hidden += [is_hidden] * len(found)
+        pin = self.pinned.get(name)
+        if pin is not None and not any(same_record(r, pin) for r in records):
+            records.append(pin)
+            origins.append("the pins")
+            hidden.append(False)
+        return records, origins, hidden
+
+    def _exclude_unpinned(self, found: Candidates) -> None:
+        """A pinned name keeps its other records only as excluded candidates."""
+        pin = self.pinned.get(found.name)
+        if pin is None:
+            return
+        others = mask_of(not same_record(r, pin) for r in found.records)
+        if others:
+            found.excluded["pinned"] = others
+
+    def is_hidden(self, name: str, index: int) -> bool:
+        """Whether candidate `index` of `name` is excluded for any reason."""
+        return any(mask >> index & 1 for mask in self.candidates(name).excluded.values())
+
+    # --8<-- [start:matches]
+    def matches(self, spec) -> int:
+        """The mask of the candidates of ``spec.name`` that `spec` (a MatchSpec or its text)
+        matches, cached by text."""
+        key = spec if isinstance(spec, str) else str(spec)
+        mask = self._matches.get(key)
+        if mask is None:
+            spec = as_spec(spec)
+            cands = self.candidates(spec.name)
+            allowed = self._version_filter(spec, cands)
+            if version_only(spec):  # the version pass said it all
+                mask = mask_of(allowed) if spec.version is not None else cands.full
+            else:
+                mask = mask_of(ok and spec.matches(r) for ok, r in zip(allowed, cands.records))
+            self._matches[key] = mask
+            self.labels.setdefault((spec.name, mask), key)
+        return mask
+    # --8<-- [end:matches]
+
+    def _version_filter(self, spec, cands: Candidates) -> list[bool]:
+        """A first pass on versions only: the numba kernel when there are many records."""
+        records = cands.records
+        if spec.version is None:
+            return [True] * len(records)
+        if len(records) < KERNEL_THRESHOLD:
+            return [spec.version.matches(r.parsed_version) for r in records]
+        from minipixi import version_kernel
+
+        if cands._encoded is None:
+            cands._encoded = version_kernel.encode_versions([r.version for r in records])
+        return list(version_kernel.matches(spec.version, cands._encoded))
+
+    def depends_groups(self, name: str) -> dict[str, int]:
+        """For each dependency text among the records of `name`: the mask of records listing it."""
+        groups = self._depends.get(name)
+        if groups is None:
+            groups = self._group(name, "depends")
+            self._depends[name] = groups
+        return groups
+
+    def constrains_groups(self, name: str) -> dict[str, int]:
+        """For each ``constrains`` text among the records of `name`: the mask of records listing it."""
+        groups = self._constrains.get(name)
+        if groups is None:
+            groups = self._group(name, "constrains")
+            self._constrains[name] = groups
+        return groups
+
+    def _group(self, name: str, attribute: str) -> dict[str, int]:
+        groups: dict[str, int] = {}
+        for i, record in enumerate(self.candidates(name).records):
+            for text in getattr(record, attribute):
+                groups[text] = groups.get(text, 0) | (1 << i)
+        return groups
