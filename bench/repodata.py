@@ -1,0 +1,277 @@
+"""Benchmark: load a conda-forge-sized repodata.json lazily, against py-rattler's SparseRepoData.
+
+Real conda-forge linux-64 repodata has hundreds of thousands of records, but one solve needs
+the records of a few dozen names. This script writes a generated channel of that size (one
+``repodata.json`` with 300,000 records, realistic names, versions, builds and depends;
+deterministic: the same seed gives the same bytes) into a temporary folder, then measures,
+each in a fresh subprocess so that the peak memory (``ru_maxrss``) belongs to one side only:
+
+- **minipixi**: open the file with `minipixi.repodata.SubdirRepodata` and fetch the records
+  of the closure of 5 requested names (breadth first over ``depends``); when
+  `minipixi.solver` exists, solve the 5 specs too.
+- **py-rattler**: ``SparseRepoData`` on the same file, then ``load_records_recursive`` for the
+  same 5 names (and ``solve_with_sparse_repodata`` when we solve).
+
+Run: ``python bench/repodata.py [--records 300000] [--keep DIR]``. Goal (issue 5): within 3x
+of py-rattler's time and under 1 GiB peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REQUESTED = ["python", "numpy", "pandas", "scipy", "matplotlib-base"]
+PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
+
+# Real names at the root of conda-forge's dependency graph: every generated package depends
+# on a few of them, as real ones do, so closures look like real ones (a few dozen names).
+CORE = [
+    "_libgcc_mutex", "_openmp_mutex", "libgcc", "libgcc-ng", "libstdcxx", "libstdcxx-ng",
+    "libgomp", "libzlib", "zlib", "bzip2", "xz", "liblzma", "openssl", "ca-certificates",
+    "libffi", "ncurses", "readline", "tk", "tzdata", "sqlite", "libsqlite", "libuuid",
+    "libnsl", "libxcrypt", "ld_impl_linux-64", "python", "python_abi", "pip", "setuptools",
+    "wheel", "libblas", "libcblas", "liblapack", "libopenblas", "libgfortran5", "libgfortran",
+    "numpy", "packaging", "six", "python-dateutil", "pytz", "pandas", "scipy", "libpng",
+    "freetype", "libjpeg-turbo", "pillow", "cycler", "kiwisolver", "pyparsing", "fonttools",
+    "contourpy", "matplotlib-base", "certifi", "idna", "urllib3", "charset-normalizer",
+    "requests", "typing_extensions", "attrs", "click", "jinja2", "markupsafe", "pyyaml", "yaml",
+]
+SYLLABLES = [
+    "ar", "bo", "cat", "dex", "el", "fi", "gra", "hy", "io", "jax", "ka", "lu", "mo", "nu",
+    "ox", "py", "qu", "ro", "sci", "ta", "ul", "vi", "wa", "xen", "yo", "zi", "net", "geo",
+    "bio", "stat", "plot", "data", "fast", "json", "http", "img", "ml", "sql", "web", "arrow",
+]
+PREFIXES = ["", "", "", "lib", "py", "r-", "perl-", "ros-humble-", "jupyterlab-", "types-"]
+SUFFIXES = ["", "", "", "-core", "-base", "-tools", "-python", "-cpp", "-devel", "-plugin"]
+
+
+def package_names(count: int, rng: random.Random) -> list[str]:
+    """`count` unique names: the real core first (the most popular), then made-up ones."""
+    names = list(CORE)
+    seen = set(names)
+    while len(names) < count:
+        stem = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+        name = rng.choice(PREFIXES) + stem + rng.choice(SUFFIXES)
+        if name not in seen:
+            seen.add(name)
+            names.append(name)
+    return names
+
+
+def records_per_name(names: list[str], total: int) -> list[int]:
+    """How many records each name gets: a long tail, as on conda-forge (Zipf-like)."""
+    weights = [1.0 / (rank + 1) ** 0.6 for rank in range(len(names))]
+    scale = (total - len(names)) / sum(weights)
+    counts = [1 + int(w * scale) for w in weights]
+    counts[-1] += total - sum(counts)  # land exactly on `total`
+    return counts
+
+
+def pick_depends(index: int, names: list[str], rng: random.Random) -> list[str]:
+    """Names a package depends on: only more popular ones (a DAG), mostly from the core."""
+    if index == 0:
+        return []
+    pool = min(index, len(CORE)) if rng.random() < 0.8 else index
+    count = rng.randint(1, 6) if index > 3 else 1
+    return sorted({names[rng.randrange(pool)] for _ in range(count)})
+
+
+def versions_of(rng: random.Random, count: int) -> list[str]:
+    """`count` increasing version strings, major.minor.patch."""
+    major, minor, patch = rng.randint(0, 5), rng.randint(0, 20), 0
+    out = []
+    for _ in range(count):
+        roll = rng.random()
+        if roll < 0.05:
+            major, minor, patch = major + 1, 0, 0
+        elif roll < 0.35:
+            minor, patch = minor + 1, 0
+        else:
+            patch += 1
+        out.append(f"{major}.{minor}.{patch}")
+    return out
+
+
+def make_record(name: str, version: str, number: int, py: str | None, deps: list[str],
+                rng: random.Random) -> tuple[str, dict]:
+    """One realistic record and its file name (pretend hashes, real shapes)."""
+    digest = hashlib.sha256(f"{name}-{version}-{number}-{py}".encode()).hexdigest()
+    build = f"py{py.replace('.', '')}h{digest[:7]}_{number}" if py else f"h{digest[:7]}_{number}"
+    depends = [f"{d} >={rng.randint(0, 3)}.{rng.randint(0, 9)}" for d in deps if d != "python"]
+    if py:
+        nxt = f"{py.split('.')[0]}.{int(py.split('.')[1]) + 1}"
+        depends += [f"python >={py},<{nxt}.0a0", f"python_abi {py}.* *_cp{py.replace('.', '')}"]
+    record = {
+        "build": build, "build_number": number, "depends": sorted(depends),
+        "license": rng.choice(["MIT", "BSD-3-Clause", "Apache-2.0", "GPL-3.0-or-later"]),
+        "md5": digest[:32], "name": name, "sha256": digest, "size": rng.randint(5_000, 9_000_000),
+        "subdir": "linux-64", "timestamp": 1_600_000_000_000 + rng.randint(0, 10**11),
+        "version": version,
+    }
+    if rng.random() < 0.1:
+        record["constrains"] = [f"{rng.choice(CORE)} >=1"]
+    return f"{name}-{version}-{build}.conda", record
+
+
+def generate_records(count: int, seed: int = 0):
+    """Yield (file name, record) pairs, `count` in all, deterministically from `seed`."""
+    rng = random.Random(seed)
+    names = package_names(max(count // 15, len(CORE) + 1), rng)
+    for index, (name, n) in enumerate(zip(names, records_per_name(names, count))):
+        deps = pick_depends(index, names, rng)
+        is_python = "python" in deps and name not in ("python_abi", "python")
+        builds = PYTHONS if is_python else [None]
+        versions = versions_of(rng, -(-n // len(builds)))
+        emitted = 0
+        for version in versions:
+            for py in builds:
+                if emitted < n:
+                    yield make_record(name, version, emitted % 3, py, deps, rng)
+                    emitted += 1
+
+
+def write_repodata(path: Path, count: int, seed: int = 0) -> None:
+    """Write a repodata.json with `count` records under "packages.conda", streaming."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.write('{\n "info": {\n  "subdir": "linux-64"\n },\n "packages": {},\n')
+        out.write(' "packages.conda": {\n')
+        for i, (fn, record) in enumerate(generate_records(count, seed)):
+            body = json.dumps(record, indent=1, sort_keys=True).replace("\n", "\n  ")
+            out.write(("" if i == 0 else ",\n") + f"  {json.dumps(fn)}: {body}")
+        out.write('\n },\n "removed": [],\n "repodata_version": 1\n}\n')
+
+
+def closure_names(deps_of, roots: list[str]) -> list[str]:
+    """Names reachable from `roots` through `deps_of(name) -> names`, breadth first."""
+    seen, queue = set(roots), list(roots)
+    while queue:
+        for dep in deps_of(queue.pop(0)):
+            if dep not in seen:
+                seen.add(dep)
+                queue.append(dep)
+    return sorted(seen)
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_minipixi(path: Path) -> dict:
+    """Load lazily, then fetch the closure's records (and solve when a solver exists)."""
+    from minipixi.repodata import SubdirRepodata
+
+    start = time.perf_counter()
+    repo = SubdirRepodata.read(path, channel="https://bench.invalid/generated", subdir="linux-64")
+    found = {}
+
+    def deps_of(name: str) -> list[str]:
+        found[name] = repo.records(name)
+        return sorted({dep.split()[0] for rec in found[name] for dep in rec.depends})
+
+    names = closure_names(deps_of, REQUESTED)
+    result = {"names": len(names), "records": sum(len(r) for r in found.values())}
+    result.update(maybe_solve_minipixi(repo))
+    result["seconds"] = time.perf_counter() - start
+    return result
+
+
+def maybe_solve_minipixi(repo) -> dict:
+    """Solve the 5 specs with minipixi's solver, if that module exists yet."""
+    try:
+        from minipixi.matchspec import MatchSpec
+        from minipixi.solver import SolveTask, solve
+    except ImportError:
+        return {"solved": None}
+    task = SolveTask(specs=[MatchSpec.parse(n) for n in REQUESTED], sources=[repo])
+    return {"solved": len(solve(task))}
+
+
+def run_rattler(path: Path, solve_too: bool) -> dict:
+    """SparseRepoData on the same file, records of the same closure (and a solve)."""
+    import rattler
+
+    start = time.perf_counter()
+    channel = rattler.Channel("https://bench.invalid/generated")
+    sparse = rattler.SparseRepoData(channel, "linux-64", str(path))
+    records = rattler.SparseRepoData.load_records_recursive(
+        [sparse], [rattler.PackageName(n) for n in REQUESTED]
+    )
+    result = {"names": len({r.name.normalized for r in records[0]}), "records": len(records[0])}
+    if solve_too:
+        solved = rattler.solve_with_sparse_repodata(
+            [rattler.MatchSpec(n) for n in REQUESTED], [sparse]
+        )
+        import asyncio
+
+        result["solved"] = len(asyncio.run(solved) if asyncio.iscoroutine(solved) else solved)
+    result["seconds"] = time.perf_counter() - start
+    return result
+
+
+def child(kind: str, path: Path, solve_too: bool) -> None:
+    """Entry point of a measuring subprocess: print one JSON line."""
+    result = run_minipixi(path) if kind == "minipixi" else run_rattler(path, solve_too)
+    result["peak_rss_mib"] = peak_rss_mib()
+    print(json.dumps(result))
+
+
+def measure(kind: str, path: Path, solve_too: bool, repeats: int) -> dict:
+    """Best of `repeats` fresh subprocesses (time), with the peak RSS of that run."""
+    runs = []
+    for _ in range(repeats):
+        cmd = [sys.executable, __file__, "--child", kind, str(path)]
+        cmd += ["--solve"] if solve_too else []
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        runs.append(json.loads(out.strip().splitlines()[-1]))
+    return min(runs, key=lambda r: r["seconds"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=300_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="write the channel here and keep it")
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--solve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child[0], Path(args.child[1]), args.solve)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp)
+        path = folder / "linux-64" / "repodata.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        write_repodata(path, args.records)
+        print(f"generated {args.records} records, {path.stat().st_size / 2**20:.0f} MiB "
+              f"in {time.perf_counter() - started:.1f} s")
+        report(path, args.repeats)
+    return 0
+
+
+def report(path: Path, repeats: int) -> None:
+    """Measure both sides and print one line each, then the ratio."""
+    ours = measure("minipixi", path, False, repeats)
+    solve_too = ours.get("solved") is not None
+    if solve_too:
+        ours = measure("minipixi", path, True, repeats)
+    theirs = measure("rattler", path, solve_too, repeats)
+    for label, r in (("minipixi", ours), ("py-rattler", theirs)):
+        print(f"{label:>10}: {r['seconds']:.3f} s, peak RSS {r['peak_rss_mib']:.0f} MiB, "
+              f"{r['names']} names, {r['records']} records, solved: {r.get('solved')}")
+    print(f"time ratio minipixi / py-rattler: {ours['seconds'] / theirs['seconds']:.2f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

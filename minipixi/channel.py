@@ -1,0 +1,454 @@
+"""Channels: turn ``conda-forge`` into a URL, and that URL's index into a file on this disk.
+
+A *channel* is a folder of package files, one sub-folder per *subdir* (``linux-64``,
+``osx-arm64``, ``win-64``, and ``noarch`` for packages that run anywhere), each with a
+``repodata.json`` index. Solving for ``linux-64`` reads two indexes per channel: ``linux-64``
+and ``noarch``. This module does what happens before the solver sees a single record:
+
+1. **Names to URLs** (`Channel.parse`): ``conda-forge`` means
+   ``https://conda.anaconda.org/conda-forge`` (the *channel alias* plus the name); a full URL
+   is taken as it is; a path (``./my-channel``, ``/srv/chan``, ``file:///srv/chan``) is a
+   local channel, read in place.
+2. **Mirrors**: like Pixi's ``[mirrors]`` config, a URL prefix can be served from other
+   addresses, tried in order. Records still name the original channel, so a lock made
+   through a mirror is the same as one made without it.
+3. **Fetch with a cache** (`fetch_repodata`): download ``repodata.json.zst`` (zstd: about a
+   tenth of the size), or ``repodata.json`` when the server has no ``.zst``, into
+   ``MINIPIXI_CACHE_DIR``. Next time we send the ``ETag`` / ``Last-Modified`` the server
+   gave us; if nothing changed it answers ``304 Not Modified`` and nothing is downloaded.
+   A download is checked before it replaces the cached copy (temp file, check, rename), so a
+   truncated or corrupt answer leaves the previous cache intact. ``offline=True`` uses only
+   the cache (and local channels).
+4. **Load** (`load_channel_records`): one lazy `SubdirRepodata` per subdir (see
+   ``repodata.py``), merged per channel, in channel priority order: the solver's sources.
+
+Lesson: Episode 2 ("channels" in the manifest) and Setup ("Working offline"). Read after
+`config.py`; read next `repodata.py`, then `solver`. Ground truth: rattler's
+``Channel`` and ``repodata_gateway`` (``fetch`` and its cache headers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+from urllib.parse import urlparse
+from urllib.request import url2pathname
+
+import httpx
+import zstandard
+
+from minipixi.errors import ChannelError
+from minipixi.records import PackageRecord
+from minipixi.repodata import SubdirRepodata, check_ends
+
+DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
+REPODATA_FORMATS = ("repodata.json.zst", "repodata.json")  # preferred first
+_NAME = re.compile(r"^[A-Za-z0-9_.+-]+(/[A-Za-z0-9_.+-]+)*$")
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+class SubdirNotFound(ChannelError):
+    """The channel has no index for this subdir (HTTP 404, or no such folder)."""
+
+
+# --8<-- [start:channel]
+@dataclass(frozen=True)
+class Channel:
+    """A channel: a short name for people, a canonical URL for locks, mirrors for downloads.
+
+    `base_url` has no trailing slash; `url` (with one) is how ``pixi.lock`` writes it.
+    `mirrors` lists the base URLs to download from instead, in order (empty: `base_url`).
+    """
+
+    name: str
+    base_url: str
+    mirrors: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str, *, mirrors: Mapping[str, Sequence[str]] | None = None,
+              channel_alias: str = DEFAULT_CHANNEL_ALIAS) -> "Channel":
+        """``conda-forge``, ``https://prefix.dev/conda-forge``, ``./chan`` or ``file:///chan``.
+
+        Raises ChannelError for text that is none of these.
+        """
+        base_url = channel_base_url(text.strip(), channel_alias)
+        name = channel_display_name(base_url, channel_alias)
+        return cls(name, base_url, find_mirrors(base_url, mirrors or {}))
+
+    @property
+    def url(self) -> str:
+        return self.base_url + "/"
+
+    def download_bases(self) -> list[str]:
+        """Where to fetch from, in order: the mirrors if any, else the channel itself."""
+        return list(self.mirrors) or [self.base_url]
+
+    def __str__(self) -> str:
+        return self.name
+# --8<-- [end:channel]
+
+
+def channel_base_url(text: str, channel_alias: str = DEFAULT_CHANNEL_ALIAS) -> str:
+    """The canonical URL (no trailing slash) of a channel written as a name, URL or path."""
+    if not text:
+        raise ChannelError("a channel name cannot be empty",
+                           hint='write a name like "conda-forge" or a URL')
+    if "://" in text:
+        scheme = text.split("://", 1)[0].lower()
+        if scheme not in ("http", "https", "file"):
+            raise ChannelError(f"unsupported channel URL scheme '{scheme}' in '{text}'",
+                               hint="use an https://, http:// or file:// URL, or a local path")
+        return text.rstrip("/")
+    if is_local_path(text):
+        return Path(text).expanduser().resolve().as_uri()
+    if not _NAME.match(text):
+        raise ChannelError(f"'{text}' is not a channel name, URL or path",
+                           hint='write e.g. "conda-forge", "https://prefix.dev/conda-forge" or "./channel"')
+    return f"{channel_alias.rstrip('/')}/{text.strip('/')}"
+
+
+def is_local_path(text: str) -> bool:
+    """Does `text` look like a path (``/x``, ``./x``, ``../x``, ``~/x``, ``C:\\x``)?"""
+    return (text.startswith(("/", "./", "../", "~", ".\\", "..\\", "\\\\"))
+            or text in (".", "..") or bool(_WINDOWS_DRIVE.match(text)))
+
+
+def channel_display_name(base_url: str, channel_alias: str = DEFAULT_CHANNEL_ALIAS) -> str:
+    """How a channel is shown: its name under the alias (``conda-forge``), else its last part."""
+    alias = channel_alias.rstrip("/") + "/"
+    if base_url.startswith(alias):
+        return base_url[len(alias):]
+    return base_url.rstrip("/").rsplit("/", 1)[-1] or base_url
+
+
+# --8<-- [start:mirrors]
+def find_mirrors(base_url: str, mirrors: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+    """The download bases for `base_url` under a Pixi-style ``[mirrors]`` table.
+
+    The longest key that is a prefix of `base_url` (at a ``/`` boundary) wins; the rest of
+    the URL is appended to each of its mirrors. As in Pixi, the original URL is used only
+    if it is itself listed. No matching key: no mirrors.
+    """
+    best = ""
+    for prefix in mirrors:
+        key = channel_base_url(prefix) if is_local_path(prefix) else prefix.rstrip("/")
+        if (base_url == key or base_url.startswith(key + "/")) and len(key) > len(best):
+            best, chosen = key, mirrors[prefix]
+    if not best:
+        return ()
+    rest = base_url[len(best):]
+    return tuple(channel_base_url(m.strip()) + rest for m in chosen)
+# --8<-- [end:mirrors]
+
+
+def is_local_url(url: str) -> bool:
+    return url.startswith("file://")
+
+
+def local_path(url: str) -> Path:
+    """The folder a ``file://`` URL names."""
+    return Path(url2pathname(urlparse(url).path))
+
+
+# ---- the on-disk cache ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """Where one subdir's repodata is cached: the JSON itself, and what we know about it.
+
+    ``<cache>/repodata/<slug>.json`` holds the decompressed JSON; ``<slug>.info.json`` beside it
+    holds ``url``, ``etag``, ``last_modified`` and ``fetched`` (seconds since the epoch).
+    """
+
+    path: Path
+    info_path: Path
+
+    @classmethod
+    def for_subdir(cls, cache_dir: Path, channel: Channel, subdir: str) -> "CacheEntry":
+        """One entry per (canonical channel URL, subdir): mirrors share it."""
+        digest = hashlib.sha256(f"{channel.url}{subdir}".encode()).hexdigest()[:12]
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", channel.base_url.split("://", 1)[-1])
+        folder = cache_dir / "repodata"
+        return cls(folder / f"{slug}-{subdir}-{digest}.json",
+                   folder / f"{slug}-{subdir}-{digest}.info.json")
+
+    def read_info(self) -> dict:
+        """The cache metadata, or {} when missing or unreadable (then we just download)."""
+        try:
+            info = json.loads(self.info_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return info if isinstance(info, dict) and self.path.is_file() else {}
+
+    def write_info(self, info: dict) -> None:
+        write_atomic(self.info_path, json.dumps(info, indent=2, sort_keys=True).encode())
+
+
+def default_cache_dir() -> Path:
+    """``MINIPIXI_CACHE_DIR``, else ``$XDG_CACHE_HOME/minipixi`` or ``~/.cache/minipixi``."""
+    from minipixi.config import cache_dir
+
+    return cache_dir()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temp file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".partial")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---- fetching ------------------------------------------------------------------------------
+
+
+# --8<-- [start:fetch]
+def fetch_repodata(channel: Channel, subdir: str, *, cache_dir: Path | None = None,
+                   offline: bool = False, client: httpx.Client | None = None) -> Path:
+    """A local ``repodata.json`` for `subdir` of `channel`, downloading it when needed.
+
+    Local channels (and local mirrors) are read in place. Remote ones go through the cache:
+    revalidated online, used as they are with `offline`. Mirrors are tried in order; the
+    first that answers wins. Raises SubdirNotFound when no base has this subdir, and
+    ChannelError when none can be reached (or, offline, nothing is cached).
+    """
+    entry = CacheEntry.for_subdir(Path(cache_dir or default_cache_dir()), channel, subdir)
+    failures: list[ChannelError] = []
+    for base in channel.download_bases():
+        if is_local_url(base):
+            path = local_path(base) / subdir / "repodata.json"
+            if path.is_file():
+                return path
+            failures.append(SubdirNotFound(f"{path} does not exist", where=str(path)))
+        elif not offline:
+            try:
+                return download_repodata(client, base, subdir, entry)
+            except ChannelError as err:  # this mirror failed: try the next one
+                failures.append(err)
+    if offline:
+        return cached_or_fail(entry, channel, subdir)
+    raise combine_failures(failures, channel, subdir)
+# --8<-- [end:fetch]
+
+
+def cached_or_fail(entry: CacheEntry, channel: Channel, subdir: str) -> Path:
+    """Offline: the cached copy, or an error that says how to get one."""
+    if entry.path.is_file():
+        return entry.path
+    raise ChannelError(
+        f"offline, and no cached repodata for {channel.name}/{subdir}",
+        where=channel.url,
+        hint="run the command once online (without --offline) to fill the cache",
+    )
+
+
+def combine_failures(failures: list[ChannelError], channel: Channel, subdir: str) -> ChannelError:
+    """One error for all the bases tried: the failure itself when there was only one."""
+    if len(failures) == 1:
+        return failures[0]
+    if failures and all(isinstance(f, SubdirNotFound) for f in failures):
+        kind = SubdirNotFound
+    else:
+        kind = ChannelError
+    return kind(
+        f"cannot fetch {channel.name}/{subdir} from any of its {len(failures)} mirrors",
+        where=channel.url,
+        details="\n".join(f"  {f.where}: {f.message}" for f in failures),
+        hint="check the [mirrors] configuration and the network, or use --offline with a cache",
+    )
+
+
+class _client_or_new:
+    """`with _client_or_new(client) as http`: the given client, or a new one closed after."""
+
+    def __init__(self, client: httpx.Client | None) -> None:
+        self.given = client
+        self.own: httpx.Client | None = None
+
+    def __enter__(self) -> httpx.Client:
+        if self.given is not None:
+            return self.given
+        self.own = httpx.Client(timeout=60.0, follow_redirects=True,
+                                headers={"User-Agent": "minipixi"})
+        return self.own
+
+    def __exit__(self, *exc) -> None:
+        if self.own is not None:
+            self.own.close()
+
+
+# --8<-- [start:download]
+def download_repodata(client: httpx.Client | None, base: str, subdir: str,
+                      entry: CacheEntry) -> Path:
+    """Fetch `subdir` from one base URL into `entry`: ``.zst`` first, ``.json`` on a 404.
+
+    With a cached copy, ask conditionally (``If-None-Match`` / ``If-Modified-Since``); a 304
+    reuses it without a download. Without a `client`, a new one is used (and closed).
+    """
+    with _client_or_new(client) as http:
+        return _download(http, base, subdir, entry)
+
+
+def _download(http: httpx.Client, base: str, subdir: str, entry: CacheEntry) -> Path:
+    info = entry.read_info()
+    for url in candidate_urls(base, subdir, info):
+        headers = conditional_headers(info) if info.get("url") == url else {}
+        try:
+            with http.stream("GET", url, headers=headers) as response:
+                if response.status_code == 404:
+                    continue
+                if response.status_code == 304:
+                    entry.write_info({**info, "fetched": time.time()})
+                    return entry.path
+                if response.status_code != 200:
+                    raise ChannelError(f"the server answered HTTP {response.status_code}",
+                                       where=url, hint="try again later, or configure a mirror")
+                store_response(response, url, entry)
+                return entry.path
+        except httpx.HTTPError as err:
+            raise ChannelError(f"cannot reach the channel: {err}", where=url,
+                               hint="check the network, or use --offline with a cache") from err
+    raise SubdirNotFound(f"no repodata for subdir '{subdir}' (HTTP 404)",
+                         where=f"{base}/{subdir}/repodata.json",
+                         hint="check the channel name and the platform")
+# --8<-- [end:download]
+
+
+def candidate_urls(base: str, subdir: str, info: dict) -> list[str]:
+    """The URLs to try: ``.zst`` then ``.json``, but the one that worked last time first."""
+    urls = [f"{base}/{subdir}/{name}" for name in REPODATA_FORMATS]
+    if info.get("url") in urls:
+        urls.remove(info["url"])
+        urls.insert(0, info["url"])
+    return urls
+
+
+def conditional_headers(info: dict) -> dict[str, str]:
+    """``If-None-Match`` / ``If-Modified-Since`` from what the server told us last time."""
+    headers = {}
+    if info.get("etag"):
+        headers["If-None-Match"] = info["etag"]
+    if info.get("last_modified"):
+        headers["If-Modified-Since"] = info["last_modified"]
+    return headers
+
+
+def store_response(response: httpx.Response, url: str, entry: CacheEntry) -> None:
+    """Stream the body to a temp file (decompressing zstd), check it, then replace the cache.
+
+    On any failure the temp file is removed and the cached copy is left as it was.
+    """
+    entry.path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(dir=entry.path.parent, suffix=".partial")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write_body(response, url, out)
+        check_file_shape(tmp, url)
+        os.replace(tmp, entry.path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    entry.write_info({
+        "url": url,
+        "etag": response.headers.get("etag"),
+        "last_modified": response.headers.get("last-modified"),
+        "fetched": time.time(),
+    })
+
+
+def write_body(response: httpx.Response, url: str, out) -> None:
+    """Copy the body to `out`, decompressing when `url` ends in ``.zst``."""
+    if not url.endswith(".zst"):
+        for chunk in response.iter_bytes():
+            out.write(chunk)
+        return
+    decompressor = zstandard.ZstdDecompressor().decompressobj()
+    try:
+        for chunk in response.iter_bytes():
+            out.write(decompressor.decompress(chunk))
+    except zstandard.ZstdError as err:
+        raise ChannelError(f"the downloaded repodata is not valid zstd ({err})", where=url,
+                           hint="fetch again; if this persists, the server sends a broken file") from err
+    if not decompressor.eof:
+        raise ChannelError("the downloaded repodata is truncated (the zstd stream ends early)",
+                           where=url, hint="fetch again; the connection was probably cut")
+
+
+def check_file_shape(path: Path, url: str) -> None:
+    """The cheap whole-object test of `repodata.check_ends` on a file's first and last bytes."""
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        head = handle.read(64)
+        handle.seek(max(0, size - 64))
+        tail = handle.read()
+    check_ends(head, tail, url)
+
+
+# ---- loading -------------------------------------------------------------------------------
+
+
+def load_subdir(channel: Channel, subdir: str, *, cache_dir: Path | None = None,
+                offline: bool = False, client: httpx.Client | None = None) -> SubdirRepodata:
+    """Fetch (or find) `subdir` of `channel` and open it lazily."""
+    path = fetch_repodata(channel, subdir, cache_dir=cache_dir, offline=offline, client=client)
+    info = CacheEntry(path, path.with_suffix(".info.json")).read_info()
+    source = f"{info['url']} (cached at {path})" if info.get("url") else str(path)
+    return SubdirRepodata.read(path, channel=channel.url, subdir=subdir, source=source,
+                               label=f"{channel.name}/{subdir}")
+
+
+# --8<-- [start:load]
+@dataclass
+class ChannelRecords:
+    """The records of one channel for one platform: its subdir and ``noarch``, merged.
+
+    A `RecordSource` for the solver; `label` (``conda-forge``) names it in explanations.
+    """
+
+    channel: Channel
+    subdirs: list[SubdirRepodata] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.channel.name
+
+    def records(self, name: str) -> list[PackageRecord]:
+        return [record for subdir in self.subdirs for record in subdir.records(name)]
+
+
+def load_channel_records(channels: Iterable[str | Channel], platform: str, *,
+                         cache_dir: Path | None = None, offline: bool = False,
+                         mirrors: Mapping[str, Sequence[str]] | None = None,
+                         client: httpx.Client | None = None) -> list[ChannelRecords]:
+    """One `ChannelRecords` per channel, in the given (priority) order.
+
+    A channel without the platform's subdir contributes only ``noarch`` (rattler does the
+    same); a channel without ``noarch`` is an error, since every conda channel has one.
+    """
+    result = []
+    for given in channels:
+        channel = given if isinstance(given, Channel) else Channel.parse(given, mirrors=mirrors)
+        merged = ChannelRecords(channel)
+        for subdir in dict.fromkeys([platform, "noarch"]):
+            try:
+                merged.subdirs.append(load_subdir(channel, subdir, cache_dir=cache_dir,
+                                                  offline=offline, client=client))
+            except SubdirNotFound:
+                if subdir == "noarch":
+                    raise
+        result.append(merged)
+    return result
+# --8<-- [end:load]

@@ -1,0 +1,299 @@
+"""Repodata, read lazily: index a channel's huge ``repodata.json`` by name, decode only what is asked.
+
+A channel describes each subdir (``linux-64``, ``noarch``, ...) in one ``repodata.json``: a
+JSON object whose ``packages`` (``.tar.bz2`` files) and ``packages.conda`` (``.conda`` files)
+map a file name to its record::
+
+    {"info": {"subdir": "linux-64"},
+     "packages": {"numpy-2.3.1-py313h17eae1a_0.tar.bz2": {"name": "numpy", ...}, ...},
+     "packages.conda": {"numpy-2.3.1-py313h17eae1a_0.conda": {"name": "numpy", ...}, ...}}
+
+conda-forge's ``linux-64`` file holds hundreds of thousands of records, yet one solve reads
+those of a few dozen names. ``json.loads`` of the whole file would build millions of Python
+objects (gigabytes, seconds) to throw nearly all of them away. So we never parse it whole:
+
+1. **Index.** Search the raw bytes for keys that end in ``.conda"`` or ``.tar.bz2"`` and are
+   followed by ``: {``; a conda file name is ``NAME-VERSION-BUILD.EXT``, so the key alone
+   says which package a record belongs to. We keep, per name, only byte offsets.
+2. **Decode on demand.** `SubdirRepodata.records` json-decodes just the byte slices of the
+   asked name and turns them into `PackageRecord`s, once (the result is remembered).
+
+The file is memory-mapped, so the operating system pages in what we touch and can drop it
+again: peak memory stays near the file's size, not a multiple of it. py-rattler's
+``SparseRepoData`` makes the same bet (``bench/repodata.py`` compares the two).
+
+Lesson: Episode 4 ("Where packages come from"). Read after `records.py`, with `channel.py`
+(which downloads and caches the files this module reads); read next `solver.py`.
+Ground truth: rattler's ``repo_data`` and ``sparse`` modules.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import mmap
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from minipixi.errors import ChannelError, RecordError
+from minipixi.records import PackageRecord
+
+# Keys whose value is a record: a file name in quotes, a colon, an opening brace.
+# Searching for the fixed text first (".conda") lets the regex engine skip ahead quickly.
+_RECORD_KEYS = (
+    re.compile(rb'\.conda"\s*:\s*\{'),
+    re.compile(rb'\.tar\.bz2"\s*:\s*\{'),
+)
+# Top-level sections. Only "packages" and "packages.conda" hold records; "signatures"
+# (content-trust data) is keyed by file name too, so we must know where it starts.
+_RECORD_SECTIONS = (b"packages", b"packages.conda")
+_OTHER_SECTIONS = (b"signatures", b"info")
+_COLON_BRACE = re.compile(rb"\s*:\s*\{")
+_DECODER = json.JSONDecoder()
+
+
+# --8<-- [start:index]
+@dataclass
+class RepodataIndex:
+    """Where each record starts in the raw bytes, by package name.
+
+    ``by_name[name]`` lists the offsets of the opening quote of each record's key (the file
+    name), in file order. ``key_offsets`` holds every such key of the whole file (records
+    and signatures), sorted: the next key tells where a record's bytes end. ``sections``
+    maps the top-level keys found (``packages``, ``info``...) to their offsets.
+    """
+
+    by_name: dict[str, list[int]]
+    key_offsets: list[int]
+    sections: dict[bytes, int]
+
+
+def index_repodata(data: bytes | mmap.mmap) -> RepodataIndex:
+    """Scan `data` once and index its records by name, without decoding any of them."""
+    by_name: dict[bytes, list[int]] = {}
+    keys: list[int] = []
+    for pattern in _RECORD_KEYS:
+        for match in pattern.finditer(data):
+            quote = data.rfind(b'"', 0, match.start())
+            keys.append(quote)
+            name = data[quote + 1 : match.start()].rsplit(b"-", 2)[0]
+            by_name.setdefault(name, []).append(quote)
+    keys.sort()
+    sections = find_sections(data)
+    not_records = keys_outside_records(keys, sections, len(data))
+    if not_records:
+        by_name = {name: [q for q in quotes if q not in not_records] for name, quotes in by_name.items()}
+    names = {name.decode("utf-8", "replace"): quotes for name, quotes in by_name.items() if quotes}
+    return RepodataIndex(names, keys, sections)
+# --8<-- [end:index]
+
+
+def find_sections(data: bytes | mmap.mmap) -> dict[bytes, int]:
+    """Offsets of the top-level keys that open an object: {b"packages": offset, ...}.
+
+    A byte search for the quoted key, checked to be followed by ``: {``. The same text could
+    in theory appear as a key deeper down, but conda repodata has no such nesting.
+    """
+    found = {}
+    for key in _RECORD_SECTIONS + _OTHER_SECTIONS:
+        needle = b'"' + key + b'"'
+        at = data.find(needle)
+        while at >= 0:
+            if _COLON_BRACE.match(data, at + len(needle)):
+                found[key] = at
+                break
+            at = data.find(needle, at + 1)
+    return found
+
+
+def keys_outside_records(keys: list[int], sections: dict[bytes, int], size: int) -> set[int]:
+    """The keys (offsets, sorted in `keys`) that lie in a section other than the packages.
+
+    Each section runs to the start of the next one. Usually empty; "signatures" is the case
+    that matters: content-trust data keyed by package file name, like the records.
+    """
+    starts = sorted(sections.values()) + [size]
+    # The key "packages.conda" itself ends in .conda, and so is found as if it were a record.
+    outside = {start for start in sections.values() if _sorted_contains(keys, start)}
+    for key, start in sections.items():
+        if key not in _RECORD_SECTIONS:
+            end = starts[starts.index(start) + 1]
+            lo, hi = bisect.bisect_left(keys, start), bisect.bisect_left(keys, end)
+            outside.update(keys[lo:hi])
+    return outside
+
+
+def _sorted_contains(values: list[int], value: int) -> bool:
+    i = bisect.bisect_left(values, value)
+    return i < len(values) and values[i] == value
+
+
+def decode_entry(data: bytes | mmap.mmap, index: RepodataIndex, quote: int, source: str):
+    """Decode the record whose key starts at `quote`: returns (file name, record dict).
+
+    Raises ChannelError naming `source` when the bytes there are not valid JSON.
+    """
+    key_end = data.find(b'"', quote + 1)
+    file_name = data[quote + 1 : key_end].decode("utf-8")
+    brace = data.find(b"{", key_end)
+    nxt = bisect.bisect_right(index.key_offsets, quote)
+    end = index.key_offsets[nxt] if nxt < len(index.key_offsets) else len(data)
+    try:
+        record, _ = _DECODER.raw_decode(data[brace:end].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as err:
+        raise ChannelError(
+            f"the repodata record of {file_name} is not valid JSON ({err})",
+            where=source,
+            hint="the channel's index is corrupt; remove the cached copy and fetch again",
+        ) from err
+    return file_name, record
+
+
+def shadow_tar_bz2(file_names: list[str]) -> list[str]:
+    """Drop each ``X.tar.bz2`` that has an ``X.conda`` twin, keeping file order.
+
+    The two archives hold the same package; like conda and rattler we prefer ``.conda``
+    (smaller, faster to extract).
+    """
+    stems = {fn[: -len(".conda")] for fn in file_names if fn.endswith(".conda")}
+    return [
+        fn for fn in file_names
+        if not (fn.endswith(".tar.bz2") and fn[: -len(".tar.bz2")] in stems)
+    ]
+
+
+def check_repodata_shape(data: bytes | mmap.mmap, source: str) -> None:
+    """A cheap test that `data` is a whole JSON object: opens with ``{``, closes with ``}``.
+
+    A truncated download fails it, as does an HTML error page. A full parse would cost as
+    much as the lazy loading saves, so a record broken inside the file is reported when it
+    is read (by `decode_entry`).
+    """
+    check_ends(data[:64], data[max(0, len(data) - 64) :], source)
+
+
+def check_ends(head: bytes, tail: bytes, source: str) -> None:
+    """`check_repodata_shape`, given only the first and last bytes."""
+    if not head.lstrip().startswith(b"{") or not tail.rstrip().endswith(b"}"):
+        raise ChannelError(
+            "the repodata is not a complete JSON object (truncated, or not JSON at all)",
+            where=source,
+            hint="fetch it again; if this persists, the channel or a proxy serves a broken file",
+        )
+
+
+# --8<-- [start:subdir]
+@dataclass
+class SubdirRepodata:
+    """One subdir of one channel, read lazily; a `RecordSource` for the solver.
+
+    `records(name)` decodes the records of `name` on first use and remembers them. Each
+    record gets its ``url`` (``<channel>/<subdir>/<file name>``) and ``channel`` set.
+    """
+
+    data: bytes | mmap.mmap = field(repr=False)
+    index: RepodataIndex = field(repr=False)
+    channel: str  # the channel's canonical URL, e.g. https://conda.anaconda.org/conda-forge/
+    subdir: str
+    source: str  # where the bytes came from, for error messages
+    base_url: str  # where this subdir's files are downloaded from
+    label: str = ""  # how explanations name it, e.g. "conda-forge/linux-64"
+    _cache: dict[str, list[PackageRecord]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def read(cls, path: Path | str, *, channel: str = "", subdir: str | None = None,
+             source: str | None = None, label: str = "") -> "SubdirRepodata":
+        """Memory-map and index the repodata.json at `path` (a ChannelError if malformed).
+
+        `channel` defaults to the folder above the subdir folder, `subdir` to the index's
+        ``info.subdir`` (else the folder's name), `source` to the path.
+        """
+        path = Path(path).resolve()
+        return cls.from_bytes(
+            _map_file(path, source or str(path)),
+            channel=channel or path.parent.parent.as_uri() + "/",
+            subdir=subdir or path.parent.name,
+            source=source or str(path),
+            label=label,
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes | mmap.mmap, *, channel: str, subdir: str | None = None,
+                   source: str = "<memory>", label: str = "") -> "SubdirRepodata":
+        """Index repodata already in memory (or mapped); see `read`."""
+        check_repodata_shape(data, source)
+        index = index_repodata(data)
+        info = read_info(data, index, source)
+        subdir = subdir or info.get("subdir") or "noarch"
+        return cls(data, index, channel, subdir, source, subdir_base_url(channel, subdir, info),
+                   label or f"{channel}{subdir}")
+
+    def names(self) -> list[str]:
+        """Every package name in this subdir, sorted."""
+        return sorted(self.index.by_name)
+
+    def records(self, name: str) -> list[PackageRecord]:
+        """All records of `name` (``.conda`` shadowing ``.tar.bz2`` twins), in file order."""
+        if name not in self._cache:
+            self._cache[name] = list(self._decode(name))
+        return self._cache[name]
+
+    def _decode(self, name: str) -> Iterator[PackageRecord]:
+        entries = dict(
+            decode_entry(self.data, self.index, quote, self.source)
+            for quote in sorted(self.index.by_name.get(name, ()))
+        )
+        for file_name in shadow_tar_bz2(list(entries)):
+            try:
+                yield PackageRecord.from_repodata(
+                    file_name, entries[file_name], channel=self.channel, subdir=self.subdir,
+                    base_url=self.base_url,
+                )
+            except RecordError as err:
+                raise ChannelError(err.message, where=self.source, hint=err.hint) from err
+# --8<-- [end:subdir]
+
+
+def _map_file(path: Path, source: str) -> bytes | mmap.mmap:
+    """The file's bytes, memory-mapped (an empty file cannot be mapped: b"" instead)."""
+    try:
+        with open(path, "rb") as handle:
+            if path.stat().st_size == 0:
+                return b""
+            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except OSError as err:
+        raise ChannelError(
+            f"cannot read repodata: {err.strerror}", where=source,
+            hint="check that the channel folder has <subdir>/repodata.json",
+        ) from err
+
+
+def read_info(data: bytes | mmap.mmap, index: RepodataIndex, source: str) -> dict:
+    """The small ``info`` section ({"subdir": ..., "base_url": ...}), or {} when absent."""
+    if b"info" not in index.sections:
+        return {}
+    brace = data.find(b"{", index.sections[b"info"])
+    text = data[brace : brace + 65536].decode("utf-8", "replace")
+    try:
+        info, _ = _DECODER.raw_decode(text)
+    except ValueError as err:
+        raise ChannelError(f"the repodata's info section is not valid JSON ({err})",
+                           where=source, hint="fetch the channel again") from err
+    return info if isinstance(info, dict) else {}
+
+
+def subdir_base_url(channel: str, subdir: str, info: dict) -> str:
+    """Where the files of `subdir` live: ``<channel>/<subdir>/``, unless repodata v2 says.
+
+    Repodata version 2 may set ``info.base_url`` (absolute, or relative to the subdir) so that
+    packages are served from elsewhere than the index.
+    """
+    from urllib.parse import urljoin
+
+    default = channel.rstrip("/") + "/" + subdir + "/"
+    base = info.get("base_url")
+    if not isinstance(base, str) or not base:
+        return default
+    return urljoin(default, base.rstrip("/") + "/")
