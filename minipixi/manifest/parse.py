@@ -178,7 +178,7 @@ def _check_version_spec(ctx: _Context, text: str, path: Sequence[Any], what: str
     try:
         VersionSpec(text)
     except MinipixiError as err:
-        raise ctx.error(path, f"invalid version spec '{text}' for {what}: {err.message}",
+        raise ctx.error(path, f"invalid version spec for {what}: {err.message}",
                         'a version spec looks like ">=1.2,<2", "1.2.*" or "*"', at_value=True) from err
 
 
@@ -210,7 +210,7 @@ def parse_dependency(ctx: _Context, name: str, value: Any, path: Sequence[Any]) 
         try:
             return parse_spec_string(name, value)
         except MinipixiError as err:
-            raise ctx.error(path, f"invalid spec for '{name}': \"{value}\" ({err.message})",
+            raise ctx.error(path, f"invalid spec for '{name}': {err.message}",
                             'a spec looks like ">=1.2,<2", "1.2.*" or "*"', at_value=True) from err
     check_keys(ctx, value, SPEC_KEYS, path)
     for key in ("version", "build", "channel", "subdir"):
