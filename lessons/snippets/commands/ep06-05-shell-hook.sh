@@ -1,0 +1,2 @@
+CONDA_OVERRIDE_CUDA=12 minipixi install --locked --environment gpu
+minipixi shell-hook --environment gpu --shell bash

@@ -1,0 +1,1 @@
+minipixi run --environment cpu python src/check_gpu.py

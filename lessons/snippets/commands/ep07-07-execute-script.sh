@@ -1,0 +1,2 @@
+cat mnist.sh
+bash -n mnist.sh && echo "mnist.sh: syntax OK"
