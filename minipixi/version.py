@@ -49,7 +49,7 @@ MAX_NUMBER = 2**64 - 1
 _TOKEN = re.compile(r"[0-9]+|[A-Za-z]+|[^0-9A-Za-z]", re.S)
 
 Component = Union[int, str]
-"""A number, a lower-case string, or one of the special strings 'dev', 'post' and '_'."""
+"""A number, a lower-case string, or one of the special strings 'dev', 'post', '_' and '-'."""
 
 
 class _ParseProblem(Exception):
@@ -58,8 +58,9 @@ class _ParseProblem(Exception):
 
 # --8<-- [start:component-order]
 # Kind ranks: dev < '_' < other strings < numbers < post. 'dev' and 'post' are special only when
-# they are a whole run of letters ('devel' is an ordinary string); '_' stands for a trailing
-# underscore or dash (the openssl convention: 1.0.1_ sorts before 1.0.1a).
+# they are a whole run of letters ('devel' is an ordinary string); '_' and '-' stand for a
+# trailing underscore or dash (the openssl convention: 1.0.1_ sorts before 1.0.1a). The two
+# sort as equals, but a prefix test (1.0.1-.* against 1.0.1_) tells them apart, as rattler does.
 _DEV, _UNDERSCORE, _STRING, _NUMBER, _POST = range(5)
 
 
@@ -71,7 +72,7 @@ def component_sort_key(component: Component) -> tuple:
         return (_DEV,)
     if component == "post":
         return (_POST,)
-    if component == "_":
+    if component == "_" or component == "-":
         return (_UNDERSCORE,)
     return (_STRING, component)
 # --8<-- [end:component-order]
@@ -151,9 +152,9 @@ def _read_part(reader: _Reader) -> list[tuple[str, bool, list[Component]]]:
         if following in ("-", "_"):
             reader.note_separator(following)
             reader.pos += 1
-            segments.append((separator, True, [0, "_"]))
+            segments.append((separator, True, [0, following]))
         elif separator in ("-", "_"):
-            segments[-1][2].append("_")
+            segments[-1][2].append(separator)
         else:
             reader.pos -= 1
         break
@@ -168,7 +169,6 @@ class _Parsed:
     has_epoch: bool
     main: list
     local: list
-    dash_or_underscore: str | None
 
 
 def _read_version(reader: _Reader) -> _Parsed:
@@ -187,7 +187,7 @@ def _read_version(reader: _Reader) -> _Parsed:
             raise _ParseProblem("the version string contains too many version segments")
         reader.pos += 1
         local = _read_part(reader)
-    return _Parsed(epoch, has_epoch, main, local, reader.dash_or_underscore)
+    return _Parsed(epoch, has_epoch, main, local)
 
 
 # --------------------------------------------------------------------------------------------
@@ -287,7 +287,6 @@ class Version:
         layout = (
             tuple((sep, implicit) for sep, implicit, _ in parsed.main),
             tuple((sep, implicit) for sep, implicit, _ in parsed.local),
-            parsed.dash_or_underscore or "_",
         )
         key = (parsed.epoch, _part_key(main), _part_key(local))
         for name, value in (
@@ -332,11 +331,11 @@ class Version:
     @property
     def canonical(self) -> str:
         """The normalised spelling rattler prints: ``1.0RC1`` -> ``1.0rc1``, ``07`` -> ``7``."""
-        main_layout, local_layout, dash = self._layout
+        main_layout, local_layout = self._layout
         text = f"{self._epoch}!" if self._has_epoch else ""
-        text += _render_part(self._main, main_layout, dash)
+        text += _render_part(self._main, main_layout)
         if self._local:
-            text += "+" + _render_part(self._local, local_layout, dash)
+            text += "+" + _render_part(self._local, local_layout)
         return text
 
     # -- questions -----------------------------------------------------------------------------
@@ -386,11 +385,11 @@ class Version:
         return f"Version({self._text!r})"
 
 
-def _render_part(segments, layout, dash: str) -> str:
+def _render_part(segments, layout) -> str:
     pieces = []
     for components, (separator, implicit) in zip(segments, layout):
         shown = components[1:] if implicit else components
-        pieces.append(separator + "".join(dash if c == "_" else str(c) for c in shown))
+        pieces.append(separator + "".join(map(str, shown)))
     return "".join(pieces)
 
 
