@@ -58,7 +58,7 @@ KNOWN_SUBDIRS = frozenset(
 #: Keys allowed inside `[...]`.
 BRACKET_KEYS = (
     "version", "build", "build_number", "channel", "subdir", "md5", "sha256", "fn",
-    "url", "license", "license_family", "track_features",
+    "url", "license", "license_family", "track_features", "when",
 )
 
 _VERSION_OPERATOR_START = "<>=!~"
@@ -162,6 +162,7 @@ class MatchSpec:
     license: str | None = None
     license_family: str | None = None
     track_features: tuple[str, ...] | None = None
+    condition: str | None = None  # `[when="__linux"]`: the dependency applies only then
     # --8<-- [end:matchspec]
 
     @staticmethod
@@ -184,7 +185,8 @@ class MatchSpec:
 
         Channel, subdir, file name and url are compared only when the record knows its own
         (a bare record from an index.json has no channel). `track_features` asks for a
-        subset, as in rattler.
+        subset, as in rattler. `condition` is not about the record: the solver decides
+        whether a conditional dependency applies at all.
         """
         if self.name is not None and not _name_matches(self.name, record.name):
             return False
@@ -399,6 +401,9 @@ def _bracket_value(key: str, value: str, *, strict: bool) -> dict[str, object]:
         return {"url": _normalize_url(value)}
     if key == "track_features":
         return {"track_features": tuple(re.split(r"[\s,]+", value.strip()))}
+    if key == "when":
+        parse_matchspec(value, strict=strict)  # a condition is itself a spec; check it now
+        return {"condition": value}
     return {key: value}  # subdir, fn, license, license_family: plain text
 
 
@@ -706,6 +711,7 @@ def _render_other_fields(spec: MatchSpec) -> list[str]:
         "license": spec.license,
         "license_family": spec.license_family,
         "fn": spec.fn if spec.url is None else None,
+        "when": spec.condition,
     }
     for key, value in values.items():
         if value is not None:

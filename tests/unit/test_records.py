@@ -1,0 +1,168 @@
+"""PackageRecord: reading and writing repodata entries, and package file names."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+
+from minipixi.errors import RecordError
+from minipixi.records import (
+    PackageFilename,
+    PackageRecord,
+    normalize_timestamp,
+    parse_package_filename,
+    parse_track_features,
+)
+from strategies_records import package_records
+
+NUMPY_ENTRY = {
+    "build": "py313h8e6d8d4_0",
+    "build_number": 0,
+    "constrains": ["numpy-base <0a0"],
+    "depends": ["libblas >=3.9.0,<4.0a0", "python >=3.13,<3.14.0a0", "python_abi 3.13.* *_cp313"],
+    "license": "BSD-3-Clause",
+    "license_family": "BSD",
+    "md5": "0123456789abcdef0123456789abcdef",
+    "name": "numpy",
+    "sha256": "ab" * 32,
+    "size": 8_500_000,
+    "subdir": "linux-64",
+    "timestamp": 1_730_000_000_123,
+    "version": "2.1.3",
+}
+
+
+def test_from_repodata_reads_every_field():
+    record = PackageRecord.from_repodata(
+        "numpy-2.1.3-py313h8e6d8d4_0.conda",
+        NUMPY_ENTRY,
+        channel="conda-forge",
+        base_url="https://conda.anaconda.org/conda-forge/linux-64/",
+    )
+    assert (record.name, record.version, record.build) == ("numpy", "2.1.3", "py313h8e6d8d4_0")
+    assert record.depends[1] == "python >=3.13,<3.14.0a0"
+    assert record.constrains == ("numpy-base <0a0",)
+    assert record.timestamp == 1_730_000_000_123
+    assert record.fn == "numpy-2.1.3-py313h8e6d8d4_0.conda"
+    assert record.url == (
+        "https://conda.anaconda.org/conda-forge/linux-64/numpy-2.1.3-py313h8e6d8d4_0.conda"
+    )
+    assert record.channel == "conda-forge"
+    assert record.noarch is None and record.track_features == ()
+
+
+def test_to_repodata_gives_back_the_entry_in_key_order():
+    record = PackageRecord.from_repodata("numpy-2.1.3-py313h8e6d8d4_0.conda", NUMPY_ENTRY)
+    out = record.to_repodata()
+    assert out == NUMPY_ENTRY
+    assert list(out) == sorted(NUMPY_ENTRY)
+
+
+def test_missing_optional_fields_take_defaults():
+    record = PackageRecord.from_repodata(
+        "tiny-1-0.tar.bz2", {"name": "tiny", "version": "1", "build": "0", "depends": None},
+        subdir="noarch",
+    )
+    assert record.build_number == 0 and record.depends == () and record.subdir == "noarch"
+    assert record.timestamp is None and record.md5 is None and record.url is None
+    assert record.to_repodata() == {
+        "build": "0", "build_number": 0, "depends": [], "name": "tiny", "subdir": "noarch",
+        "version": "1",
+    }
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("", ()),
+        (None, ()),
+        ("cuda92", ("cuda92",)),
+        ("foo,bar", ("foo", "bar")),
+        ("foo bar", ("foo", "bar")),
+        (" foo , bar ", ("foo", "bar")),
+        (["a", "b"], ("a", "b")),
+    ],
+)
+def test_track_features_forms(value, expected):
+    assert parse_track_features(value) == expected
+    entry = {"name": "x", "version": "1", "build": "0", "track_features": value}
+    assert PackageRecord.from_repodata("x-1-0.conda", entry).track_features == expected
+
+
+def test_timestamps_in_seconds_become_milliseconds():
+    assert normalize_timestamp(1_510_715_425) == 1_510_715_425_000
+    assert normalize_timestamp(1_510_715_425_612) == 1_510_715_425_612
+    assert normalize_timestamp(None) is None
+
+
+def test_noarch_true_means_generic():
+    entry = {"name": "x", "version": "1", "build": "0", "noarch": True}
+    assert PackageRecord.from_repodata("x-1-0.conda", entry).noarch == "generic"
+    entry["noarch"] = "python"
+    assert PackageRecord.from_repodata("x-1-0.conda", entry).noarch == "python"
+
+
+@pytest.mark.parametrize(
+    "entry, missing",
+    [
+        ({"version": "1", "build": "0"}, "name"),
+        ({"name": "x", "build": "0"}, "version"),
+        ({"name": "x", "version": 1, "build": "0"}, "version"),
+        ({"name": "x", "version": "1"}, "build"),
+    ],
+)
+def test_broken_entries_are_refused_with_the_file_name(entry, missing):
+    with pytest.raises(RecordError) as caught:
+        PackageRecord.from_repodata("x-1-0.conda", entry)
+    assert "x-1-0.conda" in caught.value.message and f"'{missing}'" in caught.value.message
+
+
+def test_non_integer_build_number_is_refused():
+    entry = {"name": "x", "version": "1", "build": "0", "build_number": "3"}
+    with pytest.raises(RecordError, match="not an integer"):
+        PackageRecord.from_repodata("x-1-0.conda", entry)
+
+
+def test_records_are_hashable_values_and_versions_are_parsed_once():
+    first = PackageRecord.from_repodata("numpy-2.1.3-py313h8e6d8d4_0.conda", NUMPY_ENTRY)
+    second = PackageRecord.from_repodata("numpy-2.1.3-py313h8e6d8d4_0.conda", dict(NUMPY_ENTRY))
+    assert first == second and len({first, second}) == 1
+    assert first.parsed_version is first.parsed_version
+    assert str(first.parsed_version) == "2.1.3"
+    with pytest.raises(AttributeError):
+        first.name = "other"  # type: ignore[misc]
+
+
+@given(package_records())
+def test_repodata_round_trip(record):
+    back = PackageRecord.from_repodata(record.fn, record.to_repodata(), channel=record.channel)
+    assert back == record
+    assert back.to_repodata() == record.to_repodata()
+
+
+@pytest.mark.parametrize(
+    "fn, expected",
+    [
+        ("numpy-2.1.3-py313h8e6d8d4_0.conda", ("numpy", "2.1.3", "py313h8e6d8d4_0", ".conda")),
+        ("python-dateutil-2.9.0-pyhd8ed1ab_0.tar.bz2",
+         ("python-dateutil", "2.9.0", "pyhd8ed1ab_0", ".tar.bz2")),
+        ("_libgcc_mutex-0.1-conda_forge.tar.bz2", ("_libgcc_mutex", "0.1", "conda_forge", ".tar.bz2")),
+        ("r-data.table-1.15.4-r43h0d4f4ea_0.conda",
+         ("r-data.table", "1.15.4", "r43h0d4f4ea_0", ".conda")),
+        ("x264-1!164.3095-h166bdaf_2.tar.bz2", ("x264", "1!164.3095", "h166bdaf_2", ".tar.bz2")),
+        ("a-b-c-d-1.0-0.conda", ("a-b-c-d", "1.0", "0", ".conda")),
+    ],
+)
+def test_parse_package_filename(fn, expected):
+    assert parse_package_filename(fn) == PackageFilename(*expected)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    ["numpy-2.1.3.conda", "numpy.conda", "numpy-2.1.3-py_0.zip", "-1.0-0.conda", "numpy--0.conda",
+     "numpy-1.0-.tar.bz2", ".conda"],
+)
+def test_parse_package_filename_refuses_other_shapes(fn):
+    with pytest.raises(RecordError) as caught:
+        parse_package_filename(fn)
+    assert fn in caught.value.message
