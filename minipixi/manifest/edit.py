@@ -144,11 +144,18 @@ def inline(items: Mapping[str, Any], *, in_array: bool = False) -> InlineTable:
     (tomlkit's own inline tables render as ``{cmd = "x"}`` and without the line end that keeps
     the next table's blank line, so we let tomlkit parse the text we want instead.)
     """
-    body = ", ".join(f"{_key(k)} = {tomlkit.item(v).as_string()}" for k, v in items.items())
-    table = tomlkit.parse(f"x = {{ {body} }}\n")["x"]
+    table = tomlkit.parse(f"x = {_inline_text(items)}\n")["x"]
     if in_array:
         table.trivia.trail = ""
     return table
+
+
+def _inline_text(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{_key(k)} = {_inline_text(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_inline_text(v) for v in value) + "]"
+    return tomlkit.item(value).as_string()
 
 
 def _key(key: str) -> str:

@@ -1,0 +1,155 @@
+"""Real manifests: every corpus pixi.toml loads, resolves the way its pixi.lock says, and what we
+write validates against Pixi's own JSON schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import tomlkit
+import yaml
+
+from minipixi.errors import ManifestError
+from minipixi.manifest import read_manifest
+
+pytestmark = pytest.mark.corpus
+
+
+def _lock_pairs(corpus: Path) -> list[tuple[Path, Path]]:
+    return [(t, t.with_suffix(".lock")) for t in sorted((corpus / "locks").glob("*.pixi.toml"))]
+
+
+def _package_name(url: str) -> str:
+    filename = url.rsplit("/", 1)[-1].removesuffix(".conda").removesuffix(".tar.bz2")
+    return filename.rsplit("-", 2)[0]
+
+
+def _channel_url(name: str) -> str:
+    return name if "://" in name else f"https://conda.anaconda.org/{name}/"
+
+
+def _lock_platform_key(lock: dict, subdir: str, cuda: str | None, osx: str | None) -> str:
+    """The lock's platform name for a (subdir, declared cuda/osx) of ours (v7 renames them p1..)."""
+    if lock["version"] < 7:
+        return subdir
+    for entry in lock["platforms"]:
+        vps = dict(v.split("=")[:2] for v in entry.get("virtual-packages", []))
+        if entry.get("subdir", entry["name"]) == subdir and vps.get("__cuda") == cuda and (
+            osx is None or vps.get("__osx") == osx
+        ):
+            return entry["name"]
+    raise AssertionError(f"no lock platform for {subdir} cuda={cuda} osx={osx}")
+
+
+def test_every_corpus_manifest_loads(corpus_dir):
+    paths = sorted((corpus_dir / "locks").glob("*.toml")) + sorted((corpus_dir / "export").glob("*.toml"))
+    paths += sorted((corpus_dir / "pixi-schema-examples" / "valid").glob("*.toml"))
+    assert len(paths) >= 14
+    for path in paths:
+        ws = read_manifest(path)
+        for env in ws.environments:
+            for platform in ws.environment_platforms(env):
+                ws.resolve(env, platform)
+
+
+@pytest.mark.parametrize("name", ["full.toml", "workspace_rich_platform.toml", "constraints.toml"])
+def test_schema_examples_model(corpus_dir, name):
+    ws = read_manifest(corpus_dir / "pixi-schema-examples" / "valid" / name)
+    if name == "full.toml":
+        cuda = ws.features["cuda"]
+        assert cuda.system_requirements.cuda == "12" and cuda.platforms == ("linux-64", "osx-arm64")
+        assert [(c.channel, c.priority) for c in cuda.channels] == [("nvidia", 0), ("pytorch", -1)]
+        assert ws.resolve("test", "linux-64").dependencies["package1"].build == "py34_0"
+    elif name == "workspace_rich_platform.toml":
+        assert ws.platform("linux-64-cuda").virtual == {"cuda": "12.0", "glibc": "2.28"}
+    else:
+        assert set(ws.resolve("full", "linux-64").constraints) == {"openssl", "zlib", "urllib3", "libgcc"}
+
+
+def test_every_invalid_schema_example_is_rejected_clearly(corpus_dir):
+    paths = sorted((corpus_dir / "pixi-schema-examples" / "invalid").glob("*.toml"))
+    assert len(paths) >= 10
+    for path in paths:
+        with pytest.raises(ManifestError) as info:
+            read_manifest(path)
+        err = info.value
+        assert str(err.where).startswith(str(path)), path.name
+        assert err.hint, path.name
+        assert "Traceback" not in err.render()
+
+
+def test_feature_platform_outside_the_workspace_is_rejected(corpus_dir, tmp_path):
+    text = (corpus_dir / "pixi-schema-examples" / "invalid" / "bad_feature_platform.toml").read_text()
+    fixed = tmp_path / "pixi.toml"
+    fixed.write_text(text.replace("[project]\n", '[project]\nchannels = ["conda-forge"]\n'))
+    with pytest.raises(ManifestError, match="not-a-platform"):
+        read_manifest(fixed)
+
+
+def test_resolution_agrees_with_the_real_lock_files(corpus_dir):
+    """Environments, platforms, channels, declared CUDA, and every requested package per
+    (environment, platform) match what Pixi wrote into the lock."""
+    for toml_path, lock_path in _lock_pairs(corpus_dir):
+        ws = read_manifest(toml_path)
+        lock = yaml.load(lock_path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        assert set(lock["environments"]) == set(ws.environments), toml_path.name
+        for env_name, env in lock["environments"].items():
+            ours = ws.environment_platforms(env_name)
+            assert len(ours) == len(env["packages"]), (toml_path.name, env_name)
+            for platform in ours:
+                resolved = ws.resolve(env_name, platform)
+                assert [c["url"] for c in env["channels"]] == [_channel_url(c) for c in resolved.channels]
+                key = _lock_platform_key(lock, resolved.subdir, resolved.virtual_packages.get("__cuda"),
+                                         resolved.virtual_packages.get("__osx"))
+                locked = {_package_name(p["conda"]) for p in env["packages"][key] if "conda" in p}
+                missing = set(resolved.dependencies) - locked
+                assert not missing, (toml_path.name, env_name, platform, missing)
+
+
+def test_target_specific_gpu_packages_stay_off_macos(corpus_dir):
+    ws = read_manifest(corpus_dir / "locks" / "matthewfeickert__nvidia-gpu-ml-library-test.pixi.toml")
+    assert "pytorch-gpu" in ws.resolve("gpu", "linux-64").dependencies
+    assert "pytorch-gpu" not in ws.resolve("gpu", "osx-arm64").dependencies
+    assert ws.resolve("gpu-jax", "linux-64").virtual_packages == {"__cuda": "12.6"}
+    assert ws.resolve("inference", "linux-64").virtual_packages == {"__cuda": "12"}
+
+
+# ---- manifests we write validate against Pixi's schema ---------------------------------------
+def _validator(corpus_dir: Path, name: str):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((corpus_dir / name).read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)
+
+
+def _schema_errors(validator, path: Path) -> list[str]:
+    data = tomlkit.parse(path.read_text()).unwrap()
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(data)]
+
+
+def test_the_manifests_we_write_validate_against_pixis_schema(corpus_dir, tmp_path):
+    from minipixi.manifest.edit import (
+        add_dependencies, add_environment, add_platforms, add_system_requirement, add_task,
+        init_workspace, migrate_system_requirements,
+    )
+
+    current = _validator(corpus_dir, "pixi-manifest-schema.json")
+    lesson_era = _validator(corpus_dir, "pixi-manifest-schema-v0.50.0.json")
+    path = init_workspace(tmp_path / "w", platforms=["linux-64"], authors=["A <a@b.c>"])
+    add_dependencies(path, ["python >=3.13.5,<3.14", "conda-forge::pytorch 2.7.* cuda*"])
+    add_task(path, "lab", "jupyter lab", description="Launch JupyterLab", env={"A": "1"}, cwd="src")
+    add_task(path, "start", None, depends_on=["lab"])
+    add_platforms(path, ["osx-arm64", "win-64"])
+    add_dependencies(path, ["pytorch-gpu >=2.7.0,<3"], feature="gpu", platforms=["linux-64"])
+    add_system_requirement(path, "cuda", "12", feature="gpu")
+    add_environment(path, "gpu", ["gpu"], solve_group="main")
+    add_system_requirement(path, "libc", "2.28", family="glibc")
+    for validator in (current, lesson_era):
+        assert _schema_errors(validator, path) == []
+    text = path.read_text().replace('[feature.gpu.system-requirements]\ncuda = "12"\n', "")
+    path.write_text(text)
+    add_system_requirement(path, "cuda", "12")
+    migrate_system_requirements(path)
+    assert _schema_errors(current, path) == []
+    assert "platform" in path.read_text()
