@@ -438,9 +438,13 @@ def load_channel_records(channels: Iterable[str | Channel], platform: str, *,
     A channel without the platform's subdir contributes only ``noarch`` (rattler does the
     same); a channel without ``noarch`` is an error, since every conda channel has one.
     """
+    parsed = [c if isinstance(c, Channel) else Channel.parse(c, mirrors=mirrors) for c in channels]
+    remote = any(not is_local_url(base) for c in parsed for base in c.download_bases())
+    if client is None and remote and not offline:
+        with _client_or_new(None) as shared:  # one connection pool for every download
+            return load_channel_records(parsed, platform, cache_dir=cache_dir, client=shared)
     result = []
-    for given in channels:
-        channel = given if isinstance(given, Channel) else Channel.parse(given, mirrors=mirrors)
+    for channel in parsed:
         merged = ChannelRecords(channel)
         for subdir in dict.fromkeys([platform, "noarch"]):
             try:
