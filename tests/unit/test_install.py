@@ -1,0 +1,391 @@
+"""Unit tests for minipixi.install: cache, linking, placeholders, noarch python, transactions,
+downloads, the prefix lock, and recovery from an install killed at a random point."""
+
+from __future__ import annotations
+
+import dataclasses
+import http.server
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from pkgfactory import BINARY_PLACEHOLDER, TEXT_PLACEHOLDER, make_package, snapshot_tree
+
+from minipixi import install, package
+from minipixi.errors import ExtractError, InstallError
+from minipixi.records import PackageRecord
+
+# -- placeholders ----------------------------------------------------------------------------
+
+
+def test_binary_replacement_keeps_length_and_pads_the_c_string():
+    data = b"head\0/ph/placeholder/lib:/ph/placeholder/bin\0tail"
+    out = install.replace_binary_prefix(data, b"/ph/placeholder", b"/env")
+    assert len(out) == len(data)
+    assert out == b"head\0/env/lib:/env/bin" + b"\0" * 22 + b"\0tail"
+
+
+def test_binary_replacement_refuses_a_longer_prefix():
+    with pytest.raises(InstallError, match="longer than the placeholder"):
+        install.replace_binary_prefix(b"x/ph\0", b"/ph", b"/much/longer")
+
+
+def test_text_replacement_and_long_shebangs():
+    assert install.replace_text_prefix(b"a /ph b /ph", b"/ph", b"/e") == b"a /e b /e"
+    long = b"#!/" + b"x" * 150 + b"/bin/python3 -E\nprint(1)\n"
+    assert install.fix_long_shebang(long) == b"#!/usr/bin/env python3 -E\nprint(1)\n"
+    short = b"#!/env/bin/python\nprint(1)\n"
+    assert install.fix_long_shebang(short) == short
+
+
+def test_target_paths_of_noarch_python():
+    py = install.PythonInfo("3.12", "lib/python3.12/site-packages")
+    assert install.target_path("site-packages/a/b.py", "python", py) == "lib/python3.12/site-packages/a/b.py"
+    assert install.target_path("python-scripts/tool", "python", py) == "bin/tool"
+    assert install.target_path("site-packages/a.py", None, py) == "site-packages/a.py"
+    assert install.target_path("info/x", "python", py) == "info/x"
+
+
+def test_python_info_uses_the_record_site_packages_path():
+    rec = PackageRecord("python", "3.13.1", "h_cp313t", python_site_packages_path="lib/python3.13t/site-packages")
+    assert install.PythonInfo.from_records([rec]) == install.PythonInfo("3.13", "lib/python3.13t/site-packages")
+    assert install.PythonInfo.from_records([PackageRecord("python", "3.12.0", "h")]).site_packages == \
+        "lib/python3.12/site-packages"
+
+
+# -- a small channel to install from -----------------------------------------------------------
+
+
+@pytest.fixture
+def channel(tmp_path):
+    out = tmp_path / "channel"
+    recs = {}
+    _, recs["python"] = make_package(out, "python", {"bin/python3.12": "#!/bin/sh\n"},
+                                     version="3.12.1", executables=("bin/python3.12",),
+                                     symlinks={"bin/python": "python3.12"})
+    _, recs["tool"] = make_package(
+        out, "tool",
+        {"bin/tool": f"#!{TEXT_PLACEHOLDER}/bin/python\nprint('{TEXT_PLACEHOLDER}')\n",
+         "lib/libtool.so": b"\x7fELF\0" + BINARY_PLACEHOLDER.encode() + b"/lib\0end",
+         "share/tool/data.txt": "data\n"},
+        executables=("bin/tool",), placeholder=TEXT_PLACEHOLDER, depends=("python",))
+    # a second build detects the binary placeholder (one placeholder per package scan)
+    _, recs["pylib"] = make_package(
+        out, "pylib", {"site-packages/pylib/__init__.py": "VALUE = 1\n",
+                       "python-scripts/pylib-run": "#!/bin/sh\n"},
+        noarch="python", entry_points=("pylib = pylib.cli:main",), depends=("python",), build="pyh_0")
+    return out, recs
+
+
+def _install(records, prefix, tmp_path, **kw):
+    return install.install(records, prefix, cache=install.PackageCache(tmp_path / "cache"), **kw)
+
+
+def test_fresh_install_links_files_and_writes_records(channel, tmp_path):
+    _, recs = channel
+    prefix = tmp_path / "env"
+    tx = _install(list(recs.values()), prefix, tmp_path, requested_specs={"tool": "tool >=1"})
+    assert [(op.kind, op.name) for op in tx.operations] == [
+        ("install", "pylib"), ("install", "python"), ("install", "tool")]
+    cached = tmp_path / "cache" / "tool-1.0-0" / "share/tool/data.txt"
+    assert os.path.samefile(prefix / "share/tool/data.txt", cached)  # a hard link, not a copy
+    assert (prefix / "bin/tool").read_text() == f"#!{prefix}/bin/python\nprint('{prefix}')\n"
+    assert os.access(prefix / "bin/tool", os.X_OK)
+    assert os.readlink(prefix / "bin/python") == "python3.12"
+    meta = json.loads((prefix / "conda-meta/tool-1.0-0.json").read_text())
+    assert meta["requested_spec"] == "tool >=1" and meta["name"] == "tool"
+    assert sorted(meta["files"]) == ["bin/tool", "lib/libtool.so", "share/tool/data.txt"]
+    tool_entry = next(p for p in meta["paths_data"]["paths"] if p["_path"] == "bin/tool")
+    assert tool_entry["prefix_placeholder"] == TEXT_PLACEHOLDER and "sha256_in_prefix" in tool_entry
+    assert (tmp_path / "cache" / "tool-1.0-0" / install.COMPLETE_MARKER).exists()
+
+
+def test_binary_placeholder_is_padded(tmp_path):
+    _, rec = make_package(tmp_path / "ch", "bin", {"lib/x.so": b"\x7fELF\0" + BINARY_PLACEHOLDER.encode()
+                                                   + b"/lib\0end"}, placeholder=BINARY_PLACEHOLDER)
+    prefix = tmp_path / "env"
+    _install([rec], prefix, tmp_path)
+    data = (prefix / "lib/x.so").read_bytes()
+    expected = str(prefix).encode() + b"/lib"
+    assert data.startswith(b"\x7fELF\0" + expected + b"\0")
+    assert len(data) == len(b"\x7fELF\0" + BINARY_PLACEHOLDER.encode() + b"/lib\0end")
+
+
+def test_noarch_python_goes_to_site_packages_with_entry_points(channel, tmp_path):
+    _, recs = channel
+    prefix = tmp_path / "env"
+    _install(list(recs.values()), prefix, tmp_path)
+    assert (prefix / "lib/python3.12/site-packages/pylib/__init__.py").read_text() == "VALUE = 1\n"
+    assert (prefix / "bin/pylib-run").exists()
+    script = (prefix / "bin/pylib").read_text()
+    assert script.startswith(f"#!{prefix}/bin/python3.12\n")
+    assert "from pylib.cli import main" in script and "sys.exit(main())" in script
+    assert os.access(prefix / "bin/pylib", os.X_OK)
+    meta = json.loads((prefix / "conda-meta/pylib-1.0-pyh_0.json").read_text())
+    assert "bin/pylib" in meta["files"]
+    assert "lib/python3.12/site-packages/pylib/__init__.py" in meta["files"]
+
+
+def test_noarch_python_without_python_is_an_error(channel, tmp_path):
+    _, recs = channel
+    with pytest.raises(InstallError, match="no python"):
+        _install([recs["pylib"]], tmp_path / "env", tmp_path)
+
+
+def test_second_install_is_a_no_op_and_transactions_compute_the_difference(channel, tmp_path):
+    out, recs = channel
+    prefix = tmp_path / "env"
+    _install([recs["python"], recs["tool"]], prefix, tmp_path)
+    assert not _install([recs["python"], recs["tool"]], prefix, tmp_path)
+    _, tool2 = make_package(out, "tool", {"bin/tool2": "two"}, version="2.0")
+    tx = _install([recs["python"], tool2, recs["pylib"]], prefix, tmp_path)
+    assert [(op.kind, op.name) for op in tx.operations] == [("install", "pylib"), ("change", "tool")]
+    assert not (prefix / "share").exists()  # emptied folders are pruned
+    assert not (prefix / "bin/tool").exists() and (prefix / "bin/tool2").read_text() == "two"
+    assert sorted(p.name for p in (prefix / "conda-meta").glob("*.json")) == [
+        "pylib-1.0-pyh_0.json", "python-3.12.1-0.json", "tool-2.0-0.json"]
+    tx = _install([recs["python"]], prefix, tmp_path, reinstall={"python"})
+    assert [(op.kind, op.name) for op in tx.operations] == [
+        ("remove", "pylib"), ("reinstall", "python"), ("remove", "tool")]
+    assert sorted(os.listdir(prefix)) == ["bin", "conda-meta"]
+
+
+def test_python_minor_change_reinstalls_noarch_python(channel, tmp_path):
+    out, recs = channel
+    prefix = tmp_path / "env"
+    _install([recs["python"], recs["pylib"]], prefix, tmp_path)
+    _, py313 = make_package(out, "python", {"bin/python3.13": "#!/bin/sh\n"}, version="3.13.0")
+    tx = _install([py313, recs["pylib"]], prefix, tmp_path)
+    assert [(op.kind, op.name) for op in tx.operations] == [("reinstall", "pylib"), ("change", "python")]
+    assert (prefix / "lib/python3.13/site-packages/pylib/__init__.py").exists()
+    assert not (prefix / "lib/python3.12").exists()
+
+
+def test_rebuilt_package_with_same_name_is_changed(tmp_path):
+    _, first = make_package(tmp_path / "a", "p", {"f": "first"})
+    _, second = make_package(tmp_path / "b", "p", {"f": "second"})
+    prefix = tmp_path / "env"
+    install.install([first], prefix, cache=install.PackageCache(tmp_path / "c"))
+    tx = install.install([second], prefix, cache=install.PackageCache(tmp_path / "c"))
+    assert [op.kind for op in tx.operations] == ["change"]
+    assert (prefix / "f").read_text() == "second"
+
+
+def test_a_file_shared_by_two_packages_stays_while_one_owns_it(tmp_path):
+    _, a = make_package(tmp_path / "ch", "a", {"share/common.txt": "same"})
+    _, b = make_package(tmp_path / "ch", "b", {"share/common.txt": "same", "b.txt": "b"})
+    prefix = tmp_path / "env"
+    _install([a, b], prefix, tmp_path)
+    _install([a], prefix, tmp_path)
+    assert (prefix / "share/common.txt").read_text() == "same"
+
+
+def test_package_without_url_is_refused(tmp_path):
+    with pytest.raises(InstallError, match="has no url"):
+        _install([PackageRecord("ghost", "1", "0")], tmp_path / "env", tmp_path)
+
+
+def test_local_paths_are_copied_into_the_cache(tmp_path):
+    archive, rec = make_package(tmp_path / "ch", "loc", {"x": "x"})
+    rec = dataclasses.replace(rec, url=str(archive))
+    _install([rec], tmp_path / "env", tmp_path)
+    assert (tmp_path / "cache" / archive.name).read_bytes() == archive.read_bytes()
+
+
+# -- downloads over http ------------------------------------------------------------------------
+
+
+class _Reporter(install.InstallReporter):
+    def __init__(self):
+        self.events, self.lock = [], threading.Lock()
+
+    def _add(self, *event):
+        with self.lock:
+            self.events.append(event)
+
+    def on_download_done(self, record): self._add("downloaded", record.name)
+    def on_extract_done(self, record): self._add("extracted", record.name)
+    def on_link(self, record): self._add("linked", record.name)
+
+
+@pytest.fixture
+def server(tmp_path):
+    """An http server on 127.0.0.1 serving tmp_path/www; paths in `failures` answer 503 first."""
+    root = tmp_path / "www"
+    root.mkdir()
+    failures: dict[str, int] = {}
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, directory=str(root), **kw)
+
+        def do_GET(self):
+            if failures.get(self.path, 0) > 0:
+                failures[self.path] -= 1
+                self.send_error(503)
+                return
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield root, f"http://127.0.0.1:{httpd.server_address[1]}", failures
+    httpd.shutdown()
+
+
+def test_parallel_http_downloads_with_retries_and_progress(server, tmp_path):
+    root, base, failures = server
+    records = []
+    for i in range(6):
+        archive, rec = make_package(root, f"net{i}", {f"share/{i}.txt": str(i) * 100})
+        records.append(dataclasses.replace(rec, url=f"{base}/{archive.name}"))
+    failures[f"/{records[0].fn}"] = 2
+    reporter = _Reporter()
+    _install(records, tmp_path / "env", tmp_path, reporter=reporter)
+    assert failures[f"/{records[0].fn}"] == 0  # it was asked three times
+    assert (tmp_path / "env/share/3.txt").read_text() == "3" * 100
+    kinds = {name: [e for e, n in reporter.events if n == name] for name in (r.name for r in records)}
+    assert all(events == ["downloaded", "extracted", "linked"] for events in kinds.values())
+
+
+def test_http_errors_and_wrong_hashes(server, tmp_path):
+    root, base, failures = server
+    archive, rec = make_package(root, "net", {"a": "a"})
+    with pytest.raises(InstallError, match="HTTP 404"):
+        _install([dataclasses.replace(rec, url=f"{base}/missing.conda")], tmp_path / "env", tmp_path)
+    failures[f"/{archive.name}"] = 10
+    with pytest.raises(InstallError, match="503"):
+        install.download(rec.url.replace(archive.parent.as_uri(), base), tmp_path / "x.conda", retries=1)
+    failures[f"/{archive.name}"] = 0
+    with pytest.raises(package.HashMismatchError) as info:
+        _install([dataclasses.replace(rec, url=f"{base}/{archive.name}", sha256="2" * 64)],
+                 tmp_path / "env", tmp_path)
+    assert info.value.url == f"{base}/{archive.name}" and info.value.expected == "2" * 64
+    assert not (tmp_path / "cache" / archive.name).exists()
+
+
+# -- interrupted and concurrent installs ------------------------------------------------------
+
+RUNNER = """
+import json, sys
+from pathlib import Path
+from minipixi import install
+from minipixi.records import PackageRecord
+records = [PackageRecord.from_repodata(fn, data) for fn, data in json.load(open(sys.argv[1]))]
+install.install(records, Path(sys.argv[2]), cache=install.PackageCache(Path(sys.argv[3])))
+"""
+
+
+def _big_channel(out: Path, count: int, files: int, tag: str = "") -> list[PackageRecord]:
+    recs = []
+    for i in range(count):
+        content = {f"lib/pkg{i}/f{j}.txt": f"{tag}{i}-{j}\n" * 20 for j in range(files)}
+        content[f"bin/tool{i}"] = f"#!{TEXT_PLACEHOLDER}/bin/sh\n"
+        recs.append(make_package(out, f"pkg{i}{tag}", content, placeholder=TEXT_PLACEHOLDER,
+                                 executables=(f"bin/tool{i}",))[1])
+    return recs
+
+
+def _records_file(path: Path, records: list[PackageRecord]) -> Path:
+    data = [[r.fn, dict(r.to_repodata(), url=r.url, channel=r.channel)] for r in records]
+    path.write_text(json.dumps(data))
+    return path
+
+
+def _run(records_file, prefix, cache):
+    cmd = [sys.executable, "-c", RUNNER, str(records_file), str(prefix), str(cache)]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _timed_run(records_file: Path, prefix: Path, cache: Path) -> float:
+    start = time.perf_counter()
+    proc = _run(records_file, prefix, cache)
+    assert proc.wait() == 0, proc.stderr.read()
+    return time.perf_counter() - start
+
+
+@pytest.fixture(scope="module")
+def kill_channel(tmp_path_factory):
+    """Old and new package sets, a warm cache of the new set, and how long a subprocess
+    takes to install the new set with a warm cache and with a cold one."""
+    tmp = tmp_path_factory.mktemp("kill")
+    old = _big_channel(tmp / "old", 12, 25, tag="old")[:6]
+    new = _big_channel(tmp / "ch", 30, 25)
+    records_file = _records_file(tmp / "new.json", new)
+    cold = _timed_run(records_file, tmp / "clean", tmp / "clean-cache")
+    warm = _timed_run(records_file, tmp / "clean2", tmp / "clean-cache")
+    return tmp, old, new, {"cold": cold, "warm": warm}
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_install_killed_at_a_random_point_is_repaired(kill_channel, tmp_path, seed):
+    """Kill an install (a subprocess) at a random moment, install again, and compare with a
+    clean install into the same prefix. Even seeds kill while linking from a warm cache, odd
+    ones while downloading and extracting into a cold one."""
+    tmp, old, new, durations = kill_channel
+    rng = random.Random(seed)
+    cold = seed % 2 == 1
+    cache = tmp_path / "cache" if cold else tmp / "clean-cache"
+    prefix = tmp_path / "env"
+    install.install(old, prefix, cache=install.PackageCache(tmp_path / "old-cache"))
+    proc = _run(_records_file(tmp_path / "r.json", new), prefix, cache)
+    time.sleep(rng.uniform(0.3, 0.95) * durations["cold" if cold else "warm"])
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    install.install(new, prefix, cache=install.PackageCache(cache))
+    repaired = snapshot_tree(prefix, ignore=())
+    shutil.rmtree(prefix)
+    install.install(new, prefix, cache=install.PackageCache(cache))
+    assert repaired == snapshot_tree(prefix, ignore=())  # the same as a clean install
+    assert not list((prefix / "conda-meta").glob(".*.tmp"))
+
+
+def test_two_concurrent_installs_take_turns(kill_channel, tmp_path):
+    tmp, old, new, _ = kill_channel
+    prefix = tmp_path / "env"
+    procs = [_run(_records_file(tmp_path / "a.json", new), prefix, tmp / "clean-cache"),
+             _run(_records_file(tmp_path / "b.json", old), prefix, tmp_path / "cache")]
+    results = [p.communicate() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    final = snapshot_tree(prefix, ignore=())
+    clean_installs = []
+    for records, cache in ((new, tmp / "clean-cache"), (old, tmp_path / "cache")):
+        shutil.rmtree(prefix)
+        install.install(records, prefix, cache=install.PackageCache(cache))
+        clean_installs.append(snapshot_tree(prefix, ignore=()))
+    assert final in clean_installs  # one of the two, whole; never a mixture
+
+
+def test_journal_left_by_a_crash_is_repaired(channel, tmp_path):
+    """A hand-made crash: the journal names a package whose files are half there."""
+    _, recs = channel
+    prefix = tmp_path / "env"
+    _install([recs["python"]], prefix, tmp_path)
+    (prefix / "share/tool").mkdir(parents=True)
+    (prefix / "share/tool/data.txt").write_text("half")
+    journal = {"unlink": [], "link": {"tool-1.0-0": ["share/tool/data.txt", "bin/tool"]}}
+    (prefix / "conda-meta" / install.JOURNAL).write_text(json.dumps(journal))
+    tx = _install([recs["python"]], prefix, tmp_path)
+    assert not tx and not (prefix / "share").exists()
+    assert not (prefix / "conda-meta" / install.JOURNAL).exists()
+
+
+def test_extract_failure_in_the_cache_leaves_no_folder(tmp_path):
+    archive, rec = make_package(tmp_path / "ch", "bad", {"a": "a"})
+    archive.write_bytes(archive.read_bytes()[:100])
+    rec = dataclasses.replace(rec, sha256=None, md5=None)
+    cache = install.PackageCache(tmp_path / "cache")
+    with pytest.raises(ExtractError):
+        cache.fetch(rec)
+    assert not cache.package_dir(rec).exists() and not cache.is_complete(rec)
+    shutil.rmtree(tmp_path / "cache")
