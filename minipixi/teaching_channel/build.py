@@ -5,7 +5,7 @@ package files it lists. This script makes one from ``recipe.yaml`` in three step
 
 1. **expand** every recipe entry into one build per (subdir, python version), filling the
    ``{py}``, ``{pyver}``, ``{hash}``... placeholders of its build string, dependencies and files;
-2. **pack** each build's files into a `.conda` with `minipixi.package.write_conda_package`
+2. **pack** each build's files into a `.conda` with `minipixi.package.write_conda`
    (``info/index.json`` says what the package is; ``info/link.json`` lists the entry points of
    noarch python packages);
 3. **index** each subdir: ``repodata.json`` lists every package with its size and hashes.
@@ -129,21 +129,25 @@ def _package_tree(build: Build, root: Path, note: str) -> None:
         target.chmod(mode)
     info = root / "info"
     info.mkdir(parents=True, exist_ok=True)
-    index = {k: v for k, v in build.index.items() if k not in ("timestamp",)}
-    arch = {"linux-64": "x86_64", "osx-arm64": "arm64", "win-64": "x86_64"}.get(build.subdir)
-    index["arch"] = arch
-    index["platform"] = None if arch is None else build.subdir.split("-")[0]
-    index["timestamp"] = build.index["timestamp"]
-    (info / "index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
-    (info / "about.json").write_text(json.dumps({"summary": note, "license": build.index["license"]}, indent=2, sort_keys=True) + "\n")
+    about = {"summary": note, "license": build.index["license"]}
+    (info / "about.json").write_text(json.dumps(about, indent=2, sort_keys=True) + "\n")
     if build.index.get("noarch") == "python":
         link = {"noarch": {"type": "python", "entry_points": build.entry_points}, "package_metadata_version": 1}
         (info / "link.json").write_text(json.dumps(link, indent=2, sort_keys=True) + "\n")
 
 
+def index_json(build: Build) -> dict:
+    """``info/index.json``: the repodata fields plus the platform the build is for."""
+    arch = {"linux-64": "x86_64", "osx-arm64": "arm64", "win-64": "x86_64"}.get(build.subdir)
+    index = dict(build.index)
+    index["arch"] = arch
+    index["platform"] = None if arch is None else build.subdir.split("-")[0]
+    return index
+
+
 def build_channel(recipe_path: Path = RECIPE, out_dir: Path = CHANNEL) -> Path:
     """Build the whole channel into `out_dir` (replaced atomically). Returns `out_dir`."""
-    from minipixi.package import write_conda_package
+    from minipixi.package import write_conda
 
     recipe = yaml.safe_load(recipe_path.read_text(encoding="utf-8"))
     builds = expand_recipe(recipe)
@@ -153,9 +157,7 @@ def build_channel(recipe_path: Path = RECIPE, out_dir: Path = CHANNEL) -> Path:
         for build in builds:
             with tempfile.TemporaryDirectory() as tree:
                 _package_tree(build, Path(tree), recipe["teaching_note"])
-                target = staging / build.subdir / build.filename
-                target.parent.mkdir(parents=True, exist_ok=True)
-                write_conda_package(Path(tree), target)
+                target = write_conda(Path(tree), staging / build.subdir, index_json(build))
             data = target.read_bytes()
             record = dict(build.index)
             record.update(md5=hashlib.md5(data).hexdigest(), sha256=hashlib.sha256(data).hexdigest(), size=len(data))
