@@ -46,6 +46,10 @@ R = TypeVar("R")
 
 
 # ---- writing safely ------------------------------------------------------------------------
+#: Flush new files to disk before the rename (tests that write thousands of files turn it off).
+FSYNC = True
+
+
 def write_text_atomic(path: Path, text: str) -> None:
     """Replace `path` with `text` in one step: a reader sees the old or the new file, never half."""
     path = Path(path)
@@ -54,7 +58,8 @@ def write_text_atomic(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
-            os.fsync(handle.fileno())
+            if FSYNC:
+                os.fsync(handle.fileno())
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o777)
         os.replace(tmp, path)
@@ -75,16 +80,17 @@ def validate_new_text(text: str, path: Path, action: str) -> Workspace:
 
 
 # --8<-- [start:edit]
-def edit_manifest(path: Path | str, action: str, change: Callable[[tomlkit.TOMLDocument], R]) -> R:
-    """Apply `change` to the manifest at `path`, validate, write atomically; return its result.
+def edit_manifest(path: Path | str, action: str, change: Callable[[tomlkit.TOMLDocument, Workspace], R]) -> R:
+    """Apply ``change(document, workspace)`` to the manifest at `path`, validate, write atomically.
 
-    `action` names the edit for error messages ("add numpy"). If `change` or the validation
+    `workspace` is the manifest as it is now (for checks); `action` names the edit for error
+    messages ("add numpy"). Returns what `change` returns. If `change` or the validation
     raises, the file is not touched.
     """
     path = Path(path)
-    old = read_manifest_text(path)
+    old, workspace = read_for_edit(path)
     doc = tomlkit.parse(old)
-    result = change(doc)
+    result = change(doc, workspace)
     new = tomlkit.dumps(doc)
     if old.endswith("\n") and not old.endswith("\n\n"):
         new = new.rstrip("\n") + "\n"  # removed tables can leave blank lines at the end
@@ -95,13 +101,13 @@ def edit_manifest(path: Path | str, action: str, change: Callable[[tomlkit.TOMLD
 # --8<-- [end:edit]
 
 
-def read_manifest_text(path: Path) -> str:
+def read_for_edit(path: Path) -> tuple[str, Workspace]:
+    """The manifest's text and model; a manifest that is already broken is not edited."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as err:
         raise ManifestError(f"{path} does not exist", hint="run `minipixi init` first") from err
-    parse_manifest(text, path)  # refuse to edit a manifest that is already broken
-    return text
+    return text, parse_manifest(text, path)
 
 
 # ---- finding and creating tables -------------------------------------------------------------
@@ -312,11 +318,9 @@ def add_dependencies(
     parsed = [parse_cli_spec(text) for text in specs]
     if pin is not None:
         parsed = [s if s.version else _with_version(s, pin(s)) for s in parsed]
-    workspace = parse_manifest(read_manifest_text(Path(path)), Path(path))
-    for platform in platforms:
-        _check_selector(platform, workspace)
-
-    def change(doc: tomlkit.TOMLDocument) -> list[AddedDependency]:
+    def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> list[AddedDependency]:
+        for platform in platforms:
+            _check_selector(platform, workspace)
         added = []
         for platform in platforms or [None]:
             keys = section_keys(table, feature=feature, platform=platform)
@@ -344,7 +348,7 @@ def remove_dependencies(
     """Remove packages by name; an emptied feature/target table is removed too. Returns names."""
     names = [parse_cli_spec(n).name for n in names]
 
-    def change(doc: tomlkit.TOMLDocument) -> list[str]:
+    def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> list[str]:
         for platform in platforms or [None]:
             keys = section_keys(table, feature=feature, platform=platform)
             target = get_table(doc, keys, create=False)
@@ -397,7 +401,7 @@ def add_task(
                             hint=f'e.g. `minipixi task add {name} "python main.py"`')
     keys = section_keys("tasks", feature=feature, platform=platform)
 
-    def change(doc: tomlkit.TOMLDocument) -> None:
+    def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> None:
         fill_table(get_table(doc, keys, create=True), {name: task_toml_value(cmd, depends_on, description, cwd, env)})
 
     edit_manifest(path, f"add task '{name}'", change)
@@ -422,7 +426,7 @@ def remove_task(path: Path | str, names: Sequence[str], *, feature: str | None =
     """Remove tasks by name (refusing if another task still depends on one)."""
     keys = section_keys("tasks", feature=feature, platform=platform)
 
-    def change(doc: tomlkit.TOMLDocument) -> list[str]:
+    def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> list[str]:
         table = get_table(doc, keys, create=False)
         for name in names:
             if table is None or name not in table:
@@ -479,7 +483,7 @@ def add_platforms(path: Path | str, platforms: Sequence[str], *, feature: str | 
             raise ManifestError(f"'{name}' is not a known platform",
                                 hint=f"did you mean '{guess}'?" if guess else "known platforms: " + ", ".join(KNOWN_PLATFORMS))
 
-    def change(doc: tomlkit.TOMLDocument) -> list[str]:
+    def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> list[str]:
         array = _platforms_array(doc, feature)
         added = []
         for name in platforms:
@@ -493,7 +497,7 @@ def add_platforms(path: Path | str, platforms: Sequence[str], *, feature: str | 
 
 def remove_platforms(path: Path | str, platforms: Sequence[str], *, feature: str | None = None) -> list[str]:
     """Remove platform entries by name (a rich entry by its name, a plain one by its subdir)."""
-    def change(doc: tomlkit.TOMLDocument) -> list[str]:
+    def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> list[str]:
         array = _platforms_array(doc, feature)
         names = [_entry_name(item) for item in array]
         for name in platforms:
@@ -515,16 +519,6 @@ def add_environment(
     no_default_feature: bool = False, force: bool = False,
 ) -> None:
     """Add ``name = ["f1", ...]`` (or the table form when a solve-group / no-default-feature is set)."""
-    workspace = parse_manifest(read_manifest_text(Path(path)), Path(path))
-    if name in workspace.environments and name != "default" and not force:
-        raise ManifestError(f"the environment '{name}' already exists",
-                            hint="pass --force to replace it, or choose another name")
-    for feature in features:
-        if feature not in workspace.features:
-            guess = did_you_mean(feature, [f for f in workspace.features if ":" not in f])
-            raise ManifestError(f"the feature '{feature}' is not defined in the manifest",
-                                hint=f"did you mean '{guess}'?" if guess else
-                                f"define it first, e.g. `minipixi add --feature {feature} SPEC`")
     if solve_group or no_default_feature:
         fields: dict[str, Any] = {"features": list(features)}
         if solve_group:
@@ -535,14 +529,27 @@ def add_environment(
     else:
         value = list(features)
 
-    def change(doc: tomlkit.TOMLDocument) -> None:
+    def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> None:
+        _check_new_environment(workspace, name, features, force)
         fill_table(get_table(doc, ("environments",), create=True), {name: value})
 
     edit_manifest(path, f"add environment '{name}'", change)
 
 
+def _check_new_environment(workspace: Workspace, name: str, features: Sequence[str], force: bool) -> None:
+    if name in workspace.environments and name != "default" and not force:
+        raise ManifestError(f"the environment '{name}' already exists",
+                            hint="pass --force to replace it, or choose another name")
+    for feature in features:
+        if feature not in workspace.features:
+            guess = did_you_mean(feature, [f for f in workspace.features if ":" not in f])
+            raise ManifestError(f"the feature '{feature}' is not defined in the manifest",
+                                hint=f"did you mean '{guess}'?" if guess else
+                                f"define it first, e.g. `minipixi add --feature {feature} SPEC`")
+
+
 def remove_environment(path: Path | str, name: str) -> None:
-    def change(doc: tomlkit.TOMLDocument) -> None:
+    def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> None:
         table = get_table(doc, ("environments",), create=False)
         if table is None or name not in table:
             raise _not_there(name, ("environments",), table)
@@ -565,7 +572,7 @@ def add_system_requirement(path: Path | str, kind: str, version: str, *, family:
                             hint=f"did you mean '{guess}'?" if guess else "use one of: " + ", ".join(SYSTEM_REQUIREMENT_KINDS))
     keys = section_keys("system-requirements", feature=feature)
 
-    def change(doc: tomlkit.TOMLDocument) -> None:
+    def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> None:
         value = inline({"family": family, "version": version}) if kind == "libc" and family and family != "glibc" else version
         fill_table(get_table(doc, keys, create=True), {kind: value})
 
@@ -584,12 +591,10 @@ def migrate_system_requirements(path: Path | str) -> list[str]:
     """
     from minipixi.manifest.resolve import applicable_virtual_packages
 
-    workspace = parse_manifest(read_manifest_text(Path(path)), Path(path))
-    _refuse_feature_requirements(workspace)
-    requirements = workspace.default_feature.system_requirements
-    names: list[str] = []
-
-    def change(doc: tomlkit.TOMLDocument) -> list[str]:
+    def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> list[str]:
+        _refuse_feature_requirements(workspace)
+        requirements = workspace.default_feature.system_requirements
+        names: list[str] = []
         array = doc[workspace_key(doc)]["platforms"]
         for index, entry in enumerate(workspace.platforms):
             virtual = _virtual_keys(applicable_virtual_packages(requirements, entry.subdir))
