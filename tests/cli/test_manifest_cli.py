@@ -1,0 +1,285 @@
+"""The manifest commands as a learner types them: the lesson's CLI sequences produce the lesson's
+manifests (compared table for table), print Pixi-style lines, and fail cleanly."""
+
+from __future__ import annotations
+
+import argparse
+import tomllib
+from pathlib import Path
+
+import pytest
+import tomlkit
+
+from minipixi.cli import main, workspace_subcommands
+
+# Our own rendering of the manifests the lesson shows (package names and versions are facts).
+EXAMPLE = """
+[workspace]
+name = "example"
+version = "0.1.0"
+channels = ["conda-forge"]
+platforms = ["linux-64", "osx-arm64", "win-64"]
+
+[dependencies]
+python = ">=3.13.5,<3.14"
+numpy = ">=2.3.0,<3"
+notebook = ">=7.4.3,<8"
+jupyterlab = ">=4.4.3,<5"
+
+[tasks.lab]
+cmd = "jupyter lab"
+description = "Launch JupyterLab"
+
+[tasks.start]
+depends-on = ["lab"]
+description = "Start exploring the Pixi project"
+
+[feature.dev.dependencies]
+pre-commit = ">=4.2.0,<5"
+
+[environments]
+dev = ["dev"]
+"""
+
+CUDA_EXAMPLE = """
+[workspace]
+name = "cuda-example"
+version = "0.1.0"
+channels = ["conda-forge"]
+platforms = ["linux-64", "osx-arm64", "win-64"]
+
+[system-requirements]
+cuda = "12"
+
+[tasks]
+
+[dependencies]
+cuda-version = "12.9.*"
+
+[target.linux-64.dependencies]
+cuda = ">=12.9.1,<13"
+pytorch-gpu = ">=2.7.0,<3"
+"""
+
+CUDA_EXERCISE = """
+[workspace]
+name = "cuda-exercise"
+version = "0.1.0"
+channels = ["conda-forge"]
+platforms = ["linux-64", "osx-arm64", "win-64"]
+
+[tasks]
+
+[dependencies]
+
+[feature.cpu.dependencies]
+pytorch-cpu = ">=1.1.0,<3"
+
+[feature.gpu.system-requirements]
+cuda = "12"
+
+[feature.gpu.target.linux-64.dependencies]
+cuda-version = "12.9.*"
+pytorch-gpu = ">=2.7.0,<3"
+
+[environments]
+cpu = ["cpu"]
+gpu = ["gpu"]
+"""
+
+HTCONDOR = """
+[workspace]
+name = "htcondor"
+version = "0.1.0"
+channels = ["conda-forge"]
+platforms = ["linux-64", "osx-arm64", "win-64"]
+
+[tasks]
+
+[dependencies]
+python = ">=3.13.5,<3.14"
+
+[feature.cpu.dependencies]
+pytorch-cpu = ">=2.7.0,<3"
+torchvision = ">=0.22.0,<0.23"
+
+[feature.gpu.system-requirements]
+cuda = "12"
+
+[feature.gpu.target.linux-64.dependencies]
+pytorch-gpu = ">=2.7.0,<3"
+torchvision = ">=0.22.0,<0.23"
+
+[environments]
+cpu = ["cpu"]
+gpu = ["gpu"]
+"""
+
+# The commands, in the lesson's order (explicit versions stand in for the solver's pins).
+SEQUENCES = {
+    "example": (EXAMPLE, [
+        ["add", "python >=3.13.5,<3.14"],
+        ["add", "numpy >=2.3.0,<3", "notebook >=7.4.3,<8", "jupyterlab >=4.4.3,<5"],
+        ["task", "add", "--description", "Launch JupyterLab", "lab", "jupyter lab"],
+        ["task", "add", "start", "--description", "Start exploring the Pixi project", "--depends-on", "lab"],
+        ["workspace", "platform", "add", "linux-64", "osx-arm64", "win-64"],
+        ["add", "--feature", "dev", "pre-commit >=4.2.0,<5"],
+        ["workspace", "environment", "add", "dev", "--feature", "dev"],
+    ]),
+    "cuda-example": (CUDA_EXAMPLE, [
+        ["workspace", "system-requirements", "add", "cuda", "12"],
+        ["add", "cuda-version 12.9.*"],
+        ["workspace", "platform", "add", "linux-64", "osx-arm64", "win-64"],
+        ["add", "--platform", "linux-64", "cuda >=12.9.1,<13"],
+        ["add", "--platform", "linux-64", "pytorch-gpu >=2.7.0,<3"],
+    ]),
+    "cuda-exercise": (CUDA_EXERCISE, [
+        ["workspace", "platform", "add", "linux-64", "osx-arm64", "win-64"],
+        ["add", "--feature", "cpu", "pytorch-cpu"],
+        ["workspace", "environment", "add", "cpu", "--feature", "cpu"],
+        ["add", "--feature", "cpu", "pytorch-cpu >=1.1.0,<3"],
+        ["workspace", "system-requirements", "add", "cuda", "12", "--feature", "gpu"],
+        ["workspace", "environment", "add", "gpu", "--feature", "gpu"],
+        ["add", "--feature", "gpu", "--platform", "linux-64", "cuda-version 12.9.*", "pytorch-gpu >=2.7.0,<3"],
+    ]),
+    "htcondor": (HTCONDOR, [
+        ["workspace", "platform", "add", "linux-64", "osx-arm64", "win-64"],
+        ["add", "python >=3.13.5,<3.14"],
+        ["add", "--feature", "cpu", "pytorch-cpu", "torchvision"],
+        ["workspace", "environment", "add", "cpu", "--feature", "cpu"],
+        ["add", "--feature", "cpu", "pytorch-cpu >=2.7.0,<3", "torchvision >=0.22.0,<0.23"],
+        ["workspace", "system-requirements", "add", "cuda", "12", "--feature", "gpu"],
+        ["workspace", "environment", "add", "gpu", "--feature", "gpu"],
+        ["add", "--feature", "gpu", "--platform", "linux-64", "pytorch-gpu >=2.7.0,<3", "torchvision >=0.22.0,<0.23"],
+    ]),
+}
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _tables(text: str) -> dict:
+    """Every table of a TOML text, by dotted name, with its plain values; an inline table counts
+    as a table, so ``lab = { cmd = ... }`` and ``[tasks.lab]`` compare equal."""
+    data = tomllib.loads(text)
+    tables: dict = {}
+
+    def walk(prefix: str, value: dict) -> None:
+        tables[prefix] = {k: v for k, v in value.items() if not isinstance(v, dict)}
+        for key, sub in value.items():
+            if isinstance(sub, dict):
+                walk(f"{prefix}.{key}" if prefix else key, sub)
+
+    walk("", data)
+    return tables
+
+
+@pytest.mark.parametrize("name", sorted(SEQUENCES))
+def test_lesson_manifests_come_from_the_lesson_commands(tmp_path, monkeypatch, capsys, name):
+    expected, commands = SEQUENCES[name]
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "init", name, "--platform", "linux-64")
+    assert code == 0 and f"✔ Created {tmp_path / name / 'pixi.toml'}" in err
+    monkeypatch.chdir(tmp_path / name)
+    for command in commands:
+        code, _, err = run(capsys, *command)
+        assert code == 0, (command, err)
+    ours = (tmp_path / name / "pixi.toml").read_text()
+    assert _tables(ours) == _tables(expected)
+
+
+def test_cuda_exercise_output_lines_and_size(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    run(capsys, "init", "cuda-exercise", "-p", "linux-64")
+    monkeypatch.chdir(tmp_path / "cuda-exercise")
+    outputs = [run(capsys, *command)[2] for command in SEQUENCES["cuda-exercise"][1]]
+    assert outputs[0] == "✔ Added linux-64\n✔ Added osx-arm64\n✔ Added win-64\n"
+    assert outputs[1] == "✔ Added pytorch-cpu\nAdded these only for feature: cpu\n"
+    assert outputs[2] == "✔ Added environment cpu\n"
+    assert outputs[-1] == ("✔ Added cuda-version 12.9.*\n✔ Added pytorch-gpu >=2.7.0,<3\n"
+                           "Added these only for platform(s): linux-64\nAdded these only for feature: gpu\n")
+    # "So in 23 lines of TOML": the lesson's count holds for what we write too.
+    assert len(Path("pixi.toml").read_text().splitlines()) == 23
+
+
+def test_task_add_prints_like_pixi_and_task_list(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    run(capsys, "init", ".", "-p", "linux-64")
+    code, _, err = run(capsys, "task", "add", "--description", "Launch JupyterLab", "lab", "jupyter lab")
+    assert err == '✔ Added task `lab`: jupyter lab, description = "Launch JupyterLab"\n'
+    run(capsys, "task", "add", "train", "python", "train.py")
+    code, out, _ = run(capsys, "task", "list")
+    assert code == 0 and out.splitlines() == ["lab    Launch JupyterLab", "train  python train.py"]
+    code, _, err = run(capsys, "task", "remove", "train")
+    assert err == "✔ Removed task `train`\n"
+
+
+def test_remove_and_lists(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    run(capsys, "init", ".", "-p", "linux-64")
+    before = Path("pixi.toml").read_text()
+    run(capsys, "add", "numpy >=2.3.0,<3")
+    assert run(capsys, "remove", "numpy")[2] == "✔ Removed numpy\n"
+    assert Path("pixi.toml").read_text() == before
+    run(capsys, "workspace", "platform", "add", "osx-arm64")
+    assert run(capsys, "workspace", "platform", "list")[1] == "linux-64\nosx-arm64\n"
+    assert run(capsys, "workspace", "environment", "list")[1] == "- default: default\n"
+
+
+def test_bad_manifest_is_reported_with_location_and_no_traceback(tmp_path, monkeypatch, capsys):
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "bad-manifests" / "undefined-feature"
+    (tmp_path / "pixi.toml").write_text((fixture / "pixi.toml").read_text())
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "add", "numpy")
+    assert code == 1
+    assert "error: the feature 'gpus' is not defined in the manifest" in err
+    assert "pixi.toml:10:8" in err and ' 10 | gpu = ["gpus"]' in err and "help: did you mean 'gpu'?" in err
+    assert "Traceback" not in err
+
+
+def test_failed_add_leaves_the_file_unchanged(tmp_path, capsys):
+    run(capsys, "init", str(tmp_path), "-p", "linux-64")
+    manifest = tmp_path / "pixi.toml"
+    before = manifest.read_bytes()
+    code, _, err = run(capsys, "add", "--manifest-path", str(manifest), "scipy", "numpy >=2,,<3")
+    assert code == 1 and err.startswith("error: 'numpy >=2,,<3' is not a valid spec")
+    assert manifest.read_bytes() == before
+
+
+def test_migrate_and_platform_list_show_rich_entries(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    run(capsys, "init", ".", "-p", "linux-64", "-p", "osx-arm64")
+    run(capsys, "workspace", "system-requirements", "add", "cuda", "12")
+    code, _, err = run(capsys, "workspace", "migrate")
+    assert code == 0 and "linux-64-cuda, osx-arm64" in err
+    assert run(capsys, "workspace", "platform", "list")[1] == "linux-64-cuda (linux-64, cuda = 12)\nosx-arm64\n"
+
+
+def test_init_import_environment_yml(tmp_path, monkeypatch, capsys):
+    env = tmp_path / "environment.yml"
+    env.write_text("name: analysis\nchannels: [conda-forge]\ndependencies:\n  - python=3.12\n  - numpy\n")
+    code, _, err = run(capsys, "init", str(tmp_path / "w"), "--import", str(env), "-p", "linux-64")
+    assert code == 0
+    data = tomllib.loads((tmp_path / "w" / "pixi.toml").read_text())
+    assert data["workspace"]["name"] == "analysis"
+    assert data["dependencies"] == {"python": "3.12.*", "numpy": "*"}
+
+
+def test_pypi_add_is_kept_with_a_note(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    run(capsys, "init", ".", "-p", "linux-64")
+    code, _, err = run(capsys, "add", "--pypi", "requests")
+    assert code == 0 and "cannot solve them yet" in err
+    assert tomlkit.parse(Path("pixi.toml").read_text())["pypi-dependencies"]["requests"] == "*"
+
+
+def test_workspace_subcommands_are_shared_between_areas():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers()
+    first = workspace_subcommands(sub)
+    assert workspace_subcommands(sub) is first
+    first.add_parser("export")
+    assert "export" in first.choices
