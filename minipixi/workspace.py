@@ -1,0 +1,474 @@
+"""The workspace: from pixi.toml to pixi.lock to a working prefix, the way Pixi does it.
+
+This module is the glue of the pipeline. Each function below is one step a command takes, and
+each step calls the module that knows how:
+
+1. `open_project`: read the manifest (`manifest`) and the settings (`config`);
+2. `solve_environment`: for one (environment, platform), fetch the channels' records
+   (`channel`), assume the platform's virtual packages (`virtual_packages`) and `solve`;
+3. `update_lock`: keep every locked (environment, platform) that still fits the manifest,
+   re-solve the others (preferring what was locked), honour solve-groups, and write
+   ``pixi.lock`` only if its bytes change (`lock`);
+4. `install_environment`: check the lock (``--locked``) or take it as it is (``--frozen``),
+   make sure this machine can run it (virtual packages again, now detected), and make the
+   prefix ``.pixi/envs/<env>`` hold exactly the locked records (`install`).
+
+Solving is machine-agnostic: a lock for linux-64 with CUDA can be made on a Mac without a GPU,
+because the solve assumes what the manifest declares. The machine is consulted only at install
+time, which is why an image build (no GPU) sets ``CONDA_OVERRIDE_CUDA``.
+
+Lesson: Episode 2 ("The lock file", "pixi install") and Episode 5 (system requirements).
+Read after `lock.py`; read next `install.py`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Iterable, Mapping, Sequence
+
+from minipixi.config import Config, cache_dir, load_config
+from minipixi.errors import InstallError, LockError, ManifestError
+from minipixi.records import PackageRecord
+
+LOCK_NAME = "pixi.lock"
+ENVS_DIR = Path(".pixi") / "envs"
+
+
+# ---- the project: a manifest plus the settings in force -------------------------------------
+
+@dataclass
+class Project:
+    """One workspace opened for one command."""
+
+    workspace: object  # minipixi.manifest.Workspace
+    config: Config
+    notices: list[str] = field(default_factory=list)  # things the CLI shows once
+
+    @property
+    def root(self) -> Path:
+        return self.workspace.root
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / LOCK_NAME
+
+    def prefix(self, environment: str) -> Path:
+        return self.root / ENVS_DIR / environment
+
+
+def open_project(manifest_path: str | os.PathLike | None = None, *, offline: bool = False) -> Project:
+    """Find and read pixi.toml (searching upwards from the current folder when no path)."""
+    from minipixi.manifest import find_manifest, read_manifest
+
+    path = Path(manifest_path).absolute() if manifest_path else find_manifest(Path.cwd())
+    workspace = read_manifest(path)
+    config = load_config(workspace.root, offline=offline)
+    project = Project(workspace, config)
+    if config.offline:
+        from minipixi.config import OFFLINE_NOTICE
+
+        project.notices.append(OFFLINE_NOTICE)
+    return project
+
+
+# ---- platforms: manifest entries and the names the lock file gives them ----------------------
+
+def lock_platform_names(workspace) -> dict[str, str]:
+    """Manifest platform entry name -> lock platform name.
+
+    In a v6 lock a platform is its subdir. With rich entries (v7), Pixi keeps a plain entry's
+    subdir as its name and numbers the rich ones ``p1``, ``p2``... in manifest order.
+    """
+    names, counter = {}, 0
+    for entry in workspace.platforms:
+        if entry.rich and (entry.name != entry.subdir or entry.virtual):
+            counter += 1
+            names[entry.name] = f"p{counter}"
+        else:
+            names[entry.name] = entry.subdir
+    return names
+
+
+def _virtual_strings(records: Iterable[PackageRecord]) -> tuple[str, ...]:
+    """``__cuda=12``, ``__unix=0=0``: virtual packages as a v7 lock lists them."""
+    out = []
+    for record in records:
+        text = f"{record.name}={record.version}"
+        if record.name in ("__unix", "__archspec"):
+            text += f"={record.build}"
+        out.append(text)
+    return tuple(out)
+
+
+def _uses_rich_platforms(workspace) -> bool:
+    return any(entry.rich for entry in workspace.platforms)
+
+
+def _platform_virtual_packages(resolved) -> list[PackageRecord]:
+    from minipixi.virtual_packages import default_virtual_packages
+
+    return default_virtual_packages(resolved.subdir, **resolved.virtual_package_options())
+
+
+# ---- solving one (environment, platform) ------------------------------------------------------
+
+def load_sources(project: Project, channels: Sequence[str], subdir: str) -> list:
+    """The record sources of `channels` for `subdir` (+ noarch), in priority order."""
+    from minipixi.channel import load_channel_records
+
+    return load_channel_records(
+        channels, subdir, cache_dir=cache_dir() / "repodata", offline=project.config.offline,
+        mirrors=project.config.effective_mirrors(),
+    )
+
+
+def solve_specs(project: Project, resolved_list: Sequence, *, locked: Sequence[PackageRecord] = ()) -> list[PackageRecord]:
+    """Solve the union of the specs of `resolved_list` (one env, or a whole solve-group)."""
+    from minipixi.manifest import require_conda_only
+    from minipixi.solver import SolveTask, solve
+
+    first = resolved_list[0]
+    specs, constraints = {}, {}
+    for resolved in resolved_list:
+        require_conda_only(resolved, project.workspace)
+        specs.update(resolved.specs)
+        constraints.update(resolved.constraint_specs)
+    virtual = _merged_virtual_packages(resolved_list)
+    names = sorted({r.environment for r in resolved_list})
+    task = SolveTask(
+        specs=list(specs.values()), sources=load_sources(project, first.channels, first.subdir),
+        virtual_packages=virtual, constraints=list(constraints.values()), locked=list(locked),
+        channel_priority=first.channel_priority, platform=first.subdir,
+        label="environment " + ", ".join(f"'{n}'" for n in names),
+    )
+    return solve(task)
+
+
+def _merged_virtual_packages(resolved_list: Sequence) -> list[PackageRecord]:
+    """The virtual packages of a solve-group: for each name, the highest version declared."""
+    from minipixi.version import Version
+
+    best: dict[str, PackageRecord] = {}
+    for resolved in resolved_list:
+        for record in _platform_virtual_packages(resolved):
+            current = best.get(record.name)
+            if current is None or Version(record.version) > Version(current.version):
+                best[record.name] = record
+    return list(best.values())
+
+
+def closure(records: Sequence[PackageRecord], roots: Iterable[str]) -> list[PackageRecord]:
+    """The records reachable from `roots` through `depends` (how a solve-group member gets its
+    own share of the group's solution)."""
+    from minipixi.matchspec import MatchSpec
+
+    by_name = {r.name: r for r in records}
+    seen: set[str] = set()
+    todo = [n for n in roots if n in by_name]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for dep in by_name[name].depends:
+            dep_name = MatchSpec.parse(dep).name
+            if dep_name in by_name and dep_name not in seen:
+                todo.append(dep_name)
+    return [r for r in records if r.name in seen]
+
+
+# ---- the lock file ---------------------------------------------------------------------------
+
+@dataclass
+class LockUpdate:
+    """What `update_lock` did: the lock, whether the file changed, which pairs were solved."""
+
+    lock: object  # minipixi.lock.LockFile
+    changed: bool
+    solved: list[tuple[str, str]]
+
+
+def read_existing_lock(project: Project):
+    from minipixi.lock import read_lock
+
+    return read_lock(project.lock_path) if project.lock_path.is_file() else None
+
+
+def outdated_reasons(project: Project, lock) -> dict[tuple[str, str], list[str]]:
+    """For every (environment, platform entry) of the manifest, why its lock is out of date."""
+    from minipixi.lock import lock_satisfies
+    from minipixi.virtual_packages import check_installable, required_virtual_packages
+
+    ws = project.workspace
+    names = lock_platform_names(ws)
+    reasons: dict[tuple[str, str], list[str]] = {}
+    for env in ws.environments:
+        for platform in ws.environment_platforms(env):
+            key = (env, platform)
+            locked_env = lock.environments.get(env) if lock else None
+            if locked_env is None:
+                reasons[key] = [f"environment '{env}' is not in the lock"]
+                continue
+            resolved = ws.resolve(env, platform)
+            found = lock_satisfies(locked_env, names[platform], resolved.specs, resolved.channels)
+            if not found:
+                records = [p.record for p in locked_env.conda_packages(names[platform])]
+                try:
+                    check_installable(required_virtual_packages(records), _platform_virtual_packages(resolved))
+                except InstallError as err:
+                    found = [f"the system requirements changed: {err.message}"]
+            if found:
+                reasons[key] = found
+    return reasons
+
+
+def update_lock(project: Project, *, force: bool = False,
+                on_solve: Callable[[str, str], None] = lambda env, platform: None) -> LockUpdate:
+    """Bring pixi.lock up to date with pixi.toml, solving only what no longer fits.
+
+    Environments of one solve-group are solved together, so that they share versions.
+    `on_solve(environment, platform)` is called before each solve (for progress display).
+    """
+    from minipixi.lock import LockChannel, LockedEnvironment, LockPlatform, make_lock_file, render_lock, write_lock
+
+    ws = project.workspace
+    old = read_existing_lock(project)
+    stale = outdated_reasons(project, old) if not force else {
+        (e, p): ["forced"] for e in ws.environments for p in ws.environment_platforms(e)}
+    names = lock_platform_names(ws)
+    packages: dict[str, dict[str, tuple]] = {env: {} for env in ws.environments}
+    solved = []
+    for group in _solve_groups(ws):
+        for platform in _group_platforms(ws, group):
+            members = [e for e in group if platform in ws.environment_platforms(e)]
+            if not force and old and all((e, platform) not in stale for e in members):
+                for env in members:
+                    packages[env][names[platform]] = old.environments[env].packages[names[platform]]
+                continue
+            for env in members:
+                on_solve(env, platform)
+            _solve_into(project, members, platform, old, names, packages)
+            solved += [(e, platform) for e in members]
+    environments = {}
+    for env in ws.environments:
+        resolved = ws.resolve(env, ws.environment_platforms(env)[0]) if ws.environment_platforms(env) else None
+        channels = tuple(LockChannel(_channel_url(c)) for c in (resolved.channels if resolved else ()))
+        environments[env] = LockedEnvironment(channels=channels, packages=packages[env])
+    platforms = [LockPlatform(names[entry.name], entry.subdir, _entry_virtual(ws, entry)) for entry in ws.platforms]
+    lock = make_lock_file(environments, platforms)
+    text = render_lock(lock)
+    changed = not project.lock_path.is_file() or project.lock_path.read_text(encoding="utf-8") != text
+    if changed:
+        write_lock(lock, project.lock_path)
+    return LockUpdate(lock, changed, solved)
+
+
+def _entry_virtual(ws, entry) -> tuple[str, ...]:
+    """The virtual packages a v7 lock records for a platform entry (v6 records none)."""
+    if not _uses_rich_platforms(ws):
+        return ()
+    for env in ws.environments:
+        if entry.name in ws.environment_platforms(env):
+            return _virtual_strings(_platform_virtual_packages(ws.resolve(env, entry.name)))
+    return ()
+
+
+def _channel_url(channel: str) -> str:
+    from minipixi.channel import Channel
+
+    return Channel.parse(channel).url
+
+
+def _solve_groups(ws) -> list[list[str]]:
+    """Environments grouped by solve-group; an environment without one is its own group."""
+    groups: dict[str, list[str]] = {}
+    for name, env in ws.environments.items():
+        groups.setdefault(env.solve_group or f"\0{name}", []).append(name)
+    return list(groups.values())
+
+
+def _group_platforms(ws, group: Sequence[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for env in group:
+        seen.update(dict.fromkeys(ws.environment_platforms(env)))
+    return list(seen)
+
+
+def _solve_into(project: Project, members: list[str], platform: str, old, names, packages) -> None:
+    from minipixi.lock import CondaPackage
+
+    ws = project.workspace
+    resolved = [ws.resolve(env, platform) for env in members]
+    locked = []
+    if old:
+        for env in members:
+            if env in old.environments:
+                locked += [p.record for p in old.environments[env].conda_packages(names[platform])]
+    records = solve_specs(project, resolved, locked=locked)
+    for env, res in zip(members, resolved):
+        mine = closure(records, res.specs) if len(members) > 1 else records
+        packages[env][names[platform]] = tuple(CondaPackage.from_record(r) for r in mine)
+
+
+def check_lock(project: Project) -> list[str]:
+    """Every reason pixi.lock is out of date, as sentences ([] when it is up to date)."""
+    lock = read_existing_lock(project)
+    if lock is None:
+        return [f"{LOCK_NAME} does not exist"]
+    lines = []
+    for (env, platform), reasons in outdated_reasons(project, lock).items():
+        lines += [f"{env} / {platform}: {r}" for r in reasons]
+    return lines
+
+
+# ---- installing --------------------------------------------------------------------------------
+
+def host_platform_entry(project: Project, environment: str) -> str:
+    """The manifest platform entry this machine installs for `environment`.
+
+    Among the environment's entries for this machine's subdir, the first whose declared
+    virtual packages the machine provides (so a GPU machine picks ``linux-64-cuda``); else the
+    first entry for the subdir.
+    """
+    from minipixi.manifest.edit import current_platform
+
+    ws = project.workspace
+    subdir = os.environ.get("MINIPIXI_PLATFORM") or current_platform()
+    entries = [ws.platform(p) for p in ws.environment_platforms(environment)]
+    matching = [e for e in entries if e.subdir == subdir]
+    if not matching:
+        listed = ", ".join(e.name for e in entries) or "none"
+        raise InstallError(
+            f"environment '{environment}' does not support this machine's platform {subdir}",
+            where=str(ws.path),
+            hint=f"add it with `minipixi workspace platform add {subdir}` (the environment has: {listed})",
+        )
+    return matching[0].name
+
+
+def locked_records(project: Project, environment: str, *, locked: bool = False, frozen: bool = False,
+                   on_solve=lambda env, platform: None) -> tuple[str, list[PackageRecord]]:
+    """The records to install for `environment` on this machine, after the lock policy:
+
+    - default: update the lock where it is out of date, then use it;
+    - ``--locked``: the lock must already be up to date (an error lists why it is not);
+    - ``--frozen``: use the lock exactly as it is, whatever the manifest says.
+    """
+    ws = project.workspace
+    ws.environment(environment)  # a clear error for an unknown environment
+    if frozen:
+        lock = read_existing_lock(project)
+        if lock is None:
+            raise LockError(f"{LOCK_NAME} does not exist, and --frozen never creates it",
+                            where=str(project.lock_path), hint="run `minipixi lock` first")
+    elif locked:
+        reasons = check_lock(project)
+        if reasons:
+            raise LockError(
+                f"{LOCK_NAME} is out of date with pixi.toml, and --locked forbids updating it",
+                where=str(project.lock_path), details="\n".join(f"  - {r}" for r in reasons),
+                hint="run `minipixi lock` and commit pixi.lock, or drop --locked",
+            )
+        lock = read_existing_lock(project)
+    else:
+        lock = update_lock(project, on_solve=on_solve).lock
+    platform = host_platform_entry(project, environment)
+    name = lock_platform_names(ws)[platform]
+    env_lock = lock.environments.get(environment)
+    if env_lock is None or name not in env_lock.packages:
+        raise LockError(f"{LOCK_NAME} has no packages for environment '{environment}' on {name}",
+                        where=str(project.lock_path), hint="run `minipixi lock`")
+    return platform, [p.record for p in env_lock.conda_packages(name)]
+
+
+def download_url(record: PackageRecord, mirrors: Mapping[str, Sequence[str]]) -> PackageRecord:
+    """The record with its url moved to the first mirror of its channel (if one is set)."""
+    url = record.url or ""
+    for base, targets in mirrors.items():
+        base = base.rstrip("/") + "/"
+        if url.startswith(base) and targets:
+            return replace(record, url=targets[0].rstrip("/") + "/" + url[len(base):])
+    return record
+
+
+def install_environment(project: Project, environment: str = "default", *, locked: bool = False,
+                        frozen: bool = False, reporter=None, on_solve=lambda env, platform: None):
+    """Make ``.pixi/envs/<environment>`` match the lock. Returns (prefix, transaction)."""
+    from minipixi.install import install
+    from minipixi.virtual_packages import check_installable, detect_virtual_packages, required_virtual_packages
+
+    platform, records = locked_records(project, environment, locked=locked, frozen=frozen, on_solve=on_solve)
+    check_installable(required_virtual_packages(records), detect_virtual_packages(), environment=environment)
+    mirrors = project.config.effective_mirrors()
+    to_fetch = [download_url(r, mirrors) for r in records]
+    resolved = project.workspace.resolve(environment, platform)
+    requested = {name: str(spec) for name, spec in resolved.specs.items()}
+    prefix = project.prefix(environment)
+    _write_pixi_folder_files(project.root)
+    transaction = install(to_fetch, prefix, requested_specs=requested, reporter=reporter)
+    _write_environment_file(project, environment, prefix)
+    return prefix, transaction
+
+
+def _write_pixi_folder_files(root: Path) -> None:
+    """``.pixi/.gitignore`` (environments are never committed) and ``.condapackageignore``."""
+    folder = root / ".pixi"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in ((".gitignore", "*\n"), (".condapackageignore", ".pixi\n")):
+        if not (folder / name).exists():
+            (folder / name).write_text(text, encoding="utf-8")
+
+
+def _write_environment_file(project: Project, environment: str, prefix: Path) -> None:
+    """``conda-meta/pixi``: which manifest and lock made this prefix (as Pixi writes it)."""
+    lock_hash = hashlib.sha256(project.lock_path.read_bytes()).hexdigest()[:16] if project.lock_path.is_file() else None
+    data = {"manifest_path": str(project.workspace.path), "environment_name": environment,
+            "pixi_version": "minipixi", "environment_lock_file_hash": lock_hash}
+    (prefix / "conda-meta" / "pixi").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def activation_context(project: Project, environment: str, platform: str | None = None):
+    """Everything `activation` needs for `environment` of this workspace."""
+    from minipixi.activation import ActivationContext
+
+    ws = project.workspace
+    platform = platform or host_platform_entry(project, environment)
+    resolved = ws.resolve(environment, platform)
+    return ActivationContext(
+        prefix=project.prefix(environment), environment_name=environment, platform=resolved.subdir,
+        workspace_root=ws.root, workspace_name=ws.name, manifest_path=ws.path,
+        workspace_version=ws.version, platforms=tuple(ws.environment_platforms(environment)),
+        env=dict(resolved.activation.env), scripts=tuple(resolved.activation.scripts),
+    )
+
+
+def is_installed_from_current_lock(project: Project, environment: str) -> bool:
+    """True when the prefix was installed from the lock file as it is now (a cheap check)."""
+    marker = project.prefix(environment) / "conda-meta" / "pixi"
+    if not marker.is_file() or not project.lock_path.is_file():
+        return False
+    try:
+        data = json.loads(marker.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    return data.get("environment_lock_file_hash") == hashlib.sha256(project.lock_path.read_bytes()).hexdigest()[:16]
+
+
+def default_environment_for_task(project: Project, task: str | None) -> str:
+    """`default` unless the task lives only in one other environment (as `pixi run` picks)."""
+    ws = project.workspace
+    if task is None:
+        return "default"
+    from minipixi.manifest.edit import list_tasks
+
+    try:
+        if task in list_tasks(ws, "default"):
+            return "default"
+    except ManifestError:
+        pass
+    having = [env for env in ws.environments if task in list_tasks(ws, env)]
+    return having[0] if len(having) == 1 else "default"
