@@ -50,7 +50,9 @@ def test_every_corpus_manifest_loads(corpus_dir):
         ws = read_manifest(path)
         for env in ws.environments:
             for platform in ws.environment_platforms(env):
-                ws.resolve(env, platform)
+                resolved = ws.resolve(env, platform)
+                assert set(resolved.specs) == set(resolved.dependencies)  # every spec parses
+                assert set(resolved.constraint_specs) == set(resolved.constraints)
 
 
 @pytest.mark.parametrize("name", ["full.toml", "workspace_rich_platform.toml", "constraints.toml"])
