@@ -506,7 +506,7 @@ def _link_entry(job: LinkJob, entry: pkg.PathEntry, target: str, prefix: Path,
     if entry.path_type == "directory":
         dest.mkdir(exist_ok=True)
         return _paths_data(entry, target)
-    if entry.path_type == "softlink" or source.is_symlink():
+    if source.is_symlink():  # trust the extracted file over paths.json's path_type
         _replacing(dest, lambda: os.symlink(os.readlink(source), dest))
         return _paths_data(entry, target)
     if entry.prefix_placeholder and not entry.no_link:
@@ -586,9 +586,9 @@ import sys
 from {module} import {import_name}
 
 if __name__ == '__main__':
-    sys.argv[0] = re.sub(r'(-script\\.pyw?|\\.exe)?$', '', sys.argv[0])
-    sys.exit({call}())
-"""
+\tsys.argv[0] = re.sub(r'(-script\\.pyw?|\\.exe)?$', '', sys.argv[0])
+\tsys.exit({call}())
+"""  # the tabs are rattler's: launchers are byte-for-byte the same as rattler's
 
 
 def render_entry_point(spec: str, python_path: str) -> tuple[str, str]:
