@@ -167,71 +167,64 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_minipixi(path: Path) -> dict:
-    """Load lazily, then fetch the closure's records (and solve when a solver exists)."""
+def run_minipixi(path: Path, mode: str) -> dict:
+    """Open lazily and fetch the closure's records ("load"), or solve the 5 specs ("solve")."""
     from minipixi.repodata import SubdirRepodata
 
     start = time.perf_counter()
-    repo = SubdirRepodata.read(path, channel="https://bench.invalid/generated", subdir="linux-64")
-    found = {}
+    repo = SubdirRepodata.read(path, channel="https://bench.invalid/generated/", subdir="linux-64")
+    if mode == "solve":
+        from minipixi.solver import SolveTask, solve
 
-    def deps_of(name: str) -> list[str]:
-        found[name] = repo.records(name)
-        return sorted({dep.split()[0] for rec in found[name] for dep in rec.depends})
-
-    names = closure_names(deps_of, REQUESTED)
-    result = {"names": len(names), "records": sum(len(r) for r in found.values())}
-    result.update(maybe_solve_minipixi(repo))
+        solved = solve(SolveTask(specs=list(REQUESTED), sources=[repo], platform="linux-64"))
+        result = {"solved": len(solved), "names": len(repo._cache),
+                  "records": sum(len(r) for r in repo._cache.values())}
+    else:
+        names = closure_names(lambda n: dependency_names(repo.records(n)), REQUESTED)
+        result = {"names": len(names), "records": sum(len(repo.records(n)) for n in names)}
     result["seconds"] = time.perf_counter() - start
     return result
 
 
-def maybe_solve_minipixi(repo) -> dict:
-    """Solve the 5 specs with minipixi's solver, if that module exists yet."""
-    try:
-        from minipixi.matchspec import MatchSpec
-        from minipixi.solver import SolveTask, solve
-    except ImportError:
-        return {"solved": None}
-    task = SolveTask(specs=[MatchSpec.parse(n) for n in REQUESTED], sources=[repo])
-    return {"solved": len(solve(task))}
+def dependency_names(records) -> list[str]:
+    """The package names that `records` depend on (the first word of each depends entry)."""
+    return sorted({dep.split()[0] for record in records for dep in record.depends})
 
 
-def run_rattler(path: Path, solve_too: bool) -> dict:
-    """SparseRepoData on the same file, records of the same closure (and a solve)."""
+def run_rattler(path: Path, mode: str) -> dict:
+    """SparseRepoData on the same file: the same closure's records, or the same solve."""
+    import asyncio
+
     import rattler
 
     start = time.perf_counter()
     channel = rattler.Channel("https://bench.invalid/generated")
     sparse = rattler.SparseRepoData(channel, "linux-64", str(path))
-    records = rattler.SparseRepoData.load_records_recursive(
-        [sparse], [rattler.PackageName(n) for n in REQUESTED]
-    )
-    result = {"names": len({r.name.normalized for r in records[0]}), "records": len(records[0])}
-    if solve_too:
-        solved = rattler.solve_with_sparse_repodata(
-            [rattler.MatchSpec(n) for n in REQUESTED], [sparse]
-        )
-        import asyncio
-
-        result["solved"] = len(asyncio.run(solved) if asyncio.iscoroutine(solved) else solved)
+    if mode == "solve":
+        solved = asyncio.run(rattler.solve_with_sparse_repodata(list(REQUESTED), [sparse]))
+        result = {"solved": len(solved), "names": None, "records": None}
+    else:
+        (records,) = rattler.SparseRepoData.load_records_recursive(
+            [sparse], [rattler.PackageName(n) for n in REQUESTED])
+        result = {"names": len({r.name.normalized for r in records}), "records": len(records)}
     result["seconds"] = time.perf_counter() - start
     return result
 
 
-def child(kind: str, path: Path, solve_too: bool) -> None:
+def child(kind: str, path: Path, mode: str) -> None:
     """Entry point of a measuring subprocess: print one JSON line."""
-    result = run_minipixi(path) if kind == "minipixi" else run_rattler(path, solve_too)
+    result = run_minipixi(path, mode) if kind == "minipixi" else run_rattler(path, mode)
     result["peak_rss_mib"] = peak_rss_mib()
-    print(json.dumps(result))
+    print(json.dumps(result), flush=True)
+    # py-rattler 0.28 can crash while tearing down after an asyncio solve; the numbers are out.
+    os._exit(0)
 
 
-def measure(kind: str, path: Path, solve_too: bool, repeats: int) -> dict:
+def measure(kind: str, path: Path, mode: str, repeats: int) -> dict:
     """Best of `repeats` fresh subprocesses (time), with the peak RSS of that run."""
     runs = []
     for _ in range(repeats):
-        cmd = [sys.executable, __file__, "--child", kind, str(path)]
-        cmd += ["--solve"] if solve_too else []
+        cmd = [sys.executable, __file__, "--child", kind, str(path), "--mode", mode]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         runs.append(json.loads(out.strip().splitlines()[-1]))
     return min(runs, key=lambda r: r["seconds"])
@@ -241,36 +234,38 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=300_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-solve", action="store_true", help="measure the load only")
     parser.add_argument("--keep", type=Path, help="write the channel here and keep it")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
-    parser.add_argument("--solve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--mode", default="load", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(args.child[0], Path(args.child[1]), args.solve)
+        child(args.child[0], Path(args.child[1]), args.mode)
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         path = folder / "linux-64" / "repodata.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
-        write_repodata(path, args.records)
-        print(f"generated {args.records} records, {path.stat().st_size / 2**20:.0f} MiB "
-              f"in {time.perf_counter() - started:.1f} s")
-        report(path, args.repeats)
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            started = time.perf_counter()
+            write_repodata(path, args.records)
+            print(f"generated {args.records} records in {time.perf_counter() - started:.1f} s")
+        print(f"{path}: {path.stat().st_size / 2**20:.0f} MiB")
+        for mode in ("load", "solve")[: 1 if args.no_solve else 2]:
+            report(path, mode, args.repeats)
     return 0
 
 
-def report(path: Path, repeats: int) -> None:
-    """Measure both sides and print one line each, then the ratio."""
-    ours = measure("minipixi", path, False, repeats)
-    solve_too = ours.get("solved") is not None
-    if solve_too:
-        ours = measure("minipixi", path, True, repeats)
-    theirs = measure("rattler", path, solve_too, repeats)
+def report(path: Path, mode: str, repeats: int) -> None:
+    """Measure both sides in `mode`; print one line each, then the time ratio."""
+    ours = measure("minipixi", path, mode, repeats)
+    theirs = measure("rattler", path, mode, repeats)
+    print(f"[{mode}] " + ("index + records of the closure of " if mode == "load" else "solve ")
+          + ", ".join(REQUESTED))
     for label, r in (("minipixi", ours), ("py-rattler", theirs)):
-        print(f"{label:>10}: {r['seconds']:.3f} s, peak RSS {r['peak_rss_mib']:.0f} MiB, "
-              f"{r['names']} names, {r['records']} records, solved: {r.get('solved')}")
-    print(f"time ratio minipixi / py-rattler: {ours['seconds'] / theirs['seconds']:.2f}")
+        print(f"  {label:>10}: {r['seconds']:6.3f} s  peak RSS {r['peak_rss_mib']:5.0f} MiB  "
+              f"names {r['names']}  records {r['records']}  solved {r.get('solved')}")
+    print(f"  time ratio minipixi / py-rattler: {ours['seconds'] / theirs['seconds']:.2f}")
 
 
 if __name__ == "__main__":

@@ -47,7 +47,8 @@ _RECORD_KEYS = (
     re.compile(rb'\.tar\.bz2"\s*:\s*\{'),
 )
 # Top-level sections. Only "packages" and "packages.conda" hold records; "signatures"
-# (content-trust data) is keyed by file name too, so we must know where it starts.
+# (content-trust data) is keyed by file name too, so we must know where it starts: each
+# section runs to the next one we know of.
 _RECORD_SECTIONS = (b"packages", b"packages.conda")
 _OTHER_SECTIONS = (b"signatures", b"info")
 _COLON_BRACE = re.compile(rb"\s*:\s*\{")
@@ -60,33 +61,31 @@ class RepodataIndex:
     """Where each record starts in the raw bytes, by package name.
 
     ``by_name[name]`` lists the offsets of the opening quote of each record's key (the file
-    name), in file order. ``key_offsets`` holds every such key of the whole file (records
-    and signatures), sorted: the next key tells where a record's bytes end. ``sections``
-    maps the top-level keys found (``packages``, ``info``...) to their offsets.
+    name). ``boundaries`` holds those offsets for all names plus the start of every
+    top-level section, sorted: the next boundary after a record tells where its bytes end.
+    ``sections`` maps the top-level keys found (``packages``, ``info``...) to their offsets.
     """
 
     by_name: dict[str, list[int]]
-    key_offsets: list[int]
+    boundaries: list[int]
     sections: dict[bytes, int]
 
 
 def index_repodata(data: bytes | mmap.mmap) -> RepodataIndex:
     """Scan `data` once and index its records by name, without decoding any of them."""
-    by_name: dict[bytes, list[int]] = {}
-    keys: list[int] = []
-    for pattern in _RECORD_KEYS:
-        for match in pattern.finditer(data):
-            quote = data.rfind(b'"', 0, match.start())
-            keys.append(quote)
-            name = data[quote + 1 : match.start()].rsplit(b"-", 2)[0]
-            by_name.setdefault(name, []).append(quote)
-    keys.sort()
     sections = find_sections(data)
-    not_records = keys_outside_records(keys, sections, len(data))
-    if not_records:
-        by_name = {name: [q for q in quotes if q not in not_records] for name, quotes in by_name.items()}
-    names = {name.decode("utf-8", "replace"): quotes for name, quotes in by_name.items() if quotes}
-    return RepodataIndex(names, keys, sections)
+    by_name: dict[bytes, list[int]] = {}
+    boundaries = list(sections.values())
+    for start, end in record_ranges(sections, len(data)):
+        for pattern in _RECORD_KEYS:
+            for match in pattern.finditer(data, start, end):
+                quote = data.rfind(b'"', start, match.start())
+                name = data[quote + 1 : match.start()].rsplit(b"-", 2)[0]
+                by_name.setdefault(name, []).append(quote)
+                boundaries.append(quote)
+    boundaries.sort()
+    names = {name.decode("utf-8", "replace"): quotes for name, quotes in by_name.items()}
+    return RepodataIndex(names, boundaries, sections)
 # --8<-- [end:index]
 
 
@@ -108,26 +107,15 @@ def find_sections(data: bytes | mmap.mmap) -> dict[bytes, int]:
     return found
 
 
-def keys_outside_records(keys: list[int], sections: dict[bytes, int], size: int) -> set[int]:
-    """The keys (offsets, sorted in `keys`) that lie in a section other than the packages.
-
-    Each section runs to the start of the next one. Usually empty; "signatures" is the case
-    that matters: content-trust data keyed by package file name, like the records.
-    """
+def record_ranges(sections: dict[bytes, int], size: int) -> list[tuple[int, int]]:
+    """The byte ranges of "packages" and "packages.conda": from the section's opening
+    brace to the start of the next section we know of (or the end of the file)."""
     starts = sorted(sections.values()) + [size]
-    # The key "packages.conda" itself ends in .conda, and so is found as if it were a record.
-    outside = {start for start in sections.values() if _sorted_contains(keys, start)}
-    for key, start in sections.items():
-        if key not in _RECORD_SECTIONS:
-            end = starts[starts.index(start) + 1]
-            lo, hi = bisect.bisect_left(keys, start), bisect.bisect_left(keys, end)
-            outside.update(keys[lo:hi])
-    return outside
-
-
-def _sorted_contains(values: list[int], value: int) -> bool:
-    i = bisect.bisect_left(values, value)
-    return i < len(values) and values[i] == value
+    return [
+        (starts[i] + len(key) + 2, starts[i + 1])  # skip the quoted key itself
+        for i, key in enumerate(sorted(sections, key=sections.get))
+        if key in _RECORD_SECTIONS
+    ]
 
 
 def decode_entry(data: bytes | mmap.mmap, index: RepodataIndex, quote: int, source: str):
@@ -138,8 +126,8 @@ def decode_entry(data: bytes | mmap.mmap, index: RepodataIndex, quote: int, sour
     key_end = data.find(b'"', quote + 1)
     file_name = data[quote + 1 : key_end].decode("utf-8")
     brace = data.find(b"{", key_end)
-    nxt = bisect.bisect_right(index.key_offsets, quote)
-    end = index.key_offsets[nxt] if nxt < len(index.key_offsets) else len(data)
+    nxt = bisect.bisect_right(index.boundaries, quote)
+    end = index.boundaries[nxt] if nxt < len(index.boundaries) else len(data)
     try:
         record, _ = _DECODER.raw_decode(data[brace:end].decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as err:

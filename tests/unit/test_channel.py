@@ -193,3 +193,12 @@ def test_corpus_channel_conda_format_repo(corpus_dir: Path, tmp_path):
     (zlib,) = source.records("zlib")  # the .conda shadows its .tar.bz2 twin
     assert zlib.fn == "zlib-1.2.11-h7b6447c_3.conda"
     assert zlib.url == chan.as_uri() + "/linux-64/zlib-1.2.11-h7b6447c_3.conda"
+
+
+def test_default_cache_dir_is_minipixi_cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINIPIXI_CACHE_DIR", str(tmp_path / "env-cache"))
+    channel = Channel.parse("https://unreachable.invalid/chan")
+    entry = CacheEntry.for_subdir(tmp_path / "env-cache", channel, "noarch")
+    entry.path.parent.mkdir(parents=True)
+    entry.path.write_text('{"packages": {}}')
+    assert fetch_repodata(channel, "noarch", offline=True) == entry.path
