@@ -27,6 +27,7 @@ Usage::
     python scripts/generate_lesson_outputs.py --check         # compare with the saved outputs
     python scripts/generate_lesson_outputs.py --list          # groups and snippets, run nothing
     python scripts/generate_lesson_outputs.py --use-outputs   # pages: show outputs, not commands
+    python scripts/generate_lesson_outputs.py ep02 --only ep02-01-init ep02-02-look
 
 ``--check`` exits 1 and prints a diff when a saved output no longer matches the program: the test
 ``tests/site/test_lesson_outputs.py`` runs it. ``--use-outputs`` rewrites each page block that
@@ -241,6 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="compare with saved outputs")
     parser.add_argument("--list", action="store_true", help="list groups and snippets")
     parser.add_argument("--use-outputs", action="store_true", help="pages show saved outputs")
+    parser.add_argument(
+        "--only", nargs="+", metavar="NAME", default=None,
+        help="run the whole group(s) but save only these snippets (when later commands of the "
+        "group do not work yet)",
+    )
     args = parser.parse_args(argv)
     groups = group_snippets(read_snippets())
     if args.list:
@@ -265,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             problems += check_outputs(results)
             continue
+        if args.only is not None:
+            results = {name: text for name, text in results.items() if name in args.only}
         written = save_until_missing_command(group, results)
         print(f"{group}: wrote {len(written)} of {len(results)} output(s)")
     for problem in problems:
