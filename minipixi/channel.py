@@ -136,15 +136,13 @@ def find_mirrors(base_url: str, mirrors: Mapping[str, Sequence[str]]) -> tuple[s
     the URL is appended to each of its mirrors. As in Pixi, the original URL is used only
     if it is itself listed. No matching key: no mirrors.
     """
-    best = ""
-    for prefix in mirrors:
-        key = channel_base_url(prefix) if is_local_path(prefix) else prefix.rstrip("/")
+    best, chosen = "", ()
+    for prefix, urls in mirrors.items():
+        key = channel_base_url(prefix.strip())  # a URL, a path, or even a channel name
         if (base_url == key or base_url.startswith(key + "/")) and len(key) > len(best):
-            best, chosen = key, mirrors[prefix]
-    if not best:
-        return ()
+            best, chosen = key, urls
     rest = base_url[len(best):]
-    return tuple(channel_base_url(m.strip()) + rest for m in chosen)
+    return tuple(channel_base_url(url.strip()) + rest for url in chosen)
 # --8<-- [end:mirrors]
 
 

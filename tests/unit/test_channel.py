@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from minipixi.channel import (
     CacheEntry,
@@ -202,3 +204,21 @@ def test_default_cache_dir_is_minipixi_cache_dir(tmp_path, monkeypatch):
     entry.path.parent.mkdir(parents=True)
     entry.path.write_text('{"packages": {}}')
     assert fetch_repodata(channel, "noarch", offline=True) == entry.path
+
+
+def test_mirror_keys_may_be_channel_names_or_paths(tmp_path):
+    assert find_mirrors(CF, {"conda-forge": ["https://a.example/cf"]}) == ("https://a.example/cf",)
+    local = Channel.parse(str(tmp_path / "chan")).base_url
+    assert find_mirrors(local, {str(tmp_path): ["https://a.example/x"]}) == ("https://a.example/x/chan",)
+
+
+channel_names = st.from_regex(r"[a-z0-9][a-z0-9_.-]{0,12}(/[a-z0-9_.-]{1,8}){0,2}", fullmatch=True)
+
+
+@given(name=channel_names)
+def test_name_url_round_trip(name):
+    channel = Channel.parse(name)
+    assert channel.base_url == f"https://conda.anaconda.org/{name}"
+    assert channel.name == name
+    again = Channel.parse(channel.url)
+    assert (again.base_url, again.name) == (channel.base_url, name)
