@@ -48,6 +48,7 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence, Union
+from urllib.parse import quote, unquote
 
 from minipixi.errors import LockError, Location, source_excerpt
 from minipixi.lock_yaml import ParsedYaml, YamlReadError, parse_yaml, render_yaml
@@ -142,7 +143,7 @@ class CondaPackage:
         if not record.url:
             raise LockError(f"cannot lock {record.name} {record.version}: the record has no url")
         record = replace(record, arch=None, platform=None)
-        return cls(record.url, record, None if purls is None else tuple(purls))
+        return cls(location_of_url(record.url), record, None if purls is None else tuple(purls))
 
     @property
     def name(self) -> str:
@@ -271,14 +272,14 @@ def derive_fields(location: str) -> DerivedFields:
 
     ``https://conda.anaconda.org/conda-forge/linux-64/bzip2-1.0.8-h4bc722e_7.conda`` gives
     bzip2 / 1.0.8 / h4bc722e_7 / linux-64 / https://conda.anaconda.org/conda-forge.
-    A relative path gives only what its file name gives.
+    A path (``../pkgs/linux-64/foo-1-0.conda``) gives only what its file name gives.
     """
     file_name = location.rstrip("/").rsplit("/", 1)[-1]
     if not file_name.endswith(_ARCHIVE_SUFFIXES) or file_name.count("-") < 2:
         return DerivedFields()
     parsed = parse_package_filename(file_name)
     subdir = channel = None
-    if location.startswith(("http://", "https://", "file://")):
+    if location.startswith(("http://", "https://")):
         head, _, _ = location.rpartition("/")
         channel_url, _, folder = head.rpartition("/")
         if folder in KNOWN_SUBDIRS:
@@ -299,6 +300,26 @@ def derive_noarch(subdir: str, build: str) -> str | None:
         return None
     return "python" if "py" in build else "generic"
 # --8<-- [end:derive]
+
+
+def location_of_url(url: str) -> str:
+    """Where the lock says a package lives: the URL, but a ``file://`` URL as its path.
+
+    rattler writes local packages as paths, so a lock made on one machine does not carry
+    ``file://`` noise (and a relative path keeps working after a checkout moves).
+    """
+    if url.startswith("file://"):
+        return unquote(url[len("file://"):])
+    return url
+
+
+def url_of_location(location: str) -> str | None:
+    """The download URL of a location: itself, ``file://`` for an absolute path, else None."""
+    if "://" in location:
+        return location
+    if location.startswith("/"):
+        return "file://" + quote(location)
+    return None
 
 
 def _strip_slash(url: str | None) -> str | None:
@@ -463,7 +484,7 @@ _CONDA_MODELLED = {
 def _read_conda_package(reader: _Reader, entry: dict, at: tuple) -> CondaPackage:
     """One `- conda:` (or v7 `- conda_source:`) entry, filling omitted fields from the URL."""
     kind = "conda" if "conda" in entry else "conda_source"
-    location = str(entry[kind])
+    location = location_of_url(str(entry[kind])) if kind == "conda" else str(entry[kind])
     derived = derive_fields(location) if kind == "conda" else DerivedFields()
     name = entry.get("name") or derived.name or (kind == "conda_source" and _source_name(location))
     version, build = entry.get("version") or derived.version, entry.get("build") or derived.build
@@ -487,7 +508,7 @@ def _read_conda_package(reader: _Reader, entry: dict, at: tuple) -> CondaPackage
         size=_read_int(reader, entry, "size", at),
         license=entry.get("license"), license_family=entry.get("license_family"),
         fn=str(entry.get("file_name") or derived.file_name or ""),
-        url=location if kind == "conda" and "://" in location else None,
+        url=url_of_location(location) if kind == "conda" else None,
         channel=_read_channel(entry, derived), features=entry.get("features"),
         arch=entry.get("arch"), platform=entry.get("platform"),  # only as written (v6)
         legacy_bz2_md5=entry.get("legacy_bz2_md5"),
@@ -604,7 +625,8 @@ def _resolve_selector(reader: _Reader, selector: Any, packages: dict,
     kind = next((k for k in ("conda", "conda_source", "pypi") if k in selector), None)
     if kind is None:
         raise reader.error("an environment entry needs a `conda:` or `pypi:` key", at)
-    candidates = packages.get((kind, str(selector[kind])), [])
+    location = location_of_url(str(selector[kind])) if kind == "conda" else str(selector[kind])
+    candidates = packages.get((kind, location), [])
     # Older files may hold two records at one URL; extra selector keys then pick one.
     for key in ("name", "version", "build", "subdir"):
         if key in selector and len(candidates) > 1:

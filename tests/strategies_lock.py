@@ -22,6 +22,7 @@ from minipixi.lock import (
     LockPlatform,
     PypiPackage,
     derive_build_number,
+    location_of_url,
     make_lock_file,
 )
 from minipixi.records import PackageRecord
@@ -93,12 +94,13 @@ def conda_packages(draw) -> CondaPackage:
         python_site_packages_path=draw(st.sampled_from([None, "lib/python3.13/site-packages"])),
     )
     purls = draw(st.sampled_from([None, (), ("pkg:pypi/" + name,)]))
-    return CondaPackage(url, record, purls)
+    return CondaPackage(location_of_url(url), record, purls)  # file:// URLs are kept as paths
 
 
 @st.composite
 def pypi_packages(draw) -> PypiPackage:
-    name = draw(names)
+    name = draw(st.sampled_from(["six", "numpy", "python-dateutil", "typing_extensions", "Pillow",
+                                 "zope.interface"]))
     version = ".".join(map(str, draw(st.lists(st.integers(0, 300), min_size=1, max_size=3))))
     folder = draw(hex_digits(4))
     url = (f"https://files.pythonhosted.org/packages/{folder[:2]}/{folder[2:]}/"

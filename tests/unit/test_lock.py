@@ -363,3 +363,15 @@ def test_lock_satisfies_names_every_reason(matchspec):
     assert "constrains 'six <1' but locked is six 1.17.0" in reasons[4]
     assert lock_satisfies(env, "osx-arm64", {}, ["conda-forge"]) == [
         "platform osx-arm64 is not in the lock"]
+
+
+def test_file_urls_are_written_as_paths_like_rattler():
+    url = "file:///tmp/local%20channel/linux-64/foo-1.0-h0_0.conda"
+    text = ("version: 6\nenvironments:\n  default:\n    channels: []\n    packages:\n"
+            f"      linux-64:\n      - conda: {url}\npackages:\n- conda: {url}\n"
+            "  subdir: linux-64\n")
+    lock = parse_lock(text)
+    (foo,) = lock.environments["default"].conda_packages("linux-64")
+    assert foo.location == "/tmp/local channel/linux-64/foo-1.0-h0_0.conda"
+    assert foo.record.url == url and foo.record.channel is None
+    assert "- conda: /tmp/local channel/linux-64/foo-1.0-h0_0.conda\n  subdir: linux-64\n" in render_lock(lock)
