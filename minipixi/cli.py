@@ -18,8 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from minipixi import __version__
 from minipixi.errors import MinipixiError
@@ -298,13 +297,350 @@ def register_manifest_commands(sub: argparse._SubParsersAction) -> None:
 
 
 # ---- area: lock (lock) -------------------------------------------------------------------
+def _open_project(args: argparse.Namespace):
+    """The workspace for this command, announcing the offline teaching mirror once."""
+    from minipixi.workspace import open_project
+
+    project = open_project(getattr(args, "manifest_path", None), offline=getattr(args, "offline", False))
+    for notice in project.notices:
+        _status(notice)
+    return project
+
+
+def _lock_options(parser: argparse.ArgumentParser, *, policy: bool = True) -> None:
+    _add_workspace_options(parser)
+    parser.add_argument("--offline", action="store_true",
+                        help="use the bundled teaching mirror of conda-forge and only cached repodata")
+    if policy:
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument("--locked", action="store_true",
+                          help="fail if pixi.lock is out of date with pixi.toml (never update it)")
+        mode.add_argument("--frozen", action="store_true",
+                          help="use pixi.lock exactly as it is, without checking it against pixi.toml")
+
+
+def _solving(env: str, platform: str) -> None:
+    _status(f"  solving {env} for {platform} ...")
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    from minipixi.workspace import check_lock, update_lock
+
+    project = _open_project(args)
+    if args.check:
+        reasons = check_lock(project)
+        if reasons:
+            _status("✘ pixi.lock is out of date:")
+            for reason in reasons:
+                _status(f"  - {reason}")
+            return 1
+        _status("✔ pixi.lock is up to date")
+        return 0
+    result = update_lock(project, on_solve=_solving)
+    _status("✔ Lock-file was updated" if result.changed else "✔ Lock-file was already up-to-date")
+    return 0
+
+
 def register_lock_commands(sub: argparse._SubParsersAction) -> None:
-    pass
+    lock = sub.add_parser("lock", help="solve the workspace and write pixi.lock")
+    lock.add_argument("--check", action="store_true", help="only check that pixi.lock is up to date (exit 1 if not)")
+    _lock_options(lock, policy=False)
+    lock.set_defaults(handler=cmd_lock)
 
 
 # ---- area: install and run (install, run, shell, shell-hook, list, tree, info, clean, global)
+class _ProgressReporter:
+    """Install progress on a terminal: one line, rewritten in place. Silent when piped."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+
+    def _show(self, text: str) -> None:
+        if self.tty:
+            sys.stderr.write("\r\x1b[2K" + text)
+            sys.stderr.flush()
+
+    def on_transaction(self, transaction) -> None: ...
+    def on_download_start(self, record, total) -> None: self._show(f"  downloading {record.name} {record.version}")
+    def on_download_progress(self, record, done) -> None: ...
+    def on_download_done(self, record) -> None: ...
+    def on_extract_done(self, record) -> None: self._show(f"  extracted {record.name} {record.version}")
+    def on_unlink(self, record) -> None: self._show(f"  removing {record.name} {record.version}")
+    def on_link(self, record) -> None: self._show(f"  linking {record.name} {record.version}")
+    def on_done(self, transaction) -> None: self._show("")
+
+
+def _env_name(project, args: argparse.Namespace, task: str | None = None) -> str:
+    from minipixi.workspace import default_environment_for_task
+
+    return args.environment or default_environment_for_task(project, task)
+
+
+def _install(project, env: str, args: argparse.Namespace):
+    from minipixi.workspace import install_environment
+
+    return install_environment(project, env, locked=getattr(args, "locked", False),
+                               frozen=getattr(args, "frozen", False), reporter=_ProgressReporter(),
+                               on_solve=_solving)
+
+
+def cmd_install(args: argparse.Namespace) -> int:
+    project = _open_project(args)
+    names = list(project.workspace.environments) if args.all else [args.environment or "default"]
+    for env in names:
+        _install(project, env, args)
+        _status(f"✔ The {env} environment has been installed.")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from minipixi.activation import activated_environment
+    from minipixi.manifest.edit import list_tasks
+    from minipixi.tasks import TaskError, TaskStep, build_steps, run_steps
+    from minipixi.workspace import activation_context
+
+    if not args.words:
+        raise MinipixiError("nothing to run", hint="give a task name or a command, e.g. `minipixi run python --version`")
+    project = _open_project(args)
+    env = _env_name(project, args, args.words[0])
+    _install(project, env, args)
+    tasks = list_tasks(project.workspace, env)
+    if args.words[0] in tasks:
+        steps = build_steps(tasks, args.words[0], args.words[1:])
+    else:
+        import shlex
+
+        steps = [TaskStep("", " ".join(shlex.quote(w) for w in args.words))]
+    environ = activated_environment(activation_context(project, env))
+
+    def announce(step) -> None:
+        if step.name:
+            _status(f"✨ Pixi task ({step.name} in {env}): {step.command}")
+
+    try:
+        run_steps(steps, env=environ, root=project.root, on_start=announce)
+    except TaskError as err:
+        if not steps[-1].name:  # a plain command: its exit code, without a task error
+            return err.exit_code
+        print(err.render(), file=sys.stderr)
+        return err.exit_code
+    return 0
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    from minipixi.activation import shell_command
+    from minipixi.workspace import activation_context
+
+    project = _open_project(args)
+    env = _env_name(project, args)
+    _install(project, env, args)
+    argv, environ = shell_command(activation_context(project, env))
+    _status(f"Starting a shell in the {env} environment; type `exit` to leave it.")
+    os.execvpe(argv[0], argv, environ)
+    return 0  # not reached
+
+
+def cmd_shell_hook(args: argparse.Namespace) -> int:
+    from minipixi.activation import render_shell_hook
+    from minipixi.workspace import activation_context
+
+    project = _open_project(args)
+    env = _env_name(project, args)
+    _install(project, env, args)
+    sys.stdout.write(render_shell_hook(activation_context(project, env), args.shell))
+    return 0
+
+
+def _human_size(size: int | None) -> str:
+    if size is None:
+        return ""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return ""
+
+
+def _locked_for_listing(project, args: argparse.Namespace):
+    from minipixi.workspace import host_platform_entry, lock_platform_names, locked_records
+
+    env = args.environment or "default"
+    platform = args.platform or host_platform_entry(project, env)
+    if args.platform:
+        from minipixi.workspace import read_existing_lock, update_lock
+
+        lock = read_existing_lock(project) if args.frozen else update_lock(project, on_solve=_solving).lock
+        name = lock_platform_names(project.workspace).get(platform, platform)
+        return env, platform, [p.record for p in lock.environments[env].conda_packages(name)]
+    platform, records = locked_records(project, env, frozen=args.frozen, on_solve=_solving)
+    return env, platform, records
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    import json
+
+    project = _open_project(args)
+    env, platform, records = _locked_for_listing(project, args)
+    requested = set(project.workspace.resolve(env, platform).dependencies)
+    rows = [(r.name, r.version, r.build, _human_size(r.size), "conda", r.channel or "") for r in sorted(records, key=lambda r: r.name)]
+    if args.json:
+        _out(json.dumps([{"name": r.name, "version": r.version, "build": r.build, "size_bytes": r.size,
+                          "kind": "conda", "source": r.channel, "is_explicit": r.name in requested}
+                         for r in sorted(records, key=lambda r: r.name)], indent=2))
+        return 0
+    if args.explicit:
+        rows = [row for row in rows if row[0] in requested]
+    header = ("Package", "Version", "Build", "Size", "Kind", "Source")
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    for row in [header, *rows]:
+        _out("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+    return 0
+
+
+def cmd_tree(args: argparse.Namespace) -> int:
+    from minipixi.workspace import render_tree
+
+    project = _open_project(args)
+    env, platform, records = _locked_for_listing(project, args)
+    roots = list(project.workspace.resolve(env, platform).dependencies)
+    _out(render_tree(records, roots, pattern=args.regex, invert=args.invert))
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    import json
+
+    from minipixi.workspace import describe_system
+
+    manifest = getattr(args, "manifest_path", None)
+    info = describe_system(manifest, offline=args.offline)
+    if args.json:
+        _out(json.dumps(info, indent=2))
+        return 0
+    for section, items in info.items():
+        _out(f"{section.title():>12}")
+        _out("-" * 12)
+        for key, value in items.items():
+            if isinstance(value, dict):
+                _out(f"{key:>22}:")
+                for k, v in value.items():
+                    _out(f"{k:>26}: {v}")
+            else:
+                _out(f"{key:>22}: {value}")
+        _out()
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from minipixi.workspace import clean_cache, clean_environments
+
+    if args.what == "cache":
+        removed = clean_cache()
+        _status(f"✔ Removed the cache at {removed}" if removed else "✔ The cache is already empty")
+        return 0
+    project = _open_project(args)
+    for path in clean_environments(project, args.environment):
+        _status(f"✔ Removed {path}")
+    return 0
+
+
 def register_install_commands(sub: argparse._SubParsersAction) -> None:
-    pass
+    env_help = "the environment (default: default)"
+    install = sub.add_parser("install", help="install an environment exactly as pixi.lock says")
+    install.add_argument("-e", "--environment", help=env_help)
+    install.add_argument("-a", "--all", action="store_true", help="install every environment")
+    _lock_options(install)
+    install.set_defaults(handler=cmd_install)
+
+    run = sub.add_parser("run", help="run a task or a command in an environment")
+    run.add_argument("-e", "--environment", help=env_help)
+    _lock_options(run)
+    run.add_argument("words", nargs=argparse.REMAINDER, metavar="TASK|COMMAND", help="a task name or a command")
+    run.set_defaults(handler=cmd_run)
+
+    shell = sub.add_parser("shell", help="start a shell with an environment activated")
+    shell.add_argument("-e", "--environment", help=env_help)
+    _lock_options(shell)
+    shell.set_defaults(handler=cmd_shell)
+
+    hook = sub.add_parser("shell-hook", help="print the shell code that activates an environment")
+    hook.add_argument("-e", "--environment", help=env_help)
+    hook.add_argument("-s", "--shell", default="bash", choices=["bash", "zsh", "fish", "powershell"])
+    _lock_options(hook)
+    hook.set_defaults(handler=cmd_shell_hook)
+
+    for name, handler, text in (("list", cmd_list, "list the packages of an environment"),
+                                ("tree", cmd_tree, "show the dependency tree of an environment")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("-e", "--environment", help=env_help)
+        p.add_argument("-p", "--platform", help="the platform (default: this machine's)")
+        p.add_argument("--frozen", action="store_true", help="read pixi.lock as it is, never update it")
+        _lock_options(p, policy=False)
+        if name == "list":
+            p.add_argument("--json", action="store_true", help="machine-readable output")
+            p.add_argument("-x", "--explicit", action="store_true", help="only the packages the manifest asks for")
+        else:
+            p.add_argument("regex", nargs="?", help="show only the packages matching this regex")
+            p.add_argument("-i", "--invert", action="store_true", help="show what depends on the matches")
+        p.set_defaults(handler=handler)
+
+    info = sub.add_parser("info", help="this machine, the cache, the workspace and its environments")
+    info.add_argument("--json", action="store_true", help="machine-readable output")
+    _lock_options(info, policy=False)
+    info.set_defaults(handler=cmd_info)
+
+    clean = sub.add_parser("clean", help="remove the environments (or, with `clean cache`, the package cache)")
+    clean.add_argument("what", nargs="?", choices=["cache"], help="`cache` removes minipixi's cache folder")
+    clean.add_argument("-e", "--environment", help="remove only this environment")
+    _lock_options(clean, policy=False)
+    clean.set_defaults(handler=cmd_clean)
+
+    register_global_commands(sub)
+
+
+def register_global_commands(sub: argparse._SubParsersAction) -> None:
+    """`minipixi global`: tools installed once per user, each in its own environment."""
+    glob = sub.add_parser("global", help="install command-line tools for your user (each in its own environment)")
+    gsub = glob.add_subparsers(dest="global_command", metavar="COMMAND")
+    glob.set_defaults(handler=lambda args, p=glob: p.print_help() or 0)
+    for name, text in (("install", "install tools"), ("remove", "remove tools"), ("update", "update tools")):
+        p = gsub.add_parser(name, help=text)
+        p.add_argument("specs", nargs="+" if name != "update" else "*", metavar="SPEC")
+        p.add_argument("--offline", action="store_true", help="use the bundled teaching mirror of conda-forge")
+        if name == "install":
+            p.add_argument("-c", "--channel", action="append", default=[], help="channel (default: conda-forge)")
+        p.set_defaults(handler=cmd_global)
+    lst = gsub.add_parser("list", help="list installed tools")
+    lst.set_defaults(handler=cmd_global, specs=[], offline=False)
+
+
+def cmd_global(args: argparse.Namespace) -> int:
+    from minipixi import global_tools
+    from minipixi.config import OFFLINE_NOTICE, load_config
+
+    action = args.global_command
+    config = load_config(None, offline=getattr(args, "offline", False))
+    if config.offline and action != "list":
+        _status(OFFLINE_NOTICE)
+    if action == "install":
+        for tool in global_tools.install_tools(args.specs, channels=args.channel or ["conda-forge"], config=config):
+            _out(f"└── {tool.name}: {tool.version} (installed)")
+            _out(f"    └─ exposes: {', '.join(tool.exposed)}")
+    elif action == "remove":
+        for name in global_tools.remove_tools(args.specs):
+            _status(f"✔ Removed {name}")
+    elif action == "update":
+        for tool in global_tools.update_tools(args.specs, config=config):
+            _out(f"└── {tool.name}: {tool.version} (up to date)")
+    else:
+        tools = global_tools.list_tools()
+        if not tools:
+            _status("No global tools installed yet: try `minipixi global install bat`")
+        for tool in tools:
+            _out(f"└── {tool.name}: {tool.version}")
+            _out(f"    └─ exposes: {', '.join(tool.exposed)}")
+    return 0
 
 
 # ---- area: export (workspace export ...) ---------------------------------------------------
@@ -355,6 +691,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MinipixiError as err:
         print(err.render(), file=sys.stderr)
         if args.verbose:
+            import traceback
+
             traceback.print_exc()
         return 1
     except KeyboardInterrupt:
@@ -367,6 +705,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         if args.verbose or os.environ.get("MINIPIXI_TRACEBACK"):
+            import traceback
+
             traceback.print_exc()
         return 2
 

@@ -24,16 +24,27 @@ exceptions that carry causes instead of prose.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
 class Location:
-    """A place in a file: 1-based line and column, both optional."""
+    """A place in a file: 1-based line and column, both optional.
 
-    path: str
-    line: int | None = None
-    column: int | None = None
+    (A plain class rather than a dataclass: `dataclasses` costs start-up time, and every
+    command imports this module.)
+    """
+
+    __slots__ = ("path", "line", "column")
+
+    def __init__(self, path: str, line: int | None = None, column: int | None = None) -> None:
+        self.path, self.line, self.column = path, line, column
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Location) and (self.path, self.line, self.column) == (
+            other.path, other.line, other.column)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.line, self.column))
+
+    def __repr__(self) -> str:
+        return f"Location({self.path!r}, {self.line!r}, {self.column!r})"
 
     def __str__(self) -> str:
         parts = [self.path]

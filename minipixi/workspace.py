@@ -472,3 +472,119 @@ def default_environment_for_task(project: Project, task: str | None) -> str:
         pass
     having = [env for env in ws.environments if task in list_tasks(ws, env)]
     return having[0] if len(having) == 1 else "default"
+
+
+# ---- looking at an environment: tree, info, clean --------------------------------------------
+
+def render_tree(records: Sequence[PackageRecord], roots: Iterable[str], *, pattern: str | None = None,
+                invert: bool = False) -> str:
+    """The dependency tree of `records` below `roots` (the manifest's dependencies), like
+    ``pixi tree``; with `invert`, what depends on the packages matching `pattern`."""
+    import re
+
+    from minipixi.matchspec import MatchSpec
+
+    by_name = {r.name: r for r in records}
+    children = {r.name: sorted({MatchSpec.parse(d).name for d in r.depends} & by_name.keys()) for r in records}
+    if invert:
+        parents: dict[str, list[str]] = {name: [] for name in by_name}
+        for name, kids in children.items():
+            for kid in kids:
+                parents[kid].append(name)
+        children = {name: sorted(ps) for name, ps in parents.items()}
+        roots = [n for n in sorted(by_name) if pattern and re.search(pattern, n)]
+    else:
+        roots = [n for n in roots if n in by_name and (not pattern or re.search(pattern, n))]
+    lines: list[str] = []
+    shown: set[str] = set()
+
+    def walk(name: str, indent: str, last: bool) -> None:
+        # A package already drawn is marked (*) and not expanded again, as `pixi tree` does.
+        branch = "└── " if last else "├── "
+        again = name in shown
+        lines.append(f"{indent}{branch}{name} v{by_name[name].version}{' (*)' if again else ''}")
+        if again:
+            return
+        shown.add(name)
+        kids = children.get(name, [])
+        for i, kid in enumerate(kids):
+            walk(kid, indent + ("    " if last else "│   "), i == len(kids) - 1)
+
+    for i, root in enumerate(roots):
+        walk(root, "", i == len(roots) - 1)
+    return "\n".join(lines)
+
+
+def describe_system(manifest_path=None, *, offline: bool = False) -> dict:
+    """What ``minipixi info`` shows: this machine, the cache, the workspace, its environments."""
+    from minipixi import __version__
+    from minipixi.config import teaching_channel_dir
+    from minipixi.manifest.edit import current_platform
+    from minipixi.virtual_packages import detect_virtual_packages
+
+    machine = {
+        "minipixi version": __version__,
+        "platform": current_platform(),
+        "virtual packages": ", ".join(f"{r.name}={r.version}={r.build}" for r in detect_virtual_packages()),
+        "cache dir": str(cache_dir()),
+    }
+    info: dict = {"system": machine}
+    try:
+        project = open_project(manifest_path, offline=offline)
+    except ManifestError:
+        project = None
+    config_offline = project.config.offline if project else load_config(None, offline=offline).offline
+    if config_offline:
+        machine["offline mirror"] = (f"{teaching_channel_dir()} (the bundled teaching channel: tiny "
+                                     "stand-ins, e.g. `python` is a teaching shim around the host's python3)")
+    if project is None:
+        return info
+    ws = project.workspace
+    info["workspace"] = {"name": ws.name, "version": ws.version or "", "manifest": str(ws.path),
+                         "last updated": _mtime(project.lock_path)}
+    for env in ws.environments:
+        platforms = ws.environment_platforms(env)
+        resolved = ws.resolve(env, platforms[0]) if platforms else None
+        info[f"environment {env}"] = {
+            "features": ", ".join(ws.environments[env].feature_names()),
+            "channels": ", ".join(resolved.channels) if resolved else "",
+            "dependency count": len(resolved.dependencies) if resolved else 0,
+            "dependencies": ", ".join(resolved.dependencies) if resolved else "",
+            "target platforms": ", ".join(platforms),
+            "prefix": str(project.prefix(env)),
+            "tasks": ", ".join(sorted(resolved.tasks)) if resolved else "",
+        }
+    return info
+
+
+def _mtime(path: Path) -> str:
+    import datetime
+
+    if not path.is_file():
+        return "never (no pixi.lock yet)"
+    return datetime.datetime.fromtimestamp(path.stat().st_mtime).strftime("%d-%m-%Y %H:%M:%S")
+
+
+def clean_environments(project: Project, environment: str | None = None) -> list[Path]:
+    """Remove `.pixi/envs/<environment>` (or every environment); returns what was removed."""
+    import shutil
+
+    base = project.root / ENVS_DIR
+    targets = [base / environment] if environment else sorted(base.iterdir()) if base.is_dir() else []
+    removed = []
+    for target in targets:
+        if target.is_dir():
+            shutil.rmtree(target)
+            removed.append(target)
+    return removed
+
+
+def clean_cache() -> Path | None:
+    """Remove minipixi's cache folder; returns it, or None when there was nothing."""
+    import shutil
+
+    folder = cache_dir()
+    if not folder.exists():
+        return None
+    shutil.rmtree(folder)
+    return folder
