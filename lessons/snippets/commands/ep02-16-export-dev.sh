@@ -1,0 +1,2 @@
+minipixi workspace export conda-environment --environment dev environment.yml
+cat environment.yml
