@@ -37,6 +37,7 @@ class SourceMap:
     """Key path -> Span, for every key and array item in one TOML text."""
 
     spans: dict[KeyPath, Span] = field(default_factory=dict)
+    duplicates: list[KeyPath] = field(default_factory=list)  # keys/tables defined twice
 
     def find(self, path: KeyPath) -> Span | None:
         """The span of `path`, or of its longest prefix that has one (None if nothing does)."""
@@ -64,6 +65,18 @@ class _Scanner:
             if ch == "\n":
                 self.line_starts.append(i + 1)
         self.aot_counts: dict[KeyPath, int] = {}
+        self.defined: dict[KeyPath, int] = {}  # full key path -> where it was defined
+        self.duplicates: list[KeyPath] = []
+
+    def define(self, path: KeyPath, start: int) -> None:
+        """Note a key (or table header) definition, which ends here; a second one is a duplicate."""
+        if path in self.defined:
+            end = self.pos
+            while end > start and self.text[end - 1] in " \t":
+                end -= 1
+            self.duplicates.append(path)
+            self.spans[path + ("<duplicate>",)] = self.span_at(start, end - start)
+        self.defined.setdefault(path, start)
 
     # -- positions ---------------------------------------------------------------------------
     def span_at(self, pos: int, width: int) -> Span:
@@ -185,7 +198,9 @@ class _Scanner:
             index += 1
 
     def key_value(self, prefix: KeyPath, newlines: bool) -> None:
+        start = self.pos
         path = self.dotted_key(prefix)
+        self.define(path, start)
         self.skip_space(False)
         if self.peek() != "=":
             raise ValueError(f"expected '=' at offset {self.pos}")
@@ -197,7 +212,10 @@ class _Scanner:
     def header(self) -> KeyPath:
         array_of_tables = self.peek(2) == "[["
         self.pos += 2 if array_of_tables else 1
+        start = self.pos
         path = self.dotted_key(())
+        if not array_of_tables:
+            self.define(path, start)
         self.skip_space(False)
         self.pos += 2 if array_of_tables else 1
         if array_of_tables:
@@ -229,4 +247,4 @@ def scan(text: str) -> SourceMap:
         scanner.document()
     except (ValueError, IndexError):
         pass
-    return SourceMap(scanner.spans)
+    return SourceMap(scanner.spans, scanner.duplicates)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import tomlkit
-from tomlkit.exceptions import ParseError
+from tomlkit.exceptions import ParseError, TOMLKitError
 
 from minipixi.errors import Location, ManifestError, MinipixiError, source_excerpt
 from minipixi.manifest.locate import SourceMap, scan
@@ -147,7 +147,8 @@ def expect(ctx: _Context, value: Any, kinds: tuple[type, ...], path: Sequence[An
     wanted = " or ".join(_type_name(k()) if k is not bool else "boolean" for k in kinds)
     example = {str: '"text"', list: '["a", "b"]', dict: "{ key = \"value\" }", bool: "true"}.get(kinds[0], "")
     raise ctx.error(path, f"{what}: expected {wanted}, found {_type_name(value)}",
-                    f"write a {wanted} here, e.g. {example}" if example else None, at_value=True)
+                    f"write {'an' if wanted[0] in 'aeiou' else 'a'} {wanted} here, e.g. {example}" if example else None,
+                    at_value=True)
 
 
 def expect_str_list(ctx: _Context, value: Any, path: Sequence[Any], what: str) -> tuple[str, ...]:
@@ -555,6 +556,10 @@ def _check_workspace_fields(ctx: _Context, key: str, table: Mapping[str, Any]) -
     for field_name in ("name", "version", "description", "requires-pixi"):
         if field_name in table:
             expect(ctx, table[field_name], (str,), (key, field_name), f"'{field_name}'")
+    if "authors" in table:
+        expect_str_list(ctx, table["authors"], (key, "authors"), "authors")
+    if "dependencies" in table:  # the pool that members inherit from with { workspace = true }
+        parse_dependency_table(ctx, table["dependencies"], (key, "dependencies"))
     if "requires-pixi" in table:
         _check_version_spec(ctx, table["requires-pixi"], (key, "requires-pixi"), "requires-pixi")
     if "channel-priority" in table:
@@ -728,14 +733,29 @@ def _parse_toml(ctx: _Context) -> dict[str, Any]:
     try:
         return tomlkit.parse(ctx.text).unwrap()
     except ParseError as err:
-        line, col = getattr(err, "line", 1), getattr(err, "col", 1)
+        line, col = getattr(err, "line", 1), max(getattr(err, "col", 1), 1)
         message = str(err).split(" at line ")[0]
+        if ctx.map.duplicates:  # tomlkit reports a duplicate table where the next one starts
+            raise _duplicate_key(ctx) from err
         raise ManifestError(
             f"{ctx.path.name} is not valid TOML: {message}",
             where=Location(str(ctx.path), line, col),
             hint="check the quotes, brackets and '=' signs on this line",
             details=source_excerpt(ctx.text, line, col),
         ) from err
+    except TOMLKitError as err:  # e.g. a key defined twice in one table
+        if ctx.map.duplicates:
+            raise _duplicate_key(ctx) from err
+        raise ManifestError(f"{ctx.path.name} is not valid TOML: {err}", where=Location(str(ctx.path)),
+                            hint="check for keys or tables defined twice") from err
+
+
+def _duplicate_key(ctx: _Context) -> ManifestError:
+    path = ctx.map.duplicates[0]
+    first = ctx.map.spans.get(path)
+    where = f" (first defined on line {first.line})" if first else ""
+    return ctx.error(path + ("<duplicate>",), f"'{'.'.join(map(str, path))}' is defined twice{where}",
+                     "keep one definition and merge the other into it")
 
 
 def _parse_named_features(ctx: _Context, table: Any) -> dict[str, Feature]:

@@ -248,7 +248,20 @@ def applicable_virtual_packages(req: SystemRequirements, subdir: str) -> dict[st
 # ---- the answer ----------------------------------------------------------------------------
 # --8<-- [start:resolve]
 def resolve_environment(workspace: Workspace, environment: str, platform: str) -> ResolvedEnvironment:
-    """Flatten `environment` for `platform` (a platform name or subdir); see the module rules."""
+    """Flatten `environment` for `platform` (a platform name or subdir); see the module rules.
+
+    Raises ManifestError (located at the manifest) for an unknown environment or platform, and
+    for features whose specs or system requirements cannot be combined.
+    """
+    try:
+        return _resolve(workspace, environment, platform)
+    except ManifestError as err:
+        if err.where is None:
+            err.where = str(workspace.path)
+        raise
+
+
+def _resolve(workspace: Workspace, environment: str, platform: str) -> ResolvedEnvironment:
     env = get_environment(workspace, environment)
     entry = _platform_entry(workspace, env, platform)
     features = environment_features(workspace, env)

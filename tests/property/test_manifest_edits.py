@@ -169,3 +169,31 @@ def test_add_then_remove_restores_the_bytes(operations, feature, platform, name,
         assert path.read_bytes() != before
         remove_dependencies(path, [name], feature=feature, platforms=[platform] if platform else [])
         assert path.read_bytes() == before
+
+
+# ---- bad input never crashes -------------------------------------------------------------------
+PIXI_KEYS = ["workspace", "dependencies", "tasks", "feature", "environments", "target", "system-requirements",
+             "activation", "pypi-dependencies", "channels", "platforms", "name", "cmd", "depends-on", "features",
+             "solve-group", "cuda", "libc", "linux-64", "osx", "gpu", "default", "version", "build", "env",
+             "scripts", "args", "no-default-feature", "platform", "priority", "channel", "constraints", "x"]
+SCALARS = st.one_of(st.sampled_from(["linux-64", "*", ">=1", ">=2,,", "gpu", "conda-forge", "12", "", "a b", "pixi"]),
+                    st.integers(-3, 3), st.booleans())
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(PIXI_KEYS), inner, max_size=4)), max_leaves=20)
+DOCUMENTS = st.dictionaries(st.sampled_from(PIXI_KEYS), VALUES, max_size=6)
+
+
+@given(DOCUMENTS)
+def test_any_manifest_shape_gives_a_manifest_or_a_located_error(extra):
+    import tomlkit
+
+    from minipixi.manifest import parse_manifest
+
+    doc = {"workspace": {"channels": ["conda-forge"], "platforms": ["linux-64", "osx-arm64"]}, **extra}
+    try:
+        ws = parse_manifest(tomlkit.dumps(doc), "pixi.toml")
+        for env in ws.environments:
+            for platform in ws.environment_platforms(env):
+                ws.resolve(env, platform)
+    except ManifestError as err:
+        assert err.message and str(err.where).startswith("pixi.toml")

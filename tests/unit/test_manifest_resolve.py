@@ -140,3 +140,12 @@ def test_virtual_package_options_match_the_virtual_packages_module():
     records = default_virtual_packages(resolved.subdir, **resolved.virtual_package_options())
     versions = {r.name: r.version for r in records}
     assert versions["__cuda"] == "12" and versions["__glibc"] == "2.31"
+
+
+def test_features_asking_for_different_builds_clash_with_the_manifest_named():
+    w = ws('[dependencies]\npytorch = { version = "2.*", build = "cpu*" }\n'
+           '[feature.gpu.dependencies]\npytorch = { version = "2.7.*", build = "cuda*" }\n[environments]\ngpu = ["gpu"]\n')
+    with pytest.raises(ManifestError, match="different builds of 'pytorch'") as info:
+        w.resolve("gpu", "linux-64")
+    assert str(info.value.where) == "pixi.toml"
+    assert w.resolve("default", "linux-64").dependencies["pytorch"].build == "cpu*"
