@@ -485,8 +485,8 @@ def _read_conda_package(reader: _Reader, entry: dict, at: tuple) -> CondaPackage
     """One `- conda:` (or v7 `- conda_source:`) entry, filling omitted fields from the URL."""
     kind = "conda" if "conda" in entry else "conda_source"
     location = location_of_url(str(entry[kind])) if kind == "conda" else str(entry[kind])
-    derived = derive_fields(location) if kind == "conda" else DerivedFields()
-    name = entry.get("name") or derived.name or (kind == "conda_source" and _source_name(location))
+    derived = _derived_for(kind, location)
+    name = entry.get("name") or derived.name
     version, build = entry.get("version") or derived.version, entry.get("build") or derived.build
     subdir = entry.get("subdir") or derived.subdir
     for key, value in (("name", name), ("version", version), ("subdir", subdir)):
@@ -501,7 +501,7 @@ def _read_conda_package(reader: _Reader, entry: dict, at: tuple) -> CondaPackage
         depends=_read_strings(reader, entry, "depends", at),
         constrains=_read_strings(reader, entry, "constrains", at),
         subdir=str(subdir),
-        noarch=_read_noarch(entry, derived, str(subdir), build),
+        noarch=_read_noarch(entry, _implied_noarch(kind, derived, str(subdir), build)),
         track_features=_read_track_features(entry.get("track_features")),
         timestamp=_read_timestamp(reader, entry, at),
         md5=entry.get("md5"), sha256=entry.get("sha256"),
@@ -525,15 +525,27 @@ def _read_conda_package(reader: _Reader, entry: dict, at: tuple) -> CondaPackage
     )
 
 
-def _source_name(identifier: str) -> str | None:
-    """The name in a v7 source identifier ``name[hash] @ location``."""
-    match = re.match(r"([^\[\s@]+)", identifier)
-    return match.group(1) if match else None
+def _derived_for(kind: str, location: str) -> DerivedFields:
+    """What a location says: a URL or path (`conda:`), or a v7 `conda_source:` identifier.
+
+    A source identifier ``name[hash] @ location`` says only the name.
+    """
+    if kind == "conda":
+        return derive_fields(location)
+    match = re.match(r"([^\[\s@]+)", location)
+    return DerivedFields(name=match.group(1) if match else None)
 
 
-def _read_noarch(entry: dict, derived: DerivedFields, subdir: str, build: str) -> str | None:
+def _implied_noarch(kind: str, derived: DerivedFields, subdir: str, build: str) -> str | None:
+    """The noarch a `conda:` entry implies; a v7 source entry always spells its noarch out."""
+    if kind == "conda_source":
+        return None
+    return derive_noarch(derived.subdir or subdir, derived.build or build)
+
+
+def _read_noarch(entry: dict, implied: str | None) -> str | None:
     if "noarch" not in entry:
-        return derive_noarch(derived.subdir or subdir, derived.build or build)
+        return implied
     raw = entry["noarch"]
     if raw in (None, "false", False):
         return None
@@ -702,7 +714,7 @@ def _environment_to_yaml(env: LockedEnvironment, version: int) -> dict[str, Any]
     key = _selector_key_v6 if version == 6 else _selector_key_v7
     platform_order = _subdir_order if version == 6 else (lambda name: name)
     out["packages"] = {
-        platform: [_selector_to_yaml(env, platform, p)
+        platform: [_selector_to_yaml(env, platform, p, version)
                    for p in sorted(_unique(env.packages[platform]), key=key)]
         for platform in sorted(env.packages, key=platform_order)
     }
@@ -722,10 +734,12 @@ def _options_to_yaml(options: Mapping[str, str]) -> dict[str, str]:
     return {k: options[k] for k in known + rest if OPTION_DEFAULTS.get(k) != options[k]}
 
 
-def _selector_to_yaml(env: LockedEnvironment, platform: str, package: LockedPackage) -> dict:
+def _selector_to_yaml(env: LockedEnvironment, platform: str, package: LockedPackage,
+                      version: int) -> dict:
+    """One environment entry. v6 may add the PyPI extras; v7 has no place for them."""
     out: dict[str, Any] = {package.kind: package.location}
     extras = env.pypi_extras.get((platform, package.location))
-    if isinstance(package, PypiPackage) and extras:
+    if version == 6 and isinstance(package, PypiPackage) and extras:
         out["extras"] = sorted(extras)
     return out
 
@@ -775,6 +789,11 @@ def _sorted_packages(lock: LockFile) -> list[LockedPackage]:
 def _package_to_yaml(package: LockedPackage, version: int) -> dict[str, Any]:
     if isinstance(package, PypiPackage):
         return _pypi_to_yaml(package)
+    if package.is_source and (package.kind == "conda") != (version == 6):
+        # v6 names a source package by its path, v7 by `name[hash] @ path`, where the hash
+        # is computed by Pixi's build backends; minipixi cannot convert one into the other.
+        raise LockError(f"source package {package.location} cannot be written as lock "
+                        f"version {version}", hint=REGENERATE_HINT)
     if version == 7:  # older v6 writers copied arch/platform from the subdir; v7 never does
         package = replace(package, record=replace(package.record, arch=None, platform=None))
     return _conda_to_yaml(package)
@@ -784,7 +803,7 @@ def _package_to_yaml(package: LockedPackage, version: int) -> dict[str, Any]:
 def _conda_to_yaml(package: CondaPackage) -> dict[str, Any]:
     """A conda package's fields, leaving out every one its URL already says."""
     record = package.record
-    derived = derive_fields(package.location) if package.kind == "conda" else DerivedFields()
+    derived = _derived_for(package.kind, package.location)
     fields: dict[str, Any] = {package.kind: package.location}
     if record.name != derived.name:
         fields["name"] = record.name
@@ -796,7 +815,7 @@ def _conda_to_yaml(package: CondaPackage) -> dict[str, Any]:
         fields["build_number"] = record.build_number
     if record.subdir != derived.subdir:
         fields["subdir"] = record.subdir
-    if record.noarch != derive_noarch(derived.subdir or record.subdir, derived.build or record.build):
+    if record.noarch != _implied_noarch(package.kind, derived, record.subdir, record.build):
         fields["noarch"] = record.noarch
     fields.update(_conda_details(package, derived))
     return _in_order(fields, package.extra, CONDA_FIELD_ORDER)

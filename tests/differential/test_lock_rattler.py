@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from minipixi.lock import CondaPackage, LockFile, PypiPackage, read_lock, render_lock, write_lock
+from minipixi.lock import (
+    CondaPackage, LockFile, PypiPackage, parse_lock, read_lock, render_lock, write_lock,
+)
 from strategies_lock import lock_files
 
 CORPUS_LOCKS = [
@@ -125,3 +127,38 @@ def test_rattler_reads_random_locks_we_write(rattler, tmp_path: Path, lock: Lock
     target = tmp_path / "pixi.lock"
     write_lock(lock, target)
     assert theirs(rattler, target) == ours(lock)
+
+
+SOURCE_V7 = """\
+version: 7
+platforms:
+- name: linux-64
+  virtual-packages:
+  - __glibc=2.28
+environments:
+  default:
+    channels:
+    - url: https://conda.anaconda.org/conda-forge/
+    packages:
+      linux-64:
+      - conda: https://conda.anaconda.org/conda-forge/noarch/tzdata-2024b-hc8b5060_0.conda
+      - conda_source: my-tool[ac2e8eb3] @ ../my-tool
+packages:
+- conda: https://conda.anaconda.org/conda-forge/noarch/tzdata-2024b-hc8b5060_0.conda
+  sha256: 4fde5c3008bf5d2db82f2b50204464314cc3c91c1d953652f7bd01d9e52aefdf
+- conda_source: my-tool[ac2e8eb3] @ ../my-tool
+  version: 0.2.0
+  build: pyh4616a5c_0
+  subdir: noarch
+  noarch: python
+  depends:
+  - python >=3.10
+"""
+
+
+def test_v7_source_packages_are_written_as_rattler_writes_them(rattler, tmp_path: Path):
+    ours_path, theirs_path = tmp_path / "ours.lock", tmp_path / "theirs.lock"
+    ours_path.write_text(SOURCE_V7)
+    rattler.LockFile.from_path(ours_path).to_path(theirs_path)
+    assert theirs_path.read_text() == SOURCE_V7
+    assert render_lock(parse_lock(SOURCE_V7)) == SOURCE_V7

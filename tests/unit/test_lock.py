@@ -375,3 +375,80 @@ def test_file_urls_are_written_as_paths_like_rattler():
     assert foo.location == "/tmp/local channel/linux-64/foo-1.0-h0_0.conda"
     assert foo.record.url == url and foo.record.channel is None
     assert "- conda: /tmp/local channel/linux-64/foo-1.0-h0_0.conda\n  subdir: linux-64\n" in render_lock(lock)
+
+
+SOURCE_V6 = f"""\
+version: 6
+environments:
+  default:
+    channels:
+    - url: {CF}/
+    packages:
+      linux-64:
+      - conda: ../my-tool
+packages:
+- conda: ../my-tool
+  name: my-tool
+  version: 0.2.0
+  build: pyh4616a5c_0
+  subdir: noarch
+  depends:
+  - python >=3.10
+  input:
+    hash: {"ab" * 32}
+    globs:
+    - pixi.toml
+    - pyproject.toml
+"""
+
+
+def test_v6_source_package_keeps_its_input_hash():
+    lock = parse_lock(SOURCE_V6)
+    (tool,) = lock.environments["default"].conda_packages("linux-64")
+    assert tool.is_source and tool.record.url is None
+    assert (tool.name, tool.version, tool.record.subdir, tool.record.noarch) == (
+        "my-tool", "0.2.0", "noarch", "python")
+    assert tool.input == {"hash": "ab" * 32, "globs": ["pixi.toml", "pyproject.toml"]}
+    assert render_lock(lock) == SOURCE_V6
+
+
+SOURCE_V7 = f"""\
+version: 7
+platforms:
+- name: linux-64
+environments:
+  default:
+    channels:
+    - url: {CF}/
+    packages:
+      linux-64:
+      - conda: {TZDATA_URL}
+      - conda_source: my-tool[ac2e8eb3] @ ../my-tool
+packages:
+- conda: {TZDATA_URL}
+  sha256: {"cd" * 32}
+- conda_source: my-tool[ac2e8eb3] @ ../my-tool
+  version: 0.2.0
+  build: first
+  subdir: linux-64
+  depends:
+  - __unix
+"""
+
+
+def test_v7_source_package_names_itself_in_its_identifier():
+    lock = parse_lock(SOURCE_V7)
+    env = lock.environments["default"]
+    tool = next(p for p in env.conda_packages("linux-64") if p.kind == "conda_source")
+    assert (tool.name, tool.build, tool.is_source) == ("my-tool", "first", True)
+    assert render_lock(lock) == SOURCE_V7
+    noarch = replace(tool, record=replace(tool.record, subdir="noarch", noarch="python"))
+    text = render_lock(replace(lock, environments={"default": with_packages(env, "linux-64", [noarch])}))
+    assert "  subdir: noarch\n  noarch: python\n" in text  # a source entry spells noarch out
+
+
+def test_source_packages_cannot_change_lock_version():
+    with pytest.raises(LockError, match="cannot be written as lock version 7"):
+        render_lock(replace(parse_lock(SOURCE_V6), version=7))
+    with pytest.raises(LockError, match="cannot be written as lock version 6"):
+        render_lock(replace(parse_lock(SOURCE_V7), version=6))
