@@ -486,34 +486,16 @@ def _read_conda_package(reader: _Reader, entry: dict, at: tuple) -> CondaPackage
     kind = "conda" if "conda" in entry else "conda_source"
     location = location_of_url(str(entry[kind])) if kind == "conda" else str(entry[kind])
     derived = _derived_for(kind, location)
-    name = entry.get("name") or derived.name
-    version, build = entry.get("version") or derived.version, entry.get("build") or derived.build
-    subdir = entry.get("subdir") or derived.subdir
-    for key, value in (("name", name), ("version", version), ("subdir", subdir)):
-        if not value:
-            raise reader.error(f"package '{location}' has no `{key}` and its URL does not say",
-                               at)
-    build = str(build or "")
+    name, version, build, subdir = _read_identity(reader, entry, location, derived, at)
     build_number = _read_int(reader, entry, "build_number", at)
     record = PackageRecord(
-        name=str(name), version=str(version), build=build,
+        name=name, version=version, build=build, subdir=subdir,
         build_number=build_number if build_number is not None else (derive_build_number(build) or 0),
-        depends=_read_strings(reader, entry, "depends", at),
-        constrains=_read_strings(reader, entry, "constrains", at),
-        subdir=str(subdir),
-        noarch=_read_noarch(entry, _implied_noarch(kind, derived, str(subdir), build)),
-        track_features=_read_track_features(entry.get("track_features")),
-        timestamp=_read_timestamp(reader, entry, at),
-        md5=entry.get("md5"), sha256=entry.get("sha256"),
-        size=_read_int(reader, entry, "size", at),
-        license=entry.get("license"), license_family=entry.get("license_family"),
+        noarch=_read_noarch(entry, _implied_noarch(kind, derived, subdir, build)),
         fn=str(entry.get("file_name") or derived.file_name or ""),
         url=url_of_location(location) if kind == "conda" else None,
-        channel=_read_channel(entry, derived), features=entry.get("features"),
-        arch=entry.get("arch"), platform=entry.get("platform"),  # only as written (v6)
-        legacy_bz2_md5=entry.get("legacy_bz2_md5"),
-        legacy_bz2_size=_read_int(reader, entry, "legacy_bz2_size", at),
-        python_site_packages_path=entry.get("python_site_packages_path"),
+        channel=_read_channel(entry, derived),
+        **_read_metadata(reader, entry, at),
     )
     purls = entry.get("purls")
     return CondaPackage(
@@ -522,6 +504,37 @@ def _read_conda_package(reader: _Reader, entry: dict, at: tuple) -> CondaPackage
         input=entry.get("input"),
         extra=tuple((k, v) for k, v in entry.items() if k not in _CONDA_MODELLED),
         kind=kind,
+    )
+
+
+def _read_identity(reader: _Reader, entry: dict, location: str, derived: DerivedFields,
+                   at: tuple) -> tuple[str, str, str, str]:
+    """Name, version, build and subdir: as written, else as the location says."""
+    name = entry.get("name") or derived.name
+    version = entry.get("version") or derived.version
+    subdir = entry.get("subdir") or derived.subdir
+    for key, value in (("name", name), ("version", version), ("subdir", subdir)):
+        if not value:
+            raise reader.error(f"package '{location}' has no `{key}` and its URL does not say",
+                               at)
+    return str(name), str(version), str(entry.get("build") or derived.build or ""), str(subdir)
+
+
+def _read_metadata(reader: _Reader, entry: dict, at: tuple) -> dict[str, Any]:
+    """The record fields no location can imply: dependencies, hashes, sizes, licenses."""
+    return dict(
+        depends=_read_strings(reader, entry, "depends", at),
+        constrains=_read_strings(reader, entry, "constrains", at),
+        track_features=_read_track_features(entry.get("track_features")),
+        timestamp=_read_timestamp(reader, entry, at),
+        md5=entry.get("md5"), sha256=entry.get("sha256"),
+        size=_read_int(reader, entry, "size", at),
+        license=entry.get("license"), license_family=entry.get("license_family"),
+        features=entry.get("features"),
+        arch=entry.get("arch"), platform=entry.get("platform"),  # only as written (old v6)
+        legacy_bz2_md5=entry.get("legacy_bz2_md5"),
+        legacy_bz2_size=_read_int(reader, entry, "legacy_bz2_size", at),
+        python_site_packages_path=entry.get("python_site_packages_path"),
     )
 
 
@@ -604,13 +617,7 @@ def _read_environment(reader: _Reader, name: str, raw: Any, platforms: dict[str,
         if platform not in platforms:
             raise reader.error(f"environment '{name}' uses platform '{platform}', which the "
                                "lock does not declare", where)
-        chosen = []
-        for i, selector in enumerate(_as_list(reader, selectors, where)):
-            package = _resolve_selector(reader, selector, packages, where + (i,))
-            chosen.append(package)
-            if isinstance(package, PypiPackage) and selector.get("extras"):
-                extras[(platform, package.location)] = tuple(map(str, selector["extras"]))
-        by_platform[platform] = tuple(chosen)
+        by_platform[platform] = _read_platform_packages(reader, selectors, packages, where, extras)
     indexes = raw.get("indexes")
     return LockedEnvironment(
         channels=channels, packages=by_platform,
@@ -619,6 +626,18 @@ def _read_environment(reader: _Reader, name: str, raw: Any, platforms: dict[str,
         options={str(k): str(v) for k, v in (raw.get("options") or {}).items()},
         pypi_extras=extras,
     )
+
+
+def _read_platform_packages(reader: _Reader, selectors: Any, packages: dict, at: tuple,
+                            extras: dict) -> tuple[LockedPackage, ...]:
+    """The packages one platform of an environment lists; PyPI extras go into `extras`."""
+    chosen = []
+    for i, selector in enumerate(_as_list(reader, selectors, at)):
+        package = _resolve_selector(reader, selector, packages, at + (i,))
+        chosen.append(package)
+        if isinstance(package, PypiPackage) and selector.get("extras"):
+            extras[(at[-1], package.location)] = tuple(map(str, selector["extras"]))
+    return tuple(chosen)
 
 
 def _read_lock_channel(reader: _Reader, raw: Any, at: tuple) -> LockChannel:
@@ -822,39 +841,32 @@ def _conda_to_yaml(package: CondaPackage) -> dict[str, Any]:
 # --8<-- [end:conda-fields]
 
 
+# Record fields written whenever they hold something (order is applied later).
+_WRITTEN_WHEN_KNOWN = (
+    "sha256", "md5", "legacy_bz2_md5", "depends", "constrains", "arch", "platform", "features",
+    "track_features", "license", "license_family", "size", "legacy_bz2_size", "timestamp",
+    "python_site_packages_path",
+)
+
+
 def _conda_details(package: CondaPackage, derived: DerivedFields) -> dict[str, Any]:
     """Hashes, dependencies and metadata: written whenever they are known."""
     record = package.record
     fields: dict[str, Any] = {}
-    for key in ("sha256", "md5", "legacy_bz2_md5", "arch", "platform"):
-        if getattr(record, key):
-            fields[key] = getattr(record, key)
-    for key in ("depends", "constrains"):
-        if getattr(record, key):
-            fields[key] = list(getattr(record, key))
+    for key in _WRITTEN_WHEN_KNOWN:
+        value = getattr(record, key)
+        if value not in (None, "", ()):
+            fields[key] = list(value) if isinstance(value, tuple) else value
+    if record.timestamp is not None and record.timestamp % 1000 == 0:
+        fields["timestamp"] = record.timestamp // 1000  # whole seconds are written as seconds
     if package.kind == "conda" and _strip_slash(record.channel) != _strip_slash(derived.channel):
         fields["channel"] = _strip_slash(record.channel)
-    if record.features:
-        fields["features"] = record.features
-    if record.track_features:
-        fields["track_features"] = list(record.track_features)
     if package.kind == "conda" and record.fn and record.fn != derived.file_name:
         fields["file_name"] = record.fn
-    for key in ("license", "license_family"):
-        if getattr(record, key):
-            fields[key] = getattr(record, key)
     if package.purls is not None:
         fields["purls"] = sorted(package.purls)
-    for key in ("size", "legacy_bz2_size"):
-        if getattr(record, key) is not None:
-            fields[key] = getattr(record, key)
-    if record.timestamp is not None:
-        stamp = record.timestamp
-        fields["timestamp"] = stamp // 1000 if stamp % 1000 == 0 else stamp
     if package.input is not None:
         fields["input"] = package.input
-    if record.python_site_packages_path:
-        fields["python_site_packages_path"] = record.python_site_packages_path
     return fields
 
 
