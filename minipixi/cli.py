@@ -80,6 +80,9 @@ def _dependency_options(parser: argparse.ArgumentParser) -> None:
     kind.add_argument("--host", action="store_true", help="a host dependency")
     kind.add_argument("--build", action="store_true", help="a build dependency")
     kind.add_argument("--pypi", action="store_true", help="a PyPI dependency (kept, not solved by minipixi yet)")
+    parser.add_argument("--no-lockfile-update", action="store_true",
+                        help="do not solve: write specs without a version as *")
+    parser.add_argument("--offline", action="store_true", help="use the bundled teaching mirror of conda-forge")
     _add_workspace_options(parser)
 
 
@@ -104,15 +107,70 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_add(args: argparse.Namespace) -> int:
     from minipixi.manifest.edit import add_dependencies, dependency_table_name, describe_spec
 
+    path = _manifest_path(args)
+    original = path.read_text(encoding="utf-8") if path.is_file() else None
     table = dependency_table_name(host=args.host, build=args.build, pypi=args.pypi)
-    added = add_dependencies(_manifest_path(args), args.specs, feature=args.feature,
-                             platforms=args.platform, table=table)
+    added = add_dependencies(path, args.specs, feature=args.feature, platforms=args.platform, table=table)
+    if not (args.no_lockfile_update or args.pypi):
+        added = _pin_to_solved_versions(path, original, added, args, table)
     for item in added[: len(args.specs)]:
         _status(f"✔ Added {describe_spec(item.spec)}")
     _only_for_lines(args)
     if args.pypi:
         _status("note: minipixi keeps [pypi-dependencies] but cannot solve them yet")
     return 0
+
+
+def _pin_to_solved_versions(path, original: str | None, added: list, args: argparse.Namespace, table: str) -> list:
+    """Pixi's add: solve the environments that use the changed feature, then pin each spec added
+    without a version to its solved version (`pin_for_version`). A feature no environment uses
+    keeps ``*``, as in Pixi. If the solve fails, the manifest is put back as it was."""
+    from minipixi.manifest.edit import add_dependencies, pin_for_version, write_text_atomic
+    from minipixi.version import Version
+
+    bare = {a.spec.name for a in added if a.spec.version in (None, "*") and not a.spec.build}
+    if not bare:
+        return added
+    try:
+        solved = _solved_versions(args, bare)
+        pins = [f"{name} {pin_for_version(min(versions, key=Version), name=name)}" for name, versions in solved.items()]
+        if pins:
+            add_dependencies(path, pins, feature=args.feature, platforms=args.platform, table=table)
+    except MinipixiError:
+        if original is not None:
+            write_text_atomic(path, original)
+        raise
+    pinned = {p.split(" ", 1)[0]: p.split(" ", 1)[1] for p in pins}
+    return [_with_pin(a, pinned.get(a.spec.name)) for a in added]
+
+
+def _with_pin(item, version: str | None):
+    from dataclasses import replace
+
+    return item if version is None else replace(item, spec=replace(item.spec, version=version))
+
+
+def _solved_versions(args: argparse.Namespace, names: set[str]) -> dict[str, list[str]]:
+    """name -> the versions the solver picks, over every (environment, platform) that uses the
+    feature (and matches --platform)."""
+    from minipixi.manifest.resolve import environment_platforms, target_rank
+    from minipixi.workspace import open_project, solve_specs
+
+    project = open_project(_manifest_path(args), offline=args.offline)
+    for notice in project.notices:
+        _status(notice)
+    ws, feature = project.workspace, args.feature or "default"
+    versions: dict[str, list[str]] = {}
+    for env in ws.environments.values():
+        if feature not in env.feature_names():
+            continue
+        for platform in environment_platforms(ws, env):
+            if args.platform and all(target_rank(s, ws.platform(platform)) is None for s in args.platform):
+                continue
+            for record in solve_specs(project, [ws.resolve(env.name, platform)]):
+                if record.name in names:
+                    versions.setdefault(record.name, []).append(record.version)
+    return versions
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
@@ -644,8 +702,148 @@ def cmd_global(args: argparse.Namespace) -> int:
 
 
 # ---- area: export (workspace export ...) ---------------------------------------------------
+def _export_target(project, args: argparse.Namespace) -> tuple[str, str]:
+    """(environment, platform entry) for an export: -e/-p, else default and this machine's."""
+    from minipixi.workspace import host_platform_entry
+
+    env = args.environment or "default"
+    project.workspace.environment(env)
+    platform = args.platform or host_platform_entry(project, env)
+    if platform not in project.workspace.environment_platforms(env):
+        raise MinipixiError(f"environment '{env}' does not have the platform '{platform}'",
+                            hint="choose one of: " + ", ".join(project.workspace.environment_platforms(env)))
+    return env, platform
+
+
+def cmd_export_conda_environment(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from minipixi import export
+
+    project = _open_project(args)
+    env, platform = _export_target(project, args)
+    if args.from_lock_file:
+        from minipixi.workspace import lock_platform_names, read_existing_lock, update_lock
+
+        lock = read_existing_lock(project) if args.frozen else update_lock(project, on_solve=_solving).lock
+        text = export.environment_yml_from_lock(lock, project.workspace, env, lock_platform_names(project.workspace)[platform])
+    else:
+        text = export.environment_yml_from_manifest(project.workspace, env, platform)
+    if args.output:
+        export.write_text_atomic(Path(args.output), text)
+        _status(f"✔ Exported the {env} environment for {platform} to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_export_explicit_spec(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from minipixi import export
+    from minipixi.workspace import read_existing_lock, update_lock
+
+    project = _open_project(args)
+    lock = read_existing_lock(project) if args.frozen else update_lock(project, on_solve=_solving).lock
+    if lock is None:
+        raise MinipixiError("pixi.lock does not exist", hint="run `minipixi lock` first")
+    envs = [args.environment] if args.environment else None
+    files = export.explicit_spec_files(lock, project.workspace, envs, args.platform or None)
+    for name, text in files.items():
+        export.write_text_atomic(Path(args.output_dir) / name, text)
+        _status(f"✔ Wrote {Path(args.output_dir) / name}")
+    return 0
+
+
+def cmd_export_deploy(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from minipixi.deploy import DeployOptions, render_deployment, write_files
+
+    project = _open_project(args)
+    env = args.environment or "default"
+    project.workspace.environment(env)
+    cuda = args.cuda or _declared_cuda(project, env)
+    options = DeployOptions(
+        environment=env, cuda=cuda, cpus=args.cpus, gpus=args.gpus, memory=args.memory, disk=args.disk,
+        time=args.time, partition=args.partition, account=args.account, constraint=args.constraint,
+        inputs=tuple(args.input), outputs=tuple(args.output_file), queue=args.queue, command=args.run,
+        base_image=args.base_image, tool=args.tool, image=args.image, name=args.name, source=args.source,
+        workspace_dir=args.workspace_dir, expose=tuple(args.expose),
+        command_line="minipixi " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["workspace"] else "",
+        extra={"flavour": args.flavour} if args.kind == "github-workflow" else {},
+    )
+    out_dir = Path(args.output_dir) if args.output_dir else project.root
+    for path in write_files(render_deployment(args.kind, options), out_dir, overwrite=args.force):
+        _status(f"✔ Wrote {path}")
+    return 0
+
+
+def _declared_cuda(project, env: str) -> str | None:
+    """The CUDA version the environment declares for a Linux platform (system requirements or
+    a rich platform entry): the default for --cuda, so the image sets CONDA_OVERRIDE_CUDA."""
+    ws = project.workspace
+    for platform in ws.environment_platforms(env):
+        resolved = ws.resolve(env, platform)
+        if resolved.subdir.startswith("linux") and resolved.virtual_packages.get("__cuda"):
+            return str(resolved.virtual_packages["__cuda"])
+    return None
+
+
 def register_export_commands(sub: argparse._SubParsersAction) -> None:
-    pass
+    workspace = workspace_subcommands(sub)
+    export = workspace.add_parser("export", help="export an environment: conda formats, containers, job scripts")
+    kinds = export.add_subparsers(dest="export_kind", metavar="FORMAT")
+    export.set_defaults(handler=lambda args, p=export: p.print_help() or 0)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("-e", "--environment", help="the environment (default: default)")
+        _lock_options(p, policy=False)
+        p.add_argument("--frozen", action="store_true", help="read pixi.lock as it is, never update it")
+
+    conda_env = kinds.add_parser("conda-environment", help="an environment.yml for conda")
+    common(conda_env)
+    conda_env.add_argument("-p", "--platform", help="the platform (default: this machine's)")
+    conda_env.add_argument("--from-lock-file", action="store_true", help="pin every package to its locked version and build")
+    conda_env.add_argument("output", nargs="?", help="write to this file (default: print it)")
+    conda_env.set_defaults(handler=cmd_export_conda_environment)
+
+    explicit = kinds.add_parser("conda-explicit-spec", help="@EXPLICIT files: one URL#md5 per locked package")
+    common(explicit)
+    explicit.add_argument("-p", "--platform", action="append", default=[], help="only this platform (repeatable)")
+    explicit.add_argument("output_dir", metavar="DIR", help="folder for {env}_{platform}_conda_spec.txt files")
+    explicit.set_defaults(handler=cmd_export_explicit_spec)
+
+    helps = {"dockerfile": "a two-stage Dockerfile installing one locked environment",
+             "apptainer": "an Apptainer definition file", "htcondor": "an HTCondor submit file, execute script and helper",
+             "slurm": "a Slurm batch script", "github-workflow": "a GitHub Actions workflow that builds the image"}
+    for kind, text in helps.items():
+        p = kinds.add_parser(kind, help=text + " (minipixi's own addition; pixi has no such export)")
+        common(p)
+        p.add_argument("--cuda", help="CUDA version for CONDA_OVERRIDE_CUDA and driver requirements (default: the manifest's)")
+        p.add_argument("--cpus", type=int, default=1)
+        p.add_argument("--gpus", type=int, default=0)
+        p.add_argument("--memory", default="2GB")
+        p.add_argument("--disk", default="2GB")
+        p.add_argument("--time", default="01:00:00", help="wall time (Slurm), HH:MM:SS or D-HH:MM:SS")
+        p.add_argument("--partition")
+        p.add_argument("--account")
+        p.add_argument("--constraint")
+        p.add_argument("--input", action="append", default=[], help="a file the job needs (repeatable)")
+        p.add_argument("--output-file", action="append", default=[], help="a file the job produces (repeatable)")
+        p.add_argument("--queue", type=int, default=1, help="number of jobs (HTCondor queue / Slurm array size)")
+        p.add_argument("--run", help="the command the job or container runs")
+        p.add_argument("--base-image", default="ghcr.io/prefix-dev/pixi:noble")
+        p.add_argument("--tool", default="pixi", choices=["pixi", "minipixi"], help="which tool the image uses")
+        p.add_argument("--image", help="the container image an HTCondor job runs in")
+        p.add_argument("--name", help="job / file name (default: the environment's)")
+        p.add_argument("--source", help="a folder to copy into the image as /app/src")
+        p.add_argument("--workspace-dir", default=".", help="where pixi.toml is, relative to the repository root")
+        p.add_argument("--expose", type=int, action="append", default=[], help="a port to expose (Dockerfile)")
+        p.add_argument("--flavour", default="docker", choices=["docker", "apptainer"], help="github-workflow: which image")
+        p.add_argument("-o", "--output-dir", help="where to write (default: the workspace folder)")
+        p.add_argument("--force", action="store_true", help="overwrite existing files")
+        p.set_defaults(handler=cmd_export_deploy, kind=kind)
 
 
 # ---- area: teaching (tour, grade) ----------------------------------------------------------

@@ -283,3 +283,69 @@ def test_workspace_subcommands_are_shared_between_areas():
     assert workspace_subcommands(sub) is first
     first.add_parser("export")
     assert "export" in first.choices
+
+
+# ---- add pins to the solved version (offline, on the bundled teaching mirror) -------------------
+@pytest.fixture
+def offline(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINIPIXI_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("MINIPIXI_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MINIPIXI_OFFLINE", "1")
+
+
+def test_htcondor_lesson_with_bare_names_pins_like_pixi(tmp_path, monkeypatch, capsys, offline):
+    """The HTCondor episode typed as the lesson types it (no versions): the solver's versions,
+    pinned the semver way, give the lesson's manifest and its ✔ lines."""
+    monkeypatch.chdir(tmp_path)
+    run(capsys, "init", "htcondor", "-p", "linux-64")
+    monkeypatch.chdir(tmp_path / "htcondor")
+    steps = [
+        ["workspace", "platform", "add", "linux-64", "osx-arm64", "win-64"],
+        ["add", "python"],
+        ["add", "--feature", "cpu", "pytorch-cpu", "torchvision"],
+        ["workspace", "environment", "add", "cpu", "--feature", "cpu"],
+        ["add", "--feature", "cpu", "pytorch-cpu", "torchvision"],
+        ["workspace", "system-requirements", "add", "cuda", "12", "--feature", "gpu"],
+        ["workspace", "environment", "add", "gpu", "--feature", "gpu"],
+        ["add", "--feature", "gpu", "--platform", "linux-64", "pytorch-gpu", "torchvision"],
+    ]
+    outputs = []
+    for command in steps:
+        code, _, err = run(capsys, *command)
+        assert code == 0, (command, err)
+        outputs.append([line for line in err.splitlines() if "offline teaching mirror" not in line])
+    assert outputs[2] == ["✔ Added pytorch-cpu", "✔ Added torchvision", "Added these only for feature: cpu"]
+    assert outputs[4][:2] == ["✔ Added pytorch-cpu >=2.7.0,<3", "✔ Added torchvision >=0.22.0,<0.23"]
+    assert _tables(Path("pixi.toml").read_text()) == _tables(HTCONDOR)
+
+
+def test_add_pins_are_the_semver_pin_of_the_solved_version(tmp_path, monkeypatch, capsys, offline):
+    from minipixi.manifest.edit import pin_for_version
+
+    monkeypatch.chdir(tmp_path)
+    run(capsys, "init", ".", "-p", "linux-64")
+    code, _, err = run(capsys, "add", "python", "numpy", "notebook >=7")
+    assert code == 0
+    deps = tomllib.loads(Path("pixi.toml").read_text())["dependencies"]
+    assert deps["notebook"] == ">=7"  # a spec with a version is written as given
+    for name in ("python", "numpy"):
+        lower = deps[name].split(",")[0].removeprefix(">=")
+        assert deps[name] == pin_for_version(lower, name=name)
+        assert f"✔ Added {name} {deps[name]}" in err
+
+
+def test_unsolvable_add_restores_the_manifest(tmp_path, monkeypatch, capsys, offline):
+    monkeypatch.chdir(tmp_path)
+    run(capsys, "init", ".", "-p", "linux-64")
+    before = Path("pixi.toml").read_bytes()
+    code, _, err = run(capsys, "add", "no-such-package-anywhere")
+    assert code == 1 and "no-such-package-anywhere" in err
+    assert Path("pixi.toml").read_bytes() == before
+
+
+def test_no_lockfile_update_writes_a_star(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    run(capsys, "init", ".", "-p", "linux-64")
+    code, _, err = run(capsys, "add", "--no-lockfile-update", "numpy")
+    assert code == 0 and err == "✔ Added numpy\n"
+    assert tomllib.loads(Path("pixi.toml").read_text())["dependencies"] == {"numpy": "*"}
