@@ -80,7 +80,6 @@ CONDA_FIELD_ORDER = (
 PYPI_FIELD_ORDER = (
     "pypi", "name", "version", "md5", "sha256", "requires_dist", "requires_python", "editable",
 )
-ENVIRONMENT_FIELD_ORDER = ("channels", "indexes", "find-links", "options", "packages")
 # Solve options: written in this order, and left out when they hold the default.
 OPTION_ORDER = ("strategy", "channel-priority", "exclude-newer", "pypi-prerelease-mode")
 OPTION_DEFAULTS = {"strategy": "highest", "channel-priority": "strict"}
@@ -216,7 +215,7 @@ class LockedEnvironment:
 
 @dataclass(frozen=True)
 class LockFile:
-    """A whole pixi.lock: its format version, platforms and environments by name."""
+    """A whole pixi.lock: its format version, platforms (sorted by name), environments by name."""
 
     version: int
     environments: Mapping[str, LockedEnvironment]
@@ -231,8 +230,26 @@ class LockFile:
 
 
 def choose_lock_version(platforms: Iterable[LockPlatform]) -> int:
-    """6, unless some platform is rich (named or with virtual packages): then 7."""
+    """6, unless some platform is rich (named or with virtual packages): then 7.
+
+    Pixi writes v6 for a manifest of plain platforms, so give platforms virtual packages
+    only when the manifest uses rich platform entries.
+    """
     return 7 if any(p.is_rich for p in platforms) else 6
+
+
+def name_lock_platforms(entries: Sequence[tuple[str, bool]]) -> list[str]:
+    """Lock names for the manifest's platform entries, given as (subdir, is_rich) in order.
+
+    As Pixi does: a plain entry is named by its subdir; rich entries (a name, cuda, macos,
+    ...) are numbered p1, p2, ... in manifest order, so the lock does not depend on how
+    the manifest spells its names.
+    """
+    names, count = [], 0
+    for subdir, rich in entries:
+        count += rich
+        names.append(f"p{count}" if rich else subdir)
+    return names
 
 
 def make_lock_file(environments: Mapping[str, LockedEnvironment],
@@ -384,11 +401,10 @@ def parse_lock(text: str, path: str = LOCK_FILE_NAME) -> LockFile:
     platforms = _read_platforms(reader, document, version)
     packages = _read_packages(reader, document.get("packages") or [])
     environments = _read_environments(reader, document, platforms, packages)
-    if version == 6:
-        used = sorted({name for env in environments.values() for name in env.packages},
-                      key=_subdir_order)
-        return LockFile(version, environments, tuple(LockPlatform(n, n) for n in used))
-    return LockFile(version, environments, tuple(platforms.values()))
+    if version == 6:  # v6 declares no platforms: they are the subdirs the environments use
+        used = {name for env in environments.values() for name in env.packages}
+        platforms = {name: LockPlatform(name, name) for name in used}
+    return LockFile(version, environments, tuple(platforms[n] for n in sorted(platforms)))
 
 
 def _read_version(reader: _Reader, document: dict) -> int:

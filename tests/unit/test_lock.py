@@ -21,6 +21,7 @@ from minipixi.lock import (
     derive_fields,
     derive_noarch,
     make_lock_file,
+    name_lock_platforms,
     normalize_channel,
     parse_lock,
     read_lock,
@@ -452,3 +453,11 @@ def test_source_packages_cannot_change_lock_version():
         render_lock(replace(parse_lock(SOURCE_V6), version=7))
     with pytest.raises(LockError, match="cannot be written as lock version 6"):
         render_lock(replace(parse_lock(SOURCE_V7), version=6))
+
+
+def test_rich_platforms_are_numbered_in_manifest_order():
+    # prefix-dev/pixi examples/multi-machine: cuda-win-64, win-64, cuda-linux-64, linux-64,
+    # {platform = "osx-arm64", macos = "13.5"}  ->  p1, win-64, p2, linux-64, p3
+    entries = [("win-64", True), ("win-64", False), ("linux-64", True), ("linux-64", False),
+               ("osx-arm64", True)]
+    assert name_lock_platforms(entries) == ["p1", "win-64", "p2", "linux-64", "p3"]
