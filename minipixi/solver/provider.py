@@ -31,8 +31,11 @@ from functools import lru_cache
 from minipixi.records import PackageRecord
 from minipixi.solver.task import SolveTask, source_label
 
-# Above this many candidates, version filtering and sorting use the numba kernel.
-KERNEL_THRESHOLD = 64
+# From this many candidates of one name on, version filtering and sorting use the numba kernel.
+# Below it the pure-Python path is faster: importing numba and loading the compiled kernel cost
+# about two seconds, which only names with thousands of records (python, numpy on conda-forge)
+# win back.
+KERNEL_THRESHOLD = 1000
 
 
 @lru_cache(maxsize=65536)
@@ -82,7 +85,7 @@ def version_ranks(records: list[PackageRecord]) -> list[int]:
     if len(records) >= KERNEL_THRESHOLD:
         from minipixi import version_kernel
 
-        order = [int(i) for i in version_kernel.argsort_versions([r.version for r in records])]
+        order = [int(i) for i in version_kernel.argsort_versions([r.parsed_version for r in records])]
     else:
         order = sorted(range(len(records)), key=keys.__getitem__)
     ranks = [0] * len(records)
@@ -238,28 +241,28 @@ class Provider:
         if mask is None:
             spec = as_spec(spec)
             cands = self.candidates(spec.name)
-            allowed = self._version_filter(spec, cands)
-            if version_only(spec):  # the version pass said it all
-                mask = mask_of(allowed) if spec.version is not None else cands.full
-            else:
-                mask = mask_of(ok and spec.matches(r) for ok, r in zip(allowed, cands.records))
+            allowed = self._version_mask(spec, cands)
+            if not version_only(spec):  # build, channel, ...: check the survivors one by one
+                records = cands.records
+                allowed = sum(1 << i for i in indexes(allowed) if spec.matches(records[i]))
+            mask = allowed
             self._matches[key] = mask
             self.labels.setdefault((spec.name, mask), key)
         return mask
     # --8<-- [end:matches]
 
-    def _version_filter(self, spec, cands: Candidates) -> list[bool]:
-        """A first pass on versions only: the numba kernel when there are many records."""
+    def _version_mask(self, spec, cands: Candidates) -> int:
+        """The candidates whose version matches: the numba kernel when there are many."""
         records = cands.records
         if spec.version is None:
-            return [True] * len(records)
+            return cands.full
         if len(records) < KERNEL_THRESHOLD:
-            return [spec.version.matches(r.parsed_version) for r in records]
+            return mask_of(spec.version.matches(r.parsed_version) for r in records)
         from minipixi import version_kernel
 
         if cands._encoded is None:
-            cands._encoded = version_kernel.encode_versions([r.version for r in records])
-        return list(version_kernel.matches(spec.version, cands._encoded))
+            cands._encoded = version_kernel.encode_versions([r.parsed_version for r in records])
+        return mask_from_bool_array(version_kernel.matches(spec.version, cands._encoded))
 
     def depends_groups(self, name: str) -> dict[str, int]:
         """For each dependency text among the records of `name`: the mask of records listing it."""

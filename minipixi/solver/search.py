@@ -208,6 +208,8 @@ class PartialSolution:
         self.by_name: dict[str, list[Assignment]] = {}
         self.states: dict[str, Term] = {}
         self.decisions: dict[str, int] = {}  # name -> candidate index
+        self.undecided: set[str] = set()  # names that must be installed but have no decision yet
+        self.first_required: dict[str, int] = {}  # name -> when it first had to be installed
         self.level = 0
 
     def state(self, name: str) -> Term:
@@ -222,6 +224,7 @@ class PartialSolution:
         self.by_name.setdefault(term.name, []).append(assignment)
         previous = self.states.get(term.name)
         self.states[term.name] = term if previous is None else previous.intersect(term)
+        self._note_undecided(term.name)
 
     def backtrack(self, level: int) -> None:
         """Forget every assignment made above `level`."""
@@ -241,6 +244,15 @@ class PartialSolution:
             self.states.pop(name, None)
         else:
             self.states[name] = state
+        self._note_undecided(name)
+
+    def _note_undecided(self, name: str) -> None:
+        state = self.states.get(name)
+        if state is not None and state.positive and name not in self.decisions:
+            self.undecided.add(name)
+            self.first_required.setdefault(name, len(self.first_required))
+        else:
+            self.undecided.discard(name)
 
     def satisfier(self, term: Term) -> Assignment:
         """The earliest assignment after which the accumulated state of the name satisfies `term`."""
@@ -269,6 +281,7 @@ class Search:
         self.requested: list[str] = []
         self._touched: set[str] = set()
         self._added: set[tuple] = set()
+        self._waiting: dict[str, list[tuple[str, str]]] = {}  # name -> constrains not yet added
         self.decision_count = 0
         self.conflict_count = 0
 
@@ -315,12 +328,17 @@ class Search:
             self.incompatibilities.setdefault(term.name, []).append(incompatibility)
 
     def _touch(self, name: str) -> None:
-        """The first time a name appears: add the exclusions of its candidates as facts."""
+        """The first time a name appears: add the exclusions of its candidates, and the
+        constrains that were waiting for it, as facts."""
         if name in self._touched:
             return
         self._touched.add(name)
         for reason, mask in self.provider.candidates(name).excluded.items():
             self._add(Incompatibility((Term(name, mask, True),), Excluded(name, reason)))
+        for owner, text in self._waiting.pop(name, ()):
+            incompatibility = self._constrains_fact(owner, text)
+            if incompatibility is not None:
+                self._add(incompatibility)
 
     # --8<-- [start:propagate]
     def propagate(self, names: Iterable[str]) -> None:
@@ -345,12 +363,12 @@ class Search:
     def _relation(self, incompatibility: Incompatibility):
         """CONFLICT if all terms hold; the one term that does not, if only one; else NOTHING."""
         unsatisfied = None
-        state = self.solution.state
+        states = self.solution.states
         for term in incompatibility.terms:
-            current = state(term.name)
-            if term.satisfied_by(current):
+            state = states.get(term.name)  # None: nothing known, so neither satisfied nor contradicted
+            if state is not None and term.satisfied_by(state):
                 continue
-            if unsatisfied is not None or term.contradicted_by(current):
+            if unsatisfied is not None or (state is not None and term.contradicted_by(state)):
                 return NOTHING
             unsatisfied = term
         return CONFLICT if unsatisfied is None else unsatisfied
@@ -425,16 +443,12 @@ class Search:
 
     def _next_name(self) -> str | None:
         """The specs' names first, in order; then the name with the fewest candidates left."""
-        states, decisions = self.solution.states, self.solution.decisions
+        undecided, states = self.solution.undecided, self.solution.states
         for name in self.requested:
-            if name not in decisions and name in states and states[name].positive:
+            if name in undecided:
                 return name
-        best = None
-        for name, state in states.items():
-            if state.positive and name not in decisions:
-                key = (state.mask.bit_count(), name)
-                best = key if best is None or key < best else best
-        return best[1] if best else None
+        order = self.solution.first_required
+        return min(undecided, key=lambda n: (states[n].mask & (states[n].mask - 1) != 0, -order[n]), default=None)
 
     def _blocks(self, incompatibility: Incompatibility, name: str) -> bool:
         """Whether deciding `name` would at once violate this new incompatibility."""
@@ -445,28 +459,38 @@ class Search:
 
     def _add_record_facts(self, name: str, index: int) -> list[Incompatibility]:
         """The depends and constrains of the chosen record, each grouped over every record of
-        the name that lists the same text."""
-        provider = self.provider
-        record = provider.candidates(name).records[index]
+        the name that lists the same text. A constrains on a name nothing has required yet
+        waits until something does (until then it cannot matter, and its records stay unread)."""
+        record = self.provider.candidates(name).records[index]
         new = []
         for text in record.depends:
-            if (name, "d", text) in self._added:
-                continue
-            self._added.add((name, "d", text))
-            group = provider.depends_groups(name)[text]
-            spec = as_spec(text)
-            terms = [Term(name, group, True), Term(spec.name, provider.matches(text), False)]
-            new.append(make_incompatibility(terms, Depends(name, text)))
+            if (name, "d", text) not in self._added:
+                self._added.add((name, "d", text))
+                new.append(self._depends_fact(name, text))
         for text in record.constrains:
-            if (name, "c", text) in self._added:
-                continue
-            self._added.add((name, "c", text))
-            group = provider.constrains_groups(name)[text]
-            spec = as_spec(text)
-            bad = provider.candidates(spec.name).full & ~provider.matches(text)
-            terms = [Term(name, group, True), Term(spec.name, bad, True)]
-            new.append(make_incompatibility(terms, Constrains(name, text)))
+            if (name, "c", text) not in self._added:
+                self._added.add((name, "c", text))
+                target = as_spec(text).name
+                if target in self._touched:
+                    new.append(self._constrains_fact(name, text))
+                else:
+                    self._waiting.setdefault(target, []).append((name, text))
         new = [i for i in new if i is not None]
         for incompatibility in new:
             self._add(incompatibility)
         return new
+
+    def _depends_fact(self, name: str, text: str) -> Incompatibility | None:
+        """{name ∈ records listing `text`, not target ∈ what `text` matches}."""
+        provider, target = self.provider, as_spec(text).name
+        group = provider.depends_groups(name)[text]
+        terms = [Term(name, group, True), Term(target, provider.matches(text), False)]
+        return make_incompatibility(terms, Depends(name, text))
+
+    def _constrains_fact(self, name: str, text: str) -> Incompatibility | None:
+        """{name ∈ records listing `text`, target ∈ what `text` does not match}."""
+        provider, target = self.provider, as_spec(text).name
+        group = provider.constrains_groups(name)[text]
+        bad = provider.candidates(target).full & ~provider.matches(text)
+        terms = [Term(name, group, True), Term(target, bad, True)]
+        return make_incompatibility(terms, Constrains(name, text))

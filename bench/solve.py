@@ -1,0 +1,129 @@
+"""Benchmark: our solver's time against py-rattler's (resolvo) on the same repodata files.
+
+Problems (issue 5):
+
+- **(a) pytorch channel**: ``../shared/corpus/data/repodata/rattler__pytorch-linux-64.json``
+  (2,181 real records of the old pytorch channel), spec ``pytorch``. Alone the channel lacks
+  python, mkl and blas, so both solvers must prove it unsolvable: a search through all 276
+  pytorch builds. A second run puts the corpus's conda-forge records behind it (strict channel
+  priority), the way the channel is used in practice.
+- **(b) lesson-like workspaces**: the CPU and GPU environments of the corpus's
+  ``matthewfeickert__nvidia-gpu-ml-library-test`` (pytorch-cpu / pytorch-gpu with cuda = "12"),
+  on repodata pooled from every corpus lock; plus its ``inference`` environment (the largest:
+  ~200 records), until the teaching channel exists.
+
+Each side starts from the files: ours reads them with `minipixi.repodata.SubdirRepodata` (lazy,
+only the names the solve touches) and solves; rattler builds ``SparseRepoData`` and runs
+``solve_with_sparse_repodata``. Times are the median of ``--repeat`` runs in one warm process
+(imports and numba compilation excluded for both). Run: ``python bench/solve.py``.
+Goal: within 5x of py-rattler and under 1 s for the lesson problems.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # solver_inputs: problems built from the corpus locks
+
+import rattler  # noqa: E402
+from rattler.exceptions import SolverError  # noqa: E402
+
+from minipixi.errors import SolveError  # noqa: E402
+from minipixi.repodata import SubdirRepodata  # noqa: E402
+from minipixi.solver import MergedSource, SolveTask, solve  # noqa: E402
+from minipixi.virtual_packages import default_virtual_packages  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+PYTORCH = CORPUS / "data" / "repodata" / "rattler__pytorch-linux-64.json"
+
+
+def ours(specs, tiers, virtual, subdir) -> tuple[float, str]:
+    """Load (lazily) and solve; `tiers` is [(label, [(channel, subdir, path)...]), ...]."""
+    start = time.perf_counter()
+    sources = [MergedSource([SubdirRepodata.read(path, channel=channel, subdir=sd) for channel, sd, path in files],
+                            label=label) for label, files in tiers]
+    task = SolveTask(specs=list(specs), sources=sources, virtual_packages=virtual, platform=subdir)
+    try:
+        outcome = f"{len(solve(task))} records"
+    except SolveError:
+        outcome = "unsolvable"
+    return time.perf_counter() - start, outcome
+
+
+def theirs(specs, tiers, virtual) -> tuple[float, str]:
+    start = time.perf_counter()
+    sparse = [rattler.SparseRepoData(rattler.Channel(channel), sd, str(path))
+              for _, files in tiers for channel, sd, path in files]
+    generic = [rattler.GenericVirtualPackage(rattler.PackageName(r.name), rattler.Version(r.version),
+                                             rattler.BuildString(r.build)) for r in virtual]
+    try:
+        solved = asyncio.run(rattler.solve_with_sparse_repodata(list(map(str, specs)), sparse, virtual_packages=generic))
+        outcome = f"{len(solved)} records"
+    except SolverError:
+        outcome = "unsolvable"
+    return time.perf_counter() - start, outcome
+
+
+def measure(name, specs, tiers, virtual, subdir, repeat) -> dict:
+    ours(specs, tiers, virtual, subdir)  # warm-up: imports, first-use caches
+    theirs(specs, tiers, virtual)
+    mine = [ours(specs, tiers, virtual, subdir) for _ in range(repeat)]
+    other = [theirs(specs, tiers, virtual) for _ in range(repeat)]
+    a, b = statistics.median(t for t, _ in mine), statistics.median(t for t, _ in other)
+    return {"problem": name, "ours_s": a, "rattler_s": b, "ratio": a / b,
+            "ours": mine[0][1], "rattler": other[0][1]}
+
+
+def corpus_tiers(problem, folder: Path, pooled) -> list:
+    from solver_inputs import write_repodata
+
+    tiers = []
+    for url in problem.channels:
+        files = []
+        for subdir in (problem.subdir, "noarch"):
+            path = folder / url.split("/")[-2] / subdir / "repodata.json"
+            if not path.exists():
+                write_repodata(pooled.get((url, subdir), []), path, subdir)
+            files.append((url, subdir, path))
+        tiers.append((url.split("/")[-2] + "/" + problem.subdir, files))
+    return tiers
+
+
+def problems(folder: Path):
+    from solver_inputs import lock_problems, pooled_records
+
+    pooled = pooled_records(CORPUS)
+    linux = default_virtual_packages("linux-64", cuda="12")
+    alone = [("pytorch/linux-64", [("https://conda.anaconda.org/pytorch/", "linux-64", PYTORCH)])]
+    yield "(a) pytorch channel alone: pytorch", ["pytorch"], alone, linux, "linux-64"
+    lesson = [p for p in lock_problems(CORPUS) if p.lock == "matthewfeickert__nvidia-gpu-ml-library-test"
+              and p.subdir == "linux-64"]
+    forge = corpus_tiers(lesson[0], folder, pooled)
+    yield "(a) pytorch channel + conda-forge: pytorch", ["pytorch"], alone + forge, linux, "linux-64"
+    for problem in lesson:
+        if problem.environment in ("cpu", "gpu", "inference"):
+            yield (f"(b) lesson {problem.environment} linux-64", problem.specs,
+                   corpus_tiers(problem, folder, pooled), problem.virtual_packages, "linux-64")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [measure(*problem, repeat=args.repeat) for problem in problems(Path(tmp))]
+    print(f"{'problem':45} {'ours':>9} {'rattler':>9} {'ratio':>6}  outcome (ours / rattler)")
+    for row in rows:
+        print(f"{row['problem']:45} {row['ours_s']:9.3f} {row['rattler_s']:9.3f} {row['ratio']:6.1f}"
+              f"  {row['ours']} / {row['rattler']}")
+
+
+if __name__ == "__main__":
+    main()
