@@ -139,3 +139,17 @@ def test_broken_locks_are_refused(corpus_dir: Path, name: str, message: str):
         read_lock(path)
     assert info.value.where.path == str(path) and info.value.where.line is not None
     assert "minipixi lock" in info.value.hint
+
+
+@pytest.mark.parametrize("name", [n for n in PIXI_LOCKS if ".v7." in n])
+def test_rich_platform_names_follow_the_manifest_order(corpus_dir: Path, name: str):
+    import tomllib
+
+    from minipixi.lock import name_lock_platforms
+
+    manifest = tomllib.loads((corpus_dir / "locks" / name.replace(".lock", ".toml")).read_text())
+    entries = [(e, False) if isinstance(e, str) else (e["platform"], True)
+               for e in manifest["workspace"]["platforms"]]
+    lock = read_lock(corpus_dir / "locks" / name)
+    expected = sorted(zip(name_lock_platforms(entries), (subdir for subdir, _ in entries)))
+    assert [(p.name, p.subdir) for p in lock.platforms] == expected
