@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -102,53 +103,90 @@ def versions_of(rng: random.Random, count: int) -> list[str]:
     return out
 
 
-def make_record(name: str, version: str, number: int, py: str | None, deps: list[str],
-                rng: random.Random) -> tuple[str, dict]:
-    """One realistic record and its file name (pretend hashes, real shapes)."""
-    digest = hashlib.sha256(f"{name}-{version}-{number}-{py}".encode()).hexdigest()
-    build = f"py{py.replace('.', '')}h{digest[:7]}_{number}" if py else f"h{digest[:7]}_{number}"
-    depends = [f"{d} >={rng.randint(0, 3)}.{rng.randint(0, 9)}" for d in deps if d != "python"]
+def builds_of(name: str, count: int, is_python: bool, rng: random.Random):
+    """Yield (version, build, python or None) for `count` builds of `name`, oldest first.
+
+    ``python`` gets versions 3.9.x ... 3.13.x and ``python_abi`` the matching ``N_cp3XX``
+    builds, so that the ``python_abi 3.12.* *_cp312`` depends of python packages resolve.
+    Other python packages are built once per python, newest python first.
+    """
+    if name in ("python", "python_abi"):
+        for i in range(count):
+            py = PYTHONS[i % len(PYTHONS)]
+            if name == "python":
+                yield f"{py}.{i // len(PYTHONS)}", f"h{i:07x}_0_cpython", None
+            else:
+                yield py, f"{i // len(PYTHONS)}_cp{py.replace('.', '')}", None
+        return
+    pythons = PYTHONS[::-1] if is_python else [None]
+    emitted = 0
+    for version in versions_of(rng, -(-count // len(pythons))):
+        for py in pythons:
+            if emitted < count:
+                digest = hashlib.sha256(f"{name}-{version}-{py}".encode()).hexdigest()[:7]
+                number = emitted % 3
+                tag = f"py{py.replace('.', '')}" if py else ""
+                yield version, f"{tag}h{digest}_{number}", py
+                emitted += 1
+
+
+def make_record(name: str, version: str, build: str, py: str | None, depends: list[str],
+                rng: random.Random) -> dict:
+    """One realistic record (pretend hashes, real shapes)."""
     if py:
         nxt = f"{py.split('.')[0]}.{int(py.split('.')[1]) + 1}"
-        depends += [f"python >={py},<{nxt}.0a0", f"python_abi {py}.* *_cp{py.replace('.', '')}"]
+        depends = depends + [f"python >={py},<{nxt}.0a0",
+                             f"python_abi {py}.* *_cp{py.replace('.', '')}"]
+    digest = hashlib.sha256(f"{name}-{version}-{build}".encode()).hexdigest()
+    number = re.search(r"_(\d+)$", build)
     record = {
-        "build": build, "build_number": number, "depends": sorted(depends),
+        "build": build, "build_number": int(number.group(1)) if number else 0,
+        "depends": sorted(depends),
         "license": rng.choice(["MIT", "BSD-3-Clause", "Apache-2.0", "GPL-3.0-or-later"]),
         "md5": digest[:32], "name": name, "sha256": digest, "size": rng.randint(5_000, 9_000_000),
         "subdir": "linux-64", "timestamp": 1_600_000_000_000 + rng.randint(0, 10**11),
         "version": version,
     }
     if rng.random() < 0.1:
-        record["constrains"] = [f"{rng.choice(CORE)} >=1"]
-    return f"{name}-{version}-{build}.conda", record
+        record["constrains"] = [f"{rng.choice(CORE)} >=0"]
+    if rng.random() < 0.3:
+        record["license_family"] = record["license"].split("-")[0]
+    return record
 
 
 def generate_records(count: int, seed: int = 0):
-    """Yield (file name, record) pairs, `count` in all, deterministically from `seed`."""
+    """Yield (file name, record) pairs, `count` in all, deterministically from `seed`.
+
+    Every depends has a lower bound at or below the oldest version of its target, so every
+    closure is solvable (as a real channel's usually is). The oldest 40% of each name's
+    builds are ``.tar.bz2`` files, the rest ``.conda``, as on conda-forge, which switched
+    formats in 2022.
+    """
     rng = random.Random(seed)
     names = package_names(max(count // 15, len(CORE) + 1), rng)
+    oldest: dict[str, str] = {}
     for index, (name, n) in enumerate(zip(names, records_per_name(names, count))):
         deps = pick_depends(index, names, rng)
         is_python = "python" in deps and name not in ("python_abi", "python")
-        builds = PYTHONS if is_python else [None]
-        versions = versions_of(rng, -(-n // len(builds)))
-        emitted = 0
-        for version in versions:
-            for py in builds:
-                if emitted < n:
-                    yield make_record(name, version, emitted % 3, py, deps, rng)
-                    emitted += 1
+        depends = [f"{d} >={oldest[d]}" for d in deps if d not in ("python", "python_abi")]
+        for i, (version, build, py) in enumerate(builds_of(name, n, is_python, rng)):
+            oldest.setdefault(name, version)
+            ext = ".tar.bz2" if i < 0.4 * n else ".conda"
+            yield f"{name}-{version}-{build}{ext}", make_record(name, version, build, py, depends, rng)
 
 
 def write_repodata(path: Path, count: int, seed: int = 0) -> None:
-    """Write a repodata.json with `count` records under "packages.conda", streaming."""
+    """Write a repodata.json with `count` records, formatted like conda-index (indent, sorted)."""
+    sections: dict[str, list[str]] = {"packages": [], "packages.conda": []}
+    for fn, record in generate_records(count, seed):
+        body = json.dumps(record, indent=1, sort_keys=True).replace("\n", "\n  ")
+        section = "packages.conda" if fn.endswith(".conda") else "packages"
+        sections[section].append(f"  {json.dumps(fn)}: {body}")
     with open(path, "w", encoding="utf-8") as out:
-        out.write('{\n "info": {\n  "subdir": "linux-64"\n },\n "packages": {},\n')
-        out.write(' "packages.conda": {\n')
-        for i, (fn, record) in enumerate(generate_records(count, seed)):
-            body = json.dumps(record, indent=1, sort_keys=True).replace("\n", "\n  ")
-            out.write(("" if i == 0 else ",\n") + f"  {json.dumps(fn)}: {body}")
-        out.write('\n },\n "removed": [],\n "repodata_version": 1\n}\n')
+        out.write('{\n "info": {\n  "subdir": "linux-64"\n },\n')
+        for key, entries in sections.items():
+            out.write(f' "{key}": {{\n' + ",\n".join(entries) + "\n },\n")
+        out.write(' "removed": [],\n "repodata_version": 1\n}\n')
 
 
 def closure_names(deps_of, roots: list[str]) -> list[str]:
@@ -238,22 +276,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="write the channel here and keep it")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     parser.add_argument("--mode", default="load", help=argparse.SUPPRESS)
+    parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(args.child[0], Path(args.child[1]), args.mode)
-        return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = args.keep or Path(tmp)
-        path = folder / "linux-64" / "repodata.json"
-        if not path.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            started = time.perf_counter()
-            write_repodata(path, args.records)
-            print(f"generated {args.records} records in {time.perf_counter() - started:.1f} s")
-        print(f"{path}: {path.stat().st_size / 2**20:.0f} MiB")
-        for mode in ("load", "solve")[: 1 if args.no_solve else 2]:
-            report(path, mode, args.repeats)
+    elif args.generate:
+        write_repodata(args.generate, args.records)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            run_all(args.keep or Path(tmp), args)
     return 0
+
+
+def run_all(folder: Path, args: argparse.Namespace) -> None:
+    """Generate the channel (unless kept from an earlier run), then measure both modes.
+
+    The generator runs in its own process: a child inherits its parent's peak RSS on Linux,
+    so a big parent would spoil the children's memory numbers.
+    """
+    path = folder / "linux-64" / "repodata.json"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, __file__, "--generate", str(path),
+                        "--records", str(args.records)], check=True)
+        print(f"generated {args.records} records in {time.perf_counter() - started:.1f} s")
+    print(f"{path}: {path.stat().st_size / 2**20:.0f} MiB")
+    for mode in ("load", "solve")[: 1 if args.no_solve else 2]:
+        report(path, mode, args.repeats)
 
 
 def report(path: Path, mode: str, repeats: int) -> None:

@@ -35,9 +35,10 @@ import os
 import re
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
@@ -269,23 +270,15 @@ def combine_failures(failures: list[ChannelError], channel: Channel, subdir: str
     )
 
 
-class _client_or_new:
-    """`with _client_or_new(client) as http`: the given client, or a new one closed after."""
-
-    def __init__(self, client: httpx.Client | None) -> None:
-        self.given = client
-        self.own: httpx.Client | None = None
-
-    def __enter__(self) -> httpx.Client:
-        if self.given is not None:
-            return self.given
-        self.own = httpx.Client(timeout=60.0, follow_redirects=True,
-                                headers={"User-Agent": "minipixi"})
-        return self.own
-
-    def __exit__(self, *exc) -> None:
-        if self.own is not None:
-            self.own.close()
+@contextmanager
+def http_client(client: httpx.Client | None) -> Iterator[httpx.Client]:
+    """`with http_client(client) as http`: the given client, or a new one, closed after."""
+    if client is not None:
+        yield client
+        return
+    with httpx.Client(timeout=60.0, follow_redirects=True,
+                      headers={"User-Agent": "minipixi"}) as own:
+        yield own
 
 
 # --8<-- [start:download]
@@ -296,7 +289,7 @@ def download_repodata(client: httpx.Client | None, base: str, subdir: str,
     With a cached copy, ask conditionally (``If-None-Match`` / ``If-Modified-Since``); a 304
     reuses it without a download. Without a `client`, a new one is used (and closed).
     """
-    with _client_or_new(client) as http:
+    with http_client(client) as http:
         return _download(http, base, subdir, entry)
 
 
@@ -439,7 +432,7 @@ def load_channel_records(channels: Iterable[str | Channel], platform: str, *,
     parsed = [c if isinstance(c, Channel) else Channel.parse(c, mirrors=mirrors) for c in channels]
     remote = any(not is_local_url(base) for c in parsed for base in c.download_bases())
     if client is None and remote and not offline:
-        with _client_or_new(None) as shared:  # one connection pool for every download
+        with http_client(None) as shared:  # one connection pool for every download
             return load_channel_records(parsed, platform, cache_dir=cache_dir, client=shared)
     result = []
     for channel in parsed:
