@@ -41,6 +41,7 @@ from minipixi.manifest.model import (
     DEFAULT_FEATURE, KNOWN_PLATFORMS, PLATFORM_VIRTUAL_KEYS, SELECTORS, DependencySpec, Task, Workspace,
 )
 from minipixi.manifest.parse import MANIFEST_NAME, did_you_mean, parse_manifest
+from minipixi.manifest.resolve import applicable_virtual_packages, merge_system_requirements
 
 R = TypeVar("R")
 
@@ -579,55 +580,154 @@ def add_system_requirement(path: Path | str, kind: str, version: str, *, family:
     edit_manifest(path, f"add system requirement {kind} {version}", change)
 
 
-# --8<-- [start:migrate]
-def migrate_system_requirements(path: Path | str) -> list[str]:
-    """Rewrite a workspace-wide [system-requirements] into rich ``platforms`` entries.
+@dataclass
+class MigrationPlan:
+    """What `workspace migrate` will write: the new ``workspace.platforms`` (plain names, or
+    (name, subdir, virtual) for rich entries) and new ``platforms`` lists for some features."""
 
-    ``platforms = ["linux-64", "osx-arm64"]`` with ``cuda = "12"`` becomes
-    ``[{ name = "linux-64-cuda", platform = "linux-64", cuda = "12" }, "osx-arm64"]``: each
-    requirement lands only on the platforms where it means something (no CUDA on macOS). Target
-    tables keep working, since ``[target.linux-64]`` also selects the entry built on linux-64.
-    Returns the names of the platform entries afterwards.
+    entries: list[str | tuple[str, str, dict[str, str]]]
+    feature_platforms: dict[str, list[str]]
+
+    def names(self) -> list[str]:
+        return [e if isinstance(e, str) else e[0] for e in self.entries]
+
+    def find(self, subdir: str, virtual: Mapping[str, str]) -> str | None:
+        for entry in self.entries:
+            if isinstance(entry, str) and entry == subdir and not virtual:
+                return entry
+            if not isinstance(entry, str) and entry[1:] == (subdir, dict(virtual)):
+                return entry[0]
+        return None
+
+    def add(self, subdir: str, virtual: dict[str, str], feature: str) -> str:
+        """The entry for (subdir, virtual), created if needed, named by its keys when free."""
+        found = self.find(subdir, virtual)
+        if found:
+            return found
+        name = f"{subdir}-" + "-".join(virtual)
+        if name in self.names():
+            name = f"{subdir}-{feature}"
+        self.entries.append((name, subdir, dict(virtual)))
+        return name
+
+
+# --8<-- [start:migrate]
+def plan_migration(workspace: Workspace) -> MigrationPlan:
+    """Move every [system-requirements] onto platform entries, keeping what each environment
+    resolves to. Rules:
+
+    1. the workspace-wide table turns each plain platform it applies to into a rich entry
+       (``linux-64`` + cuda 12 -> ``{ name = "linux-64-cuda", platform = "linux-64", cuda = "12" }``);
+    2. a feature's own table gets entries of its own, and the feature lists them in its
+       ``platforms`` (the lesson's ``[feature.gpu] platforms = ["linux-64-cuda"]``);
+    3. every other feature then lists its platforms explicitly (the original ones, plus the new
+       entries of features it shares an environment with), so that it does not pick up entries
+       that were made for someone else.
     """
-    from minipixi.manifest.resolve import applicable_virtual_packages
+    base = workspace.default_feature.system_requirements
+    plan = MigrationPlan([], {})
+    renamed: dict[str, str] = {}
+    for entry in workspace.platforms:
+        virtual = _entry_virtual(entry, base)
+        if entry.rich:
+            plan.entries.append((entry.name, entry.subdir, virtual))
+            renamed[entry.name] = entry.name
+        elif virtual:
+            renamed[entry.name] = plan.add(entry.subdir, virtual, "default")
+        else:
+            plan.entries.append(entry.name)
+            renamed[entry.name] = entry.name
+    originals = list(renamed.values())
+    own: dict[str, list[str]] = {}
+    for name, feature in workspace.features.items():
+        if name != DEFAULT_FEATURE and not feature.system_requirements.is_empty():
+            own[name] = _feature_entries(plan, workspace, feature, renamed)
+    _restrict_other_features(plan, workspace, own, renamed, originals)
+    plan.feature_platforms.update(own)
+    return plan
+# --8<-- [end:migrate]
+
+
+def _feature_entries(plan: MigrationPlan, workspace: Workspace, feature: Any, renamed: dict[str, str]) -> list[str]:
+    """The entries a feature with its own requirements runs on (new ones where it adds any)."""
+    names = []
+    for old_name in feature.platforms or [e.name for e in workspace.platforms]:
+        entry = workspace.platform(old_name)
+        virtual = _entry_virtual(entry, workspace.default_feature.system_requirements, feature.system_requirements)
+        current = plan.find(entry.subdir, virtual)
+        names.append(current or plan.add(entry.subdir, virtual, feature.name))
+    return list(dict.fromkeys(names))
+
+
+def _entry_virtual(entry: Any, *requirements: Any) -> dict[str, str]:
+    """An entry's virtual packages once `requirements` are added to it (highest version wins)."""
+    from minipixi.manifest.resolve import platform_requirements
+
+    merged = merge_system_requirements([platform_requirements(entry), *requirements])
+    return {**entry.virtual, **_virtual_keys(applicable_virtual_packages(merged, entry.subdir))}
+
+
+def _restrict_other_features(plan: MigrationPlan, workspace: Workspace, own: dict[str, list[str]],
+                             renamed: dict[str, str], originals: list[str]) -> None:
+    if not own:
+        return
+    for name, feature in workspace.features.items():
+        if name == DEFAULT_FEATURE or name in own or ":" in name:
+            continue
+        names = [renamed[p] for p in feature.platforms] if feature.platforms is not None else list(originals)
+        for env in workspace.environments.values():
+            if name in env.features:
+                for other in env.features:
+                    names.extend(own.get(other, []))
+        plan.feature_platforms[name] = list(dict.fromkeys(names))
+
+
+def migrate_system_requirements(path: Path | str) -> list[str]:
+    """Rewrite every [system-requirements] table into rich ``platforms`` entries (see
+    `plan_migration`). Target tables keep working: ``[target.linux-64]`` also selects an entry
+    built on linux-64. Returns the platform entry names afterwards."""
 
     def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> list[str]:
-        _refuse_feature_requirements(workspace)
-        requirements = workspace.default_feature.system_requirements
-        names: list[str] = []
-        array = doc[workspace_key(doc)]["platforms"]
-        for index, entry in enumerate(workspace.platforms):
-            virtual = _virtual_keys(applicable_virtual_packages(requirements, entry.subdir))
-            if entry.rich or not virtual:
-                names.append(entry.name)
-                continue
-            name = f"{entry.subdir}-" + "-".join(virtual)
-            array[index] = inline({"name": name, "platform": entry.subdir, **virtual}, in_array=True)
-            names.append(name)
+        plan = plan_migration(workspace)
+        old_items = {_entry_name(item): item for item in doc[workspace_key(doc)]["platforms"]}
+        unchanged = {e.name for e in workspace.platforms
+                     if not e.rich or _entry_virtual(e, _base(workspace)) == dict(e.virtual)}
+        array = tomlkit.array()
+        for entry in plan.entries:
+            name = entry if isinstance(entry, str) else entry[0]
+            if name in old_items and name in unchanged:
+                array.append(old_items[name])
+            else:
+                array.append(inline({"name": entry[0], "platform": entry[1], **entry[2]}, in_array=True))
+        doc[workspace_key(doc)]["platforms"] = array.multiline(any(not isinstance(e, str) for e in plan.entries))
+        for feature, names in plan.feature_platforms.items():
+            _set_feature_platforms(doc, feature, names)
         if "system-requirements" in doc:
             del doc["system-requirements"]
-        return names
+        return plan.names()
 
     return edit_manifest(path, "migrate [system-requirements]", change)
-# --8<-- [end:migrate]
+
+
+def _base(workspace: Workspace) -> Any:
+    return workspace.default_feature.system_requirements
+
+
+def _set_feature_platforms(doc: Any, feature: str, names: list[str]) -> None:
+    table = get_table(doc, ("feature", feature), create=True)
+    was_super = isinstance(table, Table) and table.is_super_table()
+    table["platforms"] = names
+    if "system-requirements" in table:
+        del table["system-requirements"]
+    item = table.value.item("platforms")
+    if was_super and not re.match(r"platforms = [^\n]*\n\n", table.as_string()):
+        item.trivia.trail = "\n\n"  # a new [feature.X] header: a blank line before the next table
 
 
 def _virtual_keys(packages: Mapping[str, str]) -> dict[str, str]:
     """``{"__cuda": "12", "__glibc": "2.28"}`` -> ``{"cuda": "12", "glibc": "2.28"}`` (entry keys)."""
     keys = {"__cuda": "cuda", "__glibc": "glibc", "__linux": "linux", "__osx": "macos", "__archspec": "archspec"}
     return {keys[name]: version for name, version in packages.items() if name in keys}
-
-
-def _refuse_feature_requirements(workspace: Workspace) -> None:
-    features = [name for name, f in workspace.features.items()
-                if name != DEFAULT_FEATURE and not f.system_requirements.is_empty()]
-    if features:
-        name = features[0]
-        raise ManifestError(
-            f"feature '{name}' has its own [system-requirements], which cannot be migrated automatically",
-            hint=f'declare a named platform entry, e.g. {{ name = "linux-64-cuda", platform = "linux-64", cuda = "12" }}, '
-            f'then set platforms = ["linux-64-cuda"] in [feature.{name}] and remove its [system-requirements]',
-        )
 
 
 # ---- init ------------------------------------------------------------------------------------

@@ -225,7 +225,7 @@ def merge_system_requirements(items: Iterable[SystemRequirements]) -> SystemRequ
     return result
 
 
-def _from_platform_entry(entry: PlatformEntry) -> SystemRequirements:
+def platform_requirements(entry: PlatformEntry) -> SystemRequirements:
     v = entry.virtual
     return SystemRequirements(cuda=v.get("cuda"), libc_family="glibc" if "glibc" in v else None,
                               libc=v.get("glibc"), linux=v.get("linux"), macos=v.get("macos"),
@@ -267,7 +267,7 @@ def _resolve(workspace: Workspace, environment: str, platform: str) -> ResolvedE
     features = environment_features(workspace, env)
     layers = [targets_for(feature, entry) for feature in features]
     requirements = merge_system_requirements(
-        [f.system_requirements for f in features] + [_from_platform_entry(entry)])
+        [f.system_requirements for f in features] + [platform_requirements(entry)])
     return ResolvedEnvironment(
         environment=env.name, platform=entry.name, subdir=entry.subdir, features=env.feature_names(),
         channels=environment_channels(workspace, features),

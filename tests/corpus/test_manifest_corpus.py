@@ -155,3 +155,36 @@ def test_the_manifests_we_write_validate_against_pixis_schema(corpus_dir, tmp_pa
     migrate_system_requirements(path)
     assert _schema_errors(current, path) == []
     assert "platform" in path.read_text()
+
+
+def test_migrating_real_manifests_keeps_every_environment(corpus_dir, tmp_path):
+    """`workspace migrate` on the corpus manifests that still use [system-requirements]: each
+    environment resolves to the same subdirs, virtual packages, specs and tasks as before
+    (the `default` environment, made of the default feature only, may gain the new entries)."""
+    from minipixi.manifest.edit import migrate_system_requirements
+
+    migrated = 0
+    for source in sorted((corpus_dir / "locks").glob("*.toml")):
+        if "system-requirements" not in source.read_text():
+            continue
+        path = tmp_path / source.name
+        path.write_text(source.read_text())
+        before = read_manifest(path)
+        migrate_system_requirements(path)
+        after = read_manifest(path)
+        for env in before.environments:
+            old, new = _resolution(before, env), _resolution(after, env)
+            assert new == old or (env == "default" and old <= new), (source.name, env)
+        assert "system-requirements" not in path.read_text()
+        assert _schema_errors(_validator(corpus_dir, "pixi-manifest-schema.json"), path) == []
+        migrated += 1
+    assert migrated >= 4
+
+
+def _resolution(ws, env: str) -> set:
+    rows = set()
+    for platform in ws.environment_platforms(env):
+        r = ws.resolve(env, platform)
+        rows.add((r.subdir, tuple(sorted(r.virtual_packages.items())),
+                  tuple(sorted((k, v.version) for k, v in r.dependencies.items())), tuple(sorted(r.tasks))))
+    return rows

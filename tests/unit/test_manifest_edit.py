@@ -176,13 +176,34 @@ def test_system_requirement_then_migrate_to_rich_platform_entries(manifest):
     assert after.resolve("default", "osx-arm64").virtual_packages == {}
 
 
-def test_migrate_refuses_feature_level_requirements(manifest):
+def resolution(ws, env: str) -> set:
+    """What an environment resolves to on each of its platforms, platform names left out."""
+    rows = set()
+    for platform in ws.environment_platforms(env):
+        r = ws.resolve(env, platform)
+        rows.add((r.subdir, tuple(sorted(r.virtual_packages.items())),
+                  tuple(sorted((k, v.version) for k, v in r.dependencies.items())), tuple(sorted(r.tasks))))
+    return rows
+
+
+def test_migrate_feature_requirements_like_the_lesson_exercise(manifest):
+    add_platforms(manifest, ["osx-arm64", "win-64"])
+    add_dependencies(manifest, ["pytorch-cpu >=2.7.0,<3"], feature="cpu")
+    add_environment(manifest, "cpu", ["cpu"])
     add_system_requirement(manifest, "cuda", "12", feature="gpu")
     add_environment(manifest, "gpu", ["gpu"])
-    before = manifest.read_text()
-    with pytest.raises(ManifestError, match="feature 'gpu'"):
-        migrate_system_requirements(manifest)
-    assert manifest.read_text() == before
+    add_dependencies(manifest, ["pytorch-gpu >=2.7.0,<3"], feature="gpu", platforms=["linux-64"])
+    before = read_manifest(manifest)
+    names = migrate_system_requirements(manifest)
+    after = read_manifest(manifest)
+    assert names == ["linux-64", "osx-arm64", "win-64", "linux-64-cuda", "win-64-cuda"]
+    assert after.features["gpu"].platforms == ("linux-64-cuda", "osx-arm64", "win-64-cuda")
+    assert after.features["cpu"].platforms == ("linux-64", "osx-arm64", "win-64")
+    assert after.features["gpu"].system_requirements.is_empty()
+    for env in ("cpu", "gpu"):
+        assert resolution(after, env) == resolution(before, env)
+    assert "# the community channel" in manifest.read_text()
+    assert not [w for w in after.warnings if "deprecated" in w]
 
 
 def test_unknown_system_requirement_kind(manifest):
