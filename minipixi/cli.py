@@ -36,6 +36,9 @@ def _status(text: str) -> None:
     print(text, file=sys.stderr)
 
 
+_SHOWN_NOTICES: set[str] = set()
+
+
 def _add_workspace_options(parser: argparse.ArgumentParser) -> None:
     """`--manifest-path`, shared by every command that reads a workspace."""
     parser.add_argument(
@@ -361,7 +364,9 @@ def _open_project(args: argparse.Namespace):
 
     project = open_project(getattr(args, "manifest_path", None), offline=getattr(args, "offline", False))
     for notice in project.notices:
-        _status(notice)
+        if notice not in _SHOWN_NOTICES:  # once per process: once per command, once per tour
+            _SHOWN_NOTICES.add(notice)
+            _status(notice)
     return project
 
 
@@ -847,8 +852,61 @@ def register_export_commands(sub: argparse._SubParsersAction) -> None:
 
 
 # ---- area: teaching (tour, grade) ----------------------------------------------------------
+def cmd_tour(args: argparse.Namespace) -> int:
+    import tempfile
+    from pathlib import Path
+
+    from minipixi.tour import tour_steps
+
+    folder = Path(args.folder).absolute() if args.folder else Path(tempfile.mkdtemp(prefix="minipixi-tour-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    if any(folder.iterdir()):
+        raise MinipixiError(f"{folder} is not empty", hint="give the tour an empty or new folder")
+    if not args.online:
+        os.environ["MINIPIXI_OFFLINE"] = "1"
+    _out(f"# The minipixi tour: the lesson's commands, run for real in {folder}")
+    here = os.getcwd()
+    cwd = "."
+    try:
+        for number, step in enumerate(tour_steps(), 1):
+            if step.note:
+                _out(f"\n# {step.note}")
+            if step.cwd != cwd:
+                _out(f"$ cd {folder / step.cwd if step.cwd != '.' else folder}")
+                cwd = step.cwd
+            _out(f"$ {step.command_line()}")
+            sys.stdout.flush()
+            code = _run_step(step, folder)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            if code != 0:
+                _status(f"error: the tour stopped at step {number} (exit code {code})")
+                return code
+    finally:
+        os.chdir(here)
+    _out(f"\n# Done. The tour's workspaces are in {folder}: cd there and try the commands yourself.")
+    return 0
+
+
+def _run_step(step, folder) -> int:
+    saved = {k: os.environ.get(k) for k in step.env}
+    os.environ.update(step.env)
+    os.chdir(folder / step.cwd)
+    try:
+        return main(list(step.words))
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def register_teaching_commands(sub: argparse._SubParsersAction) -> None:
-    pass
+    tour = sub.add_parser("tour", help="walk through the lesson's main flow with real commands (offline)")
+    tour.add_argument("folder", nargs="?", help="an empty folder for the tour's workspaces (default: a new temporary one)")
+    tour.add_argument("--online", action="store_true", help="use the real conda-forge instead of the bundled teaching mirror")
+    tour.set_defaults(handler=cmd_tour)
 
 
 # --8<-- [end:commands]

@@ -588,3 +588,73 @@ def clean_cache() -> Path | None:
         return None
     shutil.rmtree(folder)
     return folder
+
+
+# ---- editing that needs the solver: `add` pins to what was solved -----------------------------
+
+def _min_max_versions(lock, environments: Iterable[str], name: str) -> tuple[str, str] | None:
+    from minipixi.version import Version
+
+    found = [p.version for env in environments if env in lock.environments
+             for packages in lock.environments[env].packages.values()
+             for p in packages if getattr(p, "name", None) == name and hasattr(p, "record")]
+    if not found:
+        return None
+    ordered = sorted(found, key=Version)
+    return ordered[0], ordered[-1]
+
+
+def solved_pin(lowest: str, highest: str, name: str) -> str:
+    """Pixi's pin for a package solved to `lowest`..`highest` across platforms:
+    ``>=lowest`` and the upper bound of the semver pin of `highest`."""
+    from minipixi.manifest.edit import pin_for_version
+
+    upper = pin_for_version(highest, name=name).split(",", 1)[1]
+    return f">={lowest},{upper}"
+
+
+def add_and_pin(manifest: Path, specs: Sequence[str], *, feature: str | None = None,
+                platforms: Sequence[str] = (), table: str = "dependencies", offline: bool = False,
+                on_solve=lambda env, platform: None):
+    """`minipixi add`: write the specs, solve, then pin unversioned ones to what was solved.
+
+    If the workspace cannot be solved with the new specs, pixi.toml is restored byte for byte
+    and the solve error is raised. Returns the list of `AddedDependency` as finally written.
+    """
+    from minipixi.manifest.edit import add_dependencies
+
+    original = manifest.read_bytes()
+    old_lock = manifest.parent / LOCK_NAME
+    original_lock = old_lock.read_bytes() if old_lock.is_file() else None
+    added = add_dependencies(manifest, specs, feature=feature, platforms=platforms, table=table)
+    if table != "dependencies":
+        return added
+    try:
+        project = open_project(manifest, offline=offline)
+        lock = update_lock(project, on_solve=on_solve).lock
+    except Exception:
+        _restore(manifest, original)
+        if original_lock is None:
+            old_lock.unlink(missing_ok=True)
+        else:
+            _restore(old_lock, original_lock)
+        raise
+    envs = [e for e, env in project.workspace.environments.items()
+            if feature is None and not env.no_default_feature or feature in env.features]
+    pinned = []
+    for item in added[: len(specs)]:
+        span = None if item.spec.version else _min_max_versions(lock, envs, item.spec.name)
+        pinned.append(f"{item.spec.name} {solved_pin(*span, item.spec.name)}" if span else None)
+    if any(pinned):
+        texts = [p for p in pinned if p]
+        repinned = add_dependencies(manifest, texts, feature=feature, platforms=platforms, table=table)
+        by_name = {item.spec.name: item for item in repinned}
+        added = [by_name.get(item.spec.name, item) for item in added]
+        update_lock(open_project(manifest, offline=offline))
+    return added
+
+
+def _restore(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.restore")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

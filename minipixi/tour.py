@@ -1,0 +1,83 @@
+"""The tour: the lesson's main flow, run for real, one command at a time.
+
+`minipixi tour` makes a scratch folder and types, for the learner, the commands the lesson
+teaches, in the lesson's order: create a workspace, add packages, add tasks and run them, go
+multi-platform, add a feature and an environment, then a CPU/GPU workspace with CUDA system
+requirements, a lock file, installs, exports to conda formats and deployment files.
+
+Each step is data: the words a learner would type, and an optional note printed before it.
+The CLI prints ``$ minipixi ...`` and then runs the very same words through `minipixi.cli.main`,
+so the output shown is the program's own. Nothing is typed by hand, and nothing needs a network:
+the tour switches on the bundled offline teaching mirror of conda-forge.
+
+Lesson: all of it, in ten minutes. Read after `cli.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command of the tour. `cwd` is relative to the tour folder; `env` is set for it only."""
+
+    words: tuple[str, ...]
+    note: str = ""
+    cwd: str = "."
+    env: dict = field(default_factory=dict)
+
+    def command_line(self) -> str:
+        """The command as a learner types it, quoted where the shell needs quotes."""
+        import shlex
+
+        prefix = "".join(f"{k}={v} " for k, v in self.env.items())
+        return prefix + "minipixi " + " ".join(shlex.quote(w) for w in self.words)
+
+
+def step(*words: str, note: str = "", cwd: str = ".", env: dict | None = None) -> Step:
+    return Step(tuple(words), note, cwd, env or {})
+
+
+# --8<-- [start:steps]
+def tour_steps() -> list[Step]:
+    """The commands of the tour, in lesson order (Episodes 2, 3, 5, 6, 7 and 8)."""
+    ex, cu = "example", "cuda-exercise"
+    return [
+        step("init", ex, "--platform", "linux-64", note="Episode 2: a workspace is a folder with a pixi.toml"),
+        step("add", "python", "numpy", "notebook", "jupyterlab", cwd=ex,
+             note="add packages: minipixi solves, writes pixi.lock, and pins what it found"),
+        step("task", "add", "lab", "jupyter lab", "--description", "Launch JupyterLab", cwd=ex),
+        step("task", "add", "start", "--depends-on", "lab", "--description", "Start exploring the Pixi project", cwd=ex),
+        step("run", "start", cwd=ex, note="run a task: the environment is installed first, then `lab`, then `start`"),
+        step("workspace", "platform", "add", "osx-arm64", "win-64", cwd=ex,
+             note="multi-platform: solved for machines we do not have"),
+        step("add", "--feature", "dev", "pre-commit", cwd=ex,
+             note="a feature (no environment uses it yet, so nothing is solved and the spec stays *)"),
+        step("workspace", "environment", "add", "dev", "--feature", "dev", cwd=ex,
+             note="an environment made of the default feature plus `dev`"),
+        step("run", "-e", "dev", "pre-commit", "--version", cwd=ex),
+        step("list", cwd=ex),
+        step("workspace", "export", "conda-environment", cwd=ex, note="Episode 3: hand the environment to conda users"),
+        step("workspace", "export", "conda-explicit-spec", "-p", "linux-64", "specs", cwd=ex),
+        step("init", cu, "--platform", "linux-64", "--platform", "osx-arm64", "--platform", "win-64",
+             note="Episode 5: one workspace, a CPU and a GPU environment"),
+        step("add", "--feature", "cpu", "pytorch-cpu", cwd=cu),
+        step("workspace", "environment", "add", "cpu", "--feature", "cpu", cwd=cu),
+        step("workspace", "system-requirements", "add", "cuda", "12", "--feature", "gpu", cwd=cu),
+        step("workspace", "environment", "add", "gpu", "--feature", "gpu", cwd=cu),
+        step("add", "--feature", "gpu", "--platform", "linux-64", "cuda-version 12.9.*", "pytorch-gpu", cwd=cu),
+        step("lock", cwd=cu, note="the GPU environment is solved here, without a GPU: only the lock's assumptions matter"),
+        step("run", "-e", "cpu", "python", "-c",
+             "import torch; print('torch', torch.__version__, 'cuda available:', torch.cuda.is_available())", cwd=cu),
+        step("install", "-e", "gpu", "--locked", cwd=cu, env={"CONDA_OVERRIDE_CUDA": "12"},
+             note="installing the GPU environment on a machine without a GPU needs CONDA_OVERRIDE_CUDA"),
+        step("list", "-e", "gpu", cwd=cu),
+        step("workspace", "export", "dockerfile", "-e", "gpu", cwd=cu,
+             note="Episode 6: a container image with only the gpu environment"),
+        step("workspace", "export", "htcondor", "-e", "gpu", "--gpus", "1", "--input", "src",
+             "--run", "python ./src/train.py", cwd=cu, note="Episode 7: an HTCondor job for it"),
+        step("workspace", "export", "slurm", "-e", "cpu", "--partition", "debug", "--time", "00:10:00",
+             "--run", "python ./src/train.py", cwd=cu, note="Episode 8: a Slurm batch script"),
+    ]
+# --8<-- [end:steps]
