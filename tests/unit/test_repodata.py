@@ -206,3 +206,48 @@ def test_corpus_repodata_matches_a_full_parse(corpus_dir: Path, name: str):
     assert repo.names() == sorted(expected)
     for package, fns in expected.items():
         assert {r.fn for r in repo.records(package)} == fns
+
+
+# ---- differential: the same records as py-rattler's SparseRepoData -------------------------
+
+
+def rattler_vs_ours(rattler, path: Path, subdir: str) -> dict[str, tuple[list, list]]:
+    """{name: (rattler's (fn, url) list, ours)} for every name where they differ."""
+    sparse = rattler.SparseRepoData(rattler.Channel(CHANNEL), subdir, str(path))
+    ours = SubdirRepodata.read(path, channel=CHANNEL, subdir=subdir)
+    assert sorted(sparse.package_names()) == ours.names()
+    differ = {}
+    for name in ours.names():
+        theirs = sorted((r.file_name, r.url) for r in sparse.load_records(rattler.PackageName(name)))
+        mine = sorted((r.fn, r.url) for r in ours.records(name))
+        if theirs != mine:
+            differ[name] = (theirs, mine)
+    return differ
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name, subdir", [
+    pytest.param("mamba__conda-forge-numpy-linux-64.json", "linux-64", marks=pytest.mark.xfail(
+        strict=True, raises=OSError,
+        reason='py-rattler cannot read this real index ("constrains": null); we can')),
+    ("rattler__pytorch-linux-64.json", "linux-64"),
+    ("conda__main_noarch.json", "noarch"),
+])
+def test_same_records_as_py_rattler(rattler, corpus_dir: Path, name: str, subdir: str):
+    assert rattler_vs_ours(rattler, corpus_dir / "data" / "repodata" / name, subdir) == {}
+
+
+@pytest.mark.corpus
+@pytest.mark.xfail(strict=True, reason=(
+    "rattler shadows a .tar.bz2 only by a twin in 'packages.conda'; we (like conda) shadow by "
+    "file name wherever the .conda is listed, and this test channel lists one in 'packages'"))
+def test_same_records_as_py_rattler_conda_file_in_packages(rattler, corpus_dir: Path):
+    path = corpus_dir / "data" / "repodata" / "rattler__dummy-linux-64.json"
+    assert rattler_vs_ours(rattler, path, "linux-64") == {}
+
+
+@given(doc=repodata_docs())
+def test_same_records_as_py_rattler_on_random_indexes(rattler, tmp_path_factory, doc):
+    path = tmp_path_factory.mktemp("chan") / "repodata.json"
+    path.write_text(json.dumps(doc, indent=1))
+    assert rattler_vs_ours(rattler, path, "linux-64") == {}
