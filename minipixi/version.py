@@ -45,6 +45,13 @@ __all__ = [
 # The largest number rattler accepts in a component (it stores them as u64).
 MAX_NUMBER = 2**64 - 1
 
+# The common shape: [epoch!]segments[+segments], segments of letters and digits joined by one
+# separator each. Everything else (an openssl tail like 1.0.1_, every error) takes the reader.
+_SEGMENTS = r"[0-9A-Za-z]+(?:[-._][0-9A-Za-z]+)*"
+_COMMON = re.compile(rf"(?:([0-9]{{1,19}})!)?({_SEGMENTS})(?:\+({_SEGMENTS}))?")
+_SEPARATOR = re.compile(r"([-._])")
+_RUN = re.compile(r"[0-9]+|[A-Za-z]+")
+
 # One token is a run of ASCII digits, a run of ASCII letters, or any other single character.
 _TOKEN = re.compile(r"[0-9]+|[A-Za-z]+|[^0-9A-Za-z]", re.S)
 
@@ -226,12 +233,19 @@ def _component_item(component: Component) -> tuple[int, tuple]:
     return (1 if key[0] == _POST else -1), key
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _segment_item(components: tuple[Component, ...]) -> tuple[int, tuple]:
+    """(sign, key) of one segment; cached, since segments like (0,) and (1,) recur endlessly."""
     key = _padded_key([_component_item(c) for c in components])
     return key[0][0], key
 
 
+_NO_SEGMENTS_KEY = _padded_key([])
+
+
 def _part_key(segments: tuple[tuple[Component, ...], ...]) -> tuple:
+    if not segments:  # most versions have no local part
+        return _NO_SEGMENTS_KEY
     return _padded_key([_segment_item(s) for s in segments])
 
 
@@ -281,19 +295,25 @@ class Version:
 
     @classmethod
     def _from_parsed(cls, text: str, parsed: _Parsed) -> Version:
-        self = object.__new__(cls)
         main = tuple(tuple(comps) for _, _, comps in parsed.main)
         local = tuple(tuple(comps) for _, _, comps in parsed.local)
         layout = (
             tuple((sep, implicit) for sep, implicit, _ in parsed.main),
             tuple((sep, implicit) for sep, implicit, _ in parsed.local),
         )
-        key = (parsed.epoch, _part_key(main), _part_key(local))
-        for name, value in (
-            ("_text", text), ("_epoch", parsed.epoch), ("_has_epoch", parsed.has_epoch),
-            ("_main", main), ("_local", local), ("_layout", layout), ("_key", key),
-        ):
-            object.__setattr__(self, name, value)
+        return cls._build(text, parsed.epoch, parsed.has_epoch, main, local, layout)
+
+    @classmethod
+    def _build(cls, text, epoch, has_epoch, main, local, layout) -> Version:
+        self = object.__new__(cls)
+        set_slot = object.__setattr__
+        set_slot(self, "_text", text)
+        set_slot(self, "_epoch", epoch)
+        set_slot(self, "_has_epoch", has_epoch)
+        set_slot(self, "_main", main)
+        set_slot(self, "_local", local)
+        set_slot(self, "_layout", layout)
+        set_slot(self, "_key", (epoch, _part_key(main), _part_key(local)))
         return self
 
     def __setattr__(self, name, value):
@@ -411,6 +431,9 @@ def parse_version(text: str) -> Version:
         raise VersionError(f"a version must be text, not {type(text).__name__}: {text!r}")
     if not text:
         raise _version_problem(text, "empty string")
+    fast = _parse_common(text)
+    if fast is not None:
+        return fast
     reader = _Reader(text)
     try:
         parsed = _read_version(reader)
@@ -424,6 +447,46 @@ def parse_version(text: str) -> Version:
             f"({rest[0]!r} at position {len(text) - len(rest) + 1})",
         )
     return Version._from_parsed(text, parsed)
+
+
+# --8<-- [start:fast-path]
+@functools.lru_cache(maxsize=1 << 14)
+def _segment(text: str) -> tuple[bool, tuple[Component, ...]]:
+    """'rc1' -> (True, (0, 'rc', 1)): cached, as the same segments recur in every channel."""
+    components = tuple(_to_component(run) for run in _RUN.findall(text))
+    implicit_zero = not isinstance(components[0], int)
+    return implicit_zero, ((0,) + components if implicit_zero else components)
+
+
+def _split_part(text: str) -> tuple[tuple, tuple]:
+    """'2.0rc1' -> (((2,), (0, 0, 'rc', 1)) ..., layout) for a part known to be well formed."""
+    pieces = _SEPARATOR.split(text)  # segment, separator, segment, ...
+    segments, layout = [], []
+    for index in range(0, len(pieces), 2):
+        implicit, components = _segment(pieces[index])
+        segments.append(components)
+        layout.append((pieces[index - 1] if index else "", implicit))
+    return tuple(segments), tuple(layout)
+
+
+def _parse_common(text: str) -> Version | None:
+    """The fast path for well-formed common shapes, or None to let the reader decide."""
+    match = _COMMON.fullmatch(text)
+    if match is None or ("-" in text and "_" in text):
+        return None
+    epoch, main_text, local_text = match.groups()
+    try:
+        main, main_layout = _split_part(main_text)
+        local, local_layout = _split_part(local_text) if local_text else ((), ())
+    except _ParseProblem:
+        return None  # a number too large: the reader reports it
+    if local_text and len(main) > 127:
+        return None
+    has_epoch = epoch is not None
+    return Version._build(
+        text, int(epoch) if has_epoch else 0, has_epoch, main, local, (main_layout, local_layout)
+    )
+# --8<-- [end:fast-path]
 
 
 def _parse_version_prefix(text: str) -> tuple[Version, str]:

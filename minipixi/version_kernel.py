@@ -130,12 +130,16 @@ def _max_widths(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
 class EncodedVersions:
     """A batch of versions as int64 rows, plus what prefix tests need.
 
-    rows[i] compares like versions[i]; main_len[i, s] / local_len[i, s] are the lengths of
-    segment s (0 when absent); main_count / local_count the number of segments; style[i] is
-    1 or 2 when version i uses '_' or '-' for its trailing underscore components (else 0).
+    Real batches repeat themselves (a channel lists one version for many builds), so each
+    distinct version text is encoded once: `versions[d]` is distinct version d and `which[i]`
+    says which distinct version input item i is. For distinct version d: rows[d] compares like
+    the version; main_len[d, s] / local_len[d, s] are the lengths of segment s (0 when absent);
+    main_count / local_count count the segments; style[d] is 1 or 2 when its trailing
+    underscore components are written '_' or '-' (0 when it has none).
     """
 
     versions: tuple[Version, ...]
+    which: np.ndarray
     table: ComponentTable
     layout: Layout
     rows: np.ndarray
@@ -146,11 +150,11 @@ class EncodedVersions:
     style: np.ndarray
 
     def __len__(self) -> int:
-        return len(self.versions)
+        return len(self.which)
 
-
-def _as_versions(items: Iterable[Version | str]) -> list[Version]:
-    return [v if isinstance(v, Version) else parse_version(v) for v in items]
+    def row(self, index: int) -> np.ndarray:
+        """The row of input item `index`."""
+        return self.rows[self.which[index]]
 
 
 def _style(version: Version) -> int:
@@ -183,43 +187,48 @@ def _encode_one(version: Version, codes: _Codes, layout: Layout, zero: int) -> l
     return row
 
 
-def _lengths(versions: Sequence[Version], layout: Layout):
-    main_len = np.zeros((len(versions), max(len(layout.main), 1)), dtype=np.int64)
-    local_len = np.zeros((len(versions), max(len(layout.local), 1)), dtype=np.int64)
-    for i, version in enumerate(versions):
-        main_len[i, : len(version.components)] = [len(s) for s in version.components]
-        local_len[i, : len(version.local)] = [len(s) for s in version.local]
-    main_count = np.array([len(v.components) for v in versions], dtype=np.int64)
-    local_count = np.array([len(v.local) for v in versions], dtype=np.int64)
-    return main_len, main_count, local_len, local_count
-
-
-def encode_with(versions: Sequence[Version], table: ComponentTable, layout: Layout) -> EncodedVersions:
-    """Encode `versions` with a given table and layout (the layout must be wide enough)."""
-    # Encode each distinct text once: real batches repeat the same versions many times.
-    distinct: dict[str, int] = {}
-    which = np.fromiter(
-        (distinct.setdefault(str(v), len(distinct)) for v in versions), np.int64, len(versions)
-    )
-    firsts: dict[str, Version] = {}
+def _lengths(versions: Sequence[Version], widths: tuple[int, ...], local: bool) -> np.ndarray:
+    """(len(versions), len(widths)) segment lengths, 0 where a version has no such segment."""
+    count = max(len(widths), 1)
+    rows = []
     for version in versions:
-        firsts.setdefault(str(version), version)
+        segments = version.local if local else version.components
+        rows.append([len(s) for s in segments] + [0] * (count - len(segments)))
+    return np.array(rows, dtype=np.int64).reshape(len(versions), count)
+
+
+def encode_with(
+    versions: Sequence[Version], table: ComponentTable, layout: Layout, which: np.ndarray | None = None
+) -> EncodedVersions:
+    """Encode distinct `versions` with a given table and a layout wide enough for them."""
     codes, zero = _Codes(table), table.zero
-    rows = np.array(
-        [_encode_one(v, codes, layout, zero) for v in firsts.values()], dtype=np.int64
-    ).reshape(len(firsts), layout.width)[which]
-    style = np.array([_style(v) for v in versions], dtype=np.int64)
-    return EncodedVersions(tuple(versions), table, layout, rows, *_lengths(versions, layout), style)
+    rows = np.array([_encode_one(v, codes, layout, zero) for v in versions], dtype=np.int64)
+    return EncodedVersions(
+        versions=tuple(versions),
+        which=np.arange(len(versions)) if which is None else which,
+        table=table,
+        layout=layout,
+        rows=rows.reshape(len(versions), layout.width),
+        main_len=_lengths(versions, layout.main, local=False),
+        main_count=np.array([len(v.components) for v in versions], dtype=np.int64),
+        local_len=_lengths(versions, layout.local, local=True),
+        local_count=np.array([len(v.local) for v in versions], dtype=np.int64),
+        style=np.array([_style(v) for v in versions], dtype=np.int64),
+    )
 
 
 def encode_versions(seq: Iterable[Version | str]) -> EncodedVersions:
     """Parse (if needed) and encode a batch of versions. Raises VersionError for bad text."""
-    versions = _as_versions(seq)
+    texts = [item if isinstance(item, str) else str(item) for item in seq]
+    index_of: dict[str, int] = {}
+    positions = [index_of.setdefault(text, len(index_of)) for text in texts]
+    versions = [parse_version(text) for text in index_of]
     components = {v.epoch for v in versions}
     for version in versions:
         for segment in version.components + version.local:
             components.update(segment)
-    return encode_with(versions, ComponentTable.build(components), Layout.of(versions))
+    which = np.array(positions, dtype=np.int64)
+    return encode_with(versions, ComponentTable.build(components), Layout.of(versions), which)
 
 
 def _encoded(seq: VersionsLike) -> EncodedVersions:
@@ -281,12 +290,27 @@ def _argsort_rows(rows):
     return order
 
 
+@numba.njit(cache=True)
+def _ranks_of_sorted(rows, order):
+    """rank[d] for distinct row d: its place in `order`, equal rows sharing one rank."""
+    rank = np.zeros(rows.shape[0], dtype=np.int64)
+    for k in range(1, order.shape[0]):
+        same = _row_compare(rows, order[k], rows, order[k - 1]) == 0
+        rank[order[k]] = rank[order[k - 1]] + (0 if same else 1)
+    return rank
+
+
 def argsort_versions(seq: VersionsLike) -> np.ndarray:
-    """Indices that put the versions in ascending order; equal versions keep their order."""
+    """Indices that put the versions in ascending order; equal versions keep their order.
+
+    The distinct rows are merge-sorted and ranked (equal versions share a rank, so 1.0 and
+    1.0.0 tie); then a stable sort of the items by rank keeps ties in input order.
+    """
     encoded = _encoded(seq)
     if len(encoded) == 0:
         return np.zeros(0, dtype=np.int64)
-    return _argsort_rows(encoded.rows)
+    rank = _ranks_of_sorted(encoded.rows, _argsort_rows(encoded.rows))
+    return np.argsort(rank[encoded.which], kind="stable")
 
 
 def sort_versions(texts: Sequence[str]) -> list[str]:
@@ -331,18 +355,20 @@ def _relayout(encoded: EncodedVersions, layout: Layout) -> EncodedVersions:
         return encoded
     old_main, old_local = encoded.layout.offsets()
     new_main, new_local = layout.offsets()
-    rows = np.full((len(encoded), layout.width), encoded.table.zero, dtype=np.int64)
+    count = len(encoded.versions)
+    rows = np.full((count, layout.width), encoded.table.zero, dtype=np.int64)
     rows[:, 0] = encoded.rows[:, 0]
     for old, new, widths in ((old_main, new_main, encoded.layout.main),
                              (old_local, new_local, encoded.layout.local)):
         for s, width in enumerate(widths):
             rows[:, new[s] : new[s] + width] = encoded.rows[:, old[s] : old[s] + width]
-    main_len = np.zeros((len(encoded), max(len(layout.main), 1)), dtype=np.int64)
+    main_len = np.zeros((count, max(len(layout.main), 1)), dtype=np.int64)
     main_len[:, : encoded.main_len.shape[1]] = encoded.main_len
-    local_len = np.zeros((len(encoded), max(len(layout.local), 1)), dtype=np.int64)
+    local_len = np.zeros((count, max(len(layout.local), 1)), dtype=np.int64)
     local_len[:, : encoded.local_len.shape[1]] = encoded.local_len
-    return EncodedVersions(encoded.versions, encoded.table, layout, rows, main_len,
-                           encoded.main_count, local_len, encoded.local_count, encoded.style)
+    return EncodedVersions(encoded.versions, encoded.which, encoded.table, layout, rows,
+                           main_len, encoded.main_count, local_len, encoded.local_count,
+                           encoded.style)
 
 
 @numba.njit(cache=True)
@@ -461,7 +487,8 @@ def matches(spec: VersionSpec | str, versions: VersionsLike) -> np.ndarray:
     # A spec without bounds ('*') still needs well-formed (unused) bound arrays.
     bound_rows = encode_with(bounds or [parse_version("0")], encoded.table, layout)
     main_off, local_off = layout.offsets()
-    return _match_kernel(
+    answers = _match_kernel(
         program, *_kernel_arrays(encoded), *_kernel_arrays(bound_rows), main_off, local_off,
         encoded.table.zero, encoded.table.underscore,
     )
+    return answers[encoded.which]  # answers are per distinct version

@@ -74,7 +74,7 @@ def test_kernel_rows_compare_like_versions(texts):
     parsed = [Version(t) for t in texts]
     for i, a in enumerate(parsed):
         for j, b in enumerate(parsed[: i + 1]):
-            row_a, row_b = tuple(encoded.rows[i]), tuple(encoded.rows[j])
+            row_a, row_b = tuple(encoded.row(i)), tuple(encoded.row(j))
             assert (row_a < row_b) == (a < b) and (row_a == row_b) == (a == b), (texts[i], texts[j])
 
 
