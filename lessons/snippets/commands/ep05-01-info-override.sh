@@ -1,1 +1,1 @@
-CONDA_OVERRIDE_CUDA=12.4 minipixi info | grep __cuda
+CONDA_OVERRIDE_CUDA=12.4 minipixi info | grep -o "__cuda=[^,]*"

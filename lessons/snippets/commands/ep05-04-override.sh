@@ -1,3 +1,3 @@
 export CONDA_OVERRIDE_CUDA=12
 minipixi install
-cat .pixi/envs/default/conda-meta/cuda-version-12.9-*.json
+grep -A 3 "\"constrains\"" .pixi/envs/default/conda-meta/cuda-version-12.9-*.json
