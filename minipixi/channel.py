@@ -147,6 +147,15 @@ def find_mirrors(base_url: str, mirrors: Mapping[str, Sequence[str]]) -> tuple[s
 # --8<-- [end:mirrors]
 
 
+def download_urls(url: str, mirrors: Mapping[str, Sequence[str]]) -> list[str]:
+    """Where to download `url` (a package or an index) from, in order: its mirrors, or itself.
+
+    For the installer: a record's url names the original channel, the bytes may come from a
+    mirror (``file://`` mirrors included).
+    """
+    return list(find_mirrors(url, mirrors)) or [url]
+
+
 def is_local_url(url: str) -> bool:
     return url.startswith("file://")
 

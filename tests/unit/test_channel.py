@@ -222,3 +222,14 @@ def test_name_url_round_trip(name):
     assert channel.name == name
     again = Channel.parse(channel.url)
     assert (again.base_url, again.name) == (channel.base_url, name)
+
+
+def test_download_urls_maps_package_urls_through_mirrors(tmp_path):
+    from minipixi.channel import download_urls
+
+    url = CF + "/linux-64/zlib-1.3-h0_0.conda"
+    assert download_urls(url, {}) == [url]
+    assert download_urls(url, {CF: [tmp_path.as_uri(), "https://m.example/cf"]}) == [
+        tmp_path.as_uri() + "/linux-64/zlib-1.3-h0_0.conda",
+        "https://m.example/cf/linux-64/zlib-1.3-h0_0.conda",
+    ]
