@@ -230,8 +230,9 @@ def cmd_platform(args: argparse.Namespace) -> int:
             _out(entry.name + (f" ({entry.subdir}{', ' + extra if extra else ''})" if entry.rich else ""))
         return 0
     if args.action == "add":
-        add_platforms(path, args.platforms, feature=args.feature)
-        for name in args.platforms:
+        virtual = {key: getattr(args, key) for key in ("cuda", "glibc", "linux", "macos", "windows", "archspec")}
+        added = add_platforms(path, args.platforms, feature=args.feature, virtual=virtual)
+        for name in added if any(virtual.values()) or any("=" in p for p in args.platforms) else args.platforms:
             _status(f"✔ Added {name}")
     else:
         for name in remove_platforms(path, args.platforms, feature=args.feature):
@@ -286,8 +287,14 @@ def _register_workspace_manifest_commands(ws: argparse._SubParsersAction) -> Non
     platform = ws.add_parser("platform", help="add, remove or list the workspace platforms")
     for action, p in _actions(platform, "action", ("add", "remove", "list")).items():
         if action != "list":
-            p.add_argument("platforms", nargs="+", metavar="PLATFORM")
+            p.add_argument("platforms", nargs="+", metavar="PLATFORM", help="a subdir, or NAME=SUBDIR")
             p.add_argument("-f", "--feature", help="change the platforms of this feature")
+        if action == "add":
+            for key, example in (("cuda", "12"), ("glibc", "2.28"), ("linux", "5.10"), ("macos", "13.0"),
+                                 ("windows", "10"), ("archspec", "x86_64_v3")):
+                flags = ["--macos", "--osx"] if key == "macos" else [f"--{key}"]
+                p.add_argument(*flags, dest=key, metavar="VERSION",
+                               help=f"declare __{'osx' if key == 'macos' else key} (e.g. {example}) on this platform entry")
         _add_workspace_options(p)
         p.set_defaults(handler=cmd_platform)
     environment = ws.add_parser("environment", help="add, remove or list environments")

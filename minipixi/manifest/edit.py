@@ -476,24 +476,52 @@ def _entry_name(item: Any) -> str:
     return str(item.get("name") or derived_platform_name(subdir, virtual))
 
 
-def add_platforms(path: Path | str, platforms: Sequence[str], *, feature: str | None = None) -> list[str]:
-    """Append platforms (subdirs) to ``workspace.platforms`` or a feature's; skip ones present."""
-    for name in platforms:
-        if name not in KNOWN_PLATFORMS:
-            guess = did_you_mean(name, KNOWN_PLATFORMS)
-            raise ManifestError(f"'{name}' is not a known platform",
-                                hint=f"did you mean '{guess}'?" if guess else "known platforms: " + ", ".join(KNOWN_PLATFORMS))
+#: Which subdirs a virtual package of a platform entry makes sense on (None: any).
+VIRTUAL_KEY_FAMILIES = {"cuda": None, "archspec": None, "glibc": "linux", "linux": "linux", "macos": "osx", "windows": "win"}
+
+
+def add_platforms(path: Path | str, platforms: Sequence[str], *, feature: str | None = None,
+                  virtual: Mapping[str, str] | None = None) -> list[str]:
+    """Append platforms to ``workspace.platforms`` (or a feature's list); skip ones present.
+
+    Each item is a subdir (``linux-64``) or ``NAME=SUBDIR`` (``linux-64-cuda=linux-64``). With
+    `virtual` (e.g. ``{"cuda": "12"}``) or a NAME, the item becomes a rich entry
+    ``{ name = "linux-64-cuda", platform = "linux-64", cuda = "12" }``. Returns the names added.
+    """
+    virtual = {k: v for k, v in (virtual or {}).items() if v}
+    entries = [_platform_item(text, virtual) for text in platforms]
+    if feature and any(not isinstance(e, str) for e in entries):
+        raise ManifestError("a feature lists platforms by name; declare a rich entry in the workspace first",
+                            hint="run the same command without --feature, then add its name with --feature")
 
     def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> list[str]:
         array = _platforms_array(doc, feature)
         added = []
-        for name in platforms:
+        for entry in entries:
+            name = _entry_name(entry)
             if name not in [_entry_name(item) for item in array]:
-                array.append(name)
+                array.append(entry if isinstance(entry, str) else inline(entry, in_array=True))
                 added.append(name)
         return added
 
     return edit_manifest(path, "add platform " + ", ".join(platforms), change)
+
+
+def _platform_item(text: str, virtual: Mapping[str, str]) -> str | dict[str, str]:
+    """``linux-64`` -> "linux-64"; ``gpu=linux-64`` or virtual packages -> a rich entry table."""
+    name, _, subdir = text.rpartition("=")
+    if subdir not in KNOWN_PLATFORMS:
+        guess = did_you_mean(subdir, KNOWN_PLATFORMS)
+        raise ManifestError(f"'{subdir}' is not a known platform",
+                            hint=f"did you mean '{guess}'?" if guess else "known platforms: " + ", ".join(KNOWN_PLATFORMS))
+    for key in virtual:
+        family = VIRTUAL_KEY_FAMILIES[key]
+        if family and not subdir.startswith(family + "-"):
+            raise ManifestError(f"--{key} only applies to {family} platforms, not to {subdir}",
+                                hint=f"leave out --{key} for {subdir}")
+    if not name and not virtual:
+        return subdir
+    return {**({"name": name} if name else {}), "platform": subdir, **virtual}
 
 
 def remove_platforms(path: Path | str, platforms: Sequence[str], *, feature: str | None = None) -> list[str]:

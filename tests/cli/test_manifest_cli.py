@@ -349,3 +349,14 @@ def test_no_lockfile_update_writes_a_star(tmp_path, monkeypatch, capsys):
     code, _, err = run(capsys, "add", "--no-lockfile-update", "numpy")
     assert code == 0 and err == "✔ Added numpy\n"
     assert tomllib.loads(Path("pixi.toml").read_text())["dependencies"] == {"numpy": "*"}
+
+
+def test_platform_add_with_virtual_packages(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    run(capsys, "init", ".", "-p", "linux-64")
+    code, _, err = run(capsys, "workspace", "platform", "add", "linux-64-cuda=linux-64", "--cuda", "12")
+    assert code == 0 and err == "✔ Added linux-64-cuda\n"
+    code, _, err = run(capsys, "workspace", "platform", "add", "osx-arm64", "--osx", "13.5")
+    assert err == "✔ Added osx-arm64-macos-13-5\n"
+    assert run(capsys, "workspace", "platform", "list")[1] == (
+        "linux-64\nlinux-64-cuda (linux-64, cuda = 12)\nosx-arm64-macos-13-5 (osx-arm64, macos = 13.5)\n")

@@ -248,3 +248,19 @@ def test_editing_a_broken_manifest_is_refused(tmp_path):
     path.write_text('[workspace]\nchannels = ["conda-forge"]\n[featur.x]\n')
     with pytest.raises(ManifestError, match="featur"):
         add_dependencies(path, ["numpy"])
+
+
+def test_add_rich_platform_entries(manifest):
+    assert add_platforms(manifest, ["linux-64-cuda=linux-64"], virtual={"cuda": "12"}) == ["linux-64-cuda"]
+    assert add_platforms(manifest, ["osx-arm64"], virtual={"macos": "13.5"}) == ["osx-arm64-macos-13-5"]
+    ws = read_manifest(manifest)
+    assert ws.platform("linux-64-cuda").virtual == {"cuda": "12"}
+    assert ws.resolve("default", "osx-arm64-macos-13-5").virtual_packages == {"__osx": "13.5"}
+    assert '{ name = "linux-64-cuda", platform = "linux-64", cuda = "12" }' in manifest.read_text()
+    before = manifest.read_text()
+    with pytest.raises(ManifestError, match="--glibc only applies to linux"):
+        add_platforms(manifest, ["win-64"], virtual={"glibc": "2.28"})
+    with pytest.raises(ManifestError, match="declare a rich entry in the workspace first"):
+        add_platforms(manifest, ["linux-64"], virtual={"cuda": "12"}, feature="gpu")
+    remove_platforms(manifest, ["linux-64-cuda", "osx-arm64-macos-13-5"])
+    assert before != manifest.read_text() == COMMENTED
