@@ -142,15 +142,17 @@ def _slurm_memory(value: str) -> str:
 # ---- shared fragments ----------------------------------------------------------------------
 
 def _install_tool(options: DeployOptions, indent: str = "") -> str:
-    """How the build stage gets the tool: the pixi image has it; otherwise pip installs minipixi.
+    """How the build stage gets the tool: the pixi image has it; otherwise minipixi is installed
+    into its own virtual environment (Debian-like images refuse system-wide pip installs).
 
-    With ``--tool minipixi`` on a plain Python image, wheels in ``./wheels`` (if the build
-    context has them) are used first, so an image can be built with no network at all.
+    Wheels in ``./wheels`` (if the build context has them) are used first, so an image can be
+    built with no network at all.
     """
     if options.tool == "pixi":
         return ""
-    pip = ("python3 -m pip install --no-index --find-links ./wheels minipixi "
-           "|| python3 -m pip install minipixi")
+    venv = "/opt/minipixi"
+    pip = (f"python3 -m venv {venv} && ({venv}/bin/pip install --no-index --find-links ./wheels minipixi "
+           f"|| {venv}/bin/pip install minipixi) && ln -s {venv}/bin/minipixi /usr/local/bin/minipixi")
     return f"{indent}{pip}" if indent else f"RUN {pip}"
 
 

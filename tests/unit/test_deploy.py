@@ -54,7 +54,7 @@ def test_dockerfile_installs_one_locked_environment():
 def test_dockerfile_for_minipixi_on_a_python_image():
     options = DeployOptions(environment="default", tool="minipixi", base_image="localhost/python:3")
     text = render_deployment("dockerfile", options)["Dockerfile"]
-    assert "pip install --no-index --find-links ./wheels minipixi" in text
+    assert "pip install --no-index --find-links ./wheels minipixi" in text and "python3 -m venv /opt/minipixi" in text
     assert "minipixi install --locked --environment default" in text
     assert ".condapackageignore" not in text
 
