@@ -27,6 +27,7 @@ The loop (``solve`` below) alternates two steps until every required name is dec
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -210,6 +211,7 @@ class PartialSolution:
         self.decisions: dict[str, int] = {}  # name -> candidate index
         self.undecided: set[str] = set()  # names that must be installed but have no decision yet
         self.first_required: dict[str, int] = {}  # name -> when it first had to be installed
+        self.queue: list[tuple[bool, int, str]] = []  # heap of (several left, -order, name)
         self.level = 0
 
     def state(self, name: str) -> Term:
@@ -247,12 +249,27 @@ class PartialSolution:
         self._note_undecided(name)
 
     def _note_undecided(self, name: str) -> None:
+        """Keep `undecided` current, and queue the name for `next_undecided`."""
         state = self.states.get(name)
-        if state is not None and state.positive and name not in self.decisions:
-            self.undecided.add(name)
-            self.first_required.setdefault(name, len(self.first_required))
-        else:
+        if state is None or not state.positive or name in self.decisions:
             self.undecided.discard(name)
+            return
+        order = self.first_required.setdefault(name, len(self.first_required))
+        single = state.mask & (state.mask - 1) == 0
+        if name not in self.undecided or single:
+            self.undecided.add(name)
+            heapq.heappush(self.queue, (not single, -order, name))
+
+    def next_undecided(self) -> str | None:
+        """An undecided name with a single candidate left (no choice to get wrong), else the one
+        required most recently (depth first). Stale queue entries are dropped lazily."""
+        while self.queue:
+            several, _, name = self.queue[0]
+            state = self.states.get(name)
+            if name in self.undecided and (several or state.mask & (state.mask - 1) == 0):
+                return name
+            heapq.heappop(self.queue)
+        return None
 
     def satisfier(self, term: Term) -> Assignment:
         """The earliest assignment after which the accumulated state of the name satisfies `term`."""
@@ -442,13 +459,13 @@ class Search:
     # --8<-- [end:decide]
 
     def _next_name(self) -> str | None:
-        """The specs' names first, in order; then the name with the fewest candidates left."""
-        undecided, states = self.solution.undecided, self.solution.states
+        """Which name to decide next: the specs' names first, in their order; then a name with
+        a single candidate left; then the name required most recently (depth first: finish a
+        package's dependencies before moving on)."""
         for name in self.requested:
-            if name in undecided:
+            if name in self.solution.undecided:
                 return name
-        order = self.solution.first_required
-        return min(undecided, key=lambda n: (states[n].mask & (states[n].mask - 1) != 0, -order[n]), default=None)
+        return self.solution.next_undecided()
 
     def _blocks(self, incompatibility: Incompatibility, name: str) -> bool:
         """Whether deciding `name` would at once violate this new incompatibility."""
