@@ -31,10 +31,10 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 import tomlkit
-from tomlkit.items import AoT, Array, InlineTable, Table
+from tomlkit.items import Array, InlineTable, Table
 
 from minipixi.errors import ManifestError, MinipixiError
 from minipixi.manifest.model import (
@@ -117,23 +117,35 @@ def workspace_key(doc: Mapping[str, Any]) -> str:
 
 
 def get_table(doc: Any, keys: Sequence[str], *, create: bool) -> Any:
-    """The (inline or normal) table at `keys`, created as normal tables if `create`; else None.
+    """The (inline or normal) table at `keys`, created if `create`; else None.
 
     New intermediate tables are "super tables" (they get no header of their own). A new leaf
     table is marked so that `fill_table` can end it with a blank line, the way Pixi writes.
+    Inside an inline table, or a dotted-key table (``target.osx-arm64 = {...}`` written in a
+    [feature.x] table), only inline tables can be added, so those are created there.
     """
-    container = doc
+    parent, container = None, doc
     for depth, key in enumerate(keys):
         if key not in container:
             if not create:
                 return None
-            container[key] = tomlkit.table(is_super_table=depth < len(keys) - 1)
-            container[key].created_by_edit = True  # see fill_table
-        container = container[key]
+            if isinstance(container, InlineTable) or _is_dotted(parent, container):
+                container[key] = tomlkit.inline_table()
+            else:
+                container[key] = tomlkit.table(is_super_table=depth < len(keys) - 1)
+                container[key].created_by_edit = True  # see fill_table
+        parent, container = container, container[key]
         if not isinstance(container, (Table, InlineTable, dict)):
             raise ManifestError(f"[{'.'.join(keys[: depth + 1])}] is not a table in the manifest",
                                 hint="make it a table before editing it")
     return container
+
+
+def _is_dotted(parent: Any, table: Any) -> bool:
+    """A headerless table whose entries are not tables with headers either: it was written as
+    dotted keys (``target.osx-arm64 = {...}``), not implied by ``[x.target.osx-arm64...]``."""
+    return (isinstance(table, Table) and table.is_super_table() and isinstance(parent, Table)
+            and not table.as_string().lstrip().startswith("["))
 
 
 def fill_table(table: Any, items: Mapping[str, Any]) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import tomlkit
 from tomlkit.exceptions import ParseError, TOMLKitError

@@ -188,3 +188,26 @@ def _resolution(ws, env: str) -> set:
         rows.add((r.subdir, tuple(sorted(r.virtual_packages.items())),
                   tuple(sorted((k, v.version) for k, v in r.dependencies.items())), tuple(sorted(r.tasks))))
     return rows
+
+
+def test_add_then_remove_restores_pixis_full_example_everywhere(corpus_dir, tmp_path):
+    """Pixi's full.toml writes tables every way TOML allows (headers, dotted keys, inline tables,
+    multi-line inline tables); an add then a remove at each place gives back the same bytes."""
+    from minipixi.manifest.edit import add_dependencies, add_task, remove_dependencies, remove_task
+
+    path = tmp_path / "pixi.toml"
+    original = (corpus_dir / "pixi-schema-examples" / "valid" / "full.toml").read_text()
+    path.write_text(original)
+    places = [("cuda", "osx-arm64"), ("cuda", None), ("lint", None), ("cuda", "linux-64"), ("prod", None),
+              (None, "unix"), ("test", "linux-64"), ("cuda2", "win-64"), ("brand-new", "linux-64")]
+    for feature, platform in places:
+        platforms = [platform] if platform else []
+        add_dependencies(path, ["zzz 1.*"], feature=feature, platforms=platforms)
+        ws = read_manifest(path)
+        target = ws.features[feature or "default"]
+        assert (target.targets[platform] if platform else target.default).dependencies["zzz"].version == "1.*"
+        remove_dependencies(path, ["zzz"], feature=feature, platforms=platforms)
+        assert path.read_text() == original, (feature, platform)
+        add_task(path, "zt", "echo hi", feature=feature, platform=platform)
+        remove_task(path, ["zt"], feature=feature, platform=platform)
+        assert path.read_text() == original, ("task", feature, platform)
