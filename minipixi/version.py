@@ -291,7 +291,7 @@ class Version:
     __slots__ = ("_text", "_epoch", "_has_epoch", "_main", "_local", "_layout", "_key")
 
     def __new__(cls, text: str) -> Version:
-        return parse_version(text)
+        return text if isinstance(text, Version) else parse_version(text)
 
     @classmethod
     def _from_parsed(cls, text: str, parsed: _Parsed) -> Version:
@@ -608,7 +608,9 @@ class VersionSpec:
         return f"VersionSpec({self._canonical!r})"
 
     def __eq__(self, other):
-        return self._canonical == other._canonical if isinstance(other, VersionSpec) else NotImplemented
+        if not isinstance(other, VersionSpec):
+            return NotImplemented
+        return self._canonical == other._canonical
 
     def __hash__(self) -> int:
         return hash(self._canonical)
@@ -746,9 +748,9 @@ class _SpecParser:
     def _glob_with_local(self, op, op_text: str, word: str) -> SpecNode | None:
         """``3.4.*+aws``: a glob before a local part, compared as ``3.4+aws``."""
         release, local = word[: word.index("+")], word[word.index("+") :]
-        base = release[:-2] if release.endswith(".*") else release[:-1] if release.endswith("*") else None
-        if base is None:
+        if not release.endswith("*"):
             return None
+        base = release[:-2] if release.endswith(".*") else release[:-1]
         try:
             version, rest = _parse_version_prefix(base + local)
         except _ParseProblem:

@@ -11,13 +11,13 @@ Ground truth: `minipixi.version` itself, which is checked against rattler and co
 How a batch is encoded::
 
     versions        1.10        1.2rc1        1!0.1
-    components      1 | 10      1 | 0 rc 1    1! 0 | 1
-    table           (sorted distinct components of the batch, each given a code)
-                    'rc' -> 2,   0 -> 4,   1 -> 6,   10 -> 8        (codes are 2 x rank + 2)
-    rows            epoch | seg 0 | seg 1 (3 wide, padded with the code of 0)
-    1.10            4     | 6     | 8  4 4
-    1.2rc1          4     | 6     | 4  2 6
-    1!0.1           6     | 4     | 6  4 4
+    segments        1 | 10      1 | 2 rc 1    (epoch 1) 0 | 1
+    table           the sorted distinct components of the batch, each coded 2 x rank + 2:
+                    'rc' -> 2,  0 -> 4,  1 -> 6,  2 -> 8,  10 -> 10
+    rows            epoch | seg 0 | seg 1 (3 wide: padded with 4, the code of 0)
+    1.10            4     | 6     | 10  4  4
+    1.2rc1          4     | 6     |  8  2  6
+    1!0.1           6     | 4     |  6  4  4
 
 A missing component counts as 0, so padding with the code of 0 makes row order equal version
 order, ties included. Each segment gets its own width (the widest in the batch), and the local
@@ -198,7 +198,10 @@ def _lengths(versions: Sequence[Version], widths: tuple[int, ...], local: bool) 
 
 
 def encode_with(
-    versions: Sequence[Version], table: ComponentTable, layout: Layout, which: np.ndarray | None = None
+    versions: Sequence[Version],
+    table: ComponentTable,
+    layout: Layout,
+    which: np.ndarray | None = None,
 ) -> EncodedVersions:
     """Encode distinct `versions` with a given table and a layout wide enough for them."""
     codes, zero = _Codes(table), table.zero
@@ -340,7 +343,7 @@ def compile_spec(spec: VersionSpec) -> tuple[np.ndarray, list[Version]]:
         elif isinstance(node, Constraint):
             program.append((_OPCODES[node.op], len(bounds)))
             bounds.append(node.version)
-        else:
+        elif isinstance(node, Group):
             for item in node.items:
                 emit(item)
             program.append((AND if node.op == "and" else OR, len(node.items)))

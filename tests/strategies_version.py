@@ -23,7 +23,8 @@ _NUMBERS = st.one_of(
     st.integers(0, 2**64 - 1),
 ).map(str)
 _LETTERS = st.sampled_from(
-    ["a", "b", "rc", "dev", "post", "alpha", "beta", "c", "r", "z", "za", "DEV", "Rc", "devdev", "g"]
+    ["a", "b", "rc", "dev", "post", "alpha", "beta", "c", "r", "z", "za", "DEV", "Rc", "devdev",
+     "g"]
 )
 
 

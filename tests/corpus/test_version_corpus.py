@@ -37,7 +37,8 @@ CONDA_ONLY_VERSIONS = {"0.5*": "rattler refuses '*' inside a version (conda acce
 REGEX_REASON = "conda accepts regular-expression specs (^...$); rattler refuses them"
 CONDA_ONLY_SPECS = {
     "1.*.1": "conda reads a '*' in the middle as a regex wildcard; rattler refuses it",
-    "2013a*@2013ab": "conda's glob is a string prefix (2013ab matches); rattler compares components",
+    "2013a*@2013ab": "conda's glob is a string prefix (2013ab matches); "
+    "rattler compares components",
     "~=3.3.2.*": "conda refuses ~= with a glob; rattler's lenient parser drops the '.*'",
 }
 

@@ -11,9 +11,9 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minipixi import version_kernel
+from minipixi import version, version_kernel
 from minipixi.version import Version, VersionSpec
-from strategies_version import spec_texts, version_texts, versions
+from strategies_version import spec_texts, version_like_texts, version_texts, versions
 
 
 @given(versions(), versions(), versions())
@@ -32,6 +32,19 @@ def test_canonical_text_round_trips(version):
     assert again == version
     assert again.components == version.components and again.local == version.local
     assert Version(version.canonical.upper()) == version
+
+
+@given(version_like_texts())
+def test_fast_path_agrees_with_the_reader(text):
+    """`parse_version` tries a regex fast path first; the token reader must agree with it."""
+    fast = version._parse_common(text) if text else None
+    if fast is None:
+        return
+    reader = version._Reader(text)
+    slow = Version._from_parsed(text, version._read_version(reader))
+    assert reader.pos == len(reader.tokens)
+    assert (fast.components, fast.local, fast.epoch) == (slow.components, slow.local, slow.epoch)
+    assert fast.canonical == slow.canonical and fast.sort_key == slow.sort_key
 
 
 @given(versions(), st.integers(1, 3))
@@ -85,7 +98,10 @@ def test_kernel_matches_equal_reference(text, texts):
     assert version_kernel.matches(spec, texts).tolist() == expected
 
 
-@given(st.lists(spec_texts(), min_size=1, max_size=4), st.lists(version_texts(), min_size=1, max_size=30))
+@given(
+    st.lists(spec_texts(), min_size=1, max_size=4),
+    st.lists(version_texts(), min_size=1, max_size=30),
+)
 def test_one_encoding_serves_many_specs(specs, texts):
     """Bounds missing from the batch's table get in-between codes and still answer right."""
     encoded = version_kernel.encode_versions(texts)

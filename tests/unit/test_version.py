@@ -218,7 +218,8 @@ def test_invalid_specs_say_why(text, reason):
         ("!=1.2.*", "1.3", True), ("!=1.2.*", "1.2.7", False), (">1.2", "1.2+3", True),
         ("~=1.10", "1.11.0", True), ("~=1.10.0", "1.11.0", False),
         (">=2.7,!=3.0.*,!=3.1.*", "3.1.4", False), (">=2.7,!=3.0.*,!=3.1.*", "3.2", True),
-        (">=1,<2|>=3", "2.5", False), (">=1,<2|>=3", "3.5", True), ("(>=1|<0.5),!=0.7", "0.7", False),
+        (">=1,<2|>=3", "2.5", False), (">=1,<2|>=3", "3.5", True),
+        ("(>=1|<0.5),!=0.7", "0.7", False),
         ("*", "0.0.0dev0", True), (">=1.0.0*", "1.0.0", True), ("1.2.3+4*", "1.2.3+4.5.6", True),
         ("3.4.*+aws", "3.4.1+aws", True), ("3.4.*+aws", "3.4.1+gcp", False),
     ],
@@ -231,7 +232,8 @@ def test_spec_matches(spec, version, expected):
 def test_and_binds_tighter_than_or():
     root = VersionSpec(">=1,<2|>=3").root
     assert isinstance(root, Group) and root.op == "or"
-    assert root.items[0] == Group("and", (Constraint(">=", Version("1")), Constraint("<", Version("2"))))
+    both = (Constraint(">=", Version("1")), Constraint("<", Version("2")))
+    assert root.items[0] == Group("and", both)
     assert isinstance(VersionSpec("*").root, AnyVersion)
 
 
