@@ -189,6 +189,9 @@ def cmd_remove(args: argparse.Namespace) -> int:
 def cmd_task_add(args: argparse.Namespace) -> int:
     from minipixi.manifest.edit import add_task, describe_task
 
+    bad = [item for item in args.env if "=" not in item]
+    if bad:
+        raise MinipixiError(f"--env {bad[0]} has no '='", hint="write --env NAME=VALUE")
     env = dict(item.split("=", 1) for item in args.env)
     task = add_task(_manifest_path(args), args.name, " ".join(args.cmd) or None, depends_on=args.depends_on,
                     description=args.description, cwd=args.cwd, env=env, feature=args.feature,

@@ -360,3 +360,14 @@ def test_platform_add_with_virtual_packages(tmp_path, monkeypatch, capsys):
     assert err == "✔ Added osx-arm64-macos-13-5\n"
     assert run(capsys, "workspace", "platform", "list")[1] == (
         "linux-64\nlinux-64-cuda (linux-64, cuda = 12)\nosx-arm64-macos-13-5 (osx-arm64, macos = 13.5)\n")
+
+
+def test_task_env_needs_name_equals_value(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    run(capsys, "init", ".", "-p", "linux-64")
+    code, _, err = run(capsys, "task", "add", "serve", "python -m http.server", "--env", "PORT")
+    assert code == 1 and "--env PORT has no '='" in err and "bug" not in err
+    code, _, err = run(capsys, "task", "add", "serve", "python -m http.server", "--env", "PORT=8000", "--cwd", "site")
+    assert code == 0
+    task = tomllib.loads(Path("pixi.toml").read_text())["tasks"]["serve"]
+    assert task == {"cmd": "python -m http.server", "cwd": "site", "env": {"PORT": "8000"}}
