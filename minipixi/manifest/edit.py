@@ -665,6 +665,7 @@ def plan_migration(workspace: Workspace) -> MigrationPlan:
        that were made for someone else.
     """
     base = workspace.default_feature.system_requirements
+    _refuse_musl(workspace)
     plan = MigrationPlan([], {})
     renamed: dict[str, str] = {}
     for entry in workspace.platforms:
@@ -697,6 +698,16 @@ def _feature_entries(plan: MigrationPlan, workspace: Workspace, feature: Any, re
         current = plan.find(entry.subdir, virtual)
         names.append(current or plan.add(entry.subdir, virtual, feature.name))
     return list(dict.fromkeys(names))
+
+
+def _refuse_musl(workspace: Workspace) -> None:
+    """Platform entries can declare glibc but not musl: such a requirement cannot move."""
+    for name, feature in workspace.features.items():
+        family = feature.system_requirements.libc_family
+        if family and family != "glibc":
+            where = "[system-requirements]" if name == DEFAULT_FEATURE else f"[feature.{name}.system-requirements]"
+            raise ManifestError(f"{where} asks for libc family '{family}', which platform entries cannot declare",
+                                hint="keep this [system-requirements] table; only glibc moves to `platforms` entries")
 
 
 def _entry_virtual(entry: Any, *requirements: Any) -> dict[str, str]:
@@ -838,8 +849,12 @@ def init_workspace(
     text = render_new_manifest(name or folder.resolve().name, list(channels) or ["conda-forge"],
                                list(platforms) or [current_platform()], authors, deps, pypi)
     validate_new_text(text, manifest, f"create {manifest}")
-    folder.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(manifest, text)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(manifest, text)
+    except OSError as err:
+        raise ManifestError(f"cannot create {manifest}: {err.strerror or err}",
+                            hint="choose a folder you can write to (not an existing file)") from err
     for filename, content in ((".gitignore", GITIGNORE), (".gitattributes", GITATTRIBUTES)):
         if not (folder / filename).exists():
             write_text_atomic(folder / filename, content)

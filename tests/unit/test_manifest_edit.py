@@ -264,3 +264,18 @@ def test_add_rich_platform_entries(manifest):
         add_platforms(manifest, ["linux-64"], virtual={"cuda": "12"}, feature="gpu")
     remove_platforms(manifest, ["linux-64-cuda", "osx-arm64-macos-13-5"])
     assert before != manifest.read_text() == COMMENTED
+
+
+def test_migrate_refuses_musl_and_leaves_the_file(manifest):
+    add_system_requirement(manifest, "libc", "1.2", family="musl")
+    before = manifest.read_text()
+    assert 'libc = { family = "musl", version = "1.2" }' in before
+    with pytest.raises(ManifestError, match="libc family 'musl'"):
+        migrate_system_requirements(manifest)
+    assert manifest.read_text() == before
+
+
+def test_init_into_a_file_is_a_clear_error(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(ManifestError, match="cannot create"):
+        init_workspace(tmp_path / "afile", platforms=["linux-64"])
