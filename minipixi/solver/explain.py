@@ -32,6 +32,7 @@ from minipixi.solver.search import (
     Derived,
     Excluded,
     Incompatibility,
+    Malformed,
     Provided,
     Requested,
     Term,
@@ -41,13 +42,13 @@ from minipixi.solver.search import (
 # --- naming record sets -----------------------------------------------------------------------
 
 
-def describe_records(provider: Provider, name: str, mask: int) -> str:
+def describe_records(provider: Provider, name: str, mask: int, use_label: bool = True) -> str:
     """A record set in words: the spec it came from ("bors <2.0"), "every build of foo",
     "foo 1.2 | 1.3", or one record ("foo 1.2", with its build when the version has several)."""
     cands = provider.candidates(name)
     if mask == cands.full and len(cands.records) > 1:
         return f"every build of {name}"
-    label = provider.labels.get((name, mask))
+    label = provider.labels.get((name, mask)) if use_label and mask != cands.full else None
     if label is not None:
         return label
     chosen = [cands.records[i] for i in indexes(mask)]
@@ -82,6 +83,8 @@ class Wording:
         task = provider.task
         self.who = task.label or "the request"
         self.platform = task.platform or "the platform"
+        target = " ".join(p for p in (task.label, f"for {task.platform}" if task.platform else None) if p)
+        self.failed = f"solving {target} failed" if target else "solving failed"
 
     def clause(self, incompatibility: Incompatibility) -> str:
         cause = incompatibility.cause
@@ -101,13 +104,15 @@ class Wording:
             return f"{self.platform} provides only {cause.name} {versions} here"
         if isinstance(cause, Excluded):
             return self.excluded(incompatibility)
-        subject = describe_term(self.provider, terms[0])
+        subject = describe_records(self.provider, terms[0].name, terms[0].mask, use_label=False)
         if isinstance(cause, Depends):
             if len(terms) == 1:
                 return f"{subject} depends on {cause.spec}, {self.nothing_matches(cause.spec)}"
             return f"{subject} depends on {cause.spec}"
         if isinstance(cause, Constrains):
             return f"{subject} constrains {cause.spec}"
+        if isinstance(cause, Malformed):
+            return f"{subject} cannot be used: its spec '{cause.spec}' is broken ({cause.problem})"
         raise TypeError(f"unknown cause {cause!r}")
 
     def nothing_matches(self, spec_text: str) -> str:
@@ -138,7 +143,7 @@ class Wording:
         subject = describe_records(self.provider, term.name, term.mask)
         if cause.reason == "pinned":
             pin = self.provider.pinned[cause.name]
-            return f"{cause.name} is pinned to {pin.version} ({pin.build}), so {subject} may not be used"
+            return f"{cause.name} is pinned to {pin.version} ({pin.build}), which rules out {subject}"
         cands = self.provider.candidates(cause.name)
         origins = sorted({cands.origins[i] for i in indexes(term.mask)})
         winner = next(cands.origins[i] for i in range(len(cands.records)) if not term.mask >> i & 1)
@@ -151,7 +156,7 @@ class Wording:
         """PubGrub's wording of a derived incompatibility, by the shape of its terms."""
         terms = incompatibility.terms
         if not terms:
-            return "solving failed"
+            return self.failed
         positive = [describe_term(self.provider, t) for t in terms if t.positive]
         negative = [describe_term(self.provider, t) for t in terms if not t.positive]
         if len(terms) == 1:
@@ -178,7 +183,7 @@ class Report:
         if isinstance(root.cause, Derived):
             self.visit(root)
         else:
-            self.write(f"Because {self.words.clause(root)}, solving failed.", root)
+            self.write(f"Because {self.words.clause(root)}, {self.words.failed}.", root)
 
     def _count_uses(self, root: Incompatibility) -> None:
         stack, seen = [root], set()
@@ -222,7 +227,7 @@ class Report:
     def _both_derived(self, node, cause1, cause2, conclusion: str) -> None:
         known1, known2 = id(cause1) in self.numbers, id(cause2) in self.numbers
         if known1 and known2:
-            self.write(f"Because {self.ref(cause1)} and {self.ref(cause2)}, {conclusion}.", node)
+            self.write(f"Because {join_clauses(self.ref(cause1), self.ref(cause2))}, {conclusion}.", node)
         elif known1 or known2:
             known, other = (cause1, cause2) if known1 else (cause2, cause1)
             self.visit(other)
@@ -238,7 +243,7 @@ class Report:
 
     def _one_derived(self, node, derived, external, conclusion: str) -> None:
         if id(derived) in self.numbers:
-            self.write(f"Because {self.words.clause(external)} and {self.ref(derived)}, {conclusion}.", node)
+            self.write(f"Because {join_clauses(self.words.clause(external), self.ref(derived))}, {conclusion}.", node)
             return
         inner1, inner2 = derived.cause.cause1, derived.cause.cause2
         foldable = self.uses.get(id(derived), 0) <= 1 and (
@@ -254,7 +259,11 @@ class Report:
             self.write(f"And because {self.words.clause(external)}, {conclusion}.", node)
 
     def _pair(self, first: Incompatibility, second: Incompatibility) -> str:
-        """Two external facts; a dependency chain reads "A depends on B which depends on C"."""
+        """Two external facts; a dependency chain reads "A depends on B which depends on C",
+        and two requests read "the request requires both A and B"."""
+        if isinstance(first.cause, Requested) and isinstance(second.cause, Requested):
+            if first.terms and second.terms:
+                return f"{self.words.who} requires both {first.cause.spec} and {second.cause.spec}"
         for a, b in ((first, second), (second, first)):
             if isinstance(a.cause, Depends) and isinstance(b.cause, Depends) and len(a.terms) == 2:
                 target, subject = a.terms[1], b.terms[0]
@@ -262,7 +271,7 @@ class Report:
                     if subject.mask & ~target.mask == 0 or target.mask & ~subject.mask == 0:
                         tail = self.words.clause(b).split(" depends on ", 1)[1]
                         return f"{self.words.clause(a)} which depends on {tail}"
-        return f"{self.words.clause(first)} and {self.words.clause(second)}"
+        return join_clauses(self.words.clause(first), self.words.clause(second))
 
     def text(self) -> str:
         out = []
@@ -272,6 +281,11 @@ class Report:
                 line = "So, because" + line[len("And because"):] if line.startswith("And because") else line
             out.append(f"{line} ({number})" if number and line else line)
         return "\n".join(out)
+
+
+def join_clauses(first: str, second: str) -> str:
+    """"A and B", with a comma before "and" when A ends in a subordinate clause of its own."""
+    return f"{first}, and {second}" if ", which" in first else f"{first} and {second}"
 
 
 def render_explanation(provider: Provider, root: Incompatibility) -> str:
@@ -320,7 +334,8 @@ def render_hint(provider: Provider, root: Incompatibility) -> str:
     platform = provider.task.platform or "the platform"
     virtual = _virtual_need(provider, external)
     if virtual is not None:
-        return _virtual_hint(virtual[0], virtual[1], platform)
+        have = [r.version for r in provider.virtual.get(virtual[0], [])]
+        return _virtual_hint(virtual[0], virtual[1], platform, have)
     missing = [_missing_name(provider, leaf) for leaf in external]
     missing = [name for name in missing if name]
     if missing:
@@ -350,19 +365,22 @@ def _missing_name(provider: Provider, leaf: Incompatibility) -> str | None:
     return None
 
 
-def _virtual_hint(name: str, wanted: str | None, platform: str) -> str:
+def _virtual_hint(name: str, wanted: str | None, platform: str, have: list[str]) -> str:
+    """The fix for a virtual package the platform lacks, or has in too old a version."""
     if name == "__cuda":
         version = wanted or "12"
-        return (
-            f"add cuda = \"{version}\" to the {platform} platform entry (or to "
-            f"[system-requirements]); to build an image on a machine without a GPU, set "
-            f"CONDA_OVERRIDE_CUDA={version}"
-        )
+        where = f"the {platform} platform entry"
+        change = (f"raise cuda from \"{have[0]}\" to \"{version}\" in {where} (or in [system-requirements])"
+                  if have else f"add cuda = \"{version}\" to {where} (or to [system-requirements])")
+        return f"{change}; to build an image on a machine without a GPU, set CONDA_OVERRIDE_CUDA={version}"
     keys = {"__glibc": "libc", "__osx": "macos", "__linux": "linux", "__win": "windows"}
-    if name in keys:
-        version = f" = \"{wanted}\"" if wanted else ""
+    if have and name in keys and wanted:
         return (
-            f"the records need a newer {name[2:]} than {platform} assumes: set "
-            f"{keys[name]}{version} in the system requirements (the machines you run on must have it)"
+            f"these records need {name[2:]} {wanted}, newer than the {have[0]} assumed for {platform}: "
+            f"set {keys[name]} = \"{wanted}\" in the system requirements (every machine that runs "
+            f"the environment must then have it)"
         )
-    return f"{name} is not available on {platform}: limit this dependency to the platforms that have it"
+    return (
+        f"{name} never exists on {platform}: limit this dependency to the platforms that have it "
+        f"(a [target.<platform>.dependencies] table or a feature)"
+    )

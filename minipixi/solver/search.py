@@ -31,6 +31,7 @@ import heapq
 from dataclasses import dataclass
 from typing import Iterable
 
+from minipixi.errors import MatchSpecError
 from minipixi.solver.provider import Provider, as_spec, best_index
 
 
@@ -129,6 +130,15 @@ class Excluded:
 
     name: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """Records of `name` list a spec that cannot be parsed: they are never picked."""
+
+    name: str
+    spec: str
+    problem: str
 
 
 @dataclass(frozen=True, eq=False)
@@ -487,8 +497,11 @@ class Search:
         for text in record.constrains:
             if (name, "c", text) not in self._added:
                 self._added.add((name, "c", text))
-                target = as_spec(text).name
-                if target in self._touched:
+                target = self._constrains_target(name, text)
+                if target is None:
+                    new.append(Incompatibility((Term(name, self.provider.constrains_groups(name)[text], True),),
+                                               Malformed(name, text, "cannot be parsed")))
+                elif target in self._touched:
                     new.append(self._constrains_fact(name, text))
                 else:
                     self._waiting.setdefault(target, []).append((name, text))
@@ -497,17 +510,27 @@ class Search:
             self._add(incompatibility)
         return new
 
+    @staticmethod
+    def _constrains_target(name: str, text: str) -> str | None:
+        try:
+            return as_spec(text).name
+        except MatchSpecError:
+            return None
+
     def _depends_fact(self, name: str, text: str) -> Incompatibility | None:
         """{name ∈ records listing `text`, not target ∈ what `text` matches}."""
-        provider, target = self.provider, as_spec(text).name
-        group = provider.depends_groups(name)[text]
+        provider, group = self.provider, self.provider.depends_groups(name)[text]
+        try:
+            target = as_spec(text).name
+        except MatchSpecError as error:  # a broken record in the channel: never pick it
+            return Incompatibility((Term(name, group, True),), Malformed(name, text, error.message))
         terms = [Term(name, group, True), Term(target, provider.matches(text), False)]
         return make_incompatibility(terms, Depends(name, text))
 
     def _constrains_fact(self, name: str, text: str) -> Incompatibility | None:
         """{name ∈ records listing `text`, target ∈ what `text` does not match}."""
-        provider, target = self.provider, as_spec(text).name
-        group = provider.constrains_groups(name)[text]
+        provider, group = self.provider, self.provider.constrains_groups(name)[text]
+        target = as_spec(text).name
         bad = provider.candidates(target).full & ~provider.matches(text)
         terms = [Term(name, group, True), Term(target, bad, True)]
         return make_incompatibility(terms, Constrains(name, text))

@@ -214,7 +214,7 @@ def test_missing_cuda_is_explained_as_a_chain_with_both_fixes():
     details = error.details
     assert "__cuda, which linux-64 does not provide here" in details
     assert "environment 'gpu' requires pytorch-gpu >=2.7" in details
-    assert details.rstrip().endswith("solving failed.")
+    assert details.rstrip().endswith("solving environment 'gpu' for linux-64 failed.")
     assert 'cuda = "12"' in error.hint and "CONDA_OVERRIDE_CUDA=12" in error.hint
     kinds = {type(cause).__name__ for cause in error.causes}
     assert {"Requested", "Depends"} <= kinds
@@ -258,7 +258,10 @@ def test_reporter_sees_decisions_and_conflicts():
     assert counting.decided[0] == "app" and "lib" in counting.decided
 
 
-def test_many_candidates_take_the_kernel_path_and_agree():
+def test_many_candidates_take_the_kernel_path_and_agree(monkeypatch):
+    from minipixi.solver import provider as provider_module
+
+    monkeypatch.setattr(provider_module, "KERNEL_THRESHOLD", 64)
     records = [rec("big", f"1.{i}.{j}", f"b{k}", build_number=k) for i in range(12) for j in range(8) for k in range(2)]
     provider = Provider(SolveTask(specs=["big"], sources=[RecordIndex(records)]))
     cands = provider.candidates("big")
@@ -267,6 +270,12 @@ def test_many_candidates_take_the_kernel_path_and_agree():
     mask = provider.matches("big >=1.3,<1.5")
     expected = {r for r in records if r.version.startswith(("1.3.", "1.4."))}
     assert {cands.records[i] for i in indexes(mask)} == expected
+    assert cands._encoded is not None  # the kernel answered
+    monkeypatch.setattr(provider_module, "KERNEL_THRESHOLD", 10**6)
+    pure = Provider(SolveTask(specs=["big"], sources=[RecordIndex(records)]))
+    assert pure.candidates("big").records == cands.records
+    assert pure.matches("big >=1.3,<1.5") == mask
+    assert pure.candidates("big")._encoded is None
 
 
 def test_solution_is_valid_by_the_independent_checker():
