@@ -12,7 +12,8 @@ following the page would. Environment of the run:
 
 - ``HOME`` is the scratch folder and the commands start in ``~/pixi-lesson``; the scratch path is
   written as ``~`` in the saved output, so outputs do not depend on where they were made;
-- ``MINIPIXI_OFFLINE=1`` (the bundled teaching channel), ``NO_COLOR=1``, ``COLUMNS=100``;
+- ``MINIPIXI_OFFLINE=1`` (the bundled teaching channel), ``NO_COLOR=1``, ``COLUMNS=100``, and
+  ``PYTHONUNBUFFERED=1`` so that output and progress lines interleave as on a terminal;
 - the ``minipixi`` on ``PATH`` is the one next to the Python running this script.
 
 A command that fails is recorded with its output (lessons show errors on purpose); it does not
@@ -141,6 +142,7 @@ def scratch_environment(home: Path) -> dict[str, str]:
         TERM="dumb",
         COLUMNS="100",
         LC_ALL="C.UTF-8",
+        PYTHONUNBUFFERED="1",  # stdout and stderr interleave as they would on a terminal
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
     )
     env.pop("VIRTUAL_ENV", None)
