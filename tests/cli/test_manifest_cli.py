@@ -371,3 +371,48 @@ def test_task_env_needs_name_equals_value(tmp_path, monkeypatch, capsys):
     assert code == 0
     task = tomllib.loads(Path("pixi.toml").read_text())["tasks"]["serve"]
     assert task == {"cmd": "python -m http.server", "cwd": "site", "env": {"PORT": "8000"}}
+
+
+# ---- any command line: a result or a clear error, never "a bug in minipixi" -------------------
+def _command_lines():
+    from hypothesis import strategies as st
+
+    word = st.sampled_from(["numpy", "numpy >=2", "x=", "gpu", "cpu", "linux-64", "osx-arm64", "lnux",
+                            "lab", "start", "12", "", "-", "a b", "default", "GPU", "conda-forge::x 1 y"])
+    commands = st.sampled_from([
+        ["add", "--no-lockfile-update"], ["add", "--no-lockfile-update", "--feature"], ["remove"],
+        ["remove", "--platform", "linux-64"], ["task", "add"], ["task", "add", "--depends-on"],
+        ["task", "remove"], ["task", "list"], ["workspace", "platform", "add"], ["workspace", "platform", "remove"],
+        ["workspace", "environment", "add"], ["workspace", "environment", "add", "--feature"],
+        ["workspace", "environment", "remove"], ["workspace", "system-requirements", "add"],
+        ["workspace", "migrate"], ["workspace", "environment", "list"],
+    ])
+    return st.lists(st.tuples(commands, st.lists(word, max_size=3)), min_size=1, max_size=4)
+
+
+def test_random_command_lines_never_crash(tmp_path_factory, monkeypatch):
+    from hypothesis import given, settings
+
+    from minipixi.manifest import edit
+
+    monkeypatch.setattr(edit, "FSYNC", False)  # many small writes; os.replace stays atomic
+
+    @settings(max_examples=min(30, settings().max_examples))
+    @given(_command_lines())
+    def check(lines):
+        folder = tmp_path_factory.mktemp("fuzz")
+        assert main(["init", str(folder), "-p", "linux-64"]) == 0
+        for command, words in lines:
+            argv = [*command, *words, "--manifest-path", str(folder / "pixi.toml")]
+            try:
+                code = main(argv)
+            except SystemExit as exc:  # argparse's own usage errors
+                assert exc.code == 2
+                continue
+            assert code in (0, 1), argv
+            read_back = (folder / "pixi.toml").read_text()
+            from minipixi.manifest import parse_manifest
+
+            parse_manifest(read_back, folder / "pixi.toml")  # every edit left a valid manifest
+
+    check()
