@@ -323,6 +323,11 @@ def check_installable(
             continue
         if not any(spec.matches(record) for record in detected):
             raise _unmet_error(spec, detected, environment)
+
+
+def spec_words(spec) -> str:
+    """A virtual-package spec as people write it: "__cuda >=12" (not conda's bracket form)."""
+    return f"{spec.name} {spec.version}" if spec.version is not None else spec.name
 # --8<-- [end:check_installable]
 
 
@@ -331,10 +336,11 @@ def _unmet_error(spec, detected: list[PackageRecord], environment: str | None) -
     found_text = f"{spec.name} {found.version}" if found else f"no {spec.name}"
     what = f"environment '{environment}'" if environment else "this environment"
     error = InstallError(
-        f"this machine cannot run {what}: it needs {spec} but the machine has {found_text}",
+        f"this machine cannot run {what}: it needs {spec_words(spec)} but the machine has {found_text}",
         hint=_fix_for(spec, found),
     )
-    error.package, error.required, error.found = spec.name, str(spec), found.version if found else None
+    error.package, error.required = spec.name, spec_words(spec)
+    error.found = found.version if found else None
     return error
 
 
