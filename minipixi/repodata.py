@@ -33,19 +33,21 @@ import bisect
 import json
 import mmap
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Iterator
 
 from minipixi.errors import ChannelError, RecordError
 from minipixi.records import PackageRecord
 
-# Keys whose value is a record: a file name in quotes, a colon, an opening brace.
-# Searching for the fixed text first (".conda") lets the regex engine skip ahead quickly.
-_RECORD_KEYS = (
-    re.compile(rb'\.conda"\s*:\s*\{'),
-    re.compile(rb'\.tar\.bz2"\s*:\s*\{'),
-)
+# A record's key is a package file name in quotes, then a colon and an opening brace. It comes
+# right after its section's opening brace (the first record) or after the previous record's
+# closing brace and a comma. Starting the pattern at that "}" keeps the search fast: the regex
+# engine jumps from one "}" to the next instead of trying every quote in the file.
+_FIRST_KEY = re.compile(rb'\s*"([^"]+)\.(?:conda|tar\.bz2)"\s*:\s*\{')
+_NEXT_KEY = re.compile(rb'\}\s*,\s*"([^"]+)\.(?:conda|tar\.bz2)"\s*:\s*\{')
 # Top-level sections. Only "packages" and "packages.conda" hold records; "signatures"
 # (content-trust data) is keyed by file name too, so we must know where it starts: each
 # section runs to the next one we know of.
@@ -74,16 +76,13 @@ class RepodataIndex:
 def index_repodata(data: bytes | mmap.mmap) -> RepodataIndex:
     """Scan `data` once and index its records by name, without decoding any of them."""
     sections = find_sections(data)
-    by_name: dict[bytes, list[int]] = {}
-    boundaries = list(sections.values())
-    for start, end in record_ranges(sections, len(data)):
-        for pattern in _RECORD_KEYS:
-            for match in pattern.finditer(data, start, end):
-                quote = data.rfind(b'"', start, match.start())
-                name = data[quote + 1 : match.start()].rsplit(b"-", 2)[0]
-                by_name.setdefault(name, []).append(quote)
-                boundaries.append(quote)
-    boundaries.sort()
+    by_name: dict[bytes, list[int]] = defaultdict(list)
+    for start, end in record_ranges(data, sections):
+        first = _FIRST_KEY.match(data, start, end)
+        for match in chain([first] if first else [], _NEXT_KEY.finditer(data, start, end)):
+            name = match.group(1).rsplit(b"-", 2)[0]  # name-version-build: split off 2 parts
+            by_name[name].append(match.start(1) - 1)  # the opening quote of the key
+    boundaries = sorted(chain(sections.values(), *by_name.values()))
     names = {name.decode("utf-8", "replace"): quotes for name, quotes in by_name.items()}
     return RepodataIndex(names, boundaries, sections)
 # --8<-- [end:index]
@@ -107,12 +106,12 @@ def find_sections(data: bytes | mmap.mmap) -> dict[bytes, int]:
     return found
 
 
-def record_ranges(sections: dict[bytes, int], size: int) -> list[tuple[int, int]]:
-    """The byte ranges of "packages" and "packages.conda": from the section's opening
-    brace to the start of the next section we know of (or the end of the file)."""
-    starts = sorted(sections.values()) + [size]
+def record_ranges(data: bytes | mmap.mmap, sections: dict[bytes, int]) -> list[tuple[int, int]]:
+    """The byte ranges inside "packages" and "packages.conda": from just after the section's
+    opening brace to the start of the next section we know of (or the end of the file)."""
+    starts = sorted(sections.values()) + [len(data)]
     return [
-        (starts[i] + len(key) + 2, starts[i + 1])  # skip the quoted key itself
+        (data.find(b"{", starts[i]) + 1, starts[i + 1])
         for i, key in enumerate(sorted(sections, key=sections.get))
         if key in _RECORD_SECTIONS
     ]
