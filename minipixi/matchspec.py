@@ -366,16 +366,19 @@ def _bracket_values(body: str | None, *, strict: bool, nameless: bool) -> dict[s
     """Turn the bracket items into typed values, checking keys (and duplicates when strict)."""
     if body is None:
         return {}
-    values: dict[str, object] = {}
-    for key, value in parse_bracket_items(body):
-        if key == "name" and not strict:
-            continue  # conda ignores a name in brackets; the name before them wins
-        if key not in BRACKET_KEYS:
+    items = parse_bracket_items(body)
+    keys = [key for key, _value in items]
+    for key in keys:
+        if key not in BRACKET_KEYS and (strict or key != "name"):
             raise MatchSpecError(
                 f"invalid bracket key: {key}", hint=f"known keys: {', '.join(BRACKET_KEYS)}"
             )
-        if strict and key in values:
+        if strict and keys.count(key) > 1:
             raise MatchSpecError(f"found multiple values for: {key}")
+    values: dict[str, object] = {}
+    for key, value in items:
+        if key == "name":
+            continue  # conda ignores a name in brackets; the name before them wins
         for field_name, field_value in _bracket_value(key, value, strict=strict).items():
             if key == "channel" and field_name == "subdir" and "subdir" in values:
                 continue  # an explicit subdir=... wins over one inside channel=...
@@ -599,7 +602,13 @@ def channel_display_name(channel: str) -> str:
 
 
 def _looks_like_url_or_path(text: str) -> bool:
-    return bool(_URL_SCHEME.match(text)) or _is_path(text)
+    """A URL or a path to a package file (not a `https://host/channel:ns:name` spec)."""
+    if text.endswith(PACKAGE_EXTENSIONS):
+        return bool(_URL_SCHEME.match(text)) or _is_path(text)
+    found = _URL_SCHEME.match(text) or _WINDOWS_DRIVE.match(text)
+    if found:
+        return ":" not in text[found.end():]
+    return _is_path(text) and ":" not in text
 
 
 def _normalize_url(text: str) -> str:
@@ -680,7 +689,7 @@ def _render_version(spec: MatchSpec, front: list[str], brackets: list[str]) -> b
     version = spec.version.text.replace(" ", "")
     if version in ("*", ""):
         return False
-    if any(char in version for char in "><$^|,"):
+    if any(char in version for char in "><$^|,()"):
         brackets.append(f"version='{version}'")
     elif version.startswith(("!=", "~=")):
         if spec.build is not None:

@@ -59,11 +59,17 @@ def _hex(length: int) -> st.SearchStrategy[str]:
     return st.text("0123456789abcdef", min_size=length, max_size=length)
 
 
+def record_versions() -> st.SearchStrategy[str]:
+    """Version texts for records. Two separators in a row (`1.0._`) are left out: rattler's
+    MatchSpec reader stops before them, a known quirk (see the differential test's xfail)."""
+    return version_texts(local=False).filter(lambda text: not _DOUBLE_SEPARATOR.search(text))
+
+
 @st.composite
 def package_records(draw, name: str | None = None) -> PackageRecord:
     """A random but well-formed record (url None, so that repodata round trips are exact)."""
     name = name or draw(package_names())
-    version = draw(version_texts(local=False))
+    version = draw(record_versions())
     build = draw(build_strings())
     extension = draw(st.sampled_from([".conda", ".tar.bz2"]))
     optional = st.none()
@@ -114,7 +120,10 @@ def _version_aimed_at(version: str) -> st.SearchStrategy[str]:
         f"=={version}", f">={version}", f"<={version}", f"!={version}", f">{version}",
         f"{version}", f"{version}.*", f"{version.split('.')[0]}.*", f"<{version},>=0",
     ])
-    return st.one_of(near, spec_texts())
+    return st.one_of(near, spec_texts()).filter(lambda text: not _DOUBLE_SEPARATOR.search(text))
+
+
+_DOUBLE_SEPARATOR = re.compile(r"[._\-][._\-]")
 
 
 @st.composite
