@@ -36,6 +36,7 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -282,6 +283,29 @@ class PrefixRecord:
                    tuple(paths), data.get("extracted_package_dir"), data.get("requested_spec"))
 
 
+def write_prefix_record(prefix: Path, installed: PrefixRecord) -> None:
+    """Write `conda-meta/<dist>.json` atomically: one key per line, one path per line.
+
+    (json.dumps with `indent` runs the slow pure-Python encoder; this layout keeps the file
+    readable and diffable at the speed of the C one.)
+    """
+    data = installed.to_json()
+    paths = data.pop("paths_data")["paths"]
+    lines = [f"  {json.dumps(key)}: {_json_block(value)}" for key, value in data.items()
+             if key != "files"]
+    lines.append(f'  "files": {_json_block(data["files"])}')
+    lines.append(f'  "paths_data": {{"paths_version": 1, "paths": {_json_block(paths)}}}')
+    text = "{\n" + ",\n".join(lines) + "\n}\n"
+    _write_text_atomic(prefix / "conda-meta" / f"{installed.record.dist_name}.json", text)
+
+
+def _json_block(value) -> str:
+    """A list as one item per line; anything else on one line."""
+    if isinstance(value, list) and value:
+        return "[\n" + ",\n".join(f"    {json.dumps(v)}" for v in value) + "\n  ]"
+    return json.dumps(value)
+
+
 def read_prefix_records(prefix: Path) -> dict[str, PrefixRecord]:
     """The installed packages of `prefix`, by name, from `conda-meta/*.json`."""
     installed: dict[str, PrefixRecord] = {}
@@ -487,37 +511,42 @@ def link_package(job: LinkJob, prefix: Path, python: PythonInfo | None) -> Prefi
 
     Returns the PrefixRecord that was written.
     """
-    made: set[Path] = set()  # folders known to exist: saves one stat per file
-    paths_data = [_link_entry(job, entry, target, prefix, made) for entry, target in job.entries]
+    made: set[str] = set()  # folders known to exist: saves a stat per file
+    source_root, prefix_root = str(job.package_dir), str(prefix)
+    paths_data = [_link_entry(source_root, entry, target, prefix_root, made)
+                  for entry, target in job.entries]
     for point in job.entry_points:
         paths_data.append(_write_entry_point(point, prefix, python))
     installed = PrefixRecord(job.record, tuple(job.targets), tuple(paths_data),
                              str(job.package_dir), job.requested_spec)
-    _write_json_atomic(prefix / "conda-meta" / f"{job.record.dist_name}.json", installed.to_json())
+    write_prefix_record(prefix, installed)
     return installed
 # --8<-- [end:link]
 
 
-def _link_entry(job: LinkJob, entry: pkg.PathEntry, target: str, prefix: Path,
-                made: set[Path]) -> dict:
-    """Link one path; returns its `paths_data` line (with `sha256_in_prefix` when rewritten)."""
-    source, dest = job.package_dir / entry.path, prefix / target
+def _link_entry(source_root: str, entry: pkg.PathEntry, target: str, prefix: str,
+                made: set[str]) -> dict:
+    """Link one path; returns its `paths_data` line (with `sha256_in_prefix` when rewritten).
+
+    Paths are plain strings here: this runs once per file, and pathlib's objects cost more
+    than the system calls they wrap.
+    """
+    source, dest = f"{source_root}/{entry.path}", f"{prefix}/{target}"
     _make_parent(dest, made)
     if entry.path_type == "directory":
-        dest.mkdir(exist_ok=True)
-        return _paths_data(entry, target)
-    if source.is_symlink():  # trust the extracted file over paths.json's path_type
+        os.makedirs(dest, exist_ok=True)
+    elif entry.path_type == "softlink" and os.path.islink(source):
         _replacing(dest, lambda: os.symlink(os.readlink(source), dest))
-        return _paths_data(entry, target)
-    if entry.prefix_placeholder and not entry.no_link:
+    elif entry.prefix_placeholder and not entry.no_link:
         _remove_path(dest)
         new_hash = _copy_with_prefix(source, dest, entry, prefix)
         return _paths_data(entry, target, sha256_in_prefix=new_hash)
-    _replacing(dest, lambda: _hardlink_or_copy(source, dest, copy=entry.no_link))
+    else:  # a regular file (paths.json may say "softlink" for a file: trust the file)
+        _replacing(dest, lambda: _hardlink_or_copy(source, dest, copy=entry.no_link))
     return _paths_data(entry, target)
 
 
-def _replacing(dest: Path, create) -> None:
+def _replacing(dest: str, create) -> None:
     """Run `create`; if something is already at `dest` (a clobber, a repair), remove it and
     try again. Trying first saves a syscall per file on a fresh prefix."""
     try:
@@ -534,16 +563,16 @@ def _paths_data(entry: pkg.PathEntry, target: str, **extra) -> dict:
     return data
 
 
-def _make_parent(dest: Path, made: set[Path]) -> None:
-    parent = dest.parent
+def _make_parent(dest: str, made: set[str]) -> None:
+    parent = os.path.dirname(dest)
     if parent not in made:
-        if parent.is_symlink() or (parent.exists() and not parent.is_dir()):
+        if os.path.islink(parent) or os.path.isfile(parent):
             _remove_path(parent)  # a file of an old package stood where a folder must be
         os.makedirs(parent, exist_ok=True)
         made.add(parent)
 
 
-def _remove_path(dest: Path) -> None:
+def _remove_path(dest: str | Path) -> None:
     """Make room for a new file: an old file or link there (a clobber, a repair) goes."""
     try:
         os.unlink(dest)
@@ -553,7 +582,7 @@ def _remove_path(dest: Path) -> None:
         shutil.rmtree(dest)
 
 
-def _hardlink_or_copy(source: Path, dest: Path, *, copy: bool = False) -> None:
+def _hardlink_or_copy(source: str, dest: str, *, copy: bool = False) -> None:
     if not copy:
         try:
             os.link(source, dest)
@@ -563,10 +592,11 @@ def _hardlink_or_copy(source: Path, dest: Path, *, copy: bool = False) -> None:
     shutil.copy2(source, dest)
 
 
-def _copy_with_prefix(source: Path, dest: Path, entry: pkg.PathEntry, prefix: Path) -> str:
+def _copy_with_prefix(source: str, dest: str, entry: pkg.PathEntry, prefix: str) -> str:
     """Write `source` to `dest` with the placeholder replaced; returns the new sha256."""
-    data = source.read_bytes()
-    placeholder, new = entry.prefix_placeholder.encode(), str(prefix).encode()
+    with open(source, "rb") as fh:
+        data = fh.read()
+    placeholder, new = entry.prefix_placeholder.encode(), prefix.encode()
     if entry.file_mode == "binary":
         data = replace_binary_prefix(data, placeholder, new)
     else:
@@ -607,7 +637,7 @@ def _write_entry_point(spec: str, prefix: Path, python: PythonInfo) -> dict:
     name, script = render_entry_point(spec, str(prefix / python.interpreter))
     data = fix_long_shebang(script.encode())
     dest = prefix / "bin" / name
-    _make_parent(dest, set())
+    _make_parent(str(dest), set())
     _remove_path(dest)
     dest.write_bytes(data)
     os.chmod(dest, 0o775)
@@ -655,8 +685,12 @@ def _file_lock(path: Path) -> Iterator[None]:
 
 
 def _write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    _write_text_atomic(path, json.dumps(data, indent=2) + "\n")
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -685,7 +719,8 @@ def install(records: Sequence[PackageRecord], prefix: Path, *, cache: PackageCac
         transaction = plan_transaction(installed, records, reinstall=set(reinstall) | redo)
         reporter.on_transaction(transaction)
         if transaction:
-            execute(transaction, prefix, package_dirs, requested_specs or {}, reporter)
+            execute(transaction, prefix, package_dirs, requested_specs or {}, reporter,
+                    max_workers=max_workers)
     reporter.on_done(transaction)
     return transaction
 # --8<-- [end:install]
@@ -693,7 +728,8 @@ def install(records: Sequence[PackageRecord], prefix: Path, *, cache: PackageCac
 
 # --8<-- [start:execute]
 def execute(transaction: Transaction, prefix: Path, package_dirs: Mapping[str, Path],
-            requested_specs: Mapping[str, str], reporter: InstallReporter) -> None:
+            requested_specs: Mapping[str, str], reporter: InstallReporter, *,
+            max_workers: int = 8) -> None:
     """Carry out a transaction: journal, unlink, link, remove the journal.
 
     Call with the prefix lock held.
@@ -706,11 +742,27 @@ def execute(transaction: Transaction, prefix: Path, package_dirs: Mapping[str, P
     for old in transaction.to_unlink:
         unlink_package(old, prefix, keep=staying)
         reporter.on_unlink(old.record)
-    for job in jobs:
-        link_package(job, prefix, python)
-        reporter.on_link(job.record)
+    link_all(jobs, prefix, python, reporter, max_workers)
     (prefix / "conda-meta" / JOURNAL).unlink()
 # --8<-- [end:execute]
+
+
+def link_all(jobs: Sequence[LinkJob], prefix: Path, python: PythonInfo | None,
+             reporter: InstallReporter, max_workers: int) -> None:
+    """Link the packages in parallel threads (the work is system calls, which run outside
+    the GIL), unless two of them write the same path: then one by one, in order, so that
+    the same package wins the clash every time."""
+    targets = [target for job in jobs for target in job.targets]
+    if max_workers <= 1 or len(targets) != len(set(targets)):
+        for job in jobs:
+            link_package(job, prefix, python)
+            reporter.on_link(job.record)
+        return
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        futures = [pool.submit(link_package, job, prefix, python) for job in jobs]
+        for job, future in zip(jobs, futures):
+            future.result()
+            reporter.on_link(job.record)
 
 
 def _files_staying(prefix: Path, transaction: Transaction) -> set[str]:
@@ -727,7 +779,7 @@ def write_journal(prefix: Path, unlinks: Sequence[PrefixRecord], jobs: Sequence[
         "unlink": [old.record.dist_name for old in unlinks],
         "link": {job.record.dist_name: job.targets for job in jobs},
     }
-    _write_json_atomic(prefix / "conda-meta" / JOURNAL, journal)
+    _write_text_atomic(prefix / "conda-meta" / JOURNAL, json.dumps(journal))
 
 
 # --8<-- [start:repair]

@@ -30,6 +30,7 @@ Lesson: Episode 4, "What is in a package" (under the hood box). Read after `lock
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -291,14 +292,18 @@ class ExtractLimits:
 
 @dataclass
 class _Extraction:
-    """The state of one extraction: where it writes, and what it has written so far."""
+    """The state of one extraction: where it writes, and what it has written so far.
+
+    Paths are plain strings: this code runs once per member, and pathlib costs more than the
+    system calls it wraps.
+    """
 
     package: str
-    root: Path
+    root: str
     limits: ExtractLimits
     written: int = 0
     members: int = 0
-    safe_dirs: set = field(default_factory=set)
+    safe_dirs: set[str] = field(default_factory=set)
 
 
 def extract(archive: Path, dest: Path, *, sha256: str | None = None, md5: str | None = None,
@@ -316,7 +321,7 @@ def extract(archive: Path, dest: Path, *, sha256: str | None = None, md5: str | 
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))
     try:
-        state = _Extraction(archive.name, tmp.resolve(), limits or ExtractLimits())
+        state = _Extraction(archive.name, str(tmp.resolve()), limits or ExtractLimits())
         with _archive_errors(archive):
             for tar in open_tar_streams(archive):
                 for member in tar:
@@ -371,7 +376,7 @@ def _extract_member(state: _Extraction, tar: tarfile.TarFile, member: tarfile.Ta
         raise UnsafeArchiveError(state.package, member.name, "is one member too many")
     if name is None:  # the "." entry of a tar made with `tar -C dir .`
         return
-    target = state.root / name
+    target = f"{state.root}/{name}"
     if member.isdir():
         _make_dirs(state, target)
     elif member.isfile():
@@ -397,33 +402,39 @@ def _safe_member_name(state: _Extraction, name: str) -> str | None:
 # --8<-- [end:safe-member]
 
 
-def _inside(state: _Extraction, path: str | Path) -> bool:
-    path = str(path)
-    root = str(state.root)
-    return path == root or path.startswith(root + os.sep)
+def _inside(state: _Extraction, path: str) -> bool:
+    return path == state.root or path.startswith(state.root + os.sep)
 
 
-def _make_dirs(state: _Extraction, target: Path) -> None:
+def _relative(state: _Extraction, path: str) -> str:
+    return os.path.relpath(path, state.root)
+
+
+def _make_dirs(state: _Extraction, target: str) -> None:
     """mkdir -p, but only through real folders inside the target (never through a symlink)."""
-    if target in state.safe_dirs:
+    if target in state.safe_dirs or target == state.root:
         return
-    if target != state.root:
-        _make_dirs(state, target.parent)
-    if target.is_symlink() or (target.exists() and not target.is_dir()):
-        raise UnsafeArchiveError(state.package, str(target.relative_to(state.root)),
+    _make_dirs(state, os.path.dirname(target))
+    if os.path.islink(target) or (os.path.exists(target) and not os.path.isdir(target)):
+        raise UnsafeArchiveError(state.package, _relative(state, target),
                                  "is a folder where the archive already put a file or link")
-    target.mkdir(exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(target)
     state.safe_dirs.add(target)
 
 
 def _write_file(state: _Extraction, tar: tarfile.TarFile, member: tarfile.TarInfo,
-                target: Path) -> None:
+                target: str) -> None:
     """Copy the member's bytes to `target`, counting them against the size limit."""
-    _make_dirs(state, target.parent)
-    _remove_existing(state, target, member.name)
-    source = tar.extractfile(member)
+    _make_dirs(state, os.path.dirname(target))
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    with os.fdopen(os.open(target, flags, 0o600), "wb") as out:
+    try:
+        fd = os.open(target, flags, 0o600)
+    except FileExistsError:  # a later member replaces an earlier one (rare): check, retry
+        _remove_existing(state, target, member.name)
+        fd = os.open(target, flags, 0o600)
+    source = tar.extractfile(member)
+    with os.fdopen(fd, "wb") as out:
         while chunk := source.read(CHUNK):
             state.written += len(chunk)
             if state.written > state.limits.max_bytes:
@@ -431,41 +442,41 @@ def _write_file(state: _Extraction, tar: tarfile.TarFile, member: tarfile.TarInf
                     state.package, member.name,
                     f"unpacks past the limit of {state.limits.max_bytes} bytes (a decompression bomb?)")
             out.write(chunk)
-    os.chmod(target, member.mode & 0o777)
+        os.fchmod(fd, member.mode & 0o777)
 
 
-def _remove_existing(state: _Extraction, target: Path, name: str) -> None:
+def _remove_existing(state: _Extraction, target: str, name: str) -> None:
     """A later member may replace an earlier *file*; replacing a folder or link is refused."""
-    if target.is_symlink() or target.is_dir():
+    if os.path.islink(target) or os.path.isdir(target):
         raise UnsafeArchiveError(state.package, name, "would replace a folder or link")
-    if target.exists():
-        target.unlink()
+    if os.path.exists(target):
+        os.unlink(target)
 
 
-def _make_symlink(state: _Extraction, member: tarfile.TarInfo, target: Path) -> None:
+def _make_symlink(state: _Extraction, member: tarfile.TarInfo, target: str) -> None:
     """Create a symlink whose target, resolved from its folder, stays inside the package."""
     link = member.linkname
     if not link:
         raise UnsafeArchiveError(state.package, member.name, "is a link with no target")
     if os.path.isabs(link):
         raise UnsafeArchiveError(state.package, member.name, f"links to absolute path '{link}'")
-    _make_dirs(state, target.parent)
-    resolved = os.path.realpath(os.path.join(target.parent, link))
+    _make_dirs(state, os.path.dirname(target))
+    resolved = os.path.realpath(os.path.join(os.path.dirname(target), link))
     if not _inside(state, resolved):
         raise UnsafeArchiveError(state.package, member.name, f"links outside the package ('{link}')")
     _remove_existing(state, target, member.name)
     os.symlink(link, target)
 
 
-def _make_hardlink(state: _Extraction, member: tarfile.TarInfo, target: Path) -> None:
+def _make_hardlink(state: _Extraction, member: tarfile.TarInfo, target: str) -> None:
     """A tar hard link points at an earlier member: a regular file already inside the target."""
     source_name = _safe_member_name(state, member.linkname)
-    source = state.root / (source_name or "")
-    if source_name is None or source.is_symlink() or not source.is_file() \
+    source = f"{state.root}/{source_name}"
+    if source_name is None or os.path.islink(source) or not os.path.isfile(source) \
             or not _inside(state, os.path.realpath(source)):
         raise UnsafeArchiveError(state.package, member.name,
                                  f"hard-links to '{member.linkname}', which is not a file in it")
-    _make_dirs(state, target.parent)
+    _make_dirs(state, os.path.dirname(target))
     _remove_existing(state, target, member.name)
     try:
         os.link(source, target)
