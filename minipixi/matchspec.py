@@ -61,7 +61,6 @@ BRACKET_KEYS = (
     "url", "license", "license_family", "track_features", "when",
 )
 
-_VERSION_OPERATOR_START = "<>=!~"
 _NAME_OK = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _CHANNEL_NAME_OK = re.compile(r"^[A-Za-z0-9_.\-/]+$")
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
@@ -433,15 +432,16 @@ def _split_channel(text: str) -> tuple[str, str | None, str | None]:
     return parts[-1], namespace, channel
 
 
+_NAME_PART = re.compile(r"[^\s<>=!~]+")
+
+
 def _split_name(text: str, *, strict: bool) -> tuple[str, str]:
     """`numpy>=1.2 py*` -> (`numpy`, `>=1.2 py*`): the name ends at a space or an operator."""
     text = text.strip()
-    end = 0
-    while end < len(text) and not text[end].isspace() and text[end] not in _VERSION_OPERATOR_START:
-        end += 1
-    if end == 0:
+    found = _NAME_PART.match(text)
+    if found is None:
         raise MatchSpecError("missing package name", hint="a spec starts with the package name")
-    return _check_name(text[:end], text, glob_ok=not strict), text[end:].strip()
+    return _check_name(found.group(), text, glob_ok=not strict), text[found.end():].strip()
 
 
 def _check_name(name: str, spec_text: str, *, glob_ok: bool) -> str:
@@ -509,18 +509,15 @@ def _scan_version_group(text: str, position: int) -> int:
         position = after + 1
 
 
-_OPERATORS = (">=", "<=", "~=", "==", "!=", "=", "<", ">")
+# An optional operator, optional spaces, then a run of version characters (a glob included).
+_CONSTRAINT = re.compile(r"(?:>=|<=|~=|==|!=|=|<|>)?\s*[^\s,|()<>=~]+")
 
 
 def _scan_constraint(text: str, position: int) -> int:
-    operator = next((op for op in _OPERATORS if text.startswith(op, position)), "")
-    position = _skip_spaces(text, position + len(operator))
-    start = position
-    while position < len(text) and not text[position].isspace() and text[position] not in ",|()<>=~":
-        position += 1
-    if position == start:
+    found = _CONSTRAINT.match(text, position)
+    if found is None:
         raise MatchSpecError(f"unable to parse version spec: {text}")
-    return position
+    return found.end()
 
 
 def _skip_spaces(text: str, position: int) -> int:
