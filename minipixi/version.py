@@ -205,23 +205,31 @@ def _read_version(reader: _Reader) -> _Parsed:
 # A version compares as if every segment, and the list of segments, went on forever with zeros:
 # 1.1 is 1.1.0.0..., and 1.0a reads 1.0a0... So a plain tuple of components would be wrong (a
 # shorter tuple sorts first, but '1.0a' < '1.0' because 'a' < 0). Instead each item that is not
-# zero becomes (sign, zeros before it, its key): an item below zero is smaller the sooner it
-# comes, an item above zero is larger the sooner it comes, and (0,) marks "only zeros from here
-# on", which sits between the two. Tuples of these compare exactly like the zero-padded lists.
-def _padded_key(item_keys: list[tuple]) -> tuple:
+# zero is written as (sign, zeros before it, its key): an item below zero is smaller the sooner
+# it comes, an item above zero is larger the sooner it comes, and a final 0 says "only zeros
+# from here on", which sits between the two. Written one after another, these compare exactly
+# like the zero-padded lists. For the components of one segment (a number's key is (3, n),
+# a string's (2, s)):
+#
+#     [1, 0, 'a']  ->  (1, 0, 3, 1,   -1, 1, 2, 'a',   0)
+#     [1]          ->  (1, 0, 3, 1,   0)         at the fifth place -1 < 0, so [1, 0, 'a'] < [1]
+#
+# Segments are then keyed the same way, with a segment's key as its item, and the version key
+# is the epoch followed by the keys of both parts. All of it is one flat tuple (quick to compare
+# and hash): every item starts with its sign and has a fixed shape after it, so two keys line up
+# item by item until they first differ.
+def _padded_key(item_keys: list[tuple[int, tuple]]) -> tuple:
     """Key of a zero-padded sequence; `item_keys` are (sign, key) pairs, sign in -1/0/1."""
-    out: list[tuple] = []
+    out: list = []
     zeros = 0
     for sign, key in item_keys:
         if sign == 0:
             zeros += 1
-        elif sign < 0:
-            out.append((-1, zeros, key))
-            zeros = 0
-        else:
-            out.append((1, -zeros, key))
-            zeros = 0
-    out.append((0,))
+            continue
+        out += (sign, zeros if sign < 0 else -zeros)
+        out += key
+        zeros = 0
+    out.append(0)
     return tuple(out)
 # --8<-- [end:padding-key]
 
@@ -237,7 +245,7 @@ def _component_item(component: Component) -> tuple[int, tuple]:
 def _segment_item(components: tuple[Component, ...]) -> tuple[int, tuple]:
     """(sign, key) of one segment; cached, since segments like (0,) and (1,) recur endlessly."""
     key = _padded_key([_component_item(c) for c in components])
-    return key[0][0], key
+    return key[0], key
 
 
 _NO_SEGMENTS_KEY = _padded_key([])
@@ -313,7 +321,7 @@ class Version:
         set_slot(self, "_main", main)
         set_slot(self, "_local", local)
         set_slot(self, "_layout", layout)
-        set_slot(self, "_key", (epoch, _part_key(main), _part_key(local)))
+        set_slot(self, "_key", (epoch,) + _part_key(main) + _part_key(local))
         return self
 
     def __setattr__(self, name, value):
