@@ -601,7 +601,8 @@ def _read_pypi_package(reader: _Reader, entry: dict, at: tuple) -> PypiPackage:
             raise reader.error(f"PyPI package '{entry['pypi']}' has no `{key}`", at)
     modelled = set(PYPI_FIELD_ORDER)
     return PypiPackage(
-        location=str(entry["pypi"]), name=str(entry["name"]), version=str(entry["version"]),
+        location=str(entry["pypi"]), name=normalize_pypi_name(str(entry["name"])),
+        version=str(entry["version"]),
         sha256=entry.get("sha256"), md5=entry.get("md5"),
         requires_dist=_read_strings(reader, entry, "requires_dist", at),
         requires_python=entry.get("requires_python"),
@@ -873,8 +874,6 @@ def _conda_details(package: CondaPackage, derived: DerivedFields) -> dict[str, A
         value = getattr(record, key)
         if value not in (None, "", ()):
             fields[key] = list(value) if isinstance(value, tuple) else value
-    if record.timestamp is not None and record.timestamp % 1000 == 0:
-        fields["timestamp"] = record.timestamp // 1000  # whole seconds are written as seconds
     if package.kind == "conda" and _strip_slash(record.channel) != _strip_slash(derived.channel):
         fields["channel"] = _strip_slash(record.channel)
     if package.kind == "conda" and record.fn and record.fn != derived.file_name:
@@ -886,8 +885,16 @@ def _conda_details(package: CondaPackage, derived: DerivedFields) -> dict[str, A
     return fields
 
 
+def normalize_pypi_name(name: str) -> str:
+    """PyPI's canonical spelling of a name (PEP 503): ``Typing_Extensions`` -> ``typing-extensions``.
+
+    rattler stores PyPI names this way, so we read and write them this way too.
+    """
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def _pypi_to_yaml(package: PypiPackage) -> dict[str, Any]:
-    fields: dict[str, Any] = {"pypi": package.location, "name": package.name,
+    fields: dict[str, Any] = {"pypi": package.location, "name": normalize_pypi_name(package.name),
                               "version": package.version}
     if package.md5:
         fields["md5"] = package.md5

@@ -12,6 +12,7 @@ dialect by hand instead of asking a general YAML library to guess:
   (``true``, ``null``, ``1.10``, ``0123``) or it starts with an indicator
   (``>=3.10``, ``*``, ``- x``): then it gets single quotes, and double quotes only when it
   holds characters single quotes cannot carry (tabs, control characters);
+- a string with line breaks becomes a ``|`` literal block, when libyaml allows one;
 - no line is ever folded, however long.
 
 Reading goes the other way: `parse_yaml` turns the text into plain dicts, lists and
@@ -151,7 +152,7 @@ def _render_mapping(mapping: dict[str, Any], indent: str, lines: list[str]) -> N
             lines.append(head)
             _render_sequence(value, indent, lines)  # not indented: libyaml's block style
         else:
-            lines.append(f"{head} {_render_flow_leaf(value)}")
+            lines.append(f"{head} {_render_leaf(value, indent + INDENT)}")
 
 
 def _render_sequence(items: list[Any], indent: str, lines: list[str]) -> None:
@@ -165,15 +166,39 @@ def _render_sequence(items: list[Any], indent: str, lines: list[str]) -> None:
             _render_sequence(item, indent + INDENT, lines)
             lines[start] = f"{indent}- " + lines[start][len(indent) + 2:]
         else:
-            lines.append(f"{indent}- {_render_flow_leaf(item)}")
+            lines.append(f"{indent}- {_render_leaf(item, indent + INDENT)}")
 
 
-def _render_flow_leaf(value: Any) -> str:
+def _render_leaf(value: Any, indent: str) -> str:
+    """An empty collection, a scalar, or a multi-line string as a literal block."""
     if isinstance(value, dict):
         return "{}"
     if isinstance(value, list):
         return "[]"
+    if isinstance(value, str) and literal_allowed(value):
+        return render_literal(value, indent)
     return render_scalar(value)
+
+
+def literal_allowed(text: str) -> bool:
+    """serde_yaml writes text with a line break as a ``|`` block, when libyaml can.
+
+    It cannot when a space ends a line or the text, or a character is not printable.
+    """
+    return ("\n" in text and not text.endswith(" ") and " \n" not in text
+            and all(_printable(c) for c in text))
+
+
+def render_literal(text: str, indent: str) -> str:
+    """``|-`` (no final line break), ``|`` (one) or ``|+`` (more), then the lines."""
+    hint = "2" if text[0] in " \n" else ""  # the indentation cannot be guessed from line 1
+    body = text[:-1] if text.endswith("\n") else text
+    if not text.endswith("\n"):
+        chomp = "-"
+    else:
+        chomp = "+" if text == "\n" or text.endswith("\n\n") else ""
+    lines = [f"{indent}{line}" if line else "" for line in body.split("\n")]
+    return f"|{hint}{chomp}\n" + "\n".join(lines)
 # --8<-- [end:render-yaml]
 
 

@@ -99,8 +99,9 @@ def conda_packages(draw) -> CondaPackage:
 
 @st.composite
 def pypi_packages(draw) -> PypiPackage:
-    name = draw(st.sampled_from(["six", "numpy", "python-dateutil", "typing_extensions", "Pillow",
-                                 "zope.interface"]))
+    # PEP 503 spellings, as a lock stores them (lock.normalize_pypi_name)
+    name = draw(st.sampled_from(["six", "numpy", "python-dateutil", "typing-extensions", "pillow",
+                                 "zope-interface"]))
     version = ".".join(map(str, draw(st.lists(st.integers(0, 300), min_size=1, max_size=3))))
     folder = draw(hex_digits(4))
     url = (f"https://files.pythonhosted.org/packages/{folder[:2]}/{folder[2:]}/"
@@ -111,7 +112,7 @@ def pypi_packages(draw) -> PypiPackage:
         requires_dist=tuple(draw(st.lists(st.sampled_from(
             ["numpy>=1.23", "furo ; extra == 'docs'", "typing-extensions>=4.6.0"]), max_size=2,
             unique=True))),
-        requires_python=draw(st.sampled_from([None, ">=3.9", ">=2.7, !=3.0.*"])),
+        requires_python=draw(st.sampled_from([None, ">=3.9", ">=2.7,!=3.0.*"])),  # as rattler spells it
     )
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from minipixi.lock import (
     CondaPackage, LockFile, PypiPackage, parse_lock, read_lock, render_lock, write_lock,
@@ -162,3 +163,34 @@ def test_v7_source_packages_are_written_as_rattler_writes_them(rattler, tmp_path
     rattler.LockFile.from_path(ours_path).to_path(theirs_path)
     assert theirs_path.read_text() == SOURCE_V7
     assert render_lock(parse_lock(SOURCE_V7)) == SOURCE_V7
+
+
+@settings(max_examples=max(25, settings.default.max_examples // 2),
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(lock=lock_files())
+def test_rattler_rewrites_random_v7_locks_to_our_bytes(rattler, tmp_path: Path, lock: LockFile):
+    """rattler (serde_yaml) and we agree on every quoting and ordering choice."""
+    ours_path, theirs_path = tmp_path / "ours.lock", tmp_path / "theirs.lock"
+    write_lock(replace(lock, version=7), ours_path)
+    rattler.LockFile.from_path(ours_path).to_path(theirs_path)
+    assert theirs_path.read_text(encoding="utf-8") == ours_path.read_text(encoding="utf-8")
+
+
+@settings(max_examples=max(40, settings.default.max_examples),
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(text=st.text(alphabet=st.sampled_from("ab1.0 \n\t'\"#:-*>|[]{}&!%@`~?,"), min_size=1,
+                    max_size=12))
+def test_strings_are_styled_as_serde_yaml_styles_them(rattler, tmp_path: Path, text: str):
+    """Any license or dependency text comes out of rattler's writer as it came out of ours."""
+    url = "https://conda.anaconda.org/conda-forge/linux-64/foo-1.0-h0_0.conda"
+    lock = parse_lock(f"version: 7\nplatforms:\n- name: linux-64\nenvironments:\n  default:\n"
+                      f"    channels: []\n    packages:\n      linux-64:\n      - conda: {url}\n"
+                      f"packages:\n- conda: {url}\n")
+    env = lock.environments["default"]
+    (foo,) = env.conda_packages("linux-64")
+    foo = replace(foo, record=replace(foo.record, license=text, depends=(text,)))
+    ours_path, theirs_path = tmp_path / "ours.lock", tmp_path / "theirs.lock"
+    write_lock(replace(lock, environments={"default": replace(env, packages={"linux-64": (foo,)})}),
+               ours_path)
+    rattler.LockFile.from_path(ours_path).to_path(theirs_path)
+    assert theirs_path.read_text(encoding="utf-8") == ours_path.read_text(encoding="utf-8")

@@ -143,6 +143,17 @@ def test_render_yaml_block_layout():
     )
 
 
+@pytest.mark.parametrize(
+    "text, block",
+    [("a\nb", "|-\n    a\n    b"), ("a\nb\n", "|\n    a\n    b"), ("a\n\n", "|+\n    a\n"),
+     (" a\nb", "|2-\n     a\n    b"), ("a\n\nb", "|-\n    a\n\n    b")],
+)
+def test_multi_line_strings_are_literal_blocks(text, block):
+    doc = render_yaml({"x": {"license": text}})
+    assert doc == f"x:\n  license: {block}\n"
+    assert parse_yaml(doc).data == {"x": {"license": text}}
+
+
 def test_parse_yaml_keeps_strings_and_rejects_duplicates():
     parsed = parse_yaml("a: 1.10\nb: yes\nc: ~\nd:\n- 'x'\n")
     assert parsed.data == {"a": "1.10", "b": "yes", "c": None, "d": ["x"]}
@@ -461,3 +472,11 @@ def test_rich_platforms_are_numbered_in_manifest_order():
     entries = [("win-64", True), ("win-64", False), ("linux-64", True), ("linux-64", False),
                ("osx-arm64", True)]
     assert name_lock_platforms(entries) == ["p1", "win-64", "p2", "linux-64", "p3"]
+
+
+def test_pypi_names_are_stored_in_their_pep503_spelling():
+    text = SMALL_LOCK.replace("  name: six\n", "  name: Six_Extra.Name\n")
+    (six,) = parse_lock(text).environments["default"].pypi_packages("linux-64")
+    assert six.name == "six-extra-name"
+    made = make_lock_file({"default": LockedEnvironment(packages={"linux-64": (replace(six, name="A_B"),)})})
+    assert "  name: a-b\n" in render_lock(made)
