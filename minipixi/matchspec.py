@@ -292,11 +292,12 @@ def _spec_error(text: str, err: Exception) -> MatchSpecError:
 
 
 def _parse(text: str, *, strict: bool, nameless: bool) -> MatchSpec:
+    """The parse steps (see `parse_matchspec`); errors come out unwrapped."""
     rest = text.split("#", 1)[0].strip()
     if not strict:
         rest = re.sub(r"(\])\s*\([^()]*\)$", r"\1", rest)  # conda's "(target=..., optional)"
     rest, brackets = _split_brackets(rest)
-    values = _bracket_values(brackets, strict=strict, nameless=nameless)
+    values = _bracket_values(brackets, strict=strict)
     if "url" not in values and "::" not in rest and _looks_like_url_or_path(rest):
         return _spec_from_url(rest, nameless=nameless)
     rest, namespace, channel_text = _split_channel(rest)
@@ -308,10 +309,10 @@ def _parse(text: str, *, strict: bool, nameless: bool) -> MatchSpec:
         outside["name"] = name
     if rest:
         outside.update(_version_and_build(rest, strict=strict))
-    return _merge(outside, values, strict=strict, nameless=nameless)
+    return _merge(outside, values, strict=strict)
 
 
-def _merge(outside: dict, inside: dict, *, strict: bool, nameless: bool) -> MatchSpec:
+def _merge(outside: dict, inside: dict, *, strict: bool) -> MatchSpec:
     """Combine the values written outside the brackets with those inside them."""
     if strict:
         for key in ("version", "build"):
@@ -361,7 +362,7 @@ def parse_bracket_items(body: str) -> list[tuple[str, str]]:
     return items
 
 
-def _bracket_values(body: str | None, *, strict: bool, nameless: bool) -> dict[str, object]:
+def _bracket_values(body: str | None, *, strict: bool) -> dict[str, object]:
     """Turn the bracket items into typed values, checking keys (and duplicates when strict)."""
     if body is None:
         return {}

@@ -110,6 +110,7 @@ class PackageRecord:
         url = data.get("url")
         if url is None and base_url is not None:
             url = f"{base_url.rstrip('/')}/{fn}"
+        # One line per field: long, but it reads as the list of what a record holds.
         return cls(
             name=data["name"],
             version=data["version"],
@@ -231,4 +232,6 @@ def parse_package_filename(fn: str) -> PackageFilename:
             hint="e.g. numpy-2.1.0-py313h1_0.conda",
         )
     return PackageFilename(parts[0], parts[1], parts[2], extension)
-    # --8<-- [end:filename]
+
+
+# --8<-- [end:filename]

@@ -108,3 +108,28 @@ def test_our_canonical_string_means_the_same_to_rattler(case):
 def test_double_separator_versions_known_divergence(text):
     ours, theirs = parse_both(text, strict=False)
     assert (ours is None) == (theirs is None)
+
+
+# Where conda and rattler disagree, lenient parsing follows conda (its test suite is in the
+# corpus) and strict parsing follows rattler. These are deliberate; the test pins them down.
+CONDA_OVER_RATTLER = [
+    "numpy=",  # conda: plain "numpy"; rattler: "unable to parse version spec"
+    "* >=1.0",  # conda: any package name; rattler: "looks like a glob"
+    "numpy[version=1.10 build=py38_0]",  # conda: space-separated bracket items
+    "tensorflow[name=* version=* md5=253b922ecdb5a30884875948b8904983]",  # conda ignores name=
+    "conda-forge::foo[build=3](target=blarg,optional)",  # conda drops the "(...)" part
+]
+
+
+@pytest.mark.parametrize("text", CONDA_OVER_RATTLER)
+def test_lenient_follows_conda_where_rattler_refuses(text):
+    ours, theirs = parse_both(text, strict=False)
+    assert ours is not None and theirs is None
+    with pytest.raises(MatchSpecError):
+        MatchSpec.parse(text, strict=True)
+
+
+@pytest.mark.parametrize("text", ["pkg..name", "pkg--name", ".pkg", "-pkg"])
+def test_conda_name_rules_refuse_what_rattler_reads(text):
+    ours, theirs = parse_both(text, strict=False)
+    assert ours is None and theirs is not None
