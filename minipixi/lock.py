@@ -158,7 +158,8 @@ class CondaPackage:
 
     @property
     def url(self) -> str:
-        return self.location
+        """Where to download it: a ``file://`` URL for a package the lock names by its path."""
+        return self.record.url or self.location
 
     @property
     def is_source(self) -> bool:

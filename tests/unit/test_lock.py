@@ -385,7 +385,7 @@ def test_file_urls_are_written_as_paths_like_rattler():
     lock = parse_lock(text)
     (foo,) = lock.environments["default"].conda_packages("linux-64")
     assert foo.location == "/tmp/local channel/linux-64/foo-1.0-h0_0.conda"
-    assert foo.record.url == url and foo.record.channel is None
+    assert foo.record.url == foo.url == url and foo.record.channel is None
     assert "- conda: /tmp/local channel/linux-64/foo-1.0-h0_0.conda\n  subdir: linux-64\n" in render_lock(lock)
 
 
