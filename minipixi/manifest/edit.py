@@ -144,8 +144,10 @@ def get_table(doc: Any, keys: Sequence[str], *, create: bool) -> Any:
 def _is_dotted(parent: Any, table: Any) -> bool:
     """A headerless table whose entries are not tables with headers either: it was written as
     dotted keys (``target.osx-arm64 = {...}``), not implied by ``[x.target.osx-arm64...]``."""
-    return (isinstance(table, Table) and table.is_super_table() and isinstance(parent, Table)
-            and not table.as_string().lstrip().startswith("["))
+    if not (isinstance(table, Table) and table.is_super_table() and isinstance(parent, Table)):
+        return False
+    text = table.as_string().lstrip()
+    return bool(text) and not text.startswith("[")
 
 
 def fill_table(table: Any, items: Mapping[str, Any]) -> None:

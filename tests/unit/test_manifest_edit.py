@@ -69,11 +69,19 @@ def test_add_uses_the_pin_hook_for_bare_names(manifest):
 
 def test_add_to_feature_and_platform_then_remove_restores_bytes(manifest):
     add_dependencies(manifest, ["cuda-version 12.9.*", "pytorch-gpu >=2.7.0,<3"], feature="gpu", platforms=["linux-64"])
+    assert '\n[feature.gpu.target.linux-64.dependencies]\ncuda-version = "12.9.*"\n' in manifest.read_text()
     ws = read_manifest(manifest)
     target = ws.features["gpu"].targets["linux-64"]
     assert target.dependencies["cuda-version"].version == "12.9.*"
     remove_dependencies(manifest, ["cuda-version", "pytorch-gpu"], feature="gpu", platforms=["linux-64"])
     assert manifest.read_text() == COMMENTED
+
+
+def test_new_feature_tables_get_headers_and_blank_lines(manifest):
+    add_dependencies(manifest, ["pytorch-cpu"], feature="cpu")
+    add_system_requirement(manifest, "cuda", "12", feature="gpu")
+    assert manifest.read_text().endswith(
+        '\n\n[feature.cpu.dependencies]\npytorch-cpu = "*"\n\n[feature.gpu.system-requirements]\ncuda = "12"\n')
 
 
 def test_build_and_channel_are_written_as_an_inline_table(manifest):
