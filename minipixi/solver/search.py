@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from minipixi.errors import MatchSpecError
-from minipixi.solver.provider import Provider, as_spec, best_index
+from minipixi.solver.provider import Provider, as_spec, best_index, version_only
 
 
 # --8<-- [start:Term]
@@ -74,8 +74,13 @@ class Term:
 
 
 def spec_text(spec) -> str:
-    """A spec as the user wrote it (explanations quote it): text stays text."""
-    return spec if isinstance(spec, str) else str(spec)
+    """A spec as people write it (explanations quote it): text stays text, and a MatchSpec
+    of a name and a version reads "numpy >=2" rather than conda's "numpy[version='>=2']"."""
+    if isinstance(spec, str):
+        return spec
+    if version_only(spec) and spec.version is not None and not spec.namespace:
+        return f"{spec.name} {spec.version}"
+    return str(spec)
 
 
 def anything(name: str) -> Term:
