@@ -18,7 +18,9 @@ import pytest
 import yaml
 
 from minipixi.errors import LockError
-from minipixi.lock import CondaPackage, PypiPackage, parse_lock, read_lock, render_lock
+from minipixi.lock import (
+    CondaPackage, PypiPackage, lock_satisfies, parse_lock, read_lock, render_lock,
+)
 
 pytestmark = pytest.mark.corpus
 
@@ -153,3 +155,41 @@ def test_rich_platform_names_follow_the_manifest_order(corpus_dir: Path, name: s
     lock = read_lock(corpus_dir / "locks" / name)
     expected = sorted(zip(name_lock_platforms(entries), (subdir for subdir, _ in entries)))
     assert [(p.name, p.subdir) for p in lock.platforms] == expected
+
+
+SINGLE_ENVIRONMENT = [n for n in PIXI_LOCKS if "cupy" in n or "cudf" in n or "pytorch-gpu" in n
+                      or "multi-machine" in n]
+
+
+def _manifest_specs(corpus_dir: Path, name: str):
+    import tomllib
+
+    from minipixi.matchspec import MatchSpec
+
+    manifest = tomllib.loads((corpus_dir / "locks" / name.replace(".lock", ".toml")).read_text())
+    specs = {dep: MatchSpec.parse(f"{dep} {constraint}")
+             for dep, constraint in manifest["dependencies"].items()}
+    return specs, manifest["workspace"]["channels"]
+
+
+@pytest.mark.parametrize("name", SINGLE_ENVIRONMENT)
+def test_real_locks_are_up_to_date_with_their_manifest(corpus_dir: Path, name: str):
+    specs, channels = _manifest_specs(corpus_dir, name)
+    lock = read_lock(corpus_dir / "locks" / name)
+    env = lock.environments["default"]
+    for platform in env.packages:
+        assert lock_satisfies(env, platform, specs, channels) == []
+
+
+@pytest.mark.parametrize("name", SINGLE_ENVIRONMENT)
+def test_a_changed_manifest_makes_real_locks_stale(corpus_dir: Path, name: str):
+    from minipixi.matchspec import MatchSpec
+
+    specs, channels = _manifest_specs(corpus_dir, name)
+    first = next(iter(specs))
+    specs[first] = MatchSpec.parse(f"{first} >=999")
+    env = read_lock(corpus_dir / "locks" / name).environments["default"]
+    platform = next(iter(env.packages))
+    reasons = lock_satisfies(env, platform, specs, ["bioconda", *channels])
+    assert reasons[0].startswith("channels changed")
+    assert f"locked {first} " in reasons[1] and "does not satisfy" in reasons[1]
