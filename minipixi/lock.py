@@ -926,10 +926,14 @@ def write_lock(lock: LockFile, path: str | os.PathLike) -> None:
     """
     path = Path(path)
     data = render_lock(lock).encode("utf-8")
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644  # mkstemp would say 0o600
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())  # the bytes are on disk before the name points at them
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -334,6 +334,10 @@ def test_write_lock_is_atomic(tmp_path: Path):
         write_lock(bad, target)
     assert target.read_text() == SMALL_LOCK  # untouched
     assert os.listdir(tmp_path) == ["pixi.lock"]  # no temp file left behind
+    assert target.stat().st_mode & 0o777 == 0o644
+    target.chmod(0o664)
+    write_lock(parse_lock(SMALL_LOCK), target)
+    assert target.stat().st_mode & 0o777 == 0o664  # an existing file keeps its mode
 
 
 # --- up to date? ----------------------------------------------------------------------------
