@@ -11,7 +11,10 @@ the text once ourselves and remember, for every key path and every array item, w
     cpu = ["cpu", "gpu"]               ->  ("environments", "cpu", 1)       the item "gpu"
 
 The scanner only needs to be right for text that tomlkit already accepted, so it can be small: it
-knows strings (four kinds), comments, inline tables, arrays, and bare values; nothing else.
+knows strings (four kinds), comments, inline tables, arrays, and bare values; nothing else. It also
+notices a key or table defined twice, which tomlkit reports without a line.
+
+Read with `parse.py`, which uses it for every error. Ground truth: the TOML 1.0 grammar.
 """
 
 from __future__ import annotations

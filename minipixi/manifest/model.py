@@ -11,6 +11,9 @@ of a rich platform entry (``linux-64-cuda``) or a glob over those names (``cuda-
 
 These classes only hold data. `parse.py` builds them from TOML (and checks them), `resolve.py`
 answers "what does environment E on platform P need?", and `edit.py` changes the TOML text.
+
+Lesson: Episode 2 ("the manifest", "multi-environment") and Episode 5 (platform entries). Read
+first in this package; read next `parse.py`. Ground truth: Pixi's manifest schema.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ Parsing happens in three passes, each small:
 Every error is a `ManifestError` whose `where` is ``pixi.toml:LINE:COL`` and whose `details`
 show the line with a caret under the offending key (positions come from `locate.scan`, because
 tomlkit does not keep them), plus a `hint` with the fix.
+
+Lesson: Episode 2 ("the manifest"). Read after `model.py`; read next `resolve.py`. Ground truth:
+Pixi's manifest schema and the error snapshots of its pixi_manifest crate.
 """
 
 from __future__ import annotations
