@@ -149,12 +149,12 @@ def test_the_manifests_we_write_validate_against_pixis_schema(corpus_dir, tmp_pa
     add_system_requirement(path, "libc", "2.28", family="glibc")
     for validator in (current, lesson_era):
         assert _schema_errors(validator, path) == []
-    text = path.read_text().replace('[feature.gpu.system-requirements]\ncuda = "12"\n', "")
-    path.write_text(text)
     add_system_requirement(path, "cuda", "12")
-    migrate_system_requirements(path)
+    migrate_system_requirements(path)  # workspace-wide and feature-level tables
+    add_platforms(path, ["arm=linux-aarch64"], virtual={"glibc": "2.28", "archspec": "armv8.2a"})
     assert _schema_errors(current, path) == []
-    assert "platform" in path.read_text()
+    ws = read_manifest(path)
+    assert ws.features["gpu"].platforms and ws.platform("arm").virtual == {"glibc": "2.28", "archspec": "armv8.2a"}
 
 
 def test_migrating_real_manifests_keeps_every_environment(corpus_dir, tmp_path):
