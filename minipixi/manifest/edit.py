@@ -239,6 +239,8 @@ _SPEC = re.compile(r"^\s*(?:(?P<channel>[^\s:]+)::)?(?P<name>[A-Za-z0-9_.\-]+)\s
 def parse_cli_spec(text: str) -> DependencySpec:
     """``numpy``, ``numpy>=2``, ``"cuda-version 12.9.*"``, ``pytorch 2.7.* cuda*``,
     ``conda-forge::numpy``: the spec a learner typed after `add`. Raises ManifestError."""
+    if "[" in text:
+        return _parse_bracket_spec(text)
     match = _SPEC.match(text)
     if not match or not match.group("name"):
         raise ManifestError(f"'{text}' is not a package spec", hint='write e.g. numpy, "numpy>=2" or "numpy 2.*"')
@@ -250,6 +252,19 @@ def parse_cli_spec(text: str) -> DependencySpec:
                           channel=match.group("channel"))
     _check_spec(spec, text)
     return spec
+
+
+def _parse_bracket_spec(text: str) -> DependencySpec:
+    """``numpy[version='>=2', build='py312*']``: conda's bracket form, read by MatchSpec."""
+    from minipixi.matchspec import MatchSpec
+
+    try:
+        spec = MatchSpec.parse(text)
+    except MinipixiError as err:
+        raise ManifestError(f"'{text}' is not a valid spec: {err.message}",
+                            hint='a spec looks like "numpy", "numpy >=2.3,<3" or "numpy 2.*"') from err
+    version = str(spec.version) if spec.version is not None else None
+    return DependencySpec(spec.name, version=version, build=spec.build, channel=spec.channel)
 
 
 def _fuzzy(version: str) -> str:

@@ -103,6 +103,10 @@ def test_conda_style_specs_from_the_command_line():
     assert parse_cli_spec("numpy >=1.2, <2").version == ">=1.2,<2"
     spec = parse_cli_spec("conda-forge::pytorch 2.7.* cuda*")
     assert (spec.channel, spec.name, spec.version, spec.build) == ("conda-forge", "pytorch", "2.7.*", "cuda*")
+    spec = parse_cli_spec("numpy[version='>=2', build='py312*']")
+    assert (spec.name, spec.version, spec.build) == ("numpy", ">=2", "py312*")
+    spec = parse_cli_spec("python=3.12=*_cpython")
+    assert (spec.version, spec.build) == ("3.12.*", "*_cpython")
 
 
 def test_remove_missing_package_suggests_and_leaves_file(manifest):
