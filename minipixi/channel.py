@@ -375,16 +375,30 @@ def write_body(response: httpx.Response, url: str, out) -> None:
         for chunk in response.iter_bytes():
             out.write(chunk)
         return
-    decompressor = zstandard.ZstdDecompressor().decompressobj()
     try:
-        for chunk in response.iter_bytes():
-            out.write(decompressor.decompress(chunk))
+        complete = write_zstd(response.iter_bytes(), out)
     except zstandard.ZstdError as err:
         raise ChannelError(f"the downloaded repodata is not valid zstd ({err})", where=url,
                            hint="fetch again; if this persists, the server sends a broken file") from err
-    if not decompressor.eof:
+    if not complete:
         raise ChannelError("the downloaded repodata is truncated (the zstd stream ends early)",
                            where=url, hint="fetch again; the connection was probably cut")
+
+
+def write_zstd(chunks: Iterable[bytes], out) -> bool:
+    """Decompress zstd `chunks` into `out`; False when the last frame is cut short.
+
+    A zstd file may hold several frames one after the other (parallel compressors write
+    them); a decompressor object reads one frame, so we start a new one after each.
+    """
+    frame = None
+    for chunk in chunks:
+        while chunk:
+            if frame is None or frame.eof:
+                frame = zstandard.ZstdDecompressor().decompressobj()
+            out.write(frame.decompress(chunk))
+            chunk = frame.unused_data if frame.eof else b""
+    return frame is not None and frame.eof
 
 
 def check_file_shape(path: Path, url: str) -> None:

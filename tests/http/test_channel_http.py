@@ -295,3 +295,11 @@ def test_cache_filled_through_a_mirror_serves_the_channel_offline(served, mirror
     (source,) = load_channel_records([served.url + "/chan"], "linux-64", cache_dir=tmp_path,
                                      offline=True)
     assert len(source.records("demo")) == 2
+
+
+def test_zst_with_several_frames_is_read_whole(served, tmp_path):
+    body = served.channel.files["/chan/linux-64/repodata.json"]
+    compress = zstandard.ZstdCompressor(write_checksum=True).compress
+    served.channel.files["/chan/linux-64/repodata.json.zst"] = b"".join(
+        compress(body[i:i + 100]) for i in range(0, len(body), 100))
+    assert fetch(served, tmp_path).read_bytes() == body
