@@ -208,7 +208,7 @@ def _check_selector(platform: str | None, workspace: Workspace) -> None:
         return
     names = {p.name for p in workspace.platforms} | {p.subdir for p in workspace.platforms}
     if platform not in names and platform not in SELECTORS and platform not in KNOWN_PLATFORMS:
-        guess = did_you_mean(platform, sorted(names | set(KNOWN_PLATFORMS)))
+        guess = did_you_mean(platform, sorted(names | set(KNOWN_PLATFORMS)), 0.8)
         raise ManifestError(f"'{platform}' is not a platform or target selector",
                             hint=f"did you mean '{guess}'?" if guess else "use a platform such as linux-64, or unix/linux/osx/win")
 
@@ -384,7 +384,7 @@ def remove_dependencies(
             target = get_table(doc, keys, create=False)
             for name in names:
                 if target is None or name not in target:
-                    raise _not_there(name, keys, target)
+                    raise _not_there(name, keys, target, workspace)
                 del target[name]
             prune_empty(doc, keys)
         return list(names)
@@ -392,12 +392,25 @@ def remove_dependencies(
     return edit_manifest(path, "remove " + " ".join(names), change)
 
 
-def _not_there(name: str, keys: Sequence[str], table: Any) -> ManifestError:
+def _not_there(name: str, keys: Sequence[str], table: Any, workspace: Workspace) -> ManifestError:
+    """"'numpy' is not in [dependencies]", pointing at that table (or the top of the file)."""
     present = sorted(table) if table is not None else []
     guess = did_you_mean(name, present)
     hint = f"did you mean '{guess}'?" if guess else (
         "it lists: " + ", ".join(present) if present else "that table is empty or missing")
-    return ManifestError(f"'{name}' is not in [{'.'.join(keys)}]", hint=hint)
+    return located_error(workspace.path, tuple(keys), f"'{name}' is not in [{'.'.join(keys)}]", hint)
+
+
+def located_error(path: Path, keys: tuple, message: str, hint: str | None) -> ManifestError:
+    """A ManifestError at the place of `keys` in the manifest file (line 1 if it has none)."""
+    from minipixi.errors import Location, source_excerpt
+    from minipixi.manifest.locate import scan
+
+    text = path.read_text(encoding="utf-8")
+    span = scan(text).find(keys)
+    line, column, width = (span.line, span.column, span.width) if span else (1, 1, 1)
+    details = source_excerpt(text, line, column, width) if text.strip() else None
+    return ManifestError(message, where=Location(str(path), line, column), hint=hint, details=details)
 
 
 # ---- tasks -----------------------------------------------------------------------------------
@@ -460,7 +473,7 @@ def remove_task(path: Path | str, names: Sequence[str], *, feature: str | None =
         table = get_table(doc, keys, create=False)
         for name in names:
             if table is None or name not in table:
-                raise _not_there(name, keys, table)
+                raise _not_there(name, keys, table, workspace)
             del table[name]
         prune_empty(doc, keys)
         return list(names)
@@ -540,7 +553,7 @@ def _platform_item(text: str, virtual: Mapping[str, str]) -> str | dict[str, str
     """``linux-64`` -> "linux-64"; ``gpu=linux-64`` or virtual packages -> a rich entry table."""
     name, _, subdir = text.rpartition("=")
     if subdir not in KNOWN_PLATFORMS:
-        guess = did_you_mean(subdir, KNOWN_PLATFORMS)
+        guess = did_you_mean(subdir, KNOWN_PLATFORMS, 0.8)
         raise ManifestError(f"'{subdir}' is not a known platform",
                             hint=f"did you mean '{guess}'?" if guess else "known platforms: " + ", ".join(KNOWN_PLATFORMS))
     for key in virtual:
@@ -560,9 +573,10 @@ def remove_platforms(path: Path | str, platforms: Sequence[str], *, feature: str
         names = [_entry_name(item) for item in array]
         for name in platforms:
             if name not in names:
-                guess = did_you_mean(name, names)
-                raise ManifestError(f"'{name}' is not one of the platforms ({', '.join(names) or 'none'})",
-                                    hint=f"did you mean '{guess}'?" if guess else None)
+                guess = did_you_mean(name, names, 0.8)
+                keys = ("feature", feature, "platforms") if feature else (workspace_key(doc), "platforms")
+                raise located_error(workspace.path, keys, f"'{name}' is not one of the platforms ({', '.join(names) or 'none'})",
+                                    f"did you mean '{guess}'?" if guess else "`minipixi workspace platform list` shows them")
             index = names.index(name)
             del array[index]
             names.pop(index)
@@ -610,7 +624,7 @@ def remove_environment(path: Path | str, name: str) -> None:
     def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> None:
         table = get_table(doc, ("environments",), create=False)
         if table is None or name not in table:
-            raise _not_there(name, ("environments",), table)
+            raise _not_there(name, ("environments",), table, workspace)
         del table[name]
         prune_empty(doc, ("environments",), keep_top_level=False)
 
@@ -862,7 +876,7 @@ def init_workspace(
     for platform in platforms:
         if platform not in KNOWN_PLATFORMS:
             raise ManifestError(f"'{platform}' is not a known platform",
-                                hint=f"did you mean '{did_you_mean(platform, KNOWN_PLATFORMS)}'?")
+                                hint=f"did you mean '{did_you_mean(platform, KNOWN_PLATFORMS, 0.8)}'?")
     text = render_new_manifest(name or folder.resolve().name, list(channels) or ["conda-forge"],
                                list(platforms) or [current_platform()], authors, deps, pypi)
     validate_new_text(text, manifest, f"create {manifest}")

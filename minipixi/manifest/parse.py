@@ -118,9 +118,12 @@ def _dotted(path: Sequence[Any]) -> str:
     return ".".join(str(p) for p in path if not isinstance(p, int)) or "the top level"
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    """The closest of `choices` to `word`, if any is close enough to be a likely typo."""
-    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The closest of `choices` to `word`, if any is close enough to be a likely typo.
+
+    Platform names all look alike (win-64 / linux-64), so callers ask for a closer match there.
+    """
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
     return found[0] if found else None
 
 
@@ -374,7 +377,7 @@ def derived_platform_name(subdir: str, virtual: Mapping[str, str]) -> str:
 
 
 def _unknown_platform(ctx: _Context, name: str, path: Sequence[Any]) -> ManifestError:
-    guess = did_you_mean(name, KNOWN_PLATFORMS)
+    guess = did_you_mean(name, KNOWN_PLATFORMS, 0.8)
     hint = f"did you mean '{guess}'?" if guess else "known platforms: " + ", ".join(KNOWN_PLATFORMS)
     return ctx.error(path, f"'{name}' is not a known platform", hint, at_value=True)
 
@@ -602,20 +605,25 @@ def _check_package(ctx: _Context, doc: Mapping[str, Any]) -> None:
 
 # ---- references between tables -----------------------------------------------------------------
 def check_feature_platforms(ctx: _Context, features: Mapping[str, Feature], platforms: Sequence[PlatformEntry]) -> None:
+    """A feature may only list platforms the workspace declares (by entry name)."""
     names = [p.name for p in platforms]
     for feature in features.values():
         for i, name in enumerate(feature.platforms or ()):
-            if name in names:
-                continue
-            path = _feature_path(feature) + ("platforms", i)
-            hint = "the workspace declares: " + (", ".join(names) or "no platforms")
-            if name not in KNOWN_PLATFORMS and not any(p.rich for p in platforms):
-                guess = did_you_mean(name, KNOWN_PLATFORMS)
-                hint = f"did you mean '{guess}'? " if guess else f"'{name}' is not a known platform; "
-                hint += "the workspace declares: " + (", ".join(names) or "no platforms")
-            elif name in KNOWN_PLATFORMS:
-                hint += f"; add it with `minipixi workspace platform add {name}`"
-            raise ctx.error(path, f"feature '{_display(feature.name)}' references platform '{name}' which is not declared in the workspace", hint, at_value=True)
+            if name not in names:
+                raise ctx.error(_feature_path(feature) + ("platforms", i),
+                                f"feature '{_display(feature.name)}' references platform '{name}' which is not declared in the workspace",
+                                _undeclared_platform_hint(name, names), at_value=True)
+
+
+def _undeclared_platform_hint(name: str, declared: Sequence[str]) -> str:
+    hint = "the workspace declares: " + (", ".join(declared) or "no platforms")
+    if name in KNOWN_PLATFORMS:
+        return hint + f"; add it with `minipixi workspace platform add {name}`"
+    subdir = next((p for p in sorted(KNOWN_PLATFORMS, key=len, reverse=True) if name.startswith(p + "-")), None)
+    if subdir:  # linux-64-cuda: a rich entry built on linux-64
+        return hint + f"; declare it with `minipixi workspace platform add {name}={subdir} --cuda 12` (or its own keys)"
+    guess = did_you_mean(name, list(declared) + list(KNOWN_PLATFORMS), 0.8)
+    return (f"did you mean '{guess}'? " if guess else f"'{name}' is not a known platform; ") + hint
 
 
 def _feature_path(feature: Feature) -> tuple:

@@ -291,3 +291,14 @@ def test_init_into_a_file_is_a_clear_error(tmp_path):
     (tmp_path / "afile").write_text("x")
     with pytest.raises(ManifestError, match="cannot create"):
         init_workspace(tmp_path / "afile", platforms=["linux-64"])
+
+
+def test_remove_errors_point_into_the_file(manifest):
+    with pytest.raises(ManifestError) as info:
+        remove_dependencies(manifest, ["pyhton"])
+    assert str(info.value.where).endswith("pixi.toml:11:2")
+    assert " 11 | [dependencies]" in info.value.details
+    with pytest.raises(ManifestError) as info:
+        remove_platforms(manifest, ["win-64"])
+    assert str(info.value.where).endswith("pixi.toml:5:1")
+    assert "did you mean" not in info.value.hint  # win-64 is not a typo of linux-64
