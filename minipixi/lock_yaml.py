@@ -24,16 +24,19 @@ Lesson: Episode 2, "The lock file". Used by `lock.py` only.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-try:  # the C parser is ~10x faster on a 200 kB lock file; the pure one behaves the same
-    from yaml import CSafeLoader as _Loader
+# The C parser is ~10x faster on a 200 kB lock file; the pure one behaves the same. The Base
+# loaders resolve no implicit types: every scalar stays the string it was written as.
+try:
+    from yaml import CBaseLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import BaseLoader as _Loader  # type: ignore[assignment]
 
 INDENT = "  "
 
@@ -63,37 +66,36 @@ def reads_as_non_string(text: str) -> bool:
 
 
 def _printable(char: str) -> bool:
-    code = ord(char)
-    return (
-        code == 0x0A
-        or 0x20 <= code <= 0x7E
-        or code == 0x85
-        or 0xA0 <= code <= 0xD7FF
-        or (0xE000 <= code <= 0xFFFD and code != 0xFEFF)
-        or code >= 0x10000
-    )
+    return not _NOT_PRINTABLE.match(char)
+
+
+# libyaml's printable characters are \n, ASCII 0x20-0x7E, 0x85, 0xA0-0xD7FF, 0xE000-0xFFFD
+# except the byte-order mark 0xFEFF, and everything above 0xFFFF. Anything else is not.
+_NOT_PRINTABLE = re.compile(
+    "[^\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_COLON_BEFORE_BLANK = re.compile(r":(?=[ \t\n]|$)")
+_LINE_BREAK = re.compile("[\r\n\x85\u2028\u2029]")  # what YAML counts as a line break
+_HASH_AFTER_BLANK = re.compile(r"[ \t]#")
 
 
 def plain_allowed(text: str) -> bool:
-    """libyaml's test for a block-context plain scalar (`yaml_emitter_analyze_scalar`)."""
+    """libyaml's test for a block-context plain scalar (`yaml_emitter_analyze_scalar`).
+
+    Not when the text is empty, starts or ends with a space, spans lines, starts a document
+    (``---``), starts with an indicator (``*``, ``>``, ``- ``...), has ``: `` or `` #``
+    inside, or holds a character that must be escaped.
+    """
     if _SURELY_PLAIN.fullmatch(text):  # a shortcut, same answer: no blanks, no indicators
         return True
-    if not text or text[0] == " " or text[-1] == " " or "\n" in text:
+    if not text or text[0] == " " or text[-1] == " " or _LINE_BREAK.search(text):
         return False
-    if text.startswith(("---", "...")):
+    if text.startswith(("---", "...")) or text[0] in _FIRST_INDICATORS:
         return False
-    for i, char in enumerate(text):
-        followed_by_blank = i + 1 == len(text) or text[i + 1] in " \t\n"
-        if i == 0:
-            if char in _FIRST_INDICATORS or (char in "?:-" and followed_by_blank):
-                return False
-        elif char == ":" and followed_by_blank:
-            return False
-        elif char == "#" and text[i - 1] in " \t":
-            return False
-        if not _printable(char):
-            return False
-    return True
+    if text[0] in "?:-" and (len(text) == 1 or text[1] in " \t"):
+        return False
+    if _COLON_BEFORE_BLANK.search(text, 1) or _HASH_AFTER_BLANK.search(text):
+        return False
+    return not _NOT_PRINTABLE.search(text)
 
 
 def render_scalar(value: Any) -> str:
@@ -104,17 +106,22 @@ def render_scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    text = str(value)
+    return _render_string(str(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a lock repeats its strings (depends, licenses) a lot
+def _render_string(text: str) -> str:
     if not reads_as_non_string(text) and plain_allowed(text):
         return text
-    if all(_printable(c) and c != "\n" for c in text):
+    if not _LINE_BREAK.search(text) and not _NOT_PRINTABLE.search(text):
         return "'" + text.replace("'", "''") + "'"
     return _double_quoted(text)
 # --8<-- [end:scalar-style]
 
 
 _ESCAPES = {"\0": "0", "\a": "a", "\b": "b", "\t": "t", "\n": "n", "\v": "v", "\f": "f",
-            "\r": "r", "\x1b": "e", '"': '"', "\\": "\\"}
+            "\r": "r", "\x1b": "e", '"': '"', "\\": "\\", "\x85": "N", "\u2028": "L",
+            "\u2029": "P"}
 
 
 def _double_quoted(text: str) -> str:
@@ -186,7 +193,7 @@ def literal_allowed(text: str) -> bool:
     It cannot when a space ends a line or the text, or a character is not printable.
     """
     return ("\n" in text and not text.endswith(" ") and " \n" not in text
-            and all(_printable(c) for c in text))
+            and not _NOT_PRINTABLE.search(text) and not re.search("[\r\x85\u2028\u2029]", text))
 
 
 def render_literal(text: str, indent: str) -> str:

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minipixi.lock import LockFile, parse_lock, render_lock
-from minipixi.lock_yaml import parse_yaml, render_scalar
+from minipixi.lock_yaml import parse_yaml, render_scalar, render_yaml
 from strategies_lock import lock_files
 
 # Drawing a whole lock file costs hundreds of choices: fewer, richer examples.
@@ -67,3 +67,5 @@ def test_rich_platforms_give_version_7(lock):
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30))
 def test_any_string_survives_the_yaml_dialect(text):
     assert parse_yaml(f"key: {render_scalar(text)}\n").data == {"key": text}
+    document = {"a": {"k": text, "l": [text, "x"]}, "b": text}
+    assert parse_yaml(render_yaml(document)).data == document
