@@ -172,7 +172,8 @@ def generate_records(count: int, seed: int = 0):
         for i, (version, build, py) in enumerate(builds_of(name, n, is_python, rng)):
             oldest.setdefault(name, version)
             ext = ".tar.bz2" if i < 0.4 * n else ".conda"
-            yield f"{name}-{version}-{build}{ext}", make_record(name, version, build, py, depends, rng)
+            record = make_record(name, version, build, py, depends, rng)
+            yield f"{name}-{version}-{build}{ext}", record
 
 
 def write_repodata(path: Path, count: int, seed: int = 0) -> None:
@@ -316,7 +317,8 @@ def report(path: Path, mode: str, repeats: int) -> None:
           + ", ".join(REQUESTED))
     for label, r in (("minipixi", ours), ("py-rattler", theirs)):
         print(f"  {label:>10}: {r['seconds']:6.3f} s (CPU {r['cpu_seconds']:6.3f} s)  "
-              f"peak RSS {r['peak_rss_mib']:5.0f} MiB  names {r['names']}  records {r['records']}  solved {r.get('solved')}")
+              f"peak RSS {r['peak_rss_mib']:5.0f} MiB  names {r['names']}  "
+              f"records {r['records']}  solved {r.get('solved')}")
     print(f"  time ratio minipixi / py-rattler: {ours['seconds'] / theirs['seconds']:.2f} "
           f"(CPU time: {ours['cpu_seconds'] / theirs['cpu_seconds']:.2f})")
 

@@ -111,7 +111,8 @@ def channel_base_url(text: str, channel_alias: str = DEFAULT_CHANNEL_ALIAS) -> s
         return Path(text).expanduser().resolve().as_uri()
     if not _NAME.match(text):
         raise ChannelError(f"'{text}' is not a channel name, URL or path",
-                           hint='write e.g. "conda-forge", "https://prefix.dev/conda-forge" or "./channel"')
+                           hint='write e.g. "conda-forge", "https://prefix.dev/conda-forge" '
+                                'or "./channel"')
     return f"{channel_alias.rstrip('/')}/{text.strip('/')}"
 
 
@@ -379,7 +380,8 @@ def write_body(response: httpx.Response, url: str, out) -> None:
         complete = write_zstd(response.iter_bytes(), out)
     except zstandard.ZstdError as err:
         raise ChannelError(f"the downloaded repodata is not valid zstd ({err})", where=url,
-                           hint="fetch again; if this persists, the server sends a broken file") from err
+                           hint="fetch again; if this persists, the server sends a broken file",
+                           ) from err
     if not complete:
         raise ChannelError("the downloaded repodata is truncated (the zstd stream ends early)",
                            where=url, hint="fetch again; the connection was probably cut")

@@ -1,4 +1,4 @@
-"""Repodata, read lazily: index a channel's huge ``repodata.json`` by name, decode only what is asked.
+"""Repodata, read lazily: index a channel's huge ``repodata.json`` by name, decode on demand.
 
 A channel describes each subdir (``linux-64``, ``noarch``, ...) in one ``repodata.json``: a
 JSON object whose ``packages`` (``.tar.bz2`` files) and ``packages.conda`` (``.conda`` files)

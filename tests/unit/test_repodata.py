@@ -161,12 +161,13 @@ tricky = st.sampled_from(['x.conda": {', "a-1-0.tar.bz2", '{"}', "\\", "é ü", 
 
 @st.composite
 def repodata_docs(draw):
-    entries = draw(st.lists(st.tuples(names, versions, builds, st.sampled_from([".conda", ".tar.bz2"]),
+    entries = draw(st.lists(st.tuples(names, versions, builds, st.sampled_from([".conda", ".tar.bz2", "both"]),
                                       st.lists(tricky, max_size=2)), max_size=12))
     doc = {"info": {"subdir": "linux-64"}, "packages": {}, "packages.conda": {}}
-    for name, version, build, ext, depends in entries:
-        section = "packages.conda" if ext == ".conda" else "packages"
-        doc[section][f"{name}-{version}-{build}{ext}"] = record(name, version, build, depends=depends)
+    for name, version, build, kind, depends in entries:
+        for ext in (".conda", ".tar.bz2") if kind == "both" else (kind,):  # "both": twins
+            section = "packages.conda" if ext == ".conda" else "packages"
+            doc[section][f"{name}-{version}-{build}{ext}"] = record(name, version, build, depends=depends)
     if draw(st.booleans()):
         doc["signatures"] = {fn: {"k": {"signature": "00"}} for fn in doc["packages.conda"]}
     doc["removed"] = draw(st.lists(st.sampled_from(["z-1-0.tar.bz2", "y-1-0.conda"]), max_size=2))
