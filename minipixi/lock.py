@@ -222,6 +222,14 @@ class LockFile:
     environments: Mapping[str, LockedEnvironment]
     platforms: tuple[LockPlatform, ...] = ()
 
+    def environment(self, name: str) -> LockedEnvironment:
+        """The environment called `name`; LockError (with the fix) when the lock lacks it."""
+        if name not in self.environments:
+            known = ", ".join(sorted(self.environments)) or "none"
+            raise LockError(f"{LOCK_FILE_NAME} has no environment '{name}' (it has: {known})",
+                            hint=REGENERATE_HINT)
+        return self.environments[name]
+
     def platform(self, name: str) -> LockPlatform:
         """The platform called `name`; a plain subdir name when the lock does not declare it."""
         for platform in self.platforms:

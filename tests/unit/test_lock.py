@@ -484,3 +484,11 @@ def test_pypi_names_are_stored_in_their_pep503_spelling():
     assert six.name == "six-extra-name"
     made = make_lock_file({"default": LockedEnvironment(packages={"linux-64": (replace(six, name="A_B"),)})})
     assert "  name: a-b\n" in render_lock(made)
+
+
+def test_asking_for_a_missing_environment_says_how_to_fix_it():
+    lock = parse_lock(SMALL_LOCK)
+    assert lock.environment("default") is lock.environments["default"]
+    with pytest.raises(LockError, match="no environment 'gpu' \\(it has: default\\)") as info:
+        lock.environment("gpu")
+    assert "minipixi lock" in info.value.hint
