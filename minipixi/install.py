@@ -45,7 +45,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from minipixi import package as pkg
-from minipixi.errors import ExtractError, InstallError
+from minipixi.errors import InstallError
 from minipixi.records import PackageRecord
 
 COMPLETE_MARKER = ".minipixi-complete"
@@ -210,9 +210,19 @@ class PackageCache:
         self.root.mkdir(parents=True, exist_ok=True)
         with _file_lock(self.root / f".{record.dist_name}.lock"):
             if not self.is_complete(record):
+                self._remove_leftovers(record)
                 self._download_and_extract(record, client, reporter)
         return self.package_dir(record)
     # --8<-- [end:fetch]
+
+    def _remove_leftovers(self, record: PackageRecord) -> None:
+        """Delete what a killed fetch of this package left: half-extracted folders and
+        partial downloads. Safe because we hold this package's lock."""
+        for path in self.root.glob(f".{record.dist_name}.*"):
+            if path.name.endswith(".partial") or ".old-" in path.name:
+                shutil.rmtree(path, ignore_errors=True)
+            elif path.name.endswith(".part"):
+                path.unlink(missing_ok=True)
 
     def _download_and_extract(self, record, client, reporter) -> None:
         if not record.url:

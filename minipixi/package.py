@@ -304,6 +304,7 @@ class _Extraction:
     written: int = 0
     members: int = 0
     safe_dirs: set[str] = field(default_factory=set)
+    links: list[str] = field(default_factory=list)  # every symlink made, checked again at the end
 
 
 def extract(archive: Path, dest: Path, *, sha256: str | None = None, md5: str | None = None,
@@ -466,6 +467,7 @@ def _make_symlink(state: _Extraction, member: tarfile.TarInfo, target: str) -> N
         raise UnsafeArchiveError(state.package, member.name, f"links outside the package ('{link}')")
     _remove_existing(state, target, member.name)
     os.symlink(link, target)
+    state.links.append(target)
 
 
 def _make_hardlink(state: _Extraction, member: tarfile.TarInfo, target: str) -> None:
@@ -487,12 +489,9 @@ def _make_hardlink(state: _Extraction, member: tarfile.TarInfo, target: str) -> 
 def _check_links_stay_inside(state: _Extraction) -> None:
     """Once every member exists, resolve every symlink again: a chain of links, each harmless
     when written, may lead outside together (``a -> .`` then ``b -> a/../x``)."""
-    for folder, dirs, files in os.walk(state.root):
-        for name in dirs + files:
-            path = os.path.join(folder, name)
-            if os.path.islink(path) and not _inside(state, os.path.realpath(path)):
-                rel = os.path.relpath(path, state.root)
-                raise UnsafeArchiveError(state.package, rel, "links outside the package")
+    for path in state.links:
+        if os.path.islink(path) and not _inside(state, os.path.realpath(path)):
+            raise UnsafeArchiveError(state.package, _relative(state, path), "links outside the package")
 
 
 # ---------------------------------------------------------------------------------------------

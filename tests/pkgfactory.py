@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import stat
 import tarfile
@@ -46,7 +47,7 @@ def make_package(
         link = {"noarch": {"type": noarch, **({"entry_points": list(entry_points)} if entry_points else {})},
                 "package_metadata_version": 1}
         (src / "info").mkdir(parents=True, exist_ok=True)
-        (src / "info" / "link.json").write_text(__import__("json").dumps(link))
+        (src / "info" / "link.json").write_text(json.dumps(link))
     index = {"name": name, "version": version, "build": build, "build_number": 0,
              "depends": list(depends), "subdir": subdir or ("noarch" if noarch else "linux-64")}
     if noarch:
@@ -79,16 +80,14 @@ def record_for(archive: Path, index: dict) -> PackageRecord:
                                        base_url=archive.parent.as_uri())
 
 
-def corpus_record(archive: Path, scratch: Path) -> PackageRecord:
+def corpus_record(archive: Path) -> PackageRecord:
     """A record for a real package archive, read from its own info/index.json."""
     index_bytes = package.read_info_file(archive, "index.json")
-    return record_for(archive, __import__("json").loads(index_bytes))
+    return record_for(archive, json.loads(index_bytes))
 
 
 def rattler_record(record: PackageRecord, scratch: Path):
     """The same record as a py-rattler RepoDataRecord (through an index.json file)."""
-    import json
-
     import rattler
 
     scratch.mkdir(parents=True, exist_ok=True)

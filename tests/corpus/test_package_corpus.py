@@ -27,9 +27,9 @@ def _archives(corpus_dir):
     return sorted([*data.rglob("*.conda"), *data.rglob("*.tar.bz2")])
 
 
-def _python_record(corpus_dir, tmp_path):
+def _python_record(corpus_dir):
     archive = corpus_dir / "data/channels/conda_test_recipes/noarch/python-3.99.99-0.conda"
-    return corpus_record(archive, tmp_path)
+    return corpus_record(archive)
 
 
 def test_corpus_has_the_packages_we_expect(corpus_dir):
@@ -37,10 +37,10 @@ def test_corpus_has_the_packages_we_expect(corpus_dir):
 
 
 def test_every_corpus_package_installs_and_uninstalls(corpus_dir, tmp_path):
-    python = _python_record(corpus_dir, tmp_path)
+    python = _python_record(corpus_dir)
     cache = install.PackageCache(tmp_path / "cache")
     for number, archive in enumerate(_archives(corpus_dir)):
-        record = corpus_record(archive, tmp_path)
+        record = corpus_record(archive)
         records = [record] + ([python] if record.noarch == "python" else [])
         prefix = tmp_path / f"env{number}"
         if archive.name in BROKEN:
@@ -69,7 +69,7 @@ TWINS = [
 def test_conda_and_tar_bz2_twins_install_the_same_tree(corpus_dir, tmp_path, stem):
     trees = []
     for ext, env in ((".conda", "env-a"), (".tar.bz2", "env-b")):
-        record = corpus_record(corpus_dir / "data" / f"{stem}{ext}", tmp_path)
+        record = corpus_record(corpus_dir / "data" / f"{stem}{ext}")
         prefix = tmp_path / env
         install.install([record], prefix, cache=install.PackageCache(tmp_path / f"cache{ext}"))
         tree = snapshot_tree(prefix)

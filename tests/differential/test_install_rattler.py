@@ -89,7 +89,7 @@ def test_corpus_packages_match_rattler(rattler, corpus_dir, tmp_path):
     # Not zlib-1.2.11-h7b6447c_3: both of conda's fixture archives store lib/libz.so* as
     # broken links (empty target / empty regular file); rattler refuses both, and so do we
     # for the .conda (see tests/corpus/test_package_corpus.py).
-    records = [corpus_record(a, tmp_path) for a in archives]
+    records = [corpus_record(a) for a in archives]
     ours, theirs = _install_both(rattler, records, tmp_path)
     assert sorted(ours) == sorted(theirs)
     for path in sorted(ours):

@@ -35,6 +35,8 @@ CASES = {
     "symlink-escapes": ([tar_member("lib/up", kind=SYM, link="../../..")], "lib/up", "outside"),
     "symlink-chain": ([tar_member("a", kind=SYM, link="."),
                        tar_member("b", kind=SYM, link="a/../escape")], "b", "outside"),
+    "symlink-chain-reversed": ([tar_member("b", kind=SYM, link="a/../escape"),
+                                tar_member("a", kind=SYM, link=".")], "b", "outside"),
     "write-through-symlink": ([tar_member("d", kind=SYM, link="."),
                                tar_member("d/x", b"x")], "d", "folder"),
     "empty-link": ([tar_member("lib/l", kind=SYM, link="")], "lib/l", "no target"),

@@ -348,6 +348,8 @@ def test_install_killed_at_a_random_point_is_repaired(kill_channel, tmp_path, se
     install.install(new, prefix, cache=install.PackageCache(cache))
     assert repaired == snapshot_tree(prefix, ignore=())  # the same as a clean install
     assert not list((prefix / "conda-meta").glob(".*.tmp"))
+    leftovers = [p.name for p in Path(cache).iterdir() if p.name.endswith((".partial", ".part"))]
+    assert leftovers == []  # a killed extraction is cleaned up when the package is fetched again
 
 
 def test_two_concurrent_installs_take_turns(kill_channel, tmp_path):
