@@ -183,14 +183,27 @@ def _key(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else tomlkit.item(key).as_string()
 
 
-def prune_empty(doc: Any, keys: Sequence[str], keep_top_level: bool = True) -> None:
-    """Remove the table at `keys` and its now-empty parents (never a top-level table)."""
+def prune_empty(doc: Any, keys: Sequence[str], keep_top_level: bool = True,
+                workspace: Workspace | None = None) -> None:
+    """Remove the table at `keys` and its now-empty parents (never a top-level table).
+
+    A feature that an environment uses is never removed this way: its last table stays, empty
+    (``[feature.dev.dependencies]``, as in the lesson), so the environment keeps a feature.
+    """
+    used = {f for env in workspace.environments.values() for f in env.features} if workspace else set()
     for depth in range(len(keys), 1 if keep_top_level else 0, -1):
         parent = get_table(doc, keys[: depth - 1], create=False) if depth > 1 else doc
         table = get_table(doc, keys[:depth], create=False)
         if parent is None or table is None or len(table) > 0:
             return
+        if keys[0] == "feature" and keys[1] in used and _is_all_of_the_feature(doc, keys, depth):
+            return  # the used feature's last table: keep it, empty
         del parent[keys[depth - 1]]
+
+
+def _is_all_of_the_feature(doc: Any, keys: Sequence[str], depth: int) -> bool:
+    """Is the table at keys[:depth] everything the feature keys[:2] still holds?"""
+    return all(len(get_table(doc, keys[:k], create=False)) == 1 for k in range(2, depth))
 
 
 def section_keys(table: str, *, feature: str | None = None, platform: str | None = None) -> tuple[str, ...]:
@@ -386,7 +399,7 @@ def remove_dependencies(
                 if target is None or name not in target:
                     raise _not_there(name, keys, target, workspace)
                 del target[name]
-            prune_empty(doc, keys)
+            prune_empty(doc, keys, workspace=workspace)
         return list(names)
 
     return edit_manifest(path, "remove " + " ".join(names), change)
@@ -475,7 +488,7 @@ def remove_task(path: Path | str, names: Sequence[str], *, feature: str | None =
             if table is None or name not in table:
                 raise _not_there(name, keys, table, workspace)
             del table[name]
-        prune_empty(doc, keys)
+        prune_empty(doc, keys, workspace=workspace)
         return list(names)
 
     return edit_manifest(path, "remove task " + ", ".join(names), change)

@@ -132,8 +132,6 @@ def test_task_add_list_remove(manifest):
     ws = read_manifest(manifest)
     assert set(list_tasks(ws)) == {"lab", "start", "train"}
     assert set(list_tasks(ws, "default")) == {"lab", "start"}
-    with pytest.raises(ManifestError, match="feature 'gpu' is not defined"):
-        remove_task(manifest, ["train"], feature="gpu", platform="linux-64")  # gpu env still uses it
     remove_environment(manifest, "gpu")
     remove_task(manifest, ["train"], feature="gpu", platform="linux-64")
     remove_task(manifest, ["start"])
@@ -302,3 +300,11 @@ def test_remove_errors_point_into_the_file(manifest):
         remove_platforms(manifest, ["win-64"])
     assert str(info.value.where).endswith("pixi.toml:5:1")
     assert "did you mean" not in info.value.hint  # win-64 is not a typo of linux-64
+
+
+def test_removing_the_last_entry_of_a_used_feature_keeps_an_empty_table(manifest):
+    add_dependencies(manifest, ["pre-commit >=4.2.0,<5"], feature="dev")
+    add_environment(manifest, "dev", ["dev"])
+    remove_dependencies(manifest, ["pre-commit"], feature="dev")
+    assert "\n[feature.dev.dependencies]\n\n[environments]\ndev = [\"dev\"]\n" in manifest.read_text()
+    assert read_manifest(manifest).resolve("dev", "linux-64").features == ("dev", "default")
