@@ -278,6 +278,28 @@ def cmd_system_requirements(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_channel(args: argparse.Namespace) -> int:
+    from minipixi.manifest import read_manifest
+    from minipixi.manifest.edit import add_channels, remove_channels
+
+    path = _manifest_path(args)
+    if args.action == "list":
+        ws = read_manifest(path)
+        for entry in ws.channels:
+            _out(entry.channel + (f" (priority {entry.priority})" if entry.priority else ""))
+        for name, feature in ws.features.items():
+            for entry in feature.channels or ():
+                _out(f"{entry.channel} (feature {name}" + (f", priority {entry.priority})" if entry.priority else ")"))
+        return 0
+    if args.action == "add":
+        for name in add_channels(path, args.channels, feature=args.feature, priority=args.priority, prepend=args.prepend):
+            _status(f"✔ Added {name}")
+    else:
+        for name in remove_channels(path, args.channels, feature=args.feature):
+            _status(f"✔ Removed {name}")
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from minipixi.manifest.edit import migrate_system_requirements
 
@@ -320,6 +342,16 @@ def _register_workspace_manifest_commands(ws: argparse._SubParsersAction) -> Non
             p.add_argument("-f", "--feature", help="add it to this feature")
         _add_workspace_options(p)
         p.set_defaults(handler=cmd_system_requirements)
+    channel = ws.add_parser("channel", help="add, remove or list channels")
+    for action, p in _actions(channel, "action", ("add", "remove", "list")).items():
+        if action != "list":
+            p.add_argument("channels", nargs="+", metavar="CHANNEL")
+            p.add_argument("-f", "--feature", help="change the channels of this feature")
+        if action == "add":
+            p.add_argument("--priority", type=int, help="a higher priority is searched first")
+            p.add_argument("--prepend", action="store_true", help="put the channels first")
+        _add_workspace_options(p)
+        p.set_defaults(handler=cmd_channel)
     migrate = ws.add_parser("migrate", help="rewrite [system-requirements] as rich platform entries")
     _add_workspace_options(migrate)
     migrate.set_defaults(handler=cmd_migrate)
@@ -912,7 +944,35 @@ def _run_step(step, folder) -> int:
                 os.environ[key] = value
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from minipixi import grade
+
+    exercise = grade.load_exercise(args.exercise)
+    report = grade.grade(exercise, Path(args.submission), timeout=args.timeout)
+    text = grade.render(report, args.format, show_hidden=args.show_hidden)
+    if args.output:
+        from minipixi.export import write_text_atomic
+
+        write_text_atomic(Path(args.output), text)
+        _status(f"Score: {report.score}/{report.max_score} (written to {args.output})")
+    else:
+        sys.stdout.write(text)
+    return 0 if args.exit_zero or report.score == report.max_score else 1
+
+
 def register_teaching_commands(sub: argparse._SubParsersAction) -> None:
+    grade = sub.add_parser("grade", help="check an exercise of the lesson (property-based checks, offline)")
+    grade.add_argument("exercise", help="exercise folder, name or number (e.g. 07 or cuda-environments)")
+    grade.add_argument("submission", nargs="?", default=".", help="the folder to grade (default: here)")
+    grade.add_argument("--format", default="text", choices=["text", "json", "junit", "classroom"])
+    grade.add_argument("--show-hidden", action="store_true", help="show the feedback of hidden checks (instructors)")
+    grade.add_argument("--timeout", type=int, default=60, help="seconds allowed per check")
+    grade.add_argument("-o", "--output", help="write the report to this file")
+    grade.add_argument("--exit-zero", action="store_true", help="exit 0 even when checks fail (for CI reporters)")
+    grade.set_defaults(handler=cmd_grade)
+
     tour = sub.add_parser("tour", help="walk through the lesson's main flow with real commands (offline)")
     tour.add_argument("folder", nargs="?", help="an empty folder for the tour's workspaces (default: a new temporary one)")
     tour.add_argument("--online", action="store_true", help="use the real conda-forge instead of the bundled teaching mirror")
