@@ -134,7 +134,9 @@ def render_driver(snippets: list[Snippet], out_dir: Path) -> str:
 
 def scratch_environment(home: Path) -> dict[str, str]:
     """The variables the commands run with: a private HOME, offline mode, plain output."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MINIPIXI_", "PIXI_", "XDG_"))}
+    # Nothing of this machine's set-up leaks in: no minipixi/pixi settings, no CONDA_OVERRIDE_*.
+    prefixes = ("MINIPIXI_", "PIXI_", "XDG_", "CONDA_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     env.update(
         HOME=str(home),
         MINIPIXI_OFFLINE="1",
@@ -146,7 +148,6 @@ def scratch_environment(home: Path) -> dict[str, str]:
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
     )
     env.pop("VIRTUAL_ENV", None)
-    env.pop("CONDA_PREFIX", None)
     return env
 
 
