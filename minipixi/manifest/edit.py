@@ -598,6 +598,61 @@ def remove_platforms(path: Path | str, platforms: Sequence[str], *, feature: str
     return edit_manifest(path, "remove platform " + ", ".join(platforms), change)
 
 
+# ---- channels ----------------------------------------------------------------------------------
+def _channel_name(item: Any) -> str:
+    return str(item["channel"]) if isinstance(item, Mapping) else str(item)
+
+
+def add_channels(path: Path | str, channels: Sequence[str], *, feature: str | None = None,
+                 priority: int | None = None, prepend: bool = False) -> list[str]:
+    """Add channels to ``workspace.channels`` (or a feature's); skip ones present. A `priority`
+    writes ``{ channel = "x", priority = N }``; `prepend` puts them first (searched first)."""
+
+    def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> list[str]:
+        table = get_table(doc, ("feature", feature), create=True) if feature else doc[workspace_key(doc)]
+        if "channels" not in table:
+            table["channels"] = tomlkit.array()
+        array = table["channels"]
+        present = [_channel_name(item) for item in array]
+        added = [c for c in dict.fromkeys(channels) if c not in present]
+        items = [inline({"channel": c, "priority": priority}, in_array=True) if priority is not None else c
+                 for c in added]
+        if prepend and items:  # rebuilt rather than insert(0): tomlkit would drop the space
+            rebuilt = tomlkit.array()
+            for item in [*items, *array]:
+                rebuilt.append(item)
+            table["channels"] = rebuilt
+        else:
+            for item in items:
+                array.append(item)
+        return added
+
+    return edit_manifest(path, "add channel " + ", ".join(channels), change)
+
+
+def remove_channels(path: Path | str, channels: Sequence[str], *, feature: str | None = None) -> list[str]:
+    """Remove channels by name from ``workspace.channels`` (or a feature's)."""
+
+    def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> list[str]:
+        keys = ("feature", feature, "channels") if feature else (workspace_key(doc), "channels")
+        table = get_table(doc, keys[:-1], create=False)
+        array = table.get("channels") if table is not None else None
+        names = [_channel_name(item) for item in array] if array is not None else []
+        for channel in channels:
+            if channel not in names:
+                guess = did_you_mean(channel, names)
+                raise located_error(workspace.path, keys, f"'{channel}' is not one of the channels ({', '.join(names) or 'none'})",
+                                    f"did you mean '{guess}'?" if guess else "`minipixi workspace channel list` shows them")
+            del array[names.index(channel)]
+            names.remove(channel)
+        if feature and not names:  # a feature's channels are optional: drop the empty list
+            del table["channels"]
+            prune_empty(doc, keys[:-1], workspace=workspace)
+        return list(channels)
+
+    return edit_manifest(path, "remove channel " + ", ".join(channels), change)
+
+
 # ---- environments ------------------------------------------------------------------------------
 def add_environment(
     path: Path | str, name: str, features: Sequence[str] = (), *, solve_group: str | None = None,

@@ -416,3 +416,20 @@ def test_random_command_lines_never_crash(tmp_path_factory, monkeypatch):
             parse_manifest(read_back, folder / "pixi.toml")  # every edit left a valid manifest
 
     check()
+
+
+def test_workspace_channel_add_list_remove(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    run(capsys, "init", ".", "-p", "linux-64")
+    before = Path("pixi.toml").read_text()
+    assert run(capsys, "workspace", "channel", "add", "--prepend", "rapidsai")[2] == "✔ Added rapidsai\n"
+    assert run(capsys, "workspace", "channel", "add", "nvidia", "--feature", "gpu", "--priority", "5")[2] == "✔ Added nvidia\n"
+    data = tomllib.loads(Path("pixi.toml").read_text())
+    assert data["workspace"]["channels"] == ["rapidsai", "conda-forge"]
+    assert data["feature"]["gpu"]["channels"] == [{"channel": "nvidia", "priority": 5}]
+    assert run(capsys, "workspace", "channel", "list")[1] == "rapidsai\nconda-forge\nnvidia (feature gpu, priority 5)\n"
+    run(capsys, "workspace", "channel", "remove", "nvidia", "--feature", "gpu")
+    assert run(capsys, "workspace", "channel", "remove", "rapidsai")[2] == "✔ Removed rapidsai\n"
+    assert Path("pixi.toml").read_text() == before
+    code, _, err = run(capsys, "workspace", "channel", "remove", "conda-forg")
+    assert code == 1 and "did you mean 'conda-forge'?" in err and "pixi.toml:2:1" in err
