@@ -55,11 +55,18 @@ def test_run_group_keeps_state_records_failures_and_hides_the_scratch_path() -> 
     assert after[-2:] == ["$ printf 'x\\n' > f && cat f", "x"]
 
 
-def test_run_group_uses_offline_mode_and_this_minipixi() -> None:
-    results = gen.run_group([gen.Snippet("t02-env", ('echo "$MINIPIXI_OFFLINE"', "minipixi --version"))])
-    lines = results["t02-env"].splitlines()
+def test_run_group_uses_offline_mode_and_this_minipixi(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONDA_OVERRIDE_CUDA", "99")  # the host's settings must not leak in
+    monkeypatch.setenv("MINIPIXI_CACHE_DIR", "/nonexistent")
+    snippet = gen.Snippet(
+        "t02-env",
+        ('echo "$MINIPIXI_OFFLINE"', "minipixi --version", 'echo "[${CONDA_OVERRIDE_CUDA-unset}]"',
+         'echo "[${MINIPIXI_CACHE_DIR-unset}]"'),
+    )
+    lines = gen.run_group([snippet])["t02-env"].splitlines()
     assert lines[1] == "1"
     assert lines[3].startswith("minipixi ")
+    assert lines[5] == "[unset]" and lines[7] == "[unset]"
 
 
 def test_use_outputs_rewrites_only_blocks_with_an_output() -> None:
