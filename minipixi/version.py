@@ -40,6 +40,8 @@ __all__ = [
     "Group",
     "parse_version",
     "component_sort_key",
+    "same_spelling_equal",
+    "underscore_style",
 ]
 
 # The largest number rattler accepts in a component (it stores them as u64).
@@ -413,6 +415,27 @@ class Version:
         return f"Version({self._text!r})"
 
 
+def underscore_style(version: Version) -> str:
+    """'_' or '-' when the version has openssl-style trailing components (1.0.1_), else ''.
+
+    A version never mixes the two (the parser refuses it), and such a component always ends
+    its segment, so looking at segment ends is enough.
+    """
+    for segment in version.components + version.local:
+        if segment[-1] == "_" or segment[-1] == "-":
+            return segment[-1]
+    return ""
+
+
+def same_spelling_equal(a: Version, b: Version) -> bool:
+    """``==`` as a spec means it: equal, and a trailing '-' is not a trailing '_' (rattler).
+
+    Ordering treats ``1.0.1-`` and ``1.0.1_`` as equal, but ``==1.0.1-`` does not match
+    ``1.0.1_``, just as the prefix test ``1.0.1-.*`` does not.
+    """
+    return a == b and underscore_style(a) == underscore_style(b)
+
+
 def _render_part(segments, layout) -> str:
     pieces = []
     for components, (separator, implicit) in zip(segments, layout):
@@ -526,8 +549,8 @@ class AnyVersion:
 # --8<-- [start:constraint]
 # op -> (how it is written, test). 'startswith' is both `=1.2` and `1.2.*`; '~=' is compatible.
 _OPERATORS = {
-    "==": ("==", lambda v, bound: v == bound),
-    "!=": ("!=", lambda v, bound: v != bound),
+    "==": ("==", lambda v, bound: same_spelling_equal(v, bound)),
+    "!=": ("!=", lambda v, bound: not same_spelling_equal(v, bound)),
     ">": (">", lambda v, bound: v > bound),
     ">=": (">=", lambda v, bound: v >= bound),
     "<": ("<", lambda v, bound: v < bound),

@@ -44,6 +44,7 @@ from minipixi.version import (
     VersionSpec,
     component_sort_key,
     parse_version,
+    underscore_style,
 )
 
 __all__ = ["EncodedVersions", "encode_versions", "argsort_versions", "sort_versions", "matches"]
@@ -157,11 +158,11 @@ class EncodedVersions:
         return self.rows[self.which[index]]
 
 
+_STYLE_CODES = {"": 0, "_": 1, "-": 2}
+
+
 def _style(version: Version) -> int:
-    for segment in version.components + version.local:
-        if segment[-1] == "_" or segment[-1] == "-":
-            return 1 if segment[-1] == "_" else 2
-    return 0
+    return _STYLE_CODES[underscore_style(version)]
 
 
 class _Codes(dict):
@@ -457,8 +458,10 @@ def _match_kernel(program, v_rows, v_main_len, v_main_count, v_local_len, v_loca
                     result = result and _row_compare(v_rows, i, b_rows, arg) >= 0
             else:
                 order = _row_compare(v_rows, i, b_rows, arg)
+                # '==' also wants the same trailing '-' or '_' (see version.same_spelling_equal)
+                same = order == 0 and v_style[i] == b_style[arg]
                 result = (
-                    (op == EQ and order == 0) or (op == NE and order != 0)
+                    (op == EQ and same) or (op == NE and not same)
                     or (op == GT and order > 0) or (op == GE and order >= 0)
                     or (op == LT and order < 0) or (op == LE and order <= 0)
                 )

@@ -84,7 +84,7 @@ def _constraint_text(draw) -> str:
         return draw(st.sampled_from(["*", "*.*", ">=*", "==*"]))
     op = draw(st.sampled_from(_OPERATORS))
     version = draw(version_texts(local=draw(st.integers(0, 4)) == 0, epoch=False))
-    glob = draw(st.sampled_from(_GLOBS)) if op in ("", "=", "!=", ">=") else ""
+    glob = draw(st.sampled_from(_GLOBS))  # lenient parsing gives a meaning to every op
     if glob and version[-1] in "-_.":
         glob = ""
     return f"{op}{version}{glob}"

@@ -229,6 +229,15 @@ def test_spec_matches(spec, version, expected):
     assert VersionSpec(spec).matches(Version(version)) is expected
 
 
+def test_trailing_dash_and_underscore_sort_alike_but_are_not_the_same_spelling():
+    dash, underscore = Version("1.0.1-"), Version("1.0.1_")
+    assert dash == underscore and hash(dash) == hash(underscore)
+    assert not VersionSpec("==1.0.1-").matches(underscore)
+    assert VersionSpec("!=1.0.1-").matches(underscore)
+    assert VersionSpec(">=1.0.1-,<=1.0.1-").matches(underscore)
+    assert not underscore.startswith(dash)
+
+
 def test_and_binds_tighter_than_or():
     root = VersionSpec(">=1,<2|>=3").root
     assert isinstance(root, Group) and root.op == "or"
