@@ -43,14 +43,12 @@ from minipixi.solver.search import (
 
 
 def describe_records(provider: Provider, name: str, mask: int, use_label: bool = True) -> str:
-    """A record set in words: the spec it came from ("bors <2.0"), "every build of foo",
-    "foo 1.2 | 1.3", or one record ("foo 1.2", with its build when the version has several)."""
+    """A record set in words: "every build of foo"; one record ("foo 1.2", with its build when
+    the version has several); a few versions ("foo 1.2 | 1.3"); else, when `use_label`, the
+    spec it came from ("foo >=1.2"); else the first versions ("foo 1.9 | ... and 20 more")."""
     cands = provider.candidates(name)
     if mask == cands.full and len(cands.records) > 1:
         return f"every build of {name}"
-    label = provider.labels.get((name, mask)) if use_label and mask != cands.full else None
-    if label is not None:
-        return label
     chosen = [cands.records[i] for i in indexes(mask)]
     builds = {v: sum(r.version == v for r in cands.records) for v in {r.version for r in chosen}}
     if len(chosen) == 1:
@@ -58,18 +56,21 @@ def describe_records(provider: Provider, name: str, mask: int, use_label: bool =
         several = builds[record.version] > 1
         return f"{name} {record.version}" + (f" ({record.build})" if several else "")
     versions = list(dict.fromkeys(r.version for r in chosen))
+    label = provider.labels.get((name, mask)) if use_label and mask != cands.full else None
+    if label is not None and len(versions) > 3:
+        return label
     complete = all(sum(r.version == v for r in chosen) == builds[v] for v in versions)
     shown = " | ".join(versions[:4]) + (f" and {len(versions) - 4} more" if len(versions) > 4 else "")
     return f"{name} {shown}" if complete else f"some builds of {name} {shown}"
 
 
 def describe_term(provider: Provider, term: Term) -> str:
-    """A term as the thing it is about; a negative term says what is *required* instead."""
-    cands = provider.candidates(term.name)
+    """A term as the records it is about: what is ruled out (positive) or required (negative).
+    A requirement keeps the words of its spec ("bors <2.0 is required")."""
     if term.positive:
         return describe_records(provider, term.name, term.mask)
-    allowed = cands.full & ~term.mask  # "not foo ∈ M" reads as "foo, one of the others"
-    return describe_records(provider, term.name, term.mask if allowed else cands.full)
+    label = provider.labels.get((term.name, term.mask))
+    return label if label is not None else describe_records(provider, term.name, term.mask)
 
 
 # --- one incompatibility as one clause --------------------------------------------------------
