@@ -67,10 +67,10 @@ class ResolvedEnvironment:
 
     def virtual_package_options(self) -> dict[str, str | None]:
         """Keyword arguments for `virtual_packages.default_virtual_packages(subdir, **options)`."""
-        req = self.system_requirements
-        return {"cuda": self.virtual_packages.get("__cuda"), "libc": self.virtual_packages.get("__glibc"),
-                "linux": self.virtual_packages.get("__linux"), "macos": self.virtual_packages.get("__osx"),
-                "archspec": req.archspec}
+        vp = self.virtual_packages
+        libc = ("musl", vp["__musl"]) if "__musl" in vp else vp.get("__glibc")
+        return {"cuda": vp.get("__cuda"), "libc": libc, "linux": vp.get("__linux"), "macos": vp.get("__osx"),
+                "archspec": vp.get("__archspec"), "windows": vp.get("__win")}
 
 
 # ---- target selection --------------------------------------------------------------------------
@@ -276,7 +276,7 @@ def _resolve(workspace: Workspace, environment: str, platform: str) -> ResolvedE
         constraints=_combined([_overlay(ts, "constraints") for ts in layers]),
         pypi_dependencies={k: v for ts in reversed(layers) for k, v in _overlay(ts, "pypi_dependencies").items()},
         system_requirements=requirements,
-        virtual_packages=applicable_virtual_packages(requirements, entry.subdir),
+        virtual_packages=_with_windows(applicable_virtual_packages(requirements, entry.subdir), entry),
         tasks={k: v for ts in reversed(layers) for k, v in _overlay(ts, "tasks").items()},
         activation=_activation(layers),
         solve_group=env.solve_group,
@@ -284,6 +284,13 @@ def _resolve(workspace: Workspace, environment: str, platform: str) -> ResolvedE
         build_dependencies=_combined([_overlay(ts, "build_dependencies") for ts in layers]),
     )
 # --8<-- [end:resolve]
+
+
+def _with_windows(packages: dict[str, str], entry: PlatformEntry) -> dict[str, str]:
+    """A rich win entry may declare ``windows = "10"`` (there is no system requirement for it)."""
+    if "windows" in entry.virtual and _family(entry.subdir) == "win":
+        return {**packages, "__win": entry.virtual["windows"]}
+    return packages
 
 
 def _activation(layers: list[list[Target]]) -> Activation:

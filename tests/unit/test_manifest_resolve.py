@@ -149,3 +149,19 @@ def test_features_asking_for_different_builds_clash_with_the_manifest_named():
         w.resolve("gpu", "linux-64")
     assert str(info.value.where) == "pixi.toml"
     assert w.resolve("default", "linux-64").dependencies["pytorch"].build == "cpu*"
+
+
+def test_virtual_package_options_for_musl_windows_and_archspec():
+    from minipixi.virtual_packages import default_virtual_packages
+
+    head = ('[workspace]\nchannels = ["c"]\nplatforms = ["linux-64", { name = "w", platform = "win-64", windows = "11", '
+            'archspec = "x86_64_v3" }]\n')
+    w = ws('[system-requirements]\nlibc = { family = "musl", version = "1.2" }\n', head)
+    linux = w.resolve("default", "linux-64")
+    assert linux.virtual_packages == {"__musl": "1.2"}
+    win = w.resolve("default", "w")
+    assert win.virtual_packages == {"__archspec": "x86_64_v3", "__win": "11"}
+    records = {r.name: (r.version, r.build) for r in default_virtual_packages(win.subdir, **win.virtual_package_options())}
+    assert records["__win"][0] == "11" and records["__archspec"] == ("1", "x86_64_v3")
+    records = {r.name: r.version for r in default_virtual_packages(linux.subdir, **linux.virtual_package_options())}
+    assert records["__musl"] == "1.2" and "__glibc" not in records
