@@ -67,7 +67,7 @@ def _solve_for_host(spec_text: str, channels: list[str], config: Config):
     from minipixi.virtual_packages import detect_virtual_packages
 
     spec = MatchSpec.parse(spec_text)
-    sources = load_channel_records(channels, current_platform(), cache_dir=cache_dir() / "repodata",
+    sources = load_channel_records(channels, current_platform(), cache_dir=cache_dir(),
                                    offline=config.offline, mirrors=config.effective_mirrors())
     task = SolveTask(specs=[spec], sources=sources, virtual_packages=detect_virtual_packages(),
                      platform=current_platform(), label=f"global tool '{spec.name}'")

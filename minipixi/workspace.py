@@ -121,7 +121,7 @@ def load_sources(project: Project, channels: Sequence[str], subdir: str) -> list
     from minipixi.channel import load_channel_records
 
     return load_channel_records(
-        channels, subdir, cache_dir=cache_dir() / "repodata", offline=project.config.offline,
+        channels, subdir, cache_dir=cache_dir(), offline=project.config.offline,
         mirrors=project.config.effective_mirrors(),
     )
 
@@ -387,12 +387,9 @@ def locked_records(project: Project, environment: str, *, locked: bool = False, 
 
 def download_url(record: PackageRecord, mirrors: Mapping[str, Sequence[str]]) -> PackageRecord:
     """The record with its url moved to the first mirror of its channel (if one is set)."""
-    url = record.url or ""
-    for base, targets in mirrors.items():
-        base = base.rstrip("/") + "/"
-        if url.startswith(base) and targets:
-            return replace(record, url=targets[0].rstrip("/") + "/" + url[len(base):])
-    return record
+    from minipixi.channel import download_urls
+
+    return replace(record, url=download_urls(record.url, mirrors)[0]) if record.url else record
 
 
 def install_environment(project: Project, environment: str = "default", *, locked: bool = False,
