@@ -20,10 +20,15 @@ finds a journal, the previous one was interrupted: every package it named is red
 scratch, and the files of half-linked packages that are no longer wanted are removed. A file
 lock (`fcntl.flock` on `conda-meta/.minipixi.lock`) makes two installs of one prefix take turns.
 
+A prefix is any folder; Pixi's are `.pixi/envs/<environment>` inside the workspace. When two
+packages ship the same path, the one linked last wins (packages are then linked one by one,
+in name order, instead of in parallel), and removing one keeps the path while another still
+owns it.
+
 The library never prints: progress goes to an `InstallReporter` whose methods do nothing.
 
-Lesson: Episode 4, "Installing an environment" (under the hood box). Read after `package.py`;
-read next `activation.py`. Ground truth: rattler `install/` (`link.rs`, `transaction.rs`,
+Lesson: Episode 4, "The record an installer leaves" (and its "Under the hood" box). Read after
+`package.py`; read next `activation.py`. Ground truth: rattler `install/` (`link.rs`, `transaction.rs`,
 `driver.rs`) and rattler_cache.
 """
 

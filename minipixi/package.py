@@ -24,8 +24,9 @@ temporary folder that is renamed into place only when everything succeeded.
 This module also *writes* `.conda` packages, deterministically, from a folder: our tests and
 the teaching channel build their packages with it.
 
-Lesson: Episode 4, "What is in a package" (under the hood box). Read after `lock.py`; read next
-`install.py`. Ground truth: rattler_package_streaming, rattler_conda_types `package/`.
+Lesson: Episode 4, "Taking a `.conda` file apart" (and its "Under the hood" box). Read after
+`lock.py`; read next `install.py`. Ground truth: rattler_package_streaming, rattler_conda_types
+`package/`.
 """
 
 from __future__ import annotations

@@ -333,15 +333,11 @@ def test_install_killed_at_a_random_point_is_repaired(kill_channel, tmp_path, se
     clean install into the same prefix. Even seeds kill while linking from a warm cache, odd
     ones while downloading and extracting into a cold one."""
     tmp, old, new, durations = kill_channel
-    rng = random.Random(seed)
     cold = seed % 2 == 1
     cache = tmp_path / "cache" if cold else tmp / "clean-cache"
     prefix = tmp_path / "env"
     install.install(old, prefix, cache=install.PackageCache(tmp_path / "old-cache"))
-    proc = _run(_records_file(tmp_path / "r.json", new), prefix, cache)
-    time.sleep(rng.uniform(0.3, 0.95) * durations["cold" if cold else "warm"])
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    _kill_an_install(new, prefix, cache, durations["cold" if cold else "warm"], seed, tmp_path)
     install.install(new, prefix, cache=install.PackageCache(cache))
     repaired = snapshot_tree(prefix, ignore=())
     shutil.rmtree(prefix)
@@ -352,20 +348,45 @@ def test_install_killed_at_a_random_point_is_repaired(kill_channel, tmp_path, se
     assert leftovers == []  # a killed extraction is cleaned up when the package is fetched again
 
 
-def test_two_concurrent_installs_take_turns(kill_channel, tmp_path):
-    tmp, old, new, _ = kill_channel
+@pytest.mark.parametrize("seed", range(100, 104))
+def test_killed_install_then_going_back_removes_half_linked_packages(kill_channel, tmp_path, seed):
+    """Kill an install of `new` over `old`, then install `old` again: the half-linked new
+    packages (no conda-meta record yet) must leave no file behind."""
+    tmp, old, new, durations = kill_channel
+    old_cache = install.PackageCache(tmp_path / "old-cache")
     prefix = tmp_path / "env"
-    procs = [_run(_records_file(tmp_path / "a.json", new), prefix, tmp / "clean-cache"),
-             _run(_records_file(tmp_path / "b.json", old), prefix, tmp_path / "cache")]
-    results = [p.communicate() for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], results
-    final = snapshot_tree(prefix, ignore=())
+    install.install(old, prefix, cache=old_cache)
+    clean_old = snapshot_tree(prefix, ignore=())
+    _kill_an_install(new, prefix, tmp / "clean-cache", durations["warm"], seed, tmp_path)
+    install.install(old, prefix, cache=old_cache)
+    assert snapshot_tree(prefix, ignore=()) == clean_old
+
+
+def _kill_an_install(records, prefix, cache, duration, seed, tmp_path) -> None:
+    proc = _run(_records_file(tmp_path / "r.json", records), prefix, cache)
+    time.sleep(random.Random(seed).uniform(0.3, 0.95) * duration)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
+def test_two_concurrent_installs_take_turns(kill_channel, tmp_path):
+    """Two processes install different package sets into one prefix at the same moment.
+    With the prefix lock, the result is one of the two sets, whole; without it, a mixture."""
+    tmp, old, new, _ = kill_channel
+    sets = ((new, tmp / "clean-cache"), (old, tmp_path / "cache"))
+    prefix = tmp_path / "env"
     clean_installs = []
-    for records, cache in ((new, tmp / "clean-cache"), (old, tmp_path / "cache")):
-        shutil.rmtree(prefix)
+    for records, cache in sets:  # the clean results, which also warms both caches
         install.install(records, prefix, cache=install.PackageCache(cache))
         clean_installs.append(snapshot_tree(prefix, ignore=()))
-    assert final in clean_installs  # one of the two, whole; never a mixture
+        shutil.rmtree(prefix)
+    for round_ in range(3):
+        files = [_records_file(tmp_path / f"{n}.json", r) for n, (r, _) in enumerate(sets)]
+        procs = [_run(f, prefix, cache) for f, (_, cache) in zip(files, sets)]
+        results = [p.communicate() for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], results
+        assert snapshot_tree(prefix, ignore=()) in clean_installs, round_  # never a mixture
+        shutil.rmtree(prefix)
 
 
 def test_journal_left_by_a_crash_is_repaired(channel, tmp_path):
