@@ -195,7 +195,7 @@ def cmd_task_add(args: argparse.Namespace) -> int:
     env = dict(item.split("=", 1) for item in args.env)
     task = add_task(_manifest_path(args), args.name, " ".join(args.cmd) or None, depends_on=args.depends_on,
                     description=args.description, cwd=args.cwd, env=env, feature=args.feature,
-                    platform=args.platform)
+                    platform=args.platform, clean_env=args.clean_env, args=args.arg)
     _status(f"✔ Added task {describe_task(task)}")
     return 0
 
@@ -372,6 +372,9 @@ def _register_task_commands(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--description")
     add.add_argument("--cwd")
     add.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
+    add.add_argument("--clean-env", action="store_true", help="run without the caller's environment variables")
+    add.add_argument("--arg", action="append", default=[], metavar="NAME[=DEFAULT]",
+                     help="a task argument, used as {{ NAME }} in the command (repeatable)")
     for name in ("add", "remove"):
         actions[name].add_argument("-f", "--feature")
         actions[name].add_argument("-p", "--platform")

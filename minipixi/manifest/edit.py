@@ -427,38 +427,48 @@ def located_error(path: Path, keys: tuple, message: str, hint: str | None) -> Ma
 
 
 # ---- tasks -----------------------------------------------------------------------------------
-def task_toml_value(cmd: str | None, depends_on: Sequence[str], description: str | None,
-                    cwd: str | None, env: Mapping[str, str] | None) -> Any:
+@dataclass(frozen=True)
+class TaskOptions:
+    """What `task add` may set besides the command (Pixi's flags of the same names)."""
+
+    depends_on: Sequence[str] = ()
+    description: str | None = None
+    cwd: str | None = None
+    env: Mapping[str, str] | None = None
+    clean_env: bool = False
+    args: Sequence[str] = ()  # "name" or "name=default"
+
+    def fields(self) -> dict[str, Any]:
+        """The task table's keys, in the order Pixi writes them (empty ones left out)."""
+        args = [a if "=" not in a else {"arg": a.split("=", 1)[0], "default": a.split("=", 1)[1]} for a in self.args]
+        fields = {"depends-on": list(self.depends_on), "description": self.description, "cwd": self.cwd,
+                  "env": dict(self.env or {}), "clean-env": self.clean_env or None, "args": args}
+        return {key: value for key, value in fields.items() if value}
+
+
+def task_toml_value(cmd: str | None, options: TaskOptions) -> Any:
     """A plain string for a bare command, an inline table as soon as anything else is set."""
-    if cmd and not (depends_on or description or cwd or env):
+    fields = options.fields()
+    if cmd and not fields:
         return cmd
-    table: dict[str, Any] = {}
-    if cmd:
-        table["cmd"] = cmd
-    if depends_on:
-        table["depends-on"] = list(depends_on)
-    if description:
-        table["description"] = description
-    if cwd:
-        table["cwd"] = cwd
-    if env:
-        table["env"] = dict(env)
-    return inline(table)
+    return inline({**({"cmd": cmd} if cmd else {}), **fields})
 
 
 def add_task(
     path: Path | str, name: str, cmd: str | None, *, depends_on: Sequence[str] = (),
     description: str | None = None, cwd: str | None = None, env: Mapping[str, str] | None = None,
-    feature: str | None = None, platform: str | None = None,
+    feature: str | None = None, platform: str | None = None, clean_env: bool = False,
+    args: Sequence[str] = (),
 ) -> Task:
     """Add (or replace) task `name`; returns the task as the manifest now defines it."""
     if not cmd and not depends_on:
         raise ManifestError(f"task '{name}' needs a command or --depends-on",
                             hint=f'e.g. `minipixi task add {name} "python main.py"`')
     keys = section_keys("tasks", feature=feature, platform=platform)
+    value = task_toml_value(cmd, TaskOptions(depends_on, description, cwd, env, clean_env, args))
 
     def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> None:
-        fill_table(get_table(doc, keys, create=True), {name: task_toml_value(cmd, depends_on, description, cwd, env)})
+        fill_table(get_table(doc, keys, create=True), {name: value})
 
     edit_manifest(path, f"add task '{name}'", change)
     workspace = parse_manifest(Path(path).read_text(encoding="utf-8"), Path(path))

@@ -433,3 +433,20 @@ def test_workspace_channel_add_list_remove(tmp_path, monkeypatch, capsys):
     assert Path("pixi.toml").read_text() == before
     code, _, err = run(capsys, "workspace", "channel", "remove", "conda-forg")
     assert code == 1 and "did you mean 'conda-forge'?" in err and "pixi.toml:2:1" in err
+
+
+def test_task_add_with_arguments_runs_through_the_task_renderer(tmp_path, monkeypatch, capsys):
+    from minipixi.manifest import read_manifest
+    from minipixi.tasks import build_steps
+
+    monkeypatch.chdir(tmp_path)
+    run(capsys, "init", ".", "-p", "linux-64")
+    code, _, err = run(capsys, "task", "add", "train", "python train.py --epochs {{ epochs }}",
+                       "--arg", "epochs=2", "--clean-env")
+    assert code == 0, err
+    task = tomllib.loads(Path("pixi.toml").read_text())["tasks"]["train"]
+    assert task == {"cmd": "python train.py --epochs {{ epochs }}", "clean-env": True,
+                    "args": [{"arg": "epochs", "default": "2"}]}
+    tasks = read_manifest("pixi.toml").resolve("default", "linux-64").tasks
+    assert [s.command for s in build_steps(tasks, "train")] == ["python train.py --epochs 2"]
+    assert [s.command for s in build_steps(tasks, "train", ["14"])] == ["python train.py --epochs 14"]
