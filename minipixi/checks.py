@@ -59,8 +59,13 @@ def solve(sub: Submission, environment: str, platform: str, *, cuda: str | None 
     options = resolved.virtual_package_options()
     if cuda != "declared":
         options["cuda"] = cuda
+    try:
+        sources = load_sources(project, resolved.channels, resolved.subdir)
+    except MinipixiError as err:
+        raise CheckFailed(f"the grader has no packages for {resolved.subdir} (platform '{platform}'): "
+                          "is that platform name one the lesson uses?") from err
     task = SolveTask(specs=list(resolved.specs.values()),
-                     sources=load_sources(project, resolved.channels, resolved.subdir),
+                     sources=sources,
                      virtual_packages=default_virtual_packages(resolved.subdir, **options),
                      constraints=list(resolved.constraint_specs.values()), platform=resolved.subdir,
                      label=f"environment '{environment}'")
@@ -201,3 +206,319 @@ def bash_syntax_ok(sub: Submission, relative: str) -> None:
     if proc.returncode != 0:
         first = proc.stderr.strip().splitlines()[0] if proc.stderr.strip() else "a syntax error"
         raise CheckFailed(f"{relative} is not valid bash: {first}")
+
+
+# ---- files found in the submission ------------------------------------------------------------------
+
+def find_files(sub: Submission, pattern: str) -> list[str]:
+    """Relative paths of plain files (not links) matching a glob such as ``**/*.sub``, sorted."""
+    found = []
+    for path in sorted(sub.root.glob(pattern)):
+        if path.is_file() and not path.is_symlink() and ".pixi" not in path.relative_to(sub.root).parts:
+            found.append(path.relative_to(sub.root).as_posix())
+    return found
+
+
+def only_file(sub: Submission, pattern: str, what: str) -> str:
+    """The one file matching `pattern`; CheckFailed when there is none or more than one."""
+    found = find_files(sub, pattern)
+    if not found:
+        raise CheckFailed(f"no {what} found in your submission (looked for {pattern})")
+    if len(found) > 1:
+        raise CheckFailed(f"several {what}s found ({', '.join(found)}); keep only one")
+    return found[0]
+
+
+def read_yaml(sub: Submission, relative: str):
+    """A YAML file as Python data (safe loader); CheckFailed with the parser's place on error."""
+    import yaml
+
+    text = sub.read_text(relative)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        where = getattr(err, "problem_mark", None)
+        place = f" (line {where.line + 1}, column {where.column + 1})" if where else ""
+        raise CheckFailed(f"{relative} is not valid YAML{place}: {getattr(err, 'problem', None) or err}") from err
+
+
+def solved_versions(sub: Submission, environment: str, platform: str) -> dict[str, object]:
+    """{name: record} of an environment solved on the teaching channel."""
+    return {record.name: record for record in solve(sub, environment, platform)}
+
+
+def manifest_dependency_names(sub: Submission, environment: str, platform: str) -> list[str]:
+    """The names an environment asks for on a platform (after features and targets are merged)."""
+    return sorted(sub.workspace().resolve(environment, platform).specs)
+
+
+# ---- tasks --------------------------------------------------------------------------------------
+
+_SEPARATORS = {"&&", "||", ";", "|"}
+
+
+def command_segments(words: list[str]) -> list[list[str]]:
+    """Split a command's words at ``&&``, ``||``, ``;`` and ``|``, dropping ``X=Y`` prefixes."""
+    segments, current = [], []
+    for word in words + [";"]:
+        if word in _SEPARATORS:
+            while current and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", current[0]):
+                current = current[1:]
+            if current:
+                segments.append(current)
+            current = []
+        else:
+            current.append(word)
+    return segments
+
+
+def starts_jupyterlab(words: list[str]) -> bool:
+    """Does one of the command's parts start JupyterLab? (`jupyter lab`, `jupyter-lab`,
+    `python -m jupyterlab`, `python -m jupyter lab`, with any options after them)."""
+    for segment in command_segments(words):
+        head = segment[0].rsplit("/", 1)[-1]
+        rest = segment[1:]
+        if head in ("python", "python3") and rest[:1] == ["-m"]:
+            head, rest = rest[1] if len(rest) > 1 else "", rest[2:]
+        if head in ("jupyter-lab", "jupyterlab") or (head == "jupyter" and rest[:1] == ["lab"]):
+            return True
+    return False
+
+
+def all_tasks(sub: Submission) -> dict:
+    """Every task of the workspace, in any environment or feature."""
+    from minipixi.manifest.edit import list_tasks
+
+    return list_tasks(sub.workspace(), None)
+
+
+# ---- explicit spec files ----------------------------------------------------------------------------
+
+def read_explicit_spec(sub: Submission, relative: str):
+    """(platform, records) of an @EXPLICIT file; CheckFailed with the reader's message."""
+    from minipixi.export import parse_explicit_spec
+
+    try:
+        return parse_explicit_spec(sub.read_text(relative), relative)
+    except MinipixiError as err:
+        raise CheckFailed(err.message + (f" ({err.hint})" if err.hint else "")) from err
+
+
+# ---- Dockerfiles ------------------------------------------------------------------------------------
+
+def dockerfile_stages(text: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(stage name, instructions) per FROM; a stage without ``AS name`` is named by its index."""
+    stages: list[tuple[str, list[tuple[str, str]]]] = []
+    for instruction, args in dockerfile_instructions(text):
+        if instruction == "FROM":
+            words = args.split()
+            lowered = [w.lower() for w in words]
+            name = words[lowered.index("as") + 1] if "as" in lowered[:-1] else str(len(stages))
+            stages.append((name, []))
+        elif stages:
+            stages[-1][1].append((instruction, args))
+    return stages
+
+
+def copies_from(args: str) -> tuple[str | None, list[str]]:
+    """(``--from`` stage or None, source and destination words) of a COPY instruction."""
+    words, stage = [], None
+    for word in args.split():
+        if word.startswith("--from="):
+            stage = word.split("=", 1)[1]
+        elif not word.startswith("--"):
+            words.append(word)
+    return stage, words
+
+
+def shell_hook_environment(commands: str) -> str | None:
+    """The environment a `pixi shell-hook` in shell text activates (default when none named)."""
+    match = re.search(r"\b(?:pixi|minipixi)\s+shell-hook\b([^\n;&|>]*)", commands)
+    if not match:
+        return None
+    words = match.group(1).split()
+    for i, word in enumerate(words):
+        if word in ("-e", "--environment") and i + 1 < len(words):
+            return words[i + 1]
+        if word.startswith("--environment="):
+            return word.split("=", 1)[1]
+    return "default"
+
+
+def run_environment(commands: str) -> str | None:
+    """The environment of the first `pixi run` in shell text (default when none named)."""
+    match = re.search(r"\b(?:pixi|minipixi)\s+run\b(.*)", commands)
+    if not match:
+        return None
+    words = match.group(1).split()
+    for i, word in enumerate(words):
+        if word in ("-e", "--environment") and i + 1 < len(words):
+            return words[i + 1]
+        if word.startswith("--environment="):
+            return word.split("=", 1)[1]
+        if not word.startswith("-"):
+            break
+    return "default"
+
+
+def cuda_override_installs(sub: Submission, environment: str, value: str) -> None:
+    """CheckFailed unless the environment, solved as locked, installs on a machine whose CUDA
+    is `value` (what CONDA_OVERRIDE_CUDA pretends)."""
+    from minipixi.errors import InstallError
+    from minipixi.virtual_packages import check_installable, default_virtual_packages, required_virtual_packages
+
+    platform = next((p for p in platforms_of(sub, environment) if subdir_of(sub, p) == "linux-64"), None)
+    if platform is None:
+        raise CheckFailed(f"environment '{environment}' has no linux-64 platform to build an image for")
+    records = solve(sub, environment, platform)
+    try:
+        check_installable(required_virtual_packages(records), default_virtual_packages("linux-64", cuda=value),
+                          environment=environment)
+    except InstallError as err:
+        raise CheckFailed(f"with CONDA_OVERRIDE_CUDA={value} the locked '{environment}' environment would not "
+                          f"install: compare the value with what the workspace declares") from err
+
+
+# ---- Apptainer definition files -------------------------------------------------------------------
+
+def apptainer_stages(text: str) -> list[dict]:
+    """Each stage of a definition file: {"header": {key: value}, "sections": {name: (args, body)}}.
+
+    A stage starts at a ``Bootstrap:`` line; ``%files from build`` keeps ``from build`` as args.
+    """
+    stages: list[dict] = []
+    section = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        header = re.match(r"^([A-Za-z]+)\s*:\s*(.*)$", line)
+        if header and header.group(1).lower() == "bootstrap":
+            stages.append({"header": {}, "sections": {}})
+            section = None
+        if header and section is None and stages:
+            stages[-1]["header"][header.group(1).lower()] = header.group(2).strip()
+        elif stripped.startswith("%"):
+            name, _, args = stripped[1:].partition(" ")
+            if not stages:
+                stages.append({"header": {}, "sections": {}})
+            section = name.lower()
+            stages[-1]["sections"][section] = (args.strip(), "")
+        elif section is not None:
+            args, body = stages[-1]["sections"][section]
+            stages[-1]["sections"][section] = (args, body + line + "\n")
+    return stages
+
+
+def shell_lines(body: str) -> list[str]:
+    """The non-empty, non-comment lines of a script body."""
+    return [line.strip() for line in body.splitlines() if line.strip() and not line.strip().startswith("#")]
+
+
+# ---- batch scripts ------------------------------------------------------------------------------
+
+_SBATCH_SHORT = {"p": "partition", "A": "account", "C": "constraint", "t": "time", "J": "job-name",
+                 "N": "nodes", "n": "ntasks", "c": "cpus-per-task", "o": "output", "e": "error",
+                 "G": "gpus", "q": "qos"}
+
+
+def sbatch_directives(text: str) -> dict[str, str]:
+    """{long option: value} of the ``#SBATCH`` lines Slurm reads: those before the first command."""
+    found: dict[str, str] = {}
+    for line in text.splitlines()[1:] if text.startswith("#!") else text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            break
+        match = re.match(r"#SBATCH\s+(--?)([A-Za-z-]+)(?:[= ]\s*(.*))?$", stripped)
+        if match:
+            dashes, option, value = match.groups()
+            option = _SBATCH_SHORT.get(option, option) if dashes == "-" else option
+            found[option] = (value or "").split(" #", 1)[0].strip().strip("\"'")
+    return found
+
+
+def all_sbatch_lines(text: str) -> list[str]:
+    """Every ``#SBATCH`` line anywhere in the script (Slurm ignores those after a command)."""
+    return [line.strip() for line in text.splitlines() if line.strip().startswith("#SBATCH")]
+
+
+def is_placeholder(value: str) -> bool:
+    """An unfilled value: empty, ``<partition>``, ``{account}``, CHANGEME, TODO, XXX, ..."""
+    return (not value or bool(re.search(r"[<>{}]", value))
+            or value.strip().upper() in {"CHANGEME", "CHANGE_ME", "TODO", "XXX", "FIXME", "PARTITION",
+                                         "ACCOUNT", "CONSTRAINT", "YOUR_ACCOUNT", "YOUR_PARTITION"})
+
+
+def slurm_time_ok(value: str) -> bool:
+    """Slurm's time formats: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S (and UNLIMITED)."""
+    pattern = r"\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+|\d+-\d+:\d{1,2}|\d+-\d+:\d{1,2}:\d{1,2}"
+    return value.upper() in ("UNLIMITED", "INFINITE") or re.fullmatch(pattern, value) is not None
+
+
+# ---- files a job script reads --------------------------------------------------------------------
+
+def script_reads(text: str) -> list[str]:
+    """Relative paths a job script reads: ``tar -xzf X``, ``python X.py``, ``[ -f X ]``,
+    ``test -e X``, ``< X``. Paths with variables and absolute paths (inside the image) are skipped."""
+    import shlex as _shlex
+
+    patterns = [r"\btar\s+-?[a-zA-Z]*x[a-zA-Z]*f\s+(\S+)", r"\btar\s+-?[a-zA-Z]*f[a-zA-Z]*x[a-zA-Z]*\s+(\S+)",
+                r"\bpython3?\s+(?:-[a-zA-Z]+\s+)*(\S+\.py)\b", r"\[\[?\s+-[efdrs]\s+(\S+)\s+\]",
+                r"\btest\s+-[efdrs]\s+(\S+)", r"(?<![<0-9])<\s*(?!\()([^\s<&|;)]+)"]
+    found = []
+    for line in shell_lines(text):
+        for pattern in patterns:
+            for match in re.finditer(pattern, line):
+                try:
+                    words = _shlex.split(match.group(1))
+                except ValueError:
+                    continue
+                path = words[0] if words else ""
+                if path and "$" not in path and not path.startswith(("/", "~", "-")):
+                    found.append(path.removeprefix("./"))
+    return list(dict.fromkeys(found))
+
+
+def transferred(path: str, entries: list[str]) -> bool:
+    """Is `path` sent by one of the transfer_input_files entries (a folder sends what is in it)?"""
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    for entry in entries:
+        entry_parts = [p for p in entry.strip().removeprefix("./").split("/") if p not in ("", ".")]
+        if entry_parts and parts[:len(entry_parts)] == entry_parts:
+            return True
+        # HTCondor sends a path's last component into the job's folder
+        if entry_parts and len(parts) == 1 and entry_parts[-1] == parts[0]:
+            return True
+    return False
+
+
+# ---- GitHub Actions workflows -------------------------------------------------------------------
+
+def workflow_triggers(data: dict) -> dict:
+    """The ``on:`` of a workflow as {event: settings or None} (YAML 1.1 reads `on` as True)."""
+    on = data.get("on", data.get(True))
+    if isinstance(on, str):
+        return {on: None}
+    if isinstance(on, list):
+        return {str(event): None for event in on}
+    if isinstance(on, dict):
+        return {str(event): settings for event, settings in on.items()}
+    return {}
+
+
+def workflow_steps(data: dict) -> list[tuple[dict, dict]]:
+    """(job, step) pairs of every step of every job."""
+    pairs = []
+    jobs = data.get("jobs") if isinstance(data, dict) else None
+    for job in (jobs or {}).values() if isinstance(jobs, dict) else []:
+        steps = job.get("steps") if isinstance(job, dict) else None
+        for step in steps if isinstance(steps, list) else []:
+            if isinstance(step, dict):
+                pairs.append((job, step))
+    return pairs
+
+
+def uses_action(step: dict, action: str) -> bool:
+    """Does the step use `action` (``owner/name``) at any version?"""
+    uses = str(step.get("uses", ""))
+    return uses.split("@", 1)[0].strip().lower() == action.lower()

@@ -1,0 +1,74 @@
+"""Checks for exercise 01: packages and a JupyterLab task in the default environment."""
+
+from hypothesis import given, settings, strategies as st
+
+from minipixi.checks import (
+    all_tasks, manifest_dependency_names, platforms_of, solve, starts_jupyterlab, task_command,
+)
+from minipixi.grade import CheckFailed, check
+
+TITLE = "Packages and a task for JupyterLab"
+PROPERTY = settings(max_examples=8, derandomize=True, database=None, deadline=None)
+WANTED = ("python", "numpy", "notebook", "jupyterlab")
+
+
+@check(points=1)
+def check_dependencies_declared(sub):
+    """The default environment asks for python, numpy, notebook and jupyterlab."""
+    for platform in platforms_of(sub, "default"):
+        missing = [name for name in WANTED if name not in manifest_dependency_names(sub, "default", platform)]
+        if missing:
+            raise CheckFailed(f"on {platform} the default environment does not ask for {', '.join(missing)}; "
+                              "look at [dependencies]")
+
+
+@check(points=2)
+def check_solves_everywhere(sub):
+    """On every platform the workspace lists, the default environment solves and holds the packages."""
+    platforms = platforms_of(sub, "default")
+
+    @PROPERTY
+    @given(st.sampled_from(platforms))
+    def solves_on(platform):
+        names = {record.name for record in solve(sub, "default", platform)}
+        missing = [name for name in WANTED if name not in names]
+        if missing:
+            raise CheckFailed(f"on {platform} the solved environment has no {', '.join(missing)}")
+
+    solves_on()
+
+
+@check(points=2)
+def check_lab_task(sub):
+    """A task called `lab` starts JupyterLab."""
+    tasks = all_tasks(sub)
+    if "lab" not in tasks:
+        raise CheckFailed("there is no task called 'lab'; look at [tasks]")
+    if tasks["lab"].cmd is None:
+        raise CheckFailed("the lab task has no command of its own")
+    environment = "default" if "lab" in _default_tasks(sub) else _any_environment_with(sub, "lab")
+    if not starts_jupyterlab(task_command(sub, environment, "lab")):
+        raise CheckFailed("the lab task runs a command, but not one that starts JupyterLab: "
+                          "which command opens the lab interface (not the classic notebook)?")
+
+
+@check(points=1, hidden=True)
+def check_lab_in_default_environment(sub):
+    """`minipixi run lab` works without naming an environment."""
+    if "lab" not in _default_tasks(sub):
+        raise CheckFailed("the lab task is not part of the default environment: which table is it in?")
+
+
+def _default_tasks(sub):
+    from minipixi.manifest.edit import list_tasks
+
+    return list_tasks(sub.workspace(), "default")
+
+
+def _any_environment_with(sub, task):
+    from minipixi.manifest.edit import list_tasks
+
+    for name in sub.workspace().environments:
+        if task in list_tasks(sub.workspace(), name):
+            return name
+    raise CheckFailed(f"no environment has the task '{task}'")

@@ -1,0 +1,61 @@
+"""Checks for exercise 04: a `dev` feature and environment with pre-commit."""
+
+from hypothesis import given, settings, strategies as st
+
+from minipixi.checks import manifest_dependency_names, platforms_of, require_environment, solve
+from minipixi.grade import CheckFailed, check
+
+TITLE = "A development environment"
+PROPERTY = settings(max_examples=8, derandomize=True, database=None, deadline=None)
+
+
+@check(points=1)
+def check_dev_feature(sub):
+    """A feature called `dev` asks for pre-commit."""
+    feature = sub.workspace().features.get("dev")
+    if feature is None:
+        raise CheckFailed("there is no feature called 'dev'; look for [feature.<name>...] tables")
+    targets = [feature.default, *feature.targets.values()]
+    if not any("pre-commit" in target.dependencies for target in targets):
+        raise CheckFailed("the dev feature does not ask for pre-commit")
+
+
+@check(points=1)
+def check_dev_environment(sub):
+    """An environment called `dev` uses the dev feature."""
+    environment = require_environment(sub, "dev")
+    if "dev" not in environment.features:
+        raise CheckFailed("the dev environment does not list the dev feature")
+
+
+@check(points=1)
+def check_default_without_pre_commit(sub):
+    """On every platform, the default environment solves without pre-commit."""
+    for platform in platforms_of(sub, "default"):
+        if "pre-commit" in {r.name for r in solve(sub, "default", platform)}:
+            raise CheckFailed(f"the default environment gets pre-commit on {platform}: where did you add it?")
+
+
+@check(points=2)
+def check_dev_solves_with_pre_commit(sub):
+    """For every platform of the dev environment, it solves and holds pre-commit."""
+    platforms = platforms_of(sub, "dev")
+
+    @PROPERTY
+    @given(st.sampled_from(platforms))
+    def solves_on(platform):
+        if "pre-commit" not in {r.name for r in solve(sub, "dev", platform)}:
+            raise CheckFailed(f"the dev environment on {platform} has no pre-commit")
+
+    solves_on()
+
+
+@check(points=1, hidden=True)
+def check_dev_keeps_default_packages(sub):
+    """The dev environment has everything the default environment asks for."""
+    for platform in platforms_of(sub, "dev"):
+        wanted = set(manifest_dependency_names(sub, "default", platform))
+        missing = sorted(wanted - set(manifest_dependency_names(sub, "dev", platform)))
+        if missing:
+            raise CheckFailed(f"the dev environment on {platform} lacks {', '.join(missing)}, which the default "
+                              "environment has: what did the environment leave out?")
