@@ -507,13 +507,15 @@ def write_conda(source_dir: Path, out_dir: Path, index: dict, *,
                 prefix_placeholder: str | None = None, compression_level: int = 19) -> Path:
     """Pack the folder `source_dir` as `<name>-<version>-<build>.conda` in `out_dir`.
 
-    Everything outside `info/` is the package's payload. `info/index.json` is written from
-    `index`; `info/paths.json` and `info/files` are generated (sha256, size, path_type, and,
+    Everything outside `info/` is the package's payload (files and symlinks; empty folders
+    are dropped). `info/index.json` is written from `index` (with `build_number` 0 and empty
+    `depends` when it has none); `info/paths.json` and `info/files` are generated (sha256, size, path_type, and,
     when `prefix_placeholder` is given, the placeholder and text/binary mode of every file that
     contains it). Other `info/` files found in `source_dir` (link.json, about.json...) are
     kept. The result is byte-for-byte reproducible. Returns the path of the new file.
     """
     source_dir, out_dir = Path(source_dir), Path(out_dir)
+    index = {"build_number": 0, "depends": [], **index}  # fields every installer requires
     payload = sorted(_walk_payload(source_dir))
     entries = [_path_entry(source_dir, rel, prefix_placeholder) for rel in payload]
     info = _info_files(source_dir, index, entries)
@@ -529,7 +531,11 @@ def write_conda(source_dir: Path, out_dir: Path, index: dict, *,
 
 
 def _walk_payload(source_dir: Path) -> Iterator[str]:
-    """Relative paths of the payload: files, symlinks and *empty* folders, `info/` excluded."""
+    """Relative paths of the payload: files and symlinks, `info/` excluded.
+
+    Empty folders are left out: a conda package holds only files and links, and installers
+    (rattler among them) cannot link a folder entry.
+    """
     for folder, dirs, files in os.walk(source_dir):
         rel_folder = os.path.relpath(folder, source_dir)
         if rel_folder == "info" or rel_folder.startswith("info" + os.sep):
@@ -541,8 +547,6 @@ def _walk_payload(source_dir: Path) -> Iterator[str]:
                 files.append(name)
         for name in files:
             yield os.path.normpath(os.path.join(rel_folder, name)).replace(os.sep, "/")
-        if not dirs and not files and rel_folder != ".":
-            yield rel_folder.replace(os.sep, "/")
 
 
 def _path_entry(source_dir: Path, rel: str, placeholder: str | None) -> PathEntry:

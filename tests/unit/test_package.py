@@ -131,3 +131,15 @@ def test_read_info_file_reads_only_info(tmp_path):
 def test_path_entry_json_round_trip():
     entry = package.PathEntry("bin/x", "hardlink", "ab" * 32, 3, TEXT_PLACEHOLDER, "text", True)
     assert package.parse_paths_json({"paths": [entry.to_json()]}) == [entry]
+
+
+def test_empty_folders_are_dropped_and_required_index_fields_filled(tmp_path):
+    src = tmp_path / "src"
+    (src / "share/empty").mkdir(parents=True)
+    (src / "share/file.txt").write_text("x")
+    archive = package.write_conda(src, tmp_path / "out", {"name": "e", "version": "1", "build": "0"})
+    paths = json.loads(package.read_info_file(archive, "paths.json"))["paths"]
+    assert [p["_path"] for p in paths] == ["share/file.txt"]
+    index = json.loads(package.read_info_file(archive, "index.json"))
+    assert index["build_number"] == 0 and index["depends"] == []
+    assert not (package.extract(archive, tmp_path / "x") / "share/empty").exists()
