@@ -173,6 +173,11 @@ class Provider:
             self.virtual.setdefault(record.name, []).append(record)
         self.locked = {record.name: record for record in task.locked}
         self.pinned = {record.name: record for record in task.pinned}
+        # Specs that name a channel ("pytorch::pytorch") choose where that name comes from.
+        self.from_channel = {}
+        for spec in map(as_spec, [*task.specs, *task.constraints]):
+            if spec.channel:
+                self.from_channel[spec.name] = parse_spec(f"{spec.channel}::{spec.name}")
         self._candidates: dict[str, Candidates] = {}
         self._matches: dict[str, int] = {}
         self.labels: dict[tuple[str, int], str] = {}  # (name, mask) -> the spec text that made it
@@ -196,28 +201,37 @@ class Provider:
     # --8<-- [end:candidates]
 
     def _gather(self, name: str) -> tuple[list, list, list]:
-        """Records of `name` from the task's sources, their origin, and whether each is hidden."""
+        """Records of `name` from the task's sources, their origin, and whether each is hidden.
+
+        Strict channel priority: the first source that has the name wins, and the records of
+        the others are hidden, unless a spec asks for the name from a channel by name
+        (``pytorch::pytorch``): then that channel's records are the visible ones.
+        """
         if name.startswith("__"):
             records = self.virtual.get(name, [])
             return list(records), ["the platform"] * len(records), [False] * len(records)
-        records, origins, hidden = [], [], []
-        winner = None
+        records, origins, position_of = [], [], []
         for position, source in enumerate(self.task.sources):
             found = prefer_conda_format(list(source.records(name)))
-            if not found:
-                continue
-            if winner is None:
-                winner = position
-            is_hidden = self.task.channel_priority == "strict" and position != winner
             records += found
             origins += [source_label(source, position)] * len(found)
-            hidden += [is_hidden] * len(found)
+            position_of += [position] * len(found)
+        hidden = self._hidden_by_priority(name, records, position_of)
         pin = self.pinned.get(name)
         if pin is not None and not any(same_record(r, pin) for r in records):
             records.append(pin)
             origins.append("the pins")
             hidden.append(False)
         return records, origins, hidden
+
+    def _hidden_by_priority(self, name: str, records: list, position_of: list[int]) -> list[bool]:
+        if self.task.channel_priority != "strict" or not records:
+            return [False] * len(records)
+        asked = self.from_channel.get(name)
+        if asked is not None and any(asked.matches(r) for r in records):
+            return [not asked.matches(r) for r in records]
+        winner = position_of[0]
+        return [position != winner for position in position_of]
 
     def _exclude_unpinned(self, found: Candidates) -> None:
         """A pinned name keeps its other records only as excluded candidates."""

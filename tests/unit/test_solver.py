@@ -140,6 +140,14 @@ def test_strict_channel_priority_hides_lower_channels():
     assert solution[0].channel == "pytorch"
 
 
+def test_a_channel_named_in_the_spec_overrides_priority():
+    high = RecordIndex([rec("numpy", "1.26", channel="https://conda.anaconda.org/pytorch/")], label="pytorch")
+    low = RecordIndex([rec("numpy", "2.1", channel="https://conda.anaconda.org/conda-forge/")], label="conda-forge")
+    solution = run(["conda-forge::numpy"], sources=[high, low])
+    assert lines(solution) == ["numpy 2.1 0"]
+    assert lines(run(["numpy"], sources=[high, low])) == ["numpy 1.26 0"]
+
+
 def test_disabled_channel_priority_pools_records():
     high = RecordIndex([rec("numpy", "1.26")], label="pytorch")
     low = RecordIndex([rec("numpy", "2.1")], label="conda-forge")
