@@ -14,15 +14,19 @@ Vocabulary (PubGrub's, from dart-lang/pub ``doc/solver.md``):
 - The **partial solution** is a list of assignments: **decisions** (we picked a record) and
   **derivations** (an incompatibility forced a term). Each has a decision level.
 
-The loop (``solve`` below) alternates two steps until every required name is decided:
+The loop (`Search.run`) alternates two steps until every required name is decided:
 
 1. *Unit propagation*: an incompatibility whose terms all hold but one forces the opposite
    of that last term. If all terms hold, that is a conflict: walk back through the causes of the
    assignments that made it hold, deriving a new incompatibility, until it points at a decision
    that can be undone; backjump there and learn it.
-2. *Decision*: pick an undecided required name (the specs first, in their order; then the name
-   with the fewest candidates left), choose its best allowed record, and add that record's
-   ``depends`` and ``constrains`` as incompatibilities.
+2. *Decision*: pick an undecided required name (the specs first, in their order; then a name
+   with a single candidate left; then the name required most recently), choose its best
+   allowed record, and add that record's ``depends`` and ``constrains`` as incompatibilities.
+
+Because the specs are decided first and in order, and every learned incompatibility is a true
+fact, the first spec gets the best record any solution allows it, the second the best given
+the first, and so on: the property the brute-force oracle in the tests checks.
 """
 
 from __future__ import annotations

@@ -293,3 +293,25 @@ def test_solution_is_valid_by_the_independent_checker():
     assert find_violations(solution, ["app"]) == []
     assert find_violations([records[0]], ["app"]) == [
         "app 1 (0) depends on lib >=2, which nothing matches", "app 1 (0) depends on zlib, which nothing matches"]
+
+
+def test_a_record_with_a_broken_spec_is_never_picked():
+    records = [rec("tool", "2.0", depends=["<3.0"]), rec("tool", "1.0")]
+    assert lines(run(["tool"], *records)) == ["tool 1.0 0"]
+    error = failure(["tool >=2"], *records)
+    assert "tool 2.0 cannot be used: its spec '<3.0' is broken" in error.details
+
+
+def test_task_constraint_conflict_is_explained():
+    error = failure(["app"], rec("app", "1", depends=["lib >=2"]), rec("lib", "1"), rec("lib", "2"),
+                    constraints=["lib <2"], label="environment 'default'")
+    assert "environment 'default' constrains lib <2" in error.details
+    assert "app 1 depends on lib >=2" in error.details
+
+
+def test_checker_reports_duplicates_and_broken_constrains():
+    a = rec("a", "1", constrains=["b <2"])
+    problems = find_violations([a, rec("b", "2"), rec("b", "3")], ["a", "c"])
+    assert "b appears 2 times" in problems
+    assert "nothing matches the requested c" in problems
+    assert "a 1 (0) constrains b <2, but b 2 is present" in problems
