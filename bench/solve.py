@@ -16,7 +16,8 @@ Each side starts from the files: ours reads them with `minipixi.repodata.SubdirR
 only the names the solve touches) and solves; rattler builds ``SparseRepoData`` and runs
 ``solve_with_sparse_repodata``. Times are the best of ``--repeat`` runs in one warm process
 (imports and numba compilation excluded for both; the best, not the median, because the
-machine is shared and noise only ever adds time). Run: ``python bench/solve.py``.
+machine is shared and noise only ever adds time), as wall time and as the process's CPU time
+(all threads), which a busy machine disturbs less. Run: ``python bench/solve.py``.
 Goal: within 5x of py-rattler and under 1 s for the lesson problems.
 """
 
@@ -44,9 +45,19 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 PYTORCH = CORPUS / "data" / "repodata" / "rattler__pytorch-linux-64.json"
 
 
-def ours(specs, tiers, virtual, subdir) -> tuple[float, str]:
+def clock() -> tuple[float, float]:
+    """Wall time and this process's CPU time (all threads: fair to a multi-threaded rattler)."""
+    return time.perf_counter(), time.process_time()
+
+
+def since(start: tuple[float, float]) -> tuple[float, float]:
+    wall, cpu = clock()
+    return wall - start[0], cpu - start[1]
+
+
+def ours(specs, tiers, virtual, subdir) -> tuple[tuple[float, float], str]:
     """Load (lazily) and solve; `tiers` is [(label, [(channel, subdir, path)...]), ...]."""
-    start = time.perf_counter()
+    start = clock()
     sources = [MergedSource([SubdirRepodata.read(path, channel=channel, subdir=sd) for channel, sd, path in files],
                             label=label) for label, files in tiers]
     task = SolveTask(specs=list(specs), sources=sources, virtual_packages=virtual, platform=subdir)
@@ -54,11 +65,11 @@ def ours(specs, tiers, virtual, subdir) -> tuple[float, str]:
         outcome = f"{len(solve(task))} records"
     except SolveError:
         outcome = "unsolvable"
-    return time.perf_counter() - start, outcome
+    return since(start), outcome
 
 
-def theirs(specs, tiers, virtual) -> tuple[float, str]:
-    start = time.perf_counter()
+def theirs(specs, tiers, virtual) -> tuple[tuple[float, float], str]:
+    start = clock()
     sparse = [rattler.SparseRepoData(rattler.Channel(channel), sd, str(path))
               for _, files in tiers for channel, sd, path in files]
     generic = [rattler.GenericVirtualPackage(rattler.PackageName(r.name), rattler.Version(r.version),
@@ -68,7 +79,7 @@ def theirs(specs, tiers, virtual) -> tuple[float, str]:
         outcome = f"{len(solved)} records"
     except SolverError:
         outcome = "unsolvable"
-    return time.perf_counter() - start, outcome
+    return since(start), outcome
 
 
 def measure(name, specs, tiers, virtual, subdir, repeat) -> dict:
@@ -76,8 +87,10 @@ def measure(name, specs, tiers, virtual, subdir, repeat) -> dict:
     theirs(specs, tiers, virtual)
     mine = [ours(specs, tiers, virtual, subdir) for _ in range(repeat)]
     other = [theirs(specs, tiers, virtual) for _ in range(repeat)]
-    a, b = min(t for t, _ in mine), min(t for t, _ in other)
-    return {"problem": name, "ours_s": a, "rattler_s": b, "ratio": a / b,
+    wall_a, wall_b = min(t[0] for t, _ in mine), min(t[0] for t, _ in other)
+    cpu_a, cpu_b = min(t[1] for t, _ in mine), min(t[1] for t, _ in other)
+    return {"problem": name, "ours_s": wall_a, "rattler_s": wall_b, "ratio": wall_a / wall_b,
+            "ours_cpu": cpu_a, "rattler_cpu": cpu_b, "cpu_ratio": cpu_a / cpu_b,
             "ours": mine[0][1], "rattler": other[0][1]}
 
 
@@ -119,9 +132,12 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         rows = [measure(*problem, repeat=args.repeat) for problem in problems(Path(tmp))]
-    print(f"{'problem':45} {'ours':>9} {'rattler':>9} {'ratio':>6}  outcome (ours / rattler)")
+    print(f"{'':45} {'wall s (best)':^26} {'cpu s (best)':^26}")
+    print(f"{'problem':45} {'ours':>8} {'rattler':>8} {'ratio':>6}   {'ours':>8} {'rattler':>8} {'ratio':>6}"
+          f"  outcome (ours / rattler)")
     for row in rows:
-        print(f"{row['problem']:45} {row['ours_s']:9.3f} {row['rattler_s']:9.3f} {row['ratio']:6.1f}"
+        print(f"{row['problem']:45} {row['ours_s']:8.3f} {row['rattler_s']:8.3f} {row['ratio']:6.1f}"
+              f"   {row['ours_cpu']:8.3f} {row['rattler_cpu']:8.3f} {row['cpu_ratio']:6.1f}"
               f"  {row['ours']} / {row['rattler']}")
 
 
