@@ -146,7 +146,7 @@ def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
 
 
 def installed_environments(commands: str) -> list[tuple[str, bool]]:
-    """(environment, locked?) for each `pixi/minipixi install` in shell text."""
+    """(environment, locked?) for each `pixi/minipixi install` in shell text ("*" for --all)."""
     found = []
     for match in re.finditer(r"\b(?:pixi|minipixi)\s+install\b([^\n;&|]*)", commands):
         words = match.group(1).split()
@@ -156,6 +156,8 @@ def installed_environments(commands: str) -> list[tuple[str, bool]]:
                 env = words[i + 1]
             elif word.startswith("--environment="):
                 env = word.split("=", 1)[1]
+        if "--all" in words or "-a" in words:
+            env = "*"  # every environment of the workspace
         found.append((env, "--locked" in words or "--frozen" in words))
     return found
 
@@ -362,21 +364,28 @@ def run_environment(commands: str) -> str | None:
 
 
 def cuda_override_installs(sub: Submission, environment: str, value: str) -> None:
-    """CheckFailed unless the environment, solved as locked, installs on a machine whose CUDA
-    is `value` (what CONDA_OVERRIDE_CUDA pretends)."""
-    from minipixi.errors import InstallError
-    from minipixi.virtual_packages import check_installable, default_virtual_packages, required_virtual_packages
+    """CheckFailed unless CONDA_OVERRIDE_CUDA=`value` lets the locked environment install: at
+    least the CUDA the workspace declares, and accepted by every ``__cuda`` requirement (depends
+    or constrains) of the records the environment locks."""
+    from minipixi.matchspec import MatchSpec
+    from minipixi.version import Version
+    from minipixi.virtual_packages import default_virtual_packages
 
-    platform = next((p for p in platforms_of(sub, environment) if subdir_of(sub, p) == "linux-64"), None)
-    if platform is None:
-        raise CheckFailed(f"environment '{environment}' has no linux-64 platform to build an image for")
-    records = solve(sub, environment, platform)
+    platform = linux_platform(sub, environment)
+    declared = declared_cuda(sub, environment, platform)
+    hint = "compare the value with the CUDA version the workspace declares"
     try:
-        check_installable(required_virtual_packages(records), default_virtual_packages("linux-64", cuda=value),
-                          environment=environment)
-    except InstallError as err:
-        raise CheckFailed(f"with CONDA_OVERRIDE_CUDA={value} the locked '{environment}' environment would not "
-                          f"install: compare the value with what the workspace declares") from err
+        too_low = declared is not None and Version(value) < Version(declared)
+    except MinipixiError as err:
+        raise CheckFailed(f"CONDA_OVERRIDE_CUDA={value} is not a version") from err
+    if too_low:
+        raise CheckFailed(f"with CONDA_OVERRIDE_CUDA={value} the '{environment}' environment would not install: {hint}")
+    machine = [r for r in default_virtual_packages("linux-64", cuda=value) if r.name == "__cuda"]
+    for record in solve(sub, environment, platform):
+        for text in (*record.depends, *record.constrains):
+            if text.split()[0] == "__cuda" and not MatchSpec.parse(text).matches(machine[0]):
+                raise CheckFailed(f"with CONDA_OVERRIDE_CUDA={value} the locked {record.name} would not install "
+                                  f"(it needs {text}): {hint}")
 
 
 # ---- Apptainer definition files -------------------------------------------------------------------
@@ -522,3 +531,75 @@ def uses_action(step: dict, action: str) -> bool:
     """Does the step use `action` (``owner/name``) at any version?"""
     uses = str(step.get("uses", ""))
     return uses.split("@", 1)[0].strip().lower() == action.lower()
+
+
+# ---- CPU and GPU environments (exercises 07 and 08) ------------------------------------------------
+
+def linux_platform(sub: Submission, environment: str) -> str:
+    """The environment's linux-64 platform entry, preferring one that declares CUDA."""
+    names = [p for p in platforms_of(sub, environment) if subdir_of(sub, p) == "linux-64"]
+    if not names:
+        raise CheckFailed(f"environment '{environment}' has no linux-64 platform")
+    with_cuda = [p for p in names if declared_cuda(sub, environment, p) is not None]
+    return (with_cuda or names)[0]
+
+
+def require_cpu_only(sub: Submission, environment: str, subdirs=("linux-64", "osx-arm64", "win-64")) -> None:
+    """On each wanted subdir the environment solves to PyTorch with no CUDA build at all."""
+    platforms = platforms_of(sub, environment)
+    for wanted in subdirs:
+        if wanted not in {subdir_of(sub, p) for p in platforms}:
+            raise CheckFailed(f"the {environment} environment should also work on {wanted}")
+    for platform in platforms:
+        records = solve(sub, environment, platform)
+        if "pytorch" not in {r.name for r in records}:
+            raise CheckFailed(f"the {environment} environment on {platform} has no PyTorch: which package brings it?")
+        cuda = sorted(r.name for r in records if is_cuda_build(r))
+        if cuda:
+            raise CheckFailed(f"the {environment} environment on {platform} contains CUDA builds "
+                              f"({', '.join(cuda)}): what does this platform declare, and which package did you ask for?")
+
+
+def require_cuda_build_for_drivers(sub: Submission, environment: str, drivers) -> None:
+    """The environment, solved as the lock would be on a laptop without a GPU, holds a CUDA
+    build of PyTorch that installs on a machine with each CUDA driver version in `drivers`."""
+    from minipixi.errors import InstallError
+    from minipixi.virtual_packages import check_installable, default_virtual_packages, required_virtual_packages
+
+    platform = linux_platform(sub, environment)
+    if declared_cuda(sub, environment, platform) is None:
+        raise CheckFailed(f"the lock is made on a laptop without a GPU: unless the {environment} environment's "
+                          "linux-64 platform declares CUDA, the solver cannot pick a CUDA build")
+    records = solve(sub, environment, platform)
+    torch = next((r for r in records if r.name == "pytorch"), None)
+    if torch is None or not is_cuda_build(torch):
+        raise CheckFailed(f"the {environment} environment on linux-64 does not get a CUDA build of PyTorch")
+    for driver in drivers:
+        try:
+            check_installable(required_virtual_packages(records), default_virtual_packages("linux-64", cuda=driver),
+                              environment=environment)
+        except InstallError as err:
+            raise CheckFailed(f"the locked {environment} environment would not install on a machine with a CUDA "
+                              f"{driver} driver ({err.message}); what minimum does it ask for?") from err
+
+
+def toml_keys(value, path=()) -> list[tuple[str, ...]]:
+    """Every key path of parsed TOML data (tables and inline tables, and tables in arrays)."""
+    found = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.append(path + (str(key),))
+            found += toml_keys(item, path + (str(key),))
+    elif isinstance(value, list):
+        for item in value:
+            found += toml_keys(item, path)
+    return found
+
+
+def read_toml(sub: Submission, relative: str) -> dict:
+    import tomllib
+
+    try:
+        return tomllib.loads(sub.read_text(relative))
+    except tomllib.TOMLDecodeError as err:
+        raise CheckFailed(f"{relative} is not valid TOML: {err}") from err

@@ -1,0 +1,61 @@
+"""Checks for exercise 08: the cpu/gpu workspace of exercise 07 with rich platform entries."""
+
+from hypothesis import given, settings, strategies as st
+
+from minipixi.checks import (
+    declared_cuda, linux_platform, platforms_of, read_toml, require_cpu_only, require_cuda_build_for_drivers,
+    solve_error, toml_keys,
+)
+from minipixi.grade import CheckFailed, check
+from minipixi.version import Version
+
+TITLE = "The same workspace with rich platform entries"
+PROPERTY = settings(max_examples=8, derandomize=True, database=None, deadline=None)
+
+
+@check(points=1)
+def check_no_system_requirements(sub):
+    """No [system-requirements] table is left (the deprecated form)."""
+    old = [".".join(path) for path in toml_keys(read_toml(sub, "pixi.toml")) if path[-1] == "system-requirements"]
+    if old:
+        raise CheckFailed(f"pixi.toml still has {', '.join(old)}: where does current Pixi want this information?")
+
+
+@check(points=1)
+def check_rich_cuda_platform(sub):
+    """The gpu environment uses a linux-64 platform entry that declares CUDA 12 or newer."""
+    platform = linux_platform(sub, "gpu")
+    entry = sub.workspace().platform(platform)
+    version = declared_cuda(sub, "gpu", platform)
+    if not entry.rich or "cuda" not in entry.virtual:
+        raise CheckFailed("the gpu environment's linux-64 platform is a plain entry that declares no CUDA")
+    if version is None or Version(version) < Version("12"):
+        raise CheckFailed(f"the CUDA platform entry declares CUDA {version}; the task asks for 12 or newer")
+
+
+@check(points=2)
+def check_cpu_never_cuda(sub):
+    """On linux-64, osx-arm64 and win-64, the cpu environment has PyTorch without CUDA."""
+    require_cpu_only(sub, "cpu")
+
+
+@check(points=3)
+def check_gpu_uses_cuda_for_any_driver(sub):
+    """The gpu environment locks a CUDA build of PyTorch that installs on every CUDA 12 machine."""
+
+    @PROPERTY
+    @given(st.lists(st.sampled_from(["12.0", "12.2", "12.4", "12.6", "12.8", "12.9"]), min_size=1, max_size=3))
+    def installs_with(drivers):
+        require_cuda_build_for_drivers(sub, "gpu", drivers)
+
+    installs_with()
+
+
+@check(points=1, hidden=True)
+def check_gpu_needs_a_driver(sub):
+    """Without a CUDA driver, the gpu environment cannot be solved, and the solver says why."""
+    error = solve_error(sub, "gpu", linux_platform(sub, "gpu"), cuda=None)
+    if error is None:
+        raise CheckFailed("the gpu environment solves even without CUDA: is it really asking for a GPU build?")
+    if "__cuda" not in f"{error.message} {error.details or ''}":
+        raise CheckFailed("without CUDA the solve fails, but not because of __cuda")
