@@ -275,11 +275,11 @@ class Report:
         return join_clauses(self.words.clause(first), self.words.clause(second))
 
     def text(self) -> str:
+        """The lines, numbered where referred to; the last one, when not alone, opens "So,"."""
         out = []
         for i, (line, number) in enumerate(self.lines):
-            if i == len(self.lines) - 1 and len(self.lines) > 1:
-                line = "So, b" + line[1:] if line.startswith("Because") else line
-                line = "So, because" + line[len("And because"):] if line.startswith("And because") else line
+            if i == len(self.lines) - 1 and i > 0:
+                line = "So, because " + line.split("ecause ", 1)[1]
             out.append(f"{line} ({number})" if number and line else line)
         return "\n".join(out)
 

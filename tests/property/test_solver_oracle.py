@@ -177,3 +177,42 @@ def test_rattler_dummy_cases_agree_with_brute_force(corpus_dir):
         except SolveError:
             solved = False
         assert solved == bool(valid), case["test"]
+
+
+# --- channel priority, pins and locks ---------------------------------------------------------
+
+
+def visible_records(first, second, pinned):
+    """What brute force may use: strict priority (a name in `first` hides it in `second`), and a
+    pinned name only as its pinned record."""
+    in_first = {r.name for r in first}
+    records = first + [r for r in second if r.name not in in_first]
+    pins = {p.name: p for p in pinned}
+    return [r for r in records if r.name not in pins or r == pins[r.name]]
+
+
+@settings(max_examples=150)
+@given(repositories(), st.lists(spec_text(), min_size=1, max_size=3), st.data())
+def test_priority_pins_and_locks_agree_with_brute_force(records, specs, data):
+    in_second = data.draw(st.lists(st.booleans(), min_size=len(records), max_size=len(records)))
+    first = [r for r, later in zip(records, in_second) if not later]
+    second = [r for r, later in zip(records, in_second) if later]
+    pinned = data.draw(st.lists(st.sampled_from(records), max_size=1))
+    locked = data.draw(st.lists(st.sampled_from(records), max_size=2, unique_by=lambda r: r.name))
+    allowed = visible_records(first, second, pinned)
+    valid = brute_force(allowed, specs)
+    task = SolveTask(specs=specs, sources=[RecordIndex(first), RecordIndex(second)], pinned=pinned, locked=locked)
+    try:
+        solution = solve(task)
+    except SolveError:
+        assert not valid
+        return
+    assert valid and find_violations(solution, specs) == []
+    assert set(solution) <= set(allowed)
+    lock = {r.name: r for r in locked}
+    key = lambda r: (r != lock.get(r.name), *preference(r))  # noqa: E731 - a locked record first
+    names = requested_names(specs)
+    ours = tuple(key(r) for r in sorted(solution, key=lambda r: names.index(r.name) if r.name in names else 99)
+                 if r.name in names)
+    best = min(tuple(key(env[n]) for n in names) for env in valid)
+    assert ours == best
