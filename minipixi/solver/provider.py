@@ -217,11 +217,11 @@ class Provider:
             origins += [source_label(source, position)] * len(found)
             position_of += [position] * len(found)
         hidden = self._hidden_by_priority(name, records, position_of)
-        pin = self.pinned.get(name)
-        if pin is not None and not any(same_record(r, pin) for r in records):
-            records.append(pin)
-            origins.append("the pins")
-            hidden.append(False)
+        for kept, origin in ((self.pinned.get(name), "the pins"), (self.locked.get(name), "the lock")):
+            if kept is not None and not any(same_record(r, kept) for r in records):
+                records.append(kept)  # a pinned or locked record the channels no longer list
+                origins.append(origin)
+                hidden.append(False)
         return records, origins, hidden
 
     def _hidden_by_priority(self, name: str, records: list, position_of: list[int]) -> list[bool]:

@@ -123,6 +123,12 @@ def test_locked_record_is_preferred_while_it_fits():
     assert lines(run(["app", "lib >=2"], *records, locked=[old])) == ["app 1 0", "lib 2.0 0"]
 
 
+def test_locked_record_missing_from_the_channel_is_still_a_candidate():
+    gone = rec("lib", "1.5")
+    records = [rec("lib", "2.0"), rec("app", "1", depends=["lib <2"])]
+    assert lines(run(["app"], *records, locked=[gone])) == ["app 1 0", "lib 1.5 0"]
+
+
 def test_conda_format_wins_over_tar_bz2_twin():
     bz2 = rec("a", "1", "h0", fn="a-1-h0.tar.bz2", timestamp=99)
     conda = rec("a", "1", "h0", fn="a-1-h0.conda", timestamp=1)
