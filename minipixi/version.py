@@ -490,7 +490,11 @@ def _segment(text: str) -> tuple[bool, tuple[Component, ...]]:
 
 
 def _split_part(text: str) -> tuple[tuple, tuple]:
-    """'2.0rc1' -> (((2,), (0, 0, 'rc', 1)) ..., layout) for a part known to be well formed."""
+    """'2.rc1' -> (((2,), (0, 'rc', 1)), (('', False), ('.', True))) for a well-formed part.
+
+    The layout pairs say which separator came before each segment and whether its leading 0
+    is implicit; they are only needed to print the canonical spelling.
+    """
     pieces = _SEPARATOR.split(text)  # segment, separator, segment, ...
     segments, layout = [], []
     for index in range(0, len(pieces), 2):
