@@ -207,6 +207,7 @@ def bash_syntax_ok(sub: Submission, relative: str) -> None:
         raise CheckFailed(f"checking {relative} with bash -n took too long") from err
     if proc.returncode != 0:
         first = proc.stderr.strip().splitlines()[0] if proc.stderr.strip() else "a syntax error"
+        first = first.replace(f"{path}: ", "")  # bash names the file by its full path
         raise CheckFailed(f"{relative} is not valid bash: {first}")
 
 
@@ -341,9 +342,9 @@ def shell_hook_environment(commands: str) -> str | None:
     words = match.group(1).split()
     for i, word in enumerate(words):
         if word in ("-e", "--environment") and i + 1 < len(words):
-            return words[i + 1]
+            return words[i + 1].strip("\"')")
         if word.startswith("--environment="):
-            return word.split("=", 1)[1]
+            return word.split("=", 1)[1].strip("\"')")
     return "default"
 
 
@@ -355,12 +356,16 @@ def run_environment(commands: str) -> str | None:
     words = match.group(1).split()
     for i, word in enumerate(words):
         if word in ("-e", "--environment") and i + 1 < len(words):
-            return words[i + 1]
+            return words[i + 1].strip("\"')")
         if word.startswith("--environment="):
-            return word.split("=", 1)[1]
-        if not word.startswith("-"):
-            break
+            return word.split("=", 1)[1].strip("\"')")
+        is_option_value = i > 0 and words[i - 1] in _RUN_OPTIONS_WITH_VALUE
+        if not word.startswith("-") and not is_option_value:
+            break  # the command starts here
     return "default"
+
+
+_RUN_OPTIONS_WITH_VALUE = {"--manifest-path", "-m", "--color", "--cwd", "--executable", "-x"}
 
 
 def cuda_override_installs(sub: Submission, environment: str, value: str) -> None:

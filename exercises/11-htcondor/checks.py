@@ -1,0 +1,74 @@
+"""Checks for exercise 11: an HTCondor submit description and script for a GPU job."""
+
+from minipixi.checks import (
+    bash_syntax_ok, only_file, parse_submit_description, queue_count, script_reads, transferred,
+)
+from minipixi.grade import CheckFailed, check
+
+TITLE = "An HTCondor job on a GPU"
+
+
+def submit(sub) -> dict[str, str]:
+    """The one *.sub file, parsed by HTCondor's own parser."""
+    relative = only_file(sub, "**/*.sub", "submit description (*.sub)")
+    text = sub.read_text(relative)
+    values = parse_submit_description(text)
+    if queue_count(text) is None:
+        raise CheckFailed(f"{relative} has no queue statement, so it submits no job")
+    return values
+
+
+def script(sub) -> str:
+    """The executable named in the submit file, as a path inside the submission."""
+    executable = submit(sub).get("executable", "").strip()
+    if not executable:
+        raise CheckFailed("the submit description names no executable")
+    if not sub.exists(executable):
+        raise CheckFailed(f"the executable '{executable}' is not in your submission")
+    return executable
+
+
+@check(points=1)
+def check_submit_file_parses(sub):
+    """The submit description parses with HTCondor's parser and queues a job."""
+    submit(sub)
+
+
+@check(points=1)
+def check_requests_a_gpu(sub):
+    """The job requests at least one GPU."""
+    value = submit(sub).get("request_gpus", "0").strip()
+    if not value.isdigit() or int(value) < 1:
+        raise CheckFailed("the job does not ask HTCondor for a GPU: which request_* command is missing?")
+
+
+@check(points=1)
+def check_container_universe(sub):
+    """The job runs in the container universe, with a container image."""
+    values = submit(sub)
+    if values.get("universe", "vanilla").strip().lower() != "container":
+        raise CheckFailed("the job does not run in the universe meant for container images")
+    if not values.get("container_image", "").strip():
+        raise CheckFailed("the submit description names no container_image")
+
+
+@check(points=1)
+def check_executable_script(sub):
+    """The executable is a script of the submission, valid for `bash -n`."""
+    bash_syntax_ok(sub, script(sub))
+
+
+@check(points=2)
+def check_transfers_what_the_script_reads(sub):
+    """Every file the script reads is listed in transfer_input_files."""
+    entries = [e.strip() for e in submit(sub).get("transfer_input_files", "").split(",") if e.strip()]
+    missing = [path for path in script_reads(sub.read_text(script(sub))) if not transferred(path, entries)]
+    if missing:
+        raise CheckFailed(f"the script reads {', '.join(missing)}, which the job does not send to the worker")
+
+
+@check(points=1, hidden=True)
+def check_requires_a_cuda_driver(sub):
+    """The requirements expression looks at the worker's CUDA driver version."""
+    if "cudadriverversion" not in submit(sub).get("requirements", "").lower():
+        raise CheckFailed("the requirements do not look at the worker's CUDA driver version")
