@@ -37,6 +37,7 @@ def _status(text: str) -> None:
 
 
 _SHOWN_NOTICES: set[str] = set()
+_NESTED = [False]  # True while the tour runs commands: notices then show once for the whole tour
 
 
 def _add_workspace_options(parser: argparse.ArgumentParser) -> None:
@@ -109,13 +110,19 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_add(args: argparse.Namespace) -> int:
     from minipixi.manifest.edit import add_dependencies, dependency_table_name, describe_spec
+    from minipixi.workspace import add_and_pin
 
     path = _manifest_path(args)
-    original = path.read_text(encoding="utf-8") if path.is_file() else None
     table = dependency_table_name(host=args.host, build=args.build, pypi=args.pypi)
-    added = add_dependencies(path, args.specs, feature=args.feature, platforms=args.platform, table=table)
-    if not (args.no_lockfile_update or args.pypi):
-        added = _pin_to_solved_versions(path, original, added, args, table)
+    if args.no_lockfile_update or args.pypi:
+        added = add_dependencies(path, args.specs, feature=args.feature, platforms=args.platform, table=table)
+    else:
+        from minipixi.config import OFFLINE_NOTICE
+
+        if args.offline or _offline_configured(path):
+            _announce(OFFLINE_NOTICE)
+        added = add_and_pin(path.absolute(), args.specs, feature=args.feature, platforms=args.platform,
+                            table=table, offline=args.offline)
     for item in added[: len(args.specs)]:
         _status(f"✔ Added {describe_spec(item.spec)}")
     _only_for_lines(args)
@@ -124,56 +131,10 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pin_to_solved_versions(path, original: str | None, added: list, args: argparse.Namespace, table: str) -> list:
-    """Pixi's add: solve the environments that use the changed feature, then pin each spec added
-    without a version to its solved version (`pin_for_version`). A feature no environment uses
-    keeps ``*``, as in Pixi. If the solve fails, the manifest is put back as it was."""
-    from minipixi.manifest.edit import add_dependencies, pin_for_version, write_text_atomic
-    from minipixi.version import Version
+def _offline_configured(manifest) -> bool:
+    from minipixi.config import load_config
 
-    bare = {a.spec.name for a in added if a.spec.version in (None, "*") and not a.spec.build}
-    if not bare:
-        return added
-    try:
-        solved = _solved_versions(args, bare)
-        pins = [f"{name} {pin_for_version(min(versions, key=Version), name=name)}" for name, versions in solved.items()]
-        if pins:
-            add_dependencies(path, pins, feature=args.feature, platforms=args.platform, table=table)
-    except MinipixiError:
-        if original is not None:
-            write_text_atomic(path, original)
-        raise
-    pinned = {p.split(" ", 1)[0]: p.split(" ", 1)[1] for p in pins}
-    return [_with_pin(a, pinned.get(a.spec.name)) for a in added]
-
-
-def _with_pin(item, version: str | None):
-    from dataclasses import replace
-
-    return item if version is None else replace(item, spec=replace(item.spec, version=version))
-
-
-def _solved_versions(args: argparse.Namespace, names: set[str]) -> dict[str, list[str]]:
-    """name -> the versions the solver picks, over every (environment, platform) that uses the
-    feature (and matches --platform)."""
-    from minipixi.manifest.resolve import environment_platforms, target_rank
-    from minipixi.workspace import open_project, solve_specs
-
-    project = open_project(_manifest_path(args), offline=args.offline)
-    for notice in project.notices:
-        _status(notice)
-    ws, feature = project.workspace, args.feature or "default"
-    versions: dict[str, list[str]] = {}
-    for env in ws.environments.values():
-        if feature not in env.feature_names():
-            continue
-        for platform in environment_platforms(ws, env):
-            if args.platform and all(target_rank(s, ws.platform(platform)) is None for s in args.platform):
-                continue
-            for record in solve_specs(project, [ws.resolve(env.name, platform)]):
-                if record.name in names:
-                    versions.setdefault(record.name, []).append(record.version)
-    return versions
+    return load_config(manifest.parent).offline
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
@@ -409,10 +370,15 @@ def _open_project(args: argparse.Namespace):
 
     project = open_project(getattr(args, "manifest_path", None), offline=getattr(args, "offline", False))
     for notice in project.notices:
-        if notice not in _SHOWN_NOTICES:  # once per process: once per command, once per tour
-            _SHOWN_NOTICES.add(notice)
-            _status(notice)
+        _announce(notice)
     return project
+
+
+def _announce(notice: str) -> None:
+    """A notice, shown once per process: once per command, once per tour."""
+    if notice not in _SHOWN_NOTICES:
+        _SHOWN_NOTICES.add(notice)
+        _status(notice)
 
 
 def _lock_options(parser: argparse.ArgumentParser, *, policy: bool = True) -> None:
@@ -428,7 +394,9 @@ def _lock_options(parser: argparse.ArgumentParser, *, policy: bool = True) -> No
 
 
 def _solving(env: str, platform: str) -> None:
-    _status(f"  solving {env} for {platform} ...")
+    """Progress while solving: on a terminal only (like pixi's spinner), so logs stay clean."""
+    if sys.stderr.isatty():
+        _status(f"  solving {env} for {platform} ...")
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
@@ -912,6 +880,7 @@ def cmd_tour(args: argparse.Namespace) -> int:
     _out(f"# The minipixi tour: the lesson's commands, run for real in {folder}")
     here = os.getcwd()
     cwd = "."
+    _NESTED[0] = True
     try:
         for number, step in enumerate(tour_steps(), 1):
             if step.note:
@@ -928,6 +897,7 @@ def cmd_tour(args: argparse.Namespace) -> int:
                 _status(f"error: the tour stopped at step {number} (exit code {code})")
                 return code
     finally:
+        _NESTED[0] = False
         os.chdir(here)
     _out(f"\n# Done. The tour's workspaces are in {folder}: cd there and try the commands yourself.")
     return 0
@@ -1011,6 +981,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code. Errors are rendered here and only here."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not _NESTED[0]:
+        _SHOWN_NOTICES.clear()
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

@@ -155,10 +155,15 @@ SEQUENCES = {
 }
 
 
+NOTICE = "using the bundled offline teaching mirror of conda-forge\n"
+
+
 def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """Run a command; stderr without the offline notice (every offline command starts with it,
+    and test_cli_workflow checks it)."""
     code = main(list(argv))
     out, err = capsys.readouterr()
-    return code, out, err
+    return code, out, err.replace(NOTICE, "", 1)
 
 
 def _tables(text: str) -> dict:
@@ -286,8 +291,9 @@ def test_workspace_subcommands_are_shared_between_areas():
 
 
 # ---- add pins to the solved version (offline, on the bundled teaching mirror) -------------------
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def offline(tmp_path, monkeypatch):
+    """Every command here runs as in the lesson: `add` solves and locks, on the teaching mirror."""
     monkeypatch.setenv("MINIPIXI_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("MINIPIXI_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MINIPIXI_OFFLINE", "1")
