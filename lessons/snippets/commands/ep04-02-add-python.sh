@@ -1,2 +1,3 @@
 minipixi add python
+minipixi install
 ls .pixi/envs/default
