@@ -19,23 +19,30 @@ explanation can mention them), the ``.conda`` twin of a ``.tar.bz2`` winning, vi
 coming only from the task, and pinned records replacing their name's other candidates.
 
 Filtering and sorting many candidates goes through the numba kernel in `version_kernel.py`
-(`matches`, `argsort_versions`); the plain Python path below it reads the same and is used for
-small names.
+(`matches`, `argsort_versions`) once a solve has done enough version checks for numba's start-up
+to pay (the rule is at KERNEL_WORK); the plain Python path reads the same and is the only one a
+lesson-sized solve ever takes.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from minipixi.records import PackageRecord
 from minipixi.solver.task import SolveTask, source_label
 
-# From this many candidates of one name on, version filtering and sorting use the numba kernel.
-# Below it the pure-Python path is faster: importing numba and loading the compiled kernel cost
-# about two seconds, which only names with thousands of records (python, numpy on conda-forge)
-# win back.
-KERNEL_THRESHOLD = 1000
+# --8<-- [start:kernel-rule]
+# When to use the numba kernel: a ski-rental rule. Starting numba (import, load the compiled
+# kernel) costs about 1.5 s, once; checking one version in Python costs about 5 µs. So the
+# solver checks versions in Python, counting the checks on names with many candidates, and
+# switches to the kernel once that count passes KERNEL_WORK: a solve never pays more than
+# about twice what the better choice, known in advance, would have cost. A lesson-sized solve
+# (or a 300,000-record channel with five specs: ~10,000 checks) never starts numba.
+KERNEL_MIN_CANDIDATES = 500
+KERNEL_WORK = 300_000
+# --8<-- [end:kernel-rule]
 
 
 @lru_cache(maxsize=65536)
@@ -79,10 +86,16 @@ def preference_key(record: PackageRecord, version_rank: int) -> tuple:
 # --8<-- [end:preference]
 
 
+def kernel_started() -> bool:
+    """Whether numba and the version kernel are already loaded in this process."""
+    return "minipixi.version_kernel" in sys.modules
+
+
 def version_ranks(records: list[PackageRecord]) -> list[int]:
-    """For each record, the rank of its version among `records` (equal versions, equal rank)."""
+    """For each record, the rank of its version among `records` (equal versions, equal rank).
+    Sorted by the kernel's argsort when it is already running and the name is big."""
     keys = [r.parsed_version.sort_key for r in records]  # equal keys exactly for equal versions
-    if len(records) >= KERNEL_THRESHOLD:
+    if len(records) >= KERNEL_MIN_CANDIDATES and kernel_started():
         from minipixi import version_kernel
 
         order = [int(i) for i in version_kernel.argsort_versions([r.parsed_version for r in records])]
@@ -181,6 +194,7 @@ class Provider:
         self._candidates: dict[str, Candidates] = {}
         self._matches: dict[str, int] = {}
         self.labels: dict[tuple[str, int], str] = {}  # (name, mask) -> the spec text that made it
+        self.python_checks = 0  # versions checked in Python on big names (see KERNEL_WORK)
         self._depends: dict[str, dict[str, int]] = {}
         self._constrains: dict[str, dict[str, int]] = {}
 
@@ -270,13 +284,22 @@ class Provider:
         records = cands.records
         if spec.version is None:
             return cands.full
-        if len(records) < KERNEL_THRESHOLD:
+        if not self._kernel_pays(len(records)):
             return mask_of(spec.version.matches(r.parsed_version) for r in records)
         from minipixi import version_kernel
 
         if cands._encoded is None:
             cands._encoded = version_kernel.encode_versions([r.parsed_version for r in records])
         return mask_from_bool_array(version_kernel.matches(spec.version, cands._encoded))
+
+    def _kernel_pays(self, count: int) -> bool:
+        """The ski-rental rule above: count Python checks on big names until the kernel pays."""
+        if count < KERNEL_MIN_CANDIDATES:
+            return False
+        if self.python_checks >= KERNEL_WORK or kernel_started():
+            return True
+        self.python_checks += count
+        return False
 
     def depends_groups(self, name: str) -> dict[str, int]:
         """For each dependency text among the records of `name`: the mask of records listing it."""

@@ -275,7 +275,8 @@ def test_reporter_sees_decisions_and_conflicts():
 def test_many_candidates_take_the_kernel_path_and_agree(monkeypatch):
     from minipixi.solver import provider as provider_module
 
-    monkeypatch.setattr(provider_module, "KERNEL_THRESHOLD", 64)
+    monkeypatch.setattr(provider_module, "KERNEL_MIN_CANDIDATES", 64)
+    monkeypatch.setattr(provider_module, "KERNEL_WORK", 0)
     records = [rec("big", f"1.{i}.{j}", f"b{k}", build_number=k) for i in range(12) for j in range(8) for k in range(2)]
     provider = Provider(SolveTask(specs=["big"], sources=[RecordIndex(records)]))
     cands = provider.candidates("big")
@@ -285,11 +286,22 @@ def test_many_candidates_take_the_kernel_path_and_agree(monkeypatch):
     expected = {r for r in records if r.version.startswith(("1.3.", "1.4."))}
     assert {cands.records[i] for i in indexes(mask)} == expected
     assert cands._encoded is not None  # the kernel answered
-    monkeypatch.setattr(provider_module, "KERNEL_THRESHOLD", 10**6)
+    monkeypatch.setattr(provider_module, "KERNEL_MIN_CANDIDATES", 10**6)
     pure = Provider(SolveTask(specs=["big"], sources=[RecordIndex(records)]))
     assert pure.candidates("big").records == cands.records
     assert pure.matches("big >=1.3,<1.5") == mask
     assert pure.candidates("big")._encoded is None
+
+
+def test_kernel_starts_only_after_enough_python_checks(monkeypatch):
+    from minipixi.solver import provider as provider_module
+
+    monkeypatch.setattr(provider_module, "KERNEL_MIN_CANDIDATES", 10)
+    monkeypatch.setattr(provider_module, "KERNEL_WORK", 25)
+    monkeypatch.setattr(provider_module, "kernel_started", lambda: False)
+    provider = Provider(SolveTask(specs=[], sources=[]))
+    assert [provider._kernel_pays(n) for n in (5, 12, 12, 12, 12)] == [False, False, False, False, True]
+    assert provider.python_checks == 36
 
 
 def test_solution_is_valid_by_the_independent_checker():
