@@ -10,7 +10,7 @@ Each is timed for minipixi (`minipixi.install.install`) and for py-rattler
 (`rattler.install`), best of `--repeat` runs, and the ratio minipixi / rattler is printed.
 Goals (issue 6): warm within 2x of rattler, cold within 3x.
 
-    python bench/install.py [--packages 200] [--files 100] [--repeat 3] [--workers 8]
+    python bench/install.py [--packages 200] [--files 100] [--repeat 3] [--workers 8] [--dir D]
 """
 
 from __future__ import annotations
@@ -83,13 +83,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--dir", type=Path, default=None,
+                        help="where to work (e.g. /dev/shm to leave the disk out of it)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="minipixi-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="minipixi-bench-", dir=args.dir) as tmp:
         work = Path(tmp)
         records = build_channel(work / "channel", args.packages, args.files)
         r_records = [rattler_record(r, work / "rattler-index") for r in records]
-        total = sum(len(list((work / "channel").glob("*.conda"))) for _ in [0])
-        print(f"{total} packages, about {args.packages * args.files} files; best of {args.repeat}")
+        total = len(list((work / "channel").glob("*.conda")))
+        print(f"{total} packages, about {args.packages * args.files} files, in {work.parent}; "
+              f"best of {args.repeat}")
         rows = []
         for label, warm in (("cold", False), ("warm", True)):
             if warm:  # fill both caches once
