@@ -29,6 +29,7 @@ Usage::
     python scripts/generate_lesson_outputs.py --list          # groups and snippets, run nothing
     python scripts/generate_lesson_outputs.py --use-outputs   # pages: show outputs, not commands
     python scripts/generate_lesson_outputs.py ep02 --only ep02-01-init ep02-02-look
+    python scripts/generate_lesson_outputs.py --refresh       # re-save only what is saved already
 
 ``--check`` exits 1 and prints a diff when a saved output no longer matches the program: the test
 ``tests/site/test_lesson_outputs.py`` runs it. ``--use-outputs`` rewrites each page block that
@@ -250,6 +251,10 @@ def main(argv: list[str] | None = None) -> int:
         help="run the whole group(s) but save only these snippets (when later commands of the "
         "group do not work yet)",
     )
+    parser.add_argument(
+        "--refresh", action="store_true",
+        help="save only the snippets that already have a saved output (after a deliberate change)",
+    )
     args = parser.parse_args(argv)
     groups = group_snippets(read_snippets())
     if args.list:
@@ -276,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if args.only is not None:
             results = {name: text for name, text in results.items() if name in args.only}
+        if args.refresh:
+            saved = {p.stem for p in OUTPUTS.glob("*.txt")}
+            results = {name: text for name, text in results.items() if name in saved}
         written = save_until_missing_command(group, results)
         print(f"{group}: wrote {len(written)} of {len(results)} output(s)")
     for problem in problems:
