@@ -10,7 +10,8 @@ Problems (issue 5):
 - **(b) lesson-like workspaces**: the CPU and GPU environments of the corpus's
   ``matthewfeickert__nvidia-gpu-ml-library-test`` (pytorch-cpu / pytorch-gpu with cuda = "12"),
   on repodata pooled from every corpus lock; plus its ``inference`` environment (the largest:
-  ~200 records), until the teaching channel exists.
+  ~200 records); and the lesson's own CPU and GPU environments (exercise 07) on the teaching
+  channel.
 
 Each side starts from the files: ours reads them with `minipixi.repodata.SubdirRepodata` (lazy,
 only the names the solve touches) and solves; rattler builds ``SparseRepoData`` and runs
@@ -124,6 +125,25 @@ def problems(folder: Path):
         if problem.environment in ("cpu", "gpu", "inference"):
             yield (f"(b) lesson {problem.environment} linux-64", problem.specs,
                    corpus_tiers(problem, folder, pooled), problem.virtual_packages, "linux-64")
+    yield from teaching_problems()
+
+
+def teaching_problems():
+    """The lesson's CPU and GPU environments (exercise 07) on the teaching channel."""
+    from minipixi.manifest import read_manifest, resolve_environment
+
+    manifest = ROOT / "exercises" / "07-cuda-environments" / "solution" / "pixi.toml"
+    channel = ROOT / "minipixi" / "teaching_channel" / "channel"
+    if not (manifest.is_file() and (channel / "linux-64" / "repodata.json").is_file()):
+        return
+    url = channel.resolve().as_uri() + "/"
+    tiers = [("teaching/linux-64", [(url, sd, channel / sd / "repodata.json") for sd in ("linux-64", "noarch")])]
+    workspace = read_manifest(manifest)
+    for environment in ("cpu", "gpu"):
+        resolved = resolve_environment(workspace, environment, "linux-64")
+        options = {k: v for k, v in resolved.virtual_package_options().items() if v is not None}
+        yield (f"(b) teaching channel {environment} linux-64", list(resolved.specs.values()), tiers,
+               default_virtual_packages("linux-64", **options), "linux-64")
 
 
 def main(argv=None) -> None:
