@@ -608,3 +608,15 @@ def read_toml(sub: Submission, relative: str) -> dict:
         return tomllib.loads(sub.read_text(relative))
     except tomllib.TOMLDecodeError as err:
         raise CheckFailed(f"{relative} is not valid TOML: {err}") from err
+
+
+# ---- hypothesis inside a check -----------------------------------------------------------------
+
+def property_settings():
+    """Settings for a hypothesis property inside a check: few examples, always the same ones,
+    no example database, no deadline, and no health check that would fail a learner's grade
+    (e.g. when the grader itself runs inside a hypothesis test)."""
+    from hypothesis import HealthCheck, settings
+
+    return settings(max_examples=8, derandomize=True, database=None, deadline=None,
+                    suppress_health_check=list(HealthCheck))

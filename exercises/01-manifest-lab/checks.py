@@ -1,14 +1,20 @@
 """Checks for exercise 01: packages and a JupyterLab task in the default environment."""
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from minipixi.checks import (
-    all_tasks, manifest_dependency_names, platforms_of, solve, starts_jupyterlab, task_command,
+    all_tasks,
+    manifest_dependency_names,
+    platforms_of,
+    property_settings,
+    solve,
+    starts_jupyterlab,
+    task_command,
 )
 from minipixi.grade import CheckFailed, check
 
 TITLE = "Packages and a task for JupyterLab"
-PROPERTY = settings(max_examples=8, derandomize=True, database=None, deadline=None)
+PROPERTY = property_settings()
 WANTED = ("python", "numpy", "notebook", "jupyterlab")
 
 

@@ -1,12 +1,19 @@
 """Checks for exercise 03: the default environment on linux-64, osx-arm64 and win-64."""
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
-from minipixi.checks import all_tasks, manifest_dependency_names, platforms_of, solve, subdir_of
+from minipixi.checks import (
+    all_tasks,
+    manifest_dependency_names,
+    platforms_of,
+    property_settings,
+    solve,
+    subdir_of,
+)
 from minipixi.grade import CheckFailed, check
 
 TITLE = "One workspace, three operating systems"
-PROPERTY = settings(max_examples=8, derandomize=True, database=None, deadline=None)
+PROPERTY = property_settings()
 WANTED = ("linux-64", "osx-arm64", "win-64")
 
 

@@ -1,12 +1,18 @@
 """Checks for exercise 04: a `dev` feature and environment with pre-commit."""
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
-from minipixi.checks import manifest_dependency_names, platforms_of, require_environment, solve
+from minipixi.checks import (
+    manifest_dependency_names,
+    platforms_of,
+    property_settings,
+    require_environment,
+    solve,
+)
 from minipixi.grade import CheckFailed, check
 
 TITLE = "A development environment"
-PROPERTY = settings(max_examples=8, derandomize=True, database=None, deadline=None)
+PROPERTY = property_settings()
 
 
 @check(points=1)

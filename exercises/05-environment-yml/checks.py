@@ -1,13 +1,19 @@
 """Checks for exercise 05: environment.yml exported from the example workspace."""
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
-from minipixi.checks import manifest_dependency_names, platforms_of, read_yaml, solved_versions
+from minipixi.checks import (
+    manifest_dependency_names,
+    platforms_of,
+    property_settings,
+    read_yaml,
+    solved_versions,
+)
 from minipixi.errors import MinipixiError
 from minipixi.grade import CheckFailed, check
 
 TITLE = "An environment.yml for conda users"
-PROPERTY = settings(max_examples=8, derandomize=True, database=None, deadline=None)
+PROPERTY = property_settings()
 
 
 def environment_file(sub) -> dict:

@@ -1,16 +1,23 @@
 """Checks for exercise 08: the cpu/gpu workspace of exercise 07 with rich platform entries."""
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from minipixi.checks import (
-    declared_cuda, linux_platform, platforms_of, read_toml, require_cpu_only, require_cuda_build_for_drivers,
-    solve_error, toml_keys,
+    declared_cuda,
+    linux_platform,
+    platforms_of,
+    property_settings,
+    read_toml,
+    require_cpu_only,
+    require_cuda_build_for_drivers,
+    solve_error,
+    toml_keys,
 )
 from minipixi.grade import CheckFailed, check
 from minipixi.version import Version
 
 TITLE = "The same workspace with rich platform entries"
-PROPERTY = settings(max_examples=8, derandomize=True, database=None, deadline=None)
+PROPERTY = property_settings()
 
 
 @check(points=1)
