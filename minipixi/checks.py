@@ -6,6 +6,12 @@ solve an environment on the teaching channel, plan a task graph, read a Dockerfi
 instructions, parse an HTCondor submit description. So a correct answer passes however it
 is written (any order, any quoting, old or new manifest forms).
 
+Sections, in the order of the lesson: manifest and solving; container and job files; files
+found in a submission; tasks; explicit specs; Dockerfiles; Apptainer definitions; batch scripts;
+the files a job script reads; GitHub Actions workflows; CPU and GPU environments; settings for
+hypothesis properties inside a check. tests/grading/test_check_helpers.py shows each reader on
+the equivalent forms it accepts.
+
 Lesson: the challenges of every episode. Read after `grade.py`.
 """
 

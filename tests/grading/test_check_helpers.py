@@ -1,0 +1,121 @@
+"""The shared helpers of minipixi/checks.py read every equivalent way of writing a thing the
+same way (quoting, short and long options, ENV forms, list commands), and refuse look-alikes."""
+
+from __future__ import annotations
+
+import pytest
+
+from minipixi.checks import (
+    apptainer_stages, command_segments, dockerfile_stages, installed_environments, is_placeholder,
+    run_environment, sbatch_directives, script_reads, sets_cuda_override, shell_hook_environment,
+    slurm_time_ok, starts_jupyterlab, transferred, workflow_triggers,
+)
+
+
+@pytest.mark.parametrize("command, expected", [
+    (["jupyter", "lab"], True), (["jupyter-lab"], True), (["jupyter", "lab", "--no-browser"], True),
+    (["python", "-m", "jupyterlab"], True), (["/opt/env/bin/jupyter", "lab"], True),
+    (["cd", "notebooks", "&&", "jupyter", "lab"], True), (["PORT=1", "jupyter-lab"], True),
+    (["jupyter", "notebook"], False), (["echo", "jupyter", "lab"], False), (["jupyter"], False), ([], False),
+])
+def test_starts_jupyterlab(command, expected):
+    assert starts_jupyterlab(command) is expected
+
+
+def test_command_segments_split_at_shell_operators():
+    assert command_segments(["a", "&&", "b", "c", ";", "X=1", "d"]) == [["a"], ["b", "c"], ["d"]]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("ENV CONDA_OVERRIDE_CUDA=12", "12"), ("ENV CONDA_OVERRIDE_CUDA 12.4", "12.4"),
+    ("RUN CONDA_OVERRIDE_CUDA=12 pixi install", "12"), ("export CONDA_OVERRIDE_CUDA='12.0'", "12.0"),
+    ("ENV OTHER=1", None),
+])
+def test_sets_cuda_override(text, expected):
+    assert sets_cuda_override(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("pixi install --locked -e gpu", [("gpu", True)]),
+    ("minipixi install --environment=gpu --frozen", [("gpu", True)]),
+    ("pixi install --environment gpu", [("gpu", False)]),
+    ("pixi install --locked", [("default", True)]),
+    ("pixi install --all --locked", [("*", True)]),
+    ("pixi install -e cpu --locked && pixi install -e gpu --locked", [("cpu", True), ("gpu", True)]),
+])
+def test_installed_environments(text, expected):
+    assert installed_environments(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('eval "$(pixi shell-hook -e gpu)"', "gpu"), ("pixi shell-hook --environment=gpu --shell bash > x", "gpu"),
+    ("minipixi shell-hook", "default"), ("echo hello", None),
+])
+def test_shell_hook_environment(text, expected):
+    assert shell_hook_environment(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("pixi run -e gpu python x.py", "gpu"), ("pixi run --manifest-path a/pixi.toml --environment gpu x", "gpu"),
+    ("pixi run python -e x", "default"), ("srun true", None),
+])
+def test_run_environment(text, expected):
+    assert run_environment(text) == expected
+
+
+def test_dockerfile_stages_name_unnamed_stages_by_index():
+    stages = dockerfile_stages("FROM a AS build\nRUN x \\\n  y\nfrom b\nCOPY --from=build /a /b\n")
+    assert [name for name, _ in stages] == ["build", "1"]
+    assert stages[0][1] == [("RUN", "x  y")]
+
+
+def test_apptainer_stages_keep_headers_sections_and_from_arguments():
+    text = ("Bootstrap: docker\nFrom: a\nStage: build\n%post\n    pixi install\n\n"
+            "Bootstrap: docker\nFrom: b\n%files from build\n    /a /a\n%runscript\n    run\n")
+    first, final = apptainer_stages(text)
+    assert first["header"] == {"bootstrap": "docker", "from": "a", "stage": "build"}
+    assert "pixi install" in first["sections"]["post"][1]
+    assert final["sections"]["files"][0] == "from build" and "run" in final["sections"]["runscript"][1]
+
+
+def test_sbatch_directives_read_short_and_long_forms_until_the_first_command():
+    text = "#!/bin/bash\n#SBATCH -p gpu\n#SBATCH --account=ml\n#SBATCH -C 'a100'\n\necho hi\n#SBATCH --time=1:00\n"
+    assert sbatch_directives(text) == {"partition": "gpu", "account": "ml", "constraint": "a100"}
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("<partition>", True), ("", True), ("CHANGEME", True), ("{account}", True), ("gpu", False), ("a100|h100", False),
+])
+def test_is_placeholder(value, expected):
+    assert is_placeholder(value) is expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("60", True), ("01:00:00", True), ("2-00:00", True), ("1-12", True), ("UNLIMITED", True),
+    ("1h", False), ("1:2:3:4", False), ("", False),
+])
+def test_slurm_time_ok(value, expected):
+    assert slurm_time_ok(value) is expected
+
+
+def test_script_reads_finds_archives_scripts_tests_and_redirects():
+    text = ("tar -xzf data.tar.gz\ntar xf more.tar\npython ./src/train.py\n[ -f config.yaml ]\n"
+            "test -e \"$HOME/x\"\ncat < in.txt\n. <(sed '$d' /app/entrypoint.sh)\n# python ignored.py\n")
+    assert script_reads(text) == ["data.tar.gz", "more.tar", "src/train.py", "config.yaml", "in.txt"]
+
+
+@pytest.mark.parametrize("path, entries, expected", [
+    ("src/train.py", ["src"], True), ("src/train.py", ["./src/"], True), ("src/train.py", ["src/train.py"], True),
+    ("data.tar.gz", ["inputs/data.tar.gz"], True), ("data.tar.gz", ["src"], False),
+    ("src/train.py", ["src/other.py"], False),
+])
+def test_transferred(path, entries, expected):
+    assert transferred(path, entries) is expected
+
+
+@pytest.mark.parametrize("data, expected", [
+    ({True: {"push": None}}, {"push": None}), ({"on": "push"}, {"push": None}),
+    ({"on": ["push", "pull_request"]}, {"push": None, "pull_request": None}), ({"jobs": {}}, {}),
+])
+def test_workflow_triggers_read_every_form_of_on(data, expected):
+    assert workflow_triggers(data) == expected
