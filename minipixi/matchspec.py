@@ -682,13 +682,13 @@ def _render_origin(spec: MatchSpec) -> tuple[list[str], list[str]]:
 
 def _render_version(spec: MatchSpec, front: list[str], brackets: list[str]) -> bool:
     """Append the version where conda puts it; return True when it pins one exact version."""
-    if spec.version is None:
-        return False
+    if spec.version is None or str(spec.version) == "*":
+        return False  # "any version" is not written at all
     version = spec.version.text.replace(" ", "")
-    if version in ("*", ""):
-        return False
     if any(char in version for char in "><$^|,()"):
         brackets.append(f"version='{version}'")
+    elif version.startswith("=") and not version.startswith("=="):
+        front.append("=" + version[1:].removesuffix("*").removesuffix("."))  # "=1.2.*": 1.2.*
     elif version.startswith(("!=", "~=")):
         if spec.build is not None:
             brackets.append(f"version='{version}'")
