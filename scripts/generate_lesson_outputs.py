@@ -240,7 +240,7 @@ def use_outputs_in_page(text: str, available: set[str]) -> str:
     return COMMAND_BLOCK.sub(replace, text)
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("groups", nargs="*", help="groups to run (default: all), e.g. ep02")
     parser.add_argument("--check", action="store_true", help="compare with saved outputs")
@@ -255,6 +255,32 @@ def main(argv: list[str] | None = None) -> int:
         "--refresh", action="store_true",
         help="save only the snippets that already have a saved output (after a deliberate change)",
     )
+    return parser
+
+
+def use_outputs_in_pages() -> None:
+    """Rewrite every page so that it shows the saved outputs that exist."""
+    available = {p.stem for p in OUTPUTS.glob("*.txt")}
+    for page in sorted(LESSONS.rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        new = use_outputs_in_page(text, available)
+        if new != text:
+            write_atomic(page, new)
+            print(f"updated {page.relative_to(ROOT)}")
+
+
+def select(results: dict[str, str], only: list[str] | None, refresh: bool) -> dict[str, str]:
+    """The transcripts to save: all, or those named by --only, or those saved before (--refresh)."""
+    if only is not None:
+        results = {name: text for name, text in results.items() if name in only}
+    if refresh:
+        saved = {p.stem for p in OUTPUTS.glob("*.txt")}
+        results = {name: text for name, text in results.items() if name in saved}
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     groups = group_snippets(read_snippets())
     if args.list:
@@ -262,13 +288,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{group}: " + " ".join(s.name for s in snippets))
         return 0
     if args.use_outputs:
-        available = {p.stem for p in OUTPUTS.glob("*.txt")}
-        for page in sorted(LESSONS.rglob("*.md")):
-            text = page.read_text(encoding="utf-8")
-            new = use_outputs_in_page(text, available)
-            if new != text:
-                write_atomic(page, new)
-                print(f"updated {page.relative_to(ROOT)}")
+        use_outputs_in_pages()
         return 0
     unknown = [g for g in args.groups if g not in groups]
     if unknown:
@@ -279,13 +299,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             problems += check_outputs(results)
             continue
-        if args.only is not None:
-            results = {name: text for name, text in results.items() if name in args.only}
-        if args.refresh:
-            saved = {p.stem for p in OUTPUTS.glob("*.txt")}
-            results = {name: text for name, text in results.items() if name in saved}
-        written = save_until_missing_command(group, results)
-        print(f"{group}: wrote {len(written)} of {len(results)} output(s)")
+        chosen = select(results, args.only, args.refresh)
+        written = save_until_missing_command(group, chosen)
+        print(f"{group}: wrote {len(written)} of {len(chosen)} output(s)")
     for problem in problems:
         print(problem)
     return 1 if problems else 0
