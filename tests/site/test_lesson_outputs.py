@@ -103,3 +103,12 @@ def test_saved_outputs_match_the_program(group: str) -> None:
     snippets = gen.group_snippets(gen.read_snippets())[group]
     problems = gen.check_outputs(gen.run_group(snippets))
     assert not problems, "\n\n".join(problems) + "\n(regenerate with scripts/generate_lesson_outputs.py)"
+
+
+def test_select_only_and_refresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gen, "OUTPUTS", tmp_path)
+    (tmp_path / "ep09-02-b.txt").write_text("old\n")
+    results = {"ep09-01-a": "a\n", "ep09-02-b": "b\n", "ep09-03-c": "c\n"}
+    assert gen.select(results, None, False) == results
+    assert gen.select(results, ["ep09-01-a", "ep09-03-c"], False) == {"ep09-01-a": "a\n", "ep09-03-c": "c\n"}
+    assert gen.select(results, None, True) == {"ep09-02-b": "b\n"}  # only what was saved before
