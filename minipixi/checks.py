@@ -567,8 +567,8 @@ def require_cpu_only(sub: Submission, environment: str, subdirs=("linux-64", "os
             raise CheckFailed(f"the {environment} environment on {platform} has no PyTorch: which package brings it?")
         cuda = sorted(r.name for r in records if is_cuda_build(r))
         if cuda:
-            raise CheckFailed(f"the {environment} environment on {platform} contains CUDA builds "
-                              f"({', '.join(cuda)}): what does this platform declare, and which package did you ask for?")
+            raise CheckFailed(f"the {environment} environment on {platform} contains CUDA builds ({', '.join(cuda)}): "
+                              "what does this platform declare, and which package did you ask for?")
 
 
 def require_cuda_build_for_drivers(sub: Submission, environment: str, drivers) -> None:

@@ -5,7 +5,6 @@ from hypothesis import given, strategies as st
 from minipixi.checks import (
     declared_cuda,
     linux_platform,
-    platforms_of,
     property_settings,
     read_toml,
     require_cpu_only,

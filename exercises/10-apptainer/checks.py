@@ -44,8 +44,9 @@ def check_installs_only_gpu_locked(sub):
         raise CheckFailed("no %post section installs an environment with pixi")
     names = sorted({env for env, _ in found})
     if names != ["gpu"] or len(found) > 1:
-        raise CheckFailed("the image installs " + ", ".join("every environment" if n == "*" else f"'{n}'" for n in names)
-                          + (" more than once" if names == ["gpu"] else "") + ": which environment does it need, once?")
+        shown = ", ".join("every environment" if n == "*" else f"'{n}'" for n in names)
+        again = " more than once" if names == ["gpu"] else ""
+        raise CheckFailed(f"the image installs {shown}{again}: which environment does it need, once?")
     if not found[0][1]:
         raise CheckFailed("the install may solve again and change versions: which option installs exactly the lock?")
 

@@ -22,7 +22,8 @@ def workflow(sub) -> dict:
 
 
 def build_steps(sub) -> list[tuple[dict, dict]]:
-    steps = [(job, step) for job, step in workflow_steps(workflow(sub)) if uses_action(step, "docker/build-push-action")]
+    steps = [(job, step) for job, step in workflow_steps(workflow(sub))
+             if uses_action(step, "docker/build-push-action")]
     if not steps:
         raise CheckFailed("no step uses Docker's build-push action")
     return steps
@@ -75,7 +76,8 @@ def check_pushes_only_outside_pull_requests(sub):
 def check_logs_in_to_ghcr(sub):
     """A step logs in to ghcr.io before pushing."""
     for _, step in workflow_steps(workflow(sub)):
-        if uses_action(step, "docker/login-action") and str((step.get("with") or {}).get("registry", "")).strip() == "ghcr.io":
+        registry = str((step.get("with") or {}).get("registry", "")).strip()
+        if uses_action(step, "docker/login-action") and registry == "ghcr.io":
             return
         if re.search(r"docker\s+login\b.*\bghcr\.io", str(step.get("run", ""))):
             return

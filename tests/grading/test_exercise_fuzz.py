@@ -48,7 +48,8 @@ def cache(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", EXERCISES)
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.nested_given])
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.nested_given])
 @given(data=st.data())
 def test_mutated_solutions_never_crash_a_check(name, tmp_path_factory, data):
     exercise = load_exercise(str(ROOT / "exercises" / name))
