@@ -30,6 +30,7 @@ import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from minipixi.errors import MatchSpecError
 from minipixi.records import PackageRecord
 from minipixi.solver.task import SolveTask, source_label
 
@@ -75,12 +76,14 @@ class Candidates:
 
 
 # --8<-- [start:preference]
-def preference_key(record: PackageRecord, version_rank: int) -> tuple:
-    """Sort key, smaller is better: no tracked features, high version, high build, new."""
+def preference_key(record: PackageRecord, version_rank: int, dependencies: tuple = ()) -> tuple:
+    """Sort key, smaller is better: no tracked features, high version, high build number,
+    dependencies that allow better records (see `Provider.dependency_scores`), newest."""
     return (
         1 if record.track_features else 0,
         -version_rank,
         -record.build_number,
+        dependencies,
         -(record.timestamp or 0),
     )
 # --8<-- [end:preference]
@@ -110,10 +113,22 @@ def version_ranks(records: list[PackageRecord]) -> list[int]:
     return ranks
 
 
-def sort_best_first(records: list[PackageRecord], locked: PackageRecord | None) -> list[int]:
-    """Indexes of `records` in preference order; a locked record (when present) comes first."""
+def sort_best_first(records: list[PackageRecord], locked: PackageRecord | None, scores=None) -> list[int]:
+    """Indexes of `records` in preference order; a locked record (when present) comes first.
+
+    `scores(tied_records) -> list[tuple]` breaks ties between records of the same version and
+    build number (the numpy builds for python 3.12 and 3.13, say) by their dependencies.
+    """
     ranks = version_ranks(records)
-    order = sorted(range(len(records)), key=lambda i: preference_key(records[i], ranks[i]))
+    tied: dict[tuple, list[int]] = {}
+    for i, record in enumerate(records):
+        tied.setdefault((bool(record.track_features), ranks[i], record.build_number), []).append(i)
+    dependencies = [()] * len(records)
+    for group in tied.values():
+        if len(group) > 1 and scores is not None:
+            for i, score in zip(group, scores([records[i] for i in group])):
+                dependencies[i] = score
+    order = sorted(range(len(records)), key=lambda i: preference_key(records[i], ranks[i], dependencies[i]))
     if locked is not None:
         hit = [i for i in order if same_record(records[i], locked)]
         order = hit[:1] + [i for i in order if i not in hit[:1]]
@@ -195,6 +210,7 @@ class Provider:
         self._matches: dict[str, int] = {}
         self.labels: dict[tuple[str, int], str] = {}  # (name, mask) -> the spec text that made it
         self.python_checks = 0  # versions checked in Python on big names (see KERNEL_WORK)
+        self._sorting: set[str] = set()  # names whose candidates are being sorted right now
         self._depends: dict[str, dict[str, int]] = {}
         self._constrains: dict[str, dict[str, int]] = {}
 
@@ -204,7 +220,9 @@ class Provider:
         found = self._candidates.get(name)
         if found is None:
             records, origins, hidden = self._gather(name)
-            order = sort_best_first(records, self.locked.get(name))
+            self._sorting.add(name)
+            order = sort_best_first(records, self.locked.get(name), self.dependency_scores)
+            self._sorting.discard(name)
             found = Candidates(name, [records[i] for i in order], [origins[i] for i in order])
             hidden_mask = mask_of(hidden[i] for i in order)
             if hidden_mask:
@@ -213,6 +231,39 @@ class Provider:
             self._candidates[name] = found
         return found
     # --8<-- [end:candidates]
+
+    # --8<-- [start:dependency_scores]
+    def dependency_scores(self, tied: list[PackageRecord]) -> list[tuple]:
+        """Rank records that tie on version and build number by what their dependencies allow,
+        as rattler does: for each name they all depend on (alphabetically), the position of the
+        best candidate their specs accept (smaller is better; accepting none sorts last).
+
+        So of two numpy builds, for python 3.12 and 3.13, the one for 3.13 wins. Names being
+        sorted further up (a dependency cycle) are left out.
+        """
+        wanted = [self._dependency_masks(record) for record in tied]
+        shared = set.intersection(*(set(masks) for masks in wanted)) - self._sorting
+        names = sorted(shared)
+        scores = []
+        for masks in wanted:
+            size = [len(self.candidates(n).records) for n in names]
+            scores.append(tuple(best_index(masks[n]) if masks[n] else size[k] for k, n in enumerate(names)))
+        return scores
+    # --8<-- [end:dependency_scores]
+
+    def _dependency_masks(self, record: PackageRecord) -> dict[str, int]:
+        """For each name `record` depends on: the candidates all its specs on that name accept."""
+        masks: dict[str, int] = {}
+        for text in record.depends:
+            try:
+                spec = as_spec(text)
+            except MatchSpecError:
+                continue
+            if spec.name in self._sorting:
+                continue
+            mask = self.matches(text)
+            masks[spec.name] = masks[spec.name] & mask if spec.name in masks else mask
+        return masks
 
     def _gather(self, name: str) -> tuple[list, list, list]:
         """Records of `name` from the task's sources, their origin, and whether each is hidden.

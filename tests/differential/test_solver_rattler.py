@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
 
@@ -115,3 +116,30 @@ def test_dummy_channel_cases_agree(corpus_dir, rattler, tmp_path):
         assert [r.fn for r in solution] == expected["records"], case["test"]
         if "version" in expected:
             assert solution[0].version == expected["version"]
+
+
+TEACHING = Path(__file__).resolve().parents[2] / "minipixi" / "teaching_channel" / "channel"
+
+
+@pytest.mark.parametrize("specs, cuda", [
+    (["numpy"], None), (["pytorch"], None), (["pytorch"], "12"), (["torchvision"], None),
+    (["jupyterlab"], None), (["pytorch-cpu"], None), (["pytorch-gpu", "cuda-version 12.9.*"], "12"),
+    (["python 3.12.*", "numpy <2", "pytorch"], None),
+])
+def test_teaching_channel_solutions_are_identical(rattler, specs, cuda):
+    """The lesson's channel: the same records as py-rattler, not just the same versions."""
+    if not (TEACHING / "linux-64" / "repodata.json").is_file():
+        pytest.skip("the teaching channel is not built")
+    from minipixi.repodata import SubdirRepodata
+    from minipixi.solver import MergedSource
+    from minipixi.virtual_packages import default_virtual_packages
+
+    virtual = default_virtual_packages("linux-64", cuda=cuda)
+    url = TEACHING.resolve().as_uri() + "/"
+    subdirs = ("linux-64", "noarch")
+    ours = solve(SolveTask(specs=specs, virtual_packages=virtual, sources=[MergedSource(
+        [SubdirRepodata.read(TEACHING / sd / "repodata.json", channel=url, subdir=sd) for sd in subdirs])]))
+    sparse = [rattler.SparseRepoData(rattler.Channel(url), sd, str(TEACHING / sd / "repodata.json")) for sd in subdirs]
+    theirs = rattler_solve(rattler, specs, sparse, virtual)
+    assert sorted(f"{r.name} {r.version} {r.build}" for r in ours) == sorted(
+        f"{r.name.normalized} {r.version} {r.build}" for r in theirs)

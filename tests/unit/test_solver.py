@@ -333,3 +333,17 @@ def test_checker_reports_duplicates_and_broken_constrains():
     assert "b appears 2 times" in problems
     assert "nothing matches the requested c" in problems
     assert "a 1 (0) constrains b <2, but b 2 is present" in problems
+
+
+def test_ties_are_broken_by_what_the_dependencies_allow():
+    records = [rec("python", "3.12.8"), rec("python", "3.13.1"),
+               rec("numpy", "2.3.0", "py313", depends=["python >=3.13,<3.14.0a0"], timestamp=1),
+               rec("numpy", "2.3.0", "py312", depends=["python >=3.12,<3.13.0a0"], timestamp=2)]
+    assert lines(run(["numpy"], *records)) == ["numpy 2.3.0 py313", "python 3.13.1 0"]
+    assert lines(run(["numpy", "python 3.12.*"], *records)) == ["numpy 2.3.0 py312", "python 3.12.8 0"]
+
+
+def test_dependency_cycles_do_not_recurse_forever():
+    records = [rec("a", "1", "x", depends=["b >=1"]), rec("a", "1", "y", depends=["b >=2"]),
+               rec("b", "2", "x", depends=["a"]), rec("b", "2", "y", depends=["a 1 x"])]
+    assert lines(run(["a"], *records)) == ["a 1 y", "b 2 x"]
