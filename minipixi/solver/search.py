@@ -275,9 +275,10 @@ class PartialSolution:
             return
         order = self.first_required.setdefault(name, len(self.first_required))
         single = state.mask & (state.mask - 1) == 0
-        if name not in self.undecided or single:
-            self.undecided.add(name)
-            heapq.heappush(self.queue, (not single, -order, name))
+        self.undecided.add(name)
+        # A fresh entry each time: the state may have gone from one candidate to several (after a
+        # backjump), and an entry that no longer fits is dropped by `next_undecided`.
+        heapq.heappush(self.queue, (not single, -order, name))
 
     def next_undecided(self) -> str | None:
         """An undecided name with a single candidate left (no choice to get wrong), else the one
@@ -328,6 +329,7 @@ class Search:
         while changed is not None:
             self.propagate(changed)
             changed = self.decide()
+        assert not self.solution.undecided, "a bug in the search: a required name was left undecided"
         candidates = self.provider.candidates
         return {name: candidates(name).records[i] for name, i in self.solution.decisions.items()}
     # --8<-- [end:run]

@@ -347,3 +347,27 @@ def test_dependency_cycles_do_not_recurse_forever():
     records = [rec("a", "1", "x", depends=["b >=1"]), rec("a", "1", "y", depends=["b >=2"]),
                rec("b", "2", "x", depends=["a"]), rec("b", "2", "y", depends=["a 1 x"])]
     assert lines(run(["a"], *records)) == ["a 1 y", "b 2 x"]
+
+
+def test_a_name_that_widens_again_after_a_backjump_is_still_decided():
+    """Regression (found by the oracle at 8,000 examples): `a` went from one candidate left to
+    several after a backjump and dropped out of the decision queue, so it was never installed."""
+    def r(name, version, build, number, depends=(), constrains=(), features=("feature",), stamp=1):
+        return PackageRecord(name, version, build, build_number=number, depends=depends,
+                             constrains=constrains, track_features=features, timestamp=stamp)
+    records = [
+        r("a", "4", "b0_1", 0, ("b", "c 2.*"), features=(), stamp=850161),
+        r("a", "4", "b1_2", 1, (), ("b 1.*",), features=(), stamp=8196332),
+        r("a", "3", "b0_3", 0, stamp=54613), r("a", "1", "b0_4", 0, ("b",), stamp=99194),
+        r("a", "1", "b1_5", 1, ("b",), stamp=9515), r("c", "1", "b0_6", 0, ("__cuda",), ("a",), stamp=3706),
+        r("c", "2", "b0_7", 0, (), ("a",), stamp=1987), r("c", "2", "b1_8", 1, ("a",), stamp=21758),
+        r("c", "4", "b0_9", 0, ("a !=1", "d"), stamp=2769), r("b", "2", "b0_10", 0, ("a", "c", "__cuda"), stamp=6130),
+        r("b", "2", "b1_11", 1, (), ("a",), stamp=13481), r("b", "1", "b0_12", 0, ("a",), stamp=6752),
+        r("b", "3", "b0_13", 0, ("a",), ("a",), stamp=99063), r("b", "3", "b1_14", 1, ("a",), ("a",), stamp=9344),
+        r("d", "1", "b0_15", 0, ("b >=2", "a"), features=(), stamp=1640585),
+        r("d", "1", "b1_16", 1, ("b >=3", "__cuda"), ("c <2",), features=(), stamp=53996),
+    ]
+    virtual = [rec("__glibc", "2.34"), rec("__cuda", "12.4")]
+    solution = run(["c !=3"], *records, virtual_packages=virtual)
+    assert find_violations(solution, ["c !=3"], virtual_packages=virtual) == []
+    assert "a" in {r.name for r in solution}
