@@ -1,10 +1,12 @@
 """MatchSpecs: the one-line query language that names a set of package builds.
 
 Every dependency in conda is a MatchSpec: `numpy >=1.26`, `python 3.12.* *_cpython`,
-`conda-forge/linux-64::pytorch[build=cuda*]`. The full shape is::
+`conda-forge/linux-64::pytorch[build=cuda*]`. The full shape, every part but the name
+optional::
 
-    channel/subdir::name  version  build  [key=value, ...]
-    └─ optional ──┘ └name┘ └─ optional, split by space or '=' ┘ └ optional brackets ┘
+    conda-forge/linux-64::pytorch >=2.7 cuda*[build_number='>=300']
+    |------------------|  |-----| |---| |---||----------------------|
+     channel / subdir      name   version build  [key=value, ...]
 
 A spec is a filter over records: `MatchSpec.parse(text).matches(record)` answers "is this
 build acceptable?". The solver parses thousands of `depends` strings, so parsing is cached.
@@ -27,8 +29,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PureWindowsPath
 from typing import TYPE_CHECKING
 
-from minipixi.errors import MatchSpecError, VersionError
-from minipixi.records import PACKAGE_EXTENSIONS, RecordError, parse_package_filename
+from minipixi.errors import MatchSpecError, RecordError, VersionError
+from minipixi.records import PACKAGE_EXTENSIONS, parse_package_filename
 from minipixi.version import VersionSpec
 
 if TYPE_CHECKING:
@@ -709,7 +711,8 @@ def _render_other_fields(spec: MatchSpec) -> list[str]:
     items = []
     if spec.build_number is not None:
         number = spec.build_number
-        items.append(f"build_number={number.number if number.operator == '==' else number}")
+        text = str(number.number) if number.operator == "==" else str(number)
+        items.append(f"build_number={_quote(text)}")
     values = {
         "track_features": " ".join(spec.track_features) if spec.track_features else None,
         "url": spec.url if spec.channel is None else None,
