@@ -53,22 +53,16 @@ def task_of(case: dict) -> SolveTask:
         virtual = [virtual_record(*text.split("=")) for text in case["virtual_list"]]
     else:
         virtual = default_virtual_packages(platform, **case.get("virtual_packages", {}))
-    everything = {r.name: r for s in sources for n in _names(case) for r in s.records(n)}
     return SolveTask(
         specs=case["requested"], sources=sources, virtual_packages=virtual,
         constraints=case.get("constraints", []), platform=platform, label=case.get("label"),
-        locked=[_find(case, everything, text) for text in case.get("locked", [])],
-        pinned=[_find(case, everything, text) for text in case.get("pinned", [])],
+        locked=[_find(case, text) for text in case.get("locked", [])],
+        pinned=[_find(case, text) for text in case.get("pinned", [])],
         channel_priority=case.get("channel_priority", "strict"),
     )
 
 
-def _names(case: dict) -> set[str]:
-    return {e["name"] for c in case["channels"] for entries in (c.get("subdirs") or {"": c["records"]}).values()
-            for e in entries}
-
-
-def _find(case: dict, _unused, text: str) -> PackageRecord:
+def _find(case: dict, text: str) -> PackageRecord:
     """A locked/pinned record, named "name version build", from the case's channels."""
     name, version, build = text.split()
     for channel in case["channels"]:
