@@ -651,7 +651,7 @@ def render_matchspec(spec: MatchSpec) -> str:
     The build follows `=` only after an exact version and when it is not a glob.
     """
     front, brackets = _render_origin(spec)
-    front.append(spec.name if spec.name is not None else "*")
+    front.append(spec.name or "")  # a nameless spec is written without one: `>=1.2[build=py*]`
     version_exact = _render_version(spec, front, brackets)
     if spec.build is not None:
         build = spec.build

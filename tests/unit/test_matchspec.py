@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from minipixi.errors import MatchSpecError
 from minipixi.matchspec import (
@@ -332,3 +333,28 @@ def test_canonical_string_selects_the_same_records(record, text):
 def test_version_field_is_a_version_spec():
     spec = parse("numpy >=1.26,<2")
     assert isinstance(spec.version, VersionSpec) and spec.version.matches("1.26.4")
+
+
+_SPEC_PIECES = st.sampled_from(
+    list("abc019 .*=<>!~,|()[]'\":/\\#_-^$@")
+    + ["numpy", "::", "[version=", "]", "https://", ".conda", "C:\\", "~/", ">=1.2", "py*"]
+)
+
+
+@given(st.lists(_SPEC_PIECES, max_size=12).map("".join), st.booleans(), st.booleans())
+def test_any_text_parses_or_fails_cleanly_and_round_trips(text, strict, nameless):
+    """Garbage never raises anything but MatchSpecError, and what parses reads back the same."""
+    parse_any = MatchSpec.parse_nameless if nameless else MatchSpec.parse
+    try:
+        spec = parse_any(text, strict=strict)
+    except MatchSpecError as err:
+        assert err.hint
+        return
+    assert parse_any(str(spec)) == spec
+
+
+def test_nameless_canonical_string():
+    spec = MatchSpec.parse_nameless("=1.7=py27_0")
+    assert str(spec) == "==1.7=py27_0"
+    assert str(MatchSpec.parse_nameless(">=1.2[build=py*]")) == "[version='>=1.2',build=py*]"
+    assert MatchSpec.parse_nameless(str(spec)) == spec
