@@ -449,6 +449,11 @@ def _split_name(text: str, *, strict: bool) -> tuple[str, str]:
 
 def _check_name(name: str, spec_text: str, *, glob_ok: bool) -> str:
     """Validate a package name and return it lower-cased (conda names are lower case)."""
+    if "*" in name and not glob_ok:
+        raise MatchSpecError(
+            f"'{name}' looks like a glob, but only exact package names are allowed here",
+            hint="strict specs name one package; drop the '*' or parse leniently",
+        )
     plain = name.replace("*", "") if glob_ok else name
     if plain and not _NAME_OK.match(plain):
         bad = sorted({c for c in plain if not re.match(r"[A-Za-z0-9_.\-]", c)})
