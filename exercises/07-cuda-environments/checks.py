@@ -1,15 +1,16 @@
 """Checks for exercise 07: a CPU and a GPU environment in one workspace."""
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from minipixi.checks import (
-    declared_cuda, is_cuda_build, platforms_of, require_environment, solve, solve_error, subdir_of,
+    declared_cuda, is_cuda_build, platforms_of, property_settings, require_environment, solve, solve_error,
+    subdir_of,
 )
 from minipixi.grade import CheckFailed, check
 from minipixi.version import Version
 
 TITLE = "A CPU and a GPU environment in one workspace"
-PROPERTY = settings(max_examples=8, derandomize=True, database=None, deadline=None)
+PROPERTY = property_settings()
 
 
 def linux_platform(sub, environment):

@@ -161,6 +161,8 @@ def environment_channels(workspace: Workspace, features: list[Feature]) -> tuple
     for feature in features:
         channels = workspace.channels if feature.name == DEFAULT_FEATURE else (feature.channels or ())
         entries.extend(channels)
+    if all(f.name != DEFAULT_FEATURE for f in features):
+        entries.extend(workspace.channels)  # no-default-feature still solves with the workspace's channels
     ordered = sorted(enumerate(entries), key=lambda pair: (-pair[1].priority, pair[0]))
     result: list[str] = []
     for _, entry in ordered:

@@ -165,3 +165,15 @@ def test_virtual_package_options_for_musl_windows_and_archspec():
     assert records["__win"][0] == "11" and records["__archspec"] == ("1", "x86_64_v3")
     records = {r.name: r.version for r in default_virtual_packages(linux.subdir, **linux.virtual_package_options())}
     assert records["__musl"] == "1.2" and "__glibc" not in records
+
+
+def test_no_default_feature_still_uses_the_workspace_channels(tmp_path):
+    """Pixi solves an environment without the default feature with the workspace's channels."""
+    from minipixi.manifest import read_manifest
+
+    (tmp_path / "pixi.toml").write_text(
+        '[workspace]\nname = "x"\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n\n'
+        '[feature.a.dependencies]\npython = "*"\n\n'
+        '[environments]\nlean = { features = ["a"], no-default-feature = true }\n')
+    resolved = read_manifest(tmp_path / "pixi.toml").resolve("lean", "linux-64")
+    assert resolved.channels == ("conda-forge",) and "python" in resolved.dependencies
