@@ -58,3 +58,20 @@ def corpus_dir() -> Path:
 @pytest.fixture(scope="session")
 def rattler():
     return pytest.importorskip("rattler", reason="py-rattler is not installed")
+
+
+# ---- workflow fixtures: a scratch workspace on the offline teaching channel ----------------
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory) -> Path:
+    """One package cache for the whole session: extraction happens once per package."""
+    return tmp_path_factory.mktemp("minipixi-cache")
+
+
+@pytest.fixture
+def offline(monkeypatch, shared_cache, tmp_path):
+    monkeypatch.setenv("MINIPIXI_OFFLINE", "1")
+    monkeypatch.setenv("MINIPIXI_CACHE_DIR", str(shared_cache))
+    monkeypatch.setenv("MINIPIXI_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("CONDA_OVERRIDE_CUDA", raising=False)
+    monkeypatch.setenv("MINIPIXI_PLATFORM", "linux-64")
