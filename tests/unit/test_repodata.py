@@ -247,8 +247,20 @@ def test_same_records_as_py_rattler_conda_file_in_packages(rattler, corpus_dir: 
     assert rattler_vs_ours(rattler, path, "linux-64") == {}
 
 
+def _conda_shadowing(files: list) -> list:
+    """Apply conda's rule to a (fn, url) list: a .tar.bz2 with a .conda twin is not offered."""
+    names = {fn for fn, _ in files}
+    return [(fn, url) for fn, url in files
+            if not (fn.endswith(".tar.bz2") and fn[: -len(".tar.bz2")] + ".conda" in names)]
+
+
 @given(doc=repodata_docs())
 def test_same_records_as_py_rattler_on_random_indexes(rattler, tmp_path_factory, doc):
+    """Same names, files and URLs as py-rattler. py-rattler 0.28 sometimes keeps a .tar.bz2
+    beside its .conda twin (it depends on the order of the entries: e.g. b-0-0.tar.bz2 stays
+    when b-1-0.conda comes between the twins); we always shadow it, as conda does, so the
+    comparison applies that rule to rattler's side too (see also the strict xfail above)."""
     path = tmp_path_factory.mktemp("chan") / "repodata.json"
     path.write_text(json.dumps(doc, indent=1))
-    assert rattler_vs_ours(rattler, path, "linux-64") == {}
+    differ = rattler_vs_ours(rattler, path, "linux-64")
+    assert {name: pair for name, pair in differ.items() if _conda_shadowing(pair[0]) != pair[1]} == {}
