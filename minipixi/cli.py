@@ -86,6 +86,8 @@ def _dependency_options(parser: argparse.ArgumentParser) -> None:
     kind.add_argument("--pypi", action="store_true", help="a PyPI dependency (kept, not solved by minipixi yet)")
     parser.add_argument("--no-lockfile-update", action="store_true",
                         help="do not solve: write specs without a version as *")
+    parser.add_argument("--no-install", action="store_true",
+                        help="update pixi.toml and pixi.lock, but do not install the environment")
     parser.add_argument("--offline", action="store_true", help="use the bundled teaching mirror of conda-forge")
     _add_workspace_options(parser)
 
@@ -128,6 +130,12 @@ def cmd_add(args: argparse.Namespace) -> int:
     _only_for_lines(args)
     if args.pypi:
         _status("note: minipixi keeps [pypi-dependencies] but cannot solve them yet")
+    elif not (args.no_lockfile_update or getattr(args, "no_install", False)):
+        from minipixi.workspace import environments_to_install_after_edit, install_environment
+
+        project = _open_project(args)
+        for env in environments_to_install_after_edit(project, args.feature):
+            install_environment(project, env, reporter=_ProgressReporter())
     return 0
 
 

@@ -651,6 +651,24 @@ def add_and_pin(manifest: Path, specs: Sequence[str], *, feature: str | None = N
     return added
 
 
+def environments_to_install_after_edit(project: Project, feature: str | None) -> list[str]:
+    """What `add` installs afterwards, as pixi does: the default environment for the default
+    feature, else the environments that use `feature`; only those this machine can run."""
+    ws = project.workspace
+    if feature is None:
+        names = ["default"]
+    else:
+        names = [e for e, env in ws.environments.items() if feature in env.features]
+    runnable = []
+    for name in names:
+        try:
+            host_platform_entry(project, name)
+        except InstallError:
+            continue  # an environment for other platforms only: nothing to install here
+        runnable.append(name)
+    return runnable
+
+
 def _restore(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.restore")
     tmp.write_bytes(data)

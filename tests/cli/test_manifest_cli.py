@@ -293,7 +293,9 @@ def test_workspace_subcommands_are_shared_between_areas():
 # ---- add pins to the solved version (offline, on the bundled teaching mirror) -------------------
 @pytest.fixture(autouse=True)
 def offline(tmp_path, monkeypatch):
-    """Every command here runs as in the lesson: `add` solves and locks, on the teaching mirror."""
+    """Every command here runs as in the lesson: `add` solves, locks and installs, on the teaching
+    mirror, on a machine with a CUDA 12 driver (the lesson was recorded on one)."""
+    monkeypatch.setenv("CONDA_OVERRIDE_CUDA", "12")
     monkeypatch.setenv("MINIPIXI_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("MINIPIXI_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MINIPIXI_OFFLINE", "1")
