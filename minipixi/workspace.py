@@ -399,10 +399,14 @@ def install_environment(project: Project, environment: str = "default", *, locke
     from minipixi.virtual_packages import check_installable, detect_virtual_packages, required_virtual_packages
 
     platform, records = locked_records(project, environment, locked=locked, frozen=frozen, on_solve=on_solve)
-    check_installable(required_virtual_packages(records), detect_virtual_packages(), environment=environment)
+    resolved = project.workspace.resolve(environment, platform)
+    # What the packages need, and what the manifest promises the machine has (its system
+    # requirements or platform entry): Pixi refuses to install when either is not met.
+    declared = [f"{name} >={version}" for name, version in sorted(resolved.virtual_packages.items())]
+    check_installable(required_virtual_packages(records) + declared, detect_virtual_packages(),
+                      environment=environment)
     mirrors = project.config.effective_mirrors()
     to_fetch = [download_url(r, mirrors) for r in records]
-    resolved = project.workspace.resolve(environment, platform)
     requested = {name: str(spec) for name, spec in resolved.specs.items()}
     prefix = project.prefix(environment)
     _write_pixi_folder_files(project.root)
