@@ -345,12 +345,23 @@ def shell_hook_environment(commands: str) -> str | None:
     match = re.search(r"\b(?:pixi|minipixi)\s+shell-hook\b([^\n;&|>]*)", commands)
     if not match:
         return None
-    words = match.group(1).split()
+    return _environment_option(match.group(1).split())
+
+
+def _environment_option(words: list[str], *, stop_at_command: bool = False) -> str:
+    """The value of ``-e``/``--environment`` among `words` (``default`` when absent).
+
+    With `stop_at_command` (for ``pixi run``), the first word that is not an option ends the
+    search: what follows belongs to the command being run.
+    """
     for i, word in enumerate(words):
         if word in ("-e", "--environment") and i + 1 < len(words):
             return words[i + 1].strip("\"')")
         if word.startswith("--environment="):
             return word.split("=", 1)[1].strip("\"')")
+        is_option_value = i > 0 and words[i - 1] in _RUN_OPTIONS_WITH_VALUE
+        if stop_at_command and not word.startswith("-") and not is_option_value:
+            break
     return "default"
 
 
@@ -359,16 +370,7 @@ def run_environment(commands: str) -> str | None:
     match = re.search(r"\b(?:pixi|minipixi)\s+run\b(.*)", commands)
     if not match:
         return None
-    words = match.group(1).split()
-    for i, word in enumerate(words):
-        if word in ("-e", "--environment") and i + 1 < len(words):
-            return words[i + 1].strip("\"')")
-        if word.startswith("--environment="):
-            return word.split("=", 1)[1].strip("\"')")
-        is_option_value = i > 0 and words[i - 1] in _RUN_OPTIONS_WITH_VALUE
-        if not word.startswith("-") and not is_option_value:
-            break  # the command starts here
-    return "default"
+    return _environment_option(match.group(1).split(), stop_at_command=True)
 
 
 _RUN_OPTIONS_WITH_VALUE = {"--manifest-path", "-m", "--color", "--cwd", "--executable", "-x"}

@@ -912,17 +912,11 @@ def cmd_tour(args: argparse.Namespace) -> int:
 
 
 def _run_step(step, folder) -> int:
-    saved = {k: os.environ.get(k) for k in step.env}
-    os.environ.update(step.env)
+    from minipixi.config import temporary_environ
+
     os.chdir(folder / step.cwd)
-    try:
+    with temporary_environ(step.env):
         return main(list(step.words))
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def cmd_grade(args: argparse.Namespace) -> int:

@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator, Mapping
 
 from minipixi.errors import Location, MinipixiError, toml_error_position
 
@@ -119,3 +121,26 @@ def load_config(workspace_root: Path | None = None, *, offline: bool = False) ->
             sources.append(path)
     offline = offline or _truthy(os.environ.get("MINIPIXI_OFFLINE")) or merged.get("offline", False)
     return Config(offline=offline, mirrors=merged["mirrors"], sources=tuple(sources))
+
+
+@contextmanager
+def temporary_environ(changes: Mapping[str, str | None]) -> Iterator[None]:
+    """Set (or, with None, remove) environment variables for the block, then put them back.
+
+    The tour runs each step with its own variables (``CONDA_OVERRIDE_CUDA=12``), and the grader
+    solves with a private cache and no CUDA override leaking in from the instructor's shell.
+    """
+    saved = {key: os.environ.get(key) for key in changes}
+    try:
+        for key, value in changes.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -271,28 +271,15 @@ def grade(exercise: Exercise, submission_dir: Path, *, timeout: int = DEFAULT_TI
     return Report(exercise.slug, exercise.title, results)
 
 
-@contextmanager
-def _grading_environment(scratch: Path) -> Iterator[None]:
+def _grading_environment(scratch: Path):
     """Solve on the offline teaching channel, with a private cache and home, and no CUDA
     override leaking in from the grader's own shell."""
-    from minipixi.config import cache_dir
+    from minipixi.config import cache_dir, temporary_environ
 
-    wanted = {"MINIPIXI_OFFLINE": "1", "MINIPIXI_CACHE_DIR": os.environ.get("MINIPIXI_CACHE_DIR") or str(cache_dir()),
-              "MINIPIXI_HOME": str(scratch / "home"), "CONDA_OVERRIDE_CUDA": None}
-    saved = {k: os.environ.get(k) for k in wanted}
-    for key, value in wanted.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    return temporary_environ({
+        "MINIPIXI_OFFLINE": "1", "MINIPIXI_CACHE_DIR": os.environ.get("MINIPIXI_CACHE_DIR") or str(cache_dir()),
+        "MINIPIXI_HOME": str(scratch / "home"), "CONDA_OVERRIDE_CUDA": None,
+    })
 
 
 # ---- reports -----------------------------------------------------------------------------------
