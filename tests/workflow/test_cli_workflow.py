@@ -99,6 +99,8 @@ def test_global_install_list_remove(offline, tmp_path, capsys):
     assert out.stdout.strip() == "bat 0.25.0 (minipixi teaching shim)"
     assert main(["global", "list"]) == 0
     assert "exposes: bat" in capsys.readouterr().out
+    assert main(["global", "update"]) == 0
+    assert "└── bat: 0.25.0 (up to date)" in capsys.readouterr().out and launcher.exists()
     assert main(["global", "remove", "bat"]) == 0
     assert not launcher.exists()
     assert main(["global", "remove", "bat"]) == 1
