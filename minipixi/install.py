@@ -314,11 +314,14 @@ def write_prefix_record(prefix: Path, installed: PrefixRecord) -> None:
     _write_text_atomic(prefix / "conda-meta" / f"{installed.record.dist_name}.json", text)
 
 
+_encode = json.JSONEncoder().encode  # json.dumps minus its per-call argument handling
+
+
 def _json_block(value) -> str:
     """A list as one item per line; anything else on one line."""
     if isinstance(value, list) and value:
-        return "[\n" + ",\n".join(f"    {json.dumps(v)}" for v in value) + "\n  ]"
-    return json.dumps(value)
+        return "[\n    " + ",\n    ".join(map(_encode, value)) + "\n  ]"
+    return _encode(value)
 
 
 def read_prefix_records(prefix: Path) -> dict[str, PrefixRecord]:

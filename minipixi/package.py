@@ -102,13 +102,21 @@ class PathEntry:
     no_link: bool = False
 
     def to_json(self) -> dict:
-        data: dict = {"_path": self.path, "path_type": self.path_type}
-        for key in ("file_mode", "prefix_placeholder", "sha256", "size_in_bytes"):
-            if getattr(self, key) is not None:
-                data[key] = getattr(self, key)
+        """The paths.json line, keys in sorted order (built in that order: this runs once per
+        installed file, so it avoids sorting)."""
+        data: dict = {"_path": self.path}
+        if self.file_mode is not None:
+            data["file_mode"] = self.file_mode
         if self.no_link:
             data["no_link"] = True
-        return dict(sorted(data.items()))
+        data["path_type"] = self.path_type
+        if self.prefix_placeholder is not None:
+            data["prefix_placeholder"] = self.prefix_placeholder
+        if self.sha256 is not None:
+            data["sha256"] = self.sha256
+        if self.size_in_bytes is not None:
+            data["size_in_bytes"] = self.size_in_bytes
+        return data
 
 
 @dataclass(frozen=True)
