@@ -24,7 +24,6 @@ import importlib.util
 import json
 import os
 import signal
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field

@@ -23,6 +23,7 @@ Lesson: Episode 2 ("Tasks"). Read after `activation.py`. Ground truth: Pixi's ta
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,7 +137,7 @@ def render_command(name: str, task: Any, args: Sequence[str]) -> str | None:
     if not declared:
         if cmd is None:
             return None
-        return " ".join([cmd, *(_shell_word(a) for a in args)]) if args else cmd
+        return " ".join([cmd, *map(shlex.quote, args)]) if args else cmd
     if len(args) > len(declared):
         raise TaskError(
             f"task '{name}' takes {len(declared)} argument(s) but got {len(args)}",
@@ -156,10 +157,6 @@ def render_command(name: str, task: Any, args: Sequence[str]) -> str | None:
     if cmd is None:
         return None
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), cmd)
-
-
-def _shell_word(word: str) -> str:
-    return word if re.fullmatch(r"[A-Za-z0-9_\-./:=,@%+]+", word) else "'" + word.replace("'", "'\\''") + "'"
 
 
 def build_steps(tasks: Mapping[str, Any], name: str, args: Sequence[str] = ()) -> list[TaskStep]:

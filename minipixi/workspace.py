@@ -83,14 +83,12 @@ def lock_platform_names(workspace) -> dict[str, str]:
     In a v6 lock a platform is its subdir. With rich entries (v7), Pixi keeps a plain entry's
     subdir as its name and numbers the rich ones ``p1``, ``p2``... in manifest order.
     """
-    names, counter = {}, 0
-    for entry in workspace.platforms:
-        if entry.rich and (entry.name != entry.subdir or entry.virtual):
-            counter += 1
-            names[entry.name] = f"p{counter}"
-        else:
-            names[entry.name] = entry.subdir
-    return names
+    from minipixi.lock import name_lock_platforms
+
+    entries = workspace.platforms
+    numbered = name_lock_platforms([(e.subdir, e.rich and (e.name != e.subdir or bool(e.virtual)))
+                                    for e in entries])
+    return {entry.name: name for entry, name in zip(entries, numbered)}
 
 
 def _virtual_strings(records: Iterable[PackageRecord]) -> tuple[str, ...]:
@@ -445,18 +443,6 @@ def activation_context(project: Project, environment: str, platform: str | None 
         workspace_version=ws.version, platforms=tuple(ws.environment_platforms(environment)),
         env=dict(resolved.activation.env), scripts=tuple(resolved.activation.scripts),
     )
-
-
-def is_installed_from_current_lock(project: Project, environment: str) -> bool:
-    """True when the prefix was installed from the lock file as it is now (a cheap check)."""
-    marker = project.prefix(environment) / "conda-meta" / "pixi"
-    if not marker.is_file() or not project.lock_path.is_file():
-        return False
-    try:
-        data = json.loads(marker.read_text(encoding="utf-8"))
-    except ValueError:
-        return False
-    return data.get("environment_lock_file_hash") == hashlib.sha256(project.lock_path.read_bytes()).hexdigest()[:16]
 
 
 def default_environment_for_task(project: Project, task: str | None) -> str:
