@@ -570,7 +570,7 @@ def require_cpu_only(sub: Submission, environment: str, subdirs=("linux-64", "os
         cuda = sorted(r.name for r in records if is_cuda_build(r))
         if cuda:
             raise CheckFailed(f"the {environment} environment on {platform} contains CUDA builds ({', '.join(cuda)}): "
-                              "what does this platform declare, and which package did you ask for?")
+                              "what does this environment (and its platforms) declare, and which package did you ask for?")
 
 
 def require_cuda_build_for_drivers(sub: Submission, environment: str, drivers) -> None:
@@ -594,6 +594,15 @@ def require_cuda_build_for_drivers(sub: Submission, environment: str, drivers) -
         except InstallError as err:
             raise CheckFailed(f"the locked {environment} environment would not install on a machine with a CUDA "
                               f"{driver} driver ({err.message}); what minimum does it ask for?") from err
+
+
+def require_cuda_explanation(sub: Submission, environment: str) -> None:
+    """Without a CUDA driver the environment cannot be solved, and the solver names __cuda."""
+    error = solve_error(sub, environment, linux_platform(sub, environment), cuda=None)
+    if error is None:
+        raise CheckFailed(f"the {environment} environment solves even without CUDA: is it really asking for a GPU build?")
+    if "__cuda" not in f"{error.message} {error.details or ''}":
+        raise CheckFailed("without CUDA the solve fails, but not because of __cuda")
 
 
 def toml_keys(value, path=()) -> list[tuple[str, ...]]:
