@@ -75,6 +75,15 @@ class MinipixiError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self):
+        """Pickle as "a bare instance of this class, plus its attributes".
+
+        Errors cross process boundaries (packages are extracted in worker processes), and
+        `Exception`'s own pickling calls `cls(*args)`, which fails for subclasses whose
+        `__init__` takes other arguments (HashMismatchError takes keywords only).
+        """
+        return _rebuild_error, (type(self), self.__dict__)
+
     def render(self) -> str:
         """The full user-facing text: error line, location, details, help line."""
         lines = [f"error: {self.message}"]
@@ -85,6 +94,13 @@ class MinipixiError(Exception):
         if self.hint:
             lines.append(f"help: {self.hint}")
         return "\n".join(lines)
+
+
+def _rebuild_error(cls: type[MinipixiError], state: dict) -> MinipixiError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("message"))
+    error.__dict__.update(state)
+    return error
 
 
 def source_excerpt(text: str, line: int, column: int, width: int = 1) -> str:

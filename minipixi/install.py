@@ -204,19 +204,21 @@ class PackageCache:
 
     # --8<-- [start:fetch]
     def fetch(self, record: PackageRecord, *, client=None,
-              reporter: InstallReporter | None = None) -> Path:
+              reporter: InstallReporter | None = None, unpack=pkg.unpack_beside) -> Path:
         """The extracted folder of `record`: downloaded and extracted when not cached yet.
 
         A per-package file lock makes two processes that want the same package take turns;
-        the second one finds it complete and does nothing.
+        the second one finds it complete and does nothing. `unpack` does the unpacking
+        (`ExtractionPool.unpack` hands it to a worker process).
         """
         if self.is_complete(record):
             return self.package_dir(record)
         self.root.mkdir(parents=True, exist_ok=True)
-        with _file_lock(self.root / f".{record.dist_name}.lock"):
+        with _file_lock(self.root / f".{record.dist_name}.lock") as first_try:
             if not self.is_complete(record):
-                self._remove_leftovers(record)
-                self._download_and_extract(record, client, reporter)
+                if not first_try:  # somebody tried before us, and may have been killed
+                    self._remove_leftovers(record)
+                self._download_and_extract(record, client, reporter, unpack)
         return self.package_dir(record)
     # --8<-- [end:fetch]
 
@@ -229,7 +231,7 @@ class PackageCache:
             elif path.name.endswith(".part"):
                 path.unlink(missing_ok=True)
 
-    def _download_and_extract(self, record, client, reporter) -> None:
+    def _download_and_extract(self, record, client, reporter, unpack) -> None:
         if not record.url:
             raise InstallError(f"record {record} has no url", where=record.fn or record.name,
                                hint="records to install must come from a channel or a lock file")
@@ -239,7 +241,7 @@ class PackageCache:
         if reporter:
             reporter.on_download_done(record)
         target = self.package_dir(record)
-        pkg.extract(archive, target, limits=self.limits)
+        pkg.replace_dir(unpack(archive, target, self.limits), target)
         digests = {"sha256": record.sha256, "md5": record.md5, "url": record.url}
         _write_json_atomic(target / COMPLETE_MARKER, digests)
         if reporter:
@@ -254,14 +256,90 @@ def _same_digests(seen: Mapping, wanted: Mapping) -> bool:
     return True
 
 
+# --8<-- [start:fetch-all]
 def fetch_all(records: Sequence[PackageRecord], cache: PackageCache, *, client=None,
-              reporter: InstallReporter | None = None, max_workers: int = 8) -> dict[str, Path]:
-    """Fetch every record into the cache in parallel threads; {dist_name: extracted folder}."""
+              reporter: InstallReporter | None = None, max_workers: int = 8,
+              extract_workers: int | None = None) -> dict[str, Path]:
+    """Fetch every record into the cache; {dist_name: extracted folder}.
+
+    Downloads run in `max_workers` threads (waiting on the network does not hold the GIL);
+    unpacking runs in `extract_workers` processes (default: one per CPU), because reading
+    thousands of tar headers is Python work, which threads would do one at a time.
+    """
     missing = [r for r in records if not cache.is_complete(r)]
     if missing:
-        with ThreadPoolExecutor(max_workers=max_workers) as pool:
-            list(pool.map(lambda r: cache.fetch(r, client=client, reporter=reporter), missing))
+        workers = min(len(missing), available_cpus() if extract_workers is None else extract_workers)
+        with ExtractionPool(workers) as unpacker, ThreadPoolExecutor(max_workers) as pool:
+            list(pool.map(lambda r: cache.fetch(r, client=client, reporter=reporter,
+                                                unpack=unpacker.unpack), missing))
     return {r.dist_name: cache.package_dir(r) for r in records}
+# --8<-- [end:fetch-all]
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (fewer than the machine has in a container or a job)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+class ExtractionPool:
+    """Unpack archives in worker processes (or in this one, when `workers` is 0 or 1).
+
+    Use it as a context manager, entered *before* any thread starts: on Linux the workers are
+    started with `fork`, and forking a process that runs other threads can copy a lock in its
+    held state into the child. Each worker exits when its parent dies (a killed install must
+    not leave processes behind) and ignores Ctrl-C (the parent handles it, once).
+    """
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool = None
+
+    def __enter__(self) -> ExtractionPool:
+        if self.workers > 1:
+            import multiprocessing
+            import sys
+            from concurrent.futures import ProcessPoolExecutor
+
+            alone = threading.active_count() == 1
+            method = "fork" if sys.platform == "linux" and alone else "spawn"
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context(method),
+                initializer=_worker_setup, initargs=(os.getpid(),))
+            self._pool.submit(os.getpid).result()  # start the workers now, while we are alone
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def unpack(self, archive: Path, dest: Path, limits: pkg.ExtractLimits) -> Path:
+        """`package.unpack_beside`, run by a worker: the unpacked temporary folder."""
+        if self._pool is None:
+            return pkg.unpack_beside(archive, dest, limits)
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return self._pool.submit(pkg.unpack_beside, archive, dest, limits).result()
+        except BrokenProcessPool as err:
+            raise InstallError(f"the process unpacking {Path(archive).name} died",
+                               where=str(archive),
+                               hint="was it killed, or out of memory? run the install again") from err
+
+
+def _worker_setup(parent: int) -> None:
+    """Runs first in every worker: ignore Ctrl-C, and exit as soon as the parent is gone."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def exit_when_orphaned() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=exit_when_orphaned, daemon=True).start()
 
 
 # =============================================================================================
@@ -691,15 +769,22 @@ def prune_empty_dirs(prefix: Path, files: Iterable[str]) -> None:
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock held while the block runs; a second process waits for it."""
+def _file_lock(path: Path) -> Iterator[bool]:
+    """An exclusive lock held while the block runs; a second process waits for it.
+
+    Yields True when this call created the lock file: then nobody has held this lock before,
+    so nobody can have left a half-done job behind it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    try:
+        fd, created = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644), True
+    except FileExistsError:
+        fd, created = os.open(path, os.O_RDWR), False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield created
+    finally:
+        os.close(fd)  # closing the file releases the lock
 
 
 def _write_json_atomic(path: Path, data: dict) -> None:
@@ -716,10 +801,12 @@ def _write_text_atomic(path: Path, text: str) -> None:
 def install(records: Sequence[PackageRecord], prefix: Path, *, cache: PackageCache | None = None,
             requested_specs: Mapping[str, str] | None = None, reinstall: Iterable[str] = (),
             reporter: InstallReporter | None = None, client=None,
-            max_workers: int = 8, link_workers: int = 1) -> Transaction:
+            max_workers: int = 8, extract_workers: int | None = None,
+            link_workers: int = 1) -> Transaction:
     """Make `prefix` hold exactly `records` (the result of a solve or a lock file).
 
-    Fetches what the cache lacks (`max_workers` parallel downloads and extractions), then,
+    Fetches what the cache lacks (`max_workers` parallel downloads, `extract_workers`
+    unpacking processes: see `fetch_all`), then,
     holding the prefix's lock, repairs an interrupted earlier install, plans the transaction
     and executes it. Returns the transaction that was carried out (empty when the prefix was
     already right). Raises ExtractError for a bad archive and InstallError for anything else.
@@ -732,7 +819,7 @@ def install(records: Sequence[PackageRecord], prefix: Path, *, cache: PackageCac
     cache = cache or PackageCache.default()
     reporter = reporter or InstallReporter()
     package_dirs = fetch_all(records, cache, client=client, reporter=reporter,
-                             max_workers=max_workers)
+                             max_workers=max_workers, extract_workers=extract_workers)
     meta = prefix / "conda-meta"
     meta.mkdir(parents=True, exist_ok=True)
     with _file_lock(meta / LOCK_FILE):

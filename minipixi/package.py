@@ -46,10 +46,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from minipixi.errors import ExtractError
+from minipixi.tar import Member, TarReader
 
 CONDA_FORMAT_METADATA = b'{"conda_pkg_format_version": 2}'
 DEFAULT_MAX_EXTRACTED_BYTES = 16 * 1024**3  # bigger than any real package (CUDA libs ~ 3 GiB)
 CHUNK = 1024 * 1024
+NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)  # never reuse
 
 
 # --8<-- [start:errors]
@@ -249,15 +251,17 @@ def archive_kind(path: Path) -> str:
 
 
 # --8<-- [start:streams]
-def open_tar_streams(path: Path, *, info_only: bool = False) -> Iterator[tarfile.TarFile]:
+def open_tar_streams(path: Path, *, info_only: bool = False) -> Iterator[TarReader]:
     """Yield the package's tar streams: one for `.tar.bz2`, info then pkg for `.conda`.
 
-    Each tar is opened in streaming mode (``r|``): members are read once, in order, and
-    nothing is decompressed into memory as a whole.
+    Each is read once, front to back (see `tar.py`): nothing is decompressed into memory as
+    a whole, and nothing is seeked.
     """
     if archive_kind(path) == ".tar.bz2":
-        with tarfile.open(path, mode="r|bz2") as tar:
-            yield tar
+        import bz2
+
+        with bz2.open(path, "rb") as raw:
+            yield TarReader(raw)
         return
     import zstandard
 
@@ -269,9 +273,7 @@ def open_tar_streams(path: Path, *, info_only: bool = False) -> Iterator[tarfile
                 raise ExtractError(f"{Path(path).name} has no {prefix}*.tar.zst member",
                                    where=str(path), hint="the .conda file is incomplete")
             with zf.open(member) as raw:
-                reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
-                with tarfile.open(fileobj=reader, mode="r|") as tar:
-                    yield tar
+                yield TarReader(zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True))
 # --8<-- [end:streams]
 
 
@@ -281,8 +283,8 @@ def read_info_file(path: Path, name: str) -> bytes | None:
     with _archive_errors(path):
         for tar in open_tar_streams(path, info_only=True):
             for member in tar:
-                if member.name == wanted and member.isfile():
-                    return tar.extractfile(member).read()
+                if member.name == wanted and member.kind == "file":
+                    return b"".join(tar.chunks(member))
     return None
 
 
@@ -328,6 +330,24 @@ def extract(archive: Path, dest: Path, *, sha256: str | None = None, md5: str | 
     archive, dest = Path(archive), Path(dest)
     if sha256 or md5:
         verify_archive(archive, sha256=sha256, md5=md5, url=url)
+    tmp = unpack_beside(archive, dest, limits)
+    try:
+        replace_dir(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return dest
+
+
+def unpack_beside(archive: Path, dest: Path, limits: ExtractLimits | None = None) -> Path:
+    """Unpack `archive` into a new temporary folder next to `dest`, and return that folder.
+
+    The caller renames it to `dest` (`replace_dir`). The split lets a worker process do the
+    unpacking while only the process that holds the package cache's lock renames: a worker
+    left running after its parent was killed can leave a `*.partial` folder, never a `dest`.
+    On failure the temporary folder is removed and the error raised.
+    """
+    archive, dest = Path(archive), Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))
     try:
@@ -337,11 +357,10 @@ def extract(archive: Path, dest: Path, *, sha256: str | None = None, md5: str | 
                 for member in tar:
                     _extract_member(state, tar, member)
         _check_links_stay_inside(state)
-        _replace_dir(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return dest
+    return tmp
 
 
 class _archive_errors:
@@ -356,7 +375,7 @@ class _archive_errors:
     def __exit__(self, kind, err, tb):
         if err is None or isinstance(err, ExtractError) or not isinstance(err, Exception):
             return False
-        if isinstance(err, (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, ValueError)) \
+        if isinstance(err, (OSError, EOFError, zipfile.BadZipFile, ValueError)) \
                 or type(err).__module__.startswith("zstandard"):
             raise ExtractError(
                 f"{self.archive.name} is corrupt or truncated: {err}",
@@ -366,7 +385,7 @@ class _archive_errors:
         return False
 
 
-def _replace_dir(tmp: Path, dest: Path) -> None:
+def replace_dir(tmp: Path, dest: Path) -> None:
     """Rename `tmp` to `dest`; an old `dest` is moved aside first, then deleted."""
     if dest.exists() or dest.is_symlink():
         old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
@@ -378,7 +397,7 @@ def _replace_dir(tmp: Path, dest: Path) -> None:
 
 
 # --8<-- [start:safe-member]
-def _extract_member(state: _Extraction, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
+def _extract_member(state: _Extraction, tar: TarReader, member: Member) -> None:
     """Check one member, then write it. Every refusal names the package and the member."""
     name = _safe_member_name(state, member.name)
     state.members += 1
@@ -387,20 +406,23 @@ def _extract_member(state: _Extraction, tar: tarfile.TarFile, member: tarfile.Ta
     if name is None:  # the "." entry of a tar made with `tar -C dir .`
         return
     target = f"{state.root}/{name}"
-    if member.isdir():
-        _make_dirs(state, target)
-    elif member.isfile():
+    if member.kind == "file":
         _write_file(state, tar, member, target)
-    elif member.issym():
+    elif member.kind == "dir":
+        _make_dirs(state, target)
+    elif member.kind == "symlink":
         _make_symlink(state, member, target)
-    elif member.islnk():
+    elif member.kind == "hardlink":
         _make_hardlink(state, member, target)
-    else:  # character/block devices, fifos, contiguous files, GNU sparse...
+    else:  # character/block devices, fifos, GNU sparse files...
         raise UnsafeArchiveError(state.package, member.name, "is not a file, folder or link")
 
 
 def _safe_member_name(state: _Extraction, name: str) -> str | None:
     """The member's relative path, or an UnsafeArchiveError for absolute paths and `..`."""
+    if not (name.startswith(("/", "\\", ".")) or "/." in name or "//" in name
+            or "\\" in name or "\0" in name or name[1:2] == ":"):
+        return name.rstrip("/") or None  # the usual case, "lib/libz.so": nothing to clean
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
         raise UnsafeArchiveError(state.package, name, "has an absolute path")
     parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
@@ -433,26 +455,31 @@ def _make_dirs(state: _Extraction, target: str) -> None:
     state.safe_dirs.add(target)
 
 
-def _write_file(state: _Extraction, tar: tarfile.TarFile, member: tarfile.TarInfo,
-                target: str) -> None:
-    """Copy the member's bytes to `target`, counting them against the size limit."""
-    _make_dirs(state, os.path.dirname(target))
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+def _write_file(state: _Extraction, tar: TarReader, member: Member, target: str) -> None:
+    """Copy the member's bytes to `target`, counting them against the size limit.
+
+    Plain `os` calls on a file descriptor: a package is mostly small files, and for those
+    a Python file object costs more than the writing.
+    """
+    _make_dirs(state, target.rpartition("/")[0])
+    state.written += member.size
+    if state.written > state.limits.max_bytes:
+        raise UnsafeArchiveError(
+            state.package, member.name,
+            f"unpacks past the limit of {state.limits.max_bytes} bytes (a decompression bomb?)")
     try:
-        fd = os.open(target, flags, 0o600)
+        fd = os.open(target, NEW_FILE, 0o600)
     except FileExistsError:  # a later member replaces an earlier one (rare): check, retry
         _remove_existing(state, target, member.name)
-        fd = os.open(target, flags, 0o600)
-    source = tar.extractfile(member)
-    with os.fdopen(fd, "wb") as out:
-        while chunk := source.read(CHUNK):
-            state.written += len(chunk)
-            if state.written > state.limits.max_bytes:
-                raise UnsafeArchiveError(
-                    state.package, member.name,
-                    f"unpacks past the limit of {state.limits.max_bytes} bytes (a decompression bomb?)")
-            out.write(chunk)
+        fd = os.open(target, NEW_FILE, 0o600)
+    try:
+        for chunk in [tar.read(member)] if member.size <= CHUNK else tar.chunks(member):
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
         os.fchmod(fd, member.mode & 0o777)
+    finally:
+        os.close(fd)
 
 
 def _remove_existing(state: _Extraction, target: str, name: str) -> None:
@@ -463,7 +490,7 @@ def _remove_existing(state: _Extraction, target: str, name: str) -> None:
         os.unlink(target)
 
 
-def _make_symlink(state: _Extraction, member: tarfile.TarInfo, target: str) -> None:
+def _make_symlink(state: _Extraction, member: Member, target: str) -> None:
     """Create a symlink whose target, resolved from its folder, stays inside the package."""
     link = member.linkname
     if not link:
@@ -479,7 +506,7 @@ def _make_symlink(state: _Extraction, member: tarfile.TarInfo, target: str) -> N
     state.links.append(target)
 
 
-def _make_hardlink(state: _Extraction, member: tarfile.TarInfo, target: str) -> None:
+def _make_hardlink(state: _Extraction, member: Member, target: str) -> None:
     """A tar hard link points at an earlier member: a regular file already inside the target."""
     source_name = _safe_member_name(state, member.linkname)
     source = f"{state.root}/{source_name}"

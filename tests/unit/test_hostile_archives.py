@@ -130,8 +130,11 @@ def test_installer_refuses_hostile_packages_and_keeps_the_environment(installed_
     small_cache = install.PackageCache(cache.root, limits=package.ExtractLimits(max_bytes=1_000_000))
     before = snapshot_tree(prefix, ignore=())
     for case, hostile in _hostile_records(channel, tmp_path):
+        # a second package the cache lacks: two to unpack, so worker processes unpack them
+        # and the error crosses from a worker back to this process
+        _, fresh = make_package(channel, f"fresh-{case}", {"share/fresh.txt": case})
         with pytest.raises(ExtractError) as info:
-            install.install([good, hostile], prefix, cache=small_cache)
+            install.install([good, fresh, hostile], prefix, cache=small_cache, extract_workers=2)
         assert hostile.fn in info.value.render() or hostile.url in info.value.render(), case
         assert snapshot_tree(prefix, ignore=()) == before, case
         assert not small_cache.package_dir(hostile).exists(), case

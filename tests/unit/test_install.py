@@ -412,3 +412,63 @@ def test_extract_failure_in_the_cache_leaves_no_folder(tmp_path):
         cache.fetch(rec)
     assert not cache.package_dir(rec).exists() and not cache.is_complete(rec)
     shutil.rmtree(tmp_path / "cache")
+
+
+# -- unpacking in worker processes ----------------------------------------------------------
+
+
+def test_extract_errors_survive_the_trip_between_processes():
+    import pickle
+
+    errors = [package.HashMismatchError(path="/c/a.conda", url="http://x/a.conda",
+                                        algorithm="sha256", expected="1" * 64, actual="2" * 64),
+              package.UnsafeArchiveError("a.conda", "../x", "climbs out with '..'"),
+              InstallError("plain", where="here", hint="do this")]
+    for error in errors:
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error)
+        assert copy.render() == error.render()
+        assert vars(copy) == vars(error)
+
+
+def test_a_pool_and_no_pool_unpack_the_same_trees(tmp_path):
+    records = [make_package(tmp_path / "channel", f"p{i}", {f"lib/p{i}/{j}.txt": str(i * j)
+                                                            for j in range(20)})[1]
+               for i in range(6)]
+    trees = []
+    for workers in (0, 2):
+        cache = install.PackageCache(tmp_path / f"cache{workers}")
+        dirs = install.fetch_all(records, cache, extract_workers=workers)
+        trees.append({name: snapshot_tree(path, ignore=()) for name, path in dirs.items()})
+    assert trees[0] == trees[1]
+
+
+ORPHAN_SCRIPT = """
+import sys, time
+from minipixi import install
+with install.ExtractionPool(2) as pool:
+    print(*pool._pool._processes, flush=True)
+    time.sleep(60)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie has exited; only its entry is left
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_workers_exit_when_their_parent_is_killed():
+    parent = subprocess.Popen([sys.executable, "-c", ORPHAN_SCRIPT], stdout=subprocess.PIPE,
+                              text=True)
+    workers = [int(pid) for pid in parent.stdout.readline().split()]
+    assert len(workers) == 2 and all(_running(pid) for pid in workers)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(pid) for pid in workers)
