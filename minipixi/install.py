@@ -3,11 +3,13 @@
 An install has three stages, each in its own section below:
 
 1. **Fetch** every package into the *package cache* (`$MINIPIXI_CACHE_DIR/pkgs`): download the
-   archive (in parallel threads, sha256 checked, retried), extract it once, and mark the
-   extracted folder complete. A warm cache skips this stage entirely.
+   archive (in parallel threads, sha256 checked, retried), extract it once (in worker
+   processes, one per CPU: see `WorkerPool`), and mark the extracted folder complete. A warm
+   cache skips this stage entirely.
 2. **Plan** a *transaction*: compare what is installed (the `conda-meta/*.json` records of the
    prefix) with what is wanted, giving operations "install", "change", "reinstall", "remove".
-3. **Execute** it: unlink what goes, then link what comes. Linking a file is a hard link from
+3. **Execute** it: unlink what goes, then link what comes (in worker processes too, when there
+   are thousands of files). Linking a file is a hard link from
    the cache (a copy when the cache is on another disk), except for files that hold the build
    prefix: those are copied with the placeholder replaced by this prefix. `noarch: python`
    packages are moved into the environment's site-packages and get launcher scripts.
@@ -44,7 +46,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -259,53 +261,60 @@ def _same_digests(seen: Mapping, wanted: Mapping) -> bool:
 # --8<-- [start:fetch-all]
 def fetch_all(records: Sequence[PackageRecord], cache: PackageCache, *, client=None,
               reporter: InstallReporter | None = None, max_workers: int = 8,
-              extract_workers: int | None = None) -> dict[str, Path]:
+              workers: int | None = None) -> dict[str, Path]:
     """Fetch every record into the cache; {dist_name: extracted folder}.
 
     Downloads run in `max_workers` threads (waiting on the network does not hold the GIL);
-    unpacking runs in `extract_workers` processes (default: one per CPU), because reading
-    thousands of tar headers is Python work, which threads would do one at a time.
+    unpacking runs in `workers` processes (default: one per CPU), because reading thousands
+    of tar headers is Python work, which threads would do one at a time.
     """
     missing = [r for r in records if not cache.is_complete(r)]
     if missing:
-        workers = min(len(missing), available_cpus() if extract_workers is None else extract_workers)
-        with ExtractionPool(workers) as unpacker, ThreadPoolExecutor(max_workers) as pool:
-            list(pool.map(lambda r: cache.fetch(r, client=client, reporter=reporter,
-                                                unpack=unpacker.unpack), missing))
+        with WorkerPool(min(len(missing), _cpus(workers))) as processes, \
+                ThreadPoolExecutor(max_workers) as threads:
+            list(threads.map(lambda r: cache.fetch(r, client=client, reporter=reporter,
+                                                   unpack=processes.unpack), missing))
     return {r.dist_name: cache.package_dir(r) for r in records}
 # --8<-- [end:fetch-all]
 
 
-def available_cpus() -> int:
-    """The CPUs this process may run on (fewer than the machine has in a container or a job)."""
+def _cpus(workers: int | None) -> int:
+    """`workers`, or when None the CPUs this process may use (a container or a batch job may
+    give it fewer than the machine has)."""
+    if workers is not None:
+        return workers
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
 
 
-class ExtractionPool:
-    """Unpack archives in worker processes (or in this one, when `workers` is 0 or 1).
+class WorkerPool:
+    """Worker processes for the Python-heavy stages of an install: unpacking and linking.
 
-    Use it as a context manager, entered *before* any thread starts: on Linux the workers are
-    started with `fork`, and forking a process that runs other threads can copy a lock in its
-    held state into the child. Each worker exits when its parent dies (a killed install must
-    not leave processes behind) and ignores Ctrl-C (the parent handles it, once).
+    With `workers` of 0 or 1 (or when it cannot start them) everything runs in this process.
+    Enter it *before* starting any thread: on Linux the workers are started with `fork`, and
+    forking a process that runs other threads can copy a lock in its held state into the
+    child. Each worker ignores Ctrl-C (the parent handles it, once) and exits when its parent
+    dies, so a killed install leaves no process behind.
+
+    `fork_only=True` runs in this process unless the workers can be forked: forked workers
+    inherit the open files, the prefix lock included, which is what makes linking in them safe.
     """
 
-    def __init__(self, workers: int):
-        self.workers = workers
+    def __init__(self, workers: int, *, fork_only: bool = False):
+        self.workers, self.fork_only = workers, fork_only
         self._pool = None
 
-    def __enter__(self) -> ExtractionPool:
-        if self.workers > 1:
+    def __enter__(self) -> WorkerPool:
+        import sys
+
+        can_fork = sys.platform == "linux" and threading.active_count() == 1
+        if self.workers > 1 and (can_fork or not self.fork_only):
             import multiprocessing
-            import sys
             from concurrent.futures import ProcessPoolExecutor
 
-            alone = threading.active_count() == 1
-            method = "fork" if sys.platform == "linux" and alone else "spawn"
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context(method),
+                self.workers, mp_context=multiprocessing.get_context("fork" if can_fork else "spawn"),
                 initializer=_worker_setup, initargs=(os.getpid(),))
             self._pool.submit(os.getpid).result()  # start the workers now, while we are alone
         return self
@@ -314,18 +323,32 @@ class ExtractionPool:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def submit(self, action, *args) -> Future:
+        """Run `action(*args)` in a worker; the Future holds its result or its error."""
+        if self._pool is not None:
+            return self._pool.submit(action, *args)
+        done = Future()
+        try:
+            done.set_result(action(*args))
+        except Exception as err:
+            done.set_exception(err)
+        return done
+
     def unpack(self, archive: Path, dest: Path, limits: pkg.ExtractLimits) -> Path:
         """`package.unpack_beside`, run by a worker: the unpacked temporary folder."""
-        if self._pool is None:
-            return pkg.unpack_beside(archive, dest, limits)
-        from concurrent.futures.process import BrokenProcessPool
+        return result_of(self.submit(pkg.unpack_beside, archive, dest, limits), archive)
 
-        try:
-            return self._pool.submit(pkg.unpack_beside, archive, dest, limits).result()
-        except BrokenProcessPool as err:
-            raise InstallError(f"the process unpacking {Path(archive).name} died",
-                               where=str(archive),
-                               hint="was it killed, or out of memory? run the install again") from err
+
+def result_of(future: Future, about: Path | str):
+    """The future's result; a worker that died becomes an InstallError naming `about`."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool as err:
+        raise InstallError(f"the worker process handling {Path(about).name} died",
+                           where=str(about),
+                           hint="was it killed, or out of memory? run the install again") from err
 
 
 def _worker_setup(parent: int) -> None:
@@ -660,7 +683,7 @@ def _paths_data(entry: pkg.PathEntry, target: str, **extra) -> dict:
 
 
 def _make_parent(dest: str, made: set[str]) -> None:
-    parent = os.path.dirname(dest)
+    parent = dest.rpartition("/")[0]
     if parent not in made:
         if os.path.islink(parent) or os.path.isfile(parent):
             _remove_path(parent)  # a file of an old package stood where a folder must be
@@ -801,25 +824,20 @@ def _write_text_atomic(path: Path, text: str) -> None:
 def install(records: Sequence[PackageRecord], prefix: Path, *, cache: PackageCache | None = None,
             requested_specs: Mapping[str, str] | None = None, reinstall: Iterable[str] = (),
             reporter: InstallReporter | None = None, client=None,
-            max_workers: int = 8, extract_workers: int | None = None,
-            link_workers: int = 1) -> Transaction:
+            max_workers: int = 8, workers: int | None = None) -> Transaction:
     """Make `prefix` hold exactly `records` (the result of a solve or a lock file).
 
-    Fetches what the cache lacks (`max_workers` parallel downloads, `extract_workers`
-    unpacking processes: see `fetch_all`), then,
+    Fetches what the cache lacks (`max_workers` parallel downloads, `workers` unpacking
+    processes: see `fetch_all`), then,
     holding the prefix's lock, repairs an interrupted earlier install, plans the transaction
     and executes it. Returns the transaction that was carried out (empty when the prefix was
     already right). Raises ExtractError for a bad archive and InstallError for anything else.
-
-    Linking runs in one thread by default: measured with bench/install.py's 200 packages and
-    20,000 small files (warm cache), 1 thread took 0.87 s, 2 took 0.96 s and 8 took 1.09 s:
-    for small files the per-file Python work, which holds the GIL, outweighs the system calls.
     """
     prefix = Path(prefix).absolute()
     cache = cache or PackageCache.default()
     reporter = reporter or InstallReporter()
     package_dirs = fetch_all(records, cache, client=client, reporter=reporter,
-                             max_workers=max_workers, extract_workers=extract_workers)
+                             max_workers=max_workers, workers=workers)
     meta = prefix / "conda-meta"
     meta.mkdir(parents=True, exist_ok=True)
     with _file_lock(meta / LOCK_FILE):
@@ -829,7 +847,7 @@ def install(records: Sequence[PackageRecord], prefix: Path, *, cache: PackageCac
         reporter.on_transaction(transaction)
         if transaction:
             execute(transaction, prefix, package_dirs, requested_specs or {}, reporter,
-                    max_workers=link_workers)
+                    workers=workers)
     reporter.on_done(transaction)
     return transaction
 # --8<-- [end:install]
@@ -838,7 +856,7 @@ def install(records: Sequence[PackageRecord], prefix: Path, *, cache: PackageCac
 # --8<-- [start:execute]
 def execute(transaction: Transaction, prefix: Path, package_dirs: Mapping[str, Path],
             requested_specs: Mapping[str, str], reporter: InstallReporter, *,
-            max_workers: int = 8) -> None:
+            workers: int | None = None) -> None:
     """Carry out a transaction: journal, unlink, link, remove the journal.
 
     Call with the prefix lock held.
@@ -851,27 +869,38 @@ def execute(transaction: Transaction, prefix: Path, package_dirs: Mapping[str, P
     for old in transaction.to_unlink:
         unlink_package(old, prefix, keep=staying)
         reporter.on_unlink(old.record)
-    link_all(jobs, prefix, python, reporter, max_workers)
+    link_all(jobs, prefix, python, reporter, workers)
     (prefix / "conda-meta" / JOURNAL).unlink()
 # --8<-- [end:execute]
 
 
+LINK_IN_PROCESSES_FROM = 2000  # files; below this, starting processes costs more than it saves
+
+
 def link_all(jobs: Sequence[LinkJob], prefix: Path, python: PythonInfo | None,
-             reporter: InstallReporter, max_workers: int) -> None:
-    """Link the packages in parallel threads (the work is system calls, which run outside
-    the GIL), unless two of them write the same path: then one by one, in order, so that
-    the same package wins the clash every time."""
+             reporter: InstallReporter, workers: int | None = None) -> None:
+    """Link the packages, in worker processes when there are many files.
+
+    Linking a file is little work for the system (one hard link) and a lot for Python (paths,
+    checks, its line of the conda-meta record), so threads would take turns on the GIL;
+    processes do not. Two rules keep it safe. (1) When two packages write the same path, they
+    are linked one by one, in order, so that the same package wins the clash every time.
+    (2) The workers are forked while this process holds the prefix lock, so they hold it too:
+    a worker that outlives a killed parent keeps the next install waiting until it exits.
+    """
     targets = [target for job in jobs for target in job.targets]
-    if max_workers <= 1 or len(targets) != len(set(targets)):
-        for job in jobs:
-            link_package(job, prefix, python)
-            reporter.on_link(job.record)
-        return
-    with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        futures = [pool.submit(link_package, job, prefix, python) for job in jobs]
+    clash = len(targets) != len(set(targets))
+    count = 1 if clash or len(targets) < LINK_IN_PROCESSES_FROM else min(len(jobs), _cpus(workers))
+    with WorkerPool(count, fork_only=True) as pool:
+        futures = [pool.submit(_link, job, prefix, python) for job in jobs]
         for job, future in zip(jobs, futures):
-            future.result()
+            result_of(future, job.package_dir)
             reporter.on_link(job.record)
+
+
+def _link(job: LinkJob, prefix: Path, python: PythonInfo | None) -> None:
+    """`link_package` without sending its result back from a worker (nobody reads it)."""
+    link_package(job, prefix, python)
 
 
 def _files_staying(prefix: Path, transaction: Transaction) -> set[str]:

@@ -44,6 +44,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from minipixi.errors import ExtractError
 from minipixi.tar import Member, TarReader
@@ -86,13 +87,15 @@ class UnsafeArchiveError(ExtractError):
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PathEntry:
+class PathEntry(NamedTuple):
     """One line of `paths.json`: how to install one path of the package.
 
     ``path_type`` is "hardlink" (a regular file), "softlink" (a symlink) or "directory" (an
     empty folder). A file with a ``prefix_placeholder`` holds the build prefix, and is copied,
     not linked, so that the placeholder can be replaced in ``file_mode`` "text" or "binary".
+
+    (A NamedTuple, not a frozen dataclass: an install makes one per file, and a tuple is made
+    several times faster.)
     """
 
     path: str

@@ -98,17 +98,11 @@ def parse_number(field: bytes, offset: int) -> int:
     """A numeric header field: octal text, or GNU base-256 when the first byte has its high bit."""
     if field[0] == 0x80:  # base-256, positive: the remaining bytes are a big-endian integer
         return int.from_bytes(field[1:], "big")
-    digits = field.split(b"\0", 1)[0]
-    try:
-        value = int(digits, 8)  # (int() skips the spaces some tars pad with)
-    except ValueError:
-        if digits.strip(b" "):
-            raise TarFormatError(f"the header at byte {offset} has a field that is not a "
-                                 f"number: {bytes(field)!r}") from None
-        return 0  # an empty field
-    if value < 0:
-        raise TarFormatError(f"the header at byte {offset} has a negative number")
-    return value
+    digits = field.split(b"\0", 1)[0].strip(b" ")
+    if digits.translate(None, b"01234567"):  # anything left is not an octal digit
+        raise TarFormatError(f"the header at byte {offset} has a field that is not a "
+                             f"number: {bytes(field)!r}")
+    return int(digits, 8) if digits else 0
 
 
 def parse_pax(data: bytes, offset: int) -> dict[str, str]:

@@ -134,7 +134,7 @@ def test_installer_refuses_hostile_packages_and_keeps_the_environment(installed_
         # and the error crosses from a worker back to this process
         _, fresh = make_package(channel, f"fresh-{case}", {"share/fresh.txt": case})
         with pytest.raises(ExtractError) as info:
-            install.install([good, fresh, hostile], prefix, cache=small_cache, extract_workers=2)
+            install.install([good, fresh, hostile], prefix, cache=small_cache, workers=2)
         assert hostile.fn in info.value.render() or hostile.url in info.value.render(), case
         assert snapshot_tree(prefix, ignore=()) == before, case
         assert not small_cache.package_dir(hostile).exists(), case

@@ -438,7 +438,7 @@ def test_a_pool_and_no_pool_unpack_the_same_trees(tmp_path):
     trees = []
     for workers in (0, 2):
         cache = install.PackageCache(tmp_path / f"cache{workers}")
-        dirs = install.fetch_all(records, cache, extract_workers=workers)
+        dirs = install.fetch_all(records, cache, workers=workers)
         trees.append({name: snapshot_tree(path, ignore=()) for name, path in dirs.items()})
     assert trees[0] == trees[1]
 
@@ -446,7 +446,7 @@ def test_a_pool_and_no_pool_unpack_the_same_trees(tmp_path):
 ORPHAN_SCRIPT = """
 import sys, time
 from minipixi import install
-with install.ExtractionPool(2) as pool:
+with install.WorkerPool(2) as pool:
     print(*pool._pool._processes, flush=True)
     time.sleep(60)
 """
@@ -471,4 +471,61 @@ def test_workers_exit_when_their_parent_is_killed():
     deadline = time.monotonic() + 10
     while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert not any(_running(pid) for pid in workers)
+
+
+def test_linking_in_worker_processes_gives_the_same_prefix(tmp_path):
+    """Enough files to link in processes: the prefix and its records are the same as linked
+    in this process (and a clash of paths falls back to one by one, in order)."""
+    files_each = install.LINK_IN_PROCESSES_FROM // 4 + 1
+    records = [make_package(tmp_path / "channel", f"p{i}", {f"lib/p{i}/{j}.txt": f"{i}/{j}"
+                                                            for j in range(files_each)})[1]
+               for i in range(4)]
+    clash = make_package(tmp_path / "channel", "clash", {"lib/p0/0.txt": "clash"})[1]
+    cache = install.PackageCache(tmp_path / "cache")
+    for wanted in (records, records + [clash]):
+        trees = []
+        for workers in (0, 2):
+            prefix = tmp_path / f"env-{len(wanted)}-{workers}"
+            install.install(wanted, prefix, cache=cache, workers=workers)
+            trees.append(snapshot_tree(prefix, ignore=()))
+        assert trees[0] == trees[1]
+    # packages are linked in name order, so p0 (after "clash") wins the clash
+    assert (tmp_path / "env-5-2" / "lib/p0/0.txt").read_text() == "0/0"
+
+
+LOCK_HOLDER_SCRIPT = """
+import sys, time
+from pathlib import Path
+from minipixi import install
+with install._file_lock(Path(sys.argv[1])):
+    with install.WorkerPool(2, fork_only=True) as pool:
+        print(*pool._pool._processes, flush=True)
+        time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_forked_workers_hold_the_prefix_lock_until_they_exit(tmp_path):
+    import fcntl
+
+    lock = tmp_path / "lock"
+    parent = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER_SCRIPT, str(lock)],
+                              stdout=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in parent.stdout.readline().split()]
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    with open(lock, "rb") as fh:
+        while True:
+            alive_before = all(_running(pid) for pid in workers)
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                got = True
+            except BlockingIOError:
+                got = False
+            alive_after = all(_running(pid) for pid in workers)
+            assert not (got and alive_before and alive_after), "the lock was free while workers ran"
+            if got:
+                break
+            time.sleep(0.02)
     assert not any(_running(pid) for pid in workers)
