@@ -76,6 +76,22 @@ def _manifest_path(args: argparse.Namespace):
     return Path(path) if path else find_manifest(Path.cwd())
 
 
+def _read_workspace(args: argparse.Namespace):
+    """The manifest this command reads (and does not edit), its warnings shown once."""
+    from minipixi.manifest import read_manifest
+
+    workspace = read_manifest(_manifest_path(args))
+    _warn_about(workspace)
+    return workspace
+
+
+def _warn_about(workspace) -> None:
+    """Deprecated or ignored forms in the manifest, as Pixi warns about them on every command.
+    (Unused features and targets stay quiet here, as in Pixi's output.)"""
+    for warning in workspace.syntax_warnings:
+        _announce(f"WARN {warning}")
+
+
 def _dependency_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("specs", nargs="+", metavar="SPEC", help='package specs, e.g. numpy "numpy>=2"')
     parser.add_argument("-f", "--feature", help="the feature to change (default: the default feature)")
@@ -178,10 +194,9 @@ def cmd_task_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_task_list(args: argparse.Namespace) -> int:
-    from minipixi.manifest import read_manifest
     from minipixi.manifest.edit import list_tasks
 
-    tasks = list_tasks(read_manifest(_manifest_path(args)), args.environment)
+    tasks = list_tasks(_read_workspace(args), args.environment)
     if not tasks:
         _status("No tasks found")
     width = max((len(name) for name in tasks), default=0)
@@ -192,12 +207,11 @@ def cmd_task_list(args: argparse.Namespace) -> int:
 
 
 def cmd_platform(args: argparse.Namespace) -> int:
-    from minipixi.manifest import read_manifest
     from minipixi.manifest.edit import add_platforms, remove_platforms
 
     path = _manifest_path(args)
     if args.action == "list":
-        for entry in read_manifest(path).platforms:
+        for entry in _read_workspace(args).platforms:
             extra = ", ".join(f"{k} = {v}" for k, v in entry.virtual.items())
             _out(entry.name + (f" ({entry.subdir}{', ' + extra if extra else ''})" if entry.rich else ""))
         return 0
@@ -213,12 +227,11 @@ def cmd_platform(args: argparse.Namespace) -> int:
 
 
 def cmd_environment(args: argparse.Namespace) -> int:
-    from minipixi.manifest import read_manifest
     from minipixi.manifest.edit import add_environment, remove_environment
 
     path = _manifest_path(args)
     if args.action == "list":
-        for env in read_manifest(path).environments.values():
+        for env in _read_workspace(args).environments.values():
             group = f" (solve-group: {env.solve_group})" if env.solve_group else ""
             _out(f"- {env.name}: {', '.join(env.feature_names())}{group}")
     elif args.action == "add":
@@ -232,12 +245,11 @@ def cmd_environment(args: argparse.Namespace) -> int:
 
 
 def cmd_system_requirements(args: argparse.Namespace) -> int:
-    from minipixi.manifest import read_manifest
     from minipixi.manifest.edit import add_system_requirement
 
     path = _manifest_path(args)
     if args.action == "list":
-        for name, feature in read_manifest(path).features.items():
+        for name, feature in _read_workspace(args).features.items():
             for key, value in vars(feature.system_requirements).items():
                 if value is not None and key != "libc_family":
                     _out(f"{name}: {key} = {value}")
@@ -248,12 +260,11 @@ def cmd_system_requirements(args: argparse.Namespace) -> int:
 
 
 def cmd_channel(args: argparse.Namespace) -> int:
-    from minipixi.manifest import read_manifest
     from minipixi.manifest.edit import add_channels, remove_channels
 
     path = _manifest_path(args)
     if args.action == "list":
-        ws = read_manifest(path)
+        ws = _read_workspace(args)
         for entry in ws.channels:
             _out(entry.channel + (f" (priority {entry.priority})" if entry.priority else ""))
         for name, feature in ws.features.items():
@@ -373,12 +384,14 @@ def register_manifest_commands(sub: argparse._SubParsersAction) -> None:
 
 # ---- area: lock (lock) -------------------------------------------------------------------
 def _open_project(args: argparse.Namespace):
-    """The workspace for this command, announcing the offline teaching mirror once."""
+    """The workspace for this command, announcing (once) the offline teaching mirror and the
+    manifest's deprecated forms."""
     from minipixi.workspace import open_project
 
     project = open_project(getattr(args, "manifest_path", None), offline=getattr(args, "offline", False))
     for notice in project.notices:
         _announce(notice)
+    _warn_about(project.workspace)
     return project
 
 

@@ -230,8 +230,10 @@ class Environment:
 class Workspace:
     """A whole pixi.toml. `features` holds ``default``; `environments` holds ``default``.
 
-    `warnings` are things Pixi would warn about (deprecated tables, unused features); the CLI
-    shows them, the library never prints. Read one with `read_manifest`; ask it questions with
+    `warnings` are things Pixi would warn about (deprecated tables, unused features...);
+    `syntax_warnings` is the part about how the file is written (deprecated or ignored forms),
+    which the CLI shows on every command, as Pixi logs its "project-deprecated" warnings. The
+    library never prints. Read one with `read_manifest`; ask it questions with
     `resolve` (see resolve.py).
     """
 
@@ -248,6 +250,7 @@ class Workspace:
     requires_pixi: str | None = None
     legacy_project: bool = False
     warnings: tuple[str, ...] = ()
+    syntax_warnings: tuple[str, ...] = ()
 
     @property
     def root(self) -> Path:

@@ -99,6 +99,12 @@ class _Context:
         self.path = path
         self.map: SourceMap = scan(text)
         self.warnings: list[str] = []
+        self.syntax_warnings: list[str] = []  # the subset about how the file is written
+
+    def warn_syntax(self, message: str) -> None:
+        """A warning about a deprecated or ignored form in the file (the CLI shows these)."""
+        self.warnings.append(message)
+        self.syntax_warnings.append(message)
 
     def error(self, key_path: Sequence[Any], message: str, hint: str | None = None,
               *, at_value: bool = False) -> ManifestError:
@@ -295,7 +301,7 @@ def parse_task(ctx: _Context, name: str, value: Any, path: Sequence[Any]) -> Tas
         return Task(name, depends_on=_parse_depends_on(ctx, value, path))
     check_keys(ctx, value, TASK_KEYS, path)
     if "depends_on" in value:
-        ctx.warnings.append(f"task '{name}': 'depends_on' is deprecated, write 'depends-on'")
+        ctx.warn_syntax(f"task '{name}': 'depends_on' is deprecated, write 'depends-on'")
     cmd = value.get("cmd")
     if cmd is not None:
         expect(ctx, cmd, (str, list), tuple(path) + ("cmd",), f"the cmd of task '{name}'")
@@ -544,7 +550,7 @@ def _workspace_table(ctx: _Context, doc: Mapping[str, Any]) -> tuple[str, Mappin
     for key in ("workspace", "project"):
         if key in doc:
             if key == "project":
-                ctx.warnings.append("the [project] table is deprecated, rename it to [workspace]")
+                ctx.warn_syntax("the [project] table is deprecated, rename it to [workspace]")
             return key, expect(ctx, doc[key], (dict,), (key,), f"[{key}]")
     raise ManifestError(
         f"{ctx.path.name} has no [workspace] table",
@@ -598,7 +604,7 @@ def _check_conda_pypi_map(ctx: _Context, value: Any, path: tuple) -> None:
 def _check_package(ctx: _Context, doc: Mapping[str, Any]) -> None:
     if "package" in doc:
         check_keys(ctx, expect(ctx, doc["package"], (dict,), ("package",), "[package]"), PACKAGE_KEYS, ("package",))
-        ctx.warnings.append("[package] (building conda packages with pixi-build) is kept but not used by minipixi")
+        ctx.warn_syntax("[package] (building conda packages with pixi-build) is kept but not used by minipixi")
     if "tool" in doc:
         expect(ctx, doc["tool"], (dict,), ("tool",), "[tool]")
 
@@ -736,6 +742,7 @@ def parse_manifest(text: str, path: Path | str = MANIFEST_NAME) -> Workspace:
         version=ws.get("version"), authors=tuple(ws.get("authors", ())), description=ws.get("description"),
         channel_priority=ws.get("channel-priority", "strict"), requires_pixi=ws.get("requires-pixi"),
         legacy_project=key == "project", warnings=tuple(ctx.warnings),
+        syntax_warnings=tuple(ctx.syntax_warnings),
     )
 # --8<-- [end:parse]
 
@@ -801,7 +808,7 @@ def _collect_warnings(ctx: _Context, doc: Mapping[str, Any], features: Mapping[s
     if "system-requirements" in doc or any(
         not f.system_requirements.is_empty() for n, f in features.items() if n != DEFAULT_FEATURE
     ):
-        ctx.warnings.append("[system-requirements] is deprecated in favor of virtual packages on `platforms` "
+        ctx.warn_syntax("[system-requirements] is deprecated in favor of virtual packages on `platforms` "
                             "entries; `minipixi workspace migrate` rewrites them")
     collect_target_warnings(ctx, features, platforms)
 

@@ -204,8 +204,11 @@ def test_cuda_exercise_output_lines_and_size(tmp_path, monkeypatch, capsys):
     assert outputs[0] == "✔ Added linux-64\n✔ Added osx-arm64\n✔ Added win-64\n"
     assert outputs[1] == "✔ Added pytorch-cpu\nAdded these only for feature: cpu\n"
     assert outputs[2] == "✔ Added environment cpu\n"
+    # the lesson's lines, then the WARN line current Pixi (0.71+) adds for [system-requirements]
     assert outputs[-1] == ("✔ Added cuda-version 12.9.*\n✔ Added pytorch-gpu >=2.7.0,<3\n"
-                           "Added these only for platform(s): linux-64\nAdded these only for feature: gpu\n")
+                           "Added these only for platform(s): linux-64\nAdded these only for feature: gpu\n"
+                           "WARN [system-requirements] is deprecated in favor of virtual packages on "
+                           "`platforms` entries; `minipixi workspace migrate` rewrites them\n")
     # "So in 23 lines of TOML": the lesson's count holds for what we write too.
     assert len(Path("pixi.toml").read_text().splitlines()) == 23
 
@@ -458,3 +461,21 @@ def test_task_add_with_arguments_runs_through_the_task_renderer(tmp_path, monkey
     tasks = read_manifest("pixi.toml").resolve("default", "linux-64").tasks
     assert [s.command for s in build_steps(tasks, "train")] == ["python train.py --epochs 2"]
     assert [s.command for s in build_steps(tasks, "train", ["14"])] == ["python train.py --epochs 14"]
+
+
+def test_deprecated_forms_are_warned_about_once_per_command(tmp_path, monkeypatch, capsys):
+    """Pixi logs a WARN line for a deprecated manifest form on every command; an unused
+    feature stays quiet (the lesson's Pixi transcripts show no warning for it)."""
+    monkeypatch.chdir(tmp_path)
+    run(capsys, "init", ".", "-p", "linux-64")
+    run(capsys, "task", "add", "hello", "echo hi")
+    text = Path("pixi.toml").read_text()
+    Path("pixi.toml").write_text(text + '\n[feature.unused.dependencies]\nnumpy = "*"\n')
+    code, out, err = run(capsys, "task", "list")
+    assert code == 0 and "hello" in out and "WARN" not in err
+    Path("pixi.toml").write_text(text.replace("[workspace]", "[project]"))
+    code, out, err = run(capsys, "task", "list")
+    assert code == 0 and "hello" in out and "WARN" not in out
+    assert err.count("WARN the [project] table is deprecated, rename it to [workspace]") == 1
+    code, _, err = run(capsys, "workspace", "platform", "list")
+    assert err.count("WARN the [project] table is deprecated") == 1
