@@ -323,6 +323,10 @@ class WorkerPool:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
+    @property
+    def has_workers(self) -> bool:
+        return self._pool is not None
+
     def submit(self, action, *args) -> Future:
         """Run `action(*args)` in a worker; the Future holds its result or its error."""
         if self._pool is not None:
@@ -859,48 +863,77 @@ def execute(transaction: Transaction, prefix: Path, package_dirs: Mapping[str, P
             workers: int | None = None) -> None:
     """Carry out a transaction: journal, unlink, link, remove the journal.
 
-    Call with the prefix lock held.
+    Call with the prefix lock held. Linking is Python work for every file (paths, checks,
+    a line of the conda-meta record) and little work for the system (one hard link), so
+    for big transactions it runs in worker processes, which threads could not do (they take
+    turns on the GIL). The workers read each package's `paths.json` twice: once to tell us
+    its targets, for the journal, and once to link it. That is cheaper than sending the
+    parsed entries between processes.
     """
     python = transaction.python
-    jobs = [prepare_link(r, package_dirs[r.dist_name], python, requested_specs.get(r.name))
-            for r in transaction.to_link]
-    write_journal(prefix, transaction.to_unlink, jobs)
-    staying = _files_staying(prefix, transaction)
-    for old in transaction.to_unlink:
-        unlink_package(old, prefix, keep=staying)
-        reporter.on_unlink(old.record)
-    link_all(jobs, prefix, python, reporter, workers)
+    wanted = [LinkRequest(r, package_dirs[r.dist_name], requested_specs.get(r.name))
+              for r in transaction.to_link]
+    count = min(len(wanted), _cpus(workers)) if len(wanted) >= LINK_IN_PROCESSES_FROM else 1
+    with WorkerPool(count, fork_only=True) as pool:
+        targets = list(_each(pool, wanted, link_targets, python))
+        write_journal(prefix, transaction.to_unlink, dict(zip(
+            (request.record.dist_name for request in wanted), targets)))
+        staying = _files_staying(prefix, transaction)
+        for old in transaction.to_unlink:
+            unlink_package(old, prefix, keep=staying)
+            reporter.on_unlink(old.record)
+        everything = [target for package in targets for target in package]
+        clash = len(everything) != len(set(everything))  # then link in order, in this process,
+        linker = WorkerPool(0) if clash else pool        # so the same package wins every time
+        for request, _ in zip(wanted, _each(linker, wanted, link_request, prefix, python)):
+            reporter.on_link(request.record)
     (prefix / "conda-meta" / JOURNAL).unlink()
 # --8<-- [end:execute]
 
 
-LINK_IN_PROCESSES_FROM = 2000  # files; below this, starting processes costs more than it saves
+LINK_IN_PROCESSES_FROM = 16  # packages; below this, starting processes costs more than it saves
 
 
-def link_all(jobs: Sequence[LinkJob], prefix: Path, python: PythonInfo | None,
-             reporter: InstallReporter, workers: int | None = None) -> None:
-    """Link the packages, in worker processes when there are many files.
+@dataclass(frozen=True)
+class LinkRequest:
+    """What a worker needs to link one package (small: it is sent to another process)."""
 
-    Linking a file is little work for the system (one hard link) and a lot for Python (paths,
-    checks, its line of the conda-meta record), so threads would take turns on the GIL;
-    processes do not. Two rules keep it safe. (1) When two packages write the same path, they
-    are linked one by one, in order, so that the same package wins the clash every time.
-    (2) The workers are forked while this process holds the prefix lock, so they hold it too:
-    a worker that outlives a killed parent keeps the next install waiting until it exits.
+    record: PackageRecord
+    package_dir: Path
+    requested_spec: str | None = None
+
+
+def link_targets(request: LinkRequest, python: PythonInfo | None) -> list[str]:
+    """The paths linking `request` will create in the prefix (for the journal)."""
+    return prepare_link(request.record, request.package_dir, python, request.requested_spec).targets
+
+
+def link_request(request: LinkRequest, prefix: Path, python: PythonInfo | None) -> None:
+    """Read the package and link it (returns nothing: nobody reads it across processes)."""
+    link_package(prepare_link(request.record, request.package_dir, python, request.requested_spec),
+                 prefix, python)
+
+
+def _each(pool: WorkerPool, requests: Sequence[LinkRequest], action, *args) -> Iterator:
+    """`action(request, *args)` for every request, the results in order.
+
+    Without worker processes: one by one, and the first error stops the rest. With them: in
+    batches of several requests, because each trip to a worker and back costs about as much
+    as linking a small package.
     """
-    targets = [target for job in jobs for target in job.targets]
-    clash = len(targets) != len(set(targets))
-    count = 1 if clash or len(targets) < LINK_IN_PROCESSES_FROM else min(len(jobs), _cpus(workers))
-    with WorkerPool(count, fork_only=True) as pool:
-        futures = [pool.submit(_link, job, prefix, python) for job in jobs]
-        for job, future in zip(jobs, futures):
-            result_of(future, job.package_dir)
-            reporter.on_link(job.record)
+    if not pool.has_workers:
+        for request in requests:
+            yield action(request, *args)
+        return
+    size = max(1, len(requests) // (4 * pool.workers))
+    batches = [requests[i:i + size] for i in range(0, len(requests), size)]
+    futures = [pool.submit(_batch, action, batch, args) for batch in batches]
+    for batch, future in zip(batches, futures):
+        yield from result_of(future, batch[0].package_dir)
 
 
-def _link(job: LinkJob, prefix: Path, python: PythonInfo | None) -> None:
-    """`link_package` without sending its result back from a worker (nobody reads it)."""
-    link_package(job, prefix, python)
+def _batch(action, requests: Sequence[LinkRequest], args: tuple) -> list:
+    return [action(request, *args) for request in requests]
 
 
 def _files_staying(prefix: Path, transaction: Transaction) -> set[str]:
@@ -910,13 +943,11 @@ def _files_staying(prefix: Path, transaction: Transaction) -> set[str]:
     return {f for name, rec in installed.items() if name not in leaving for f in rec.files}
 
 
-def write_journal(prefix: Path, unlinks: Sequence[PrefixRecord], jobs: Sequence[LinkJob]) -> None:
+def write_journal(prefix: Path, unlinks: Sequence[PrefixRecord],
+                  links: Mapping[str, list[str]]) -> None:
     """Write down, before touching anything, which packages this transaction will touch and
-    which files the new ones will create."""
-    journal = {
-        "unlink": [old.record.dist_name for old in unlinks],
-        "link": {job.record.dist_name: job.targets for job in jobs},
-    }
+    which files the new ones will create (`links`: dist name -> target paths)."""
+    journal = {"unlink": [old.record.dist_name for old in unlinks], "link": dict(links)}
     _write_text_atomic(prefix / "conda-meta" / JOURNAL, json.dumps(journal))
 
 

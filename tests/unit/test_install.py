@@ -282,7 +282,7 @@ from pathlib import Path
 from minipixi import install
 from minipixi.records import PackageRecord
 records = [PackageRecord.from_repodata(fn, data) for fn, data in json.load(open(sys.argv[1]))]
-if len(sys.argv) > 4:  # link in worker processes from this many files on
+if len(sys.argv) > 4:  # link in worker processes from this many packages on
     install.LINK_IN_PROCESSES_FROM = int(sys.argv[4])
 install.install(records, Path(sys.argv[2]), cache=install.PackageCache(Path(sys.argv[3])))
 """
@@ -481,12 +481,12 @@ def test_workers_exit_when_their_parent_is_killed():
 
 
 def test_linking_in_worker_processes_gives_the_same_prefix(tmp_path):
-    """Enough files to link in processes: the prefix and its records are the same as linked
+    """Enough packages to link in processes: the prefix and its records are the same as linked
     in this process (and a clash of paths falls back to one by one, in order)."""
-    files_each = install.LINK_IN_PROCESSES_FROM // 4 + 1
-    records = [make_package(tmp_path / "channel", f"p{i}", {f"lib/p{i}/{j}.txt": f"{i}/{j}"
-                                                            for j in range(files_each)})[1]
-               for i in range(4)]
+    count = install.LINK_IN_PROCESSES_FROM
+    records = [make_package(tmp_path / "channel", f"p{i:02}", {f"lib/p{i}/{j}.txt": f"{i}/{j}"
+                                                               for j in range(5)})[1]
+               for i in range(count)]
     clash = make_package(tmp_path / "channel", "clash", {"lib/p0/0.txt": "clash"})[1]
     cache = install.PackageCache(tmp_path / "cache")
     for wanted in (records, records + [clash]):
@@ -496,8 +496,8 @@ def test_linking_in_worker_processes_gives_the_same_prefix(tmp_path):
             install.install(wanted, prefix, cache=cache, workers=workers)
             trees.append(snapshot_tree(prefix, ignore=()))
         assert trees[0] == trees[1]
-    # packages are linked in name order, so p0 (after "clash") wins the clash
-    assert (tmp_path / "env-5-2" / "lib/p0/0.txt").read_text() == "0/0"
+    # packages are linked in name order, so p00 (after "clash") wins the clash
+    assert (tmp_path / f"env-{count + 1}-2" / "lib/p0/0.txt").read_text() == "0/0"
 
 
 LOCK_HOLDER_SCRIPT = """
