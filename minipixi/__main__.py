@@ -2,4 +2,5 @@
 
 from minipixi.cli import entrypoint
 
-entrypoint()
+if __name__ == "__main__":  # not when a worker process (spawn) imports this module again
+    entrypoint()

@@ -535,3 +535,24 @@ def test_forked_workers_hold_the_prefix_lock_until_they_exit(tmp_path):
                 break
             time.sleep(0.02)
     assert not any(_running(pid) for pid in workers)
+
+
+def test_workers_are_spawned_when_a_thread_runs(tmp_path):
+    """With another thread alive, forking is unsafe: the pool spawns fresh interpreters for
+    unpacking (and links in this process, since spawned workers cannot share the lock)."""
+    records = [make_package(tmp_path / "channel", f"s{i}", {f"share/s{i}.txt": str(i)})[1]
+               for i in range(3)]
+    stop = threading.Event()
+    waiter = threading.Thread(target=stop.wait)
+    waiter.start()
+    try:
+        with install.WorkerPool(2) as pool:
+            assert pool._pool._mp_context.get_start_method() == "spawn"
+        with install.WorkerPool(2, fork_only=True) as pool:
+            assert not pool.has_workers
+        prefix = tmp_path / "env"
+        install.install(records, prefix, cache=install.PackageCache(tmp_path / "cache"), workers=2)
+    finally:
+        stop.set()
+        waiter.join()
+    assert sorted(p.name for p in (prefix / "share").iterdir()) == ["s0.txt", "s1.txt", "s2.txt"]
