@@ -8,8 +8,8 @@ is written (any order, any quoting, old or new manifest forms).
 
 Sections, in the order of the lesson: manifest and solving; container and job files; files
 found in a submission; tasks; explicit specs; Dockerfiles; Apptainer definitions; batch scripts;
-the files a job script reads; GitHub Actions workflows; CPU and GPU environments; settings for
-hypothesis properties inside a check. tests/grading/test_check_helpers.py shows each reader on
+the files a job script reads; GitHub Actions workflows; CPU and GPU environments; global
+manifests; settings for hypothesis properties inside a check. tests/grading/test_check_helpers.py shows each reader on
 the equivalent forms it accepts.
 
 Lesson: the challenges of every episode. Read after `grade.py`.
@@ -625,6 +625,57 @@ def read_toml(sub: Submission, relative: str) -> dict:
         return tomllib.loads(sub.read_text(relative))
     except tomllib.TOMLDecodeError as err:
         raise CheckFailed(f"{relative} is not valid TOML: {err}") from err
+
+
+# ---- global manifests (exercise 14) ------------------------------------------------------------
+
+def read_global_manifest(sub: Submission, relative: str = "pixi-global.toml") -> dict:
+    """{name: GlobalEnvironment} of a global manifest in the submission, read by minipixi's own
+    parser; CheckFailed with the parser's place (file:line:column), message and hint."""
+    from minipixi.global_tools import parse_global_manifest
+
+    text = sub.read_text(relative)
+    try:
+        return parse_global_manifest(text, relative)
+    except MinipixiError as err:
+        raise CheckFailed(f"{err.where or relative}: {err.message}" + (f" ({err.hint})" if err.hint else "")) from err
+
+
+def global_environment_programs(sub: Submission, env, subdir: str | None = None) -> list[str]:
+    """The programs a global environment's packages install into ``bin/``: solved and installed
+    offline from the teaching channel into the grader's scratch folder, for this machine (or
+    `subdir`). CheckFailed, with the solver's message, when it cannot be installed."""
+    from minipixi.config import Config
+    from minipixi.global_tools import executables, install_environment
+
+    prefix = sub.scratch / "global-envs" / (subdir or "this-machine") / env.name
+    try:
+        install_environment(env, Config(offline=True), prefix, subdir)
+    except MinipixiError as err:
+        where = f" on {subdir}" if subdir else ""
+        raise CheckFailed(f"environment '{env.name}' cannot be installed{where}: {err.message}") from err
+    return executables(prefix)
+
+
+def update_global_tools(sub: Submission, relative: str = "pixi-global.toml"):
+    """A fresh ``MINIPIXI_HOME`` that holds only the submission's global manifest, after
+    `minipixi global update` (offline): what a new machine has once the file is copied there.
+    Returns the home folder; CheckFailed with minipixi's message when the update fails."""
+    import shutil
+
+    from minipixi.config import Config, temporary_environ
+    from minipixi.global_tools import manifest_path, update_tools
+
+    home = sub.scratch / "fresh-home"
+    shutil.rmtree(home, ignore_errors=True)
+    with temporary_environ({"MINIPIXI_HOME": str(home)}):
+        manifest_path().parent.mkdir(parents=True)
+        manifest_path().write_text(sub.read_text(relative), encoding="utf-8")
+        try:
+            update_tools([], config=Config(offline=True))
+        except MinipixiError as err:
+            raise CheckFailed(f"`minipixi global update` stops on a fresh machine: {err.message}") from err
+    return home
 
 
 # ---- hypothesis inside a check -----------------------------------------------------------------

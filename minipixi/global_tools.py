@@ -8,23 +8,68 @@ same library without a conflict, and removing one removes its whole environment.
 minipixi does the same under ``$MINIPIXI_HOME`` (default ``~/.minipixi``):
 
 - ``manifests/pixi-global.toml``: which tools, from which channels (the *global manifest*);
-- ``envs/<tool>/``: one prefix per tool, installed from a solve for this machine;
-- ``bin/<program>``: a tiny script that runs the program with its environment activated.
+- ``envs/<environment>/``: one prefix per environment, installed from a solve for this machine;
+- ``bin/<command>``: a tiny script that runs a program with its environment activated.
 
-Lesson: Episode 2 ("Global tools"). Read after `workspace.py`.
+The global manifest is the whole truth, so it can be copied to another machine::
+
+    version = 1
+
+    [envs.bat]                       # the environment's name (its folder under envs/)
+    channels = ["conda-forge"]
+    dependencies = { bat = "*" }     # what to install into it, as in pixi.toml
+    exposed = { bat = "bat" }        # command on PATH = program in the environment's bin/
+
+`global install` writes an entry; `global update` reads the file alone and makes every
+environment and command match it (Pixi calls that a sync). `parse_global_manifest` checks the
+file the way `manifest/parse.py` checks a pixi.toml, and reuses its helpers, so an error points
+at the line with a caret and a hint.
+
+Lesson: Episode 2 ("Global tools"); exercise 14 grades a global manifest. Read after
+`workspace.py`. Ground truth: Pixi's pixi_global crate (its parsed_manifest.rs).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, Mapping
 
 import tomlkit
 
 from minipixi.config import Config, home_dir
 from minipixi.errors import InstallError, MinipixiError
+from minipixi.manifest.model import KNOWN_PLATFORMS, DependencySpec
+
+GLOBAL_MANIFEST_NAME = "pixi-global.toml"
+GLOBAL_MANIFEST_VERSION = 1
+MANIFEST_KEYS = ("version", "envs")
+ENVIRONMENT_KEYS = ("channels", "dependencies", "exposed", "platform", "shortcuts")
+ENVIRONMENT_NAME = re.compile(r"^[a-z0-9_.-]+$")  # Pixi's rule for global environment names
+COMMAND_NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")  # a plain file name: no folders, no spaces
+
+
+@dataclass(frozen=True)
+class GlobalEnvironment:
+    """One ``[envs.NAME]`` table of the global manifest.
+
+    `exposed` maps a command put on PATH to the program of the environment's ``bin/`` it runs
+    (``py3 = "python"`` exposes python as py3). `platform` is a subdir that overrides this
+    machine's (Pixi allows it, e.g. osx-64 tools on an Apple silicon Mac).
+    """
+
+    name: str
+    channels: tuple[str, ...]
+    dependencies: tuple[DependencySpec, ...]
+    exposed: Mapping[str, str] = field(default_factory=dict)
+    platform: str | None = None
+
+    def specs(self) -> list:
+        """The dependencies as MatchSpecs, for the solver."""
+        return [dependency.to_matchspec() for dependency in self.dependencies]
 
 
 @dataclass(frozen=True)
@@ -35,10 +80,122 @@ class GlobalTool:
 
 
 def manifest_path() -> Path:
-    return home_dir() / "manifests" / "pixi-global.toml"
+    return home_dir() / "manifests" / GLOBAL_MANIFEST_NAME
+
+
+def environment_prefix(name: str) -> Path:
+    return home_dir() / "envs" / name
+
+
+# ---- reading the global manifest -----------------------------------------------------------------
+
+def parse_global_manifest(text: str, path: Path | str = GLOBAL_MANIFEST_NAME) -> dict[str, GlobalEnvironment]:
+    """Parse and check the text of a global manifest: {environment name: GlobalEnvironment}.
+
+    Raises ManifestError located at the offending key: not TOML, an unknown key (with a
+    did-you-mean), a value of the wrong type, a bad spec, an unsupported ``version``, or one
+    command exposed by two environments.
+    """
+    from minipixi.manifest.parse import _Context, _parse_toml, check_keys, expect
+
+    ctx = _Context(text, Path(path))
+    doc = _parse_toml(ctx)
+    check_keys(ctx, doc, MANIFEST_KEYS, ())
+    if "version" in doc and doc["version"] != GLOBAL_MANIFEST_VERSION:
+        raise ctx.error(("version",), f"version {doc['version']!r} of the global manifest is not supported",
+                        f"minipixi reads version {GLOBAL_MANIFEST_VERSION}, the one Pixi writes", at_value=True)
+    envs = expect(ctx, doc.get("envs", {}), (dict,), ("envs",), "[envs]")
+    parsed = {name: _parse_environment(ctx, name, table) for name, table in envs.items()}
+    _check_unique_commands(ctx, parsed)
+    return parsed
+
+
+def _parse_environment(ctx, name: str, table: Any) -> GlobalEnvironment:
+    """One ``[envs.NAME]`` table (see `GlobalEnvironment`)."""
+    from minipixi.manifest.parse import check_keys, expect, expect_str_list, parse_channels, parse_dependency
+
+    path = ("envs", name)
+    if not ENVIRONMENT_NAME.match(name) or name in (".", ".."):
+        raise ctx.error(path, f"'{name}' is not a valid name for a global environment",
+                        "use lowercase letters, digits, '-', '_' and '.'")
+    table = expect(ctx, table, (dict,), path, f"[envs.{name}]")
+    check_keys(ctx, table, ENVIRONMENT_KEYS, path)
+    channels = parse_channels(ctx, table.get("channels", []), path + ("channels",))
+    if not channels:
+        raise ctx.error(path, f"environment '{name}' lists no channels",
+                        "name the channels its packages come from, as in a pixi.toml")
+    deps = expect(ctx, table.get("dependencies", {}), (dict,), path + ("dependencies",),
+                  f"the dependencies of environment '{name}'")
+    dependencies = tuple(parse_dependency(ctx, dep, value, path + ("dependencies", dep))
+                         for dep, value in deps.items())
+    if not dependencies:
+        raise ctx.error(path, f"environment '{name}' has no dependencies",
+                        "list the packages to install, as in the [dependencies] of a pixi.toml")
+    for dependency in dependencies:
+        if dependency.source:
+            raise ctx.error(path + ("dependencies", dependency.name), "minipixi installs only conda packages",
+                            "give a version spec instead of a path, git or url")
+    exposed = _parse_exposed(ctx, table.get("exposed", {}), path + ("exposed",), name)
+    if "shortcuts" in table:  # menu entries; minipixi makes none, but the key is valid
+        expect_str_list(ctx, table["shortcuts"], path + ("shortcuts",), "shortcuts")
+    platform = _parse_platform(ctx, table.get("platform"), path + ("platform",))
+    order = sorted(channels, key=lambda c: -c.priority)  # stable: equal priorities keep their order
+    return GlobalEnvironment(name, tuple(c.channel for c in order), dependencies, exposed, platform)
+
+
+def _parse_exposed(ctx, value: Any, key_path: tuple, env_name: str) -> dict[str, str]:
+    """``exposed = { command = "program" }``: both plain file names."""
+    from minipixi.manifest.parse import expect
+
+    table = expect(ctx, value, (dict,), key_path, f"the exposed commands of environment '{env_name}'")
+    for command, program in table.items():
+        _check_command(ctx, command, key_path + (command,), "a command")
+        expect(ctx, program, (str,), key_path + (command,), f"the program behind '{command}'")
+        _check_command(ctx, program, key_path + (command,), "a program", at_value=True)
+    return dict(table)
+
+
+def _check_command(ctx, word: str, key_path: tuple, what: str, *, at_value: bool = False) -> None:
+    if not COMMAND_NAME.match(word) or word in (".", ".."):
+        raise ctx.error(key_path, f"'{word}' cannot be {what}: it must be a plain file name",
+                        "use letters, digits, '.', '-', '_' and '+', without folders", at_value=at_value)
+
+
+def _parse_platform(ctx, value: Any, key_path: tuple) -> str | None:
+    from minipixi.manifest.parse import did_you_mean, expect
+
+    if value is None:
+        return None
+    expect(ctx, value, (str,), key_path, "platform")
+    if value not in KNOWN_PLATFORMS or value in ("noarch", "unknown"):
+        guess = did_you_mean(value, KNOWN_PLATFORMS, cutoff=0.8)
+        raise ctx.error(key_path, f"'{value}' is not a platform", f"did you mean '{guess}'?" if guess else
+                        "leave it out to install for this machine", at_value=True)
+    return value
+
+
+def _check_unique_commands(ctx, envs: Mapping[str, GlobalEnvironment]) -> None:
+    """A command on PATH can come from one environment only."""
+    owner: dict[str, str] = {}
+    for env in envs.values():
+        for command in env.exposed:
+            if command in owner:
+                raise ctx.error(("envs", env.name, "exposed", command),
+                                f"the command '{command}' is exposed by both '{owner[command]}' and '{env.name}'",
+                                "expose it from one environment, or give one of them another name")
+            owner[command] = env.name
+
+
+def read_global_manifest() -> dict[str, GlobalEnvironment]:
+    """The global manifest of ``$MINIPIXI_HOME`` (empty when there is none yet)."""
+    path = manifest_path()
+    if not path.is_file():
+        return {}
+    return parse_global_manifest(path.read_text(encoding="utf-8"), path)
 
 
 def _read() -> tomlkit.TOMLDocument:
+    """The global manifest as an editable document (keeps comments and layout)."""
     path = manifest_path()
     if not path.is_file():
         return tomlkit.document()
@@ -57,69 +214,135 @@ def _write(doc: tomlkit.TOMLDocument) -> None:
     os.replace(tmp, path)
 
 
-def _solve_for_host(spec_text: str, channels: list[str], config: Config):
-    """Solve one tool's environment for this machine (its detected virtual packages)."""
+# ---- installing an environment and exposing its programs -------------------------------------------
+
+def solve_environment(env: GlobalEnvironment, config: Config, subdir: str | None = None):
+    """Records for `env` on `subdir` (default: its `platform`, else this machine's).
+
+    On this machine's subdir the solve uses the detected virtual packages; on another one,
+    Pixi's defaults for it. Raises SolveError (or ChannelError) when it cannot be solved.
+    """
     from minipixi.channel import load_channel_records
     from minipixi.config import cache_dir
     from minipixi.manifest.edit import current_platform
-    from minipixi.matchspec import MatchSpec
     from minipixi.solver import SolveTask, solve
-    from minipixi.virtual_packages import detect_virtual_packages
+    from minipixi.virtual_packages import default_virtual_packages, detect_virtual_packages
 
-    spec = MatchSpec.parse(spec_text)
-    sources = load_channel_records(channels, current_platform(), cache_dir=cache_dir(),
+    subdir = subdir or env.platform or current_platform()
+    virtual = detect_virtual_packages() if subdir == current_platform() else default_virtual_packages(subdir)
+    sources = load_channel_records(list(env.channels), subdir, cache_dir=cache_dir(),
                                    offline=config.offline, mirrors=config.effective_mirrors())
-    task = SolveTask(specs=[spec], sources=sources, virtual_packages=detect_virtual_packages(),
-                     platform=current_platform(), label=f"global tool '{spec.name}'")
-    return spec, solve(task)
+    task = SolveTask(specs=env.specs(), sources=sources, virtual_packages=virtual,
+                     platform=subdir, label=f"global environment '{env.name}'")
+    return solve(task)
 
 
-def _expose(name: str, prefix: Path) -> tuple[str, ...]:
-    """Write a launcher in ``$MINIPIXI_HOME/bin`` for each program the tool's own package ships."""
+def install_environment(env: GlobalEnvironment, config: Config, prefix: Path | None = None,
+                        subdir: str | None = None) -> list:
+    """Solve `env` and make `prefix` (default ``envs/<name>``) hold exactly that; the records."""
+    from minipixi.install import install
+    from minipixi.workspace import download_url
+
+    records = solve_environment(env, config, subdir)
+    mirrors = config.effective_mirrors()
+    install([download_url(r, mirrors) for r in records], prefix or environment_prefix(env.name),
+            requested_specs={d.name: d.matchspec_text() for d in env.dependencies})
+    return records
+
+
+def executables(prefix: Path, package: str | None = None) -> list[str]:
+    """The programs installed packages put in ``bin/`` (only `package`'s when given), sorted."""
     from minipixi.install import read_prefix_records
 
-    records = read_prefix_records(prefix)
-    record = records.get(name)
-    files = getattr(record, "files", None) or []
-    programs = sorted({Path(f).name for f in files if f.startswith("bin/")})
+    installed = read_prefix_records(prefix)
+    if package is not None:
+        installed = {package: installed[package]} if package in installed else {}
+    return sorted({Path(f).name for record in installed.values() for f in record.files
+                   if Path(f).parent.as_posix() == "bin"})
+
+
+def _launcher_owner(launcher: Path) -> str | None:
+    """The environment a launcher of ours runs a program from (None for any other file)."""
+    try:
+        second = launcher.read_text(encoding="utf-8").splitlines()[1]
+    except (OSError, UnicodeDecodeError, IndexError):
+        return None
+    match = re.fullmatch(r"# minipixi global: runs \S+ from the '(.+)' environment", second)
+    return match.group(1) if match else None
+
+
+def expose(env: GlobalEnvironment, prefix: Path | None = None) -> tuple[str, ...]:
+    """Write a launcher in ``$MINIPIXI_HOME/bin`` for each exposed command of `env`, and remove
+    the launchers of commands it no longer exposes. InstallError for a program it lacks."""
+    prefix = prefix or environment_prefix(env.name)
+    available = executables(prefix)
+    for command, program in env.exposed.items():
+        if program not in available:
+            raise InstallError(f"environment '{env.name}' has no program '{program}' to expose as '{command}'",
+                               hint="its packages provide: " + (", ".join(available) or "no programs"))
     bin_dir = home_dir() / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
-    for program in programs:
-        launcher = bin_dir / program
+    for old in bin_dir.iterdir():
+        if old.name not in env.exposed and _launcher_owner(old) == env.name:
+            old.unlink()
+    for command, program in env.exposed.items():
+        launcher = bin_dir / command
         launcher.write_text(
             "#!/bin/sh\n"
-            f"# minipixi global: runs {program} from the '{name}' environment\n"
+            f"# minipixi global: runs {program} from the '{env.name}' environment\n"
             f'export PATH="{prefix}/bin:$PATH" CONDA_PREFIX="{prefix}"\n'
             f'exec "{prefix}/bin/{program}" "$@"\n',
             encoding="utf-8",
         )
         launcher.chmod(0o755)
-    return tuple(programs)
+    return tuple(env.exposed)
 
+
+def _tool_version(env: GlobalEnvironment, records) -> str:
+    """The version to show for an environment: of the package it is named after, else of its
+    first dependency."""
+    versions = {r.name: r.version for r in records}
+    return str(versions.get(env.name) or versions.get(env.dependencies[0].name, "?"))
+
+
+# ---- the commands ----------------------------------------------------------------------------------
 
 def install_tools(specs: list[str], *, channels: list[str], config: Config) -> list[GlobalTool]:
-    """Install each spec as a global tool; returns what was installed."""
-    from minipixi.install import install
-    from minipixi.workspace import download_url
+    """Install each spec as a global tool in an environment named after it, exposing every
+    program of its own package; record it in the global manifest. Returns what was installed."""
+    from minipixi.manifest.parse import parse_spec_string
+    from minipixi.matchspec import MatchSpec
 
     doc = _read()
+    if not doc:
+        doc["version"] = GLOBAL_MANIFEST_VERSION
     envs = doc.setdefault("envs", tomlkit.table())
     installed = []
     for text in specs:
-        spec, records = _solve_for_host(text, channels, config)
-        prefix = home_dir() / "envs" / spec.name
-        mirrors = config.effective_mirrors()
-        install([download_url(r, mirrors) for r in records], prefix, requested_specs={spec.name: text})
-        entry = tomlkit.table()
-        entry["channels"] = channels
-        entry["dependencies"] = {spec.name: str(spec.version) if spec.version else "*"}
-        exposed = _expose(spec.name, prefix)
-        entry["exposed"] = {program: program for program in exposed}
-        envs[spec.name] = entry
-        version = next(r.version for r in records if r.name == spec.name)
-        installed.append(GlobalTool(spec.name, version, exposed))
+        spec = MatchSpec.parse(text)
+        version = str(spec.version) if spec.version else "*"
+        env = GlobalEnvironment(spec.name, tuple(channels), (parse_spec_string(spec.name, version),))
+        records = install_environment(env, config)
+        programs = executables(environment_prefix(env.name), spec.name)
+        env = replace(env, exposed={program: program for program in programs})
+        expose(env)
+        envs[spec.name] = _manifest_entry(env)
+        installed.append(GlobalTool(spec.name, _tool_version(env, records), tuple(env.exposed)))
     _write(doc)
     return installed
+
+
+def _manifest_entry(env: GlobalEnvironment) -> tomlkit.items.Table:
+    """``[envs.NAME]`` as Pixi writes it: channels, then inline tables of dependencies and
+    exposed commands."""
+    entry = tomlkit.table()
+    entry["channels"] = list(env.channels)
+    for key, values in (("dependencies", {d.name: d.version or "*" for d in env.dependencies}),
+                        ("exposed", env.exposed)):
+        inline = tomlkit.inline_table()
+        inline.update(values)
+        entry[key] = inline
+    return entry
 
 
 def list_tools() -> list[GlobalTool]:
@@ -127,10 +350,10 @@ def list_tools() -> list[GlobalTool]:
     from minipixi.install import read_prefix_records
 
     tools = []
-    for name, entry in _read().get("envs", {}).items():
-        records = read_prefix_records(home_dir() / "envs" / name)
-        version = records[name].record.version if name in records else "?"
-        tools.append(GlobalTool(name, version, tuple(entry.get("exposed", {}))))
+    for env in read_global_manifest().values():
+        installed = read_prefix_records(environment_prefix(env.name))
+        records = [prefix_record.record for prefix_record in installed.values()]
+        tools.append(GlobalTool(env.name, _tool_version(env, records), tuple(env.exposed)))
     return tools
 
 
@@ -145,20 +368,22 @@ def remove_tools(names: list[str]) -> list[str]:
     for name in names:
         for program in envs[name].get("exposed", {}):
             (home_dir() / "bin" / program).unlink(missing_ok=True)
-        shutil.rmtree(home_dir() / "envs" / name, ignore_errors=True)
+        shutil.rmtree(environment_prefix(name), ignore_errors=True)
         del envs[name]
     _write(doc)
     return names
 
 
 def update_tools(names: list[str], *, config: Config) -> list[GlobalTool]:
-    """Solve each tool again (all when `names` is empty) and install the newest that fits."""
-    envs = _read().get("envs", {})
-    updated = []
-    for name in names or list(envs):
+    """Make each environment of the global manifest (all when `names` is empty) match it:
+    solve again, install the newest records that fit, and expose what it says. The manifest
+    alone is enough, so a copy of it recreates the same tools on a fresh machine."""
+    envs = read_global_manifest()
+    for name in names:
         if name not in envs:
             raise InstallError(f"'{name}' is not a global tool", hint="install it with `minipixi global install`")
-        entry = envs[name]
-        spec = " ".join([name, *[v for v in entry["dependencies"].values() if v != "*"]])
-        updated += install_tools([spec], channels=list(entry["channels"]), config=config)
+    updated = []
+    for name in names or list(envs):
+        records = install_environment(envs[name], config)
+        updated.append(GlobalTool(name, _tool_version(envs[name], records), expose(envs[name])))
     return updated

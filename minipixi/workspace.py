@@ -515,7 +515,7 @@ def describe_system(manifest_path=None, *, offline: bool = False) -> dict:
         "virtual packages": ", ".join(f"{r.name}={r.version}={r.build}" for r in detect_virtual_packages()),
         "cache dir": str(cache_dir()),
     }
-    info: dict = {"system": machine}
+    info: dict = {"system": machine, "global": _global_dirs()}
     try:
         project = open_project(manifest_path, offline=offline)
     except ManifestError:
@@ -542,6 +542,15 @@ def describe_system(manifest_path=None, *, offline: bool = False) -> dict:
             "tasks": ", ".join(sorted(resolved.tasks)) if resolved else "",
         }
     return info
+
+
+def _global_dirs() -> dict:
+    """Where global tools live (``$MINIPIXI_HOME``), as Pixi's info shows its global folders."""
+    from minipixi.config import home_dir
+    from minipixi.global_tools import manifest_path
+
+    return {"bin dir": str(home_dir() / "bin"), "environments dir": str(home_dir() / "envs"),
+            "manifest": str(manifest_path())}
 
 
 def _mtime(path: Path) -> str:

@@ -140,7 +140,7 @@ def check_keys(ctx: _Context, table: Mapping[str, Any], allowed: Sequence[str], 
         if key in allowed:
             continue
         guess = did_you_mean(key, allowed)
-        where = f"[{_dotted(path)}]" if path else "pixi.toml"
+        where = f"[{_dotted(path)}]" if path else ctx.path.name
         hint = f"did you mean '{guess}'?" if guess else "expected one of: " + ", ".join(allowed)
         raise ctx.error(tuple(path) + (key,), f"unexpected key '{key}' in {where}", hint)
 

@@ -7,9 +7,10 @@ import pytest
 
 from minipixi.checks import (
     apptainer_stages, command_segments, dockerfile_stages, installed_environments, is_placeholder,
-    run_environment, sbatch_directives, script_reads, sets_cuda_override, shell_hook_environment,
-    slurm_time_ok, starts_jupyterlab, transferred, workflow_triggers,
+    read_global_manifest, run_environment, sbatch_directives, script_reads, sets_cuda_override,
+    shell_hook_environment, slurm_time_ok, starts_jupyterlab, transferred, workflow_triggers,
 )
+from minipixi.grade import CheckFailed, Submission
 
 
 @pytest.mark.parametrize("command, expected", [
@@ -119,3 +120,37 @@ def test_transferred(path, entries, expected):
 ])
 def test_workflow_triggers_read_every_form_of_on(data, expected):
     assert workflow_triggers(data) == expected
+
+
+GLOBAL_FORMS = [
+    'version = 1\n[envs.bat]\nchannels = ["conda-forge"]\ndependencies = { bat = "*" }\nexposed = { bat = "bat" }\n',
+    '[envs.bat]\nchannels = [{ channel = "conda-forge", priority = 1 }]\n'
+    '[envs.bat.dependencies]\nbat = { version = "*" }\n[envs.bat.exposed]\n"bat" = "bat"\n',
+    "[envs]\nbat = { channels = ['conda-forge'], dependencies = { bat = '*' }, exposed = { bat = 'bat' } }\n",
+]
+
+
+@pytest.mark.parametrize("text", GLOBAL_FORMS)
+def test_read_global_manifest_reads_every_form_alike(text, tmp_path):
+    (tmp_path / "pixi-global.toml").write_text(text)
+    env = read_global_manifest(Submission(tmp_path, tmp_path))["bat"]
+    assert (env.channels, [d.matchspec_text() for d in env.dependencies], env.exposed) == (
+        ("conda-forge",), ["bat"], {"bat": "bat"})
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ('[envs.bat]\nchannels = ["conda-forge"]\ndependencies = { bat = "*" }\nexpose = { bat = "bat" }\n',
+     "pixi-global.toml:4:1: unexpected key 'expose' in [envs.bat] (did you mean 'exposed'?)"),
+    ('[envs.bat]\nchannels = ["conda-forge"]\ndependencies = { bat = "*" }\nexposed = { bat = "bin/bat" }\n',
+     "must be a plain file name"),
+    ('[envs.a]\nchannels = ["c"]\ndependencies = { a = "*" }\nexposed = { x = "a" }\n'
+     '[envs.b]\nchannels = ["c"]\ndependencies = { b = "*" }\nexposed = { x = "b" }\n',
+     "the command 'x' is exposed by both 'a' and 'b'"),
+    ('[envs."../up"]\nchannels = ["c"]\ndependencies = { a = "*" }\n', "not a valid name for a global environment"),
+    ("version = 2\n", "version 2 of the global manifest is not supported"),
+])
+def test_read_global_manifest_refuses_look_alikes_at_their_line(text, fragment, tmp_path):
+    (tmp_path / "pixi-global.toml").write_text(text)
+    with pytest.raises(CheckFailed) as failed:
+        read_global_manifest(Submission(tmp_path, tmp_path))
+    assert fragment in failed.value.feedback

@@ -104,3 +104,23 @@ def test_global_install_list_remove(offline, tmp_path, capsys):
     assert main(["global", "remove", "bat"]) == 0
     assert not launcher.exists()
     assert main(["global", "remove", "bat"]) == 1
+
+
+def test_global_update_recreates_tools_from_a_copied_manifest(offline, tmp_path, capsys):
+    manifest = tmp_path / "home" / "manifests" / "pixi-global.toml"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text('[envs.viewers]\nchannels = ["conda-forge"]\ndependencies = { bat = ">=0.25" }\n'
+                        'exposed = { batcat = "bat", bat = "bat" }\n')
+    assert main(["global", "update"]) == 0
+    assert "└── viewers: 0.25.0 (up to date)" in capsys.readouterr().out
+    bin_dir = tmp_path / "home" / "bin"
+    out = subprocess.run([str(bin_dir / "batcat"), "--version"], capture_output=True, text=True)
+    assert out.stdout.startswith("bat 0.25.0")
+    manifest.write_text(manifest.read_text().replace('batcat = "bat", ', ""))
+    assert main(["global", "update", "viewers"]) == 0
+    assert sorted(p.name for p in bin_dir.iterdir()) == ["bat"]  # the command it no longer exposes is gone
+    manifest.write_text(manifest.read_text().replace('bat = "bat"', 'bat = "batcat"'))
+    assert main(["global", "update"]) == 1
+    assert "environment 'viewers' has no program 'batcat'" in capsys.readouterr().err
+    assert main(["info", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["global"]["manifest"] == str(manifest)
