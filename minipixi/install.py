@@ -4,7 +4,7 @@ An install has three stages, each in its own section below:
 
 1. **Fetch** every package into the *package cache* (`$MINIPIXI_CACHE_DIR/pkgs`): download the
    archive (in parallel threads, sha256 checked, retried), extract it once (in worker
-   processes, one per CPU: see `WorkerPool`), and mark the extracted folder complete. A warm
+   processes, one per CPU: see `workers.py`), and mark the extracted folder complete. A warm
    cache skips this stage entirely.
 2. **Plan** a *transaction*: compare what is installed (the `conda-meta/*.json` records of the
    prefix) with what is wanted, giving operations "install", "change", "reinstall", "remove".
@@ -46,13 +46,14 @@ import shutil
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from minipixi import package as pkg
 from minipixi.errors import InstallError
+from minipixi.workers import WorkerPool, cpus, result_of
 from minipixi.records import PackageRecord
 
 COMPLETE_MARKER = ".minipixi-complete"
@@ -211,7 +212,7 @@ class PackageCache:
 
         A per-package file lock makes two processes that want the same package take turns;
         the second one finds it complete and does nothing. `unpack` does the unpacking
-        (`ExtractionPool.unpack` hands it to a worker process).
+        (`fetch_all` hands it to a worker process).
         """
         if self.is_complete(record):
             return self.package_dir(record)
@@ -270,103 +271,15 @@ def fetch_all(records: Sequence[PackageRecord], cache: PackageCache, *, client=N
     """
     missing = [r for r in records if not cache.is_complete(r)]
     if missing:
-        with WorkerPool(min(len(missing), _cpus(workers))) as processes, \
+        with WorkerPool(min(len(missing), cpus(workers))) as processes, \
                 ThreadPoolExecutor(max_workers) as threads:
+            def unpack(archive: Path, dest: Path, limits: pkg.ExtractLimits) -> Path:
+                return result_of(processes.submit(pkg.unpack_beside, archive, dest, limits), archive)
+
             list(threads.map(lambda r: cache.fetch(r, client=client, reporter=reporter,
-                                                   unpack=processes.unpack), missing))
+                                                   unpack=unpack), missing))
     return {r.dist_name: cache.package_dir(r) for r in records}
 # --8<-- [end:fetch-all]
-
-
-def _cpus(workers: int | None) -> int:
-    """`workers`, or when None the CPUs this process may use (a container or a batch job may
-    give it fewer than the machine has)."""
-    if workers is not None:
-        return workers
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-class WorkerPool:
-    """Worker processes for the Python-heavy stages of an install: unpacking and linking.
-
-    With `workers` of 0 or 1 (or when it cannot start them) everything runs in this process.
-    Enter it *before* starting any thread: on Linux the workers are started with `fork`, and
-    forking a process that runs other threads can copy a lock in its held state into the
-    child. Each worker ignores Ctrl-C (the parent handles it, once) and exits when its parent
-    dies, so a killed install leaves no process behind.
-
-    `fork_only=True` runs in this process unless the workers can be forked: forked workers
-    inherit the open files, the prefix lock included, which is what makes linking in them safe.
-    """
-
-    def __init__(self, workers: int, *, fork_only: bool = False):
-        self.workers, self.fork_only = workers, fork_only
-        self._pool = None
-
-    def __enter__(self) -> WorkerPool:
-        import sys
-
-        can_fork = sys.platform == "linux" and threading.active_count() == 1
-        if self.workers > 1 and (can_fork or not self.fork_only):
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("fork" if can_fork else "spawn"),
-                initializer=_worker_setup, initargs=(os.getpid(),))
-            self._pool.submit(os.getpid).result()  # start the workers now, while we are alone
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-
-    @property
-    def has_workers(self) -> bool:
-        return self._pool is not None
-
-    def submit(self, action, *args) -> Future:
-        """Run `action(*args)` in a worker; the Future holds its result or its error."""
-        if self._pool is not None:
-            return self._pool.submit(action, *args)
-        done = Future()
-        try:
-            done.set_result(action(*args))
-        except Exception as err:
-            done.set_exception(err)
-        return done
-
-    def unpack(self, archive: Path, dest: Path, limits: pkg.ExtractLimits) -> Path:
-        """`package.unpack_beside`, run by a worker: the unpacked temporary folder."""
-        return result_of(self.submit(pkg.unpack_beside, archive, dest, limits), archive)
-
-
-def result_of(future: Future, about: Path | str):
-    """The future's result; a worker that died becomes an InstallError naming `about`."""
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        return future.result()
-    except BrokenProcessPool as err:
-        raise InstallError(f"the worker process handling {Path(about).name} died",
-                           where=str(about),
-                           hint="was it killed, or out of memory? run the install again") from err
-
-
-def _worker_setup(parent: int) -> None:
-    """Runs first in every worker: ignore Ctrl-C, and exit as soon as the parent is gone."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def exit_when_orphaned() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.2)
-        os._exit(1)
-
-    threading.Thread(target=exit_when_orphaned, daemon=True).start()
 
 
 # =============================================================================================
@@ -873,7 +786,7 @@ def execute(transaction: Transaction, prefix: Path, package_dirs: Mapping[str, P
     python = transaction.python
     wanted = [LinkRequest(r, package_dirs[r.dist_name], requested_specs.get(r.name))
               for r in transaction.to_link]
-    count = min(len(wanted), _cpus(workers)) if len(wanted) >= LINK_IN_PROCESSES_FROM else 1
+    count = min(len(wanted), cpus(workers)) if len(wanted) >= LINK_IN_PROCESSES_FROM else 1
     with WorkerPool(count, fork_only=True) as pool:
         targets = list(_each(pool, wanted, link_targets, python))
         write_journal(prefix, transaction.to_unlink, dict(zip(

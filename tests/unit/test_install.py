@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from pkgfactory import BINARY_PLACEHOLDER, TEXT_PLACEHOLDER, make_package, snapshot_tree
 
-from minipixi import install, package
+from minipixi import install, package, workers
 from minipixi.errors import ExtractError, InstallError
 from minipixi.records import PackageRecord
 
@@ -451,8 +451,8 @@ def test_a_pool_and_no_pool_unpack_the_same_trees(tmp_path):
 
 ORPHAN_SCRIPT = """
 import sys, time
-from minipixi import install
-with install.WorkerPool(2) as pool:
+from minipixi import workers
+with workers.WorkerPool(2) as pool:
     print(*pool._pool._processes, flush=True)
     time.sleep(60)
 """
@@ -503,9 +503,9 @@ def test_linking_in_worker_processes_gives_the_same_prefix(tmp_path):
 LOCK_HOLDER_SCRIPT = """
 import sys, time
 from pathlib import Path
-from minipixi import install
+from minipixi import install, workers
 with install._file_lock(Path(sys.argv[1])):
-    with install.WorkerPool(2, fork_only=True) as pool:
+    with workers.WorkerPool(2, fork_only=True) as pool:
         print(*pool._pool._processes, flush=True)
         time.sleep(60)
 """
@@ -546,9 +546,9 @@ def test_workers_are_spawned_when_a_thread_runs(tmp_path):
     waiter = threading.Thread(target=stop.wait)
     waiter.start()
     try:
-        with install.WorkerPool(2) as pool:
+        with workers.WorkerPool(2) as pool:
             assert pool._pool._mp_context.get_start_method() == "spawn"
-        with install.WorkerPool(2, fork_only=True) as pool:
+        with workers.WorkerPool(2, fork_only=True) as pool:
             assert not pool.has_workers
         prefix = tmp_path / "env"
         install.install(records, prefix, cache=install.PackageCache(tmp_path / "cache"), workers=2)
