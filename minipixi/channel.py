@@ -459,16 +459,28 @@ def load_channel_records(channels: Iterable[str | Channel], platform: str, *,
     if client is None and remote and not offline:
         with http_client(None) as shared:  # one connection pool for every download
             return load_channel_records(parsed, platform, cache_dir=cache_dir, client=shared)
-    result = []
-    for channel in parsed:
-        merged = ChannelRecords(channel)
-        for subdir in dict.fromkeys([platform, "noarch"]):
-            try:
-                merged.subdirs.append(load_subdir(channel, subdir, cache_dir=cache_dir,
-                                                  offline=offline, client=client))
-            except SubdirNotFound:
-                if subdir == "noarch":
-                    raise
-        result.append(merged)
+    wanted = [(channel, subdir) for channel in parsed for subdir in dict.fromkeys([platform, "noarch"])]
+
+    def load(pair: tuple[Channel, str]) -> SubdirRepodata | None:
+        channel, subdir = pair
+        try:
+            return load_subdir(channel, subdir, cache_dir=cache_dir, offline=offline, client=client)
+        except SubdirNotFound:
+            if subdir == "noarch":
+                raise
+            return None  # the channel has no packages for this platform: noarch only
+
+    if client is not None and len(wanted) > 1:  # downloads: wait for all of them at once
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(8, len(wanted))) as pool:
+            loaded = list(pool.map(load, wanted))
+    else:  # local files: threads would only add their own cost
+        loaded = [load(pair) for pair in wanted]
+    result = [ChannelRecords(channel) for channel in parsed]
+    per_channel = len(wanted) // len(parsed) if parsed else 0  # the platform's subdir, then noarch
+    for index, subdir in enumerate(loaded):
+        if subdir is not None:
+            result[index // per_channel].subdirs.append(subdir)
     return result
 # --8<-- [end:load]

@@ -267,8 +267,8 @@ def test_mirror_is_used_instead_of_the_channel_and_records_keep_the_channel_url(
     mirrors = {served.url: [mirror.url + "/mirrored"]}
     (source,) = load_channel_records([channel_url], "linux-64", cache_dir=tmp_path, mirrors=mirrors)
     assert served.channel.log == []  # the original is not used unless it is listed
-    assert [p for p, _ in mirror.channel.log] == ["/mirrored/chan/linux-64/repodata.json.zst",
-                                                  "/mirrored/chan/noarch/repodata.json.zst"]
+    assert sorted(p for p, _ in mirror.channel.log) == ["/mirrored/chan/linux-64/repodata.json.zst",
+                                                        "/mirrored/chan/noarch/repodata.json.zst"]
     assert all(r.url.startswith(channel_url + "/linux-64/") for r in source.records("demo"))
     assert all(r.channel == channel_url + "/" for r in source.records("demo"))
 
@@ -303,3 +303,20 @@ def test_zst_with_several_frames_is_read_whole(served, tmp_path):
     served.channel.files["/chan/linux-64/repodata.json.zst"] = b"".join(
         compress(body[i:i + 100]) for i in range(0, len(body), 100))
     assert fetch(served, tmp_path).read_bytes() == body
+
+
+def test_subdirs_of_remote_channels_are_downloaded_at_the_same_time(served, tmp_path):
+    """Each repodata request waits until the other one has arrived too: fetched one after the
+    other, the first would time out (and the load fail); fetched together, both pass."""
+    meet = threading.Barrier(2, timeout=5)
+    original = served.httpd.RequestHandlerClass.do_GET
+
+    def do_get(handler):
+        if handler.path.endswith("repodata.json.zst"):
+            meet.wait()
+        original(handler)
+
+    served.httpd.RequestHandlerClass.do_GET = do_get
+    loaded = load_channel_records([served.url + "/chan"], "linux-64", cache_dir=tmp_path)
+    assert [s.subdir for s in loaded[0].subdirs] == ["linux-64", "noarch"]
+    assert sorted(str(r.version) for r in loaded[0].records("demo")) == ["1", "2"]
