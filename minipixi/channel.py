@@ -108,7 +108,9 @@ def channel_base_url(text: str, channel_alias: str = DEFAULT_CHANNEL_ALIAS) -> s
                                hint="use an https://, http:// or file:// URL, or a local path")
         return text.rstrip("/")
     if is_local_path(text):
-        return Path(text).expanduser().resolve().as_uri()
+        from minipixi.matchspec import path_to_file_url
+
+        return path_to_file_url(text)
     if not _NAME.match(text):
         raise ChannelError(f"'{text}' is not a channel name, URL or path",
                            hint='write e.g. "conda-forge", "https://prefix.dev/conda-forge" '

@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path, PureWindowsPath
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from minipixi.errors import MatchSpecError, RecordError, VersionError
 from minipixi.records import PACKAGE_EXTENSIONS, parse_package_filename
@@ -592,7 +593,7 @@ def channel_base_url(channel: str) -> str:
     if _URL_SCHEME.match(channel):
         return channel
     if _is_path(channel):
-        return _path_to_file_url(channel).rstrip("/")
+        return path_to_file_url(channel).rstrip("/")
     return f"{DEFAULT_CHANNEL_ALIAS}/{channel}"
 
 
@@ -621,15 +622,24 @@ def _normalize_url(text: str) -> str:
     if _URL_SCHEME.match(text):
         return text
     if _is_path(text):
-        return _path_to_file_url(text)
+        return path_to_file_url(text)
     raise MatchSpecError("invalid package path or url", hint=f"'{text}' is neither a URL nor a path")
 
 
-def _path_to_file_url(path: str) -> str:
+# What a path keeps as it is in a file:// URL; the rest is percent-encoded, as rattler (Rust's
+# url crate) does: spaces, control and non-ASCII characters, and " # % < > ? ` { }.
+_URL_PATH_SAFE = "/!$&'()*+,:;=@[\\]^|"
+
+
+def path_to_file_url(path: str) -> str:
+    """A local path as a `file://` URL, the way rattler writes one: made absolute, with `.` and
+    `..` folded as text (symlinks are not followed), special characters percent-encoded.
+    `channel.py` uses it too, so that a spec's `./channel::name` and the records read from
+    `./channel` name the same URL."""
     if _WINDOWS_DRIVE.match(path):
-        return "file:///" + PureWindowsPath(path).as_posix()
-    absolute = Path(os.path.expanduser(path)).absolute()
-    return "file://" + os.path.normpath(absolute).replace(os.sep, "/")
+        return "file:///" + quote(PureWindowsPath(path).as_posix(), safe=_URL_PATH_SAFE)
+    absolute = os.path.normpath(Path(os.path.expanduser(path)).absolute())
+    return "file://" + quote(absolute.replace(os.sep, "/"), safe=_URL_PATH_SAFE)
 
 
 def _spec_from_url(text: str, *, nameless: bool) -> MatchSpec:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -358,3 +360,20 @@ def test_nameless_canonical_string():
     assert str(spec) == "==1.7=py27_0"
     assert str(MatchSpec.parse_nameless(">=1.2[build=py*]")) == "[version='>=1.2',build=py*]"
     assert MatchSpec.parse_nameless(str(spec)) == spec
+
+
+def test_a_local_channel_has_one_url_for_specs_and_records(tmp_path, monkeypatch):
+    """A spec's `./channel::name` must name the URL the records read from `./channel` carry,
+    through a symlink and with characters a URL encodes (rattler: folded as text, not resolved)."""
+    from minipixi import channel as channels
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to("real")
+    monkeypatch.chdir(tmp_path)
+    for written in ("./link/chan", "./my chan", "./real/../a+b@c"):
+        url = channels.channel_base_url(written)
+        assert url == channel_base_url(written)
+        assert "/real/" not in url and " " not in url
+        record = dataclasses.replace(PYTORCH, name="demo", channel=url + "/")
+        assert parse(f"{written}::demo").matches(record)
+    assert channel_base_url("./my chan") == f"file://{tmp_path}/my%20chan"
