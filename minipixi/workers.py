@@ -12,10 +12,11 @@ Processes bring three problems that threads do not have, and this module's answe
   child, where nobody will ever release it. So the pool starts its workers at once, when it
   is entered, and uses `fork` only while this process has a single thread (on Linux; elsewhere,
   or with threads running, it spawns fresh interpreters, which costs more to start).
-- **A parent killed mid-install** (SIGKILL, out of memory) leaves its workers running. Each
-  worker watches its parent and exits as soon as it is gone. What an orphan may still do in
-  those moments is the business of the callers: see `package.unpack_beside` and
-  `install.execute`.
+- **A parent killed mid-install** (SIGKILL, out of memory) leaves its workers running. On
+  Linux a forked worker asks the kernel to kill it together with its parent
+  (`PR_SET_PDEATHSIG`); every worker also checks for its parent five times a second and exits
+  once it is gone. What an orphan may still do in those moments is the business of the
+  callers: see `package.unpack_beside` and `install.execute`.
 - **Ctrl-C** reaches every process of the terminal's process group. Workers ignore it; the
   parent handles it once, and its error message is the only one the user sees.
 
