@@ -596,6 +596,22 @@ def require_cuda_build_for_drivers(sub: Submission, environment: str, drivers) -
                               f"{driver} driver ({err.message}); what minimum does it ask for?") from err
 
 
+CUDA_12_DRIVERS = ("12.0", "12.2", "12.4", "12.6", "12.8", "12.9")
+
+
+def require_cuda_build_for_any_cuda12_driver(sub: Submission, environment: str) -> None:
+    """Property: for any few CUDA 12 driver versions (hypothesis draws them), the environment's
+    locked CUDA build installs on machines with each (`require_cuda_build_for_drivers`)."""
+    from hypothesis import given, strategies as st
+
+    @property_settings()
+    @given(st.lists(st.sampled_from(CUDA_12_DRIVERS), min_size=1, max_size=3))
+    def installs_with(drivers):
+        require_cuda_build_for_drivers(sub, environment, drivers)
+
+    installs_with()
+
+
 def require_cuda_explanation(sub: Submission, environment: str) -> None:
     """Without a CUDA driver the environment cannot be solved, and the solver names __cuda."""
     error = solve_error(sub, environment, linux_platform(sub, environment), cuda=None)
