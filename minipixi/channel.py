@@ -461,10 +461,11 @@ def load_channel_records(channels: Iterable[str | Channel], platform: str, *,
     if client is None and remote and not offline:
         with http_client(None) as shared:  # one connection pool for every download
             return load_channel_records(parsed, platform, cache_dir=cache_dir, client=shared)
-    wanted = [(channel, subdir) for channel in parsed for subdir in dict.fromkeys([platform, "noarch"])]
+    result = [ChannelRecords(channel) for channel in parsed]
+    wanted = [(merged, subdir) for merged in result for subdir in dict.fromkeys([platform, "noarch"])]
 
-    def load(pair: tuple[Channel, str]) -> SubdirRepodata | None:
-        channel, subdir = pair
+    def load(pair: tuple[ChannelRecords, str]) -> SubdirRepodata | None:
+        channel, subdir = pair[0].channel, pair[1]
         try:
             return load_subdir(channel, subdir, cache_dir=cache_dir, offline=offline, client=client)
         except SubdirNotFound:
@@ -479,10 +480,8 @@ def load_channel_records(channels: Iterable[str | Channel], platform: str, *,
             loaded = list(pool.map(load, wanted))
     else:  # local files: threads would only add their own cost
         loaded = [load(pair) for pair in wanted]
-    result = [ChannelRecords(channel) for channel in parsed]
-    per_channel = len(wanted) // len(parsed) if parsed else 0  # the platform's subdir, then noarch
-    for index, subdir in enumerate(loaded):
+    for (merged, _), subdir in zip(wanted, loaded):  # the platform's subdir, then noarch
         if subdir is not None:
-            result[index // per_channel].subdirs.append(subdir)
+            merged.subdirs.append(subdir)
     return result
 # --8<-- [end:load]
