@@ -1,0 +1,191 @@
+"""Files: the one atomic writer, and the one rule that keeps outside names inside their folder.
+
+A package manager turns names written by strangers into paths: a package's `paths.json` names
+the files it installs, repodata names the archive to download, a lock names the package folder
+in the cache, a global manifest names the launchers it exposes. Any of them can say
+``../../home/you/.bashrc``. This module holds the two rules every such place follows.
+
+**Containment.** A name that came from outside becomes a path only through `inside(root, name)`:
+
+1. the name is checked as text first (`check_relative` or, for one folder or file name,
+   `check_component`): not empty, not absolute, no drive letter (``C:``), no NUL, no ``..`` part,
+   and, for a component, no separator at all;
+2. the joined path is then checked against the real folder: every parent that already exists is
+   resolved (symlinks followed) and must still lie inside ``root``. So a symlink that a hostile
+   package planted earlier (``lib -> /etc``) cannot carry a later file out.
+
+Both checks happen *before* anything is written or removed. A refusal is an `UnsafePathError`
+that names the file the name came from, the field, and the value.
+
+**Removal** (`remove_inside`) never follows a symlink out of its root: a symlinked folder is
+removed as a link, and the target stays as it was.
+
+**Atomic writes** (`write_atomic`): a temp file in the same folder, flushed to disk, then renamed
+over the old name, so a reader (or a crash) sees the old file or the new one, never half. The new
+file gets the old file's mode, or for a new file the mode that ``open()`` would give under the
+current umask (``0644`` under umask ``022``), never ``mkstemp``'s private ``0600``.
+
+Read after `errors`; every module that writes a file or builds a path from outside data uses it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from minipixi.errors import MinipixiError
+
+#: Flush new files to disk before the rename. Tests that write thousands of files turn it off.
+FSYNC = True
+
+
+class UnsafePathError(MinipixiError):
+    """A name from outside would point outside its folder (or is not a name at all)."""
+
+
+# ---- checking names as text ---------------------------------------------------------------
+
+def _refuse(value: object, what: str, where: str | None, why: str) -> UnsafePathError:
+    return UnsafePathError(
+        f"unsafe {what} {value!r}: {why}",
+        where=where,
+        hint="a name from a package, channel, lock or manifest must stay inside its folder; "
+        "fix or remove that entry",
+    )
+
+
+def _has_drive(text: str) -> bool:
+    return len(text) >= 2 and text[1] == ":" and text[0].isalpha()
+
+
+def check_relative(value: object, *, what: str, where: str | None = None) -> str:
+    """Return `value` if it is a relative path that stays below the folder it is joined to.
+
+    ``lib/python3.12/site.py`` passes; ``/etc/passwd``, ``../x``, ``a/../../x``, ``C:x``,
+    ``a\\..\\x`` and a name with NUL are refused. ``.`` parts are allowed (``./bin/tool``).
+    """
+    if not isinstance(value, str) or not value:
+        raise _refuse(value, what, where, "expected a non-empty relative path")
+    if "\x00" in value:
+        raise _refuse(value, what, where, "it contains a NUL character")
+    if value.startswith(("/", "\\")) or _has_drive(value):
+        raise _refuse(value, what, where, "it is an absolute path")
+    if any(part == ".." for part in value.replace("\\", "/").split("/")):
+        raise _refuse(value, what, where, "it climbs out of its folder with '..'")
+    return value
+
+
+def check_component(value: object, *, what: str, where: str | None = None) -> str:
+    """Return `value` if it can be one file or folder name: no separator, not ``.`` or ``..``."""
+    check_relative(value, what=what, where=where)
+    assert isinstance(value, str)
+    if "/" in value or "\\" in value:
+        raise _refuse(value, what, where, "it contains a path separator")
+    if value in (".", ".."):
+        raise _refuse(value, what, where, "it is not a name")
+    return value
+
+
+# ---- checking paths against the real folder -----------------------------------------------
+
+def _is_within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def inside(root: str | os.PathLike, name: str, *, what: str, where: str | None = None) -> Path:
+    """``root / name``, after proving that it lies inside `root` on disk as well as in text.
+
+    `name` is checked with `check_relative`; then every existing parent of the result is
+    resolved (following symlinks) and must stay inside the resolved root. The last part itself
+    is not followed: it is the thing about to be written or removed, and a symlink there is
+    replaced or unlinked, never written through.
+    """
+    check_relative(name, what=what, where=where)
+    root_path = Path(root)
+    target = root_path.joinpath(*PurePosixPath(name.replace("\\", "/")).parts)
+    real_root = root_path.resolve()
+    parent = target.parent.resolve()
+    if not _is_within(parent, real_root):
+        raise _refuse(name, what, where, f"a symlink inside carries it out of {root_path}")
+    return target
+
+
+def check_inside(root: str | os.PathLike, path: str | os.PathLike, *, what: str,
+                 where: str | None = None) -> Path:
+    """Return `path` if it lies inside `root` once its parent folders are resolved."""
+    root_real = Path(root).resolve()
+    path = Path(path)
+    real = path.parent.resolve() / path.name
+    if path.name in ("", ".", "..") or not _is_within(real, root_real) or real == root_real:
+        raise _refuse(str(path), what, where, f"it is not inside {root}")
+    return path
+
+
+# ---- removing ------------------------------------------------------------------------------
+
+def remove_inside(root: str | os.PathLike, path: str | os.PathLike, *, what: str,
+                  where: str | None = None) -> bool:
+    """Remove `path` (a file, a link or a folder) if it lies inside `root`. True if removed.
+
+    A symlink is unlinked, never followed: a symlinked ``.pixi/envs`` loses its link and its
+    target keeps every file. `root` itself cannot be removed this way.
+    """
+    path = check_inside(root, path, what=what, where=where)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    if stat.S_ISDIR(info.st_mode):
+        # rmtree refuses to start at a symlink and never follows links below the top.
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
+    return True
+
+
+# ---- writing -------------------------------------------------------------------------------
+
+def _umask() -> int:
+    """The process umask (read by setting it and putting it back at once)."""
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def new_file_mode(executable: bool = False) -> int:
+    """The mode `open()` would give a new file here: 0666 (0777 for scripts) less the umask."""
+    return (0o777 if executable else 0o666) & ~_umask()
+
+
+def write_atomic(path: str | os.PathLike, data: bytes | str, *, mode: int | None = None,
+                 executable: bool = False) -> Path:
+    """Replace `path` with `data` in one step; return the path.
+
+    `str` data is written as UTF-8 exactly as given (no newline translation, so a CRLF file
+    stays CRLF). The mode is `mode` if given, else the old file's, else `new_file_mode()`.
+    On any failure (a full disk, Ctrl-C) the temp file is removed and the old file is untouched.
+    """
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except FileNotFoundError:
+            mode = new_file_mode(executable)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            if FSYNC:
+                os.fsync(handle.fileno())  # the bytes are on disk before the name points at them
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
