@@ -38,7 +38,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
@@ -450,23 +450,36 @@ class ChannelRecords:
 def load_channel_records(channels: Iterable[str | Channel], platform: str, *,
                          cache_dir: Path | None = None, offline: bool = False,
                          mirrors: Mapping[str, Sequence[str]] | None = None,
-                         client: httpx.Client | None = None) -> list[ChannelRecords]:
+                         client: httpx.Client | None = None,
+                         sharded: Callable[[str], bool] | None = None) -> list[ChannelRecords]:
     """One `ChannelRecords` per channel, in the given (priority) order.
 
     A channel without the platform's subdir contributes only ``noarch`` (rattler does the
     same); a channel without ``noarch`` is an error, since every conda channel has one.
+    `sharded(channel_url)` says whether to read a remote channel's shards when it serves
+    them (``shards.py``; `Config.use_shards`); without it, ``repodata.json`` only.
     """
     parsed = [c if isinstance(c, Channel) else Channel.parse(c, mirrors=mirrors) for c in channels]
     remote = any(not is_local_url(base) for c in parsed for base in c.download_bases())
     if client is None and remote and not offline:
         with http_client(None) as shared:  # one connection pool for every download
-            return load_channel_records(parsed, platform, cache_dir=cache_dir, client=shared)
+            return load_channel_records(parsed, platform, cache_dir=cache_dir, client=shared,
+                                        sharded=sharded)
+    gateway = None
+    if sharded is not None and remote:
+        from minipixi.shards import ShardGateway  # msgpack, only when shards may be read
+
+        gateway = ShardGateway(Path(cache_dir or default_cache_dir()), offline=offline)
     result = [ChannelRecords(channel) for channel in parsed]
     wanted = [(merged, subdir) for merged in result for subdir in dict.fromkeys([platform, "noarch"])]
 
     def load(pair: tuple[ChannelRecords, str]) -> SubdirRepodata | None:
         channel, subdir = pair[0].channel, pair[1]
         try:
+            if gateway is not None and sharded(channel.base_url):
+                found = gateway.open(channel, subdir, client=client)
+                if found is not None:  # None: no shards here, so the whole repodata.json
+                    return found
             return load_subdir(channel, subdir, cache_dir=cache_dir, offline=offline, client=client)
         except SubdirNotFound:
             if subdir == "noarch":

@@ -73,6 +73,21 @@ class Config:
     offline: bool = False
     mirrors: dict[str, list[str]] = field(default_factory=dict)
     sources: tuple[Path, ...] = ()  # the config files that were read, for `minipixi info`
+    repodata_config: dict = field(default_factory=dict)  # Pixi's [repodata-config] table
+
+    def use_shards(self, channel_url: str) -> bool:
+        """Read `channel_url` through its shards when it has them (``shards.py``)?
+
+        Yes, unless Pixi's ``disable-sharded = true`` says no: in the ``[repodata-config."URL"]``
+        table with the longest URL that prefixes the channel's, else in ``[repodata-config]``.
+        """
+        disabled, best = self.repodata_config.get("disable-sharded", False), ""
+        for prefix, table in self.repodata_config.items():
+            key = prefix.rstrip("/")
+            if (isinstance(table, dict) and "disable-sharded" in table and len(key) > len(best)
+                    and (channel_url == key or channel_url.startswith(key + "/"))):
+                disabled, best = table["disable-sharded"], key
+        return not disabled
 
     def effective_mirrors(self) -> dict[str, list[str]]:
         """The mirrors to use; offline mode puts the teaching channel in front of conda-forge."""
@@ -102,12 +117,39 @@ def read_config_file(path: Path) -> dict:
             where=str(path),
             hint='write e.g. "https://conda.anaconda.org/conda-forge" = ["https://mirror/conda-forge"]',
         )
+    read_repodata_config(data.get("repodata-config", {}), path)
     return data
+
+
+# What minipixi does about each of Pixi's [repodata-config] keys: it reads shards unless told
+# not to, and never uses JLAP or .bz2 repodata (so those two "disable" settings hold anyway).
+REPODATA_CONFIG_KEYS = ("disable-sharded", "disable-jlap", "disable-bzip2")
+
+
+def read_repodata_config(table: object, path: Path) -> None:
+    """Check ``[repodata-config]``: known keys with true/false, at the top or per channel URL."""
+    def check(keys: dict, where: str) -> None:
+        for key, value in keys.items():
+            if isinstance(value, dict) and where == "[repodata-config]" and "://" in key:
+                check(value, f'[repodata-config."{key}"]')
+            elif key not in REPODATA_CONFIG_KEYS:
+                raise MinipixiError(
+                    f"{where} has '{key}', which minipixi does not implement", where=str(path),
+                    hint="minipixi reads: " + ", ".join(REPODATA_CONFIG_KEYS)
+                    + (" (it always prefers repodata.json.zst)" if key == "disable-zstd" else ""))
+            elif not isinstance(value, bool):
+                raise MinipixiError(f"{where} {key} must be true or false", where=str(path),
+                                    hint=f"write e.g. {key} = true")
+
+    if not isinstance(table, dict):
+        raise MinipixiError("[repodata-config] must be a table", where=str(path),
+                            hint="write e.g. [repodata-config] then disable-sharded = true")
+    check(table, "[repodata-config]")
 
 
 def load_config(workspace_root: Path | None = None, *, offline: bool = False) -> Config:
     """The config for a command: user file, then workspace file, then flags and variables."""
-    merged: dict = {"mirrors": {}}
+    merged: dict = {"mirrors": {}, "repodata-config": {}}
     sources = []
     candidates = [home_dir() / "config.toml"]
     if workspace_root is not None:
@@ -116,11 +158,13 @@ def load_config(workspace_root: Path | None = None, *, offline: bool = False) ->
         if path.is_file():
             data = read_config_file(path)
             merged["mirrors"].update(data.get("mirrors", {}))
+            merged["repodata-config"].update(data.get("repodata-config", {}))
             if "offline" in data:
                 merged["offline"] = bool(data["offline"])
             sources.append(path)
     offline = offline or _truthy(os.environ.get("MINIPIXI_OFFLINE")) or merged.get("offline", False)
-    return Config(offline=offline, mirrors=merged["mirrors"], sources=tuple(sources))
+    return Config(offline=offline, mirrors=merged["mirrors"], sources=tuple(sources),
+                  repodata_config=merged["repodata-config"])
 
 
 @contextmanager

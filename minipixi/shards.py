@@ -1,0 +1,486 @@
+"""Sharded repodata (CEP 16): download the records of the names a solve reaches, not a whole channel.
+
+A channel's ``repodata.json.zst`` holds every record of a subdir: tens of MB for conda-forge's
+``linux-64``, downloaded again whenever anyone adds a package. *Sharded* repodata cuts it by
+package name. A channel that serves it has, next to ``repodata.json``, per subdir:
+
+- the **index**, ``<subdir>/repodata_shards.msgpack.zst``: zstd-compressed msgpack (a binary
+  JSON) of::
+
+      {"version": 1,
+       "info": {"subdir": "linux-64", "base_url": "./", "shards_base_url": "./shards/"},
+       "shards": {"numpy": <32 raw bytes: a sha256>, "python": <32 bytes>, ...}}
+
+  ``base_url`` is the folder of the package files and ``shards_base_url`` the folder of the
+  shards; each is an absolute URL or one relative to the index. conda-forge's index is a few
+  hundred kB.
+- one **shard** per name, ``<shards_base_url><that sha256 in hex>.msgpack.zst``: the records
+  of that name, shaped like a slice of ``repodata.json``::
+
+      {"packages":       {"numpy-1.26.4-py312h8753938_0.tar.bz2": {record}, ...},
+       "packages.conda": {"numpy-2.3.1-py313h17eae1a_0.conda": {record}, ...},
+       "removed":        ["numpy-1.9.0-py27_0.tar.bz2", ...]}
+
+  except that a record's ``sha256`` and ``md5`` are raw bytes instead of hex text. File names
+  listed in ``removed`` are withdrawn: we do not offer them.
+
+How minipixi reads it:
+
+1. **The index** is cached like ``repodata.json`` and revalidated the same way
+   (``If-None-Match`` / ``If-Modified-Since``: a ``304`` downloads nothing). A ``404`` means
+   the channel has no shards, and ``channel.py`` falls back to ``repodata.json.zst``.
+2. **Shards are content-addressed**: a shard's name is the hash of its bytes, so a cached
+   shard never goes stale and is never asked for twice. Each download is checked against the
+   hash in the index before it is used or cached; a shard that does not match is an error
+   that names its package, and the cache is left as it was.
+3. **Breadth first, only what the solve reaches.** The first time the solver asks for a name,
+   `ShardGateway.reach` fetches that name's shard from every sharded subdir, collects the
+   names its records depend on, fetches those shards (one round at a time, each round's
+   downloads at the same time over one HTTP client), and so on until no new name appears.
+4. **The same records.** A shard entry becomes a `PackageRecord` exactly as a
+   ``repodata.json`` entry does (hashes turned back into hex first), so the solve and the
+   lock file are byte for byte those of the monolithic file.
+
+Offline, only the cached index and shards are used; a shard never downloaded is an error
+naming its package. Pixi's setting ``[repodata-config] disable-sharded = true`` (see
+`config.py`) turns all of this off. `build_shards` is the other side, a channel writing its
+shards, in a few lines: the tests and ``bench/shards.py`` serve what it makes.
+
+Lesson: Episode 4 ("Where packages come from", under the hood). Read after `channel.py`
+and `repodata.py`; read next `solver`. Ground truth: CEP 16 and rattler's
+``gateway/sharded_subdir``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+from urllib.parse import urljoin, urlparse
+
+import httpx
+import msgpack  # the format is msgpack: no way around a decoder for it
+import zstandard
+
+from minipixi.channel import Channel, CacheEntry, http_client, is_local_url
+from minipixi.errors import ChannelError, RecordError
+from minipixi.files import write_atomic
+from minipixi.records import PackageRecord
+from minipixi.repodata import shadow_tar_bz2, subdir_base_url
+
+INDEX_FILE = "repodata_shards.msgpack.zst"
+PARALLEL = 16  # shard downloads at the same time (rattler allows 100; HTTP/1.1 wants fewer)
+# Bounds on what a server may send us (conda-forge: index < 2 MiB, largest shard a few MiB).
+MAX_DOWNLOAD = 64 * 2**20  # compressed bytes of one index or shard
+MAX_DECODED = 256 * 2**20  # the same, decompressed
+MAX_SECONDS = 300  # for one download, however slowly the bytes drip in
+_DEPENDENCY_NAME = re.compile(r"[^\s<>=!~\[,|]+")
+
+
+class Unreachable(ChannelError):
+    """No answer at all (connection refused, timed out): another mirror may do better."""
+
+
+# --8<-- [start:index]
+@dataclass
+class ShardIndex:
+    """One subdir's index: which shard holds each name, and where shards and packages live."""
+
+    shards: dict[str, bytes]  # package name -> sha256 of its shard file (32 bytes)
+    shards_base_url: str  # absolute, ending in "/"
+    package_base_url: str  # absolute folder of the package files, as a record's url names it
+    source: str  # the index's URL, for messages
+
+
+def parse_index(data: bytes, *, index_url: str, channel: Channel, subdir: str) -> ShardIndex:
+    """Decode an index (decompressed msgpack) and resolve its URLs.
+
+    ``shards_base_url`` is resolved against the URL the index came from (a mirror serves its
+    own shards); a relative ``base_url`` against the channel's own subdir URL, so that records
+    name the channel, not the mirror, as with ``repodata.json`` (`repodata.subdir_base_url`).
+    """
+    index = unpack(data, what="shard index", where=index_url)
+    info = index.get("info") if isinstance(index, dict) else None
+    shards = index.get("shards") if isinstance(index, dict) else None
+    info = info if isinstance(info, dict) else {}
+    if not isinstance(shards, dict) or not all(
+        isinstance(name, str) and isinstance(digest, bytes) and len(digest) == 32
+        for name, digest in shards.items()
+    ):
+        raise ChannelError("the shard index has no valid 'shards' table (name -> 32-byte sha256)",
+                           where=index_url, hint="the channel serves a broken index; try later, "
+                           "or set disable-sharded = true under [repodata-config]")
+    shards_base = info.get("shards_base_url") or "./"
+    base_url = info.get("base_url")
+    if not isinstance(shards_base, str) or (base_url is not None and not isinstance(base_url, str)):
+        raise ChannelError("the shard index's base_url / shards_base_url are not text",
+                           where=index_url, hint="the channel serves a broken index")
+    shards_url = urljoin(index_url, shards_base.rstrip("/") + "/")
+    if urlparse(shards_url).scheme not in ("http", "https"):
+        raise ChannelError(f"the shard index points shards to '{shards_url}', not an http(s) URL",
+                           where=index_url, hint="the channel serves a broken index")
+    return ShardIndex(shards, shards_url, subdir_base_url(channel.url, subdir, {"base_url": base_url}),
+                      index_url)
+# --8<-- [end:index]
+
+
+def index_cache_entry(cache_dir: Path, channel: Channel, subdir: str) -> CacheEntry:
+    """The index is cached beside the subdir's ``repodata.json``: ``<same name>.shards.msgpack``."""
+    entry = CacheEntry.for_subdir(cache_dir, channel, subdir)
+    stem = entry.path.name.removesuffix(".json")
+    return CacheEntry(entry.path.with_name(stem + ".shards.msgpack"),
+                      entry.path.with_name(stem + ".shards.info.json"))
+
+
+def shard_cache_path(cache_dir: Path, digest: bytes) -> Path:
+    """Where a shard is cached: named by its hash (hex of 32 bytes: a safe file name)."""
+    return cache_dir / "shards-v1" / f"{digest.hex()}.msgpack.zst"
+
+
+# --8<-- [start:open_index]
+def open_index(channel: Channel, subdir: str, *, cache_dir: Path, offline: bool = False,
+               client: httpx.Client | None = None) -> ShardIndex | None:
+    """The shard index of `subdir`, or None when there is none (then use ``repodata.json``).
+
+    Only remote bases are asked (a local channel is read in place, whole). Online, the first
+    base that answers wins: 200 or 304 gives the index, 404 says the channel has no shards. A
+    base that cannot be reached at all is left for the ``repodata.json`` path to report, with
+    its mirrors. Offline, the cached index is used, if there is one.
+    """
+    entry = index_cache_entry(cache_dir, channel, subdir)
+    bases = [base for base in channel.download_bases() if not is_local_url(base)]
+    if not bases:
+        return None
+    if offline:
+        info = entry.read_info()
+        if not info.get("url"):
+            return None
+        return parse_index(entry.path.read_bytes(), index_url=info["url"], channel=channel,
+                           subdir=subdir)
+    with http_client(client) as http:
+        for base in bases:
+            url = f"{base}/{subdir}/{INDEX_FILE}"
+            try:
+                data = download_index(http, url, entry)
+            except Unreachable:
+                continue
+            if data is None:
+                return None
+            return parse_index(data, index_url=url, channel=channel, subdir=subdir)
+    return None
+
+
+def download_index(http: httpx.Client, url: str, entry: CacheEntry) -> bytes | None:
+    """The decompressed index from `url`, revalidating the cached copy; None on a 404."""
+    info = entry.read_info()
+    headers = {}
+    if info.get("url") == url:
+        if info.get("etag"):
+            headers["If-None-Match"] = info["etag"]
+        if info.get("last_modified"):
+            headers["If-Modified-Since"] = info["last_modified"]
+    status, response_headers, body = get_bounded(http, url, headers=headers, what="shard index")
+    if status == 404:
+        return None
+    if status == 304 and headers:
+        entry.write_info({**info, "fetched": time.time()})
+        return entry.path.read_bytes()
+    if status != 200:
+        raise ChannelError(f"the server answered HTTP {status}", where=url,
+                           hint="try again later, or configure a mirror")
+    data = decompress(body, what="shard index", where=url)
+    unpack(data, what="shard index", where=url)  # whole and valid before it replaces the cache
+    entry.path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(entry.path, data)
+    entry.write_info({"url": url, "etag": response_headers.get("etag"),
+                      "last_modified": response_headers.get("last-modified"),
+                      "fetched": time.time()})
+    return data
+# --8<-- [end:open_index]
+
+
+# ---- the bytes: bounded downloads, zstd, msgpack -------------------------------------------
+
+
+def get_bounded(http: httpx.Client, url: str, *, headers: dict | None = None,
+                what: str) -> tuple[int, httpx.Headers, bytes]:
+    """GET `url`: (status, headers, body); the body only on a 200, at most `MAX_DOWNLOAD` bytes
+    and `MAX_SECONDS` long, or a ChannelError that says which bound was hit."""
+    deadline = time.monotonic() + MAX_SECONDS
+    try:
+        with http.stream("GET", url, headers=headers or {}) as response:
+            if response.status_code != 200:
+                return response.status_code, response.headers, b""
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_DOWNLOAD:
+                    raise ChannelError(f"the {what} is larger than {MAX_DOWNLOAD >> 20} MiB",
+                                       where=url, hint="the server sends something else than "
+                                       "a shard; check the channel URL")
+                if time.monotonic() > deadline:
+                    raise ChannelError(f"the {what} took longer than {MAX_SECONDS} s to download",
+                                       where=url, hint="the network is too slow or stalled; "
+                                       "try again, or use --offline with a cache")
+            return 200, response.headers, bytes(body)
+    except httpx.HTTPError as err:
+        raise Unreachable(f"cannot reach the channel: {err}", where=url,
+                           hint="check the network, or use --offline with a cache") from err
+
+
+def decompress(data: bytes, *, what: str, where: str) -> bytes:
+    """zstd-decompress `data`, refusing more than `MAX_DECODED` bytes of output.
+
+    ``ZstdDecompressor.decompress`` trusts the size the frame header declares, so a tiny
+    file could ask for gigabytes; reading a stream up to a limit cannot be fooled.
+    """
+    try:
+        reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True)
+        out = reader.read(MAX_DECODED + 1)
+    except zstandard.ZstdError as err:
+        raise ChannelError(f"the {what} is not valid zstd ({err})", where=where,
+                           hint="fetch again; if this persists, the server sends a broken file") from err
+    if len(out) > MAX_DECODED:
+        raise ChannelError(f"the {what} decompresses to more than {MAX_DECODED >> 20} MiB",
+                           where=where, hint="the server sends something else than a shard")
+    return out
+
+
+def unpack(data: bytes, *, what: str, where: str):
+    """msgpack-decode `data` whole (trailing or missing bytes are errors)."""
+    try:
+        return msgpack.unpackb(data, raw=False, strict_map_key=True)
+    except (ValueError, TypeError, msgpack.UnpackException) as err:
+        raise ChannelError(f"the {what} is not valid msgpack ({err})", where=where,
+                           hint="fetch again; if this persists, the server sends a broken file") from err
+
+
+def digest_matches(content: bytes, digest: bytes) -> bool:
+    """Does `content` (a shard file as served) match its `digest` from the index?
+
+    The digest is the sha256 of the file (rattler-index, which prefix.dev serves); older
+    conda-index hashes the msgpack inside the zstd instead, so that is accepted too.
+    """
+    if hashlib.sha256(content).digest() == digest:
+        return True
+    try:
+        inner = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(content)).read(MAX_DECODED)
+    except zstandard.ZstdError:
+        return False
+    return hashlib.sha256(inner).digest() == digest
+
+
+# ---- shards into records -------------------------------------------------------------------
+
+
+def check_shard(shard, name: str, where: str) -> dict:
+    """A decoded shard, checked for shape: {"packages": {file: record}, ..., "removed": [...]}."""
+    def bad(why: str) -> ChannelError:
+        return ChannelError(f"the shard of package '{name}' is malformed: {why}", where=where,
+                            hint="the channel serves a broken shard; try again later, or set "
+                                 "disable-sharded = true under [repodata-config]")
+
+    if not isinstance(shard, dict):
+        raise bad("not a map")
+    for section in ("packages", "packages.conda"):
+        entries = shard.get(section, {})
+        if not isinstance(entries, dict) or not all(
+                isinstance(fn, str) and isinstance(rec, dict) for fn, rec in entries.items()):
+            raise bad(f"'{section}' is not a map of file names to records")
+    removed = shard.get("removed", [])
+    if not isinstance(removed, list) or not all(isinstance(fn, str) for fn in removed):
+        raise bad("'removed' is not a list of file names")
+    return shard
+
+
+# --8<-- [start:records]
+def shard_records(shard: dict, *, channel: str, subdir: str, base_url: str,
+                  source: str) -> list[PackageRecord]:
+    """The records of one shard, as `SubdirRepodata.records` makes them from ``repodata.json``:
+    ``.tar.bz2`` then ``.conda`` entries in file order, withdrawn (``removed``) files left out,
+    a ``.conda`` shadowing its ``.tar.bz2`` twin, hashes as hex text."""
+    removed = set(shard.get("removed", ()))
+    entries = {fn: record for section in ("packages", "packages.conda")
+               for fn, record in shard.get(section, {}).items() if fn not in removed}
+    records = []
+    for fn in shadow_tar_bz2(list(entries)):
+        entry = {key: value.hex() if isinstance(value, bytes) else value
+                 for key, value in entries[fn].items()}
+        try:
+            records.append(PackageRecord.from_repodata(fn, entry, channel=channel, subdir=subdir,
+                                                       base_url=base_url))
+        except RecordError as err:
+            raise ChannelError(err.message, where=source, hint=err.hint) from err
+    return records
+# --8<-- [end:records]
+
+
+def dependency_names(shard: dict) -> set[str]:
+    """The package names the records of a shard depend on (``numpy >=1.26`` -> ``numpy``)."""
+    names = set()
+    for section in ("packages", "packages.conda"):
+        for record in shard.get(section, {}).values():
+            for text in record.get("depends") or ():
+                found = _DEPENDENCY_NAME.match(text.strip()) if isinstance(text, str) else None
+                if found:
+                    names.add(found.group(0).rsplit("::", 1)[-1])
+    return names
+
+
+# ---- one subdir, and the gateway that fetches for all of them -------------------------------
+
+
+# --8<-- [start:subdir]
+@dataclass
+class ShardedSubdir:
+    """One subdir of one channel, read through its shards; a `RecordSource` for the solver.
+
+    `shards` holds the decoded shards fetched so far; `records(name)` fetches (through the
+    gateway, with everything the name reaches) on first use, then decodes once.
+    """
+
+    channel: Channel
+    subdir: str
+    index: ShardIndex = field(repr=False)
+    gateway: "ShardGateway" = field(repr=False)
+    shards: dict[str, dict] = field(default_factory=dict, repr=False)
+    _records: dict[str, list[PackageRecord]] = field(default_factory=dict, repr=False)
+
+    @property
+    def label(self) -> str:
+        return f"{self.channel.name}/{self.subdir}"
+
+    def names(self) -> list[str]:
+        """Every package name in this subdir, sorted (the index knows them all)."""
+        return sorted(self.index.shards)
+
+    def records(self, name: str) -> list[PackageRecord]:
+        if name not in self._records:
+            if name in self.index.shards and name not in self.shards:
+                self.gateway.reach([name])
+            shard = self.shards.get(name, {})
+            self._records[name] = shard_records(
+                shard, channel=self.channel.url, subdir=self.subdir,
+                base_url=self.index.package_base_url, source=self.shard_url(name))
+        return self._records[name]
+
+    def shard_url(self, name: str) -> str:
+        digest = self.index.shards.get(name, b"")
+        return f"{self.index.shards_base_url}{digest.hex()}.msgpack.zst"
+# --8<-- [end:subdir]
+
+
+# --8<-- [start:gateway]
+class ShardGateway:
+    """The sharded subdirs of one `load_channel_records`, fetched together.
+
+    A name reached in one subdir is looked up in all of them: a ``linux-64`` package often
+    depends on a ``noarch`` one, or on one from another channel.
+    """
+
+    def __init__(self, cache_dir: Path, *, offline: bool = False) -> None:
+        self.cache_dir = Path(cache_dir)
+        self.offline = offline
+        self.subdirs: list[ShardedSubdir] = []
+        self._lock = threading.Lock()  # `open` runs in load_channel_records' download threads
+
+    def open(self, channel: Channel, subdir: str, *,
+             client: httpx.Client | None = None) -> ShardedSubdir | None:
+        """`subdir` of `channel` through its shards, or None when it serves none."""
+        index = open_index(channel, subdir, cache_dir=self.cache_dir, offline=self.offline,
+                           client=client)
+        if index is None:
+            return None
+        sharded = ShardedSubdir(channel, subdir, index, self)
+        with self._lock:
+            self.subdirs.append(sharded)
+        return sharded
+
+    def reach(self, names: Iterable[str]) -> None:
+        """Fetch the shards of `names` and of every name their records depend on, breadth first."""
+        seen = set(names)
+        frontier = sorted(seen)
+        with (nullcontext() if self.offline else http_client(None)) as http, \
+                ThreadPoolExecutor(PARALLEL) as pool:
+            while frontier:
+                wanted = [(subdir, name) for name in frontier for subdir in self.subdirs
+                          if name in subdir.index.shards and name not in subdir.shards]
+                shards = pool.map(lambda pair: self.fetch(pair[0], pair[1], http), wanted)
+                frontier = []
+                for (subdir, name), shard in zip(wanted, shards):
+                    subdir.shards[name] = shard
+                    for dep in sorted(dependency_names(shard) - seen):
+                        seen.add(dep)
+                        frontier.append(dep)
+
+    def fetch(self, subdir: ShardedSubdir, name: str, http: httpx.Client | None) -> dict:
+        """One shard: from the cache if there (and intact), else downloaded, checked, cached."""
+        digest = subdir.index.shards[name]
+        path = shard_cache_path(self.cache_dir, digest)
+        url = subdir.shard_url(name)
+        try:
+            content = path.read_bytes()
+        except OSError:
+            content = None
+        if content is None or not digest_matches(content, digest):
+            if http is None:
+                raise ChannelError(
+                    f"offline, and the shard of package '{name}' for {subdir.label} is not cached",
+                    where=url, hint="run the command once online (without --offline) to fetch it")
+            status, _, content = get_bounded(http, url, what=f"shard of package '{name}'")
+            if status != 200:
+                raise ChannelError(f"the shard of package '{name}' is missing (HTTP {status})",
+                                   where=url, hint="the channel's index and shards disagree; try "
+                                   "again later, or set disable-sharded = true under [repodata-config]")
+            if not digest_matches(content, digest):
+                raise ChannelError(
+                    f"the shard of package '{name}' does not match its sha256 in the index",
+                    where=url, hint="the channel or a proxy serves a wrong file; nothing was "
+                    "cached; try again later")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shard = check_shard(unpack(decompress(content, what=f"shard of package '{name}'",
+                                                  where=url), what=f"shard of package '{name}'",
+                                       where=url), name, url)
+            write_atomic(path, content)  # cached only once it is known good
+            return shard
+        return check_shard(unpack(decompress(content, what=f"shard of package '{name}'",
+                                             where=str(path)),
+                                  what=f"shard of package '{name}'", where=str(path)), name, str(path))
+# --8<-- [end:gateway]
+
+
+# ---- the channel's side: writing shards ----------------------------------------------------
+
+
+def build_shards(repodata: dict, *, base_url: str = "./",
+                 shards_base_url: str = "./shards/") -> tuple[bytes, dict[str, bytes]]:
+    """Shard a ``repodata.json`` object: (the index file, {shard file name: shard file}).
+
+    What a channel does to serve CEP 16: group the records by name, keep the file order,
+    turn the hex hashes into bytes, msgpack and zstd each group, name it by its sha256.
+    """
+    by_name: dict[str, dict] = {}
+    for section in ("packages", "packages.conda"):
+        for fn, record in (repodata.get(section) or {}).items():
+            shard = by_name.setdefault(record["name"], {"packages": {}, "packages.conda": {},
+                                                        "removed": []})
+            shard[section][fn] = {key: bytes.fromhex(value) if key in ("sha256", "md5") else value
+                                  for key, value in record.items()}
+    compress = zstandard.ZstdCompressor(level=19).compress
+    files, index = {}, {}
+    for name, shard in by_name.items():
+        content = compress(msgpack.packb(shard, use_bin_type=True))
+        digest = hashlib.sha256(content).digest()
+        files[f"{digest.hex()}.msgpack.zst"] = content
+        index[name] = digest
+    info = {"subdir": (repodata.get("info") or {}).get("subdir", ""), "base_url": base_url,
+            "shards_base_url": shards_base_url}
+    return compress(msgpack.packb({"version": 1, "info": info, "shards": index},
+                                  use_bin_type=True)), files
