@@ -39,18 +39,39 @@ def step(*words: str, note: str = "", cwd: str = ".", env: dict | None = None) -
     return Step(tuple(words), note, cwd, env or {})
 
 
+#: The platforms the lesson's workspaces list; the learner's own machine is added when missing.
+LESSON_PLATFORMS = ("linux-64", "osx-arm64", "win-64")
+
+
+def machine_platform() -> str:
+    """The platform the tour runs on: ``MINIPIXI_PLATFORM`` if set, else this machine's subdir."""
+    import os
+
+    from minipixi.manifest.edit import current_platform
+
+    return os.environ.get("MINIPIXI_PLATFORM") or current_platform()
+
+
 # --8<-- [start:steps]
-def tour_steps() -> list[Step]:
-    """The commands of the tour, in lesson order (Episodes 2, 3, 5, 6, 7 and 8)."""
+def tour_steps(machine: str | None = None) -> list[Step]:
+    """The commands of the tour, in lesson order (Episodes 2, 3, 5, 6, 7 and 8).
+
+    `machine` is the platform the tour runs on (default: `machine_platform()`). Each workspace
+    starts on it and then adds the lesson's other platforms, so an Intel Mac (osx-64) or an ARM
+    Linux laptop (linux-aarch64) runs the same tour and can install what it locks.
+    """
+    machine = machine or machine_platform()
+    others = [p for p in LESSON_PLATFORMS if p != machine]
+    cuda_platforms = [arg for p in dict.fromkeys([*LESSON_PLATFORMS, machine]) for arg in ("--platform", p)]
     ex, cu = "example", "cuda-exercise"
     return [
-        step("init", ex, "--platform", "linux-64", note="Episode 2: a workspace is a folder with a pixi.toml"),
+        step("init", ex, "--platform", machine, note="Episode 2: a workspace is a folder with a pixi.toml"),
         step("add", "python", "numpy", "notebook", "jupyterlab", cwd=ex,
              note="add packages: minipixi solves, writes pixi.lock, and pins what it found"),
         step("task", "add", "lab", "jupyter lab", "--description", "Launch JupyterLab", cwd=ex),
         step("task", "add", "start", "--depends-on", "lab", "--description", "Start exploring the Pixi project", cwd=ex),
         step("run", "start", cwd=ex, note="run a task: the environment is installed first, then `lab`, then `start`"),
-        step("workspace", "platform", "add", "osx-arm64", "win-64", cwd=ex,
+        step("workspace", "platform", "add", *others, cwd=ex,
              note="multi-platform: solved for machines we do not have"),
         step("add", "--feature", "dev", "pre-commit", cwd=ex,
              note="a feature (no environment uses it yet, so nothing is solved and the spec stays *)"),
@@ -60,7 +81,7 @@ def tour_steps() -> list[Step]:
         step("list", cwd=ex),
         step("workspace", "export", "conda-environment", cwd=ex, note="Episode 3: hand the environment to conda users"),
         step("workspace", "export", "conda-explicit-spec", "-p", "linux-64", "specs", cwd=ex),
-        step("init", cu, "--platform", "linux-64", "--platform", "osx-arm64", "--platform", "win-64",
+        step("init", cu, *cuda_platforms,
              note="Episode 5: one workspace, a CPU and a GPU environment"),
         step("add", "--feature", "cpu", "pytorch-cpu", cwd=cu),
         step("workspace", "environment", "add", "cpu", "--feature", "cpu", cwd=cu),

@@ -34,7 +34,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 RECIPE = HERE / "recipe.yaml"
 CHANNEL = HERE / "channel"
-SUBDIRS = ("linux-64", "osx-arm64", "win-64", "noarch")
+SUBDIRS = ("linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64", "noarch")
 
 
 @dataclass
@@ -138,7 +138,8 @@ def _package_tree(build: Build, root: Path, note: str) -> None:
 
 def index_json(build: Build) -> dict:
     """``info/index.json``: the repodata fields plus the platform the build is for."""
-    arch = {"linux-64": "x86_64", "osx-arm64": "arm64", "win-64": "x86_64"}.get(build.subdir)
+    arch = {"linux-64": "x86_64", "linux-aarch64": "aarch64", "osx-64": "x86_64", "osx-arm64": "arm64",
+            "win-64": "x86_64"}.get(build.subdir)
     index = dict(build.index)
     index["arch"] = arch
     index["platform"] = None if arch is None else build.subdir.split("-")[0]

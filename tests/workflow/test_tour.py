@@ -79,3 +79,46 @@ def test_every_tour_solve_agrees_with_rattler(tour_folder, rattler, workspace):
             ours = {p.name: p.version for p in lock.environments[env].conda_packages(names[platform])}
             theirs = rattler_solve(rattler, specs, resolved.subdir, resolved.virtual_packages.get("__cuda"))
             assert ours == theirs, (env, platform)
+
+
+def _run_tour(folder, cache, machine) -> int:
+    import os
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MINIPIXI_CACHE_DIR", str(cache))
+    mp.setenv("MINIPIXI_HOME", str(folder.parent / f".home-{machine}"))
+    mp.setenv("MINIPIXI_PLATFORM", machine)
+    mp.delenv("CONDA_OVERRIDE_CUDA", raising=False)
+    here = os.getcwd()
+    try:
+        return main(["tour", str(folder)])
+    finally:
+        os.chdir(here)
+        mp.undo()
+
+
+@pytest.mark.parametrize("machine", ["osx-64", "linux-aarch64"])
+def test_tour_runs_on_intel_macs_and_arm_linux(tour_folder, shared_cache, tmp_path, machine, capfd):
+    """An Intel Mac or an ARM Linux laptop runs the whole tour offline: its own platform is added
+    to each workspace, and the platforms both tours lock get the very same packages."""
+    from minipixi.workspace import lock_platform_names, open_project
+
+    assert _run_tour(tmp_path / "t", shared_cache, machine) == 0
+    assert "torch 2.7.0 cuda available: False" in capfd.readouterr().out
+    for workspace in ("example", "cuda-exercise"):
+        here, there = tmp_path / "t" / workspace, tour_folder / workspace
+        ws = open_project(here / "pixi.toml").workspace
+        assert machine in [p.name for p in ws.platforms]
+        ours, linux = read_lock(here / "pixi.lock"), read_lock(there / "pixi.lock")
+        names, linux_names = lock_platform_names(ws), lock_platform_names(open_project(there / "pixi.toml").workspace)
+        for env in ws.environments:
+            for platform in ws.environment_platforms(env):
+                got = {(p.name, p.version, p.build) for p in ours.environments[env].conda_packages(names[platform])}
+                if platform == machine:  # solved too: packages wherever osx-arm64 has some
+                    # (osx-arm64, not linux-64: the GPU packages are added for linux-64 alone)
+                    on_arm_mac = linux.environments[env].conda_packages(linux_names["osx-arm64"])
+                    assert bool(got) == bool(list(on_arm_mac)), (workspace, env, platform)
+                elif platform in linux_names:
+                    want = {(p.name, p.version, p.build)
+                            for p in linux.environments[env].conda_packages(linux_names[platform])}
+                    assert got == want, (workspace, env, platform)
+    assert (tmp_path / "t" / "cuda-exercise" / ".pixi/envs/cpu/conda-meta").is_dir()
