@@ -40,6 +40,20 @@ _SHOWN_NOTICES: set[str] = set()
 _NESTED = [False]  # True while the tour runs commands: notices then show once for the whole tour
 
 
+def _whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high` (a bound on every number a user
+    types: `--queue 10**30` is a usage error, not a script that asks for 10**30 jobs)."""
+
+    def whole_number(text: str) -> int:
+        text = text.strip()
+        digits = text[1:] if text[:1] in ("+", "-") else text
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 12 or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, not {text[:40]!r}")
+        return int(text)
+
+    return whole_number
+
+
 def _add_workspace_options(parser: argparse.ArgumentParser) -> None:
     """`--manifest-path`, shared by every command that reads a workspace."""
     parser.add_argument(
@@ -328,7 +342,7 @@ def _register_workspace_manifest_commands(ws: argparse._SubParsersAction) -> Non
             p.add_argument("channels", nargs="+", metavar="CHANNEL")
             p.add_argument("-f", "--feature", help="change the channels of this feature")
         if action == "add":
-            p.add_argument("--priority", type=int, help="a higher priority is searched first")
+            p.add_argument("--priority", type=_whole_number(-(2**31), 2**31 - 1), help="a higher priority is searched first")
             p.add_argument("--prepend", action="store_true", help="put the channels first")
         _add_workspace_options(p)
         p.set_defaults(handler=cmd_channel)
@@ -560,18 +574,38 @@ def _human_size(size: int | None) -> str:
 
 
 def _locked_for_listing(project, args: argparse.Namespace):
-    from minipixi.workspace import host_platform_entry, lock_platform_names, locked_records
+    """(environment, platform entry, locked records) for `list` and `tree`: this machine's
+    platform through the lock policy, or -p's platform read from the (updated) lock."""
+    from minipixi.workspace import locked_records
 
     env = args.environment or "default"
-    platform = args.platform or host_platform_entry(project, env)
-    if args.platform:
-        from minipixi.workspace import read_existing_lock, update_lock
+    if not args.platform:
+        platform, records = locked_records(project, env, frozen=args.frozen, on_solve=_solving)
+        return env, platform, records
+    from minipixi.errors import LockError
+    from minipixi.workspace import LOCK_NAME, lock_platform_names, read_existing_lock, update_lock
 
-        lock = read_existing_lock(project) if args.frozen else update_lock(project, on_solve=_solving).lock
-        name = lock_platform_names(project.workspace).get(platform, platform)
-        return env, platform, [p.record for p in lock.environments[env].conda_packages(name)]
-    platform, records = locked_records(project, env, frozen=args.frozen, on_solve=_solving)
-    return env, platform, records
+    platform = _environment_platform(project, env, args.platform)
+    lock = read_existing_lock(project) if args.frozen else update_lock(project, on_solve=_solving).lock
+    if lock is None:
+        raise LockError(f"{LOCK_NAME} does not exist, and --frozen never creates it",
+                        where=str(project.lock_path), hint="run `minipixi lock` first")
+    name = lock_platform_names(project.workspace)[platform]
+    env_lock = lock.environments.get(env)
+    if env_lock is None or name not in env_lock.packages:
+        raise LockError(f"{LOCK_NAME} has no packages for environment '{env}' on {name}",
+                        where=str(project.lock_path), hint="run `minipixi lock` to bring it up to date")
+    return env, platform, [p.record for p in env_lock.conda_packages(name)]
+
+
+def _environment_platform(project, env: str, platform: str) -> str:
+    """`platform` if environment `env` has it; else an error that lists the ones it has."""
+    platforms = project.workspace.environment_platforms(env)
+    if platform not in platforms:
+        raise MinipixiError(f"environment '{env}' does not have the platform '{platform}'",
+                            where=str(project.workspace.path),
+                            hint="choose one of: " + ", ".join(platforms))
+    return platform
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -741,17 +775,40 @@ def cmd_global(args: argparse.Namespace) -> int:
 
 
 # ---- area: export (workspace export ...) ---------------------------------------------------
+def _output_file(text: str, what: str = "output file"):
+    """The file a user named for output (an export's path), checked before any work is done:
+    it may not be a folder, and its folder must exist (the atomic writer puts its temporary
+    file beside it). Raises a MinipixiError naming the path."""
+    from pathlib import Path
+
+    path = Path(text)
+    if path.is_dir():
+        raise MinipixiError(f"the {what} '{text}' is a folder", hint=f"name a file, e.g. {path / 'out.txt'}")
+    folder = path.parent
+    if not folder.is_dir():
+        problem = "is not a folder" if folder.exists() else "does not exist"
+        raise MinipixiError(f"the {what} '{text}' cannot be written: '{folder}' {problem}",
+                            hint="write it into an existing folder")
+    return path
+
+
+def _output_folder(text: str):
+    """The folder a user named for output files (made later, when missing): an error if it is a file."""
+    from pathlib import Path
+
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise MinipixiError(f"the output folder '{text}' is not a folder", hint="name a folder, new or existing")
+    return path
+
+
 def _export_target(project, args: argparse.Namespace) -> tuple[str, str]:
     """(environment, platform entry) for an export: -e/-p, else default and this machine's."""
     from minipixi.workspace import host_platform_entry
 
     env = args.environment or "default"
     project.workspace.environment(env)
-    platform = args.platform or host_platform_entry(project, env)
-    if platform not in project.workspace.environment_platforms(env):
-        raise MinipixiError(f"environment '{env}' does not have the platform '{platform}'",
-                            hint="choose one of: " + ", ".join(project.workspace.environment_platforms(env)))
-    return env, platform
+    return env, _environment_platform(project, env, args.platform or host_platform_entry(project, env))
 
 
 def cmd_export_conda_environment(args: argparse.Namespace) -> int:
@@ -759,6 +816,7 @@ def cmd_export_conda_environment(args: argparse.Namespace) -> int:
 
     from minipixi import export
 
+    output = _output_file(args.output) if args.output else None
     project = _open_project(args)
     env, platform = _export_target(project, args)
     if args.from_lock_file:
@@ -768,8 +826,8 @@ def cmd_export_conda_environment(args: argparse.Namespace) -> int:
         text = export.environment_yml_from_lock(lock, project.workspace, env, lock_platform_names(project.workspace)[platform])
     else:
         text = export.environment_yml_from_manifest(project.workspace, env, platform)
-    if args.output:
-        export.write_text_atomic(Path(args.output), text)
+    if output is not None:
+        export.write_text_atomic(output, text)
         _status(f"✔ Exported the {env} environment for {platform} to {args.output}")
     else:
         sys.stdout.write(text)
@@ -782,14 +840,16 @@ def cmd_export_explicit_spec(args: argparse.Namespace) -> int:
     from minipixi import export
     from minipixi.workspace import read_existing_lock, update_lock
 
+    folder = _output_folder(args.output_dir)
     project = _open_project(args)
     lock = read_existing_lock(project) if args.frozen else update_lock(project, on_solve=_solving).lock
     if lock is None:
         raise MinipixiError("pixi.lock does not exist", hint="run `minipixi lock` first")
     envs = [args.environment] if args.environment else None
     files = export.explicit_spec_files(lock, project.workspace, envs, args.platform or None)
+    folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
-        export.write_text_atomic(Path(args.output_dir) / name, text)
+        export.write_text_atomic(folder / name, text)
         _status(f"✔ Wrote {Path(args.output_dir) / name}")
     return 0
 
@@ -860,8 +920,8 @@ def register_export_commands(sub: argparse._SubParsersAction) -> None:
         p = kinds.add_parser(kind, help=text + " (minipixi's own addition; pixi has no such export)")
         common(p)
         p.add_argument("--cuda", help="CUDA version for CONDA_OVERRIDE_CUDA and driver requirements (default: the manifest's)")
-        p.add_argument("--cpus", type=int, default=1)
-        p.add_argument("--gpus", type=int, default=0)
+        p.add_argument("--cpus", type=_whole_number(1, 100_000), default=1)
+        p.add_argument("--gpus", type=_whole_number(0, 100_000), default=0)
         p.add_argument("--memory", default="2GB")
         p.add_argument("--disk", default="2GB")
         p.add_argument("--time", default="01:00:00", help="wall time (Slurm), HH:MM:SS or D-HH:MM:SS")
@@ -870,7 +930,7 @@ def register_export_commands(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--constraint")
         p.add_argument("--input", action="append", default=[], help="a file the job needs (repeatable)")
         p.add_argument("--output-file", action="append", default=[], help="a file the job produces (repeatable)")
-        p.add_argument("--queue", type=int, default=1, help="number of jobs (HTCondor queue / Slurm array size)")
+        p.add_argument("--queue", type=_whole_number(1, 1_000_000), default=1, help="number of jobs (HTCondor queue / Slurm array size)")
         p.add_argument("--run", help="the command the job or container runs")
         p.add_argument("--base-image", default="ghcr.io/prefix-dev/pixi:noble")
         p.add_argument("--tool", default="pixi", choices=["pixi", "minipixi"], help="which tool the image uses")
@@ -878,7 +938,7 @@ def register_export_commands(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--name", help="job / file name (default: the environment's)")
         p.add_argument("--source", help="a folder to copy into the image as /app/src")
         p.add_argument("--workspace-dir", default=".", help="where pixi.toml is, relative to the repository root")
-        p.add_argument("--expose", type=int, action="append", default=[], help="a port to expose (Dockerfile)")
+        p.add_argument("--expose", type=_whole_number(1, 65535), action="append", default=[], help="a port to expose (Dockerfile)")
         p.add_argument("--flavour", default="docker", choices=["docker", "apptainer"], help="github-workflow: which image")
         p.add_argument("-o", "--output-dir", help="where to write (default: the workspace folder)")
         p.add_argument("--force", action="store_true", help="overwrite existing files")
@@ -1011,9 +1071,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             traceback.print_exc()
         return 1
+    except BrokenPipeError:
+        return _stdout_closed()
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except OSError as err:
+        # The machine refused (a permission, a full disk, a name too long for the file system):
+        # the user can act on it, so it is an error naming the file, not a bug in minipixi.
+        print(_os_error(err).render(), file=sys.stderr)
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        return 1
     except Exception:  # noqa: BLE001 - the one place that catches everything
         print(
             "error: this is a bug in minipixi, please report it"
@@ -1027,6 +1098,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def _os_error(err: OSError) -> MinipixiError:
+    """An OSError as a user-facing error: what the system said, and the file(s) it named."""
+    from minipixi.errors import shorten
+
+    files = " -> ".join(shorten(str(f), 200) for f in (err.filename, err.filename2) if f is not None)
+    return MinipixiError(err.strerror or str(err), where=files or None,
+                         hint="check that the path exists, that you may write there and that the disk has room")
+
+
+def _stdout_closed() -> int:
+    """The reader of our output went away (`minipixi list --json | head`): stop quietly.
+
+    As Python's documentation recommends for a closed pipe: point stdout at /dev/null, so the
+    interpreter's final flush does not fail (and print "Exception ignored") on the way out.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a file (captured in tests)
+        pass
+    return 1
+
+
 def entrypoint() -> None:
     """The `minipixi` console script."""
-    sys.exit(main())
+    code = main()
+    try:
+        sys.stdout.flush()  # what is still buffered goes now, while a closed pipe can be caught
+    except BrokenPipeError:
+        code = _stdout_closed()
+    sys.exit(code)

@@ -85,7 +85,11 @@ class MinipixiError(Exception):
         return _rebuild_error, (type(self), self.__dict__)
 
     def render(self) -> str:
-        """The full user-facing text: error line, location, details, help line."""
+        """The full user-facing text: error line, location, details, help line.
+
+        No line is longer than MAX_LINE: a message that quotes a hostile value whole (a
+        5,000-digit version) keeps its two ends and says how long it was.
+        """
         lines = [f"error: {self.message}"]
         if self.where is not None:
             lines.append(f"  --> {self.where}")
@@ -93,7 +97,7 @@ class MinipixiError(Exception):
             lines.extend(self.details.rstrip("\n").splitlines())
         if self.hint:
             lines.append(f"help: {self.hint}")
-        return "\n".join(lines)
+        return "\n".join(shorten(line, MAX_LINE) for line in lines)
 
 
 def _rebuild_error(cls: type[MinipixiError], state: dict) -> MinipixiError:
@@ -104,15 +108,46 @@ def _rebuild_error(cls: type[MinipixiError], state: dict) -> MinipixiError:
 
 
 def source_excerpt(text: str, line: int, column: int, width: int = 1) -> str:
-    """Show line `line` of `text` with a caret under `column` (both 1-based), Pixi style."""
+    """Show line `line` of `text` with a caret under `column` (both 1-based), Pixi style.
+
+    A long line is cut to a window around the column (with '...' where it was cut), and the
+    caret to the window, so a hostile one-line file still gives a short excerpt.
+    """
     src_lines = text.splitlines() or [""]
     line = max(1, min(line, len(src_lines)))
     number = str(line)
     pad = " " * len(number)
-    caret = " " * (max(column, 1) - 1) + "^" * max(width, 1)
+    source, column, width = src_lines[line - 1], max(column, 1), max(width, 1)
+    if len(source) > EXCERPT_WIDTH:
+        start = max(0, min(column - 1 - EXCERPT_WIDTH // 4, len(source) - EXCERPT_WIDTH))
+        shown = source[start : start + EXCERPT_WIDTH]
+        prefix = "..." if start else ""
+        suffix = "..." if len(source) > start + EXCERPT_WIDTH else ""
+        column = column - start + len(prefix)
+        width = min(width, len(prefix) + len(shown) - column + 1)
+        source = prefix + shown + suffix
+    caret = " " * (column - 1) + "^" * max(width, 1)
     return "\n".join(
-        [f" {pad} |", f" {number} | {src_lines[line - 1]}", f" {pad} | {caret}"]
+        [f" {pad} |", f" {number} | {source}", f" {pad} | {caret}"]
     )
+
+
+# The longest line an error prints, and the widest source excerpt it shows.
+MAX_LINE = 400
+EXCERPT_WIDTH = 100
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """`text` as an error message quotes it: whole when short, else its two ends and its length.
+
+    A hostile input (a 5,000-digit version, a spec of 3,000 parentheses) must still give a
+    one-line error that names the value, not a screenful of it.
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    keep = limit // 2
+    return f"{text[:keep]}...{text[-10:]} ({len(text)} characters)"
 
 
 class VersionError(MinipixiError):

@@ -50,9 +50,10 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence, Union
 from urllib.parse import quote, unquote
 
-from minipixi.errors import LockError, Location, source_excerpt
+from minipixi.errors import LockError, Location, VersionError, source_excerpt
 from minipixi.lock_yaml import ParsedYaml, YamlReadError, parse_yaml, render_yaml
 from minipixi.records import PackageRecord, parse_package_filename
+from minipixi.version import parse_version
 
 LOCK_FILE_NAME = "pixi.lock"
 READABLE_VERSIONS = (6, 7)
@@ -420,7 +421,7 @@ def _read_version(reader: _Reader, document: dict) -> int:
     raw = document.get("version")
     if raw is None:
         raise reader.error("it has no `version` field")
-    if not str(raw).isdigit() or int(raw) not in READABLE_VERSIONS:
+    if not str(raw).isdigit() or len(str(raw)) > 3 or int(raw) not in READABLE_VERSIONS:
         raise reader.error(
             f"lock file version {raw} is not supported (minipixi reads versions 6 and 7)",
             ("version",),
@@ -542,6 +543,11 @@ def _read_identity(reader: _Reader, entry: dict, location: str, derived: Derived
         if not value:
             raise reader.error(f"package '{location}' has no `{key}` and its URL does not say",
                                at)
+    try:  # a version that cannot be compared (a 5,000-digit number) is refused here, located
+        parse_version(str(version))
+    except VersionError as err:
+        raise reader.error(err.message, at + ("version" if "version" in entry else "conda",),
+                           hint=REGENERATE_HINT) from None
     return str(name), str(version), str(entry.get("build") or derived.build or ""), str(subdir)
 
 

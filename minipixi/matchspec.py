@@ -30,9 +30,9 @@ from pathlib import Path, PureWindowsPath
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from minipixi.errors import MatchSpecError, RecordError, VersionError
+from minipixi.errors import MatchSpecError, RecordError, VersionError, shorten
 from minipixi.records import PACKAGE_EXTENSIONS, parse_package_filename
-from minipixi.version import VersionSpec
+from minipixi.version import MAX_NESTING, MAX_NUMBER, VersionSpec
 
 if TYPE_CHECKING:
     from minipixi.records import PackageRecord
@@ -86,8 +86,9 @@ def compile_string_matcher(pattern: str) -> re.Pattern:
     if pattern.startswith("^") and pattern.endswith("$"):
         try:
             return re.compile(pattern, re.IGNORECASE)
-        except re.error as err:
-            raise MatchSpecError(f"invalid regex: {pattern}") from err
+        except (re.error, RecursionError, OverflowError) as err:  # deep nesting, a{99999999999}
+            raise MatchSpecError(f"invalid regex: {shorten(pattern)}",
+                                 hint=f"{err}" if isinstance(err, re.error) else None) from None
     pieces = (re.escape(piece) for piece in pattern.split("*"))
     return re.compile(".*".join(pieces), re.IGNORECASE | re.DOTALL)
 
@@ -112,11 +113,14 @@ class BuildNumberSpec:
         found = _BUILD_NUMBER.match(text)
         if not found:
             raise MatchSpecError(
-                f"invalid build number spec: '{text}'",
+                f"invalid build number spec: '{shorten(text)}'",
                 hint="write a number, optionally after one of >=, >, <=, <, ==, !=",
             )
         operator = found.group(1) or "=="
-        return cls("==" if operator == "=" else operator, int(found.group(2)))
+        digits = found.group(2)
+        if len(digits.lstrip("0")) > len(str(MAX_NUMBER)) or int(digits) > MAX_NUMBER:
+            raise MatchSpecError(f"the build number {shorten(digits)} is too large (at most {MAX_NUMBER})")
+        return cls("==" if operator == "=" else operator, int(digits))
 
     def matches(self, number: int) -> bool:
         return _COMPARE[self.operator](number, self.number)
@@ -287,7 +291,7 @@ def _spec_error(text: str, err: Exception) -> MatchSpecError:
     """Wrap any parse problem into one MatchSpecError that quotes the spec."""
     reason = getattr(err, "message", str(err))
     return MatchSpecError(
-        f"invalid match spec '{text}': {reason}",
+        f"invalid match spec '{shorten(text)}': {reason}",
         hint=getattr(err, "hint", None)
         or "a spec reads like 'numpy >=1.26', 'python 3.12.* *_cpython' or "
         "'conda-forge::pytorch[build=cuda*]'",
@@ -497,18 +501,22 @@ def _version_and_build(text: str, *, strict: bool) -> dict[str, object]:
 # --8<-- [end:version-build]
 
 
-def _scan_version_group(text: str, position: int) -> int:
+def _scan_version_group(text: str, position: int, depth: int = 0) -> int:
     """Index just past the version part: constraints joined by ',' or '|', maybe in parentheses.
 
     A constraint is an optional operator and a run of version characters; the version part
-    ends at the first gap (space or '=') that is not followed by ',' or '|'.
+    ends at the first gap (space or '=') that is not followed by ',' or '|'. Parentheses may
+    nest MAX_NESTING deep, as in a version spec (deeper would exhaust Python's stack).
     """
+    if depth > MAX_NESTING:
+        raise MatchSpecError(f"parentheses nested more than {MAX_NESTING} deep",
+                             hint="a version spec needs at most a level or two of parentheses")
     while True:
         position = _skip_spaces(text, position)
         if text.startswith("(", position):
-            position = _scan_version_group(text, position + 1)
+            position = _scan_version_group(text, position + 1, depth + 1)
             if not text.startswith(")", position):
-                raise MatchSpecError(f"unable to parse version spec: {text}")
+                raise MatchSpecError(f"unable to parse version spec: {shorten(text)}")
             position += 1
         else:
             position = _scan_constraint(text, position)
@@ -525,7 +533,7 @@ _CONSTRAINT = re.compile(r"(?:>=|<=|~=|==|!=|=|<|>)?\s*[^\s,|()<>=~]+")
 def _scan_constraint(text: str, position: int) -> int:
     found = _CONSTRAINT.match(text, position)
     if found is None:
-        raise MatchSpecError(f"unable to parse version spec: {text}")
+        raise MatchSpecError(f"unable to parse version spec: {shorten(text)}")
     return found.end()
 
 

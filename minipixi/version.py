@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Union
 
-from minipixi.errors import VersionError
+from minipixi.errors import VersionError, shorten
 
 __all__ = [
     "Version",
@@ -46,6 +46,10 @@ __all__ = [
 
 # The largest number rattler accepts in a component (it stores them as u64).
 MAX_NUMBER = 2**64 - 1
+
+# How deep parentheses may nest in a version spec. Real specs use one level; the bound keeps a
+# hostile spec of 3,000 '(' from exhausting Python's stack (a RecursionError, not our error).
+MAX_NESTING = 64
 
 # The common shape: [epoch!]segments[+segments], segments of letters and digits joined by one
 # separator each. Everything else (an openssl tail like 1.0.1_, every error) takes the reader.
@@ -118,13 +122,17 @@ class _Reader:
             )
 
 
+def _number(digits: str, what: str = "number") -> int:
+    """A run of digits as an int, at most MAX_NUMBER. The length is checked before `int()`:
+    Python refuses to convert more than 4,300 digits (a ValueError, not our error), and a
+    number longer than 20 digits cannot fit anyway."""
+    if len(digits.lstrip("0")) > len(str(MAX_NUMBER)) or int(digits) > MAX_NUMBER:
+        raise _ParseProblem(f"the {what} {shorten(digits)} is too large (at most {MAX_NUMBER})")
+    return int(digits)
+
+
 def _to_component(token: str) -> Component:
-    if token[0].isdigit():
-        number = int(token)
-        if number > MAX_NUMBER:
-            raise _ParseProblem(f"the number {token} is too large (at most {MAX_NUMBER})")
-        return number
-    return token.lower()
+    return _number(token) if token[0].isdigit() else token.lower()
 
 
 def _read_segment(reader: _Reader) -> tuple[bool, list[Component]] | None:
@@ -185,9 +193,7 @@ def _read_version(reader: _Reader) -> _Parsed:
     epoch, has_epoch = 0, False
     tokens = reader.tokens
     if len(tokens) >= 2 and tokens[0][0].isdigit() and tokens[0].isascii() and tokens[1] == "!":
-        epoch, has_epoch = int(tokens[0]), True
-        if epoch > MAX_NUMBER:
-            raise _ParseProblem("epoch is not a number")
+        epoch, has_epoch = _number(tokens[0], "epoch"), True
         reader.pos = 2
     main = _read_part(reader)
     local: list = []
@@ -446,7 +452,7 @@ def _render_part(segments, layout) -> str:
 
 def _version_problem(text: str, reason: str) -> VersionError:
     return VersionError(
-        f"invalid version '{text}': {reason}",
+        f"invalid version '{shorten(text)}': {reason}",
         hint="a conda version looks like 1.2.3, 2.0rc1, 1!2.0 or 1.2+local: digits and "
         "letters in segments separated by '.', '_' or '-'",
     )
@@ -459,7 +465,7 @@ def parse_version(text: str) -> Version:
     Raises VersionError that quotes `text` and says what is wrong.
     """
     if not isinstance(text, str):
-        raise VersionError(f"a version must be text, not {type(text).__name__}: {text!r}")
+        raise VersionError(f"a version must be text, not {type(text).__name__}: {shorten(repr(text))}")
     if not text:
         raise _version_problem(text, "empty string")
     fast = _parse_common(text)
@@ -660,7 +666,7 @@ def _parse_spec_cached(text: str, strict: bool) -> SpecNode:
         return _SpecParser(text.strip(), strict).parse()
     except _ParseProblem as err:
         raise VersionError(
-            f"invalid version spec '{text}': {err}",
+            f"invalid version spec '{shorten(text)}': {err}",
             hint="a version spec looks like >=1.2,<2 or 1.2.* or ==1.2.3|>=2; "
             "',' means and, '|' means or",
         ) from None
@@ -698,13 +704,15 @@ class _SpecParser:
         term   := '(' spec ')' | '*' | '*.*' | [operator] version [glob]
 
     Spaces are allowed around ',', '|' and inside parentheses. Regular expressions
-    (``^1.2.*$``), which conda once accepted, are rejected as rattler does.
+    (``^1.2.*$``), which conda once accepted, are rejected as rattler does. Each '(' costs a
+    few Python stack frames, so nesting deeper than MAX_NESTING is an error, not a crash.
     """
 
     def __init__(self, text: str, strict: bool) -> None:
         self.text = text
         self.pos = 0
         self.strict = strict
+        self.depth = 0  # open parentheses around the current term (bounded: no RecursionError)
 
     def parse(self) -> SpecNode:
         if "$" in self.text or "^" in self.text:
@@ -713,7 +721,7 @@ class _SpecParser:
             raise _ParseProblem("empty version spec")
         node = self._or_group()
         if self.pos != len(self.text):
-            raise _ParseProblem(f"unexpected {self.text[self.pos:]!r}")
+            raise _ParseProblem(f"unexpected {shorten(self.text[self.pos:])!r}")
         return node
 
     def _skip_spaces(self) -> None:
@@ -745,9 +753,13 @@ class _SpecParser:
 
     def _term(self) -> SpecNode:
         if self._accept("("):
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise _ParseProblem(f"parentheses nested more than {MAX_NESTING} deep")
             node = self._or_group()
             if not self._accept(")"):
-                raise _ParseProblem(f"missing ')' in {self.text!r}")
+                raise _ParseProblem(f"missing ')' in {shorten(self.text)!r}")
+            self.depth -= 1
             return node
         if self.text.startswith("*", self.pos):
             self.pos += 3 if self.text.startswith("*.*", self.pos) else 1
@@ -763,7 +775,7 @@ class _SpecParser:
     def _constraint(self) -> SpecNode:
         op_text = self._read_while(lambda c: c in _OPERATOR_CHARS)
         if op_text and op_text not in _TEXT_OPERATORS:
-            raise _ParseProblem(f"invalid operator '{op_text}'")
+            raise _ParseProblem(f"invalid operator '{shorten(op_text)}'")
         op = _TEXT_OPERATORS.get(op_text)
         word = self._read_while(lambda c: c.isalnum() or c in "!-_.*+")
         if not word:
@@ -805,7 +817,8 @@ class _SpecParser:
         if rest == "":
             if op is None and self.strict:
                 raise _ParseProblem(
-                    f"missing range specifier for '{word}'. Did you mean '=={word}' or '{word}.*'?"
+                    f"missing range specifier for '{shorten(word)}'. Did you mean '=={shorten(word)}' or "
+                    f"'{shorten(word)}.*'?"
                 )
             return Constraint(op or "==", version)
         if op in (">=", ">") and not self.strict and _is_star_glob(rest):
@@ -822,7 +835,7 @@ class _SpecParser:
             raise _ParseProblem(f"'*' is incompatible with '{op_text}' operator")
         if "*" in word:
             raise _ParseProblem("regex constraints are not supported ('*' only at the end)")
-        raise _ParseProblem(f"invalid version '{word}': unexpected {rest[0]!r}")
+        raise _ParseProblem(f"invalid version '{shorten(word)}': unexpected {rest[0]!r}")
 
 
 def _flatten(op: str, items: list[SpecNode]) -> SpecNode:

@@ -36,7 +36,7 @@ from typing import Any, Callable, Mapping, Sequence, TypeVar
 import tomlkit
 from tomlkit.items import Array, InlineTable, Table
 
-from minipixi.errors import ManifestError, MinipixiError
+from minipixi.errors import ManifestError, MinipixiError, shorten
 from minipixi.manifest.model import (
     DEFAULT_FEATURE, KNOWN_PLATFORMS, PLATFORM_VIRTUAL_KEYS, SELECTORS, DependencySpec, Task, Workspace,
 )
@@ -274,7 +274,7 @@ def _parse_bracket_spec(text: str) -> DependencySpec:
     try:
         spec = MatchSpec.parse(text)
     except MinipixiError as err:
-        raise ManifestError(f"'{text}' is not a valid spec: {err.message}",
+        raise ManifestError(f"'{shorten(text)}' is not a valid spec: {err.message}",
                             hint='a spec looks like "numpy", "numpy >=2.3,<3" or "numpy 2.*"') from err
     version = str(spec.version) if spec.version is not None else None
     return DependencySpec(spec.name, version=version, build=spec.build, channel=spec.channel)
@@ -302,7 +302,7 @@ def _check_spec(spec: DependencySpec, text: str) -> None:
     except ImportError:
         return
     except MinipixiError as err:
-        raise ManifestError(f"'{text}' is not a valid spec: {err.message}",
+        raise ManifestError(f"'{shorten(text)}' is not a valid spec: {err.message}",
                             hint='a spec looks like "numpy", "numpy >=2.3,<3" or "numpy 2.*"') from err
 
 
