@@ -36,6 +36,7 @@ import re
 import tempfile
 import time
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
@@ -53,6 +54,15 @@ DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
 REPODATA_FORMATS = ("repodata.json.zst", "repodata.json")  # preferred first
 _NAME = re.compile(r"^[A-Za-z0-9_.+-]+(/[A-Za-z0-9_.+-]+)*$")
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+#: The only channels a solve may read while this is set (canonical URLs), else any. `minipixi grade`
+#: sets it to conda-forge (served by the teaching mirror), so the channels a learner's manifest
+#: declares are data: ``channels = ["./chan"]`` is refused, never read, and nothing in it installed.
+READABLE_CHANNELS: ContextVar[frozenset[str] | None] = ContextVar("READABLE_CHANNELS", default=None)
+
+
+class ChannelRefused(ChannelError):
+    """A channel that `READABLE_CHANNELS` does not allow."""
 
 
 class SubdirNotFound(ChannelError):
@@ -460,6 +470,13 @@ def load_channel_records(channels: Iterable[str | Channel], platform: str, *,
     them (``shards.py``; `Config.use_shards`); without it, ``repodata.json`` only.
     """
     parsed = [c if isinstance(c, Channel) else Channel.parse(c, mirrors=mirrors) for c in channels]
+    readable = READABLE_CHANNELS.get()
+    for channel in parsed if readable is not None else ():
+        if channel.base_url not in readable:
+            raise ChannelRefused(f"the channel '{channel.name}' ({channel.base_url}) is not read here: only "
+                                 "conda-forge is, on its offline teaching mirror",
+                                 hint="declare conda-forge; a channel of your own, such as a local folder, "
+                                      "is never read or installed from while grading")
     remote = any(not is_local_url(base) for c in parsed for base in c.download_bases())
     if client is None and remote and not offline:
         with http_client(None) as shared:  # one connection pool for every download

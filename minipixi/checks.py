@@ -54,6 +54,7 @@ def solve(sub: Submission, environment: str, platform: str, *, cuda: str | None 
     `cuda`: "declared" uses what the manifest declares; None removes ``__cuda``; a version
     string replaces it (a machine with that driver). Raises CheckFailed when unsolvable.
     """
+    from minipixi.channel import ChannelRefused
     from minipixi.manifest import require_conda_only
     from minipixi.solver import SolveTask, solve as run_solver
     from minipixi.virtual_packages import default_virtual_packages
@@ -67,6 +68,8 @@ def solve(sub: Submission, environment: str, platform: str, *, cuda: str | None 
         options["cuda"] = cuda
     try:
         sources = load_sources(project, resolved.channels, resolved.subdir)
+    except ChannelRefused as err:  # a channel of the learner's own: a finding, never read
+        raise CheckFailed(f"environment '{environment}': {err.message} ({err.hint})") from err
     except MinipixiError as err:
         raise CheckFailed(f"the grader has no packages for {resolved.subdir} (platform '{platform}'): "
                           "is that platform name one the lesson uses?") from err

@@ -997,28 +997,62 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     from minipixi import grade
 
-    exercise = grade.load_exercise(args.exercise)
-    report = grade.grade(exercise, Path(args.submission), timeout=args.timeout)
+    if args.class_folder:
+        return _grade_class(args)
+    submission = Path(args.submission or ".")
+    exercise = grade.load_exercise(args.exercise, exercises=args.exercises,
+                                   instructor_checks=args.instructor_checks, submission=submission)
+    report = grade.grade(exercise, submission, timeout=args.timeout)
     text = grade.render(report, args.format, show_hidden=args.show_hidden)
     if args.output:
-        from minipixi.export import write_text_atomic
+        from minipixi.files import write_atomic
 
-        write_text_atomic(Path(args.output), text)
-        _status(f"Score: {report.score}/{report.max_score} (written to {args.output})")
+        target = Path(args.output)
+        if target.is_dir():  # -o . : the report goes into that folder, named for the exercise
+            target = target / f"grade-{exercise.slug}.{grade.FILE_EXTENSIONS[args.format]}"
+        write_atomic(target, text)
+        _status(f"Score: {report.score}/{report.max_score} (written to {target})")
     else:
         sys.stdout.write(text)
     return 0 if args.exit_zero or report.score == report.max_score else 1
 
 
+def _grade_class(args: argparse.Namespace) -> int:
+    from minipixi.gradebook import Limits, grade_class
+
+    if args.submission is not None:
+        raise MinipixiError("give either a submission folder or --class, not both",
+                            hint=f"minipixi grade {args.exercise} --class FOLDER grades every sub-folder of FOLDER")
+    limits = Limits(seconds=args.time_limit, memory_mb=args.memory_limit, jobs=args.jobs)
+    book = grade_class(args.exercise, args.class_folder, args.output, exercises=args.exercises,
+                       instructor_checks=args.instructor_checks, timeout=args.timeout, limits=limits,
+                       show_hidden=args.show_hidden)
+    counts: dict[str, int] = {}
+    for entry in book.entries:
+        counts[entry.status] = counts.get(entry.status, 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no submissions"
+    _status(f"{len(book.entries)} submissions ({summary}); gradebook written to {book.folder}")
+    return 0
+
+
 def register_teaching_commands(sub: argparse._SubParsersAction) -> None:
     grade = sub.add_parser("grade", help="check an exercise of the lesson (property-based checks, offline)")
-    grade.add_argument("exercise", help="exercise folder, name or number (e.g. 07 or cuda-environments)")
-    grade.add_argument("submission", nargs="?", default=".", help="the folder to grade (default: here)")
+    grade.add_argument("exercise", help="exercise number or name (e.g. 07 or cuda-environments), or its folder")
+    grade.add_argument("submission", nargs="?", help="the folder to grade (default: here)")
     grade.add_argument("--format", default="text", choices=["text", "json", "junit", "classroom"])
-    grade.add_argument("--show-hidden", action="store_true", help="show the feedback of hidden checks (instructors)")
+    grade.add_argument("--show-hidden", action="store_true", help="show hidden checks and their feedback (instructors)")
     grade.add_argument("--timeout", type=int, default=60, help="seconds allowed per check")
-    grade.add_argument("-o", "--output", help="write the report to this file")
+    grade.add_argument("-o", "--output", help="write the report to this file (or folder); with --class, the gradebook folder")
     grade.add_argument("--exit-zero", action="store_true", help="exit 0 even when checks fail (for CI reporters)")
+    grade.add_argument("--exercises", metavar="DIR", help="the exercises folder to take checks from "
+                       "(default: $MINIPIXI_EXERCISES, else the exercises shipped with minipixi)")
+    grade.add_argument("--instructor-checks", metavar="DIR", help="more checks kept apart from the public ones "
+                       "(DIR/<exercise folder>/checks.py), e.g. hidden checks")
+    grade.add_argument("--class", dest="class_folder", metavar="FOLDER",
+                       help="grade every sub-folder of FOLDER in isolated workers and write a gradebook")
+    grade.add_argument("--jobs", type=int, default=2, help="--class: submissions graded at the same time")
+    grade.add_argument("--time-limit", type=float, default=300, help="--class: seconds allowed per submission")
+    grade.add_argument("--memory-limit", type=int, default=2048, help="--class: MiB of memory per submission")
     grade.set_defaults(handler=cmd_grade)
 
     tour = sub.add_parser("tour", help="walk through the lesson's main flow with real commands (offline)")

@@ -7,15 +7,23 @@ finds a problem. Checks test properties, not strings: they load the learner's pi
 minipixi, solve it on the teaching channel, draw CUDA driver versions with hypothesis, and so
 on, so that any correct answer passes however it is written.
 
-Each check has points, and may be *hidden*: it is scored, but its feedback is withheld from the
-learner (``--show-hidden`` shows it to an instructor). `grade` runs every check and never
-crashes on a submission: an exception inside a check scores 0 for that check with a message,
-and a check that runs too long is stopped.
+Each check has points, and may be *hidden*: it is scored, but the learner sees neither its name,
+nor its description, nor its feedback, in any format (``--show-hidden`` shows them to an
+instructor). `grade` runs every check and never crashes on a submission: an exception inside a
+check scores 0 for that check with a message, and a check that runs too long is stopped.
+
+The submission is data, never code. The checks come from the instructor's exercises folder only
+(never from the folder being graded, which is often the current folder); nothing inside the
+submission is on ``sys.path`` while checks are imported or run; and solving reads conda-forge's
+offline teaching mirror and nothing else, so a channel the submission declares (``./chan``) is a
+finding, never read or installed from. A whole class is graded in isolated worker processes
+by `gradebook.py`.
 
 Reports render as text (for a learner), JSON, JUnit XML (for CI systems) and the result format
 of GitHub Classroom's autograding reporter (``exercises/classroom/`` has a workflow).
 
-Lesson: every challenge of the lesson is an exercise. Read `exercises/README.md` first.
+Lesson: every challenge of the lesson is an exercise. Read `exercises/README.md` first, then
+this module, `checks.py` and `gradebook.py`.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import importlib.util
 import json
 import os
 import signal
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -131,7 +140,13 @@ class Submission:
         return Project(self.workspace(), Config(offline=True))
 
 
-# ---- exercises ---------------------------------------------------------------------------------
+# ---- exercises: the checks come from the instructor, never from the submission -----------------
+#
+# A learner controls the folder being graded, and in GitHub Classroom the grader even runs inside
+# it. So an exercise is never looked up relative to the current folder: a name like ``07`` is
+# found in one exercises folder the instructor chose (``--exercises DIR``, else
+# ``$MINIPIXI_EXERCISES``, else the exercises shipped with minipixi), and an exercise folder,
+# however it was named, is refused when it lies inside the submission.
 
 @dataclass
 class Exercise:
@@ -139,44 +154,153 @@ class Exercise:
     folder: Path
     title: str
     checks: list[Check]
+    sources: tuple[Path, ...] = ()  # the checks files, never inside a submission
 
     @property
     def max_score(self) -> int:
         return sum(c.points for c in self.checks)
 
 
-def exercises_root() -> Path:
-    """Where exercises live: $MINIPIXI_EXERCISES, ./exercises, or the repository's exercises/."""
-    for candidate in (os.environ.get("MINIPIXI_EXERCISES"), "exercises",
-                      Path(__file__).resolve().parent.parent / "exercises"):
-        if candidate and Path(candidate).is_dir():
+def packaged_exercises() -> Path:
+    """The exercises shipped with minipixi: ``exercises/`` next to the ``minipixi`` package."""
+    return Path(__file__).resolve().parent.parent / "exercises"
+
+
+def exercises_root(explicit: str | os.PathLike | None = None) -> Path:
+    """The one folder exercises are looked up in: `explicit` (``--exercises``), else
+    ``$MINIPIXI_EXERCISES``, else `packaged_exercises()`. Never the current folder."""
+    for source, candidate in (("--exercises", explicit), ("MINIPIXI_EXERCISES", os.environ.get("MINIPIXI_EXERCISES"))):
+        if candidate:
+            if not Path(candidate).is_dir():
+                raise GradeError(f"{source} names '{candidate}', which is not a folder",
+                                 hint="give the exercises/ folder of the lesson repository")
             return Path(candidate).resolve()
-    raise GradeError("cannot find the exercises folder",
-                     hint="run from the lesson repository, or set MINIPIXI_EXERCISES to its exercises/ folder")
+    if packaged_exercises().is_dir():
+        return packaged_exercises()
+    raise GradeError("cannot find the exercises shipped with minipixi",
+                     hint="give the lesson's exercises/ folder with --exercises DIR or MINIPIXI_EXERCISES")
 
 
-def find_exercise(name: str) -> Path:
-    """An exercise folder from a path, a slug (``cuda-environments``) or a number (``07``)."""
-    if Path(name, "checks.py").is_file():
-        return Path(name).resolve()
-    root = exercises_root()
-    matches = [p for p in sorted(root.iterdir()) if (p / "checks.py").is_file()
-               and (p.name == name or p.name.split("-", 1)[-1] == name or p.name.split("-", 1)[0] == name)]
+def _is_path(name: str) -> bool:
+    """`name` names a folder (``./07``, ``/x/07-cuda``), not an exercise (``07``, ``cuda-environments``)."""
+    return "/" in name or os.sep in name or name in (".", "..")
+
+
+def _exercise_folders(root: Path) -> list[Path]:
+    return [p for p in sorted(root.iterdir()) if (p / "checks.py").is_file()]
+
+
+def find_exercise(name: str, exercises: str | os.PathLike | None = None) -> Path:
+    """An exercise folder from a path (``/x/07-cuda-environments``), a slug
+    (``cuda-environments``) or a number (``07``); names are looked up only in `exercises_root`."""
+    if _is_path(name):
+        folder = Path(name).resolve()
+        if not (folder / "checks.py").is_file():
+            raise GradeError(f"{name} is not an exercise folder (it has no checks.py)",
+                             hint="give an exercise's number or name, or a folder like exercises/07-cuda-environments")
+        return folder
+    root = exercises_root(exercises)
+    matches = [p for p in _exercise_folders(root)
+               if name in (p.name, p.name.split("-", 1)[-1], p.name.split("-", 1)[0])]
     if not matches:
-        known = ", ".join(p.name for p in sorted(root.iterdir()) if (p / "checks.py").is_file())
-        raise GradeError(f"no exercise called '{name}'", hint=f"exercises: {known}")
+        known = ", ".join(p.name for p in _exercise_folders(root))
+        raise GradeError(f"no exercise called '{name}' in {root}", hint=f"exercises: {known}")
     return matches[0]
 
 
-def load_exercise(name: str) -> Exercise:
-    folder = find_exercise(name)
-    spec = importlib.util.spec_from_file_location(f"minipixi_exercise_{folder.name.replace('-', '_')}",
-                                                  folder / "checks.py")
+def _within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def refuse_inside_submission(path: Path, submission: Path, what: str) -> None:
+    """GradeError if `path` (symlinks followed) lies inside the submission being graded."""
+    if _within(Path(path).resolve(), Path(submission).resolve()):
+        raise GradeError(f"the {what} {path} is inside the submission being graded",
+                         hint="checks come from the instructor: keep the exercises outside the learner's folder "
+                              "(--exercises DIR) and grade the learner's folder as data")
+
+
+def load_exercise(name: str, *, exercises: str | os.PathLike | None = None,
+                  instructor_checks: str | os.PathLike | None = None,
+                  submission: str | os.PathLike | None = None) -> Exercise:
+    """The checks of exercise `name` (see `find_exercise`), plus those of `instructor_checks`: a
+    folder that holds more checks for it (its own ``checks.py``, or ``<exercise folder>/checks.py``),
+    e.g. hidden checks an instructor keeps out of the public repository.
+
+    With `submission` given, no checks file may lie inside it, and nothing inside it is on
+    ``sys.path`` while the checks are imported."""
+    folder = find_exercise(name, exercises)
+    files = [folder / "checks.py"]
+    if instructor_checks is not None:
+        files.append(_instructor_checks_file(Path(instructor_checks), folder.name))
+    if submission is not None:
+        for path in files:
+            refuse_inside_submission(path, Path(submission), "checks file")
+    title, checks = folder.name, []
+    with _submission_off_sys_path(None if submission is None else Path(submission).resolve()):
+        for number, path in enumerate(files):
+            module = _import_checks(path, f"minipixi_exercise_{folder.name.replace('-', '_')}_{number}")
+            title = getattr(module, "TITLE", title) if number == 0 else title
+            checks += [value for value in vars(module).values() if isinstance(value, Check)]
+    names = [c.name for c in checks]
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise GradeError(f"exercise {folder.name} has two checks called {', '.join(twice)}",
+                         hint="every check needs its own name (the public and the instructor's checks together)")
+    return Exercise(folder.name, folder, title, checks, tuple(files))
+
+
+def _instructor_checks_file(root: Path, exercise: str) -> Path:
+    for candidate in (root / exercise / "checks.py", root / "checks.py"):
+        if candidate.is_file():
+            return candidate
+    raise GradeError(f"--instructor-checks {root} has no checks for exercise {exercise}",
+                     hint=f"put them in {root / exercise / 'checks.py'}")
+
+
+def _import_checks(path: Path, module_name: str):
+    spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    checks = [value for value in vars(module).values() if isinstance(value, Check)]
-    title = getattr(module, "TITLE", folder.name)
-    return Exercise(folder.name, folder, title, checks)
+    try:
+        spec.loader.exec_module(module)
+    except ModuleNotFoundError as err:  # a broken install, not a bug in the grader
+        raise _missing_package(err, str(path)) from err
+    return module
+
+
+def _missing_package(err: ModuleNotFoundError, where: str) -> GradeError:
+    return GradeError(f"the checks in {where} need the Python package '{err.name}', which is not installed",
+                      hint="install minipixi with its dependencies (pip install -e . in the lesson repository)")
+
+
+@contextmanager
+def _submission_off_sys_path(root: Path | None) -> Iterator[None]:
+    """Import nothing from the submission: while the block runs, no ``sys.path`` entry lies inside
+    `root` (``python -m`` puts the current folder first, and the current folder may be the
+    submission: its ``hypothesis.py`` would otherwise be imported by the checks). A module
+    already imported from inside it means its code has run: refused."""
+    if root is None:
+        yield
+        return
+    folders: dict[str, bool] = {}
+
+    def inside(file: str) -> bool:
+        folder = os.path.dirname(os.path.abspath(file))
+        if folder not in folders:
+            folders[folder] = _within(Path(os.path.realpath(folder)), root)
+        return folders[folder]
+
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and inside(file):
+            raise GradeError(f"the Python module '{name}' was imported from inside the submission ({file})",
+                             hint="run `minipixi grade` from outside the learner's folder, with no PYTHONPATH into it")
+    saved = list(sys.path)
+    sys.path[:] = [entry for entry in saved if not _within(Path(entry or os.curdir).resolve(), root)]
+    try:
+        yield
+    finally:
+        sys.path[:] = saved + [entry for entry in sys.path if entry not in saved]
 
 
 # ---- running the checks ------------------------------------------------------------------------
@@ -247,6 +371,8 @@ def run_check(item: Check, submission: Submission, timeout: int) -> CheckResult:
         score, message = 0, failure.feedback
     except _Timeout:
         score, message = 0, f"this check took longer than {timeout} s and was stopped"
+    except ModuleNotFoundError as err:  # the grader's install is broken: no score means anything
+        raise _missing_package(err, item.name) from err
     except MinipixiError as err:
         score, message = 0, err.message + (f" ({err.hint})" if err.hint else "")
     except RecursionError:
@@ -258,45 +384,79 @@ def run_check(item: Check, submission: Submission, timeout: int) -> CheckResult:
 
 
 def grade(exercise: Exercise, submission_dir: Path, *, timeout: int = DEFAULT_TIMEOUT) -> Report:
-    """Run every check of `exercise` on `submission_dir`; never raises for a bad submission."""
+    """Run every check of `exercise` on `submission_dir`; never raises for a bad submission.
+
+    The submission is data: no checks file may come from inside it, nothing inside it is on
+    ``sys.path``, and solving reads conda-forge's teaching mirror only (`_grading_environment`)."""
     import tempfile
 
     root = Path(submission_dir).resolve()
     if not root.is_dir():
         raise GradeError(f"{submission_dir} is not a folder", hint="give the folder that holds your pixi.toml")
-    with tempfile.TemporaryDirectory(prefix="minipixi-grade-") as scratch, _grading_environment(Path(scratch)):
+    for source in exercise.sources:
+        refuse_inside_submission(source, root, "checks file")
+    with (tempfile.TemporaryDirectory(prefix="minipixi-grade-") as scratch, _grading_environment(Path(scratch)),
+          _submission_off_sys_path(root)):
         submission = Submission(root, Path(scratch))
         results = tuple(run_check(item, submission, timeout) for item in exercise.checks)
     return Report(exercise.slug, exercise.title, results)
 
 
-def _grading_environment(scratch: Path):
-    """Solve on the offline teaching channel, with a private cache and home, and no CUDA
-    override leaking in from the grader's own shell."""
-    from minipixi.config import cache_dir, temporary_environ
+@contextmanager
+def _grading_environment(scratch: Path) -> Iterator[None]:
+    """Solve offline, on conda-forge's teaching mirror and nothing else (a channel the
+    submission declares is refused by `channel.load_channel_records`), with a private home and
+    no CUDA override leaking in from the grader's own shell."""
+    from minipixi.channel import READABLE_CHANNELS
+    from minipixi.config import CONDA_FORGE_URL, cache_dir, temporary_environ
 
-    return temporary_environ({
-        "MINIPIXI_OFFLINE": "1", "MINIPIXI_CACHE_DIR": os.environ.get("MINIPIXI_CACHE_DIR") or str(cache_dir()),
-        "MINIPIXI_HOME": str(scratch / "home"), "CONDA_OVERRIDE_CUDA": None,
-    })
+    token = READABLE_CHANNELS.set(frozenset({CONDA_FORGE_URL}))
+    try:
+        with temporary_environ({
+            "MINIPIXI_OFFLINE": "1", "MINIPIXI_CACHE_DIR": os.environ.get("MINIPIXI_CACHE_DIR") or str(cache_dir()),
+            "MINIPIXI_HOME": str(scratch / "home"), "CONDA_OVERRIDE_CUDA": None,
+        }):
+            yield
+    finally:
+        READABLE_CHANNELS.reset(token)
 
 
 # ---- reports -----------------------------------------------------------------------------------
+#
+# Every format is learner-facing unless `show_hidden` is set: a hidden check is then shown as
+# "hidden check N" with its points, and neither its name, its description nor its message
+# appear, in any format. The instructor's gradebook (`gradebook.py`) shows everything.
 
-def _visible_message(result: CheckResult, show_hidden: bool) -> str:
-    if result.hidden and not show_hidden and not result.passed:
-        return "hidden check: its details are withheld"
-    return result.message
+@dataclass(frozen=True)
+class _Shown:
+    """A result as one audience sees it."""
+
+    name: str
+    description: str
+    message: str
+    result: CheckResult
+
+
+def _shown(report: Report, show_hidden: bool) -> list[_Shown]:
+    shown, hidden = [], 0
+    for r in report.results:
+        if r.hidden and not show_hidden:
+            hidden += 1
+            message = "passed" if r.passed else "hidden check: its details are withheld"
+            shown.append(_Shown(f"hidden check {hidden}", "", message, r))
+        else:
+            shown.append(_Shown(r.name, r.description, r.message, r))
+    return shown
 
 
 def render_text(report: Report, *, show_hidden: bool = False) -> str:
     lines = [f"{report.exercise}: {report.title}", ""]
-    for r in report.results:
-        mark = "✔" if r.passed else "✘"
-        label = f"{r.name} (hidden)" if r.hidden else r.name
-        lines.append(f"{mark} {label}  [{r.score}/{r.points}]")
+    for s in _shown(report, show_hidden):
+        r = s.result
+        label = f"{s.name} (hidden)" if r.hidden and show_hidden else s.name
+        lines.append(f"{'✔' if r.passed else '✘'} {label}  [{r.score}/{r.points}]")
         if not r.passed:
-            lines.append(f"    {_visible_message(r, show_hidden)}")
+            lines.append(f"    {s.message}")
     lines += ["", f"Score: {report.score}/{report.max_score}"]
     return "\n".join(lines) + "\n"
 
@@ -304,18 +464,18 @@ def render_text(report: Report, *, show_hidden: bool = False) -> str:
 def render_json(report: Report, *, show_hidden: bool = False) -> str:
     data = {"exercise": report.exercise, "title": report.title, "score": report.score,
             "max_score": report.max_score,
-            "checks": [{"name": r.name, "description": r.description, "points": r.points, "score": r.score,
-                        "passed": r.passed, "hidden": r.hidden, "message": _visible_message(r, show_hidden),
-                        "seconds": r.seconds} for r in report.results]}
+            "checks": [{"name": s.name, "description": s.description, "points": s.result.points,
+                        "score": s.result.score, "passed": s.result.passed, "hidden": s.result.hidden,
+                        "message": s.message, "seconds": s.result.seconds} for s in _shown(report, show_hidden)]}
     return json.dumps(data, indent=2) + "\n"
 
 
 def render_classroom(report: Report, *, show_hidden: bool = False) -> str:
     """GitHub Classroom's autograding reporter format (base64 it into `<ID>_RESULTS`)."""
     status = "pass" if report.score == report.max_score else "fail"
-    tests = [{"name": r.name, "status": "pass" if r.passed else "fail", "score": r.score,
-              "message": _visible_message(r, show_hidden), "line_no": 0, "execution_time": f"{r.seconds}s",
-              "max_score": r.points} for r in report.results]
+    tests = [{"name": s.name, "status": "pass" if s.result.passed else "fail", "score": s.result.score,
+              "message": s.message, "line_no": 0, "execution_time": f"{s.result.seconds}s",
+              "max_score": s.result.points} for s in _shown(report, show_hidden)]
     return json.dumps({"version": 1, "status": status, "max_score": report.max_score, "tests": tests}, indent=2) + "\n"
 
 
@@ -325,18 +485,19 @@ def render_junit(report: Report, *, show_hidden: bool = False) -> str:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              f'<testsuite name={quoteattr(report.exercise)} tests="{len(report.results)}" '
              f'failures="{failures}" errors="0" time="{total:.3f}">']
-    for r in report.results:
-        lines.append(f'  <testcase classname={quoteattr(report.exercise)} name={quoteattr(r.name)} time="{r.seconds:.3f}">')
+    for s in _shown(report, show_hidden):
+        r = s.result
+        lines.append(f'  <testcase classname={quoteattr(report.exercise)} name={quoteattr(s.name)} time="{r.seconds:.3f}">')
         lines.append(f'    <properties><property name="score" value="{r.score}"/>'
                      f'<property name="max_score" value="{r.points}"/></properties>')
         if not r.passed:
-            message = _visible_message(r, show_hidden)
-            lines.append(f"    <failure message={quoteattr(message)}>{escape(message)}</failure>")
+            lines.append(f"    <failure message={quoteattr(s.message)}>{escape(s.message)}</failure>")
         lines.append("  </testcase>")
     lines.append("</testsuite>")
     return "\n".join(lines) + "\n"
 
 
+FILE_EXTENSIONS = {"text": "txt", "json": "json", "junit": "xml", "classroom": "json"}
 RENDERERS = {"text": render_text, "json": render_json, "junit": render_junit, "classroom": render_classroom}
 
 
