@@ -31,9 +31,7 @@ Lesson: Episode 2 ("Global tools"); exercise 14 grades a global manifest. Read a
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -42,6 +40,7 @@ import tomlkit
 
 from minipixi.config import Config, home_dir
 from minipixi.errors import InstallError, MinipixiError
+from minipixi.files import check_component, remove_inside, write_atomic
 from minipixi.manifest.model import KNOWN_PLATFORMS, DependencySpec
 
 GLOBAL_MANIFEST_NAME = "pixi-global.toml"
@@ -84,7 +83,15 @@ def manifest_path() -> Path:
 
 
 def environment_prefix(name: str) -> Path:
+    """``envs/<name>``; `name` must be one folder name (it comes from the global manifest)."""
+    check_component(name, what="global environment name", where=str(manifest_path()))
     return home_dir() / "envs" / name
+
+
+def launcher_path(command: str) -> Path:
+    """``bin/<command>``; `command` must be one file name (it comes from the global manifest)."""
+    check_component(command, what="exposed command", where=str(manifest_path()))
+    return home_dir() / "bin" / command
 
 
 # ---- reading the global manifest -----------------------------------------------------------------
@@ -207,11 +214,10 @@ def _read() -> tomlkit.TOMLDocument:
 
 
 def _write(doc: tomlkit.TOMLDocument) -> None:
+    """Replace the global manifest in one step (`files.write_atomic`)."""
     path = manifest_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, tomlkit.dumps(doc))
 
 
 # ---- installing an environment and exposing its programs -------------------------------------------
@@ -231,8 +237,7 @@ def solve_environment(env: GlobalEnvironment, config: Config, subdir: str | None
     subdir = subdir or env.platform or current_platform()
     virtual = detect_virtual_packages() if subdir == current_platform() else default_virtual_packages(subdir)
     sources = load_channel_records(list(env.channels), subdir, cache_dir=cache_dir(),
-                                   offline=config.offline, mirrors=config.effective_mirrors(),
-                                   sharded=config.use_shards)
+                                   offline=config.offline, mirrors=config.effective_mirrors())
     task = SolveTask(specs=env.specs(), sources=sources, virtual_packages=virtual,
                      platform=subdir, label=f"global environment '{env.name}'")
     return solve(task)
@@ -287,15 +292,15 @@ def expose(env: GlobalEnvironment, prefix: Path | None = None) -> tuple[str, ...
         if old.name not in env.exposed and _launcher_owner(old) == env.name:
             old.unlink()
     for command, program in env.exposed.items():
-        launcher = bin_dir / command
-        launcher.write_text(
+        check_component(program, what="exposed program", where=str(manifest_path()))
+        write_atomic(
+            launcher_path(command),
             "#!/bin/sh\n"
             f"# minipixi global: runs {program} from the '{env.name}' environment\n"
             f'export PATH="{prefix}/bin:$PATH" CONDA_PREFIX="{prefix}"\n'
             f'exec "{prefix}/bin/{program}" "$@"\n',
-            encoding="utf-8",
+            mode=0o755,
         )
-        launcher.chmod(0o755)
     return tuple(env.exposed)
 
 
@@ -359,17 +364,29 @@ def list_tools() -> list[GlobalTool]:
 
 
 def remove_tools(names: list[str]) -> list[str]:
-    """Remove tools: their environment, their launchers and their manifest entry."""
+    """Remove tools: their environment, their launchers and their manifest entry.
+
+    The global manifest is checked first (`parse_global_manifest`), so a name in it that is not
+    a plain file name (``../../x``) is refused, naming the file, key and value, before anything
+    is removed. Removal then stays inside ``envs/`` and ``bin/`` and never follows a link: a
+    symlinked environment loses its link, and what it points at is kept.
+    """
+    parsed = read_global_manifest()
     doc = _read()
     envs = doc.get("envs", {})
     for name in names:
-        if name not in envs:
-            known = ", ".join(envs) or "none"
+        if name not in parsed:
+            known = ", ".join(parsed) or "none"
             raise InstallError(f"'{name}' is not a global tool", hint=f"installed tools: {known}")
+    where = str(manifest_path())
     for name in names:
-        for program in envs[name].get("exposed", {}):
-            (home_dir() / "bin" / program).unlink(missing_ok=True)
-        shutil.rmtree(environment_prefix(name), ignore_errors=True)
+        for command in parsed[name].exposed:
+            launcher = launcher_path(command)
+            if launcher.is_symlink() or launcher.is_file():
+                remove_inside(home_dir() / "bin", launcher, what="exposed command", where=where)
+        prefix = environment_prefix(name)
+        if prefix.is_symlink() or prefix.exists():
+            remove_inside(home_dir() / "envs", prefix, what="global environment", where=where)
         del envs[name]
     _write(doc)
     return names

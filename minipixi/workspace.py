@@ -57,6 +57,11 @@ class Project:
         return self.root / LOCK_NAME
 
     def prefix(self, environment: str) -> Path:
+        """``.pixi/envs/<environment>``; the name (from the CLI or the manifest) must be one
+        folder name, so ``-e ../..`` can never point outside `.pixi/envs`."""
+        from minipixi.files import check_component
+
+        check_component(environment, what="environment name", where=str(self.workspace.path))
         return self.root / ENVS_DIR / environment
 
 
@@ -120,7 +125,7 @@ def load_sources(project: Project, channels: Sequence[str], subdir: str) -> list
 
     return load_channel_records(
         channels, subdir, cache_dir=cache_dir(), offline=project.config.offline,
-        mirrors=project.config.effective_mirrors(), sharded=project.config.use_shards,
+        mirrors=project.config.effective_mirrors(),
     )
 
 
@@ -562,15 +567,26 @@ def _mtime(path: Path) -> str:
 
 
 def clean_environments(project: Project, environment: str | None = None) -> list[Path]:
-    """Remove `.pixi/envs/<environment>` (or every environment); returns what was removed."""
-    import shutil
+    """Remove `.pixi/envs/<environment>` (or every environment); returns what was removed.
+
+    Removal stays inside the workspace and never follows a link: a symlinked ``.pixi/envs``
+    (or ``.pixi/envs/default``) loses its link, and the folder it points at keeps every file.
+    The environment name is checked as one folder name first (`Project.prefix`).
+    """
+    from minipixi.files import remove_inside
 
     base = project.root / ENVS_DIR
-    targets = [base / environment] if environment else sorted(base.iterdir()) if base.is_dir() else []
+    if environment:
+        targets = [project.prefix(environment)]
+    elif base.is_symlink():
+        targets = [base]  # the whole folder is a link: remove the link, not what it holds
+    else:
+        targets = sorted(base.iterdir()) if base.is_dir() else []
     removed = []
     for target in targets:
-        if target.is_dir():
-            shutil.rmtree(target)
+        where = str(project.workspace.path)
+        if (target.is_symlink() or target.is_dir()) and remove_inside(
+                project.root, target, what="environment folder", where=where):
             removed.append(target)
     return removed
 
