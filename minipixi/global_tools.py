@@ -237,7 +237,8 @@ def solve_environment(env: GlobalEnvironment, config: Config, subdir: str | None
     subdir = subdir or env.platform or current_platform()
     virtual = detect_virtual_packages() if subdir == current_platform() else default_virtual_packages(subdir)
     sources = load_channel_records(list(env.channels), subdir, cache_dir=cache_dir(),
-                                   offline=config.offline, mirrors=config.effective_mirrors())
+                                   offline=config.offline, mirrors=config.effective_mirrors(),
+                                   sharded=config.use_shards)
     task = SolveTask(specs=env.specs(), sources=sources, virtual_packages=virtual,
                      platform=subdir, label=f"global environment '{env.name}'")
     return solve(task)

@@ -125,7 +125,7 @@ def load_sources(project: Project, channels: Sequence[str], subdir: str) -> list
 
     return load_channel_records(
         channels, subdir, cache_dir=cache_dir(), offline=project.config.offline,
-        mirrors=project.config.effective_mirrors(),
+        mirrors=project.config.effective_mirrors(), sharded=project.config.use_shards,
     )
 
 
