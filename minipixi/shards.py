@@ -58,8 +58,8 @@ import io
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+import weakref
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -390,6 +390,7 @@ class ShardGateway:
         self.offline = offline
         self.subdirs: list[ShardedSubdir] = []
         self._lock = threading.Lock()  # `open` runs in load_channel_records' download threads
+        self._http: httpx.Client | None = None
 
     def open(self, channel: Channel, subdir: str, *,
              client: httpx.Client | None = None) -> ShardedSubdir | None:
@@ -404,21 +405,38 @@ class ShardGateway:
         return sharded
 
     def reach(self, names: Iterable[str]) -> None:
-        """Fetch the shards of `names` and of every name their records depend on, breadth first."""
+        """Fetch the shards of `names` and of every name their records depend on.
+
+        Breadth first, without waiting for whole rounds: as soon as one shard arrives, the
+        new names its records depend on are asked for, while the other downloads go on.
+        """
         seen = set(names)
-        frontier = sorted(seen)
-        with (nullcontext() if self.offline else http_client(None)) as http, \
-                ThreadPoolExecutor(PARALLEL) as pool:
-            while frontier:
-                wanted = [(subdir, name) for name in frontier for subdir in self.subdirs
-                          if name in subdir.index.shards and name not in subdir.shards]
-                shards = pool.map(lambda pair: self.fetch(pair[0], pair[1], http), wanted)
-                frontier = []
-                for (subdir, name), shard in zip(wanted, shards):
-                    subdir.shards[name] = shard
+        http = None if self.offline else self.client()
+        with ThreadPoolExecutor(PARALLEL) as pool:
+            def ask(name: str) -> dict:
+                return {pool.submit(self.fetch, subdir, name, http): (subdir, name)
+                        for subdir in self.subdirs
+                        if name in subdir.index.shards and name not in subdir.shards}
+
+            pending = {future: job for name in sorted(seen) for future, job in ask(name).items()}
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    subdir, name = pending.pop(future)
+                    subdir.shards[name] = shard = future.result()  # an error stops the solve
                     for dep in sorted(dependency_names(shard) - seen):
                         seen.add(dep)
-                        frontier.append(dep)
+                        pending.update(ask(dep))
+
+    def client(self) -> httpx.Client:
+        """One HTTP client (one pool of connections) for every shard this gateway fetches."""
+        with self._lock:
+            if self._http is None:
+                self._http = httpx.Client(timeout=60.0, follow_redirects=True,
+                                          headers={"User-Agent": "minipixi"},
+                                          limits=httpx.Limits(max_connections=PARALLEL))
+                weakref.finalize(self, self._http.close)
+            return self._http
 
     def fetch(self, subdir: ShardedSubdir, name: str, http: httpx.Client | None) -> dict:
         """One shard: from the cache if there (and intact), else downloaded, checked, cached."""

@@ -136,10 +136,14 @@ class Server:
         self.httpd.server_close()
 
 
+class Backlogged(ThreadingHTTPServer):
+    request_queue_size = 64  # shards are fetched in parallel; 5 would drop connects for 1 s
+
+
 @pytest.fixture
 def server():
     served = Served()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(served))
+    httpd = Backlogged(("127.0.0.1", 0), make_handler(served))
     threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     running = Server(served, httpd, f"http://127.0.0.1:{httpd.server_address[1]}")
     running.publish(channel_repodata())
