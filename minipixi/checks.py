@@ -117,64 +117,96 @@ def task_plan(sub: Submission, environment: str, task: str) -> list[str]:
         raise CheckFailed(err.message) from err
 
 
-def task_command(sub: Submission, environment: str, task: str) -> list[str]:
-    """The words of a task's command (empty for a task that only has dependencies)."""
+def task_tree(sub: Submission, environment: str, task: str):
+    """A task's command read by the task shell's parser (None for a task with only
+    dependencies); CheckFailed with the parser's message when the task shell cannot read it."""
     from minipixi.manifest.edit import list_tasks
 
     cmd = list_tasks(sub.workspace(), environment)[task].cmd
     if cmd is None:
-        return []
+        return None
     text = " ".join(cmd) if isinstance(cmd, tuple) else cmd
-    try:
-        return shlex.split(text)
-    except ValueError as err:
-        raise CheckFailed(f"the command of task '{task}' has unbalanced quotes") from err
+    return read_commands(text, f"the command of task '{task}'", language="task")
 
 
 # ---- container and job files ---------------------------------------------------------------------
 
-def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) pairs, with continuation lines joined and comments dropped."""
-    joined, current = [], ""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not current and (not stripped or stripped.startswith("#")):
-            continue
-        if stripped.endswith("\\"):
-            current += stripped[:-1] + " "
-            continue
-        joined.append(current + stripped)
-        current = ""
-    if current:
-        joined.append(current)
-    pairs = []
-    for line in joined:
-        word, _, rest = line.partition(" ")
-        pairs.append((word.upper(), rest.strip()))
-    return pairs
+def read_commands(text: str, what: str, *, language: str = "bash"):
+    """Shell text as a tree (`command_reading`): ``language`` is "bash" or "task" (Pixi's task
+    shell). CheckFailed naming `what` when the parser cannot read it."""
+    from minipixi.command_reading import CommandSyntaxError, parse_bash, parse_task
+
+    try:
+        return parse_task(text) if language == "task" else parse_bash(text)
+    except CommandSyntaxError as err:
+        raise CheckFailed(f"{what} cannot be read: {err.message}") from err
 
 
-def installed_environments(commands: str) -> list[tuple[str, bool]]:
-    """(environment, locked?) for each `pixi/minipixi install` in shell text ("*" for --all)."""
+def reached_commands(tree) -> list:
+    """The commands a run of `tree` really starts (`command_reading.reached`)."""
+    from minipixi.command_reading import reached
+
+    return reached(tree)
+
+
+def _tree(commands):
+    """`commands` as a tree: text is parsed as bash, a tree is kept."""
+    return read_commands(commands, "the commands") if isinstance(commands, str) else commands
+
+
+def pixi_calls(commands, subcommand: str) -> list:
+    """(invocation, words after the subcommand) of every `pixi/minipixi SUBCOMMAND` a run of
+    `commands` really starts (not echoed, not behind ``false &&``), wrappers such as ``exec``
+    looked through."""
+    from minipixi.command_reading import reached, unwrap
+
     found = []
-    for match in re.finditer(r"\b(?:pixi|minipixi)\s+install\b([^\n;&|]*)", commands):
-        words = match.group(1).split()
-        env = "default"
-        for i, word in enumerate(words):
-            if word in ("-e", "--environment") and i + 1 < len(words):
-                env = words[i + 1]
-            elif word.startswith("--environment="):
-                env = word.split("=", 1)[1]
-        if "--all" in words or "-a" in words:
-            env = "*"  # every environment of the workspace
+    for call in reached(_tree(commands)):
+        words = unwrap(call.words)
+        if not words or words[0].rsplit("/", 1)[-1] not in ("pixi", "minipixi"):
+            continue
+        rest = list(words[1:])
+        while rest and rest[0].startswith("-"):  # global options such as --color never
+            rest = rest[1:]
+        if rest[:1] == [subcommand]:
+            found.append((call, rest[1:]))
+    return found
+
+
+def installed_environments(commands) -> list[tuple[str, bool]]:
+    """(environment, locked?) for each `pixi/minipixi install` that `commands` starts ("*" for
+    --all)."""
+    found = []
+    for _, words in pixi_calls(commands, "install"):
+        env = "*" if ("--all" in words or "-a" in words) else environment_option(words)
         found.append((env, "--locked" in words or "--frozen" in words))
     return found
 
 
-def sets_cuda_override(text: str) -> str | None:
-    """The value CONDA_OVERRIDE_CUDA is set to (ENV, export or inline), or None."""
-    match = re.search(r"CONDA_OVERRIDE_CUDA\s*[= ]\s*[\"']?([0-9][0-9.]*)", text)
-    return match.group(1) if match else None
+CUDA_OVERRIDE = "CONDA_OVERRIDE_CUDA"
+
+
+def shell_assignments(commands, before: int | None = None) -> dict[str, str]:
+    """Variables a run of `commands` sets (``X=1``, ``export X=1``, ``X=1 cmd`` for that command)
+    before the invocation numbered `before` (all when None)."""
+    from minipixi.command_reading import invocations
+
+    values: dict[str, str] = {}
+    for call in invocations(_tree(commands)):
+        if before is not None and call.order > before:
+            break
+        if not call.reached:
+            continue
+        if not call.words or call.order == before or before is None:
+            values.update(call.assignments)
+        if call.words and call.words[0] in ("export", "declare", "typeset", "local", "readonly"):
+            values.update(w.partition("=")[::2] for w in call.words[1:] if "=" in w and not w.startswith("-"))
+    return values
+
+
+def sets_cuda_override(commands) -> str | None:
+    """The value shell text sets CONDA_OVERRIDE_CUDA to (inline, exported or assigned), or None."""
+    return shell_assignments(commands).get(CUDA_OVERRIDE)
 
 
 def parse_submit_description(text: str) -> dict[str, str]:
@@ -266,33 +298,25 @@ def manifest_dependency_names(sub: Submission, environment: str, platform: str) 
 
 # ---- tasks --------------------------------------------------------------------------------------
 
-_SEPARATORS = {"&&", "||", ";", "|"}
+def starts_jupyterlab(command) -> bool:
+    """Does a run of the command start JupyterLab? (`jupyter lab`, `jupyter-lab`, `python -m
+    jupyterlab`, `python -m jupyter lab`, with options, but not ``--help``/``--version``.)
+    `command` is a tree, or text read by Pixi's task shell; unreached commands do not count."""
+    from minipixi.command_reading import reached, unwrap
 
-
-def command_segments(words: list[str]) -> list[list[str]]:
-    """Split a command's words at ``&&``, ``||``, ``;`` and ``|``, dropping ``X=Y`` prefixes."""
-    segments, current = [], []
-    for word in words + [";"]:
-        if word in _SEPARATORS:
-            while current and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", current[0]):
-                current = current[1:]
-            if current:
-                segments.append(current)
-            current = []
-        else:
-            current.append(word)
-    return segments
-
-
-def starts_jupyterlab(words: list[str]) -> bool:
-    """Does one of the command's parts start JupyterLab? (`jupyter lab`, `jupyter-lab`,
-    `python -m jupyterlab`, `python -m jupyter lab`, with any options after them)."""
-    for segment in command_segments(words):
-        head = segment[0].rsplit("/", 1)[-1]
-        rest = segment[1:]
+    tree = read_commands(command, "the command", language="task") if isinstance(command, str) else command
+    if tree is None:
+        return False
+    for call in reached(tree):
+        words = list(unwrap(call.words))
+        if not words or call.consumer is not None:
+            continue
+        head, rest = words[0].rsplit("/", 1)[-1], words[1:]
         if head in ("python", "python3") and rest[:1] == ["-m"]:
             head, rest = rest[1] if len(rest) > 1 else "", rest[2:]
-        if head in ("jupyter-lab", "jupyterlab") or (head == "jupyter" and rest[:1] == ["lab"]):
+        if head == "jupyter" and rest[:1] == ["lab"]:
+            head, rest = "jupyter-lab", rest[1:]
+        if head in ("jupyter-lab", "jupyterlab") and not {"-h", "--help", "--version", "--help-all"} & set(rest):
             return True
     return False
 
@@ -318,6 +342,17 @@ def read_explicit_spec(sub: Submission, relative: str):
 
 # ---- Dockerfiles ------------------------------------------------------------------------------------
 
+def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs of a Dockerfile, read by `dockerfile-parse` (continuation
+    lines joined, comments dropped); CheckFailed when it cannot be read."""
+    from minipixi.command_reading import CommandSyntaxError, dockerfile_instructions as read
+
+    try:
+        return [(item.keyword, item.value) for item in read(text)]
+    except CommandSyntaxError as err:
+        raise CheckFailed(err.message) from err
+
+
 def dockerfile_stages(text: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """(stage name, instructions) per FROM; a stage without ``AS name`` is named by its index."""
     stages: list[tuple[str, list[tuple[str, str]]]] = []
@@ -326,10 +361,25 @@ def dockerfile_stages(text: str) -> list[tuple[str, list[tuple[str, str]]]]:
             words = args.split()
             lowered = [w.lower() for w in words]
             name = words[lowered.index("as") + 1] if "as" in lowered[:-1] else str(len(stages))
-            stages.append((name, []))
+            stages.append((name, [("FROM", args)]))
         elif stages:
             stages[-1][1].append((instruction, args))
-    return stages
+    return [(name, instructions[1:]) for name, instructions in stages]
+
+
+def stage_bases(text: str) -> list[str]:
+    """The image each stage starts FROM (``scratch``, ``ghcr.io/...``, or an earlier stage)."""
+    return [args.split()[0] if args.split() else "" for word, args in dockerfile_instructions(text) if word == "FROM"]
+
+
+def instruction_tree(value: str):
+    """What a RUN/ENTRYPOINT/CMD value runs, as a tree (exec or shell form)."""
+    from minipixi.command_reading import CommandSyntaxError, Instruction
+
+    try:
+        return Instruction("RUN", value, 0).shell_tree()
+    except CommandSyntaxError as err:
+        raise CheckFailed(f"a RUN instruction cannot be read: {err.message}") from err
 
 
 def copies_from(args: str) -> tuple[str | None, list[str]]:
@@ -343,15 +393,20 @@ def copies_from(args: str) -> tuple[str | None, list[str]]:
     return stage, words
 
 
-def shell_hook_environment(commands: str) -> str | None:
-    """The environment a `pixi shell-hook` in shell text activates (default when none named)."""
-    match = re.search(r"\b(?:pixi|minipixi)\s+shell-hook\b([^\n;&|>]*)", commands)
-    if not match:
-        return None
-    return _environment_option(match.group(1).split())
+def shell_hook_environment(commands) -> str | None:
+    """The environment of the first `pixi shell-hook` a run of `commands` starts (default when
+    none is named), or None."""
+    calls = pixi_calls(commands, "shell-hook")
+    return environment_option(calls[0][1]) if calls else None
 
 
-def _environment_option(words: list[str], *, stop_at_command: bool = False) -> str:
+def shell_hook_calls(commands) -> list[tuple[str, object]]:
+    """(environment, invocation) of every `pixi shell-hook` a run of `commands` starts: the
+    invocation says where its output goes (``consumer`` eval/source, or ``redirects``)."""
+    return [(environment_option(words), call) for call, words in pixi_calls(commands, "shell-hook")]
+
+
+def environment_option(words: list[str], *, stop_at_command: bool = False) -> str:
     """The value of ``-e``/``--environment`` among `words` (``default`` when absent).
 
     With `stop_at_command` (for ``pixi run``), the first word that is not an option ends the
@@ -360,6 +415,8 @@ def _environment_option(words: list[str], *, stop_at_command: bool = False) -> s
     for i, word in enumerate(words):
         if word in ("-e", "--environment") and i + 1 < len(words):
             return words[i + 1].strip("\"')")
+        if word.startswith("-e") and len(word) > 2 and not word.startswith("--"):
+            return word[2:]
         if word.startswith("--environment="):
             return word.split("=", 1)[1].strip("\"')")
         is_option_value = i > 0 and words[i - 1] in _RUN_OPTIONS_WITH_VALUE
@@ -368,12 +425,70 @@ def _environment_option(words: list[str], *, stop_at_command: bool = False) -> s
     return "default"
 
 
-def run_environment(commands: str) -> str | None:
-    """The environment of the first `pixi run` in shell text (default when none named)."""
-    match = re.search(r"\b(?:pixi|minipixi)\s+run\b(.*)", commands)
-    if not match:
-        return None
-    return _environment_option(match.group(1).split(), stop_at_command=True)
+def hook_files(commands, environment: str, workdir: str = "/") -> set[str]:
+    """Files that a run of `commands` fills with `pixi shell-hook` output for `environment`
+    (``pixi shell-hook ... >> F``, or ``echo "$(pixi shell-hook ...)" > F``), as absolute paths."""
+    from minipixi.command_reading import invocations
+
+    tree = _tree(commands)
+    everything = invocations(tree)
+    files = set()
+    for env, call in shell_hook_calls(tree):
+        if env != environment:
+            continue
+        holder = call if call.consumer is None else next(
+            (c for c in everything if c.order > call.order and c.words and c.program == call.consumer), call)
+        files |= {absolute_path(target, workdir) for op, target in holder.redirects if op in (">", ">>")}
+    return files
+
+
+def absolute_path(path: str, workdir: str = "/") -> str:
+    """`path` made absolute against `workdir`, with ``.`` and ``..`` folded (as text)."""
+    import posixpath
+
+    return posixpath.normpath(posixpath.join(workdir or "/", path))
+
+
+def activation_order(commands, environment: str, hook_scripts=(), workdir: str = "/", *,
+                     entrypoint: bool = False) -> int | None:
+    """The position of the first command in a run of `commands` that activates `environment`
+    for what follows (None when nothing does):
+
+    - ``eval "$(pixi shell-hook -e ENV)"`` or ``source <(pixi shell-hook -e ENV)``;
+    - ``pixi run -e ENV cmd`` (activates for that command);
+    - sourcing, or running a command through, one of `hook_scripts` (files filled with the
+      shell-hook output, such as an image's ``/app/entrypoint.sh``), also as
+      ``. <(sed '$d' /app/entrypoint.sh)``. For an `entrypoint` (which gets the command as
+      its arguments) running the script alone counts too.
+    """
+    from minipixi.command_reading import invocations
+
+    tree = _tree(commands)
+    wanted = {absolute_path(p, workdir) for p in hook_scripts}
+    orders = [call.order for env, call in shell_hook_calls(tree)
+              if env == environment and call.consumer in ("eval", "source", ".")]
+    orders += [call.order for call, words in pixi_calls(tree, "run")
+               if environment_option(words, stop_at_command=True) == environment]
+    for call in invocations(tree):
+        if not call.reached or not call.words:
+            continue
+        words = list(call.words)
+        if call.program in ("bash", "sh") and len(words) > 1:  # `bash script args`: the script runs
+            words = [w for w in words[1:] if not w.startswith("-")] or words
+        if absolute_path(words[0], workdir) in wanted and (len(words) > 1 or entrypoint):
+            orders.append(call.order)
+        if call.program in ("source", ".") and len(call.words) > 1 and absolute_path(call.words[1], workdir) in wanted:
+            orders.append(call.order)
+        if call.consumer in ("source", ".") and any(absolute_path(w, workdir) in wanted for w in call.words[1:]):
+            orders.append(call.order)
+    return min(orders) if orders else None
+
+
+def run_environment(commands) -> str | None:
+    """The environment of the first `pixi run` a run of `commands` starts (default when none is
+    named), or None."""
+    calls = pixi_calls(commands, "run")
+    return environment_option(calls[0][1], stop_at_command=True) if calls else None
 
 
 _RUN_OPTIONS_WITH_VALUE = {"--manifest-path", "-m", "--color", "--cwd", "--executable", "-x"}
@@ -482,26 +597,74 @@ def slurm_time_ok(value: str) -> bool:
 
 # ---- files a job script reads --------------------------------------------------------------------
 
-def script_reads(text: str) -> list[str]:
-    """Relative paths a job script reads: ``tar -xzf X``, ``python X.py``, ``[ -f X ]``,
-    ``test -e X``, ``< X``. Paths with variables and absolute paths (inside the image) are skipped."""
-    import shlex as _shlex
+def script_reads(commands) -> list[str]:
+    """Relative paths a run of a job script reads: the archive a ``tar`` extracts (any option
+    style: ``-xzf X``, ``-x -z -f X``, ``xzf X``, ``--file=X``), ``python X.py``, ``[ -f X ]``,
+    ``test -e X``, ``source X``, ``< X``. Paths with variables and absolute paths (inside the
+    image) are skipped; commands the script never reaches do not count."""
+    from minipixi.command_reading import reached, unwrap
 
-    patterns = [r"\btar\s+-?[a-zA-Z]*x[a-zA-Z]*f\s+(\S+)", r"\btar\s+-?[a-zA-Z]*f[a-zA-Z]*x[a-zA-Z]*\s+(\S+)",
-                r"\bpython3?\s+(?:-[a-zA-Z]+\s+)*(\S+\.py)\b", r"\[\[?\s+-[efdrs]\s+(\S+)\s+\]",
-                r"\btest\s+-[efdrs]\s+(\S+)", r"(?<![<0-9])<\s*(?!\()([^\s<&|;)]+)"]
     found = []
-    for line in shell_lines(text):
-        for pattern in patterns:
-            for match in re.finditer(pattern, line):
-                try:
-                    words = _shlex.split(match.group(1))
-                except ValueError:
-                    continue
-                path = words[0] if words else ""
-                if path and "$" not in path and not path.startswith(("/", "~", "-")):
-                    found.append(path.removeprefix("./"))
-    return list(dict.fromkeys(found))
+    for call in reached(_tree(commands)):
+        words = list(unwrap(call.words))
+        program = words[0].rsplit("/", 1)[-1] if words else ""
+        if program == "tar":
+            found.append(_tar_archive(words[1:]))
+        elif program in ("python", "python3"):
+            found.append(_python_script(words[1:]))
+        elif program in ("[", "test") and len(words) >= 3 and words[1] in ("-e", "-f", "-r", "-s"):
+            found.append(words[2])
+        elif program in ("source", ".") and len(words) >= 2 and not words[1].startswith("<("):
+            found.append(words[1])
+        found += [target for op, target in call.redirects if op == "<"]
+    paths = [p.removeprefix("./") for p in found
+             if p and "$" not in p and not p.startswith(("/", "~", "-", "<("))]
+    return list(dict.fromkeys(paths))
+
+
+def _tar_archive(words: list[str]) -> str | None:
+    """The archive a tar command extracts (``-f``), or None when it does not extract one."""
+    extract, archive = False, None
+    rest = list(words)
+    if rest and not rest[0].startswith("-"):  # the old style: `tar xzf file`
+        letters, rest = rest[0], rest[1:]
+        for letter in letters:
+            extract |= letter == "x"
+            if letter == "f" and rest:
+                archive, rest = rest[0], rest[1:]
+    while rest:
+        word, rest = rest[0], rest[1:]
+        if word in ("-x", "--extract", "--get"):
+            extract = True
+        elif word.startswith("--file="):
+            archive = word.split("=", 1)[1]
+        elif word == "--file" and rest:
+            archive, rest = rest[0], rest[1:]
+        elif word in ("-C", "--directory") and rest:
+            rest = rest[1:]
+        elif word.startswith("-") and not word.startswith("--"):
+            for k, letter in enumerate(word[1:]):
+                extract |= letter == "x"
+                if letter == "f":
+                    if word[k + 2:]:
+                        archive = word[k + 2:]
+                    elif rest:
+                        archive, rest = rest[0], rest[1:]
+                    break
+                if letter == "C":
+                    rest = rest[1:]
+                    break
+    return archive if extract else None
+
+
+def _python_script(words: list[str]) -> str | None:
+    """The script file `python [options] X.py` runs (None for ``-m`` and ``-c``)."""
+    for word in words:
+        if word in ("-m", "-c"):
+            return None
+        if not word.startswith("-"):
+            return word if word.endswith(".py") else None
+    return None
 
 
 def transferred(path: str, entries: list[str]) -> bool:

@@ -9,7 +9,7 @@ from minipixi.checks import (
     property_settings,
     solve,
     starts_jupyterlab,
-    task_command,
+    task_tree,
 )
 from minipixi.grade import CheckFailed, check
 
@@ -53,7 +53,7 @@ def check_lab_task(sub):
     if tasks["lab"].cmd is None:
         raise CheckFailed("the lab task has no command of its own")
     environment = "default" if "lab" in _default_tasks(sub) else _any_environment_with(sub, "lab")
-    if not starts_jupyterlab(task_command(sub, environment, "lab")):
+    if not starts_jupyterlab(task_tree(sub, environment, "lab")):
         raise CheckFailed("the lab task runs a command, but not one that starts JupyterLab: "
                           "which command opens the lab interface (not the classic notebook)?")
 

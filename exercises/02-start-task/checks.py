@@ -1,6 +1,6 @@
 """Checks for exercise 02: a `start` task that depends on `lab`."""
 
-from minipixi.checks import all_tasks, starts_jupyterlab, task_command, task_plan
+from minipixi.checks import all_tasks, starts_jupyterlab, task_tree, task_plan
 from minipixi.grade import CheckFailed, check
 
 TITLE = "A task that depends on another"
@@ -31,7 +31,7 @@ def check_lab_still_starts_jupyterlab(sub):
     """The `lab` task still starts JupyterLab."""
     if "lab" not in all_tasks(sub):
         raise CheckFailed("there is no task called 'lab' any more; look at [tasks]")
-    if not starts_jupyterlab(task_command(sub, "default", "lab")):
+    if not starts_jupyterlab(task_tree(sub, "default", "lab")):
         raise CheckFailed("the lab task no longer starts JupyterLab: what did you change in it?")
 
 
@@ -39,7 +39,7 @@ def check_lab_still_starts_jupyterlab(sub):
 def check_jupyterlab_starts_once(sub):
     """Running `start` starts JupyterLab exactly once."""
     starts = [name for name in task_plan(sub, "default", "start")
-              if starts_jupyterlab(task_command(sub, "default", name))]
+              if starts_jupyterlab(task_tree(sub, "default", name))]
     if len(starts) != 1:
         raise CheckFailed(f"running start would start JupyterLab {len(starts)} times (in: "
                           f"{', '.join(starts) or 'none'}); does start need a command of its own?")

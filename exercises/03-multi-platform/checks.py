@@ -29,7 +29,9 @@ def check_lists_the_platforms(sub):
 
 @check(points=3)
 def check_solves_on_each_platform(sub):
-    """For every platform listed, the default environment solves with every package it asks for."""
+    """On each of linux-64, osx-arm64 and win-64 the default environment has a platform, and on
+    every platform it lists it solves with every package it asks for (the property the exercise
+    is about: one environment that works on three operating systems)."""
     platforms = platforms_of(sub, "default")
 
     @PROPERTY
@@ -41,6 +43,11 @@ def check_solves_on_each_platform(sub):
             raise CheckFailed(f"on {platform} the environment lacks {', '.join(missing)}")
 
     solves_on()
+    subdirs = {subdir_of(sub, p) for p in platforms}
+    absent = [wanted for wanted in WANTED if wanted not in subdirs]
+    if absent:
+        raise CheckFailed(f"the default environment cannot be installed on {', '.join(absent)}: it is not solved "
+                          "for that platform at all")
 
 
 @check(points=1, hidden=True)

@@ -23,9 +23,8 @@ def check_no_system_requirements(sub):
         raise CheckFailed(f"pixi.toml still has {', '.join(old)}: where does current Pixi want this information?")
 
 
-@check(points=1)
-def check_rich_cuda_platform(sub):
-    """The gpu environment uses a linux-64 platform entry that declares CUDA 12 or newer."""
+def require_rich_cuda_platform(sub):
+    """The gpu environment's linux-64 platform is a rich entry that declares CUDA 12 or newer."""
     platform = linux_platform(sub, "gpu")
     entry = sub.workspace().platform(platform)
     version = declared_cuda(sub, "gpu", platform)
@@ -33,6 +32,12 @@ def check_rich_cuda_platform(sub):
         raise CheckFailed("the gpu environment's linux-64 platform is a plain entry that declares no CUDA")
     if version is None or Version(version) < Version("12"):
         raise CheckFailed(f"the CUDA platform entry declares CUDA {version}; the task asks for 12 or newer")
+
+
+@check(points=1)
+def check_rich_cuda_platform(sub):
+    """The gpu environment uses a linux-64 platform entry that declares CUDA 12 or newer."""
+    require_rich_cuda_platform(sub)
 
 
 @check(points=2)
@@ -43,7 +48,12 @@ def check_cpu_never_cuda(sub):
 
 @check(points=3)
 def check_gpu_uses_cuda_for_any_driver(sub):
-    """The gpu environment locks a CUDA build of PyTorch that installs on every CUDA 12 machine."""
+    """With CUDA declared by its platform entry (what the exercise asks), the gpu environment
+    locks a CUDA build of PyTorch that installs on every CUDA 12 machine."""
+    try:
+        require_rich_cuda_platform(sub)
+    except CheckFailed as failed:
+        raise CheckFailed(f"the gpu environment's CUDA does not come from a platform entry: {failed.feedback}") from failed
     require_cuda_build_for_any_cuda12_driver(sub, "gpu")
 
 

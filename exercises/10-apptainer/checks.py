@@ -1,10 +1,8 @@
 """Checks for exercise 10: a two-stage Apptainer definition for the locked gpu environment."""
 
-import re
-
 from minipixi.checks import (
-    apptainer_stages, cuda_override_installs, installed_environments, run_environment, sets_cuda_override,
-    shell_hook_environment, shell_lines,
+    CUDA_OVERRIDE, activation_order, apptainer_stages, cuda_override_installs, hook_files, installed_environments,
+    pixi_calls, read_commands, reached_commands, sets_cuda_override, shell_lines,
 )
 from minipixi.grade import CheckFailed, check
 
@@ -22,6 +20,11 @@ def post_bodies(sub) -> list[str]:
     return [stage["sections"]["post"][1] for stage in stages(sub) if "post" in stage["sections"]]
 
 
+def post_trees(sub) -> list:
+    """Each %post section read as bash (what the build runs)."""
+    return [read_commands(body, "%post") for body in post_bodies(sub)]
+
+
 @check(points=1)
 def check_sections(sub):
     """Some stage has %files and %post; the final stage has %runscript, %startscript and a %test that runs something."""
@@ -32,14 +35,14 @@ def check_sections(sub):
               [f"%{n}" for n in ("runscript", "startscript", "test") if n not in final]
     if missing:
         raise CheckFailed(f"the definition (its final stage, for the run sections) lacks {', '.join(missing)}")
-    if not shell_lines(final["test"][1]):
+    if not [c for c in reached_commands(read_commands(final["test"][1], "%test")) if c.words]:
         raise CheckFailed("%test runs nothing")
 
 
 @check(points=2)
 def check_installs_only_gpu_locked(sub):
     """%post installs exactly one environment, gpu, from the lock as it is."""
-    found = [item for body in post_bodies(sub) for item in installed_environments(body)]
+    found = [item for tree in post_trees(sub) for item in installed_environments(tree)]
     if not found:
         raise CheckFailed("no %post section installs an environment with pixi")
     names = sorted({env for env, _ in found})
@@ -54,13 +57,15 @@ def check_installs_only_gpu_locked(sub):
 @check(points=1)
 def check_cuda_override_before_install(sub):
     """CONDA_OVERRIDE_CUDA is set in %post before the install, to a CUDA version the lock accepts."""
-    for body in post_bodies(sub):
-        at = re.search(r"\b(?:pixi|minipixi)\s+install\b", body)
-        if at:
-            value = sets_cuda_override(body[:at.start()])
+    from minipixi.checks import shell_assignments
+
+    for tree in post_trees(sub):
+        calls = pixi_calls(tree, "install")
+        if calls:
+            value = shell_assignments(tree, before=calls[0][0].order).get(CUDA_OVERRIDE)
             if value is None:
                 raise CheckFailed("nothing tells the solver about CUDA when %post installs the environment"
-                                  + (": look at the order of the lines" if sets_cuda_override(body) else ""))
+                                  + (": look at the order of the lines" if sets_cuda_override(tree) else ""))
             return cuda_override_installs(sub, "gpu", value)
     raise CheckFailed("no %post section installs an environment with pixi")
 
@@ -82,22 +87,12 @@ def check_multi_stage(sub):
 
 @check(points=1, hidden=True)
 def check_run_sections_activate_gpu(sub):
-    """%runscript and %startscript run their arguments in the activated gpu environment."""
+    """%runscript, %startscript and %test run their commands in the activated gpu environment."""
     found = stages(sub)
-    post = "\n".join(post_bodies(sub))
-    for name in ("runscript", "startscript"):
+    scripts = set().union(*[hook_files(tree, "gpu") for tree in post_trees(sub)])
+    for name in ("runscript", "startscript", "test"):
         if name not in found[-1]["sections"]:
             continue  # check_sections reports a missing section
-        if not _activates_gpu(found[-1]["sections"][name][1], post):
-            raise CheckFailed(f"%{name} does not activate the gpu environment before running its arguments")
-
-
-def _activates_gpu(body: str, post: str) -> bool:
-    """The body runs shell-hook/pixi run for gpu, or a script that %post filled with a gpu shell-hook."""
-    if shell_hook_environment(body) == "gpu" or run_environment(body) == "gpu":
-        return True
-    for line in shell_lines(post):
-        target = re.search(r">>?\s*(\S+)\s*$", line)
-        if target and shell_hook_environment(line) == "gpu" and target.group(1) in body:
-            return True
-    return False
+        tree = read_commands(found[-1]["sections"][name][1], f"%{name}")
+        if activation_order(tree, "gpu", scripts) is None:
+            raise CheckFailed(f"%{name} does not activate the gpu environment before running its commands")

@@ -1,7 +1,8 @@
 """Checks for exercise 11: an HTCondor submit description and script for a GPU job."""
 
 from minipixi.checks import (
-    bash_syntax_ok, only_file, parse_submit_description, queue_count, script_reads, transferred,
+    activation_order, bash_syntax_ok, only_file, parse_submit_description, queue_count, read_commands,
+    reached_commands, script_reads, transferred,
 )
 from minipixi.grade import CheckFailed, check
 
@@ -42,14 +43,26 @@ def check_requests_a_gpu(sub):
         raise CheckFailed("the job does not ask HTCondor for a GPU: which request_* command is missing?")
 
 
+#: Where the image of exercise 09 keeps the gpu environment's activation (its ENTRYPOINT). HTCondor
+#: starts the executable inside the container directly, without the image's ENTRYPOINT.
+IMAGE_ACTIVATION = "/app/entrypoint.sh"
+
+
 @check(points=1)
 def check_container_universe(sub):
-    """The job runs in the container universe, with a container image."""
+    """The job runs in the container universe, with an image, and the script activates the image's
+    gpu environment before its python runs (HTCondor does not run the image's ENTRYPOINT)."""
     values = submit(sub)
     if values.get("universe", "vanilla").strip().lower() != "container":
         raise CheckFailed("the job does not run in the universe meant for container images")
     if not values.get("container_image", "").strip():
         raise CheckFailed("the submit description names no container_image")
+    tree = read_commands(sub.read_text(script(sub)), "the script")
+    start = activation_order(tree, "gpu", [IMAGE_ACTIVATION])
+    pythons = [c.order for c in reached_commands(tree) if c.program in ("python", "python3")]
+    if start is None or (pythons and min(pythons) < start):
+        raise CheckFailed("inside the container the script runs python without activating the image's gpu "
+                          "environment: HTCondor starts your executable, not the image's entrypoint")
 
 
 @check(points=1)
@@ -62,7 +75,8 @@ def check_executable_script(sub):
 def check_transfers_what_the_script_reads(sub):
     """Every file the script reads is listed in transfer_input_files."""
     entries = [e.strip() for e in submit(sub).get("transfer_input_files", "").split(",") if e.strip()]
-    missing = [path for path in script_reads(sub.read_text(script(sub))) if not transferred(path, entries)]
+    tree = read_commands(sub.read_text(script(sub)), "the script")
+    missing = [path for path in script_reads(tree) if not transferred(path, entries)]
     if missing:
         raise CheckFailed(f"the script reads {', '.join(missing)}, which the job does not send to the worker")
 

@@ -1,10 +1,8 @@
 """Checks for exercise 12: a Slurm batch script with its site settings and the environment."""
 
-import re
-
 from minipixi.checks import (
-    all_sbatch_lines, bash_syntax_ok, is_placeholder, only_file, run_environment, sbatch_directives,
-    shell_hook_environment, shell_lines, slurm_time_ok,
+    all_sbatch_lines, bash_syntax_ok, environment_option, is_placeholder, only_file, pixi_calls, read_commands, sbatch_directives,
+    shell_hook_calls, slurm_time_ok,
 )
 from minipixi.grade import CheckFailed, check
 
@@ -43,13 +41,12 @@ def check_time_limit(sub):
 @check(points=2)
 def check_activates_an_environment(sub):
     """The script runs its commands in an environment of the workspace (shell-hook eval or pixi run -e)."""
-    lines = shell_lines(sub.read_text(script(sub)))
-    environments = [run_environment(line) for line in lines if run_environment(line)]
-    for line in lines:
-        if shell_hook_environment(line):
-            if not re.match(r"^(eval\b|source\b|\.\s)", line):
-                raise CheckFailed("`pixi shell-hook` only prints the activation: what has to happen to its output?")
-            environments.append(shell_hook_environment(line))
+    tree = read_commands(sub.read_text(script(sub)), script(sub))
+    environments = [environment_option(words, stop_at_command=True) for _, words in pixi_calls(tree, "run")]
+    for environment, call in shell_hook_calls(tree):
+        if call.consumer not in ("eval", "source", "."):
+            raise CheckFailed("`pixi shell-hook` only prints the activation: what has to happen to its output?")
+        environments.append(environment)
     if not environments:
         raise CheckFailed("nothing in the script activates a pixi environment; python would be the system's")
     known = set(sub.workspace().environments)
