@@ -8,6 +8,7 @@ from minipixi.checks import (
     property_settings,
     require_environment,
     solve,
+    subdir_of,
 )
 from minipixi.grade import CheckFailed, check
 
@@ -44,8 +45,14 @@ def check_default_without_pre_commit(sub):
 
 @check(points=2)
 def check_dev_solves_with_pre_commit(sub):
-    """For every platform of the dev environment, it solves and holds pre-commit."""
+    """The dev environment is available on every platform the default environment has (a
+    developer may be on any of them), and on each it solves and holds pre-commit."""
     platforms = platforms_of(sub, "dev")
+    have = {subdir_of(sub, p) for p in platforms}
+    lacking = sorted({subdir_of(sub, p) for p in platforms_of(sub, "default")} - have)
+    if lacking:
+        raise CheckFailed(f"the dev environment is not available on {', '.join(lacking)}, where the default "
+                          "environment is: what limits its platforms?")
 
     @PROPERTY
     @given(st.sampled_from(platforms))

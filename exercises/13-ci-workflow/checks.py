@@ -1,9 +1,11 @@
 """Checks for exercise 13: a GitHub Actions workflow that builds and pushes the image."""
 
 import fnmatch
-import re
 
-from minipixi.checks import find_files, read_yaml, uses_action, workflow_steps, workflow_triggers
+from minipixi.checks import (
+    find_files, reached_commands, read_commands, read_yaml, uses_action, workflow_steps, workflow_triggers,
+)
+from minipixi.command_reading import ExpressionError, action_boolean, evaluate_setting, step_runs
 from minipixi.grade import CheckFailed, check
 
 TITLE = "Build and publish the image in CI"
@@ -29,12 +31,34 @@ def build_steps(sub) -> list[tuple[dict, dict]]:
     return steps
 
 
-def excludes_pull_requests(expression) -> bool:
-    """Is this `if:`/`push:` expression false for pull requests?"""
-    text = re.sub(r"\s+", "", str(expression)).replace('"', "'")
-    return any(part in text for part in ("github.event_name!='pull_request'", "github.event_name=='push'",
-                                          "github.ref=='refs/heads/", "startsWith(github.ref,'refs/tags/')",
-                                          "!startsWith(github.event_name,'pull_request')"))
+def contexts(sub) -> dict[str, dict]:
+    """Made-up runs of the workflow, as the contexts its expressions see: a push of a commit to
+    the branch (or tag) the push trigger names, and a pull request into main."""
+    push = workflow_triggers(workflow(sub)).get("push") or {}
+    branches = [str(b) for b in (push.get("branches") or []) if not any(c in str(b) for c in "*?[!")] \
+        if isinstance(push, dict) else []
+    tags_only = isinstance(push, dict) and push.get("tags") and not push.get("branches")
+    ref = "refs/tags/v1.0.0" if tags_only else f"refs/heads/{branches[0] if branches else 'main'}"
+    common = {"repository": "example-lab/cuda-exercise", "actor": "learner", "repository_owner": "example-lab"}
+    return {
+        "push": {"github": {**common, "event_name": "push", "ref": ref, "ref_name": ref.rsplit("/", 1)[-1],
+                            "ref_type": "tag" if tags_only else "branch", "head_ref": "", "base_ref": "",
+                            "event": {"ref": ref}}},
+        "pull_request": {"github": {**common, "event_name": "pull_request", "ref": "refs/pull/7/merge",
+                                    "ref_name": "7/merge", "ref_type": "branch", "head_ref": "feature",
+                                    "base_ref": "main", "event": {"number": 7, "pull_request": {"number": 7}}}},
+    }
+
+
+def pushes_in(job, step, context) -> bool:
+    """Does the build-push step push the image in this run? (its job's and its own ``if:``,
+    and its ``push`` input, evaluated as Actions would)"""
+    try:
+        if not (step_runs(job.get("if"), context) and step_runs(step.get("if"), context)):
+            return False
+        return action_boolean(evaluate_setting((step.get("with") or {}).get("push", False), context)) is True
+    except ExpressionError as err:
+        raise CheckFailed(f"an expression of the build-push step cannot be read: {err.message}") from err
 
 
 @check(points=1)
@@ -58,30 +82,44 @@ def check_uses_build_push_action(sub):
 
 @check(points=2)
 def check_pushes_only_outside_pull_requests(sub):
-    """The image is pushed, and never for a pull request."""
+    """When commits are pushed the image is pushed, and in a pull request it never is (the
+    `if:` and `push:` expressions evaluated for both kinds of run)."""
     triggers = workflow_triggers(workflow(sub))
-    for job, step in build_steps(sub):
-        push = (step.get("with") or {}).get("push", False)
-        if push in (False, None, "false"):
-            raise CheckFailed("the build-push step never pushes the image")
-        if not any(event in triggers for event in PULL_REQUESTS):
-            continue
-        if not (excludes_pull_requests(push) or excludes_pull_requests(step.get("if", ""))
-                or excludes_pull_requests(job.get("if", ""))):
+    runs = contexts(sub)
+    steps = build_steps(sub)
+    if not any(pushes_in(job, step, runs["push"]) for job, step in steps):
+        raise CheckFailed("the build-push step never pushes the image when commits are pushed: "
+                          "evaluate its `if:` and `push:` for a push to your branch")
+    if any(event in triggers for event in PULL_REQUESTS):
+        if any(pushes_in(job, step, runs["pull_request"]) for job, step in steps):
             raise CheckFailed("the workflow also runs for pull requests, and then it would push too: "
                               "what can tell the two events apart?")
 
 
 @check(points=1)
 def check_logs_in_to_ghcr(sub):
-    """A step logs in to ghcr.io before pushing."""
-    for _, step in workflow_steps(workflow(sub)):
-        registry = str((step.get("with") or {}).get("registry", "")).strip()
-        if uses_action(step, "docker/login-action") and registry == "ghcr.io":
-            return
-        if re.search(r"docker\s+login\b.*\bghcr\.io", str(step.get("run", ""))):
-            return
-    raise CheckFailed("no step logs in to the GitHub container registry, so the push would be refused")
+    """In a push run, a step of the pushing job logs in to ghcr.io before the image is pushed."""
+    context = contexts(sub)["push"]
+    steps = build_steps(sub)
+    pushing = [(job, step) for job, step in steps if pushes_in(job, step, context)] or steps
+    for job, step in pushing:
+        for earlier in job["steps"][:job["steps"].index(step)]:
+            if isinstance(earlier, dict) and _logs_in(earlier) and step_runs(earlier.get("if"), context):
+                return
+    raise CheckFailed("no step logs in to the GitHub container registry before the push, so the push would "
+                      "be refused")
+
+
+def _logs_in(step: dict) -> bool:
+    """A docker/login-action step for ghcr.io, or a `run:` that starts `docker login ghcr.io`."""
+    registry = str((step.get("with") or {}).get("registry", "")).strip()
+    if uses_action(step, "docker/login-action"):
+        return registry == "ghcr.io"
+    if "run" in step:
+        for call in reached_commands(read_commands(str(step["run"]), "a run: step")):
+            if call.program == "docker" and call.words[1:2] == ("login",) and "ghcr.io" in call.words[2:]:
+                return True
+    return False
 
 
 @check(points=1, hidden=True)
