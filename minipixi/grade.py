@@ -278,25 +278,30 @@ def _submission_off_sys_path(root: Path | None) -> Iterator[None]:
     """Import nothing from the submission: while the block runs, no ``sys.path`` entry lies inside
     `root` (``python -m`` puts the current folder first, and the current folder may be the
     submission: its ``hypothesis.py`` would otherwise be imported by the checks). A module
-    already imported from inside it means its code has run: refused."""
+    already imported from inside it means its code has run: refused.
+
+    The grader's own Python installation is not the submission's code, even when it lies inside
+    the submission (a learner grading their folder with a ``.venv`` kept in it): entries inside
+    ``sys.prefix`` (or the base and exec prefixes) stay."""
     if root is None:
         yield
         return
+    prefixes = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
     folders: dict[str, bool] = {}
 
-    def inside(file: str) -> bool:
-        folder = os.path.dirname(os.path.abspath(file))
-        if folder not in folders:
-            folders[folder] = _within(Path(os.path.realpath(folder)), root)
-        return folders[folder]
+    def from_submission(path: str) -> bool:
+        if path not in folders:
+            real = Path(os.path.realpath(path or os.curdir))
+            folders[path] = _within(real, root) and not any(_within(real, prefix) for prefix in prefixes)
+        return folders[path]
 
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if isinstance(file, str) and inside(file):
+        if isinstance(file, str) and from_submission(os.path.dirname(os.path.abspath(file))):
             raise GradeError(f"the Python module '{name}' was imported from inside the submission ({file})",
                              hint="run `minipixi grade` from outside the learner's folder, with no PYTHONPATH into it")
     saved = list(sys.path)
-    sys.path[:] = [entry for entry in saved if not _within(Path(entry or os.curdir).resolve(), root)]
+    sys.path[:] = [entry for entry in saved if not from_submission(entry)]
     try:
         yield
     finally:

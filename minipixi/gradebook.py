@@ -117,6 +117,8 @@ def grade_class(exercise_name: str, class_folder: str | os.PathLike, output: str
                              submission=folder)
     out = Path(output or f"grades-{exercise.slug}").absolute()
     refuse_inside_submission(out, folder, "gradebook folder")
+    if out.exists() and not out.is_dir():
+        raise GradeError(f"{out} is a file", hint="give -o a folder for the gradebook and the reports")
     learners = submissions(folder)
     with tempfile.TemporaryDirectory(prefix="minipixi-class-") as scratch:
         jobs = [(name, path, Path(scratch) / f"{number:05d}") for number, (name, path) in enumerate(learners)]

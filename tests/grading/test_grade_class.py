@@ -2,9 +2,10 @@
 wrong, hostile, huge, empty, hanging) is graded in isolated workers; failures stay with their
 submission, and the gradebook holds exactly the scores that grading each one alone gives.
 
-Two instructor checks (``--instructor-checks``) stand for what a real hostile submission could
-make a check do: hang with the per-check timer switched off (marker file ``HANG``) and report
-the worker's surroundings (marker ``PROBE``).
+Instructor checks (``--instructor-checks``) stand for what a real hostile submission could make
+a check do, each on a marker file: hang with the per-check timer switched off (``HANG``), get
+the worker killed (``CRASH``), allocate 4 GiB (``MEMORY``); and report the worker's
+surroundings (``PROBE``).
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ import pytest
 
 from minipixi.cli import main
 from minipixi.grade import grade, load_exercise, render
+from minipixi.gradebook import _network_namespace
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISE = ROOT / "exercises" / "02-start-task"
 TIME_LIMIT = 12
+INSTRUCTOR_NAMES = ("zz_secret_no_hang", "no_crash", "surroundings")
 
 INSTRUCTOR_CHECKS = '''
 import json, os, resource, signal, sys, time
@@ -38,13 +41,23 @@ def check_zz_secret_no_hang(sub):
             time.sleep(1)
 
 @check(points=1)
+def check_no_crash(sub):
+    """Stands for a check the worker dies in (the kernel's OOM killer), or that allocates too much."""
+    if sub.exists("CRASH"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    if sub.exists("MEMORY"):
+        hog = bytearray(4 << 30)  # beyond the worker's 1 GiB: MemoryError, caught as a failed check
+        raise CheckFailed(f"allocated {len(hog)} bytes")
+
+@check(points=1)
 def check_surroundings(sub):
     """Reports where the worker runs."""
     if sub.exists("PROBE"):
         raise CheckFailed(json.dumps({
             "cwd": os.getcwd(), "home": os.environ.get("HOME"), "proxy": os.environ.get("https_proxy"),
             "offline": os.environ.get("MINIPIXI_OFFLINE"), "pythonpath": os.environ.get("PYTHONPATH"),
-            "memory": resource.getrlimit(resource.RLIMIT_AS)[0], "path": sys.path}))
+            "memory": resource.getrlimit(resource.RLIMIT_AS)[0], "path": sys.path,
+            "netns": os.readlink("/proc/self/ns/net")}))
 '''
 
 
@@ -72,8 +85,8 @@ def build_class(folder: Path, canary: Path) -> dict[str, str]:
 
     # right: the solution, and the same answer written differently
     make("right-solution", "right")
-    make("right-inline", "right", base=solution.replace('start = { depends-on = ["lab"] }',
-                                                        'start = { depends-on = ["lab"], description = "go" }'))
+    make("right-inline", "memory", {"MEMORY": ""}, base=solution.replace(
+        'start = { depends-on = ["lab"] }', 'start = { depends-on = ["lab"], description = "go" }'))
     make("right-table", "right", base=solution.replace('start = { depends-on = ["lab"] }', "")
          + '\n[tasks.start]\ndepends-on = ["lab"]\n')
     make("right-crlf", "right", base=solution.replace("\n", "\r\n"))
@@ -91,8 +104,8 @@ def build_class(folder: Path, canary: Path) -> dict[str, str]:
                                        "exercises/02-start-task/checks.py": sitecustomize(canary)})
     make("hostile-modules", "hostile", {name: sitecustomize(canary) for name in (
         "sitecustomize.py", "usercustomize.py", "hypothesis.py", "yaml.py", "tomlkit.py", "conftest.py",
-        "minipixi/__init__.py", "zz-evil.pth")})
-    make("hostile-pth", "hostile", {"lib/python3.11/site-packages/evil.pth": "import os; " + sitecustomize(canary)})
+        "minipixi/__init__.py", "zz-evil.pth", "lib/python3.11/site-packages/evil.pth")})
+    make("crashing", "crash", {"CRASH": ""})
     outside = folder.parent / "outside-solution.toml"
     outside.write_text(solution)
     link = make("hostile-link-out", "hostile", base=None)
@@ -156,14 +169,17 @@ def test_failures_stay_with_their_submission(graded_class):
     status = {name: row["status"] for name, row in rows.items()}
     assert status["hanging"] == "timeout" and TIME_LIMIT <= rows["hanging"]["seconds"] < TIME_LIMIT + 10
     assert status["linked-learner"] == "error" and "link" in rows["linked-learner"]["message"]
-    assert all(s == "graded" for name, s in status.items() if kinds[name] not in ("hang", "link")), status
+    assert status["crashing"] == "crashed" and "SIGKILL" in rows["crashing"]["message"]
+    assert all(s == "graded" for name, s in status.items() if kinds[name] not in ("hang", "link", "crash")), status
+    memory = rows["right-inline"]["checks"]  # the 4 GiB allocation failed inside its check only
+    assert memory["no_crash"] == 0 and sum(memory.values()) == graded_class["book"]["max_score"] - 1
     full = graded_class["book"]["max_score"]
     for name, kind in kinds.items():
-        public = rows[name]["score"] - rows[name]["checks"].get("zz_secret_no_hang", 0) - rows[name]["checks"].get("surroundings", 0)
+        public = rows[name]["score"] - sum(rows[name]["checks"].get(n, 0) for n in INSTRUCTOR_NAMES)
         if kind == "right":
             assert rows[name]["score"] == full, (name, rows[name])
         elif kind in ("wrong", "empty", "huge"):
-            assert public < full - 2, (name, rows[name])
+            assert public < full - len(INSTRUCTOR_NAMES), (name, rows[name])
 
 
 def test_the_gradebook_matches_grading_each_submission_alone(graded_class):
@@ -171,13 +187,13 @@ def test_the_gradebook_matches_grading_each_submission_alone(graded_class):
     submissions = graded_class["base"] / "submissions"
     compared = 0
     for name, row in graded_class["rows"].items():
-        if row["status"] != "graded" or name == "probe":
+        if row["status"] != "graded" or name in ("probe", "right-inline"):  # the probe's cwd differs; no 4 GiB here
             continue
         alone = grade(exercise, submissions / name)
         assert row["checks"] == {r.name: r.score for r in alone.results}, name
         assert row["score"] == alone.score
         compared += 1
-    assert compared == 27  # 30 less the hanging one, the link and the probe
+    assert compared == 25  # 30 less the hanging, linked, crashing, probing and memory-hungry ones
     assert not graded_class["canary"].exists()
 
 
@@ -190,6 +206,8 @@ def test_the_worker_is_isolated(graded_class):
     for folder in (probe["cwd"], probe["home"]):
         assert not folder.startswith((submission, str(Path.home()))) and "minipixi-class-" in folder
     assert not any(entry.startswith(submission) for entry in probe["path"]) and "" not in probe["path"]
+    if _network_namespace():  # root on Linux: the worker has a network namespace of its own
+        assert probe["netns"] != os.readlink("/proc/self/ns/net")
 
 
 def test_csv_and_reports(graded_class):
@@ -219,3 +237,6 @@ def test_the_class_folder_must_not_hold_the_gradebook_or_the_checks(tmp_path, ca
     assert "inside the submission" in capsys.readouterr().err
     assert main(["grade", "02", str(tmp_path), "--class", str(tmp_path / "class")]) != 0
     assert "not both" in capsys.readouterr().err
+    (tmp_path / "taken").write_text("a file")
+    assert main(["grade", "02", "--class", str(tmp_path / "class"), "-o", str(tmp_path / "taken")]) != 0
+    assert "is a file" in capsys.readouterr().err and (tmp_path / "taken").read_text() == "a file"

@@ -233,3 +233,25 @@ def test_output_to_a_folder_writes_the_report_into_it(tmp_path, capsys):
     data = json.loads((sub / "grade-02-start-task.json").read_text())
     assert data["score"] == data["max_score"]
     assert "Score:" in capsys.readouterr().err
+
+
+def test_the_graders_own_python_may_live_inside_the_submission(tmp_path, monkeypatch):
+    """A learner who keeps their .venv inside the folder they grade: the interpreter's own
+    site-packages are not the submission's code, and stay importable."""
+    sub = tmp_path / "learner"
+    shutil.copytree(EXERCISES / "02-start-task" / "solution", sub)
+    site = sub / ".venv" / "lib" / "site-packages"
+    site.mkdir(parents=True)
+    (site / "venv_module_g1.py").write_text("VALUE = 1\n")
+    monkeypatch.setattr(sys, "prefix", str(sub / ".venv"))
+    monkeypatch.syspath_prepend(str(site))
+    __import__("venv_module_g1")
+    from minipixi.grade import Check, Exercise
+
+    seen = []
+    checks = load_exercise("02").checks + [Check("look", 1, lambda s: seen.append(list(sys.path)))]
+    try:
+        report = grade(Exercise("02", EXERCISES / "02-start-task", "X", checks), sub)
+    finally:
+        sys.modules.pop("venv_module_g1", None)
+    assert report.score == report.max_score and str(site) in seen[0]
