@@ -97,28 +97,69 @@ class Config:
         return mirrors
 
 
+#: The settings minipixi reads from a config file. Pixi has many more; a file that sets one of
+#: them gets an error naming it, because a setting that is silently ignored misleads.
+CONFIG_KEYS = ("offline", "mirrors", "repodata-config")
+
+
 def read_config_file(path: Path) -> dict:
-    """One config file as a dict, or a clear error naming the file and line."""
+    """One config file as a dict, checked: only `CONFIG_KEYS`, each of the right type.
+
+    Anything else is a clear error naming the file, the line when known, and the key:
+    bytes that are not UTF-8, TOML syntax, nesting too deep for the parser, an unknown key,
+    ``offline = "false"`` (a string, which would otherwise count as true).
+    """
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise MinipixiError(f"cannot read {path}: {err.strerror or err}", where=str(path),
+                            hint="check that the config file is a readable file") from err
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        from minipixi.manifest.locate import decode_utf8  # lazy: only a broken file needs it
+
+        decode_utf8(raw, str(path), MinipixiError)  # raises at the first bad byte
+        raise
+    try:
+        data = tomllib.loads(text)
+    except ValueError as err:  # a TOMLDecodeError, or a number of more than 4,300 digits
         message, line, column = toml_error_position(err)
         raise MinipixiError(
             f"{path.name} is not valid TOML: {message}",
             where=Location(str(path), line, column),
             hint="fix the TOML syntax at that place",
         ) from err
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise MinipixiError(f"{path.name} is nested too deeply to read", where=str(path),
+                            hint="a config file needs a few levels of tables at most") from None
+    check_config(data, path, text)
+    return data
+
+
+def check_config(data: dict, path: Path, text: str = "") -> None:
+    """Every key of a config file known (`CONFIG_KEYS`) and of the type minipixi reads."""
+    def fail(keys: tuple, message: str, hint: str) -> MinipixiError:
+        from minipixi.manifest.locate import scan  # lazy: only a wrong file needs positions
+
+        span = scan(text).find(keys) if text else None
+        where = Location(str(path), span.line, span.column) if span else str(path)
+        return MinipixiError(message, where=where, hint=hint)
+
+    for key, value in data.items():
+        if key not in CONFIG_KEYS:
+            raise fail((key,), f"the config key '{key}' is not supported by minipixi",
+                       f"remove it from {path.name}; minipixi reads: " + ", ".join(CONFIG_KEYS))
+    if "offline" in data and not isinstance(data["offline"], bool):
+        raise fail(("offline",), f"offline in {path.name} must be true or false, not {data['offline']!r}",
+                   "write offline = true or offline = false, without quotes")
     mirrors = data.get("mirrors", {})
     if not isinstance(mirrors, dict) or not all(
         isinstance(v, list) and all(isinstance(u, str) for u in v) for v in mirrors.values()
     ):
-        raise MinipixiError(
-            "[mirrors] must map a channel URL to a list of URLs",
-            where=str(path),
-            hint='write e.g. "https://conda.anaconda.org/conda-forge" = ["https://mirror/conda-forge"]',
-        )
+        raise fail(("mirrors",), "[mirrors] must map a channel URL to a list of URLs",
+                   'write e.g. "https://conda.anaconda.org/conda-forge" = ["https://mirror/conda-forge"]')
     read_repodata_config(data.get("repodata-config", {}), path)
-    return data
 
 
 # What minipixi does about each of Pixi's [repodata-config] keys: it reads shards unless told
@@ -160,7 +201,7 @@ def load_config(workspace_root: Path | None = None, *, offline: bool = False) ->
             merged["mirrors"].update(data.get("mirrors", {}))
             merged["repodata-config"].update(data.get("repodata-config", {}))
             if "offline" in data:
-                merged["offline"] = bool(data["offline"])
+                merged["offline"] = data["offline"]  # a bool: read_config_file checked it
             sources.append(path)
     offline = offline or _truthy(os.environ.get("MINIPIXI_OFFLINE")) or merged.get("offline", False)
     return Config(offline=offline, mirrors=merged["mirrors"], sources=tuple(sources),

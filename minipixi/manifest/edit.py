@@ -988,6 +988,14 @@ def read_environment_yml(path: Path) -> ImportedEnvironment:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as err:
         raise ManifestError(f"cannot read {path}: {err}", hint="check that it is a conda environment.yml") from err
+    except UnicodeDecodeError:
+        from minipixi.manifest.locate import decode_utf8
+
+        decode_utf8(path.read_bytes(), str(path), ManifestError)  # raises at the first bad byte
+        raise
+    except RecursionError:  # PyYAML builds nested lists and mappings recursively
+        raise ManifestError(f"{path} is nested too deeply to read", where=str(path),
+                            hint="a conda environment.yml holds a few levels of lists at most") from None
     if not isinstance(data, dict):
         raise ManifestError(f"{path} is not a conda environment file", hint="it should be a mapping with 'dependencies'")
     deps, pypi = [], {}

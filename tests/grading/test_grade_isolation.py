@@ -255,3 +255,24 @@ def test_the_graders_own_python_may_live_inside_the_submission(tmp_path, monkeyp
     finally:
         sys.modules.pop("venv_module_g1", None)
     assert report.score == report.max_score and str(site) in seen[0]
+
+
+def test_pythonpath_into_the_submission_is_refused_and_class_workers_ignore_it(tmp_path):
+    """PYTHONPATH pointing into the submission makes Python run its sitecustomize.py at start-up,
+    before minipixi: a single `grade` then refuses to give a score; a --class worker starts
+    with `python -I`, which never reads PYTHONPATH, so there the code does not run at all."""
+    classroom = tmp_path / "class"
+    sub = classroom / "learner"
+    shutil.copytree(EXERCISES / "02-start-task" / "solution", sub)
+    canary = tmp_path / "canary"
+    (sub / "sitecustomize.py").write_text(f"open({str(canary)!r}, 'w').write('ran')\n")
+    result = run_grade(["grade", "02", str(sub)], tmp_path, env={"PYTHONPATH": str(sub)})
+    assert result.returncode != 0 and "'sitecustomize' was imported from inside the submission" in result.stderr
+    canary.unlink()
+    result = run_grade(["grade", "02", "--class", str(classroom), "-o", str(tmp_path / "grades"),
+                        "--time-limit", "60"], tmp_path, env={"PYTHONPATH": str(tmp_path / "nothing")})
+    assert result.returncode == 0, result.stderr
+    assert not canary.exists()
+    from minipixi.gradebook import _worker_environment
+
+    assert "PYTHONPATH" not in _worker_environment(tmp_path)
