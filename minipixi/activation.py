@@ -19,6 +19,11 @@ The same facts are rendered three ways: as a dictionary for `minipixi run` (see 
 as the text of `minipixi shell-hook -s bash|zsh|fish|powershell` (what the lesson's Dockerfile
 appends to its entrypoint), and as the start of an interactive `minipixi shell`.
 
+The shell-hook text is *code* that users ``eval``, built from names and values written by others
+(a manifest, a package's ``env_vars.d``). So every variable name must be an identifier, and every
+value and path is quoted for its shell: literally, except that bash and zsh still expand a plain
+``$VAR`` or ``${VAR}`` in a value (``$(command)`` and backticks stay text).
+
 Lesson: Episode 2 ("pixi run" and "pixi shell") and Episode 6 (the shell-hook entrypoint).
 Read after `install.py`; read next `tasks.py`. Ground truth: rattler_shell (its bash snapshots
 are in the shared corpus).
@@ -139,20 +144,47 @@ def activation_scripts(ctx: ActivationContext, shell: str = "bash") -> list[Path
 # ---- rendering for shells ------------------------------------------------------------------
 
 _SAFE = re.compile(r"^[A-Za-z0-9_\-./:=,@%+]+$")
+_VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_REFERENCE = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})")
 
 
 def quote_bash(value: str) -> str:
-    """Quote `value` for bash/zsh so that ``${VAR}`` references still expand.
+    """Quote a variable's value for bash/zsh: literal, except ``$VAR`` / ``${VAR}`` references.
 
-    Plain words stay bare; text with ``$`` or a backslash is double-quoted (escaping ``\\``,
-    ``"`` and backticks); anything else is single-quoted.
+    Plain words stay bare; text with ``$`` or a backslash is double-quoted with every ``\\``,
+    ``"``, backtick and ``$`` escaped and only the plain references let through, so
+    ``${HOME}/x`` expands and ``$(rm -rf ~)`` stays text; anything else is single-quoted.
     """
-    if value and _SAFE.match(value):
+    if value and _SAFE.fullmatch(value):
         return value
-    if "$" in value or "\\" in value:
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
-        return f'"{escaped}"'
+    if "$" not in value and "\\" not in value:
+        return quote_bash_literal(value)
+    parts, last = [], 0
+    for found in _REFERENCE.finditer(value):
+        parts.append(_escape_double(value[last:found.start()]) + found.group(0))
+        last = found.end()
+    return '"' + "".join(parts) + _escape_double(value[last:]) + '"'
+
+
+def quote_bash_literal(value: str) -> str:
+    """Quote `value` (a path) for bash/zsh as literal text: bare if plain, else single-quoted."""
+    if value and _SAFE.fullmatch(value):
+        return value
     return "'" + value.replace("'", "'\\''") + "'"
+
+
+def _escape_double(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`").replace("$", "\\$")
+
+
+def check_variable_name(name: str, source: str) -> str:
+    """`name` if it can be an environment variable name in shell code; else ActivationError."""
+    if not _VARIABLE_NAME.fullmatch(name):
+        raise ActivationError(
+            f"{name!r} is not a valid environment variable name (from {source})",
+            hint="variable names are letters, digits and '_', not starting with a digit",
+        )
+    return name
 
 
 def _quote_fish(value: str) -> str:
@@ -172,6 +204,7 @@ def render_shell_hook(ctx: ActivationContext, shell: str = "bash") -> str:
     entries = [str(p) for p in path_entries(ctx.prefix, ctx.platform)]
     lines = [_render_path(shell, entries)]
     for key, value in activation_variables(ctx).items():
+        check_variable_name(key, "the environment's activation variables")
         lines.append(_render_set(shell, key, value))
     for script in activation_scripts(ctx, shell):
         lines.append(_render_source(shell, str(script)))
@@ -180,8 +213,7 @@ def render_shell_hook(ctx: ActivationContext, shell: str = "bash") -> str:
 
 def _render_path(shell: str, entries: list[str]) -> str:
     if shell in ("bash", "zsh"):
-        joined = ":".join(entries).replace("\\", "\\\\").replace('"', '\\"')
-        return f'export PATH="{joined}:${{PATH}}"'
+        return f'export PATH="{_escape_double(":".join(entries))}:${{PATH}}"'
     if shell == "fish":
         return "set -gx PATH " + " ".join(_quote_fish(e) for e in entries) + " $PATH"
     joined = ";".join(entries)
@@ -198,7 +230,7 @@ def _render_set(shell: str, key: str, value: str) -> str:
 
 def _render_source(shell: str, script: str) -> str:
     if shell in ("bash", "zsh"):
-        return f". {quote_bash(script)}"
+        return f". {quote_bash_literal(script)}"
     if shell == "fish":
         return f"source {_quote_fish(script)}"
     return f". {_quote_powershell(script)}"
@@ -234,7 +266,7 @@ def _run_scripts(scripts: list[Path], env: dict[str, str]) -> dict[str, str]:
                 f"activation script '{script}' does not exist",
                 hint="fix the path in [activation] scripts (it is relative to the workspace root)",
             )
-    body = "".join(f". {quote_bash(str(s))} || exit $?\n" for s in scripts) + "env -0\n"
+    body = "".join(f". {quote_bash_literal(str(s))} || exit $?\n" for s in scripts) + "env -0\n"
     proc = subprocess.run(
         ["bash", "-c", body], env=env, capture_output=True, timeout=120, check=False
     )

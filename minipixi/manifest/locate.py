@@ -12,7 +12,14 @@ the text once ourselves and remember, for every key path and every array item, w
 
 The scanner only needs to be right for text that tomlkit already accepted, so it can be small: it
 knows strings (four kinds), comments, inline tables, arrays, and bare values; nothing else. It also
-notices a key or table defined twice, which tomlkit reports without a line.
+notices a key or table defined twice, which tomlkit reports without a line. It runs *before*
+tomlkit, on any text at all, so it never raises and never recurses deeper than `MAX_NESTING`
+arrays or tables (a file of 5,000 ``[`` is a located error, not a crash).
+
+Two more "where" helpers live here, because every reader of a TOML or YAML file needs them:
+`decode_utf8` turns bytes that are not UTF-8 into an error at the line and column of the first bad
+byte, and `lone_cr` finds a carriage return that no line feed follows (TOML allows LF and CRLF
+line ends, nothing else).
 
 Read with `parse.py`, which uses it for every error. Ground truth: the TOML 1.0 grammar.
 """
@@ -22,6 +29,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 KeyPath = tuple  # a tuple of str (keys) and int (array indices)
+
+#: How deep arrays and tables may nest (tomlkit stops at 100 as well; Pixi's parser sooner).
+MAX_NESTING = 100
 
 _BARE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
@@ -70,6 +80,7 @@ class _Scanner:
         self.aot_counts: dict[KeyPath, int] = {}
         self.defined: dict[KeyPath, int] = {}  # full key path -> where it was defined
         self.duplicates: list[KeyPath] = []
+        self.depth = 0  # arrays and inline tables open around the current position
 
     def define(self, path: KeyPath, start: int) -> None:
         """Note a key (or table header) definition, which ends here; a second one is a duplicate."""
@@ -158,10 +169,15 @@ class _Scanner:
     def value(self, path: KeyPath) -> None:
         start = self.pos
         ch = self.peek()
-        if ch == "{":
-            self.inline_table(path)
-        elif ch == "[":
-            self.array(path)
+        if ch and ch in "{[":
+            self.depth += 1
+            if self.depth > MAX_NESTING:  # stop here: the parser reports it, with this place
+                raise ValueError(f"nested more than {MAX_NESTING} levels at offset {start}")
+            if ch == "{":
+                self.inline_table(path)
+            else:
+                self.array(path)
+            self.depth -= 1
         elif ch in "\"'":
             self.string()
         else:
@@ -248,6 +264,43 @@ def scan(text: str) -> SourceMap:
     scanner = _Scanner(text)
     try:
         scanner.document()
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, RecursionError):
         pass
     return SourceMap(scanner.spans, scanner.duplicates)
+
+
+def position(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based (line, column) of character `offset` in `text`."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def decode_utf8(data: bytes, path: str, error: type[Exception]) -> str:
+    """`data` as text, or `error` at the line and column of the first byte that is not UTF-8.
+
+    Line ends are kept as they are (no newline translation), so a CRLF file stays CRLF and a
+    lone CR is still there for `lone_cr` to find.
+    """
+    from minipixi.errors import Location
+
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        before = data[: err.start].decode("utf-8", errors="replace")
+        line, column = position(before, len(before))
+        raise error(
+            f"{path.rsplit('/', 1)[-1]} is not UTF-8 text: byte 0x{data[err.start]:02x} on line {line} "
+            "cannot be decoded",
+            where=Location(path, line, column),
+            hint="save the file as UTF-8 (most editors offer it under 'Save with encoding')",
+        ) from None
+
+
+def lone_cr(text: str) -> int | None:
+    """The offset of the first carriage return that is not followed by a line feed, or None."""
+    start = 0
+    while (found := text.find("\r", start)) != -1:
+        if text[found + 1 : found + 2] != "\n":
+            return found
+        start = found + 1
+    return None

@@ -25,6 +25,10 @@ from typing import Any, Mapping
 DEFAULT_FEATURE = "default"
 DEFAULT_ENVIRONMENT = "default"
 
+#: The Pixi release whose manifest, lock file and commands minipixi follows. A manifest's
+#: ``requires-pixi`` is checked against it.
+PIXI_VERSION = "0.77.0"
+
 #: The conda subdirs Pixi knows (from its manifest schema).
 KNOWN_PLATFORMS = (
     "emscripten-wasm32", "linux-32", "linux-64", "linux-aarch64", "linux-armv6l", "linux-armv7l",
@@ -40,11 +44,37 @@ PLATFORM_VIRTUAL_KEYS = ("cuda", "glibc", "linux", "macos", "windows", "archspec
 
 
 @dataclass(frozen=True)
+class Unsupported:
+    """A setting the manifest uses that minipixi cannot honour (yet), and where it is written.
+
+    Reading such a manifest works (`task list`, `shell-hook` of an installed environment...);
+    solving an environment the setting applies to raises `error()`, because an answer that
+    ignored it would be wrong (``solve-strategy = "lowest"`` answered with the highest versions).
+    `feature`/`selector` say where it applies (None: the whole workspace / every platform).
+    """
+
+    setting: str
+    message: str
+    where: Any = None  # a minipixi.errors.Location
+    details: str | None = None
+    hint: str | None = None
+    feature: str | None = None
+    selector: str | None = None
+
+    def error(self):
+        from minipixi.errors import ManifestError
+
+        return ManifestError(self.message, where=self.where, details=self.details, hint=self.hint)
+
+
+@dataclass(frozen=True)
 class DependencySpec:
     """One conda dependency as written: ``numpy = ">=2"`` or ``numpy = {version=, build=, ...}``.
 
     `version` is the version-spec text (None means any version). Source dependencies (``path``,
-    ``git``, ``url``) keep their table in `source`; minipixi does not build from source.
+    ``git``, ``url``) keep their table in `source`; minipixi does not build from source, so
+    such a spec (or one with a key minipixi cannot express, like ``when``) carries `refused`,
+    which stops a solve instead of asking for the channel package of the same name.
     """
 
     name: str
@@ -58,6 +88,7 @@ class DependencySpec:
     file_name: str | None = None
     license: str | None = None
     source: Mapping[str, Any] | None = None
+    refused: Unsupported | None = field(default=None, compare=False, repr=False)
 
     def matchspec_text(self) -> str:
         """The conda MatchSpec string for this dependency, e.g. ``pytorch >=2.7 cuda*``."""
@@ -204,6 +235,8 @@ class Feature:
     platforms: tuple[str, ...] | None = None
     channels: tuple[ChannelEntry, ...] | None = None
     channel_priority: str | None = None
+    solve_strategy: str | None = None
+    unsupported: tuple[Unsupported, ...] = ()  # settings here minipixi cannot honour
     system_requirements: SystemRequirements = field(default_factory=SystemRequirements)
     default: Target = field(default_factory=Target)
     targets: Mapping[str, Target] = field(default_factory=dict)
@@ -247,7 +280,9 @@ class Workspace:
     authors: tuple[str, ...] = ()
     description: str | None = None
     channel_priority: str = "strict"
+    solve_strategy: str = "highest"
     requires_pixi: str | None = None
+    unsupported: tuple[Unsupported, ...] = ()  # workspace-wide settings minipixi cannot honour
     legacy_project: bool = False
     warnings: tuple[str, ...] = ()
     syntax_warnings: tuple[str, ...] = ()

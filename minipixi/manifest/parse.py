@@ -20,6 +20,7 @@ Pixi's manifest schema and the error snapshots of its pixi_manifest crate.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from pathlib import Path
@@ -28,12 +29,12 @@ from typing import Any, Iterable, Mapping, Sequence
 import tomlkit
 from tomlkit.exceptions import ParseError, TOMLKitError
 
-from minipixi.errors import Location, ManifestError, MinipixiError, source_excerpt
-from minipixi.manifest.locate import SourceMap, scan
+from minipixi.errors import Location, ManifestError, MinipixiError, shorten, source_excerpt
+from minipixi.manifest.locate import MAX_NESTING, SourceMap, decode_utf8, lone_cr, position, scan
 from minipixi.manifest.model import (
-    DEFAULT_ENVIRONMENT, DEFAULT_FEATURE, KNOWN_PLATFORMS, PLATFORM_VIRTUAL_KEYS, SELECTORS,
-    Activation, ChannelEntry, DependencySpec, DependsOn, Environment, Feature, PlatformEntry,
-    PypiDependency, SystemRequirements, Target, Task, TaskArg, Workspace,
+    DEFAULT_ENVIRONMENT, DEFAULT_FEATURE, KNOWN_PLATFORMS, PIXI_VERSION, PLATFORM_VIRTUAL_KEYS,
+    SELECTORS, Activation, ChannelEntry, DependencySpec, DependsOn, Environment, Feature,
+    PlatformEntry, PypiDependency, SystemRequirements, Target, Task, TaskArg, Unsupported, Workspace,
 )
 
 MANIFEST_NAME = "pixi.toml"
@@ -86,9 +87,19 @@ PACKAGE_KEYS = (
 
 ENVIRONMENT_NAME = re.compile(r"^[a-z\d\-]+$")
 PLATFORM_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$|^[a-zA-Z]$")
-TASK_NAME = re.compile(r"^[^\s\$]+$")
+TASK_NAME = re.compile(r"^[^\s\$\x00-\x1f\x7f]+$")
+FEATURE_NAME = re.compile(r"^[^\x00-\x1f\x7f]+$")
 ARG_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z\d_]*$")
 PACKAGE_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
+ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: A system requirement or virtual package version: numbers and dots (``12``, ``2.28``).
+REQUIREMENT_VERSION = re.compile(r"^\d{1,9}(\.\d{1,9}){0,5}$")
+SOLVE_STRATEGIES = ("highest", "lowest", "lowest-direct")
+CHANNEL_PRIORITIES = ("strict", "flexible", "disabled")
+#: Keys of a conda dependency table that minipixi cannot express in a MatchSpec (yet).
+UNSUPPORTED_SPEC_KEYS = ("when", "track-features", "license-family", "extras", "flags")
+#: Keys that make a conda dependency a source (or direct-URL) dependency.
+SOURCE_SPEC_KEYS = ("git", "path", "url")
 
 
 class _Context:
@@ -100,6 +111,8 @@ class _Context:
         self.map: SourceMap = scan(text)
         self.warnings: list[str] = []
         self.syntax_warnings: list[str] = []  # the subset about how the file is written
+        self.pool: dict[str, DependencySpec] = {}  # [workspace.dependencies], for { workspace = true }
+        self.unsupported: list[Unsupported] = []  # settings of the current feature minipixi cannot honour
 
     def warn_syntax(self, message: str) -> None:
         """A warning about a deprecated or ignored form in the file (the CLI shows these)."""
@@ -118,6 +131,12 @@ class _Context:
             hint=hint,
             details=source_excerpt(self.text, span.line, span.column, span.width),
         )
+
+    def unsupported_setting(self, key_path: Sequence[Any], setting: str, message: str, hint: str,
+                            feature: str | None = None, selector: str | None = None) -> Unsupported:
+        """An `Unsupported` located at `key_path`: raised when a solve needs the setting."""
+        err = self.error(key_path, message, hint)
+        return Unsupported(setting, message, err.where, err.details, hint, feature, selector)
 
 
 def _dotted(path: Sequence[Any]) -> str:
@@ -150,10 +169,11 @@ def _type_name(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def expect(ctx: _Context, value: Any, kinds: tuple[type, ...], path: Sequence[Any], what: str) -> Any:
+def expect(ctx: _Context, value: Any, kinds: tuple[type, ...], path: Sequence[Any], what: str,
+           *, empty_ok: bool = False) -> Any:
     """Return `value` if it is one of `kinds`, else raise "expected ..., found ..."."""
     if isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds):
-        if isinstance(value, str) and not value.strip() and str in kinds:
+        if isinstance(value, str) and not value.strip() and str in kinds and not empty_ok:
             raise ctx.error(path, f"{what} may not be empty", at_value=True)
         return value
     wanted = " or ".join(_type_name(k()) if k is not bool else "boolean" for k in kinds)
@@ -169,17 +189,15 @@ def expect_str_list(ctx: _Context, value: Any, path: Sequence[Any], what: str) -
 
 
 def _version_text(ctx: _Context, value: Any, path: Sequence[Any], what: str) -> str:
-    """A version written as a string or a bare number (``cuda = 12``); checked if possible."""
+    """A system version written as a string or a bare number (``cuda = 12``): numbers and dots.
+
+    A conda version may hold letters (``1.0a1``), but the version of a driver, a libc or an OS
+    never does, so ``cuda = "abc"`` is refused here rather than becoming ``__cuda=abc``.
+    """
     text = str(expect(ctx, value, (str, int, float), path, what))
-    try:
-        from minipixi.version import Version
-    except ImportError:  # the version module is written in parallel; check once it exists
-        return text
-    try:
-        Version(text)
-    except MinipixiError as err:
-        raise ctx.error(path, f"invalid version '{text}' for {what}: {err.message}",
-                        "write a version such as \"12\" or \"2.28\"", at_value=True) from err
+    if not REQUIREMENT_VERSION.fullmatch(text):
+        raise ctx.error(path, f"invalid version '{shorten(text)}' for {what}",
+                        "write numbers separated by dots, e.g. \"12\", \"12.4\" or \"2.28\"", at_value=True)
     return text
 
 
@@ -215,8 +233,8 @@ def parse_spec_string(name: str, text: str) -> DependencySpec:
 
 def parse_dependency(ctx: _Context, name: str, value: Any, path: Sequence[Any]) -> DependencySpec:
     """One entry of a ``*dependencies`` / ``constraints`` table."""
-    if not PACKAGE_NAME.match(name):
-        raise ctx.error(path, f"'{name}' is not a valid package name",
+    if not PACKAGE_NAME.fullmatch(name):
+        raise ctx.error(path, f"{_quoted(name)} is not a valid package name",
                         "package names use letters, digits, '.', '-' and '_'")
     expect(ctx, value, (str, dict), path, f"the spec of '{name}'")
     if isinstance(value, str):
@@ -226,19 +244,58 @@ def parse_dependency(ctx: _Context, name: str, value: Any, path: Sequence[Any]) 
             raise ctx.error(path, f"invalid spec for '{name}': {err.message}",
                             'a spec looks like ">=1.2,<2", "1.2.*" or "*"', at_value=True) from err
     check_keys(ctx, value, SPEC_KEYS, path)
-    for key in ("version", "build", "channel", "subdir"):
+    if "workspace" in value:
+        return _workspace_dependency(ctx, name, value, path)
+    for key in ("version", "build", "channel", "subdir", "md5", "sha256", "file-name", "license"):
         if key in value:
             expect(ctx, value[key], (str,), tuple(path) + (key,), f"'{key}' of '{name}'")
+    if "build-number" in value:
+        expect(ctx, value["build-number"], (str, int), tuple(path) + ("build-number",), f"'build-number' of '{name}'")
     if "version" in value:
         _check_version_spec(ctx, value["version"], tuple(path) + ("version",), f"'{name}'")
-    source = {k: value[k] for k in ("path", "git", "url") if k in value}
+    source = {k: value[k] for k in SOURCE_SPEC_KEYS if k in value}
     return DependencySpec(
         name, version=value.get("version"), build=value.get("build"),
-        build_number=value.get("build-number"), channel=value.get("channel"),
-        subdir=value.get("subdir"), md5=value.get("md5"), sha256=value.get("sha256"),
-        file_name=value.get("file-name"), license=value.get("license"),
+        build_number=None if "build-number" not in value else str(value["build-number"]),
+        channel=value.get("channel"), subdir=value.get("subdir"), md5=value.get("md5"),
+        sha256=value.get("sha256"), file_name=value.get("file-name"), license=value.get("license"),
         source={k: value[k] for k in value if k not in ("version", "build", "channel")} if source else None,
+        refused=_refused_spec(ctx, name, value, path),
     )
+
+
+def _refused_spec(ctx: _Context, name: str, value: Mapping[str, Any], path: Sequence[Any]) -> Unsupported | None:
+    """Why minipixi cannot solve this dependency table as written (None when it can)."""
+    source = [k for k in SOURCE_SPEC_KEYS if k in value]
+    if source:
+        return ctx.unsupported_setting(
+            tuple(path) + (source[0],), source[0],
+            f"'{name}' is a {source[0]} dependency: source/git/path conda dependencies (pixi-build) "
+            "are not supported by minipixi",
+            f'depend on the package from a channel instead, e.g. {name} = "*", or use pixi itself')
+    unknown = [k for k in UNSUPPORTED_SPEC_KEYS if k in value]
+    if unknown:
+        return ctx.unsupported_setting(
+            tuple(path) + (unknown[0],), unknown[0],
+            f"'{unknown[0]}' in the spec of '{name}' is not supported by minipixi",
+            f"remove '{unknown[0]}' (minipixi would otherwise solve without it), or use pixi itself")
+    return None
+
+
+def _workspace_dependency(ctx: _Context, name: str, value: Mapping[str, Any], path: Sequence[Any]) -> DependencySpec:
+    """``numpy = { workspace = true }``: the spec written in ``[workspace.dependencies]``."""
+    flag_path = tuple(path) + ("workspace",)
+    if value["workspace"] is not True:
+        raise ctx.error(flag_path, f"'workspace' of '{name}' can only be true",
+                        f'write {name} = {{ workspace = true }}, or give the spec itself', at_value=True)
+    others = [k for k in value if k != "workspace"]
+    if others:
+        raise ctx.error(tuple(path) + (others[0],), f"'{name}' takes its spec from [workspace.dependencies] "
+                        f"and cannot add '{others[0]}'", f"change the spec of '{name}' in [workspace.dependencies]")
+    if name not in ctx.pool:
+        raise ctx.error(flag_path, f"'{name}' asks for its spec from the workspace, but [workspace.dependencies] "
+                        "has no such entry", f'add {name} = "*" (or a version) to [workspace.dependencies]')
+    return ctx.pool[name]
 
 
 def parse_dependency_table(ctx: _Context, table: Any, path: Sequence[Any]) -> dict[str, DependencySpec]:
@@ -266,8 +323,23 @@ def _parse_depends_on(ctx: _Context, value: Any, path: Sequence[Any]) -> tuple[D
         check_keys(ctx, item, ("task", "args", "environment"), item_path)
         if "task" not in item:
             raise ctx.error(item_path, "a depends-on table needs a 'task'", 'write { task = "name" }')
-        result.append(DependsOn(str(item["task"]), tuple(item.get("args", ())), item.get("environment")))
+        task = expect(ctx, item["task"], (str,), item_path + ("task",), "the task of a depends-on entry")
+        args = _dependency_args(ctx, item.get("args", []), item_path + ("args",))
+        environment = item.get("environment")
+        if environment is not None:
+            expect(ctx, environment, (str,), item_path + ("environment",), "the environment of a depends-on entry")
+        result.append(DependsOn(task, args, environment))
     return tuple(result)
+
+
+def _dependency_args(ctx: _Context, value: Any, path: tuple) -> tuple[Any, ...]:
+    """``args`` of a depends-on entry: strings, or ``{ name = "value" }`` tables of strings."""
+    items = expect(ctx, value, (list,), path, "depends-on args")
+    for i, item in enumerate(items):
+        expect(ctx, item, (str, dict), path + (i,), "a depends-on argument")
+        for key, val in (item.items() if isinstance(item, dict) else ()):
+            expect(ctx, val, (str,), path + (i, key), f"the depends-on argument '{key}'")
+    return tuple(items)
 
 
 def _parse_task_args(ctx: _Context, value: Any, path: Sequence[Any]) -> tuple[TaskArg, ...]:
@@ -277,12 +349,18 @@ def _parse_task_args(ctx: _Context, value: Any, path: Sequence[Any]) -> tuple[Ta
         expect(ctx, item, (str, dict), item_path, "a task argument")
         if isinstance(item, dict):
             check_keys(ctx, item, ("arg", "default", "choices"), item_path)
-            name = str(item.get("arg", ""))
-            choices = tuple(item["choices"]) if "choices" in item else None
-            arg = TaskArg(name, item.get("default"), choices)
+            name = expect(ctx, item.get("arg", ""), (str,), item_path + ("arg",), "a task argument name")
+            default = item.get("default")
+            if default is not None:
+                expect(ctx, default, (str,), item_path + ("default",), f"the default of task argument '{name}'",
+                       empty_ok=True)
+            choices = None
+            if "choices" in item:
+                choices = expect_str_list(ctx, item["choices"], item_path + ("choices",), f"the choices of '{name}'")
+            arg = TaskArg(name, default, choices)
         else:
             name, arg = item, TaskArg(item)
-        if name == "pixi" or not ARG_NAME.match(name):
+        if name == "pixi" or not ARG_NAME.fullmatch(name):
             raise ctx.error(item_path, f"'{name}' cannot be a task argument name",
                             "argument names are identifiers (letters, digits, _) and 'pixi' is reserved",
                             at_value=True)
@@ -292,8 +370,9 @@ def _parse_task_args(ctx: _Context, value: Any, path: Sequence[Any]) -> tuple[Ta
 
 def parse_task(ctx: _Context, name: str, value: Any, path: Sequence[Any]) -> Task:
     """A task in any of its three forms: a string, a list (depends-on only) or a table."""
-    if not TASK_NAME.match(name):
-        raise ctx.error(path, f"'{name}' is not a valid task name", "task names may not contain spaces or '$'")
+    if not TASK_NAME.fullmatch(name):
+        raise ctx.error(path, f"{_quoted(name)} is not a valid task name",
+                        "task names may not contain spaces, '$' or control characters")
     expect(ctx, value, (str, list, dict), path, f"task '{name}'")
     if isinstance(value, str):
         return Task(name, cmd=value)
@@ -302,22 +381,43 @@ def parse_task(ctx: _Context, name: str, value: Any, path: Sequence[Any]) -> Tas
     check_keys(ctx, value, TASK_KEYS, path)
     if "depends_on" in value:
         ctx.warn_syntax(f"task '{name}': 'depends_on' is deprecated, write 'depends-on'")
+    p = tuple(path)
     cmd = value.get("cmd")
     if cmd is not None:
-        expect(ctx, cmd, (str, list), tuple(path) + ("cmd",), f"the cmd of task '{name}'")
+        expect(ctx, cmd, (str, list), p + ("cmd",), f"the cmd of task '{name}'")
+        if isinstance(cmd, list):
+            cmd = expect_str_list(ctx, cmd, p + ("cmd",), f"the cmd of task '{name}'")
     env = value.get("env", {})
-    for key, val in expect(ctx, env, (dict,), tuple(path) + ("env",), "task env").items():
-        expect(ctx, val, (str,), tuple(path) + ("env", key), f"task env variable '{key}'")
+    for key, val in expect(ctx, env, (dict,), p + ("env",), "task env").items():
+        _check_env_var_name(ctx, key, p + ("env", key))
+        expect(ctx, val, (str,), p + ("env", key), f"task env variable '{key}'")
+    for key in ("description", "cwd", "default-environment"):
+        if key in value:
+            expect(ctx, value[key], (str,), p + (key,), f"the {key} of task '{name}'", empty_ok=key == "description")
+    clean_env = expect(ctx, value.get("clean-env", False), (bool,), p + ("clean-env",), f"the clean-env of task '{name}'")
+    inputs, outputs = (expect_str_list(ctx, value.get(key, []), p + (key,), f"the {key} of task '{name}'")
+                       for key in ("inputs", "outputs"))
     depends = value.get("depends-on", value.get("depends_on", []))
     return Task(
-        name, cmd=tuple(cmd) if isinstance(cmd, list) else cmd,
-        depends_on=_parse_depends_on(ctx, depends, tuple(path) + ("depends-on",)),
+        name, cmd=cmd,
+        depends_on=_parse_depends_on(ctx, depends, p + ("depends-on",)),
         description=value.get("description"), cwd=value.get("cwd"), env=dict(env),
-        args=_parse_task_args(ctx, value.get("args", []), tuple(path) + ("args",)),
-        clean_env=bool(value.get("clean-env", False)),
-        default_environment=value.get("default-environment"),
-        inputs=tuple(value.get("inputs", ())), outputs=tuple(value.get("outputs", ())),
+        args=_parse_task_args(ctx, value.get("args", []), p + ("args",)),
+        clean_env=clean_env, default_environment=value.get("default-environment"),
+        inputs=inputs, outputs=outputs,
     )
+
+
+def _quoted(name: str) -> str:
+    """A name as an error quotes it: control characters (NUL...) escaped, long names shortened."""
+    return shorten(repr(name)) if not FEATURE_NAME.fullmatch(name or "x") else f"'{shorten(name)}'"
+
+
+def _check_env_var_name(ctx: _Context, name: str, path: Sequence[Any]) -> None:
+    """An environment variable name must be an identifier: it is written into shell code."""
+    if not ENV_VAR_NAME.fullmatch(name):
+        raise ctx.error(path, f"{_quoted(name)} is not a valid environment variable name",
+                        "use letters, digits and '_', not starting with a digit (e.g. MY_VAR)")
 
 
 def parse_tasks(ctx: _Context, table: Any, path: Sequence[Any]) -> dict[str, Task]:
@@ -332,6 +432,7 @@ def parse_activation(ctx: _Context, table: Any, path: Sequence[Any]) -> Activati
     scripts = expect_str_list(ctx, table.get("scripts", []), tuple(path) + ("scripts",), "activation scripts")
     env = expect(ctx, table.get("env", {}), (dict,), tuple(path) + ("env",), "activation env")
     for key, val in env.items():
+        _check_env_var_name(ctx, key, tuple(path) + ("env", key))
         expect(ctx, val, (str,), tuple(path) + ("env", key),
                f"the activation variable '{key}' (a string, e.g. {key} = \"value\")")
     return Activation(scripts, dict(env))
@@ -369,11 +470,63 @@ def parse_channels(ctx: _Context, value: Any, path: Sequence[Any]) -> tuple[Chan
             check_keys(ctx, item, ("channel", "priority", "exclude-newer"), item_path)
             if "channel" not in item:
                 raise ctx.error(item_path, "a channel table needs a 'channel'", 'write { channel = "conda-forge", priority = 1 }')
+            name = expect(ctx, item["channel"], (str,), item_path + ("channel",), "a channel")
             priority = expect(ctx, item.get("priority", 0), (int,), item_path + ("priority",), "channel priority")
-            channels.append(ChannelEntry(str(item["channel"]), priority))
+            if "exclude-newer" in item:
+                check_exclude_newer(ctx, item["exclude-newer"], item_path + ("exclude-newer",), "exclude-newer")
+            channels.append(ChannelEntry(name, priority))
         else:
             channels.append(ChannelEntry(item))
     return tuple(channels)
+
+
+# ---- exclude-newer -----------------------------------------------------------------------------
+_DURATION_UNITS = (
+    "nanoseconds nanosecond nsec ns microseconds microsecond usec us milliseconds millisecond msec ms "
+    "seconds second secs sec s minutes minute mins min m hours hour hrs hr h days day d "
+    "weeks week w months month M years year y"
+).split()
+EXCLUDE_NEWER_DURATION = re.compile(
+    r"^\s*(?:\d{1,12}\s*(?:" + "|".join(_DURATION_UNITS) + r")\s*)+$")
+EXCLUDE_NEWER_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+EXCLUDE_NEWER_TIMESTAMP = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def exclude_newer_form(value: Any) -> str | None:
+    """What kind of cut-off `value` is, as Pixi reads ``exclude-newer``: "date", "timestamp" or
+    "duration" (``7d``, ``1h 30m``: that long before the solve); None if it is none of them."""
+    import datetime
+
+    if isinstance(value, datetime.datetime):  # an unquoted TOML date-time
+        return "timestamp" if value.tzinfo is not None else None
+    if isinstance(value, datetime.date):
+        return "date"
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    if EXCLUDE_NEWER_DURATION.fullmatch(value):
+        return "duration"
+    for form, pattern in (("date", EXCLUDE_NEWER_DATE), ("timestamp", EXCLUDE_NEWER_TIMESTAMP)):
+        found = pattern.fullmatch(value)
+        if found:
+            try:
+                numbers = [int(g) for g in found.groups()[:6] if g is not None]
+                datetime.datetime(*numbers[:3], *(numbers[3:6] if form == "timestamp" else ()))
+            except ValueError:  # 2020-13-45, 25:61:00
+                return None
+            return form
+    return None
+
+
+def check_exclude_newer(ctx: _Context, value: Any, path: Sequence[Any], key: str) -> None:
+    """Refuse a value that is not a cut-off; a valid one is noted as not supported (yet)."""
+    if exclude_newer_form(value) is None:
+        raise ctx.error(path, f"{key} = {shorten(repr(value))} is not a date, a timestamp or a duration",
+                        'write a date ("2025-01-31"), an RFC 3339 timestamp ("2025-01-31T12:00:00Z") '
+                        'or a duration ("7d")', at_value=True)
+    ctx.unsupported.append(ctx.unsupported_setting(
+        path, key, f"{key} is not supported by minipixi yet: it cannot leave out packages newer than a cut-off",
+        f"remove {key} to solve with every package, or use pixi itself"))
 
 
 def derived_platform_name(subdir: str, virtual: Mapping[str, str]) -> str:
@@ -428,7 +581,7 @@ def _check_platform_name(ctx: _Context, name: str, path: Sequence[Any]) -> None:
     if name in SELECTORS or name == "macos":
         raise ctx.error(path, f"'{name}' is reserved as a target selector and cannot name a platform",
                         f"choose a more specific name, e.g. '{name}-gpu'", at_value=True)
-    if len(name) > 64 or not PLATFORM_NAME.match(name):
+    if len(name) > 64 or not PLATFORM_NAME.fullmatch(name):
         raise ctx.error(path, f"'{name}' is not a valid platform name",
                         "use letters, digits and dashes, starting with a letter", at_value=True)
 
@@ -449,6 +602,10 @@ def parse_target(ctx: _Context, table: Mapping[str, Any], path: Sequence[Any], s
     """The dependency/task/activation part shared by features, targets and environments."""
     p = tuple(path)
     activation = table.get("activation")
+    if expect(ctx, table.get("dev", {}), (dict,), p + ("dev",), "[dev]"):
+        ctx.unsupported.append(ctx.unsupported_setting(
+            p + ("dev",), "dev", "[dev] (source packages built for development, pixi-build) is not supported by minipixi",
+            "remove the [dev] table, or use pixi itself", selector=selector))
     return Target(
         selector=selector,
         dependencies=parse_dependency_table(ctx, table.get("dependencies", {}), p + ("dependencies",)),
@@ -466,6 +623,9 @@ def parse_feature(ctx: _Context, name: str, table: Any, path: Sequence[Any], all
     p = tuple(path)
     table = expect(ctx, table, (dict,), p, f"feature '{name}'")
     check_keys(ctx, table, allowed, p)
+    if not FEATURE_NAME.fullmatch(name):
+        raise ctx.error(p, f"{_quoted(name)} is not a valid feature name", "feature names may not contain control characters")
+    first_unsupported = len(ctx.unsupported)
     targets = {}
     for selector, target in expect(ctx, table.get("target", {}), (dict,), p + ("target",), "[target]").items():
         target_path = p + ("target", selector)
@@ -473,23 +633,51 @@ def parse_feature(ctx: _Context, name: str, table: Any, path: Sequence[Any], all
         targets[selector] = parse_target(ctx, target, target_path, selector)
     platforms = table.get("platforms")
     channels = table.get("channels")
-    priority = table.get("channel-priority")
-    if priority is not None:
-        _check_choice(ctx, priority, ("strict", "flexible", "disabled"), p + ("channel-priority",), "channel-priority")
-    return Feature(
+    priority = check_solve_options(ctx, table, p)
+    feature = Feature(
         name=name,
         platforms=expect_str_list(ctx, platforms, p + ("platforms",), "platforms") if platforms is not None else None,
         channels=parse_channels(ctx, channels, p + ("channels",)) if channels is not None else None,
-        channel_priority=priority,
+        channel_priority=priority, solve_strategy=table.get("solve-strategy"),
         system_requirements=parse_system_requirements(ctx, table.get("system-requirements", {}), p + ("system-requirements",)),
         default=parse_target(ctx, table, p, None),
         targets=targets,
     )
+    mine = [dataclasses.replace(u, feature=name) for u in ctx.unsupported[first_unsupported:]]
+    del ctx.unsupported[first_unsupported:]
+    return dataclasses.replace(feature, unsupported=tuple(mine)) if mine else feature
+
+
+def check_solve_options(ctx: _Context, table: Mapping[str, Any], path: tuple) -> str | None:
+    """``channel-priority`` and ``solve-strategy`` of a workspace, feature or environment table.
+
+    Both are checked against Pixi's values; those minipixi's solver does not implement
+    (``flexible`` priority, the ``lowest`` strategies) are noted as unsupported. Returns the
+    channel priority (None when not set).
+    """
+    priority = table.get("channel-priority")
+    if priority is not None:
+        _check_choice(ctx, priority, CHANNEL_PRIORITIES, path + ("channel-priority",), "channel-priority")
+        if priority == "flexible":
+            ctx.unsupported.append(ctx.unsupported_setting(
+                path + ("channel-priority",), "channel-priority",
+                'channel-priority = "flexible" is not supported by minipixi',
+                'use "strict" (the default) or "disabled"'))
+    strategy = table.get("solve-strategy")
+    if strategy is not None:
+        _check_choice(ctx, strategy, SOLVE_STRATEGIES, path + ("solve-strategy",), "solve-strategy")
+        if strategy != "highest":
+            ctx.unsupported.append(ctx.unsupported_setting(
+                path + ("solve-strategy",), "solve-strategy",
+                f'solve-strategy = "{strategy}" is not supported by minipixi: its solver picks the highest versions',
+                'remove solve-strategy (or write "highest"), or use pixi itself'))
+    return priority
 
 
 def _check_choice(ctx: _Context, value: Any, choices: Sequence[str], path: Sequence[Any], what: str) -> None:
-    if value not in choices:
-        raise ctx.error(path, f"'{value}' is not a valid {what}", "expected one of: " + ", ".join(choices), at_value=True)
+    if not isinstance(value, str) or value not in choices:
+        raise ctx.error(path, f"{shorten(repr(value))} is not a valid {what}", "expected one of: " + ", ".join(choices),
+                        at_value=True)
 
 
 # ---- environments ------------------------------------------------------------------------------
@@ -501,9 +689,9 @@ def _environment_feature_name(env: str) -> str:
 def parse_environment(ctx: _Context, name: str, value: Any, path: Sequence[Any]) -> tuple[Environment, Feature | None]:
     """An ``[environments]`` entry; returns the environment and its own inline feature, if any."""
     p = tuple(path)
-    if not ENVIRONMENT_NAME.match(name):
+    if not ENVIRONMENT_NAME.fullmatch(name):
         fixed = re.sub(r"[^a-z\d\-]+", "-", name.lower()).strip("-") or "env"
-        raise ctx.error(p, f"invalid environment name '{name}', please use only lowercase letters, numbers and dashes",
+        raise ctx.error(p, f"invalid environment name {_quoted(name)}, please use only lowercase letters, numbers and dashes",
                         f"rename it, e.g. to '{fixed}'")
     expect(ctx, value, (list, dict), p, f"environment '{name}'")
     if isinstance(value, list):
@@ -571,13 +759,25 @@ def _check_workspace_fields(ctx: _Context, key: str, table: Mapping[str, Any]) -
     if "authors" in table:
         expect_str_list(ctx, table["authors"], (key, "authors"), "authors")
     if "dependencies" in table:  # the pool that members inherit from with { workspace = true }
-        parse_dependency_table(ctx, table["dependencies"], (key, "dependencies"))
+        ctx.pool = parse_dependency_table(ctx, table["dependencies"], (key, "dependencies"))
     if "requires-pixi" in table:
-        _check_version_spec(ctx, table["requires-pixi"], (key, "requires-pixi"), "requires-pixi")
-    if "channel-priority" in table:
-        _check_choice(ctx, table["channel-priority"], ("strict", "flexible", "disabled"), (key, "channel-priority"), "channel-priority")
+        _check_requires_pixi(ctx, table["requires-pixi"], (key, "requires-pixi"))
+    check_solve_options(ctx, table, (key,))
+    if "exclude-newer" in table:
+        check_exclude_newer(ctx, table["exclude-newer"], (key, "exclude-newer"), "exclude-newer")
     if "conda-pypi-map" in table:
         _check_conda_pypi_map(ctx, table["conda-pypi-map"], (key, "conda-pypi-map"))
+
+
+def _check_requires_pixi(ctx: _Context, text: str, path: tuple) -> None:
+    """``requires-pixi`` must admit the Pixi version minipixi follows (`PIXI_VERSION`)."""
+    _check_version_spec(ctx, text, path, "requires-pixi")
+    from minipixi.version import Version, VersionSpec
+
+    if not VersionSpec(text).matches(Version(PIXI_VERSION)):
+        raise ctx.error(path, f"this workspace requires pixi {shorten(text)}, but minipixi follows pixi {PIXI_VERSION}",
+                        "use a pixi version that satisfies requires-pixi, or relax it if the workspace works with "
+                        f"pixi {PIXI_VERSION}", at_value=True)
 
 
 def _check_conda_pypi_map(ctx: _Context, value: Any, path: tuple) -> None:
@@ -644,11 +844,26 @@ def _display(name: str) -> str:
     return name.split(":", 1)[1] if name.startswith("environment:") else name
 
 
-def collect_target_warnings(ctx: _Context, features: Mapping[str, Feature], platforms: Sequence[PlatformEntry]) -> None:
+TARGET_GLOB = re.compile(r"^[A-Za-z0-9*?-]+$")
+
+
+def check_target_selectors(ctx: _Context, features: Mapping[str, Feature], platforms: Sequence[PlatformEntry]) -> None:
+    """Every ``[target.SELECTOR]`` must be a platform, a family, a platform entry's name or a
+    glob over names; one that is known but matches no platform here is only a warning."""
     from minipixi.manifest.resolve import target_rank
 
+    names = [p.name for p in platforms]
     for feature in features.values():
         for selector in feature.targets:
+            known = (selector in KNOWN_PLATFORMS or selector in SELECTORS or selector in names
+                     or (any(ch in selector for ch in "*?") and bool(TARGET_GLOB.fullmatch(selector))))
+            if not known:
+                guess = did_you_mean(selector, list(SELECTORS) + names + list(KNOWN_PLATFORMS), 0.7)
+                raise ctx.error(_feature_path(feature) + ("target", selector),
+                                f"{_quoted(selector)} is not a target selector",
+                                (f"did you mean '{guess}'? " if guess else "")
+                                + "a target is a platform (linux-64), a family (unix, linux, osx, win), "
+                                "the name of a platform entry, or a glob over those names (cuda-*)")
             if not any(target_rank(selector, p) is not None for p in platforms):
                 ctx.warnings.append(
                     f"the target selector '{selector}' (in {_dotted(_feature_path(feature) + ('target',)) or 'target'}) "
@@ -698,22 +913,12 @@ def _check_task_cycles(ctx: _Context, features: Mapping[str, Feature]) -> None:
     for feature, selector, task in _all_tasks(features):
         graph.setdefault(task.name, set()).update(d.task for d in task.depends_on)
         where.setdefault(task.name, _task_path(feature, selector, task.name))
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    from minipixi.tasks import cycle_text, find_cycle
 
-    def visit(name: str, trail: list[str]) -> None:
-        state[name] = 1
-        for dep in sorted(graph.get(name, ())):
-            if state.get(dep) == 1:
-                cycle = " -> ".join(trail[trail.index(dep):] + [dep])
-                raise ctx.error(where[dep], f"tasks depend on each other in a cycle: {cycle}",
-                                "remove one of these depends-on entries")
-            if dep not in state:
-                visit(dep, trail + [dep])
-        state[name] = 2
-
-    for name in sorted(graph):
-        if name not in state:
-            visit(name, [name])
+    cycle = find_cycle({name: sorted(graph[name]) for name in sorted(graph)})
+    if cycle:
+        raise ctx.error(where[cycle[0]], f"tasks depend on each other in a cycle: {cycle_text(cycle)}",
+                        "remove one of these depends-on entries")
 
 
 # ---- putting it together -----------------------------------------------------------------------
@@ -721,6 +926,8 @@ def _check_task_cycles(ctx: _Context, features: Mapping[str, Feature]) -> None:
 def parse_manifest(text: str, path: Path | str = MANIFEST_NAME) -> Workspace:
     """Parse and check the text of a pixi.toml; raise ManifestError pointing at the problem."""
     path = Path(path)
+    text = text.removeprefix("\ufeff")  # a UTF-8 byte order mark is not part of the TOML
+    _check_line_ends(text, path)
     ctx = _Context(text, path)
     doc = _parse_toml(ctx)
     check_keys(ctx, doc, TOP_LEVEL_KEYS, ())
@@ -729,6 +936,11 @@ def parse_manifest(text: str, path: Path | str = MANIFEST_NAME) -> Workspace:
     _check_package(ctx, doc)
     platforms = parse_platforms(ctx, ws.get("platforms", []), (key, "platforms"))
     channels = parse_channels(ctx, ws["channels"], (key, "channels"))
+    for cutoff in ("exclude-newer", "pypi-exclude-newer"):
+        if cutoff in doc:
+            check_exclude_newer(ctx, doc[cutoff], (cutoff,), cutoff)
+    workspace_unsupported = tuple(ctx.unsupported)
+    ctx.unsupported.clear()
     top = {k: v for k, v in doc.items() if k in FEATURE_KEYS}
     features = {DEFAULT_FEATURE: parse_feature(ctx, DEFAULT_FEATURE, top, ())}
     features.update(_parse_named_features(ctx, doc.get("feature", {})))
@@ -740,16 +952,32 @@ def parse_manifest(text: str, path: Path | str = MANIFEST_NAME) -> Workspace:
         path=path, name=ws.get("name") or path.resolve().parent.name, channels=channels,
         platforms=platforms, features=features, environments=environments,
         version=ws.get("version"), authors=tuple(ws.get("authors", ())), description=ws.get("description"),
-        channel_priority=ws.get("channel-priority", "strict"), requires_pixi=ws.get("requires-pixi"),
+        channel_priority=ws.get("channel-priority", "strict"), solve_strategy=ws.get("solve-strategy", "highest"),
+        requires_pixi=ws.get("requires-pixi"), unsupported=workspace_unsupported,
         legacy_project=key == "project", warnings=tuple(ctx.warnings),
         syntax_warnings=tuple(ctx.syntax_warnings),
     )
 # --8<-- [end:parse]
 
 
+def _check_line_ends(text: str, path: Path) -> None:
+    """TOML line ends are LF or CRLF; a lone CR (old Mac style) is refused where it is."""
+    offset = lone_cr(text)
+    if offset is not None:
+        line, column = position(text, offset)
+        raise ManifestError(
+            f"{path.name} has a carriage return (CR) without a line feed on line {line}",
+            where=Location(str(path), line, column),
+            hint="TOML lines end with LF or CRLF: save the file with Unix (LF) or Windows (CRLF) line endings",
+        )
+
+
 def _parse_toml(ctx: _Context) -> dict[str, Any]:
     try:
         return tomlkit.parse(ctx.text).unwrap()
+    except RecursionError:  # a tomlkit without its own nesting limit
+        raise ManifestError(f"{ctx.path.name} is nested too deeply", where=Location(str(ctx.path)),
+                            hint=f"TOML arrays and tables may nest at most {MAX_NESTING} levels here") from None
     except ParseError as err:
         line, col = getattr(err, "line", 1), max(getattr(err, "col", 1), 1)
         message = str(err).split(" at line ")[0]
@@ -810,7 +1038,7 @@ def _collect_warnings(ctx: _Context, doc: Mapping[str, Any], features: Mapping[s
     ):
         ctx.warn_syntax("[system-requirements] is deprecated in favor of virtual packages on `platforms` "
                             "entries; `minipixi workspace migrate` rewrites them")
-    collect_target_warnings(ctx, features, platforms)
+    check_target_selectors(ctx, features, platforms)
 
 
 def find_manifest(start_dir: Path | str = ".") -> Path:
@@ -831,10 +1059,19 @@ def read_manifest(path: Path | str) -> Workspace:
     path = Path(path)
     if path.is_dir():
         path = path / MANIFEST_NAME
+    return parse_manifest(read_manifest_text(path), path)
+
+
+def read_manifest_text(path: Path) -> str:
+    """The text of the manifest at `path`, exactly as written (line ends and a BOM kept).
+
+    Bytes that are not UTF-8 are an error at their line and column, not a crash.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError as err:
         raise ManifestError(f"{path} does not exist", hint="run `minipixi init` to create it") from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise ManifestError(f"cannot read {path}: {err}") from err
-    return parse_manifest(text, path)
+    except OSError as err:
+        raise ManifestError(f"cannot read {path}: {err.strerror or err}", where=str(path),
+                            hint="check that the path is a readable file") from err
+    return decode_utf8(data, str(path), ManifestError)

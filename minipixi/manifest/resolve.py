@@ -10,8 +10,16 @@ answer per (environment, platform). The rules, as Pixi applies them:
 - **Targets** override: inside one feature, ``[target.unix]`` beats the plain table,
   ``[target.linux]`` beats unix, ``[target.linux-64]`` beats linux, and a rich platform's own
   name (``[target.linux-64-cuda]``) beats them all.
-- **Dependencies** of different features are combined: both specs must hold.
-- **Channels** of all features are merged, highest ``priority`` first, then in feature order.
+- **Dependencies** of different features are combined: both specs must hold. Outside a package
+  build, ``host-dependencies`` and ``build-dependencies`` are installed like the others, so they
+  join ``dependencies`` here.
+- **Channels** of all features are merged, highest ``priority`` first, then in feature order. A
+  channel written as a relative path (``./channel``) is relative to the workspace folder, not
+  to the folder a command runs in.
+- **Settings minipixi cannot honour** (``exclude-newer``, ``solve-strategy = "lowest"``, a git
+  dependency...) that apply to the environment are collected in `unsupported`; asking for the
+  specs of such an environment (what a solve, the up-to-date check or `list` do) raises the
+  first one, naming the key, instead of answering a different question.
 - **System requirements**: the highest version of each wins (cuda 12 and 12.4 give 12.4), and a
   rich platform entry's own virtual packages join in. Only those that make sense for the
   platform's subdir become virtual packages (no ``__cuda`` on osx, no ``__glibc`` on win).
@@ -30,7 +38,7 @@ from typing import Any, Iterable, Mapping
 from minipixi.errors import ManifestError
 from minipixi.manifest.model import (
     DEFAULT_FEATURE, Activation, DependencySpec, Environment, Feature, PlatformEntry,
-    PypiDependency, SystemRequirements, Target, Task, Workspace,
+    PypiDependency, SystemRequirements, Target, Task, Unsupported, Workspace,
 )
 
 
@@ -55,14 +63,27 @@ class ResolvedEnvironment:
     solve_group: str | None = None
     host_dependencies: Mapping[str, DependencySpec] = field(default_factory=dict)
     build_dependencies: Mapping[str, DependencySpec] = field(default_factory=dict)
+    solve_strategy: str = "highest"
+    unsupported: tuple[Unsupported, ...] = ()
+
+    def require_supported(self) -> None:
+        """Raise the first setting of this environment minipixi cannot honour (see the module)."""
+        if self.unsupported:
+            raise self.unsupported[0].error()
 
     @cached_property
     def specs(self) -> dict[str, Any]:
-        """The dependencies as `MatchSpec`s, by package name (what the solver is asked for)."""
+        """The dependencies as `MatchSpec`s, by package name (what the solver is asked for).
+
+        Raises ManifestError when the environment uses a setting minipixi cannot honour: the
+        specs without it would ask the solver a different question.
+        """
+        self.require_supported()
         return {name: dep.to_matchspec() for name, dep in self.dependencies.items()}
 
     @cached_property
     def constraint_specs(self) -> dict[str, Any]:
+        self.require_supported()
         return {name: dep.to_matchspec() for name, dep in self.constraints.items()}
 
     def virtual_package_options(self) -> dict[str, str | None]:
@@ -156,7 +177,10 @@ def _platform_entry(workspace: Workspace, env: Environment, platform: str) -> Pl
 
 # ---- channels, specs, system requirements ------------------------------------------------------
 def environment_channels(workspace: Workspace, features: list[Feature]) -> tuple[str, ...]:
-    """Channel names, highest priority first; equal priorities keep feature order (default last)."""
+    """Channel names, highest priority first; equal priorities keep feature order (default last).
+
+    A relative path channel comes back as the ``file://`` URL of that folder in the workspace.
+    """
     entries = []
     for feature in features:
         channels = workspace.channels if feature.name == DEFAULT_FEATURE else (feature.channels or ())
@@ -166,9 +190,21 @@ def environment_channels(workspace: Workspace, features: list[Feature]) -> tuple
     ordered = sorted(enumerate(entries), key=lambda pair: (-pair[1].priority, pair[0]))
     result: list[str] = []
     for _, entry in ordered:
-        if entry.channel not in result:
-            result.append(entry.channel)
+        channel = workspace_channel(workspace, entry.channel)
+        if channel not in result:
+            result.append(channel)
     return tuple(result)
+
+
+def workspace_channel(workspace: Workspace, channel: str | None) -> str | None:
+    """`channel`, or for a relative path (``./chan``, ``../chan``) the file URL of that folder
+    under the workspace root: the manifest means its own neighbour, wherever a command runs."""
+    relative = channel is not None and (channel in (".", "..") or channel.startswith(("./", "../", ".\\", "..\\")))
+    if not relative:
+        return channel
+    from minipixi.channel import channel_base_url  # lazy: only path channels need it
+
+    return channel_base_url(str(workspace.root.absolute() / channel))
 
 
 def combine_specs(first: DependencySpec, second: DependencySpec) -> DependencySpec:
@@ -184,7 +220,10 @@ def combine_specs(first: DependencySpec, second: DependencySpec) -> DependencySp
                                 hint="keep the spec of this package in one feature only")
     return DependencySpec(first.name, version=version, build=first.build or second.build,
                           channel=first.channel or second.channel, subdir=first.subdir or second.subdir,
-                          build_number=first.build_number or second.build_number)
+                          build_number=first.build_number or second.build_number,
+                          md5=first.md5 or second.md5, sha256=first.sha256 or second.sha256,
+                          file_name=first.file_name or second.file_name, license=first.license or second.license,
+                          source=first.source or second.source, refused=first.refused or second.refused)
 
 
 def _combined(per_feature: list[dict[str, DependencySpec]]) -> dict[str, DependencySpec]:
@@ -270,12 +309,14 @@ def _resolve(workspace: Workspace, environment: str, platform: str) -> ResolvedE
     layers = [targets_for(feature, entry) for feature in features]
     requirements = merge_system_requirements(
         [f.system_requirements for f in features] + [platform_requirements(entry)])
+    kinds = ("dependencies", "host_dependencies", "build_dependencies")
+    dependencies = _with_channels(workspace, _combined([_overlay(ts, kind) for kind in kinds for ts in layers]))
+    constraints = _with_channels(workspace, _combined([_overlay(ts, "constraints") for ts in layers]))
     return ResolvedEnvironment(
         environment=env.name, platform=entry.name, subdir=entry.subdir, features=env.feature_names(),
         channels=environment_channels(workspace, features),
         channel_priority=next((f.channel_priority for f in features if f.channel_priority), workspace.channel_priority),
-        dependencies=_combined([_overlay(ts, "dependencies") for ts in layers]),
-        constraints=_combined([_overlay(ts, "constraints") for ts in layers]),
+        dependencies=dependencies, constraints=constraints,
         pypi_dependencies={k: v for ts in reversed(layers) for k, v in _overlay(ts, "pypi_dependencies").items()},
         system_requirements=requirements,
         virtual_packages=_with_windows(applicable_virtual_packages(requirements, entry.subdir), entry),
@@ -284,8 +325,28 @@ def _resolve(workspace: Workspace, environment: str, platform: str) -> ResolvedE
         solve_group=env.solve_group,
         host_dependencies=_combined([_overlay(ts, "host_dependencies") for ts in layers]),
         build_dependencies=_combined([_overlay(ts, "build_dependencies") for ts in layers]),
+        solve_strategy=next((f.solve_strategy for f in features if f.solve_strategy), workspace.solve_strategy),
+        unsupported=_unsupported(workspace, features, entry, dependencies, constraints),
     )
 # --8<-- [end:resolve]
+
+
+def _with_channels(workspace: Workspace, specs: dict[str, DependencySpec]) -> dict[str, DependencySpec]:
+    """Specs whose ``channel`` is a relative path get the folder under the workspace root."""
+    from dataclasses import replace
+
+    return {name: replace(spec, channel=workspace_channel(workspace, spec.channel)) if spec.channel else spec
+            for name, spec in specs.items()}
+
+
+def _unsupported(workspace: Workspace, features: list[Feature], entry: PlatformEntry,
+                 *spec_tables: Mapping[str, DependencySpec]) -> tuple[Unsupported, ...]:
+    """The settings minipixi cannot honour that apply to these features on `entry`."""
+    found = list(workspace.unsupported)
+    for feature in features:
+        found += [u for u in feature.unsupported if u.selector is None or target_rank(u.selector, entry) is not None]
+    found += [spec.refused for table in spec_tables for spec in table.values() if spec.refused is not None]
+    return tuple(found)
 
 
 def _with_windows(packages: dict[str, str], entry: PlatformEntry) -> dict[str, str]:
@@ -308,7 +369,9 @@ def _activation(layers: list[list[Target]]) -> Activation:
 
 
 def require_conda_only(resolved: ResolvedEnvironment, workspace: Workspace) -> None:
-    """Raise a clear ManifestError if the environment needs PyPI packages (not solvable yet)."""
+    """Raise a clear ManifestError if the environment needs PyPI packages (not solvable yet),
+    or uses another setting minipixi cannot honour (`ResolvedEnvironment.require_supported`)."""
+    resolved.require_supported()
     if resolved.pypi_dependencies:
         names = ", ".join(sorted(resolved.pypi_dependencies))
         raise ManifestError(

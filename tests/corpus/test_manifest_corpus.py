@@ -43,16 +43,25 @@ def _lock_platform_key(lock: dict, subdir: str, cuda: str | None, osx: str | Non
 
 
 def test_every_corpus_manifest_loads(corpus_dir):
+    """Every manifest loads and resolves; its specs parse, or (for settings minipixi cannot
+    honour, like the git dependencies and `solve-strategy = "lowest"` of Pixi's full example)
+    asking for them is a located "not supported" error instead of a different solve."""
     paths = sorted((corpus_dir / "locks").glob("*.toml")) + sorted((corpus_dir / "export").glob("*.toml"))
     paths += sorted((corpus_dir / "pixi-schema-examples" / "valid").glob("*.toml"))
     assert len(paths) >= 14
+    refused = set()
     for path in paths:
         ws = read_manifest(path)
         for env in ws.environments:
             for platform in ws.environment_platforms(env):
                 resolved = ws.resolve(env, platform)
-                assert set(resolved.specs) == set(resolved.dependencies)  # every spec parses
-                assert set(resolved.constraint_specs) == set(resolved.constraints)
+                try:
+                    assert set(resolved.specs) == set(resolved.dependencies)  # every spec parses
+                    assert set(resolved.constraint_specs) == set(resolved.constraints)
+                except ManifestError as err:
+                    assert "not supported" in err.message and str(err.where).startswith(f"{path}:"), err.render()
+                    refused.add(path.name)
+    assert refused == {"full.toml"}
 
 
 @pytest.mark.parametrize("name", ["full.toml", "workspace_rich_platform.toml", "constraints.toml"])
