@@ -21,6 +21,7 @@ and ``noarch``. This module does what happens before the solver sees a single re
    the cache (and local channels).
 4. **Load** (`load_channel_records`): one lazy `SubdirRepodata` per subdir (see
    ``repodata.py``), merged per channel, in channel priority order: the solver's sources.
+   A remote channel that serves shards is read through ``shards.py`` instead.
 
 Lesson: Episode 2 ("channels" in the manifest) and Setup ("Working offline"). Read after
 `config.py`; read next `repodata.py`, then `solver`. Ground truth: rattler's

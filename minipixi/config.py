@@ -11,6 +11,9 @@ Pixi reads settings from config files (``~/.pixi/config.toml`` for a user,
     [mirrors]
     "https://conda.anaconda.org/conda-forge" = ["https://my-mirror.example.org/conda-forge"]
 
+    [repodata-config]                   # Pixi's table; minipixi reads disable-sharded
+    disable-sharded = true              # whole repodata.json, never shards (shards.py)
+
 A *mirror* serves the same packages as a channel from another address. The lock file still
 names the original channel, so a lock made through a mirror is the same as one made without
 it. That is how the offline lesson works: the bundled teaching channel is registered as a

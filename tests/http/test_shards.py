@@ -355,6 +355,17 @@ def test_absolute_and_relative_base_urls_are_followed(server, tmp_path):
     assert any(p.startswith("/shard-store/") for p in server.served.paths(200))
 
 
+def test_a_mirror_serves_the_shards_and_records_still_name_the_channel(server, tmp_path):
+    for path, body in list(server.served.files.items()):
+        server.served.files["/mirror" + path] = body
+    channel = server.url + "/chan"
+    (linux,) = load_channel_records([channel], "linux-64", cache_dir=tmp_path, sharded=lambda url: True,
+                                    mirrors={channel: [server.url + "/mirror/chan"]})
+    assert [r.url for r in linux.records("libc")] == [channel + "/linux-64/libc-1.0-h2_0.conda"]
+    assert server.served.paths() and all(p.startswith("/mirror/chan/") for p in server.served.paths())
+    assert any("/shards/" in p for p in server.served.paths(200))
+
+
 # ---- config --------------------------------------------------------------------------------------
 
 
