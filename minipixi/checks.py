@@ -85,6 +85,77 @@ def solve(sub: Submission, environment: str, platform: str, *, cuda: str | None 
                           f"{err.message}\n{err.details or ''}".rstrip()) from err
 
 
+def submitted_lock(sub: Submission):
+    """The submission's pixi.lock read by minipixi's lock reader, or None when there is none;
+    CheckFailed with the reader's place and message when it cannot be read."""
+    from minipixi.lock import parse_lock
+
+    if "lock" not in sub._cache:
+        if not sub.exists("pixi.lock"):
+            sub._cache["lock"] = None
+        else:
+            try:
+                sub._cache["lock"] = parse_lock(sub.read_text("pixi.lock"), "pixi.lock")
+            except MinipixiError as err:
+                raise CheckFailed(f"pixi.lock cannot be read: {err.message}") from err
+    return sub._cache["lock"]
+
+
+def environment_records(sub: Submission, environment: str, platform: str) -> list:
+    """The records an environment installs on a platform, as the learner's own tools decided:
+
+    - with a pixi.lock in the submission (made with real Pixi and real conda-forge, say), the
+      records it locks, after checking it *structurally* against pixi.toml: the environment and
+      platform are locked, every dependency is locked with a version its spec accepts, the
+      locked records meet each other's dependencies, the channels are the manifest's, and every
+      package comes from a channel the grader accepts. It is not solved again, so a correct
+      answer does not depend on which versions the teaching mirror holds;
+    - without one, the environment solved on the teaching mirror (`solve`).
+    """
+    from minipixi.workspace import lock_platform_names, outdated_reasons
+
+    lock = submitted_lock(sub)
+    if lock is None:
+        return solve(sub, environment, platform)
+    _require_accepted_channels(sub, environment, platform)
+    if "lock_reasons" not in sub._cache:
+        try:
+            sub._cache["lock_reasons"] = outdated_reasons(sub.project(), lock)
+        except MinipixiError as err:
+            raise CheckFailed(f"pixi.lock cannot be compared with pixi.toml: {err.message}") from err
+    reasons = sub._cache["lock_reasons"].get((environment, platform))
+    if reasons:
+        raise CheckFailed(f"pixi.lock does not fit pixi.toml for environment '{environment}' on {platform}: "
+                          f"{reasons[0]} (run `pixi lock` again and submit the new lock)")
+    locked = lock.environments[environment].conda_packages(lock_platform_names(sub.workspace())[platform])
+    allowed = _accepted_channel_urls()
+    for package in locked:
+        url = package.url
+        if allowed is not None and not any(url.startswith(base + "/") for base in allowed):
+            raise CheckFailed(f"pixi.lock takes {package.name} from {url}, not from a channel the grader accepts")
+    return [package.record for package in locked]
+
+
+def _accepted_channel_urls():
+    """The channel URLs grading may read (None outside `grade`: then every channel is)."""
+    from minipixi.channel import READABLE_CHANNELS
+
+    readable = READABLE_CHANNELS.get()
+    return None if readable is None else {url.rstrip("/") for url in readable}
+
+
+def _require_accepted_channels(sub: Submission, environment: str, platform: str) -> None:
+    """CheckFailed when the environment asks for a channel grading does not accept (a local
+    folder of the learner's: a finding, never read)."""
+    from minipixi.matchspec import channel_base_url
+
+    allowed = _accepted_channel_urls()
+    for channel in sub.workspace().resolve(environment, platform).channels:
+        if allowed is not None and channel_base_url(str(channel)) not in allowed:
+            raise CheckFailed(f"environment '{environment}' uses the channel '{channel}', which grading does not "
+                              "read: the lesson's packages come from conda-forge")
+
+
 def solve_error(sub: Submission, environment: str, platform: str, *, cuda: str | None) -> MinipixiError | None:
     """The solver's error for this machine, or None when it solves."""
     try:
@@ -287,8 +358,17 @@ def read_yaml(sub: Submission, relative: str):
 
 
 def solved_versions(sub: Submission, environment: str, platform: str) -> dict[str, object]:
-    """{name: record} of an environment solved on the teaching channel."""
-    return {record.name: record for record in solve(sub, environment, platform)}
+    """{name: record} of an environment: its submitted lock, or solved on the teaching mirror
+    (`environment_records`)."""
+    return {record.name: record for record in environment_records(sub, environment, platform)}
+
+
+def has_upper_bound(spec) -> bool:
+    """Does a MatchSpec bound its version from above (``=2.3``, ``>=2.3,<3``, ``==4.4.3``)? A bare
+    name or an open range (``>=2.3``) accepts any future major version, which may break."""
+    from minipixi.version import parse_version
+
+    return spec.version is not None and not spec.version.matches(parse_version("99999"))
 
 
 def manifest_dependency_names(sub: Submission, environment: str, platform: str) -> list[str]:

@@ -7,7 +7,7 @@ from minipixi.checks import (
     manifest_dependency_names,
     platforms_of,
     property_settings,
-    solve,
+    environment_records,
     starts_jupyterlab,
     task_tree,
 )
@@ -36,7 +36,7 @@ def check_solves_everywhere(sub):
     @PROPERTY
     @given(st.sampled_from(platforms))
     def solves_on(platform):
-        names = {record.name for record in solve(sub, "default", platform)}
+        names = {record.name for record in environment_records(sub, "default", platform)}
         missing = [name for name in WANTED if name not in names]
         if missing:
             raise CheckFailed(f"on {platform} the solved environment has no {', '.join(missing)}")

@@ -7,7 +7,7 @@ from minipixi.checks import (
     manifest_dependency_names,
     platforms_of,
     property_settings,
-    solve,
+    environment_records,
     subdir_of,
 )
 from minipixi.grade import CheckFailed, check
@@ -37,7 +37,7 @@ def check_solves_on_each_platform(sub):
     @PROPERTY
     @given(st.sampled_from(platforms))
     def solves_on(platform):
-        names = {record.name for record in solve(sub, "default", platform)}
+        names = {record.name for record in environment_records(sub, "default", platform)}
         missing = [n for n in manifest_dependency_names(sub, "default", platform) if n not in names]
         if missing:
             raise CheckFailed(f"on {platform} the environment lacks {', '.join(missing)}")

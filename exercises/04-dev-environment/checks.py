@@ -7,7 +7,7 @@ from minipixi.checks import (
     platforms_of,
     property_settings,
     require_environment,
-    solve,
+    environment_records,
     subdir_of,
 )
 from minipixi.grade import CheckFailed, check
@@ -39,7 +39,7 @@ def check_dev_environment(sub):
 def check_default_without_pre_commit(sub):
     """On every platform, the default environment solves without pre-commit."""
     for platform in platforms_of(sub, "default"):
-        if "pre-commit" in {r.name for r in solve(sub, "default", platform)}:
+        if "pre-commit" in {r.name for r in environment_records(sub, "default", platform)}:
             raise CheckFailed(f"the default environment gets pre-commit on {platform}: where did you add it?")
 
 
@@ -57,7 +57,7 @@ def check_dev_solves_with_pre_commit(sub):
     @PROPERTY
     @given(st.sampled_from(platforms))
     def solves_on(platform):
-        if "pre-commit" not in {r.name for r in solve(sub, "dev", platform)}:
+        if "pre-commit" not in {r.name for r in environment_records(sub, "dev", platform)}:
             raise CheckFailed(f"the dev environment on {platform} has no pre-commit")
 
     solves_on()

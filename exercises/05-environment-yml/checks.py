@@ -3,6 +3,7 @@
 from hypothesis import given, strategies as st
 
 from minipixi.checks import (
+    has_upper_bound,
     manifest_dependency_names,
     platforms_of,
     property_settings,
@@ -76,11 +77,13 @@ def check_every_dependency_listed(sub):
 
 @check(points=2)
 def check_specs_accept_solved_versions(sub):
-    """On every platform, each listed spec accepts the record the workspace solves to."""
+    """Each spec is a version range with an upper bound, and accepts what the workspace resolves
+    to on every platform (its pixi.lock when submitted, else the teaching mirror's solve)."""
     specs = conda_specs(sub)
+    platforms = platforms_of(sub, "default")
 
     @PROPERTY
-    @given(st.sampled_from(platforms_of(sub, "default")))
+    @given(st.sampled_from(platforms))
     def compatible_on(platform):
         records = solved_versions(sub, "default", platform)
         for name, (entry, spec) in specs.items():
@@ -89,6 +92,11 @@ def check_specs_accept_solved_versions(sub):
                                   f"uses on {platform}: compare the version ranges")
 
     compatible_on()
+    asked = {name for platform in platforms for name in manifest_dependency_names(sub, "default", platform)}
+    for name, (entry, spec) in specs.items():
+        if name in asked and not has_upper_bound(spec):
+            raise CheckFailed(f"'{entry}' lets conda pick any future version of {name}, which the workspace's "
+                              "range excludes: give it a range with an upper bound, as pixi.toml does")
 
 
 @check(points=1, hidden=True)
