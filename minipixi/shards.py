@@ -67,7 +67,6 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urljoin, urlparse
 
-import certifi  # httpx's own source of CA certificates
 import httpx
 import msgpack  # the format is msgpack: no way around a decoder for it
 import zstandard
@@ -211,9 +210,9 @@ def download_index(http: httpx.Client, url: str, entry: CacheEntry) -> bytes | N
 
 @functools.cache
 def tls() -> ssl.SSLContext:
-    """The TLS settings httpx would make (certifi's CAs), made once: loading the CA file
-    costs a tenth of a second, a good part of a small solve."""
-    return ssl.create_default_context(cafile=certifi.where())
+    """The TLS settings httpx would make (its CA file, or ``SSL_CERT_FILE``), made once:
+    loading the CA file costs up to a tenth of a second, a good part of a small solve."""
+    return httpx.create_ssl_context()
 
 
 # ---- the bytes: bounded downloads, zstd, msgpack -------------------------------------------
