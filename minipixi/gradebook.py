@@ -44,6 +44,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -120,10 +121,16 @@ def grade_class(exercise_name: str, class_folder: str | os.PathLike, output: str
     if out.exists() and not out.is_dir():
         raise GradeError(f"{out} is a file", hint="give -o a folder for the gradebook and the reports")
     learners = submissions(folder)
+    stop = threading.Event()  # Ctrl-C: every running worker is killed at once, none started after
     with tempfile.TemporaryDirectory(prefix="minipixi-class-") as scratch:
         jobs = [(name, path, Path(scratch) / f"{number:05d}") for number, (name, path) in enumerate(learners)]
         with ThreadPoolExecutor(max(1, limits.jobs)) as pool:
-            entries = tuple(pool.map(lambda job: grade_one(exercise, *job, timeout=timeout, limits=limits), jobs))
+            try:
+                entries = tuple(pool.map(lambda job: grade_one(exercise, *job, timeout=timeout, limits=limits,
+                                                               stop=stop), jobs))
+            except BaseException:
+                stop.set()
+                raise
     book = Gradebook(exercise, entries, out)
     write_gradebook(book, show_hidden=show_hidden)
     return book
@@ -132,9 +139,12 @@ def grade_class(exercise_name: str, class_folder: str | os.PathLike, output: str
 # ---- one worker ----------------------------------------------------------------------------
 
 def grade_one(exercise: Exercise, learner: str, submission: Path, scratch: Path, *, timeout: int,
-              limits: Limits) -> Entry:
-    """Grade one submission in a worker process under `limits`; an Entry whatever happens."""
+              limits: Limits, stop: threading.Event | None = None) -> Entry:
+    """Grade one submission in a worker process under `limits`; an Entry whatever happens
+    (`stop` set: the worker is killed, and KeyboardInterrupt raised)."""
     started = time.monotonic()
+    if stop is not None and stop.is_set():
+        raise KeyboardInterrupt
     if submission.is_symlink():
         return Entry(learner, "error", "the submission is a link, not a folder: it was not followed", None, 0.0)
     for name in ("home", "minipixi-home", "cache", "tmp", "work"):
@@ -145,17 +155,18 @@ def grade_one(exercise: Exercise, learner: str, submission: Path, scratch: Path,
     (scratch / "request.json").write_text(json.dumps(request), encoding="utf-8")
     command = [*_network_namespace(), sys.executable, "-I", "-m", "minipixi.gradebook", str(scratch / "request.json")]
     with open(scratch / "stdout", "wb") as stdout, open(scratch / "stderr", "wb") as stderr:
-        process = subprocess.Popen(command, cwd=scratch / "work", env=_worker_environment(scratch), stdin=subprocess.DEVNULL,
-                                   stdout=stdout, stderr=stderr, start_new_session=True)
         try:
-            code = process.wait(timeout=limits.seconds)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
-            return Entry(learner, "timeout", f"stopped after the time limit of {limits.seconds:g} s", None,
-                         round(time.monotonic() - started, 3))
+            process = subprocess.Popen(command, cwd=scratch / "work", env=_worker_environment(scratch),
+                                       stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, start_new_session=True)
+        except OSError as err:
+            return Entry(learner, "crashed", f"the worker could not be started ({err})", None, 0.0)
+        try:
+            code = _wait(process, started + limits.seconds, stop)
         finally:
             _kill_group(process)  # anything the worker started and left behind
     seconds = round(time.monotonic() - started, 3)
+    if code is None:
+        return Entry(learner, "timeout", f"stopped after the time limit of {limits.seconds:g} s", None, seconds)
     answer = _read_answer(scratch / "stdout")
     if code == 0 and isinstance(answer, dict) and "checks" in answer:
         try:
@@ -165,6 +176,18 @@ def grade_one(exercise: Exercise, learner: str, submission: Path, scratch: Path,
     if code == 3 and isinstance(answer, dict) and "error" in answer:
         return Entry(learner, "error", str(answer["error"]), None, seconds)
     return Entry(learner, "crashed", _why_crashed(code, scratch / "stderr", limits), None, seconds)
+
+
+def _wait(process: subprocess.Popen, deadline: float, stop: threading.Event | None) -> int | None:
+    """The worker's exit code, or None at the deadline; KeyboardInterrupt when `stop` is set."""
+    while True:
+        try:
+            return process.wait(timeout=max(0.0, min(0.2, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            if stop is not None and stop.is_set():
+                raise KeyboardInterrupt from None
+            if time.monotonic() >= deadline:
+                return None
 
 
 def _kill_group(process: subprocess.Popen) -> None:

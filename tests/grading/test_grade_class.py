@@ -240,3 +240,25 @@ def test_the_class_folder_must_not_hold_the_gradebook_or_the_checks(tmp_path, ca
     (tmp_path / "taken").write_text("a file")
     assert main(["grade", "02", "--class", str(tmp_path / "class"), "-o", str(tmp_path / "taken")]) != 0
     assert "is a file" in capsys.readouterr().err and (tmp_path / "taken").read_text() == "a file"
+
+
+def test_ctrl_c_stops_running_workers_at_once(tmp_path):
+    """A stop (Ctrl-C in grade_class) kills a running worker now, not at its time limit."""
+    import threading
+
+    from minipixi.gradebook import Limits, grade_one
+
+    folder = tmp_path / "exercises" / "99-sleep"
+    folder.mkdir(parents=True)
+    (folder / "checks.py").write_text(
+        "import signal, time\nfrom minipixi.grade import check\n@check()\ndef check_sleep(sub):\n"
+        "    'sleeps'\n    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n    time.sleep(600)\n")
+    (tmp_path / "learner").mkdir()
+    exercise = load_exercise(str(folder))
+    stop = threading.Event()
+    threading.Timer(1.5, stop.set).start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        grade_one(exercise, "learner", tmp_path / "learner", tmp_path / "scratch", timeout=600,
+                  limits=Limits(seconds=300), stop=stop)
+    assert time.monotonic() - started < 10
