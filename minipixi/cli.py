@@ -1089,6 +1089,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code. Errors are rendered here and only here."""
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    for word in argv:
+        if "\x00" in word:  # the OS cannot pass one; a caller of main() can, and no path may hold one
+            print(MinipixiError(f"a command-line argument contains a NUL character: {word!r:.60}",
+                                hint="remove the NUL character (\\x00) from the argument").render(), file=sys.stderr)
+            return 1
     args = parser.parse_args(argv)
     if not _NESTED[0]:
         _SHOWN_NOTICES.clear()

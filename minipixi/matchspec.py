@@ -84,13 +84,73 @@ def compile_string_matcher(pattern: str) -> re.Pattern:
     Matching ignores case, as rattler does. Raises MatchSpecError for a broken `^regex$`.
     """
     if pattern.startswith("^") and pattern.endswith("$"):
+        _check_regex_cost(pattern)
         try:
             return re.compile(pattern, re.IGNORECASE)
         except (re.error, RecursionError, OverflowError) as err:  # deep nesting, a{99999999999}
             raise MatchSpecError(f"invalid regex: {shorten(pattern)}",
                                  hint=f"{err}" if isinstance(err, re.error) else None) from None
-    pieces = (re.escape(piece) for piece in pattern.split("*"))
-    return re.compile(".*".join(pieces), re.IGNORECASE | re.DOTALL)
+    return re.compile(_glob_regex(pattern), re.IGNORECASE | re.DOTALL)
+
+
+def _glob_regex(pattern: str) -> str:
+    """A `*` glob as a regex that cannot backtrack for long.
+
+    The plain translation (``a*b*c`` -> ``a.*b.*c``) tries every way of placing each piece, so
+    ``*a*a*a*a*a*a*a*a*!`` takes seconds on a 40-character build string. But for a glob, the
+    first place where a middle piece fits is always as good as any later one, so each middle
+    piece is found lazily inside an atomic group, ``(?>.*?b)``, that is never re-entered; only
+    the last piece, which must end the text, is found by backing up from the end.
+    """
+    pieces = [re.escape(piece) for piece in pattern.split("*")]
+    if len(pieces) == 1:
+        return pieces[0]
+    middle = "".join(f"(?>.*?{piece})" for piece in pieces[1:-1])
+    return f"{pieces[0]}{middle}.*{pieces[-1]}"
+
+
+MAX_REGEX_LENGTH = 1000
+
+
+def _check_regex_cost(pattern: str) -> None:
+    """Refuse a regex that could take exponential time on a build string (a time bound).
+
+    Python's `re` backtracks, so ``^(a+)+$`` against ``aaaa...b`` tries every split of the
+    a's; rattler's Rust regex engine never backtracks. A spec from a stranger's repodata
+    must not hang the solver, so a repeated group that itself repeats or alternates
+    (``(x+)+``, ``(x*)*``, ``(a|aa)+``) is an error, as are backreferences and lookarounds
+    (which rattler lacks).
+    """
+    if len(pattern) > MAX_REGEX_LENGTH:
+        raise MatchSpecError(f"the regex {shorten(pattern)} is longer than {MAX_REGEX_LENGTH} characters")
+    if re.search(r"\\[1-9]|\(\?(?:[=!]|<[=!]|P=)", pattern):
+        raise MatchSpecError(f"invalid regex: {shorten(pattern)}",
+                             hint="backreferences and lookarounds are not supported (nor by rattler)")
+    repeats = []  # one flag per open group: does something inside it repeat (or alternate)?
+    position, escaped = 0, False
+    while position < len(pattern):
+        char = pattern[position]
+        following = pattern[position + 1 : position + 2]
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":  # a character class: skip to its end (']' first is literal)
+            end = pattern.find("]", position + 2 if following == "]" else position + 1)
+            position = end if end > 0 else len(pattern)
+        elif char == "(":
+            repeats.append(False)
+        elif char == ")" and repeats:
+            inner = repeats.pop()
+            if inner and following in ("*", "+", "{"):
+                raise MatchSpecError(
+                    f"invalid regex: {shorten(pattern)}: a repeated group that repeats inside",
+                    hint="nested repetition like (x+)+ or (a|aa)+ can take exponential time")
+            if repeats and (inner or following in ("*", "+", "{")):
+                repeats[-1] = True
+        elif char in "*+{|" and repeats:  # an alternation in a repeated group backtracks too
+            repeats[-1] = True
+        position += 1
 
 
 def string_matches(pattern: str, text: str) -> bool:

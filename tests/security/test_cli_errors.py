@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from minipixi.cli import main
 from minipixi.errors import MatchSpecError, VersionError
@@ -151,6 +153,49 @@ def test_deep_parentheses_in_the_manifest_are_located(workspace, capsys):
     assert_clean_error(code, err, "nested", "pixi.toml:")
 
 
+# ---- patterns that would take exponential time ----------------------------------------------
+
+@pytest.mark.parametrize("regex", ["^(a+)+$", "^([a-z0-9_]+)+X$", "^(x*)*$", "^((ab)+c)*$", "^(a|aa)+$",
+                                   "^(a)\\1$", "^(?=a).*$", "^" + "a" * 2000 + "$"])
+def test_a_regex_that_could_backtrack_forever_is_refused(regex):
+    with pytest.raises(MatchSpecError):
+        parse_matchspec(f"numpy * {regex}")
+
+
+@pytest.mark.parametrize("regex", ["^py3\\d+$", "^(py|cp)3.*$", "^(py3[0-9]+)?_.*$", "^cuda\\d+_mkl.*$", "^[(+]+$"])
+def test_ordinary_regexes_still_work(regex):
+    assert parse_matchspec(f"numpy[build='{regex}']").build == regex
+
+
+def test_a_glob_with_many_stars_answers_at_once():
+    """`*a*a*...*!` against a long build string: a plain `.*` translation backtracks for minutes."""
+    import signal
+
+    from minipixi.matchspec import string_matches
+
+    def hang(signum, frame):
+        raise TimeoutError("the glob did not answer within 10 s")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(10)
+    try:
+        assert not string_matches("*a" * 30 + "*!", "a" * 60)
+        assert string_matches("*a" * 30 + "*!", "a" * 60 + "!")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@given(pattern=st.text("ab*", max_size=8), text=st.text("abAB", max_size=8))
+def test_globs_match_as_the_plain_translation_does(pattern, text):
+    import re
+
+    from minipixi.matchspec import string_matches
+
+    plain = re.compile(".*".join(map(re.escape, pattern.split("*"))), re.IGNORECASE | re.DOTALL)
+    assert string_matches(pattern, text) == (plain.fullmatch(text) is not None)
+
+
 # ---- commands whose own place is wrong ------------------------------------------------------
 
 def test_list_for_another_platform_frozen_without_a_lock(workspace, capsys):
@@ -243,6 +288,13 @@ def test_an_os_error_names_the_file(workspace, capsys):
     code, _, err = run(capsys, "workspace", "export", "conda-explicit-spec", "out", "-p", "linux-64")
     assert code == 1 and "Traceback" not in err and "bug" not in err, err
     assert "default_linux-64_conda_spec.txt" in err and "help: " in err, err
+
+
+@pytest.mark.parametrize("argv", [["workspace", "export", "conda-environment", "a\x00b"],
+                                  ["list", "--manifest-path", "pixi\x00.toml"], ["run", "echo", "a\x00"]])
+def test_a_nul_in_an_argument_is_a_clean_error(workspace, capsys, argv):
+    code, _, err = run(capsys, *argv)
+    assert_clean_error(code, err, "NUL")
 
 
 def test_a_huge_number_on_the_command_line_is_a_usage_error(workspace, capsys):
