@@ -64,7 +64,7 @@ import weakref
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 from urllib.parse import urljoin, urlparse
 
 import httpx
@@ -170,17 +170,17 @@ def open_index(channel: Channel, subdir: str, *, cache_dir: Path, offline: bool 
         for base in bases:
             url = f"{base}/{subdir}/{INDEX_FILE}"
             try:
-                data = download_index(http, url, entry)
+                return download_index(http, url, entry, lambda data: parse_index(
+                    data, index_url=url, channel=channel, subdir=subdir))
             except Unreachable:
                 continue
-            if data is None:
-                return None
-            return parse_index(data, index_url=url, channel=channel, subdir=subdir)
     return None
 
 
-def download_index(http: httpx.Client, url: str, entry: CacheEntry) -> bytes | None:
-    """The decompressed index from `url`, revalidating the cached copy; None on a 404."""
+def download_index(http: httpx.Client, url: str, entry: CacheEntry,
+                   parse: Callable[[bytes], ShardIndex]) -> ShardIndex | None:
+    """The index at `url`, revalidating the cached copy; None on a 404. A new index is
+    `parse`d (checked whole) before it replaces the cached one."""
     info = entry.read_info()
     headers = {}
     if info.get("url") == url:
@@ -193,18 +193,18 @@ def download_index(http: httpx.Client, url: str, entry: CacheEntry) -> bytes | N
         return None
     if status == 304 and headers:
         entry.write_info({**info, "fetched": time.time()})
-        return entry.path.read_bytes()
+        return parse(entry.path.read_bytes())
     if status != 200:
         raise ChannelError(f"the server answered HTTP {status}", where=url,
                            hint="try again later, or configure a mirror")
     data = decompress(body, what="shard index", where=url)
-    unpack(data, what="shard index", where=url)  # whole and valid before it replaces the cache
+    index = parse(data)
     entry.path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(entry.path, data)
     entry.write_info({"url": url, "etag": response_headers.get("etag"),
                       "last_modified": response_headers.get("last-modified"),
                       "fetched": time.time()})
-    return data
+    return index
 # --8<-- [end:open_index]
 
 

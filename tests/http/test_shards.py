@@ -292,6 +292,24 @@ def test_a_missing_shard_is_an_error_naming_its_package(server, tmp_path):
     assert "'helper'" in info.value.message and "HTTP 404" in info.value.message
 
 
+@pytest.mark.parametrize("index, message", [
+    (b"not zstd at all", "not valid zstd"),
+    (zstandard.ZstdCompressor().compress(b"\xc1 not msgpack"), "not valid msgpack"),
+    (zstandard.ZstdCompressor().compress(msgpack.packb({"shards": {"a": b"short"}})), "'shards'"),
+    (zstandard.ZstdCompressor().compress(msgpack.packb(
+        {"info": {"shards_base_url": "file:///etc/"}, "shards": {}})), "not an http"),
+])
+def test_a_broken_index_is_one_clear_error_and_keeps_the_cache(server, tmp_path, index, message):
+    load(server, tmp_path).records("libc")
+    before = cache_snapshot(tmp_path)
+    server.served.files["/chan/linux-64/repodata_shards.msgpack.zst"] = index
+    with pytest.raises(ChannelError, match=message) as info:
+        load(server, tmp_path)
+    assert "repodata_shards.msgpack.zst" in str(info.value.where)
+    kept = lambda snapshot: {k: v for k, v in snapshot.items() if not k.endswith("info.json")}
+    assert kept(cache_snapshot(tmp_path)) == kept(before)
+
+
 def test_no_index_falls_back_to_repodata_json(server, tmp_path):
     del server.served.files["/chan/linux-64/repodata_shards.msgpack.zst"]
     linux = load(server, tmp_path)
