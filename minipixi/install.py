@@ -29,6 +29,17 @@ owns it.
 
 The library never prints: progress goes to an `InstallReporter` whose methods do nothing.
 
+**Nothing outside the prefix and the cache.** Every name that becomes a path here was written
+by strangers, and goes through the one rule of `files.py` *before* anything is written or
+removed: a record's name, version, build and file name must each be one file name (checked when
+the record is read, in `records.check_record_paths`, and again here, where they become the
+cache folder, the archive and `conda-meta/<dist>.json`); a package's `paths.json` paths and
+entry point names are checked when they are read (`package.read_paths`, `read_noarch`); a
+symlink a package installs must point inside the prefix; a folder a file goes into is resolved
+on disk unless we made its parent ourselves, so a link planted above it cannot carry the file
+out; and files are removed only after the same checks. A refusal names the file, the field and
+the value, and crosses back from a worker process whole.
+
 Lesson: Episode 4, "The record an installer leaves" (and its "Under the hood" box). Read after
 `package.py`; read next `activation.py`. Ground truth: rattler `install/` (`link.rs`, `transaction.rs`,
 `driver.rs`) and rattler_cache.
@@ -41,20 +52,20 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 import shutil
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from minipixi import package as pkg
-from minipixi.errors import InstallError
+from minipixi.errors import InstallError, RecordError
+from minipixi.files import UnsafePathError, check_component, check_inside, check_relative, inside
+from minipixi.records import PackageRecord, check_record_paths, url_basename
 from minipixi.workers import WorkerPool, cpus, result_of
-from minipixi.records import PackageRecord
 
 COMPLETE_MARKER = ".minipixi-complete"
 JOURNAL = ".minipixi-journal.json"
@@ -186,7 +197,7 @@ class PackageCache:
     """
 
     root: Path
-    limits: pkg.ExtractLimits = field(default_factory=pkg.ExtractLimits)
+    limits: pkg.ExtractLimits | None = None  # None: from the environment, when unpacking
 
     @classmethod
     def default(cls) -> PackageCache:
@@ -195,7 +206,9 @@ class PackageCache:
         return cls(cache_dir() / "pkgs")
 
     def package_dir(self, record: PackageRecord) -> Path:
-        return self.root / record.dist_name
+        """`<root>/<name>-<version>-<build>`, once that is proven to be one folder of root."""
+        name = check_component(record.dist_name, what="package folder", where=_source(record))
+        return inside(self.root, name, what="package folder", where=_source(record))
 
     def is_complete(self, record: PackageRecord) -> bool:
         marker = self.package_dir(record) / COMPLETE_MARKER
@@ -238,8 +251,11 @@ class PackageCache:
         if not record.url:
             raise InstallError(f"record {record} has no url", where=record.fn or record.name,
                                hint="records to install must come from a channel or a lock file")
-        fn = record.fn or record.url.rstrip("/").rsplit("/", 1)[-1]
-        archive = download(record.url, self.root / fn, sha256=record.sha256, md5=record.md5,
+        fn = check_component(record.fn or url_basename(record.url), what="archive file name",
+                             where=_source(record))
+        archive = download(record.url, inside(self.root, fn, what="archive file name",
+                                              where=_source(record)),
+                           sha256=record.sha256, md5=record.md5,
                            client=client, reporter=reporter, record=record)
         if reporter:
             reporter.on_download_done(record)
@@ -249,6 +265,11 @@ class PackageCache:
         _write_json_atomic(target / COMPLETE_MARKER, digests)
         if reporter:
             reporter.on_extract_done(record)
+
+
+def _source(record: PackageRecord) -> str:
+    """Where a record came from, for error messages: its URL, else its file name."""
+    return record.url or record.fn or str(record)
 
 
 def _same_digests(seen: Mapping, wanted: Mapping) -> bool:
@@ -273,7 +294,7 @@ def fetch_all(records: Sequence[PackageRecord], cache: PackageCache, *, client=N
     if missing:
         with WorkerPool(min(len(missing), cpus(workers))) as processes, \
                 ThreadPoolExecutor(max_workers) as threads:
-            def unpack(archive: Path, dest: Path, limits: pkg.ExtractLimits) -> Path:
+            def unpack(archive: Path, dest: Path, limits: pkg.ExtractLimits | None) -> Path:
                 return result_of(processes.submit(pkg.unpack_beside, archive, dest, limits), archive)
 
             list(threads.map(lambda r: cache.fetch(r, client=client, reporter=reporter,
@@ -329,7 +350,14 @@ def write_prefix_record(prefix: Path, installed: PrefixRecord) -> None:
     lines.append(f'  "files": {_json_block(data["files"])}')
     lines.append(f'  "paths_data": {{"paths_version": 1, "paths": {_json_block(paths)}}}')
     text = "{\n" + ",\n".join(lines) + "\n}\n"
-    _write_text_atomic(prefix / "conda-meta" / f"{installed.record.dist_name}.json", text)
+    _write_text_atomic(_meta_path(prefix, installed.record), text)
+
+
+def _meta_path(prefix: Path, record: PackageRecord) -> Path:
+    """`conda-meta/<name>-<version>-<build>.json`, once the name is proven to be one file."""
+    name = check_component(f"{record.dist_name}.json", what="conda-meta file name",
+                           where=_source(record))
+    return inside(prefix / "conda-meta", name, what="conda-meta file name", where=_source(record))
 
 
 _encode = json.JSONEncoder().encode  # json.dumps minus its per-call argument handling
@@ -349,7 +377,10 @@ def read_prefix_records(prefix: Path) -> dict[str, PrefixRecord]:
     for path in sorted(meta.glob("[!.]*.json")) if meta.is_dir() else ():
         try:
             record = PrefixRecord.from_json(json.loads(path.read_text(encoding="utf-8")))
-        except (ValueError, KeyError, OSError) as err:
+            for rel in record.files:  # removed one day: each must stay inside the prefix
+                check_relative(rel, what="`files` entry", where=str(path))
+        except (ValueError, KeyError, TypeError, AttributeError, OSError, RecordError,
+                UnsafePathError) as err:
             raise InstallError(f"cannot read installed record {path.name}: {err}", where=str(path),
                                hint="delete the prefix and install again") from err
         installed[record.record.name] = record
@@ -444,6 +475,7 @@ class PythonInfo:
             return None
         short = ".".join(python.version.split(".")[:2])
         site = python.python_site_packages_path or f"lib/python{short}/site-packages"
+        check_relative(site, what="python_site_packages_path", where=_source(python))
         return cls(short, site)
 
     @property
@@ -525,7 +557,7 @@ class LinkJob:
     @property
     def targets(self) -> list[str]:
         return [target for _, target in self.entries] + [
-            f"bin/{ep.split('=')[0].strip()}" for ep in self.entry_points]
+            f"bin/{pkg.parse_entry_point(ep)[0]}" for ep in self.entry_points]
 
 
 def prepare_link(record: PackageRecord, package_dir: Path, python: PythonInfo | None,
@@ -537,6 +569,11 @@ def prepare_link(record: PackageRecord, package_dir: Path, python: PythonInfo | 
         raise InstallError(f"{record} is a noarch: python package, but there is no python",
                            hint="add python to the environment's dependencies")
     entries = tuple((e, target_path(e.path, kind, python)) for e in pkg.read_paths(package_dir))
+    source_root = str(package_dir)
+    for entry, target in entries:  # read_paths checked the paths; these are where they go
+        check_relative(target, what="target path", where=source_root)
+        if entry.path_type == "softlink" and os.path.islink(f"{source_root}/{entry.path}"):
+            _check_link(target, os.readlink(f"{source_root}/{entry.path}"), source_root)
     points = noarch.entry_points if kind == "python" else ()
     return LinkJob(record, package_dir, entries, points, requested_spec)
 
@@ -547,8 +584,8 @@ def link_package(job: LinkJob, prefix: Path, python: PythonInfo | None) -> Prefi
 
     Returns the PrefixRecord that was written.
     """
-    made: set[str] = set()  # folders known to exist: saves a stat per file
     source_root, prefix_root = str(job.package_dir), str(prefix)
+    made = {prefix_root}  # folders known to exist, real and inside: saves a stat per file
     paths_data = [_link_entry(source_root, entry, target, prefix_root, made)
                   for entry, target in job.entries]
     for point in job.entry_points:
@@ -568,28 +605,66 @@ def _link_entry(source_root: str, entry: pkg.PathEntry, target: str, prefix: str
     than the system calls they wrap.
     """
     source, dest = f"{source_root}/{entry.path}", f"{prefix}/{target}"
-    _make_parent(dest, made)
+    _make_parent(dest, made, prefix)
     if entry.path_type == "directory":
+        if os.path.islink(dest) or os.path.isfile(dest):
+            _clear(dest, made)
         os.makedirs(dest, exist_ok=True)
     elif entry.path_type == "softlink" and os.path.islink(source):
-        _replacing(dest, lambda: os.symlink(os.readlink(source), dest))
+        link = os.readlink(source)
+        _check_link(target, link, source_root)  # checked in prepare_link too: read it again
+        _replacing(dest, lambda: os.symlink(link, dest), made)
+        _check_link_on_disk(dest, target, link, prefix, source_root)
     elif entry.prefix_placeholder and not entry.no_link:
-        _remove_path(dest)
+        _clear(dest, made)
         new_hash = _copy_with_prefix(source, dest, entry, prefix)
         return _paths_data(entry, target, sha256_in_prefix=new_hash)
     else:  # a regular file (paths.json may say "softlink" for a file: trust the file)
-        _replacing(dest, lambda: _hardlink_or_copy(source, dest, copy=entry.no_link))
+        _replacing(dest, lambda: _hardlink_or_copy(source, dest, copy=entry.no_link), made)
     return _paths_data(entry, target)
 
 
-def _replacing(dest: str, create) -> None:
+def _check_link(target: str, link: str, source_root: str) -> None:
+    """A symlink the package installs at `target` must point inside the prefix, by its text:
+    `bin/tool -> ../lib/tool` passes, `lib/up -> ../..` and `/etc` are refused."""
+    check_relative(os.path.normpath(os.path.join(os.path.dirname(target), link)),
+                   what=f"symlink '{target}' -> '{link}', which points at",
+                   where=f"{source_root}/info/paths.json")
+
+
+def _check_link_on_disk(dest: str, target: str, link: str, prefix: str,
+                        source_root: str) -> None:
+    """... and once made, where it leads on disk, through the links already there (a chain,
+    `a -> .` then `b -> a/../x`, escapes though each link looks harmless alone)."""
+    real_prefix = os.path.realpath(prefix)
+    real = os.path.realpath(dest)
+    if real != real_prefix and not real.startswith(real_prefix + os.sep):
+        os.unlink(dest)
+        check_inside(prefix, real, what=f"symlink '{target}' -> '{link}', which leads to",
+                     where=f"{source_root}/info/paths.json")
+
+
+def _replacing(dest: str, create, made: set[str]) -> None:
     """Run `create`; if something is already at `dest` (a clobber, a repair), remove it and
     try again. Trying first saves a syscall per file on a fresh prefix."""
     try:
         create()
     except FileExistsError:
-        _remove_path(dest)
+        _clear(dest, made)
         create()
+
+
+def _clear(dest: str, made: set[str]) -> None:
+    """Remove what is at `dest`; a folder removed is forgotten by `made` with all below it
+    (a link may come in its place, and `made` must only hold real folders)."""
+    try:
+        os.unlink(dest)
+    except FileNotFoundError:
+        pass
+    except IsADirectoryError:
+        below = dest + "/"
+        made.difference_update({f for f in made if f == dest or f.startswith(below)})
+        shutil.rmtree(dest)
 
 
 def _paths_data(entry: pkg.PathEntry, target: str, **extra) -> dict:
@@ -599,11 +674,19 @@ def _paths_data(entry: pkg.PathEntry, target: str, **extra) -> dict:
     return data
 
 
-def _make_parent(dest: str, made: set[str]) -> None:
+def _make_parent(dest: str, made: set[str], root: str) -> None:
+    """Make the folder `dest` goes into, inside `root` (which `made` must hold).
+
+    An old file or link standing where the folder must be is removed. A folder whose parent is
+    in `made` (made or checked by us) is inside; any other is resolved on disk first
+    (`files.check_inside`), so a symlink above it cannot carry the file out of `root`.
+    """
     parent = dest.rpartition("/")[0]
     if parent not in made:
         if os.path.islink(parent) or os.path.isfile(parent):
             _remove_path(parent)  # a file of an old package stood where a folder must be
+        if parent.rpartition("/")[0] not in made:
+            check_inside(root, parent, what="folder", where=root)
         os.makedirs(parent, exist_ok=True)
         made.add(parent)
 
@@ -658,12 +741,9 @@ if __name__ == '__main__':
 
 
 def render_entry_point(spec: str, python_path: str) -> tuple[str, str]:
-    """`"name = module.sub:func"` to (name, launcher script text)."""
-    found = re.fullmatch(r"\s*([^=\s]+)\s*=\s*([\w.]+)\s*:\s*([\w.]+)\s*", spec)
-    if not found:
-        raise InstallError(f"cannot read entry point '{spec}'",
-                           hint="entry points look like 'name = module:function'")
-    name, module, func = found.groups()
+    """`"name = module.sub:func"` to (name, launcher script text); the name must be one file
+    name (`package.parse_entry_point`)."""
+    name, module, func = pkg.parse_entry_point(spec)
     script = ENTRY_POINT_TEMPLATE.format(python=python_path, module=module,
                                          import_name=func.split(".")[0], call=func)
     return name, script
@@ -672,8 +752,8 @@ def render_entry_point(spec: str, python_path: str) -> tuple[str, str]:
 def _write_entry_point(spec: str, prefix: Path, python: PythonInfo) -> dict:
     name, script = render_entry_point(spec, str(prefix / python.interpreter))
     data = fix_long_shebang(script.encode())
-    dest = prefix / "bin" / name
-    _make_parent(str(dest), set())
+    dest = inside(prefix, f"bin/{name}", what="entry point", where=str(prefix / "bin"))
+    _make_parent(str(dest), {str(prefix)}, str(prefix))
     _remove_path(dest)
     dest.write_bytes(data)
     os.chmod(dest, 0o775)
@@ -685,22 +765,35 @@ def _write_entry_point(spec: str, prefix: Path, python: PythonInfo) -> dict:
 def unlink_package(old: PrefixRecord, prefix: Path, keep: set[str]) -> None:
     """Remove the files of an installed package (except those in `keep`, which another
     package also owns), prune folders left empty, and remove its record last."""
+    where = str(_meta_path(prefix, old.record))
+    checked: set[str] = set()
     for rel in old.files:
         if rel not in keep:
-            _remove_path(prefix / rel)
+            _remove_installed(prefix, rel, checked, where)
     prune_empty_dirs(prefix, old.files)
-    (prefix / "conda-meta" / f"{old.record.dist_name}.json").unlink(missing_ok=True)
+    _meta_path(prefix, old.record).unlink(missing_ok=True)
+
+
+def _remove_installed(prefix: Path, rel: str, checked: set[str], where: str) -> None:
+    """Remove the installed file `rel`, once it is proven to be inside `prefix`: as text
+    always, on disk once per folder (`checked` remembers the folders already proven)."""
+    check_relative(rel, what="installed file", where=where)
+    folder = rel.replace("\\", "/").rpartition("/")[0]
+    if folder not in checked:
+        inside(prefix, rel, what="installed file", where=where)
+        checked.add(folder)
+    _remove_path(prefix / rel)
 
 
 def prune_empty_dirs(prefix: Path, files: Iterable[str]) -> None:
     """Remove the folders of `files` that are now empty, deepest first, never `prefix` itself
-    nor `conda-meta`."""
+    nor `conda-meta`, nor a folder that is not inside `prefix` once resolved."""
     folders = {parent for rel in files for parent in Path(rel).parents if str(parent) != "."}
     for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
         if folder.parts[0] == "conda-meta":
             continue
-        with contextlib.suppress(OSError):
-            (prefix / folder).rmdir()
+        with contextlib.suppress(OSError, UnsafePathError):
+            inside(prefix, str(folder), what="folder").rmdir()
 
 
 # =============================================================================================
@@ -751,6 +844,8 @@ def install(records: Sequence[PackageRecord], prefix: Path, *, cache: PackageCac
     already right). Raises ExtractError for a bad archive and InstallError for anything else.
     """
     prefix = Path(prefix).absolute()
+    for record in records:  # checked when read from repodata or a lock; again, as they are used
+        check_record_paths(record, source=f"record '{record}'", where=_source(record))
     cache = cache or PackageCache.default()
     reporter = reporter or InstallReporter()
     package_dirs = fetch_all(records, cache, client=client, reporter=reporter,
@@ -879,18 +974,35 @@ def repair_interrupted(prefix: Path) -> set[str]:
     path = meta / JOURNAL
     if not path.exists():
         return set()
-    journal = json.loads(path.read_text(encoding="utf-8"))
+    journal = _read_journal(path)
     installed = read_prefix_records(prefix)
     recorded = {p.record.dist_name for p in installed.values()}
     owned = {f for p in installed.values() for f in p.files}
+    checked: set[str] = set()
     for dist, targets in journal["link"].items():
         if dist not in recorded:
             for rel in targets:
                 if rel not in owned:
-                    _remove_path(prefix / rel)
+                    _remove_installed(prefix, rel, checked, str(path))
             prune_empty_dirs(prefix, targets)
     names = {p.record.name for p in installed.values()
              if p.record.dist_name in set(journal["link"]) | set(journal["unlink"])}
     path.unlink()
     return names
 # --8<-- [end:repair]
+
+
+def _read_journal(path: Path) -> dict:
+    """The journal, shaped as `write_journal` writes it, or an InstallError naming it."""
+    try:
+        journal = json.loads(path.read_text(encoding="utf-8"))
+        links, unlinks = journal["link"], journal["unlink"]
+        if not (isinstance(links, dict) and isinstance(unlinks, list) and all(
+                isinstance(t, list) and all(isinstance(r, str) for r in t)
+                for t in links.values())):
+            raise ValueError("unexpected shape")
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise InstallError(f"cannot read the journal of an interrupted install: {err}",
+                           where=str(path),
+                           hint="delete the environment's folder and install again") from err
+    return journal

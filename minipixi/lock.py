@@ -52,7 +52,12 @@ from urllib.parse import quote, unquote
 
 from minipixi.errors import LockError, Location, VersionError, source_excerpt
 from minipixi.lock_yaml import ParsedYaml, YamlReadError, parse_yaml, render_yaml
-from minipixi.records import PackageRecord, parse_package_filename
+from minipixi.records import (
+    PackageRecord,
+    UnsafeRecordError,
+    check_record_paths,
+    parse_package_filename,
+)
 from minipixi.version import parse_version
 
 LOCK_FILE_NAME = "pixi.lock"
@@ -523,6 +528,12 @@ def _read_conda_package(reader: _Reader, entry: dict, at: tuple) -> CondaPackage
         channel=_read_channel(entry, derived),
         **_read_metadata(reader, entry, at),
     )
+    try:  # name, version, build, file name become paths in the cache and conda-meta
+        check_record_paths(record, source=f"package '{location}'")
+    except UnsafeRecordError as err:
+        key = "file_name" if err.field == "fn" else err.field
+        raise reader.error(err.message, at + ((key,) if key in entry else (kind,)),
+                           hint=err.hint) from None
     purls = entry.get("purls")
     return CondaPackage(
         location=location, record=record,

@@ -21,6 +21,23 @@ and every member is checked before it is written (no absolute paths, no `..`, no
 no link that leads outside the target, no more bytes than a limit). Extraction writes into a
 temporary folder that is renamed into place only when everything succeeded.
 
+The `info/` files are just as untrusted. Every path they name (`paths.json` `_path`, the lines
+of `info/files`) must be relative and stay inside (`files.check_relative`, the one rule of
+`files.py`), an entry point's name must be one file name (`files.check_component`), and an
+unknown `path_type` is refused. A refusal is an `UnsafePackageError` (an `ExtractError`) that
+names the file, the field and the value.
+
+**Size bounds.** A few kilobytes of zstd or bzip2 can unpack to gigabytes (a "bomb"), so a
+package may unpack to at most `ExtractLimits.max_bytes`, and to at most `max_ratio` times the
+size of its archive plus `RATIO_ALLOWANCE` (64 MiB, so that small packages of text never meet
+the ratio). Each `info/` file may be at most `max_info_bytes`: it is read whole into memory.
+The limits are generous and refused before a byte too many is written (a member's header says
+its size); the error names the limit and the environment variable that sets it:
+
+    MINIPIXI_MAX_PACKAGE_BYTES   bytes one package may unpack to (default 16 GiB)
+    MINIPIXI_MAX_PACKAGE_RATIO   unpacked bytes per archive byte, above 64 MiB (default 1000)
+    MINIPIXI_MAX_INFO_BYTES      bytes of one info/ file, e.g. paths.json (default 128 MiB)
+
 This module also *writes* `.conda` packages, deterministically, from a folder: our tests and
 the teaching channel build their packages with it.
 
@@ -36,6 +53,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import stat
 import tarfile
@@ -47,10 +65,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from minipixi.errors import ExtractError
+from minipixi.files import UnsafePathError, check_component, check_relative
 from minipixi.tar import Member, TarReader
 
 CONDA_FORMAT_METADATA = b'{"conda_pkg_format_version": 2}'
 DEFAULT_MAX_EXTRACTED_BYTES = 16 * 1024**3  # bigger than any real package (CUDA libs ~ 3 GiB)
+DEFAULT_MAX_RATIO = 1000  # real packages unpack to 2-20 times their size; zeros to 30,000
+RATIO_ALLOWANCE = 64 * 1024**2  # bytes any package may unpack to, whatever its ratio
+DEFAULT_MAX_INFO_BYTES = 128 * 1024**2  # the biggest real paths.json are a few dozen MB
 CHUNK = 1024 * 1024
 NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)  # never reuse
 
@@ -79,6 +101,18 @@ class UnsafeArchiveError(ExtractError):
             hint="this archive is corrupt or hostile; do not install it",
         )
         self.package, self.member, self.reason = package, member, reason
+
+
+class UnsafePackageError(UnsafePathError, ExtractError):
+    """An info/ file of the package names a path or a name that would leave its folder."""
+
+
+def _checked(check, value, *, what: str, where: str):
+    """`check(value)` (a rule of files.py), its refusal raised as an UnsafePackageError."""
+    try:
+        return check(value, what=what, where=where)
+    except UnsafePathError as err:
+        raise UnsafePackageError(err.message, where=err.where, hint=err.hint) from None
 # --8<-- [end:errors]
 
 
@@ -132,25 +166,87 @@ class NoarchInfo:
     entry_points: tuple[str, ...] = ()
 
 
-def parse_paths_json(data: dict) -> list[PathEntry]:
-    """`paths.json` (already decoded) to PathEntry values, in file order."""
-    return [
-        PathEntry(
-            path=item["_path"],
-            path_type=item.get("path_type", "hardlink"),
+PATH_TYPES = frozenset({"hardlink", "softlink", "directory"})
+FILE_MODES = frozenset({"text", "binary"})
+
+
+def parse_paths_json(data: dict, where: str = "paths.json") -> list[PathEntry]:
+    """`paths.json` (already decoded) to PathEntry values, in file order.
+
+    Every `_path` must stay inside the prefix and every `path_type` be one we can install;
+    otherwise an ExtractError names `where` (the file), the field and the value.
+    """
+    items = data.get("paths", []) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise _bad_info(where, "has no list of `paths`")
+    entries = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise _bad_info(where, f"entry {i} of `paths` is not a mapping")
+        path = _checked(check_relative, item.get("_path"), what=f"`_path` of paths.json entry {i}",
+                        where=where)
+        path_type = item.get("path_type", "hardlink")
+        placeholder, mode = item.get("prefix_placeholder"), item.get("file_mode")
+        if path_type not in PATH_TYPES:
+            raise _bad_info(where, f"entry {i} ('{path}') has `path_type` {path_type!r}, "
+                            f"not one of {', '.join(sorted(PATH_TYPES))}")
+        if placeholder is not None and not (isinstance(placeholder, str) and placeholder):
+            raise _bad_info(where, f"entry {i} ('{path}') has `prefix_placeholder` "
+                            f"{placeholder!r}, not a non-empty string")
+        if mode is not None and mode not in FILE_MODES:
+            raise _bad_info(where, f"entry {i} ('{path}') has `file_mode` {mode!r}, "
+                            f"not 'text' or 'binary'")
+        entries.append(PathEntry(
+            path=path,
+            path_type=path_type,
             sha256=item.get("sha256"),
             size_in_bytes=item.get("size_in_bytes"),
-            prefix_placeholder=item.get("prefix_placeholder"),
-            file_mode=item.get("file_mode") or ("text" if item.get("prefix_placeholder") else None),
+            prefix_placeholder=placeholder,
+            file_mode=mode or ("text" if placeholder else None),
             no_link=bool(item.get("no_link", False)),
-        )
-        for item in data.get("paths", [])
-    ]
+        ))
+    return entries
+
+
+def _bad_info(where: str, problem: str) -> ExtractError:
+    return ExtractError(f"{where} {problem}", where=where,
+                        hint="the package is broken or hostile; do not install it")
+
+
+def read_info_json(path: Path) -> dict:
+    """One JSON file of `info/` (index.json, paths.json, link.json): size-checked, decoded,
+    and a mapping, or an ExtractError naming the file."""
+    data = read_info_text(path)
+    try:
+        value = json.loads(data)
+    except ValueError as err:
+        raise _bad_info(str(path), f"is not valid JSON: {err}") from None
+    if not isinstance(value, dict):
+        raise _bad_info(str(path), "is not a JSON object")
+    return value
+
+
+def read_info_text(path: Path) -> str:
+    """A text file of `info/`, refused when bigger than the info limit or not UTF-8."""
+    limit = ExtractLimits().max_info_bytes
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as err:
+        raise ExtractError(f"cannot read {path}: {err.strerror}", where=str(path),
+                           hint="delete the package from the cache and install again") from err
+    if len(data) > limit:
+        raise _bad_info(str(path), f"is bigger than the limit of {limit} bytes for an info/ "
+                        f"file (set {INFO_BYTES_VARIABLE} to raise it)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise _bad_info(str(path), f"is not UTF-8 text: {err}") from None
 
 
 def read_index_json(package_dir: Path) -> dict:
     """The record the package carries in `info/index.json`."""
-    return json.loads((Path(package_dir) / "info" / "index.json").read_text(encoding="utf-8"))
+    return read_info_json(Path(package_dir) / "info" / "index.json")
 
 
 def read_paths(package_dir: Path) -> list[PathEntry]:
@@ -158,7 +254,7 @@ def read_paths(package_dir: Path) -> list[PathEntry]:
     info = Path(package_dir) / "info"
     paths_json = info / "paths.json"
     if paths_json.is_file():
-        return parse_paths_json(json.loads(paths_json.read_text(encoding="utf-8")))
+        return parse_paths_json(read_info_json(paths_json), str(paths_json))
     return read_legacy_paths(Path(package_dir))
 
 
@@ -173,6 +269,7 @@ def read_legacy_paths(package_dir: Path) -> list[PathEntry]:
     no_link = set(_read_lines(info / "no_link"))
     entries = []
     for path in _read_lines(info / "files"):
+        _checked(check_relative, path, what="path", where=str(info / "files"))
         is_link = (package_dir / path).is_symlink()
         placeholder, mode = prefixed.get(path, (None, None))
         entries.append(
@@ -185,7 +282,7 @@ def read_legacy_paths(package_dir: Path) -> list[PathEntry]:
 def _read_lines(path: Path) -> list[str]:
     if not path.is_file():
         return []
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [line.strip() for line in read_info_text(path).splitlines() if line.strip()]
 
 
 def _read_has_prefix(path: Path) -> Iterator[tuple[str, str, str]]:
@@ -193,22 +290,49 @@ def _read_has_prefix(path: Path) -> Iterator[tuple[str, str, str]]:
     import shlex
 
     for line in _read_lines(path):
-        parts = shlex.split(line)
+        try:
+            parts = shlex.split(line)
+        except ValueError as err:
+            raise _bad_info(str(path), f"has a line that cannot be read ({err}): {line!r}") from None
         if len(parts) == 1:
             yield parts[0], "/opt/anaconda1anaconda2anaconda3", "text"
-        else:
+        elif len(parts) == 3 and parts[1] in FILE_MODES and parts[0]:
             yield parts[2], parts[0], parts[1]
+        else:
+            raise _bad_info(str(path), f"has a line that is not '<placeholder> <text|binary> "
+                            f"<path>': {line!r}")
 
 
 def read_noarch(package_dir: Path) -> NoarchInfo:
-    """The noarch kind and entry points, from `link.json` (or `index.json` when it has none)."""
+    """The noarch kind and entry points, from `link.json` (or `index.json` when it has none).
+
+    Each entry point becomes a launcher `bin/<name>`, so its name must be one file name.
+    """
     info = Path(package_dir) / "info"
     link = info / "link.json"
     if link.is_file():
-        noarch = json.loads(link.read_text(encoding="utf-8")).get("noarch") or {}
-        return NoarchInfo(noarch.get("type"), tuple(noarch.get("entry_points", ())))
+        noarch = read_info_json(link).get("noarch") or {}
+        points = noarch.get("entry_points", ()) if isinstance(noarch, dict) else None
+        if not isinstance(points, (list, tuple)):
+            raise _bad_info(str(link), "has `noarch` without a list of `entry_points`")
+        for point in points:
+            parse_entry_point(point, str(link))
+        return NoarchInfo(noarch.get("type"), tuple(points))
     kind = read_index_json(package_dir).get("noarch") if (info / "index.json").is_file() else None
     return NoarchInfo(kind if isinstance(kind, str) else ("generic" if kind else None))
+
+
+ENTRY_POINT = re.compile(r"\s*([^=\s]+)\s*=\s*([\w.]+)\s*:\s*([\w.]+)\s*")
+
+
+def parse_entry_point(spec: object, where: str = "link.json") -> tuple[str, str, str]:
+    """`"name = module.sub:func"` to (name, module, func); the name must be one file name."""
+    found = ENTRY_POINT.fullmatch(spec) if isinstance(spec, str) else None
+    if not found:
+        raise ExtractError(f"cannot read entry point {spec!r} in {where}", where=where,
+                           hint="entry points look like 'name = module:function'")
+    _checked(check_component, found.group(1), what="entry point name", where=where)
+    return found.group(1), found.group(2), found.group(3)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,10 +407,14 @@ def open_tar_streams(path: Path, *, info_only: bool = False) -> Iterator[TarRead
 def read_info_file(path: Path, name: str) -> bytes | None:
     """The bytes of one `info/` file (e.g. "index.json") straight from the archive, or None."""
     wanted = f"info/{name}"
+    limit = ExtractLimits().max_info_bytes
     with _archive_errors(path):
         for tar in open_tar_streams(path, info_only=True):
             for member in tar:
                 if member.name == wanted and member.kind == "file":
+                    if member.size > limit:
+                        raise UnsafeArchiveError(Path(path).name, member.name,
+                                                 _info_too_big(member.size, limit))
                     return b"".join(tar.chunks(member))
     return None
 
@@ -296,12 +424,56 @@ def read_info_file(path: Path, name: str) -> bytes | None:
 # ---------------------------------------------------------------------------------------------
 
 
+BYTES_VARIABLE = "MINIPIXI_MAX_PACKAGE_BYTES"
+RATIO_VARIABLE = "MINIPIXI_MAX_PACKAGE_RATIO"
+INFO_BYTES_VARIABLE = "MINIPIXI_MAX_INFO_BYTES"
+
+
+def _limit_from_env(variable: str, default: int) -> int:
+    """A limit from the environment (a whole number above 0), else `default`."""
+    raw = os.environ.get(variable)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ExtractError(f"{variable} must be a whole number above 0, not {raw!r}",
+                           where=f"environment variable {variable}",
+                           hint=f"unset {variable} to use the default ({default})")
+    return value
+
+
 @dataclass
 class ExtractLimits:
-    """How much an archive may unpack to. A "zip bomb" hits `max_bytes` and is refused."""
+    """How much an archive may unpack to; a bomb meets one of these and is refused.
 
-    max_bytes: int = DEFAULT_MAX_EXTRACTED_BYTES
+    `max_bytes` in all; `max_ratio` times the archive's size plus RATIO_ALLOWANCE; each
+    `info/` file at most `max_info_bytes`. The defaults come from the environment variables
+    named in the module docstring, read when the limits are made.
+    """
+
+    max_bytes: int = field(default_factory=lambda: _limit_from_env(
+        BYTES_VARIABLE, DEFAULT_MAX_EXTRACTED_BYTES))
     max_members: int = 2_000_000
+    max_ratio: int = field(default_factory=lambda: _limit_from_env(
+        RATIO_VARIABLE, DEFAULT_MAX_RATIO))
+    max_info_bytes: int = field(default_factory=lambda: _limit_from_env(
+        INFO_BYTES_VARIABLE, DEFAULT_MAX_INFO_BYTES))
+
+    def for_archive(self, archive_size: int) -> tuple[int, str]:
+        """The byte limit for an archive of `archive_size` bytes, and how to say it."""
+        by_ratio = RATIO_ALLOWANCE + self.max_ratio * archive_size
+        if by_ratio < self.max_bytes:
+            return by_ratio, (f"{self.max_ratio} times the archive's {archive_size} bytes plus "
+                              f"{RATIO_ALLOWANCE}; set {RATIO_VARIABLE} to raise it")
+        return self.max_bytes, f"set {BYTES_VARIABLE} to raise it"
+
+
+def _info_too_big(size: int, limit: int) -> str:
+    return (f"is {size} bytes, more than the limit of {limit} bytes for an info/ file "
+            f"(set {INFO_BYTES_VARIABLE} to raise it)")
 
 
 @dataclass
@@ -315,6 +487,8 @@ class _Extraction:
     package: str
     root: str
     limits: ExtractLimits
+    max_bytes: int  # for this archive: see ExtractLimits.for_archive
+    max_bytes_why: str
     written: int = 0
     members: int = 0
     safe_dirs: set[str] = field(default_factory=set)
@@ -354,7 +528,9 @@ def unpack_beside(archive: Path, dest: Path, limits: ExtractLimits | None = None
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))
     try:
-        state = _Extraction(archive.name, str(tmp.resolve()), limits or ExtractLimits())
+        limits = limits or ExtractLimits()
+        state = _Extraction(archive.name, str(tmp.resolve()), limits,
+                            *limits.for_archive(archive.stat().st_size))
         with _archive_errors(archive):
             for tar in open_tar_streams(archive):
                 for member in tar:
@@ -422,18 +598,19 @@ def _extract_member(state: _Extraction, tar: TarReader, member: Member) -> None:
 
 
 def _safe_member_name(state: _Extraction, name: str) -> str | None:
-    """The member's relative path, or an UnsafeArchiveError for absolute paths and `..`."""
+    """The member's relative path, cleaned of "." and "//"; an UnsafeArchiveError when
+    `files.check_relative` refuses it (absolute, drive letter, `..`, NUL)."""
     if not (name.startswith(("/", "\\", ".")) or "/." in name or "//" in name
             or "\\" in name or "\0" in name or name[1:2] == ":"):
         return name.rstrip("/") or None  # the usual case, "lib/libz.so": nothing to clean
-    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        raise UnsafeArchiveError(state.package, name, "has an absolute path")
-    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
-    if ".." in parts:
-        raise UnsafeArchiveError(state.package, name, "climbs out with '..'")
-    if any("\0" in p for p in parts):
-        raise UnsafeArchiveError(state.package, name, "has a NUL byte in its name")
-    return "/".join(parts) or None
+    if name in (".", "./"):
+        return None  # the "." entry of a tar made with `tar -C dir .`
+    try:
+        check_relative(name, what="member", where=state.package)
+    except UnsafePathError as err:
+        why = err.message.rpartition(": ")[2]  # "it is an absolute path", "it climbs out..."
+        raise UnsafeArchiveError(state.package, name, f"is unsafe: {why}") from None
+    return "/".join(p for p in name.replace("\\", "/").split("/") if p not in ("", ".")) or None
 # --8<-- [end:safe-member]
 
 
@@ -464,12 +641,16 @@ def _write_file(state: _Extraction, tar: TarReader, member: Member, target: str)
     Plain `os` calls on a file descriptor: a package is mostly small files, and for those
     a Python file object costs more than the writing.
     """
-    _make_dirs(state, target.rpartition("/")[0])
-    state.written += member.size
-    if state.written > state.limits.max_bytes:
+    state.written += member.size  # checked before a byte is written: the header says the size
+    if state.written > state.max_bytes:
         raise UnsafeArchiveError(
             state.package, member.name,
-            f"unpacks past the limit of {state.limits.max_bytes} bytes (a decompression bomb?)")
+            f"unpacks past the limit of {state.max_bytes} bytes ({state.max_bytes_why}; "
+            f"a decompression bomb?)")
+    if member.size > state.limits.max_info_bytes and member.name.startswith("info/"):
+        raise UnsafeArchiveError(state.package, member.name,
+                                 _info_too_big(member.size, state.limits.max_info_bytes))
+    _make_dirs(state, target.rpartition("/")[0])
     try:
         fd = os.open(target, NEW_FILE, 0o600)
     except FileExistsError:  # a later member replaces an earlier one (rare): check, retry

@@ -8,6 +8,14 @@ records, never package files, so everything it knows about a package is in this 
 
 Reads and writes the JSON shape of one record (`from_repodata` / `to_repodata`), and splits a
 package file name `name-version-build.conda` into its three parts.
+
+A record is written by strangers, and some of its fields become paths: `name-version-build` is
+the package's folder in the cache and its `conda-meta/<name-version-build>.json`, `fn` (or the
+last part of `url`) is the downloaded archive's name, `subdir` a folder of the channel, and
+`python_site_packages_path` the folder `noarch: python` files go to. So every record is checked
+when it is read (`check_record_paths`, called by `from_repodata` and by the lock reader): each
+of those is one plain name (or, for the site-packages path, a relative path that stays inside)
+by the one rule of `files.py`. A refusal names the record, the field and the value.
 Lesson: Episode 4, "What is inside a conda package" (the `info/index.json` section: a record
 is that file plus the checksums of the archive). Read after `version.py`; read next
 `matchspec.py`. Ground truth: rattler_conda_types (`repo_data/mod.rs`, `PackageRecord`).
@@ -21,6 +29,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Mapping
 
 from minipixi.errors import RecordError
+from minipixi.files import UnsafePathError, check_component, check_relative
 
 if TYPE_CHECKING:  # imported lazily below: records are read long before versions are compared
     from minipixi.version import Version
@@ -111,7 +120,7 @@ class PackageRecord:
         if url is None and base_url is not None:
             url = f"{base_url.rstrip('/')}/{fn}"
         # One line per field: long, but it reads as the list of what a record holds.
-        return cls(
+        record = cls(
             name=data["name"],
             version=data["version"],
             build=data["build"],
@@ -137,6 +146,7 @@ class PackageRecord:
             legacy_bz2_size=data.get("legacy_bz2_size"),
             python_site_packages_path=data.get("python_site_packages_path"),
         )
+        return check_record_paths(record, source=f"repodata record '{fn}'")
 
     def to_repodata(self) -> dict[str, Any]:
         """The record as a `repodata.json` entry: keys in alphabetical order, as channels write them.
@@ -159,6 +169,52 @@ class PackageRecord:
 
 
 _NOT_IN_REPODATA = frozenset({"fn", "url", "channel"})
+
+
+# --8<-- [start:paths]
+class UnsafeRecordError(UnsafePathError, RecordError):
+    """A record field that becomes a path is not a plain name. `field` says which one, so that
+    a reader can point at it (the lock reader turns it into a located error)."""
+
+    def __init__(self, field: str, message: str, *, where=None, hint: str | None = None):
+        super().__init__(message, where=where, hint=hint)
+        self.field = field
+
+
+def url_basename(url: str) -> str:
+    """The last part of a package URL: the archive's file name when a record has no `fn`."""
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def check_record_paths(record: PackageRecord, *, source: str = "record",
+                       where: str | None = None) -> PackageRecord:
+    """Return `record` if every field that becomes a path is safe to join to its folder.
+
+    `name`, `version`, `build` (together the cache folder and the conda-meta file name),
+    `subdir`, `fn` and the last part of `url` (the archive's name in the cache) must each be
+    one file name: no separator, no ``..``, no NUL, not absolute. `python_site_packages_path`
+    may have several parts but must stay inside the environment. Raises UnsafeRecordError,
+    whose message starts with `source` (e.g. "repodata record 'numpy-2.1.0-0.conda'").
+    """
+    fields_to_check = [("name", record.name, check_component),
+                       ("version", record.version, check_component),
+                       ("build", record.build, check_component)]
+    fields_to_check += [(key, value, check_component) for key, value in
+                        (("subdir", record.subdir), ("fn", record.fn)) if value]
+    if record.url:
+        fields_to_check.append(("url", url_basename(record.url), check_component))
+    if record.python_site_packages_path is not None:
+        fields_to_check.append(("python_site_packages_path", record.python_site_packages_path,
+                                check_relative))
+    for key, value, check in fields_to_check:
+        what = f"`{key}` {record.url!r}, whose file name" if key == "url" else f"`{key}`"
+        try:
+            check(value, what=what, where=where)
+        except UnsafePathError as err:
+            raise UnsafeRecordError(key, f"{source}: {err.message}", where=err.where,
+                                    hint=err.hint) from None
+    return record
+# --8<-- [end:paths]
 
 
 def _int_field(fn: str, data: Mapping[str, Any], key: str, *, default: int | None) -> int | None:
