@@ -87,7 +87,12 @@ def package_env_vars(prefix: Path) -> dict[str, str]:
             ) from err
         values = data.get("env_vars", {}) if source == state else data
         if isinstance(values, dict):
-            found.update({str(k): str(v) for k, v in values.items()})
+            for key, value in values.items():
+                check_variable_name(str(key), str(source))
+                if "\0" in str(value):
+                    raise ActivationError(f"the activation variable {key} in {source} contains a NUL character",
+                                          where=str(source), hint="reinstall or remove the package that ships it")
+                found[str(key)] = str(value)
     return found
 
 

@@ -16,7 +16,9 @@ Running a task is three small steps, each a function here:
    no arguments, as Pixi does.
 3. **run**: each command runs with ``bash -c`` in the activated environment (see
    `activation.py`), in the task's ``cwd`` (relative to the workspace root), and the first
-   failure stops the run, naming the task that failed.
+   failure stops the run, naming the task that failed. A ``clean-env = true`` task sees only
+   what activation sets and a few of the user's variables (``HOME``, ``USER``, ``SHELL``, some
+   ``LC_*``), as in Pixi; an argument with ``choices`` takes only one of them.
 
 Lesson: Episode 2 ("Tasks"). Read after `activation.py`. Ground truth: Pixi's task docs
 (`pixi run`, `depends-on`, task arguments).
@@ -24,9 +26,12 @@ Lesson: Episode 2 ("Tasks"). Read after `activation.py`. Ground truth: Pixi's ta
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -52,6 +57,7 @@ class TaskStep:
     command: str | None
     cwd: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
+    clean_env: bool = False  # run with the activation's variables and a few of the user's only
 
 
 def _depends_on(task: Any) -> list[tuple[str, list[str]]]:
@@ -63,6 +69,13 @@ def _depends_on(task: Any) -> list[tuple[str, list[str]]]:
         else:
             name = dep.get("task") if isinstance(dep, Mapping) else getattr(dep, "task", None)
             args = dep.get("args", []) if isinstance(dep, Mapping) else getattr(dep, "args", [])
+            environment = dep.get("environment") if isinstance(dep, Mapping) else getattr(dep, "environment", None)
+            if environment is not None:
+                raise TaskError(
+                    f"task '{name}' is to run in the environment '{environment}' (depends-on environment), "
+                    "which minipixi does not support yet",
+                    hint="remove `environment` from that depends-on entry, or run that task on its own with -e",
+                )
             result.append((str(name), [str(a) for a in args or []]))
     return result
 
@@ -152,18 +165,18 @@ def _unknown_task(name: str, tasks: Mapping[str, Any], parent: str | None) -> Ta
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_\-]*)\s*\}\}")
 
 
-def _declared_args(task: Any) -> list[tuple[str, str | None]]:
-    """(name, default) for each declared argument; a string arg has no default."""
+def _declared_args(task: Any) -> list[tuple[str, str | None, Sequence[str] | None]]:
+    """(name, default, choices) for each declared argument; a string arg has neither."""
     declared = []
     for arg in getattr(task, "args", None) or []:
         if isinstance(arg, str):
-            declared.append((arg, None))
+            declared.append((arg, None, None))
         elif isinstance(arg, Mapping):
             default = arg.get("default")
-            declared.append((str(arg["arg"]), None if default is None else str(default)))
+            declared.append((str(arg["arg"]), None if default is None else str(default), arg.get("choices")))
         else:
             default = getattr(arg, "default", None)
-            declared.append((str(getattr(arg, "arg", getattr(arg, "name", ""))), default))
+            declared.append((str(getattr(arg, "arg", getattr(arg, "name", ""))), default, getattr(arg, "choices", None)))
     return declared
 
 
@@ -185,10 +198,10 @@ def render_command(name: str, task: Any, args: Sequence[str]) -> str | None:
     if len(args) > len(declared):
         raise TaskError(
             f"task '{name}' takes {len(declared)} argument(s) but got {len(args)}",
-            hint="arguments: " + " ".join(n for n, _ in declared),
+            hint="arguments: " + " ".join(n for n, _, _ in declared),
         )
     values: dict[str, str] = {}
-    for i, (arg_name, default) in enumerate(declared):
+    for i, (arg_name, default, choices) in enumerate(declared):
         if i < len(args):
             values[arg_name] = args[i]
         elif default is not None:
@@ -196,7 +209,12 @@ def render_command(name: str, task: Any, args: Sequence[str]) -> str | None:
         else:
             raise TaskError(
                 f"task '{name}' needs a value for its argument '{arg_name}'",
-                hint=f"run `minipixi run {name} " + " ".join(f"<{n}>" for n, _ in declared) + "`",
+                hint=f"run `minipixi run {name} " + " ".join(f"<{n}>" for n, _, _ in declared) + "`",
+            )
+        if choices is not None and values[arg_name] not in choices:
+            raise TaskError(
+                f"task '{name}': {values[arg_name]!r} is not one of the choices of its argument '{arg_name}'",
+                hint="choose one of: " + ", ".join(choices),
             )
     if cmd is None:
         return None
@@ -210,13 +228,35 @@ def build_steps(tasks: Mapping[str, Any], name: str, args: Sequence[str] = ()) -
         called_with = list(args) if task_name == name else task_args
         task = tasks[task_name]
         env = getattr(task, "env", None) or {}
-        steps.append(
-            TaskStep(task_name, render_command(task_name, task, called_with), getattr(task, "cwd", None), dict(env))
-        )
+        steps.append(TaskStep(task_name, render_command(task_name, task, called_with), getattr(task, "cwd", None),
+                              dict(env), bool(getattr(task, "clean_env", False))))
     return steps
 
 
 Runner = Callable[..., "subprocess.CompletedProcess[bytes]"]
+
+#: The user's variables a ``clean-env = true`` task still sees (Pixi's list, on Linux and macOS).
+CLEAN_ENV_KEEP = ("DISPLAY", "LC_ALL", "LC_TIME", "LC_NUMERIC", "LC_MEASUREMENT", "SHELL", "USER",
+                  "USERNAME", "LOGNAME", "HOME", "HOSTNAME") + (
+    ("TMPDIR", "XPC_SERVICE_NAME", "XPC_FLAGS") if sys.platform == "darwin" else ())
+
+#: bash, found on the user's PATH (a clean environment's PATH holds the environment's folders only).
+_BASH = shutil.which("bash") or "bash"
+
+
+def clean_environment(activated: Mapping[str, str], base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What a ``clean-env`` task runs with: the variables activation set, plus `CLEAN_ENV_KEEP`.
+
+    `activated` is `base` (the user's environment, ``os.environ`` by default) after activation;
+    every variable activation left as it was is dropped, and ``PATH`` keeps only the entries
+    activation put in front (the environment's own folders).
+    """
+    base = os.environ if base is None else base
+    kept = {key: value for key, value in activated.items() if key in CLEAN_ENV_KEEP or base.get(key) != value}
+    old_path = base.get("PATH")
+    if old_path and kept.get("PATH", "").endswith(os.pathsep + old_path):
+        kept["PATH"] = kept["PATH"][: -len(os.pathsep + old_path)]
+    return kept
 
 
 def run_steps(
@@ -242,7 +282,8 @@ def run_steps(
                 hint="fix the task's cwd (it is relative to the workspace root)",
             )
         on_start(step)
-        proc = runner(["bash", "-c", step.command], cwd=cwd, env={**env, **step.env}, check=False)
+        base = clean_environment(env) if step.clean_env else env
+        proc = runner([_BASH, "-c", step.command], cwd=cwd, env={**base, **step.env}, check=False)
         if proc.returncode != 0:
             error = TaskError(
                 f"task '{step.name}' failed with exit code {proc.returncode}",

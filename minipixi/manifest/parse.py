@@ -332,13 +332,15 @@ def _parse_depends_on(ctx: _Context, value: Any, path: Sequence[Any]) -> tuple[D
     return tuple(result)
 
 
-def _dependency_args(ctx: _Context, value: Any, path: tuple) -> tuple[Any, ...]:
-    """``args`` of a depends-on entry: strings, or ``{ name = "value" }`` tables of strings."""
+def _dependency_args(ctx: _Context, value: Any, path: tuple) -> tuple[str, ...]:
+    """``args`` of a depends-on entry: strings, given to the task's arguments in order."""
     items = expect(ctx, value, (list,), path, "depends-on args")
     for i, item in enumerate(items):
-        expect(ctx, item, (str, dict), path + (i,), "a depends-on argument")
-        for key, val in (item.items() if isinstance(item, dict) else ()):
-            expect(ctx, val, (str,), path + (i, key), f"the depends-on argument '{key}'")
+        if isinstance(item, dict):
+            raise ctx.error(path + (i,), "named depends-on arguments are not supported by minipixi",
+                            "pass the values in the order the task declares its args, e.g. args = [\"a\", \"b\"]",
+                            at_value=True)
+        expect(ctx, item, (str,), path + (i,), "a depends-on argument", empty_ok=True)
     return tuple(items)
 
 
@@ -930,6 +932,7 @@ def parse_manifest(text: str, path: Path | str = MANIFEST_NAME) -> Workspace:
     _check_line_ends(text, path)
     ctx = _Context(text, path)
     doc = _parse_toml(ctx)
+    _refuse_nul(ctx, doc)
     check_keys(ctx, doc, TOP_LEVEL_KEYS, ())
     key, ws = _workspace_table(ctx, doc)
     _check_workspace_fields(ctx, key, ws)
@@ -994,6 +997,27 @@ def _parse_toml(ctx: _Context) -> dict[str, Any]:
             raise _duplicate_key(ctx) from err
         raise ManifestError(f"{ctx.path.name} is not valid TOML: {err}", where=Location(str(ctx.path)),
                             hint="check for keys or tables defined twice") from err
+
+
+def _refuse_nul(ctx: _Context, doc: Mapping[str, Any]) -> None:
+    """No key or string may hold a NUL (``\\u0000``): names become paths, values reach processes.
+
+    ``[tool]`` belongs to other tools and is not looked at. The walk keeps its own stack.
+    """
+    hint = "remove the \\u0000 escape: names and values in pixi.toml may not contain NUL"
+    stack: list[tuple[tuple, Any]] = [((), {k: v for k, v in doc.items() if k != "tool"})]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str) and "\0" in value:
+            raise ctx.error(path, f"the value of '{_dotted(path)}' contains a NUL character", hint, at_value=True)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if "\0" in key:
+                    place = f"in [{_dotted(path)}]" if path else "at the top level"
+                    raise ctx.error(path + (key,), f"the key {_quoted(key)} {place} contains a NUL character", hint)
+                stack.append((path + (key,), item))
+        elif isinstance(value, list):
+            stack += [(path + (i,), item) for i, item in enumerate(value)]
 
 
 def _duplicate_key(ctx: _Context) -> ManifestError:

@@ -12,6 +12,7 @@ relative to the workspace, not to the current folder.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import textwrap
 from pathlib import Path
@@ -450,3 +451,61 @@ def test_a_relative_channel_is_relative_to_the_workspace(ws, tmp_path, monkeypat
     assert resolved.channels == ((ws.folder / "chan").as_uri(),)
     assert resolved.specs["x"].channel is not None
     assert str(resolved.specs["x"].channel).rstrip("/").endswith(str(ws.folder / "chan"))
+
+
+@pytest.mark.parametrize("body", ['[activation.env]\nA = "x\\u0000y"\n',
+                                  '[tasks]\nt = { cmd = "true", env = { B = "a\\u0000" } }\n',
+                                  '[tasks]\nt = "echo \\u0000"\n'])
+def test_nul_in_a_value_that_reaches_a_process(ws, capsys, body):
+    ws(body)
+    code, _, err = run(capsys, "run", "true")
+    assert_clean_error(code, err, "pixi.toml:6:", "NUL")
+
+
+def test_package_activation_variables_are_checked(tmp_path):
+    from minipixi.activation import ActivationContext, ActivationError, activation_variables
+
+    prefix = tmp_path / "env"
+    (prefix / "etc" / "conda" / "env_vars.d").mkdir(parents=True)
+    for name, data in (("bad.json", '{"X; touch y": "1"}'), ("nul.json", '{"X": "a\\u0000"}')):
+        path = prefix / "etc" / "conda" / "env_vars.d" / name
+        path.write_text(data)
+        with pytest.raises(ActivationError, match=name):
+            activation_variables(ActivationContext(prefix=prefix))
+        path.unlink()
+
+
+# ---- task settings that were read and then ignored ----------------------------------------------
+
+def test_a_clean_env_task_sees_only_the_activation(ws, capsys, monkeypatch, tmp_path):
+    out, env = tmp_path / "env.txt", shutil.which("env")  # PATH is the environment's own bin only
+    ws(f'[tasks]\nclean = {{ cmd = "{env} > {out}", clean-env = true }}\nfull = "env > {out}.full"\n')
+    monkeypatch.setenv("MY_SHELL_SECRET", "1")
+    code, _, err = run(capsys, "run", "clean")
+    assert code == 0, err
+    seen = dict(line.split("=", 1) for line in out.read_text().splitlines() if "=" in line)
+    assert "MY_SHELL_SECRET" not in seen and seen["CONDA_PREFIX"].endswith("default")
+    assert seen.get("HOME") == os.environ.get("HOME")
+    assert seen["PATH"] == str(ws.folder / ".pixi" / "envs" / "default" / "bin")
+    code, _, err = run(capsys, "run", "full")
+    assert code == 0, err
+    assert "MY_SHELL_SECRET=1" in (tmp_path / "env.txt.full").read_text()
+
+
+def test_task_argument_choices_are_enforced(ws, capsys):
+    ws('[tasks]\nt = { cmd = "echo {{ mode }}", args = [{ arg = "mode", choices = ["fast", "slow"] }] }\n')
+    code, _, err = run(capsys, "run", "t", "medium")
+    assert code == 1 and "choices" in err and "fast, slow" in err, err
+    assert run(capsys, "run", "t", "fast")[0] == 0
+
+
+def test_depends_on_in_another_environment_is_refused(ws, capsys):
+    ws('[tasks]\na = "true"\nb = { cmd = "true", depends-on = [{ task = "a", environment = "default" }] }\n')
+    code, _, err = run(capsys, "run", "b")
+    assert code == 1 and "environment" in err and "not support" in err, err
+
+
+def test_named_depends_on_arguments_are_refused(ws, capsys):
+    ws('[tasks]\na = { cmd = "echo {{ x }}", args = ["x"] }\nb = { depends-on = [{ task = "a", args = [{ x = "1" }] }] }\n')
+    code, _, err = run(capsys, "task", "list")
+    assert_clean_error(code, err, "pixi.toml:", "named depends-on arguments")
