@@ -21,6 +21,11 @@ mirror of conda-forge, switched on by ``--offline``, ``MINIPIXI_OFFLINE=1`` or
 ``offline = true``, and the manifests keep ``channels = ["conda-forge"]`` exactly as the
 lesson shows them.
 
+Every key is checked before it is used: only ``offline`` (true or false, so ``offline = "false"``
+is an error, not "true"), ``mirrors`` and ``[repodata-config]`` are read, and any other of Pixi's
+settings is an error that names it rather than a setting quietly ignored. A file that is not
+UTF-8, not TOML or nested too deeply is an error at its place too.
+
 Folders: ``MINIPIXI_HOME`` (default ``~/.minipixi``: global tools and the user config) and
 ``MINIPIXI_CACHE_DIR`` (default ``$XDG_CACHE_HOME/minipixi`` or ``~/.cache/minipixi``:
 repodata and extracted packages).

@@ -8,7 +8,18 @@ Parsing happens in three passes, each small:
    Dependency specs are checked with `MatchSpec` / `VersionSpec`, so ``numpy = ">=2,,3"`` fails
    here, where the learner wrote it, and not later inside the solver.
 3. **References**: environments name features that must exist, features name platforms that
-   must be declared, tasks depend on tasks that must exist and may not form a cycle.
+   must be declared, tasks depend on tasks that must exist and may not form a cycle, a
+   ``[target.X]`` names a platform, a family or a platform entry.
+
+Nothing is silently dropped. A value of the wrong type, a NUL in a name, an ``exclude-newer``
+that is not a date, a ``requires-pixi`` that Pixi `PIXI_VERSION` does not meet: errors. A setting
+that is valid Pixi but that minipixi cannot honour yet (``exclude-newer``, ``solve-strategy =
+"lowest"``, a git dependency, ``[dev]``...) is kept as an `Unsupported` with its place, so the
+manifest still loads, and raised when a solve needs it (see `resolve.py`).
+
+Before all that, the text itself: bytes that are not UTF-8 (`read_manifest_text`), a lone CR
+line end, and nesting deeper than `locate.MAX_NESTING` are located errors; a UTF-8 BOM is
+skipped.
 
 Every error is a `ManifestError` whose `where` is ``pixi.toml:LINE:COL`` and whose `details`
 show the line with a caret under the offending key (positions come from `locate.scan`, because
@@ -96,8 +107,10 @@ ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 REQUIREMENT_VERSION = re.compile(r"^\d{1,9}(\.\d{1,9}){0,5}$")
 SOLVE_STRATEGIES = ("highest", "lowest", "lowest-direct")
 CHANNEL_PRIORITIES = ("strict", "flexible", "disabled")
-#: Keys of a conda dependency table that minipixi cannot express in a MatchSpec (yet).
-UNSUPPORTED_SPEC_KEYS = ("when", "track-features", "license-family", "extras", "flags")
+#: Keys of a conda dependency table that minipixi cannot express in a MatchSpec (yet); the
+#: git keys (branch, tag, ...) mean nothing without a git source.
+UNSUPPORTED_SPEC_KEYS = ("when", "track-features", "license-family", "extras", "flags", "branch", "tag",
+                         "rev", "subdirectory", "lfs", "package")
 #: Keys that make a conda dependency a source (or direct-URL) dependency.
 SOURCE_SPEC_KEYS = ("git", "path", "url")
 

@@ -342,6 +342,7 @@ def test_an_error_in_a_bom_file_points_at_the_right_column(ws, capsys):
     ("", "[dev]\nmypkg = { path = \".\" }\n", "dev"),
     ("", '[dependencies]\nnumpy = { version = "*", when = "linux" }\n', "when"),
     ("", '[dependencies]\nnumpy = { version = "*", track-features = "x" }\n', "track-features"),
+    ("", '[dependencies]\nnumpy = { version = "*", branch = "main" }\n', "branch"),
 ])
 def test_settings_minipixi_does_not_implement_are_named_when_solving(ws, capsys, head_extra, body, needle):
     ws('[dependencies]\npython = "*"\n' + body if "[dependencies]" not in body else body,
