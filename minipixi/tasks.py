@@ -76,7 +76,7 @@ def _depends_on(task: Any) -> list[tuple[str, list[str]]]:
                     "which minipixi does not support yet",
                     hint="remove `environment` from that depends-on entry, or run that task on its own with -e",
                 )
-            result.append((str(name), [str(a) for a in args or []]))
+            result.append((str(name), [a if isinstance(a, Mapping) else str(a) for a in args or []]))
     return result
 
 
@@ -187,23 +187,35 @@ def _cmd_text(task: Any) -> str | None:
     return " ".join(cmd) if isinstance(cmd, (list, tuple)) else str(cmd)
 
 
-def render_command(name: str, task: Any, args: Sequence[str]) -> str | None:
-    """The command line of `task` called with `args` (None for a task with no command)."""
+def render_command(name: str, task: Any, args: Sequence[str | Mapping[str, str]]) -> str | None:
+    """The command line of `task` called with `args` (None for a task with no command).
+
+    `args` are values in the order the task declares its arguments; a depends-on entry may also
+    name them (``args = [{ name = "Jane" }]``), and named values are taken first.
+    """
     cmd = _cmd_text(task)
     declared = _declared_args(task)
+    named = {k: str(v) for a in args if isinstance(a, Mapping) for k, v in a.items()}
+    positional = [a for a in args if not isinstance(a, Mapping)]
+    unknown = sorted(set(named) - {n for n, _, _ in declared})
+    if unknown:
+        raise TaskError(f"task '{name}' has no argument '{unknown[0]}'",
+                        hint="its arguments: " + (" ".join(n for n, _, _ in declared) or "none"))
     if not declared:
         if cmd is None:
             return None
-        return " ".join([cmd, *map(shlex.quote, args)]) if args else cmd
-    if len(args) > len(declared):
+        return " ".join([cmd, *map(shlex.quote, positional)]) if positional else cmd
+    if len(positional) + len(named) > len(declared):
         raise TaskError(
             f"task '{name}' takes {len(declared)} argument(s) but got {len(args)}",
             hint="arguments: " + " ".join(n for n, _, _ in declared),
         )
     values: dict[str, str] = {}
-    for i, (arg_name, default, choices) in enumerate(declared):
-        if i < len(args):
-            values[arg_name] = args[i]
+    given = iter(positional)
+    for arg_name, default, choices in declared:
+        value = named[arg_name] if arg_name in named else next(given, None)
+        if value is not None:
+            values[arg_name] = value
         elif default is not None:
             values[arg_name] = default
         else:

@@ -345,15 +345,13 @@ def _parse_depends_on(ctx: _Context, value: Any, path: Sequence[Any]) -> tuple[D
     return tuple(result)
 
 
-def _dependency_args(ctx: _Context, value: Any, path: tuple) -> tuple[str, ...]:
-    """``args`` of a depends-on entry: strings, given to the task's arguments in order."""
+def _dependency_args(ctx: _Context, value: Any, path: tuple) -> tuple[Any, ...]:
+    """``args`` of a depends-on entry: strings (in the task's order), or ``{ name = "value" }``."""
     items = expect(ctx, value, (list,), path, "depends-on args")
     for i, item in enumerate(items):
-        if isinstance(item, dict):
-            raise ctx.error(path + (i,), "named depends-on arguments are not supported by minipixi",
-                            "pass the values in the order the task declares its args, e.g. args = [\"a\", \"b\"]",
-                            at_value=True)
-        expect(ctx, item, (str,), path + (i,), "a depends-on argument", empty_ok=True)
+        expect(ctx, item, (str, dict), path + (i,), "a depends-on argument", empty_ok=True)
+        for key, val in (item.items() if isinstance(item, dict) else ()):
+            expect(ctx, val, (str,), path + (i, key), f"the depends-on argument '{key}'", empty_ok=True)
     return tuple(items)
 
 
@@ -534,8 +532,19 @@ def exclude_newer_form(value: Any) -> str | None:
 
 
 def check_exclude_newer(ctx: _Context, value: Any, path: Sequence[Any], key: str) -> None:
-    """Refuse a value that is not a cut-off; a valid one is noted as not supported (yet)."""
-    if exclude_newer_form(value) is None:
+    """Refuse a value that is not a cut-off; a valid one is noted as not supported (yet).
+
+    The top-level ``[exclude-newer]`` may also be a table of cut-offs per package (``false``
+    exempts a package).
+    """
+    if isinstance(value, dict) and tuple(path) == (key,):
+        for package, cutoff in value.items():
+            if cutoff is not False and exclude_newer_form(cutoff) is None:
+                raise ctx.error(tuple(path) + (package,), f"the {key} cut-off of '{shorten(package)}' is "
+                                f"{shorten(repr(cutoff))}, not a date, a timestamp or a duration",
+                                'write a date ("2025-01-31"), a timestamp or a duration ("7d"), or false',
+                                at_value=True)
+    elif exclude_newer_form(value) is None:
         raise ctx.error(path, f"{key} = {shorten(repr(value))} is not a date, a timestamp or a duration",
                         'write a date ("2025-01-31"), an RFC 3339 timestamp ("2025-01-31T12:00:00Z") '
                         'or a duration ("7d")', at_value=True)

@@ -506,7 +506,23 @@ def test_depends_on_in_another_environment_is_refused(ws, capsys):
     assert code == 1 and "environment" in err and "not support" in err, err
 
 
-def test_named_depends_on_arguments_are_refused(ws, capsys):
-    ws('[tasks]\na = { cmd = "echo {{ x }}", args = ["x"] }\nb = { depends-on = [{ task = "a", args = [{ x = "1" }] }] }\n')
+def test_named_depends_on_arguments(ws, capsys, tmp_path):
+    out = tmp_path / "out.txt"
+    ws(f'[tasks]\ngreet = {{ cmd = "echo {{{{ greeting }}}} {{{{ name }}}} >> {out}", '
+       'args = [{ arg = "greeting", default = "hi" }, "name"] }\n'
+       'jane = [{ task = "greet", args = [{ name = "Jane" }] }]\n'
+       'typo = [{ task = "greet", args = [{ nmae = "Jane" }] }]\n')
+    code, _, err = run(capsys, "run", "jane")
+    assert code == 0 and out.read_text() == "hi Jane\n", err
+    code, _, err = run(capsys, "run", "typo")
+    assert code == 1 and "no argument 'nmae'" in err, err
+
+
+def test_exclude_newer_per_package_tables(ws, capsys):
+    ws(raw=f'[exclude-newer]\nnumpy = "7d"\nscipy = false\n{HEAD}[dependencies]\npython = "*"\n'.encode())
+    assert run(capsys, "task", "list")[0] == 0
+    code, _, err = run(capsys, "lock")
+    assert_clean_error(code, err, "pixi.toml:1:", "exclude-newer", "not supported")
+    ws(raw=f'[exclude-newer]\nnumpy = "soon"\n{HEAD}'.encode())
     code, _, err = run(capsys, "task", "list")
-    assert_clean_error(code, err, "pixi.toml:", "named depends-on arguments")
+    assert_clean_error(code, err, "pixi.toml:2:", "numpy")
