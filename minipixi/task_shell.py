@@ -394,6 +394,7 @@ def _builtin(name: str, args: list[str], state: ShellState, out: IO[bytes], err:
             err.write(f"cd: {args[0] if args else target}: no such directory\n".encode())
             return 1
         state.cwd = target
+        state.env["PWD"] = str(target)
         return 0
     if name == "export":
         for arg in args:
@@ -537,7 +538,7 @@ def run(script: str, *, cwd: str | os.PathLike, env: Mapping[str, str],
     A script that cannot be read raises TaskShellError before anything runs.
     """
     tree = parse(script)
-    state = ShellState(Path(cwd), dict(env))
+    state = ShellState(Path(cwd), {**env, "PWD": str(cwd)})  # PWD follows the folder, as in sh
     try:
         for and_or in tree:
             status = _run_pipeline(and_or.first, state, stdout, stderr)

@@ -14,7 +14,8 @@ Running a task is three small steps, each a function here:
 2. **render**: fill the task's ``{{ arg }}`` placeholders from the command line (or the
    argument's default); extra words on the command line are appended to a task that declares
    no arguments, as Pixi does.
-3. **run**: each command runs with ``bash -c`` in the activated environment (see
+3. **run**: each command runs in the task shell (`task_shell.py`: the same small shell on
+   every OS, as Pixi's deno_task_shell) with the activated environment (see
    `activation.py`), in the task's ``cwd`` (relative to the workspace root), and the first
    failure stops the run, naming the task that failed. A ``clean-env = true`` task sees only
    what activation sets and a few of the user's variables (``HOME``, ``USER``, ``SHELL``, some
@@ -28,14 +29,12 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
-import shutil
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+from minipixi import task_shell
 from minipixi.errors import ActivationError
 
 
@@ -204,7 +203,7 @@ def render_command(name: str, task: Any, args: Sequence[str | Mapping[str, str]]
     if not declared:
         if cmd is None:
             return None
-        return " ".join([cmd, *map(shlex.quote, positional)]) if positional else cmd
+        return " ".join([cmd, task_shell.join(positional)]) if positional else cmd
     if len(positional) + len(named) > len(declared):
         raise TaskError(
             f"task '{name}' takes {len(declared)} argument(s) but got {len(args)}",
@@ -245,15 +244,13 @@ def build_steps(tasks: Mapping[str, Any], name: str, args: Sequence[str] = ()) -
     return steps
 
 
-Runner = Callable[..., "subprocess.CompletedProcess[bytes]"]
+#: Runs one command line: ``shell(script, cwd=..., env=...) -> exit code``.
+Shell = Callable[..., int]
 
 #: The user's variables a ``clean-env = true`` task still sees (Pixi's list, on Linux and macOS).
 CLEAN_ENV_KEEP = ("DISPLAY", "LC_ALL", "LC_TIME", "LC_NUMERIC", "LC_MEASUREMENT", "SHELL", "USER",
                   "USERNAME", "LOGNAME", "HOME", "HOSTNAME") + (
     ("TMPDIR", "XPC_SERVICE_NAME", "XPC_FLAGS") if sys.platform == "darwin" else ())
-
-#: bash, found on the user's PATH (a clean environment's PATH holds the environment's folders only).
-_BASH = shutil.which("bash") or "bash"
 
 
 def clean_environment(activated: Mapping[str, str], base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -277,7 +274,7 @@ def run_steps(
     env: Mapping[str, str],
     root: Path,
     on_start: Callable[[TaskStep], None] = lambda step: None,
-    runner: Runner = subprocess.run,
+    shell: Shell = task_shell.run,
 ) -> None:
     """Run each step's command in order with `env`; stop at the first failure (TaskError).
 
@@ -295,11 +292,11 @@ def run_steps(
             )
         on_start(step)
         base = clean_environment(env) if step.clean_env else env
-        proc = runner([_BASH, "-c", step.command], cwd=cwd, env={**base, **step.env}, check=False)
-        if proc.returncode != 0:
+        code = shell(step.command, cwd=cwd, env={**base, **step.env})
+        if code != 0:
             error = TaskError(
-                f"task '{step.name}' failed with exit code {proc.returncode}",
+                f"task '{step.name}' failed with exit code {code}",
                 hint=f"its command was: {step.command}",
             )
-            error.exit_code = proc.returncode
+            error.exit_code = code
             raise error

@@ -124,3 +124,20 @@ def test_quoted_words_read_back_as_the_same_words(words):
     (command,) = tree[0].first.commands
     state = task_shell.ShellState(cwd=tempfile.gettempdir(), env={})
     assert [arg for word in command.words for arg in task_shell.expand(word, state)] == words
+
+
+def test_run_a_command_line_and_a_task_through_the_cli(offline, tmp_path, monkeypatch, capfd):
+    """`minipixi run "echo a && echo b"` prints both, as `pixi run` does on every OS, and a task
+    with `&&` and a redirection runs through the same shell."""
+    from minipixi.cli import main
+    from sample_workspaces import EXAMPLE, write_manifest
+
+    path = write_manifest(tmp_path / "ws", EXAMPLE)
+    path.write_text(path.read_text() + '\n[tasks.both]\ncmd = "echo one > out.txt && echo two >> out.txt"\n')
+    monkeypatch.chdir(path.parent)
+    assert main(["run", "echo a && echo b"]) == 0
+    assert capfd.readouterr().out.splitlines()[-2:] == ["a", "b"]
+    assert main(["run", "both"]) == 0
+    assert (path.parent / "out.txt").read_text() == "one\ntwo\n"
+    assert main(["run", "echo $(nope)"]) == 1
+    assert "command substitution $(...) is not supported" in capfd.readouterr().err
