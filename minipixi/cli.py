@@ -141,6 +141,15 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    # One transaction for edit, relock and install: under the workspace lock, and undone
+    # byte for byte if any step fails or is interrupted (see workspace_lock.py).
+    from minipixi.workspace_lock import edit_transaction
+
+    with edit_transaction(_manifest_path(args).absolute()):
+        return _add(args)
+
+
+def _add(args: argparse.Namespace) -> int:
     from minipixi.manifest.edit import add_dependencies, dependency_table_name, describe_spec
     from minipixi.workspace import add_and_pin
 
@@ -518,10 +527,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     tasks = list_tasks(project.workspace, env)
     if args.words[0] in tasks:
         steps = build_steps(tasks, args.words[0], args.words[1:])
-    else:
-        import shlex
+    else:  # one word is a command line (`run "echo a && echo b"`); several are quoted, as Pixi does
+        from minipixi.task_shell import join
 
-        steps = [TaskStep("", " ".join(shlex.quote(w) for w in args.words))]
+        steps = [TaskStep("", args.words[0] if len(args.words) == 1 else join(args.words))]
     environ = activated_environment(activation_context(project, env))
 
     def announce(step) -> None:
@@ -827,7 +836,9 @@ def cmd_export_conda_environment(args: argparse.Namespace) -> int:
     else:
         text = export.environment_yml_from_manifest(project.workspace, env, platform)
     if output is not None:
-        export.write_text_atomic(output, text)
+        from minipixi.files import write_atomic
+
+        write_atomic(output, text)
         _status(f"✔ Exported the {env} environment for {platform} to {args.output}")
     else:
         sys.stdout.write(text)
@@ -849,7 +860,9 @@ def cmd_export_explicit_spec(args: argparse.Namespace) -> int:
     files = export.explicit_spec_files(lock, project.workspace, envs, args.platform or None)
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
-        export.write_text_atomic(folder / name, text)
+        from minipixi.files import write_atomic
+
+        write_atomic(folder / name, text)
         _status(f"✔ Wrote {Path(args.output_dir) / name}")
     return 0
 
