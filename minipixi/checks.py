@@ -2,9 +2,16 @@
 
 Each function looks at a learner's `Submission` (see `grade.py`) and raises `CheckFailed` with
 feedback that points at the problem without giving the answer. They ask minipixi itself:
-solve an environment on the teaching channel, plan a task graph, read a Dockerfile's
-instructions, parse an HTCondor submit description. So a correct answer passes however it
-is written (any order, any quoting, old or new manifest forms).
+solve an environment on the teaching channel (or check the learner's own pixi.lock against
+the manifest, `environment_records`), plan a task graph, parse an HTCondor submit description.
+So a correct answer passes however it is written (any order, any quoting, old or new manifest
+forms), and with whatever versions real conda-forge had when the learner locked it.
+
+Learner commands (tasks, job scripts, Dockerfile RUN lines, workflow steps) are data: they are
+read with a real parser for their language and walked without running anything
+(`command_reading.py`), so ``true || jupyter lab`` does not start JupyterLab and ``echo "pixi
+run -e gpu"`` activates nothing. The one outside program a check starts is ``bash -n``, bash's
+own syntax check, which reads a script and never executes a command of it.
 
 Sections, in the order of the lesson: manifest and solving; container and job files; files
 found in a submission; tasks; explicit specs; Dockerfiles; Apptainer definitions; batch scripts;
@@ -308,7 +315,8 @@ def queue_count(text: str) -> int | None:
 
 
 def bash_syntax_ok(sub: Submission, relative: str) -> None:
-    """`bash -n` on a script of the submission (with a time limit)."""
+    """`bash -n` on a script of the submission (with a time limit): bash reads the script and
+    reports its syntax errors, and with ``-n`` runs none of its commands."""
     import subprocess
 
     path = sub.path(relative)

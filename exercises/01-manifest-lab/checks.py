@@ -30,7 +30,8 @@ def check_dependencies_declared(sub):
 
 @check(points=2)
 def check_solves_everywhere(sub):
-    """On every platform the workspace lists, the default environment solves and holds the packages."""
+    """On every platform the workspace lists, the default environment holds the packages (as its
+    submitted pixi.lock says, checked against pixi.toml; without a lock, solved on the mirror)."""
     platforms = platforms_of(sub, "default")
 
     @PROPERTY

@@ -148,3 +148,9 @@ def test_a_lock_newer_than_the_mirror_is_what_makes_that_answer_pass(tmp_path):
     (folder / "pixi.lock").unlink()
     report = grade(load_exercise(str(ROOT / "exercises" / "03-multi-platform")), folder)
     assert "solves_on_each_platform" in {r.name for r in report.results if not r.passed}
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_every_exercise_is_linked_from_an_episode(name):
+    episodes = sorted((ROOT / "lessons").glob("0*.md"))
+    assert any(f"exercises/{name}/" in page.read_text() for page in episodes)
