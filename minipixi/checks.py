@@ -600,7 +600,7 @@ def cuda_override_installs(sub: Submission, environment: str, value: str) -> Non
     if too_low:
         raise CheckFailed(f"with CONDA_OVERRIDE_CUDA={value} the '{environment}' environment would not install: {hint}")
     machine = [r for r in default_virtual_packages("linux-64", cuda=value) if r.name == "__cuda"]
-    for record in solve(sub, environment, platform):
+    for record in environment_records(sub, environment, platform):
         for text in (*record.depends, *record.constrains):
             if text.split()[0] == "__cuda" and not MatchSpec.parse(text).matches(machine[0]):
                 raise CheckFailed(f"with CONDA_OVERRIDE_CUDA={value} the locked {record.name} would not install "
@@ -818,7 +818,7 @@ def require_cpu_only(sub: Submission, environment: str, subdirs=("linux-64", "os
         if wanted not in {subdir_of(sub, p) for p in platforms}:
             raise CheckFailed(f"the {environment} environment should also work on {wanted}")
     for platform in platforms:
-        records = solve(sub, environment, platform)
+        records = environment_records(sub, environment, platform)
         if "pytorch" not in {r.name for r in records}:
             raise CheckFailed(f"the {environment} environment on {platform} has no PyTorch: which package brings it?")
         cuda = sorted(r.name for r in records if is_cuda_build(r))
@@ -837,7 +837,7 @@ def require_cuda_build_for_drivers(sub: Submission, environment: str, drivers) -
     if declared_cuda(sub, environment, platform) is None:
         raise CheckFailed(f"the lock is made on a laptop without a GPU: unless the {environment} environment's "
                           "linux-64 platform declares CUDA, the solver cannot pick a CUDA build")
-    records = solve(sub, environment, platform)
+    records = environment_records(sub, environment, platform)
     torch = next((r for r in records if r.name == "pytorch"), None)
     if torch is None or not is_cuda_build(torch):
         raise CheckFailed(f"the {environment} environment on linux-64 does not get a CUDA build of PyTorch")
@@ -867,8 +867,16 @@ def require_cuda_build_for_any_cuda12_driver(sub: Submission, environment: str) 
 
 
 def require_cuda_explanation(sub: Submission, environment: str) -> None:
-    """Without a CUDA driver the environment cannot be solved, and the solver names __cuda."""
-    error = solve_error(sub, environment, linux_platform(sub, environment), cuda=None)
+    """Without a CUDA driver the environment cannot be solved, and the solver names __cuda (with a
+    submitted pixi.lock: a locked record needs __cuda, so it would not install without one)."""
+    platform = linux_platform(sub, environment)
+    if submitted_lock(sub) is not None:
+        records = environment_records(sub, environment, platform)
+        if not any(text.split()[0] == "__cuda" for record in records for text in record.depends):
+            raise CheckFailed(f"no package locked for the {environment} environment needs a CUDA driver: "
+                              "is it really a GPU build?")
+        return
+    error = solve_error(sub, environment, platform, cuda=None)
     if error is None:
         raise CheckFailed(f"the {environment} environment solves even without CUDA: is it really asking for a GPU build?")
     if "__cuda" not in f"{error.message} {error.details or ''}":
