@@ -140,14 +140,18 @@ def test_each_exercise_has_mistakes_wrong_answers_and_an_alternative(name):
     assert kinds.count("mistake") >= 3 and kinds.count("wrong") >= 3 and kinds.count("alternative") >= 1
 
 
-def test_a_lock_newer_than_the_mirror_is_what_makes_that_answer_pass(tmp_path):
-    """Without its pixi.lock, the real-Pixi answer cannot be solved on the teaching mirror (so
-    its full marks come from checking the lock, not from solving)."""
+@pytest.mark.parametrize("alternative, lost", [
+    ("03-multi-platform--newer-than-the-mirror", "solves_on_each_platform"),
+    ("07-cuda-environments--newer-than-the-mirror", "cpu_never_cuda"),
+])
+def test_a_lock_newer_than_the_mirror_is_what_makes_that_answer_pass(alternative, lost, tmp_path):
+    """Without its pixi.lock, a real-Pixi answer cannot be solved on the teaching mirror (so its
+    full marks come from checking the lock, not from solving)."""
     folder = tmp_path / "submission"
-    shutil.copytree(HERE / "alternatives" / "03-multi-platform--newer-than-the-mirror" / "submission", folder)
+    shutil.copytree(HERE / "alternatives" / alternative / "submission", folder)
     (folder / "pixi.lock").unlink()
-    report = grade(load_exercise(str(ROOT / "exercises" / "03-multi-platform")), folder)
-    assert "solves_on_each_platform" in {r.name for r in report.results if not r.passed}
+    report = grade(load_exercise(str(ROOT / "exercises" / _exercise_of(alternative))), folder)
+    assert lost in {r.name for r in report.results if not r.passed}
 
 
 @pytest.mark.parametrize("name", EXERCISES)
