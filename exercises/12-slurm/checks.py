@@ -1,8 +1,8 @@
 """Checks for exercise 12: a Slurm batch script with its site settings and the environment."""
 
 from minipixi.checks import (
-    all_sbatch_lines, bash_syntax_ok, environment_option, is_placeholder, only_file, pixi_calls, read_commands, sbatch_directives,
-    shell_hook_calls, slurm_time_ok,
+    activation_order, all_sbatch_lines, bash_syntax_ok, environment_option, hook_files, is_placeholder, only_file,
+    pixi_calls, read_commands, sbatch_directives, shell_hook_calls, slurm_time_ok,
 )
 from minipixi.grade import CheckFailed, check
 
@@ -40,13 +40,15 @@ def check_time_limit(sub):
 
 @check(points=2)
 def check_activates_an_environment(sub):
-    """The script runs its commands in an environment of the workspace (shell-hook eval or pixi run -e)."""
+    """The script runs its commands in an environment of the workspace: `pixi run -e`, or the
+    output of `pixi shell-hook` evaluated or sourced (directly, or from a file it was written to)."""
     tree = read_commands(sub.read_text(script(sub)), script(sub))
-    environments = [environment_option(words, stop_at_command=True) for _, words in pixi_calls(tree, "run")]
-    for environment, call in shell_hook_calls(tree):
-        if call.consumer not in ("eval", "source", "."):
-            raise CheckFailed("`pixi shell-hook` only prints the activation: what has to happen to its output?")
-        environments.append(environment)
+    named = [environment_option(words, stop_at_command=True) for _, words in pixi_calls(tree, "run")]
+    named += [environment for environment, _ in shell_hook_calls(tree)]
+    environments = [env for env in dict.fromkeys(named)
+                    if activation_order(tree, env, hook_files(tree, env, "/submit"), "/submit") is not None]
+    if not environments and shell_hook_calls(tree):
+        raise CheckFailed("`pixi shell-hook` only prints the activation: what has to happen to its output?")
     if not environments:
         raise CheckFailed("nothing in the script activates a pixi environment; python would be the system's")
     known = set(sub.workspace().environments)
