@@ -25,7 +25,6 @@ Lesson: the challenges of every episode. Read after `grade.py`.
 from __future__ import annotations
 
 import re
-import shlex
 
 from minipixi.errors import MinipixiError
 from minipixi.grade import CheckFailed, Submission
