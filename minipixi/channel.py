@@ -17,8 +17,11 @@ and ``noarch``. This module does what happens before the solver sees a single re
    ``MINIPIXI_CACHE_DIR``. Next time we send the ``ETag`` / ``Last-Modified`` the server
    gave us; if nothing changed it answers ``304 Not Modified`` and nothing is downloaded.
    A download is checked before it replaces the cached copy (temp file, check, rename), so a
-   truncated or corrupt answer leaves the previous cache intact. ``offline=True`` uses only
-   the cache (and local channels).
+   truncated or corrupt answer leaves the previous cache intact. Every download goes through
+   `http.download` (``http.py``), which bounds it: a connect timeout, a stall timeout, a
+   deadline per file and a cap on the decompressed size (2 GiB), each set by a
+   ``MINIPIXI_*`` variable; ``shards.py`` and the installer use it too. ``offline=True``
+   uses only the cache (and local channels).
 4. **Load** (`load_channel_records`): one lazy `SubdirRepodata` per subdir (see
    ``repodata.py``), merged per channel, in channel priority order: the solver's sources.
    A remote channel that serves shards is read through ``shards.py`` instead.
@@ -32,9 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -45,9 +46,10 @@ from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 import httpx
-import zstandard
 
+from minipixi import http
 from minipixi.errors import ChannelError
+from minipixi.files import write_atomic
 from minipixi.records import PackageRecord
 from minipixi.repodata import SubdirRepodata, check_ends
 
@@ -211,6 +213,7 @@ class CacheEntry:
         return info if isinstance(info, dict) and self.path.is_file() else {}
 
     def write_info(self, info: dict) -> None:
+        self.info_path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(self.info_path, json.dumps(info, indent=2, sort_keys=True).encode())
 
 
@@ -219,19 +222,6 @@ def default_cache_dir() -> Path:
     from minipixi.config import cache_dir
 
     return cache_dir()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temp file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".partial")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # ---- fetching ------------------------------------------------------------------------------
@@ -295,12 +285,12 @@ def combine_failures(failures: list[ChannelError], channel: Channel, subdir: str
 
 @contextmanager
 def http_client(client: httpx.Client | None) -> Iterator[httpx.Client]:
-    """`with http_client(client) as http`: the given client, or a new one, closed after."""
+    """`with http_client(client) as http`: the given client, or a new one with the timeouts
+    of `http.Limits` (see ``http.py``), closed after."""
     if client is not None:
         yield client
         return
-    with httpx.Client(timeout=60.0, follow_redirects=True,
-                      headers={"User-Agent": "minipixi"}) as own:
+    with http.new_client() as own:
         yield own
 
 
@@ -316,25 +306,30 @@ def download_repodata(client: httpx.Client | None, base: str, subdir: str,
         return _download(http, base, subdir, entry)
 
 
-def _download(http: httpx.Client, base: str, subdir: str, entry: CacheEntry) -> Path:
+def _download(client: httpx.Client, base: str, subdir: str, entry: CacheEntry) -> Path:
     info = entry.read_info()
     for url in candidate_urls(base, subdir, info):
         headers = conditional_headers(info) if info.get("url") == url else {}
-        try:
-            with http.stream("GET", url, headers=headers) as response:
-                if response.status_code == 404:
-                    continue
-                if response.status_code == 304:
-                    entry.write_info({**info, "fetched": time.time()})
-                    return entry.path
-                if response.status_code != 200:
-                    raise ChannelError(f"the server answered HTTP {response.status_code}",
-                                       where=url, hint="try again later, or configure a mirror")
-                store_response(response, url, entry)
-                return entry.path
-        except httpx.HTTPError as err:
-            raise ChannelError(f"cannot reach the channel: {err}", where=url,
-                               hint="check the network, or use --offline with a cache") from err
+        # Bounded in time and size (http.py); the cache is replaced only by a whole, checked file.
+        fetched = http.download(url, entry.path, client=client, headers=headers,
+                                size_limit="max_repodata_size",
+                                decompress="zstd" if url.endswith(".zst") else None,
+                                check=lambda tmp: check_file_shape(tmp, url))
+        if fetched.status == 404:
+            continue
+        if fetched.status == 304:
+            entry.write_info({**info, "fetched": time.time()})
+            return entry.path
+        if fetched.status != 200:
+            raise ChannelError(f"the server answered HTTP {fetched.status}",
+                               where=url, hint="try again later, or configure a mirror")
+        entry.write_info({
+            "url": url,
+            "etag": fetched.headers.get("etag"),
+            "last_modified": fetched.headers.get("last-modified"),
+            "fetched": time.time(),
+        })
+        return entry.path
     raise SubdirNotFound(f"no repodata for subdir '{subdir}' (HTTP 404)",
                          where=f"{base}/{subdir}/repodata.json",
                          hint="check the channel name and the platform")
@@ -358,62 +353,6 @@ def conditional_headers(info: dict) -> dict[str, str]:
     if info.get("last_modified"):
         headers["If-Modified-Since"] = info["last_modified"]
     return headers
-
-
-def store_response(response: httpx.Response, url: str, entry: CacheEntry) -> None:
-    """Stream the body to a temp file (decompressing zstd), check it, then replace the cache.
-
-    On any failure the temp file is removed and the cached copy is left as it was.
-    """
-    entry.path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(dir=entry.path.parent, suffix=".partial")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            write_body(response, url, out)
-        check_file_shape(tmp, url)
-        os.replace(tmp, entry.path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    entry.write_info({
-        "url": url,
-        "etag": response.headers.get("etag"),
-        "last_modified": response.headers.get("last-modified"),
-        "fetched": time.time(),
-    })
-
-
-def write_body(response: httpx.Response, url: str, out) -> None:
-    """Copy the body to `out`, decompressing when `url` ends in ``.zst``."""
-    if not url.endswith(".zst"):
-        for chunk in response.iter_bytes():
-            out.write(chunk)
-        return
-    try:
-        complete = write_zstd(response.iter_bytes(), out)
-    except zstandard.ZstdError as err:
-        raise ChannelError(f"the downloaded repodata is not valid zstd ({err})", where=url,
-                           hint="fetch again; if this persists, the server sends a broken file",
-                           ) from err
-    if not complete:
-        raise ChannelError("the downloaded repodata is truncated (the zstd stream ends early)",
-                           where=url, hint="fetch again; the connection was probably cut")
-
-
-def write_zstd(chunks: Iterable[bytes], out) -> bool:
-    """Decompress zstd `chunks` into `out`; False when the last frame is cut short.
-
-    A zstd file may hold several frames one after the other (parallel compressors write
-    them); a decompressor object reads one frame, so we start a new one after each.
-    """
-    frame = None
-    for chunk in chunks:
-        while chunk:
-            if frame is None or frame.eof:
-                frame = zstandard.ZstdDecompressor().decompressobj()
-            out.write(frame.decompress(chunk))
-            chunk = frame.unused_data if frame.eof else b""
-    return frame is not None and frame.eof
 
 
 def check_file_shape(path: Path, url: str) -> None:

@@ -64,6 +64,7 @@ from urllib.parse import unquote, urlparse
 from minipixi import package as pkg
 from minipixi.errors import InstallError, RecordError
 from minipixi.files import UnsafePathError, check_component, check_inside, check_relative, inside
+from minipixi.http import DownloadError, download as http_download
 from minipixi.records import PackageRecord, check_record_paths, url_basename
 from minipixi.workers import WorkerPool, cpus, result_of
 
@@ -140,12 +141,12 @@ def _copy_local(source: Path, tmp: Path, url: str) -> None:
 
 
 def _with_retries(action, url: str, retries: int) -> None:
-    import httpx
-
     for attempt in range(retries + 1):
         try:
             return action()
-        except (httpx.TransportError, _RetryableStatus) as err:
+        except (DownloadError, _RetryableStatus) as err:
+            if isinstance(err, DownloadError) and (not err.transient or attempt == retries):
+                raise  # names the url and the bound; a broken bound would break again
             if attempt == retries:
                 raise InstallError(f"cannot download {url}: {err}", where=url,
                                    hint="check your network connection, or try again later") from err
@@ -157,34 +158,18 @@ class _RetryableStatus(Exception):
 
 
 def _http_get(url: str, tmp: Path, client, reporter, record) -> None:
-    import httpx
-
-    owned = client is None
-    client = client or httpx.Client(follow_redirects=True, timeout=60)
-    try:
-        with client.stream("GET", url) as response:
-            if response.status_code >= 500 or response.status_code == 429:
-                raise _RetryableStatus(f"HTTP {response.status_code}")
-            if response.status_code != 200:
-                raise InstallError(f"cannot download {url}: HTTP {response.status_code}",
-                                   where=url, hint="is the channel URL right?")
-            _stream_to_file(response, tmp, reporter, record)
-    finally:
-        if owned:
-            client.close()
-
-
-def _stream_to_file(response, tmp: Path, reporter, record) -> None:
-    total = int(response.headers.get("content-length", 0)) or None
-    done = 0
-    if reporter and record:
-        reporter.on_download_start(record, total)
-    with open(tmp, "wb") as out:
-        for chunk in response.iter_bytes(pkg.CHUNK):
-            out.write(chunk)
-            done += len(chunk)
-            if reporter and record:
-                reporter.on_download_progress(record, done)
+    # http.download bounds it: connect and stall timeouts, a deadline per file, and
+    # MINIPIXI_MAX_PACKAGE_SIZE on the declared and the received size (see http.py).
+    report = reporter if reporter and record else None
+    fetched = http_download(
+        url, tmp, client=client, size_limit="max_package_size",
+        on_start=(lambda total: report.on_download_start(record, total)) if report else None,
+        on_progress=(lambda done: report.on_download_progress(record, done)) if report else None)
+    if fetched.status >= 500 or fetched.status == 429:
+        raise _RetryableStatus(f"HTTP {fetched.status}")
+    if fetched.status != 200:
+        raise InstallError(f"cannot download {url}: HTTP {fetched.status}",
+                           where=url, hint="is the channel URL right?")
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ from typing import Any, Iterable, Mapping, Sequence, Union
 from urllib.parse import quote, unquote
 
 from minipixi.errors import LockError, Location, VersionError, source_excerpt
-from minipixi.lock_yaml import ParsedYaml, YamlReadError, parse_yaml, render_yaml
+from minipixi.lock_yaml import ParsedYaml, YamlReadError, check_size, parse_yaml, render_yaml
 from minipixi.records import (
     PackageRecord,
     UnsafeRecordError,
@@ -393,9 +393,13 @@ def read_lock(path: str | os.PathLike) -> LockFile:
     """Read pixi.lock (version 6 or 7). Raises LockError naming the place and the fix."""
     path = Path(path)
     try:
+        check_size(path.stat().st_size)  # before reading it: a huge file is refused unread
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as err:
         raise LockError(f"{path} does not exist", where=str(path), hint=REGENERATE_HINT) from err
+    except YamlReadError as err:
+        raise LockError(f"{path} is not a valid lock file: {err.message}", where=str(path),
+                        hint=REGENERATE_HINT) from err
     except (OSError, UnicodeDecodeError) as err:
         raise LockError(f"cannot read {path}: {err}", where=str(path), hint=REGENERATE_HINT) from err
     return parse_lock(text, str(path))

@@ -213,6 +213,13 @@ def render_literal(text: str, indent: str) -> str:
 # Reading
 # ---------------------------------------------------------------------------------------
 
+# --8<-- [start:bounds]
+# Bounds on what we agree to read. A lock is written by pixi (or by us), so none of these is
+# ever reached by a real one: the largest lock files in the wild are a few MB, 8 levels deep.
+MAX_LOCK_SIZE = 256 * 2**20  # bytes of text
+MAX_LOCK_DEPTH = 64  # collections inside collections
+# --8<-- [end:bounds]
+
 
 class YamlReadError(Exception):
     """The text is not YAML we accept; `line` is 1-based (None when unknown)."""
@@ -243,46 +250,112 @@ class ParsedYaml:
         return None
 
 
+def check_size(size: int) -> None:
+    """Refuse a lock of more than `MAX_LOCK_SIZE` bytes (called before the file is read)."""
+    if size > MAX_LOCK_SIZE:
+        raise YamlReadError(f"it is larger than {MAX_LOCK_SIZE >> 20} MiB "
+                            f"({size >> 20} MiB; the limit is lock_yaml.MAX_LOCK_SIZE)")
+
+
+# --8<-- [start:parse]
 def parse_yaml(text: str) -> ParsedYaml:
     """Parse lock-file YAML into dicts, lists and strings (plain null-like scalars -> None).
 
-    Raises YamlReadError for syntax errors, duplicate keys and non-string keys.
+    We read the parser's *events* (a mapping starts, a scalar, the mapping ends...) and build
+    the data ourselves, one event at a time, with a stack instead of recursion. That lets us
+    refuse, before anything big is built:
+
+    - **anchors and aliases** (``&a`` names a node, ``*a`` repeats it). Pixi never writes them,
+      and ten lines of nested aliases (a "billion laughs") expand to gigabytes;
+    - nesting deeper than `MAX_LOCK_DEPTH` and text longer than `MAX_LOCK_SIZE`;
+    - duplicate keys, keys that are not plain strings, and more than one document.
+
+    Raises YamlReadError with the 1-based line and column of the offending event.
     """
+    check_size(len(text))
+    parsed = ParsedYaml(data=None)
+    stack: list[_Open] = []
+    documents = 0
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        for event in yaml.parse(text, Loader=_Loader):
+            kind = type(event)
+            if kind is yaml.AliasEvent:
+                raise _refuse(event, f"an alias (*{event.anchor})")
+            if getattr(event, "anchor", None) is not None:
+                raise _refuse(event, f"an anchor (&{event.anchor})")
+            if kind is yaml.ScalarEvent:
+                _add_scalar(event, stack, parsed)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                container: dict | list = {} if kind is yaml.MappingStartEvent else []
+                path = _add(container, event, stack, parsed)
+                if len(stack) >= MAX_LOCK_DEPTH:
+                    raise YamlReadError(f"the document is nested more than {MAX_LOCK_DEPTH} "
+                                        "levels deep (the limit is lock_yaml.MAX_LOCK_DEPTH)",
+                                        *_position(event))
+                stack.append(_Open(container, path))
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                stack.pop()
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise YamlReadError("a lock file holds one YAML document, this one has more "
+                                        "(a second '---')", *_position(event))
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
         raise YamlReadError(f"not valid YAML: {err.problem or err}", line, column) from err
     except yaml.YAMLError as err:
         raise YamlReadError(f"not valid YAML: {err}") from err
-    parsed = ParsedYaml(data=None)
-    parsed.data = None if node is None else _to_python(node, (), parsed.positions)
     return parsed
 
 
-def _position(node: yaml.Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
+@dataclass
+class _Open:
+    """A mapping or sequence still being read, its path, and (mappings) the key just read."""
+
+    container: dict | list
+    path: tuple
+    key: str | None = None
+    has_key: bool = False
 
 
-def _to_python(node: yaml.Node, path: tuple, positions: dict[tuple, tuple[int, int]]) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        if not node.style and node.value in _NULLS:  # plain (the C parser says "", not None)
-            return None
-        return node.value
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for i, item in enumerate(node.value):
-            positions[path + (i,)] = _position(item)
-            items.append(_to_python(item, path + (i,), positions))
-        return items
-    result: dict[str, Any] = {}
-    for key_node, value_node in node.value:
-        if not isinstance(key_node, yaml.ScalarNode):
-            raise YamlReadError("a mapping key must be a plain string", *_position(key_node))
-        key = key_node.value
-        if key in result:
-            raise YamlReadError(f"duplicate key '{key}'", *_position(key_node))
-        positions[path + (key,)] = _position(key_node)
-        result[key] = _to_python(value_node, path + (key,), positions)
-    return result
+def _refuse(event: yaml.Event, what: str) -> YamlReadError:
+    return YamlReadError(f"{what}: YAML anchors and aliases are not allowed in a lock file "
+                         "(pixi never writes them)", *_position(event))
+
+
+def _position(event: yaml.Event) -> tuple[int, int]:
+    return event.start_mark.line + 1, event.start_mark.column + 1
+
+
+def _add_scalar(event: yaml.ScalarEvent, stack: list[_Open], parsed: ParsedYaml) -> None:
+    top = stack[-1] if stack else None
+    if top is not None and isinstance(top.container, dict) and not top.has_key:
+        key = event.value  # a key stays the text it was written as, even ``~``
+        if key in top.container:
+            raise YamlReadError(f"duplicate key '{key}'", *_position(event))
+        parsed.positions[top.path + (key,)] = _position(event)
+        top.key, top.has_key = key, True
+        return
+    # A plain (unquoted) null-like scalar is None; the C parser says style "", not None.
+    value = None if not event.style and event.value in _NULLS else event.value
+    _add(value, event, stack, parsed)
+
+
+def _add(value: Any, event: yaml.Event, stack: list[_Open], parsed: ParsedYaml) -> tuple:
+    """Put `value` where it belongs (the document, a list, a mapping's key); return its path."""
+    if not stack:
+        parsed.data = value
+        return ()
+    top = stack[-1]
+    if isinstance(top.container, list):
+        path = top.path + (len(top.container),)
+        parsed.positions[path] = _position(event)
+        top.container.append(value)
+        return path
+    if not top.has_key:  # a mapping or a list used as a key
+        raise YamlReadError("a mapping key must be a plain string", *_position(event))
+    top.container[top.key] = value
+    top.has_key = False
+    return top.path + (top.key,)
+# --8<-- [end:parse]

@@ -46,14 +46,17 @@ from minipixi.records import PackageRecord
 # right after its section's opening brace (the first record) or after the previous record's
 # closing brace and a comma. Starting the pattern at that "}" keeps the search fast: the regex
 # engine jumps from one "}" to the next instead of trying every quote in the file.
-_FIRST_KEY = re.compile(rb'\s*"([^"]+)\.(?:conda|tar\.bz2)"\s*:\s*\{')
-_NEXT_KEY = re.compile(rb'\}\s*,\s*"([^"]+)\.(?:conda|tar\.bz2)"\s*:\s*\{')
+# The brace is optional in the pattern (at no cost to the search) so that an entry whose value
+# is not an object is seen, and refused, instead of silently skipped.
+_FIRST_KEY = re.compile(rb'\s*"([^"]+)\.(?:conda|tar\.bz2)"\s*:\s*(\{)?')
+_NEXT_KEY = re.compile(rb'\}\s*,\s*"([^"]+)\.(?:conda|tar\.bz2)"\s*:\s*(\{)?')
 # Top-level sections. Only "packages" and "packages.conda" hold records; "signatures"
 # (content-trust data) is keyed by file name too, so we must know where it starts: each
 # section runs to the next one we know of.
 _RECORD_SECTIONS = (b"packages", b"packages.conda")
 _OTHER_SECTIONS = (b"signatures", b"info")
 _COLON_BRACE = re.compile(rb"\s*:\s*\{")
+_COLON = re.compile(rb"\s*:")
 _DECODER = json.JSONDecoder()
 
 
@@ -73,13 +76,19 @@ class RepodataIndex:
     sections: dict[bytes, int]
 
 
-def index_repodata(data: bytes | mmap.mmap) -> RepodataIndex:
-    """Scan `data` once and index its records by name, without decoding any of them."""
-    sections = find_sections(data)
+def index_repodata(data: bytes | mmap.mmap, source: str = "<memory>") -> RepodataIndex:
+    """Scan `data` once and index its records by name, without decoding any of them.
+
+    Raises ChannelError naming `source` when a record section or a record is not an object.
+    """
+    sections = find_sections(data, source)
     by_name: dict[bytes, list[int]] = defaultdict(list)
     for start, end in record_ranges(data, sections):
         first = _FIRST_KEY.match(data, start, end)
         for match in chain([first] if first else [], _NEXT_KEY.finditer(data, start, end)):
+            if match.group(2) is None:
+                raise _malformed(source, f"the entry {_shown(match.group(1))}... is not an "
+                                 "object (every record is one)")
             name = match.group(1).rsplit(b"-", 2)[0]  # name-version-build: split off 2 parts
             by_name[name].append(match.start(1) - 1)  # the opening quote of the key
     boundaries = sorted(chain(sections.values(), *by_name.values()))
@@ -88,22 +97,38 @@ def index_repodata(data: bytes | mmap.mmap) -> RepodataIndex:
 # --8<-- [end:index]
 
 
-def find_sections(data: bytes | mmap.mmap) -> dict[bytes, int]:
+def find_sections(data: bytes | mmap.mmap, source: str = "<memory>") -> dict[bytes, int]:
     """Offsets of the top-level keys that open an object: {b"packages": offset, ...}.
 
     A byte search for the quoted key, checked to be followed by ``: {``. The same text could
-    in theory appear as a key deeper down, but conda repodata has no such nesting.
+    in theory appear as a key deeper down, but conda repodata has no such nesting. A record
+    section whose value is something else (``"packages": []``) is a ChannelError.
     """
     found = {}
     for key in _RECORD_SECTIONS + _OTHER_SECTIONS:
         needle = b'"' + key + b'"'
         at = data.find(needle)
+        not_object = False
         while at >= 0:
             if _COLON_BRACE.match(data, at + len(needle)):
                 found[key] = at
                 break
+            not_object = not_object or bool(_COLON.match(data, at + len(needle)))
             at = data.find(needle, at + 1)
+        if not_object and key in _RECORD_SECTIONS and key not in found:
+            raise _malformed(source, f'"{key.decode()}" is not an object of records')
     return found
+
+
+def _malformed(source: str, what: str) -> ChannelError:
+    return ChannelError(f"the repodata is malformed: {what}", where=source,
+                        hint="the channel's index is corrupt; remove the cached copy and fetch "
+                        "again, or tell the channel's maintainers")
+
+
+def _shown(raw: bytes) -> str:
+    """A key from the file as text for a message: undecodable bytes replaced, cut at 80."""
+    return repr(raw[:80].decode("utf-8", "replace"))
 
 
 def record_ranges(data: bytes | mmap.mmap, sections: dict[bytes, int]) -> list[tuple[int, int]]:
@@ -123,19 +148,27 @@ def decode_entry(data: bytes | mmap.mmap, index: RepodataIndex, quote: int, sour
     Raises ChannelError naming `source` when the bytes there are not valid JSON.
     """
     key_end = data.find(b'"', quote + 1)
-    file_name = data[quote + 1 : key_end].decode("utf-8")
+    raw_name = data[quote + 1 : key_end]
     brace = data.find(b"{", key_end)
     nxt = bisect.bisect_right(index.boundaries, quote)
     end = index.boundaries[nxt] if nxt < len(index.boundaries) else len(data)
     try:
+        file_name = raw_name.decode("utf-8")
         record, _ = _DECODER.raw_decode(data[brace:end].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as err:
-        raise ChannelError(
-            f"the repodata record of {file_name} is not valid JSON ({err})",
-            where=source,
-            hint="the channel's index is corrupt; remove the cached copy and fetch again",
-        ) from err
+    except UnicodeDecodeError as err:
+        raise _malformed(source, f"the record {_shown(raw_name)} is not UTF-8 text "
+                         f"(byte {err.object[err.start:err.start + 1]!r})") from err
+    except ValueError as err:
+        raise _malformed(source, f"the record {_shown(raw_name)} is not valid JSON "
+                         f"({_first_line(err)})") from err
+    except RecursionError as err:  # json's C decoder recurses once per level of nesting
+        raise _malformed(source, f"the record {_shown(raw_name)} is nested too deeply") from err
     return file_name, record
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return text[:200]
 
 
 def shadow_tar_bz2(file_names: list[str]) -> list[str]:
@@ -211,7 +244,7 @@ class SubdirRepodata:
                    source: str = "<memory>", label: str = "") -> "SubdirRepodata":
         """Index repodata already in memory (or mapped); see `read`."""
         check_repodata_shape(data, source)
-        index = index_repodata(data)
+        index = index_repodata(data, source)
         info = read_info(data, index, source)
         subdir = subdir or info.get("subdir") or "noarch"
         return cls(data, index, channel, subdir, source, subdir_base_url(channel, subdir, info),
@@ -233,6 +266,7 @@ class SubdirRepodata:
             for quote in sorted(self.index.by_name.get(name, ()))
         )
         for file_name in shadow_tar_bz2(list(entries)):
+            check_spec_lists(file_name, entries[file_name], self.source)
             try:
                 yield PackageRecord.from_repodata(
                     file_name, entries[file_name], channel=self.channel, subdir=self.subdir,
@@ -240,7 +274,19 @@ class SubdirRepodata:
                 )
             except RecordError as err:
                 raise ChannelError(err.message, where=self.source, hint=err.hint) from err
+            except (TypeError, ValueError, AttributeError) as err:  # a field of the wrong type
+                raise _malformed(self.source, f"the record {file_name!r} has a field of the "
+                                 f"wrong type ({_first_line(err)})") from err
 # --8<-- [end:subdir]
+
+
+def check_spec_lists(file_name: str, entry: dict, source: str) -> None:
+    """``depends`` and ``constrains`` must be lists of strings (the solver parses each one)."""
+    for key in ("depends", "constrains"):
+        value = entry.get(key)
+        if value is not None and not (isinstance(value, list)
+                                      and all(isinstance(spec, str) for spec in value)):
+            raise _malformed(source, f"'{key}' of {file_name!r} is not a list of strings")
 
 
 def _map_file(path: Path, source: str) -> bytes | mmap.mmap:
@@ -268,6 +314,8 @@ def read_info(data: bytes | mmap.mmap, index: RepodataIndex, source: str) -> dic
     except ValueError as err:
         raise ChannelError(f"the repodata's info section is not valid JSON ({err})",
                            where=source, hint="fetch the channel again") from err
+    except RecursionError as err:
+        raise _malformed(source, "the info section is nested too deeply") from err
     return info if isinstance(info, dict) else {}
 
 
