@@ -46,10 +46,10 @@ from minipixi.records import PackageRecord
 # right after its section's opening brace (the first record) or after the previous record's
 # closing brace and a comma. Starting the pattern at that "}" keeps the search fast: the regex
 # engine jumps from one "}" to the next instead of trying every quote in the file.
-# The brace is optional in the pattern (at no cost to the search) so that an entry whose value
-# is not an object is seen, and refused, instead of silently skipped.
-_FIRST_KEY = re.compile(rb'\s*"([^"]+)\.(?:conda|tar\.bz2)"\s*:\s*(\{)?')
-_NEXT_KEY = re.compile(rb'\}\s*,\s*"([^"]+)\.(?:conda|tar\.bz2)"\s*:\s*(\{)?')
+# The pattern captures whatever character follows the colon (as fast as asking for "{"), so
+# that an entry whose value is not an object is seen, and refused, instead of silently skipped.
+_FIRST_KEY = re.compile(rb'\s*"([^"]+)\.(?:conda|tar\.bz2)"\s*:\s*(.)')
+_NEXT_KEY = re.compile(rb'\}\s*,\s*"([^"]+)\.(?:conda|tar\.bz2)"\s*:\s*(.)')
 # Top-level sections. Only "packages" and "packages.conda" hold records; "signatures"
 # (content-trust data) is keyed by file name too, so we must know where it starts: each
 # section runs to the next one we know of.
@@ -86,7 +86,7 @@ def index_repodata(data: bytes | mmap.mmap, source: str = "<memory>") -> Repodat
     for start, end in record_ranges(data, sections):
         first = _FIRST_KEY.match(data, start, end)
         for match in chain([first] if first else [], _NEXT_KEY.finditer(data, start, end)):
-            if match.group(2) is None:
+            if match.group(2) != b"{":
                 raise _malformed(source, f"the entry {_shown(match.group(1))}... is not an "
                                  "object (every record is one)")
             name = match.group(1).rsplit(b"-", 2)[0]  # name-version-build: split off 2 parts
