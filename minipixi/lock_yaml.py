@@ -17,7 +17,9 @@ dialect by hand instead of asking a general YAML library to guess:
 
 Reading goes the other way: `parse_yaml` turns the text into plain dicts, lists and
 *strings* (no YAML 1.1 surprises such as ``1.10`` becoming a float), rejects duplicate keys,
-and remembers the line of every mapping key so errors can point at it.
+and remembers the line of every mapping key so errors can point at it. It also refuses what
+Pixi never writes and an attacker would: anchors and aliases (ten lines of them expand to
+gigabytes), nesting deeper than `MAX_LOCK_DEPTH`, text longer than `MAX_LOCK_SIZE`.
 
 Lesson: Episode 2, "The lock file". Used by `lock.py` only.
 """
