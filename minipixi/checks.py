@@ -355,7 +355,13 @@ def read_yaml(sub: Submission, relative: str):
     """A YAML file as Python data (safe loader); CheckFailed with the parser's place on error."""
     import yaml
 
+    from minipixi.lock_yaml import YamlReadError, check_no_aliases
+
     text = sub.read_text(relative)
+    try:
+        check_no_aliases(text)  # a billion-laughs file would hang whatever walks the data
+    except YamlReadError as err:
+        raise CheckFailed(f"{relative} (line {err.line}): {err.message}") from err
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as err:

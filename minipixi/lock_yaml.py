@@ -311,6 +311,32 @@ def parse_yaml(text: str) -> ParsedYaml:
     return parsed
 
 
+def check_no_aliases(text: str, max_depth: int = MAX_LOCK_DEPTH) -> None:
+    """For other YAML read with PyYAML's own loaders (a conda environment.yml, a learner's
+    file): raise YamlReadError at the first anchor or alias, or nesting beyond `max_depth`.
+
+    ``yaml.safe_load`` shares the object an alias repeats, so loading a billion-laughs file is
+    quick; it is whatever walks the result afterwards (printing it, converting it) that runs
+    for hours. Call this on the text first. Syntax errors are left to the loader.
+    """
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                raise _refuse(event, f"an alias (*{event.anchor})", "this file")
+            if getattr(event, "anchor", None) is not None:
+                raise _refuse(event, f"an anchor (&{event.anchor})", "this file")
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > max_depth:
+                    raise YamlReadError(f"the document is nested more than {max_depth} levels "
+                                        "deep", *_position(event))
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # not YAML at all: the loader reports it, with its own place
+
+
 @dataclass
 class _Open:
     """A mapping or sequence still being read, its path, and (mappings) the key just read."""
@@ -321,8 +347,8 @@ class _Open:
     has_key: bool = False
 
 
-def _refuse(event: yaml.Event, what: str) -> YamlReadError:
-    return YamlReadError(f"{what}: YAML anchors and aliases are not allowed in a lock file "
+def _refuse(event: yaml.Event, what: str, where: str = "a lock file") -> YamlReadError:
+    return YamlReadError(f"{what}: YAML anchors and aliases are not allowed in {where} "
                          "(pixi never writes them)", *_position(event))
 
 

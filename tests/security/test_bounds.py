@@ -523,3 +523,31 @@ def test_cache_entry_of_a_failed_download_is_absent(server, low_limits, tmp_path
         fetch(base, cache)
     entry = CacheEntry.for_subdir(cache, Channel.parse(base), "noarch")
     assert not entry.path.exists() and not entry.info_path.exists()
+
+
+def test_other_yaml_can_be_checked_for_aliases_before_loading():
+    """`check_no_aliases` is for YAML read with PyYAML's loaders (environment.yml, a learner's
+    files): the bomb, a lone anchor and deep nesting are refused with their line; plain YAML
+    and text that is not YAML at all (left to the loader) pass."""
+    from minipixi.lock_yaml import YamlReadError, check_no_aliases
+
+    with pytest.raises(YamlReadError, match="anchor") as info:
+        check_no_aliases(ALIAS_BOMB)
+    assert info.value.line == 2
+    with pytest.raises(YamlReadError, match="alias"):
+        check_no_aliases("dependencies: *deps\n")
+    with pytest.raises(YamlReadError, match="nested more than 64"):
+        check_no_aliases("a: " + "[" * 100 + "]" * 100 + "\n")
+    check_no_aliases("name: x\ndependencies:\n- python >=3.11\n- pip:\n  - six\n")
+    check_no_aliases("a: [unclosed\n")
+
+
+def test_a_learner_yaml_bomb_fails_its_check_instead_of_hanging_the_grader(tmp_path):
+    from minipixi.checks import read_yaml
+    from minipixi.grade import CheckFailed, Submission
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "environment.yml").write_text(ALIAS_BOMB)
+    with pytest.raises(CheckFailed, match="anchor") as info:
+        read_yaml(Submission(tmp_path / "sub", tmp_path / "scratch"), "environment.yml")
+    assert "environment.yml (line 2)" in str(info.value)
