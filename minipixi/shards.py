@@ -41,8 +41,10 @@ How minipixi reads it:
    ``repodata.json`` entry does (hashes turned back into hex first), so the solve and the
    lock file are byte for byte those of the monolithic file.
 
-Offline, only the cached index and shards are used; a shard never downloaded is an error
-naming its package. Pixi's setting ``[repodata-config] disable-sharded = true`` (see
+Every download goes through `http.fetch_bytes`, with the bounds of ``http.py`` (connect and
+stall timeouts, a deadline per file), and no index or shard may take more than 256 MiB of
+memory, compressed or not. Offline, only the cached index and shards are used; a shard never
+downloaded is an error naming its package. Pixi's setting ``[repodata-config] disable-sharded = true`` (see
 `config.py`) turns all of this off. `build_shards` is the other side, a channel writing its
 shards, in a few lines: the tests and ``bench/shards.py`` serve what it makes.
 
@@ -53,9 +55,9 @@ and `repodata.py`; read next `solver`. Ground truth: CEP 16 and rattler's
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
-import io
 import re
 import ssl
 import threading
@@ -71,6 +73,7 @@ import httpx
 import msgpack  # the format is msgpack: no way around a decoder for it
 import zstandard
 
+from minipixi import http
 from minipixi.channel import Channel, CacheEntry, http_client, is_local_url
 from minipixi.errors import ChannelError, RecordError
 from minipixi.files import write_atomic
@@ -80,14 +83,8 @@ from minipixi.repodata import shadow_tar_bz2, subdir_base_url
 INDEX_FILE = "repodata_shards.msgpack.zst"
 PARALLEL = 16  # shard downloads at the same time (rattler allows 100; HTTP/1.1 wants fewer)
 # Bounds on what a server may send us (conda-forge: index < 2 MiB, largest shard a few MiB).
-MAX_DOWNLOAD = 64 * 2**20  # compressed bytes of one index or shard
-MAX_DECODED = 256 * 2**20  # the same, decompressed
-MAX_SECONDS = 300  # for one download, however slowly the bytes drip in
+MAX_SIZE = 256 * 2**20  # one index or shard in memory, zstd or not (a repodata file may be 2 GiB)
 _DEPENDENCY_NAME = re.compile(r"[^\s<>=!~\[,|]+")
-
-
-class Unreachable(ChannelError):
-    """No answer at all (connection refused, timed out): another mirror may do better."""
 
 
 # --8<-- [start:index]
@@ -166,18 +163,19 @@ def open_index(channel: Channel, subdir: str, *, cache_dir: Path, offline: bool 
             return None
         return parse_index(entry.path.read_bytes(), index_url=info["url"], channel=channel,
                            subdir=subdir)
-    with http_client(client) as http:
+    with http_client(client) as session:
         for base in bases:
             url = f"{base}/{subdir}/{INDEX_FILE}"
             try:
-                return download_index(http, url, entry, lambda data: parse_index(
+                return download_index(session, url, entry, lambda data: parse_index(
                     data, index_url=url, channel=channel, subdir=subdir))
-            except Unreachable:
-                continue
+            except http.DownloadError as err:
+                if not err.transient:
+                    raise  # a bound was broken: that is worth saying, not falling back over
     return None
 
 
-def download_index(http: httpx.Client, url: str, entry: CacheEntry,
+def download_index(session: httpx.Client, url: str, entry: CacheEntry,
                    parse: Callable[[bytes], ShardIndex]) -> ShardIndex | None:
     """The index at `url`, revalidating the cached copy; None on a 404. A new index is
     `parse`d (checked whole) before it replaces the cached one."""
@@ -188,7 +186,8 @@ def download_index(http: httpx.Client, url: str, entry: CacheEntry,
             headers["If-None-Match"] = info["etag"]
         if info.get("last_modified"):
             headers["If-Modified-Since"] = info["last_modified"]
-    status, response_headers, body = get_bounded(http, url, headers=headers, what="shard index")
+    fetched = http.fetch_bytes(url, client=session, headers=headers, **bounds())
+    status, response_headers, body = fetched.status, fetched.headers, fetched.body
     if status == 404:
         return None
     if status == 304 and headers:
@@ -218,48 +217,34 @@ def tls() -> ssl.SSLContext:
 # ---- the bytes: bounded downloads, zstd, msgpack -------------------------------------------
 
 
-def get_bounded(http: httpx.Client, url: str, *, headers: dict | None = None,
-                what: str) -> tuple[int, httpx.Headers, bytes]:
-    """GET `url`: (status, headers, body); the body only on a 200, at most `MAX_DOWNLOAD` bytes
-    and `MAX_SECONDS` long, or a ChannelError that says which bound was hit."""
-    deadline = time.monotonic() + MAX_SECONDS
-    try:
-        with http.stream("GET", url, headers=headers or {}) as response:
-            if response.status_code != 200:
-                return response.status_code, response.headers, b""
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > MAX_DOWNLOAD:
-                    raise ChannelError(f"the {what} is larger than {MAX_DOWNLOAD >> 20} MiB",
-                                       where=url, hint="the server sends something else than "
-                                       "a shard; check the channel URL")
-                if time.monotonic() > deadline:
-                    raise ChannelError(f"the {what} took longer than {MAX_SECONDS} s to download",
-                                       where=url, hint="the network is too slow or stalled; "
-                                       "try again, or use --offline with a cache")
-            return 200, response.headers, bytes(body)
-    except httpx.HTTPError as err:
-        raise Unreachable(f"cannot reach the channel: {err}", where=url,
-                           hint="check the network, or use --offline with a cache") from err
+def bounds() -> dict:
+    """`http.fetch_bytes`'s bounds for an index or a shard: the user's timeouts
+    (``MINIPIXI_*_TIMEOUT``, see ``http.py``), and at most `MAX_SIZE` bytes in memory."""
+    limits = http.Limits.from_env()
+    return {"limits": dataclasses.replace(limits, max_repodata_size=min(
+        limits.max_repodata_size, MAX_SIZE)), "size_limit": "max_repodata_size"}
 
 
 def decompress(data: bytes, *, what: str, where: str) -> bytes:
-    """zstd-decompress `data`, refusing more than `MAX_DECODED` bytes of output.
+    """zstd-decompress `data` in small steps (`http.zstd_pieces`), at most `MAX_SIZE` bytes.
 
-    ``ZstdDecompressor.decompress`` trusts the size the frame header declares, so a tiny
-    file could ask for gigabytes; reading a stream up to a limit cannot be fooled.
+    ``ZstdDecompressor.decompress`` would trust the size a frame header declares, so a tiny
+    file could ask for gigabytes; counting the output step by step cannot be fooled.
     """
+    out = bytearray()
     try:
-        reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True)
-        out = reader.read(MAX_DECODED + 1)
+        for piece in http.zstd_pieces([data], where):
+            out += piece
+            if len(out) > MAX_SIZE:
+                raise ChannelError(f"the {what} decompresses to more than {MAX_SIZE >> 20} MiB",
+                                   where=where, hint="the server sends something else than a shard")
     except zstandard.ZstdError as err:
         raise ChannelError(f"the {what} is not valid zstd ({err})", where=where,
                            hint="fetch again; if this persists, the server sends a broken file") from err
-    if len(out) > MAX_DECODED:
-        raise ChannelError(f"the {what} decompresses to more than {MAX_DECODED >> 20} MiB",
-                           where=where, hint="the server sends something else than a shard")
-    return out
+    except http.DownloadError as err:  # cut short
+        raise ChannelError(f"the {what} is truncated (its zstd stream ends early)", where=where,
+                           hint=err.hint) from err
+    return bytes(out)
 
 
 def unpack(data: bytes, *, what: str, where: str):
@@ -280,8 +265,8 @@ def digest_matches(content: bytes, digest: bytes) -> bool:
     if hashlib.sha256(content).digest() == digest:
         return True
     try:
-        inner = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(content)).read(MAX_DECODED)
-    except zstandard.ZstdError:
+        inner = decompress(content, what="shard", where="")
+    except ChannelError:
         return False
     return hashlib.sha256(inner).digest() == digest
 
@@ -421,10 +406,10 @@ class ShardGateway:
         new names its records depend on are asked for, while the other downloads go on.
         """
         seen = set(names)
-        http = None if self.offline else self.client()
+        session = None if self.offline else self.client()
         with ThreadPoolExecutor(PARALLEL) as pool:
             def ask(name: str) -> dict:
-                return {pool.submit(self.fetch, subdir, name, http): (subdir, name)
+                return {pool.submit(self.fetch, subdir, name, session): (subdir, name)
                         for subdir in self.subdirs
                         if name in subdir.index.shards and name not in subdir.shards}
 
@@ -442,13 +427,14 @@ class ShardGateway:
         """One HTTP client (one pool of connections) for every shard this gateway fetches."""
         with self._lock:
             if self._http is None:
-                self._http = httpx.Client(timeout=60.0, follow_redirects=True,
-                                          headers={"User-Agent": "minipixi"}, verify=tls(),
+                self._http = httpx.Client(timeout=http.timeouts(http.Limits.from_env()),
+                                          follow_redirects=True, verify=tls(),
+                                          headers={"User-Agent": http.USER_AGENT},
                                           limits=httpx.Limits(max_connections=PARALLEL))
                 weakref.finalize(self, self._http.close)
             return self._http
 
-    def fetch(self, subdir: ShardedSubdir, name: str, http: httpx.Client | None) -> dict:
+    def fetch(self, subdir: ShardedSubdir, name: str, session: httpx.Client | None) -> dict:
         """One shard: from the cache if there (and intact), else downloaded, checked, cached."""
         digest = subdir.index.shards[name]
         path = shard_cache_path(self.cache_dir, digest)
@@ -458,11 +444,12 @@ class ShardGateway:
         except OSError:
             content = None
         if content is None or not digest_matches(content, digest):
-            if http is None:
+            if session is None:
                 raise ChannelError(
                     f"offline, and the shard of package '{name}' for {subdir.label} is not cached",
                     where=url, hint="run the command once online (without --offline) to fetch it")
-            status, _, content = get_bounded(http, url, what=f"shard of package '{name}'")
+            fetched = http.fetch_bytes(url, client=session, **bounds())
+            status, content = fetched.status, fetched.body
             if status != 200:
                 raise ChannelError(f"the shard of package '{name}' is missing (HTTP {status})",
                                    where=url, hint="the channel's index and shards disagree; try "

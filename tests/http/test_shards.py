@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -76,6 +77,7 @@ def channel_repodata(*, with_extra: bool = False) -> dict[str, dict]:
 class Served:
     files: dict[str, bytes] = field(default_factory=dict)
     log: list[tuple[str, int, int]] = field(default_factory=list)  # (path, status, body bytes)
+    stall: float = 0.0  # seconds to wait before answering a shard request
 
     def paths(self, status: int | None = None) -> list[str]:
         return [p for p, s, _ in self.log if status is None or s == status]
@@ -87,6 +89,8 @@ class Served:
 def make_handler(served: Served):
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (http.server's naming)
+            if served.stall and "/shards/" in self.path:
+                time.sleep(served.stall)
             body = served.files.get(self.path)
             if body is None:
                 return self.reply(404, b"not found")
@@ -290,6 +294,20 @@ def test_a_missing_shard_is_an_error_naming_its_package(server, tmp_path):
     with pytest.raises(ChannelError) as info:
         load(server, tmp_path).records("app")
     assert "'helper'" in info.value.message and "HTTP 404" in info.value.message
+
+
+def test_download_bounds_hold_for_shards(server, tmp_path, monkeypatch):
+    """The bounds of http.py (MINIPIXI_* variables) apply to the index and to each shard."""
+    monkeypatch.setenv("MINIPIXI_STALL_TIMEOUT", "0.3")
+    server.served.stall = 1.0
+    with pytest.raises(ChannelError, match="MINIPIXI_STALL_TIMEOUT") as info:
+        load(server, tmp_path).records("app")
+    assert "/shards/" in str(info.value.where)
+    assert not (tmp_path / "shards-v1").exists() or not any((tmp_path / "shards-v1").iterdir())
+    monkeypatch.setenv("MINIPIXI_MAX_REPODATA_SIZE", "200")
+    with pytest.raises(ChannelError, match="MINIPIXI_MAX_REPODATA_SIZE") as info:
+        load(server, tmp_path / "small")
+    assert "repodata_shards.msgpack.zst" in str(info.value.where)
 
 
 @pytest.mark.parametrize("index, message", [
