@@ -31,16 +31,15 @@ Lesson: Episodes 6 (containers), 7 (HTCondor) and 8 (Slurm). Read after `export.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from minipixi import __version__
 from minipixi.errors import ExportError
+from minipixi.files import new_file_mode, write_atomic
 
 PIXI_IMAGE = "ghcr.io/prefix-dev/pixi:noble"
 KINDS = ("dockerfile", "apptainer", "htcondor", "slurm", "github-workflow")
@@ -323,9 +322,8 @@ def write_files(files: dict[str, str], out_dir: Path, *, overwrite: bool = False
         )
     for target, text in zip(targets, files.values()):
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o755 if target.suffix in (".sh", ".sbatch") else 0o644)
-        os.replace(tmp, target)
+        script = target.suffix in (".sh", ".sbatch")
+        # A script is always executable (0755 under umask 022); other files keep the mode the
+        # old file had, or get 0644 under umask 022.
+        write_atomic(target, text, mode=new_file_mode(executable=True) if script else None)
     return targets

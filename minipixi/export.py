@@ -21,9 +21,7 @@ Ground truth: the snapshots of ``pixi workspace export`` in the shared corpus.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -222,12 +220,3 @@ def install_explicit_spec(path: Path, prefix: Path, *, mirrors=None, reporter=No
 
     _, records = parse_explicit_spec(Path(path).read_text(encoding="utf-8"), str(path))
     return install([download_url(r, mirrors or {}) for r in records], prefix, reporter=reporter)
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-    return path

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence, Union
@@ -949,24 +948,14 @@ def _in_order(fields: dict[str, Any], extra: Iterable[tuple[str, Any]],
 
 
 def write_lock(lock: LockFile, path: str | os.PathLike) -> None:
-    """Write `lock` to `path` atomically: a temp file in the same folder, then os.replace.
+    """Write `lock` to `path` atomically (`files.write_atomic`: a temp file in the same folder,
+    flushed to disk, then renamed; the old file's mode, or 0644 under umask 022).
 
     A reader never sees half a lock file, even if minipixi is killed mid-write.
     """
-    path = Path(path)
-    data = render_lock(lock).encode("utf-8")
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644  # mkstemp would say 0o600
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())  # the bytes are on disk before the name points at them
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from minipixi.files import write_atomic
+
+    write_atomic(path, render_lock(lock))
 
 
 # ---------------------------------------------------------------------------------------

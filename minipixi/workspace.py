@@ -32,6 +32,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from minipixi.config import Config, cache_dir, load_config
 from minipixi.errors import InstallError, LockError, ManifestError
+from minipixi.files import write_atomic
 from minipixi.records import PackageRecord
 
 LOCK_NAME = "pixi.lock"
@@ -47,6 +48,7 @@ class Project:
     workspace: object  # minipixi.manifest.Workspace
     config: Config
     notices: list[str] = field(default_factory=list)  # things the CLI shows once
+    manifest_stamp: tuple = ()  # the manifest file's identity when read (see `update_lock`)
 
     @property
     def root(self) -> Path:
@@ -70,14 +72,37 @@ def open_project(manifest_path: str | os.PathLike | None = None, *, offline: boo
     from minipixi.manifest import find_manifest, read_manifest
 
     path = Path(manifest_path).absolute() if manifest_path else find_manifest(Path.cwd())
+    stamp = _file_stamp(path)
     workspace = read_manifest(path)
     config = load_config(workspace.root, offline=offline)
-    project = Project(workspace, config)
+    project = Project(workspace, config, manifest_stamp=stamp)
     if config.offline:
         from minipixi.config import OFFLINE_NOTICE
 
         project.notices.append(OFFLINE_NOTICE)
     return project
+
+
+def _file_stamp(path: Path) -> tuple:
+    """Which file is at `path` now: an atomic replace changes the inode, an edit the size or
+    time. Taken before reading, so a change made while reading is noticed later."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return ()
+    return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _reread_if_changed(project: Project) -> None:
+    """Another command edited pixi.toml since `project` read it: read it again (under the
+    workspace lock), so the lock we write matches the manifest on disk."""
+    from minipixi.manifest import read_manifest
+
+    path = project.workspace.path
+    stamp = _file_stamp(path)
+    if stamp != project.manifest_stamp:
+        project.workspace = read_manifest(path)
+        project.manifest_stamp = stamp
 
 
 # ---- platforms: manifest entries and the names the lock file gives them ----------------------
@@ -235,7 +260,17 @@ def update_lock(project: Project, *, force: bool = False,
 
     Environments of one solve-group are solved together, so that they share versions.
     `on_solve(environment, platform)` is called before each solve (for progress display).
+    Runs under the workspace lock (`workspace_lock`); if another command changed pixi.toml
+    since `project` was opened, the manifest is read again first.
     """
+    from minipixi.workspace_lock import workspace_lock
+
+    with workspace_lock(project.root):
+        _reread_if_changed(project)
+        return _update_lock(project, force=force, on_solve=on_solve)
+
+
+def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str], None]) -> LockUpdate:
     from minipixi.lock import LockChannel, LockedEnvironment, LockPlatform, make_lock_file, render_lock, write_lock
 
     ws = project.workspace
@@ -400,6 +435,7 @@ def install_environment(project: Project, environment: str = "default", *, locke
     """Make ``.pixi/envs/<environment>`` match the lock. Returns (prefix, transaction)."""
     from minipixi.install import install
     from minipixi.virtual_packages import check_installable, detect_virtual_packages, required_virtual_packages
+    from minipixi.workspace_lock import write_pixi_folder_files
 
     platform, records = locked_records(project, environment, locked=locked, frozen=frozen, on_solve=on_solve)
     resolved = project.workspace.resolve(environment, platform)
@@ -412,19 +448,10 @@ def install_environment(project: Project, environment: str = "default", *, locke
     to_fetch = [download_url(r, mirrors) for r in records]
     requested = {name: str(spec) for name, spec in resolved.specs.items()}
     prefix = project.prefix(environment)
-    _write_pixi_folder_files(project.root)
+    write_pixi_folder_files(project.root / ".pixi")
     transaction = install(to_fetch, prefix, requested_specs=requested, reporter=reporter)
     _write_environment_file(project, environment, prefix)
     return prefix, transaction
-
-
-def _write_pixi_folder_files(root: Path) -> None:
-    """``.pixi/.gitignore`` (environments are never committed) and ``.condapackageignore``."""
-    folder = root / ".pixi"
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in ((".gitignore", "*\n"), (".condapackageignore", ".pixi\n")):
-        if not (folder / name).exists():
-            (folder / name).write_text(text, encoding="utf-8")
 
 
 def _write_environment_file(project: Project, environment: str, prefix: Path) -> None:
@@ -432,7 +459,7 @@ def _write_environment_file(project: Project, environment: str, prefix: Path) ->
     lock_hash = hashlib.sha256(project.lock_path.read_bytes()).hexdigest()[:16] if project.lock_path.is_file() else None
     data = {"manifest_path": str(project.workspace.path), "environment_name": environment,
             "pixi_version": "minipixi", "environment_lock_file_hash": lock_hash}
-    (prefix / "conda-meta" / "pixi").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_atomic(prefix / "conda-meta" / "pixi", json.dumps(data, indent=2) + "\n")
 
 
 def activation_context(project: Project, environment: str, platform: str | None = None):
@@ -630,40 +657,33 @@ def add_and_pin(manifest: Path, specs: Sequence[str], *, feature: str | None = N
                 on_solve=lambda env, platform: None):
     """`minipixi add`: write the specs, solve, then pin unversioned ones to what was solved.
 
-    If the workspace cannot be solved with the new specs, pixi.toml is restored byte for byte
-    and the solve error is raised. Returns the list of `AddedDependency` as finally written.
+    Runs as one `edit_transaction`: under the workspace lock, and if anything fails (the
+    workspace cannot be solved with the new specs, Ctrl-C, a full disk), pixi.toml and
+    pixi.lock are put back byte for byte and the error is raised. Returns the list of
+    `AddedDependency` as finally written.
     """
     from minipixi.manifest.edit import add_dependencies
+    from minipixi.workspace_lock import edit_transaction
 
-    original = manifest.read_bytes()
-    old_lock = manifest.parent / LOCK_NAME
-    original_lock = old_lock.read_bytes() if old_lock.is_file() else None
-    added = add_dependencies(manifest, specs, feature=feature, platforms=platforms, table=table)
-    if table != "dependencies":
-        return added
-    try:
+    with edit_transaction(manifest):
+        added = add_dependencies(manifest, specs, feature=feature, platforms=platforms, table=table)
+        if table != "dependencies":
+            return added
         project = open_project(manifest, offline=offline)
         lock = update_lock(project, on_solve=on_solve).lock
-    except Exception:
-        _restore(manifest, original)
-        if original_lock is None:
-            old_lock.unlink(missing_ok=True)
-        else:
-            _restore(old_lock, original_lock)
-        raise
-    envs = [e for e, env in project.workspace.environments.items()
-            if feature is None and not env.no_default_feature or feature in env.features]
-    pinned = []
-    for item in added[: len(specs)]:
-        span = None if item.spec.version else _min_max_versions(lock, envs, item.spec.name)
-        pinned.append(f"{item.spec.name} {solved_pin(*span, item.spec.name)}" if span else None)
-    if any(pinned):
-        texts = [p for p in pinned if p]
-        repinned = add_dependencies(manifest, texts, feature=feature, platforms=platforms, table=table)
-        by_name = {item.spec.name: item for item in repinned}
-        added = [by_name.get(item.spec.name, item) for item in added]
-        update_lock(open_project(manifest, offline=offline))
-    return added
+        envs = [e for e, env in project.workspace.environments.items()
+                if feature is None and not env.no_default_feature or feature in env.features]
+        pinned = []
+        for item in added[: len(specs)]:
+            span = None if item.spec.version else _min_max_versions(lock, envs, item.spec.name)
+            pinned.append(f"{item.spec.name} {solved_pin(*span, item.spec.name)}" if span else None)
+        if any(pinned):
+            texts = [p for p in pinned if p]
+            repinned = add_dependencies(manifest, texts, feature=feature, platforms=platforms, table=table)
+            by_name = {item.spec.name: item for item in repinned}
+            added = [by_name.get(item.spec.name, item) for item in added]
+            update_lock(open_project(manifest, offline=offline))
+        return added
 
 
 def environments_to_install_after_edit(project: Project, feature: str | None) -> list[str]:
@@ -682,9 +702,3 @@ def environments_to_install_after_edit(project: Project, feature: str | None) ->
             continue  # an environment for other platforms only: nothing to install here
         runnable.append(name)
     return runnable
-
-
-def _restore(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.restore")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

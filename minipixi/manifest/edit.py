@@ -5,13 +5,15 @@ must keep their comments, key order and blank lines. tomlkit makes that possible
 into a document that remembers every byte of formatting, lets us change values, and writes the
 rest back unchanged.
 
-Every edit here follows the same three steps (`edit_manifest`):
+Every edit here follows the same steps (`edit_manifest`), holding the workspace lock
+(`workspace_lock`) so that two commands never edit the file at the same time:
 
-1. read the text and parse it with tomlkit;
-2. change the document;
-3. render it, **check the result with the real parser** (`parse.parse_manifest`), and only then
-   replace the file atomically (write a temporary file, then `os.replace`). A failed edit leaves
-   the file byte for byte as it was.
+1. read the bytes, and note how the file is written: a UTF-8 byte order mark (BOM) in front,
+   and Windows line endings (CRLF) or Unix ones (LF);
+2. parse the text (without the BOM, with LF) with tomlkit, and change the document;
+3. render it, **check the result with the real parser** (`parse.parse_manifest`), put the BOM
+   and the CRLF line endings back, and only then replace the file with `files.write_atomic`.
+   A failed edit leaves the file byte for byte as it was.
 
 Removing undoes adding: tables that an `add` created (``[feature.gpu.target.linux-64.dependencies]``)
 are removed again when they become empty, so ``add`` then ``remove`` restores the original
@@ -24,11 +26,10 @@ add``, ``pixi workspace environment add``) and Episode 5 (system requirements). 
 
 from __future__ import annotations
 
-import os
 import platform as _platform
 import re
 import sys
-import tempfile
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TypeVar
@@ -36,6 +37,7 @@ from typing import Any, Callable, Mapping, Sequence, TypeVar
 import tomlkit
 from tomlkit.items import Array, InlineTable, Table
 
+from minipixi import files
 from minipixi.errors import ManifestError, MinipixiError, shorten
 from minipixi.manifest.model import (
     DEFAULT_FEATURE, KNOWN_PLATFORMS, PLATFORM_VIRTUAL_KEYS, SELECTORS, DependencySpec, Task, Workspace,
@@ -46,27 +48,58 @@ from minipixi.manifest.resolve import applicable_virtual_packages, merge_system_
 R = TypeVar("R")
 
 
-# ---- writing safely ------------------------------------------------------------------------
-#: Flush new files to disk before the rename (tests that write thousands of files turn it off).
-FSYNC = True
+# ---- reading and writing the bytes ---------------------------------------------------------
+BOM = "\ufeff"
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one step: a reader sees the old or the new file, never half."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+class _Switches(types.ModuleType):
+    """``edit.FSYNC`` still works as a switch: it is `files.FSYNC`, the one switch for every
+    atomic write (tests that write thousands of files turn it off)."""
+
+    @property
+    def FSYNC(self) -> bool:
+        return files.FSYNC
+
+    @FSYNC.setter
+    def FSYNC(self, value: bool) -> None:
+        files.FSYNC = value
+
+
+sys.modules[__name__].__class__ = _Switches
+
+
+@dataclass(frozen=True)
+class TextForm:
+    """How a manifest's bytes are written: a BOM in front, CRLF line endings. Edits work on
+    plain text (no BOM, LF) and `encode` puts the form back, so ``add`` keeps a Windows file a
+    Windows file. A file that mixes CRLF and LF lines is edited as it is."""
+
+    bom: bool = False
+    crlf: bool = False
+
+    def encode(self, text: str) -> bytes:
+        if self.crlf:
+            text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+        return ((BOM if self.bom else "") + text).encode("utf-8")
+
+
+def decode_manifest(data: bytes, path: Path) -> tuple[str, TextForm]:
+    """The text of a manifest's bytes to edit (no BOM, LF line endings) and its `TextForm`."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            if FSYNC:
-                os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise ManifestError(f"{path.name} is not UTF-8 text (byte {err.start + 1}, line {line})",
+                            where=f"{path}:{line}", hint="save the file as UTF-8") from err
+    bom = text.startswith(BOM)
+    text = text.removeprefix(BOM)
+    crlf = "\r\n" in text and text.count("\r\n") == text.count("\n")
+    return (text.replace("\r\n", "\n") if crlf else text), TextForm(bom, crlf)
+
+
+def write_text_atomic(path: Path, text: str, form: TextForm = TextForm()) -> None:
+    """Replace `path` with `text` in `form`, in one step (`files.write_atomic`)."""
+    files.write_atomic(path, form.encode(text))
 
 
 def validate_new_text(text: str, path: Path, action: str) -> Workspace:
@@ -86,29 +119,34 @@ def edit_manifest(path: Path | str, action: str, change: Callable[[tomlkit.TOMLD
 
     `workspace` is the manifest as it is now (for checks); `action` names the edit for error
     messages ("add numpy"). Returns what `change` returns. If `change` or the validation
-    raises, the file is not touched.
+    raises, the file is not touched. The whole read-change-write holds the workspace lock.
     """
+    from minipixi.workspace_lock import workspace_lock
+
     path = Path(path)
-    old, workspace = read_for_edit(path)
-    doc = tomlkit.parse(old)
-    result = change(doc, workspace)
-    new = tomlkit.dumps(doc)
-    if old.endswith("\n") and not old.endswith("\n\n"):
-        new = new.rstrip("\n") + "\n"  # removed tables can leave blank lines at the end
-    if new != old:
-        validate_new_text(new, path, action)
-        write_text_atomic(path, new)
+    with workspace_lock(path.absolute().parent):
+        old, form, workspace = read_for_edit(path)
+        doc = tomlkit.parse(old)
+        result = change(doc, workspace)
+        new = tomlkit.dumps(doc)
+        if old.endswith("\n") and not old.endswith("\n\n"):
+            new = new.rstrip("\n") + "\n"  # removed tables can leave blank lines at the end
+        if new != old:
+            validate_new_text(new, path, action)
+            write_text_atomic(path, new, form)
     return result
 # --8<-- [end:edit]
 
 
-def read_for_edit(path: Path) -> tuple[str, Workspace]:
-    """The manifest's text and model; a manifest that is already broken is not edited."""
+def read_for_edit(path: Path) -> tuple[str, TextForm, Workspace]:
+    """The manifest's text (no BOM, LF), its `TextForm` and model; a manifest that is already
+    broken is not edited."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError as err:
         raise ManifestError(f"{path} does not exist", hint="run `minipixi init` first") from err
-    return text, parse_manifest(text, path)
+    text, form = decode_manifest(data, path)
+    return text, form, parse_manifest(text, path)
 
 
 # ---- finding and creating tables -------------------------------------------------------------

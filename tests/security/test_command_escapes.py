@@ -54,7 +54,7 @@ def assert_refused(code: int, err: str, *needles: str) -> None:
 # ---- clean -e <name> ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["../..", "../../../outside/victim", "..", ".", "/tmp", "a/b",
-                                  "default/../../..", "x\x00y"])
+                                  "default/../../.."])
 def test_clean_refuses_an_environment_name_that_is_not_a_folder_name(workspace, outside, capsys, name):
     before = snapshot(workspace)
     code, err = run(capsys, "clean", "-e", name)
@@ -114,7 +114,7 @@ def test_the_prefix_of_an_environment_is_checked_as_a_folder_name(workspace):
 
     project = open_project()
     assert project.prefix("default") == workspace / ".pixi" / "envs" / "default"
-    for name in ("..", "../x", "a/b", ""):
+    for name in ("..", "../x", "a/b", "", "x\x00y", "/abs"):
         with pytest.raises(UnsafePathError):
             project.prefix(name)
 

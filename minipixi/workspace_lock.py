@@ -1,0 +1,161 @@
+"""The workspace lock: one command at a time changes pixi.toml and pixi.lock, and a failed one
+puts back exactly what it found.
+
+Two terminals, one workspace: ``minipixi add bogus`` (which will fail to solve) and
+``minipixi add numpy`` run at the same moment. Without a lock, the second one reads pixi.toml
+*after* the first wrote ``bogus`` into it, the first then fails and puts back its own copy, and
+the second writes its edit, ``bogus`` included. The same goes for Ctrl-C between writing
+pixi.toml and writing pixi.lock: the manifest says one thing and the lock another.
+
+So every command that changes pixi.toml or pixi.lock does it inside `edit_transaction`:
+
+1. **lock**: take an exclusive lock on ``.pixi/workspace.lock``; a second command waits here
+   until the first has finished (Pixi serialises its own commands the same way);
+2. **remember**: read the bytes of pixi.toml and pixi.lock as they are now. Nobody else can
+   change them while we hold the lock, so whatever changes from here on is ours;
+3. **edit, relock, install** (the command's own work);
+4. **on any failure** (an error, Ctrl-C, a full disk): put back exactly the remembered bytes,
+   with Ctrl-C held off for those few writes, so the pair is always "as before" or "as after",
+   never one of each. Nothing is left behind: the writes go through `files.write_atomic`,
+   which removes its temporary file when it fails.
+
+The lock is re-entrant within one process: `add` holds it for the whole command, and the steps
+inside (`edit_manifest`, `update_lock`) take it again without waiting for themselves.
+
+**Portability.** The lock is an advisory POSIX record lock (``lockf``), released by the kernel
+when the process ends, however it ends: a killed command never leaves a stale lock. Windows has the
+same idea in ``msvcrt.locking``; `_lock_exclusively` is the one function that would choose.
+
+Read after `files`; used by `manifest/edit.py` (every edit) and `workspace.py` (`update_lock`,
+`add_and_pin`), and by the CLI around the whole of ``add``.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from minipixi.errors import MinipixiError
+
+LOCK_FILE = Path(".pixi") / "workspace.lock"
+LOCK_NAME = "pixi.lock"
+
+# (process id, workspace root) -> how many times that process holds the lock. The process id
+# is part of the key because a forked child inherits this dict, but not the lock itself.
+_held: dict[tuple[int, Path], int] = {}
+
+
+def _lock_exclusively(fd: int) -> None:
+    """Block until this process holds the exclusive lock on the open file `fd`.
+
+    POSIX: ``fcntl.lockf``, a record lock owned by this *process*: released when the file is
+    closed or the process dies, and not inherited by a forked child (so a worker process, or a
+    child that runs another command, never holds or deadlocks on its parent's lock). (On
+    Windows this would be ``msvcrt.locking(fd, msvcrt.LK_LOCK, 1)`` after seeking to 0.)
+    """
+    import fcntl  # POSIX only: imported here, so this is the one place to port
+
+    fcntl.lockf(fd, fcntl.LOCK_EX)
+
+
+@contextmanager
+def workspace_lock(root: str | os.PathLike) -> Iterator[None]:
+    """Hold the workspace's lock while the block runs (waiting for another command first)."""
+    root = Path(root).absolute()
+    key = (os.getpid(), root)
+    if _held.get(key):
+        _held[key] += 1  # already ours: an inner step of the same command
+        try:
+            yield
+        finally:
+            _held[key] -= 1
+        return
+    folder = root / LOCK_FILE.parent
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        write_pixi_folder_files(folder)
+    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        _lock_exclusively(fd)
+        _held[key] = 1
+        try:
+            yield
+        finally:
+            del _held[key]
+    finally:
+        os.close(fd)  # closing the file releases the lock
+
+
+def write_pixi_folder_files(folder: Path) -> None:
+    """``.pixi/.gitignore`` (nothing in .pixi is committed) and ``.condapackageignore``."""
+    from minipixi.files import write_atomic
+
+    for name, text in ((".gitignore", "*\n"), (".condapackageignore", ".pixi\n")):
+        if not (folder / name).exists():
+            write_atomic(folder / name, text)
+
+
+@contextmanager
+def edit_transaction(manifest: str | os.PathLike) -> Iterator[None]:
+    """Hold the workspace lock while the block changes `manifest` and the pixi.lock beside it;
+    if the block fails in any way (Ctrl-C included), put both back byte for byte."""
+    manifest = Path(manifest).absolute()
+    if manifest.is_dir():
+        manifest = manifest / "pixi.toml"
+    paths = (manifest, manifest.parent / LOCK_NAME)
+    with workspace_lock(manifest.parent):
+        saved = {path: _read(path) for path in paths}
+        try:
+            yield
+        except BaseException:
+            with _interrupts_held():
+                _put_back(saved)
+            raise
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _put_back(saved: dict[Path, bytes | None]) -> None:
+    """Make each file hold its saved bytes again (or not exist, if it did not). Files that were
+    never changed are not written at all, so a full disk rarely gets in the way."""
+    from minipixi.files import write_atomic
+
+    for path, data in saved.items():
+        if _read(path) == data:
+            continue
+        try:
+            if data is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomic(path, data)
+        except OSError as err:
+            raise MinipixiError(
+                f"the command failed, and {path.name} could not be put back as it was: "
+                f"{err.strerror or err}", where=str(path),
+                hint="free some disk space, then check the file (git diff) and run the command again",
+            ) from err
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold off Ctrl-C (SIGINT) and SIGTERM while the block runs; one that arrives meanwhile is
+    delivered right after. Only the main thread of a POSIX process can do this; elsewhere the
+    block simply runs."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
