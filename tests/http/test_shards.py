@@ -23,7 +23,7 @@ import zstandard
 from minipixi.channel import load_channel_records
 from minipixi.config import Config, load_config
 from minipixi.errors import ChannelError, MinipixiError
-from minipixi.shards import build_shards
+from minipixi.shards import build_shards, digest_matches
 from minipixi.workspace import open_project, update_lock
 
 # ---- a channel: a few names with depends chains, .tar.bz2/.conda twins, a noarch package -------
@@ -326,6 +326,16 @@ def test_a_broken_index_is_one_clear_error_and_keeps_the_cache(server, tmp_path,
     assert "repodata_shards.msgpack.zst" in str(info.value.where)
     kept = lambda snapshot: {k: v for k, v in snapshot.items() if not k.endswith("info.json")}
     assert kept(cache_snapshot(tmp_path)) == kept(before)
+
+
+def test_a_shard_matches_the_hash_of_its_file_or_of_the_msgpack_inside():
+    """rattler-index (prefix.dev) hashes the .msgpack.zst file, older conda-index the msgpack."""
+    inner = msgpack.packb({"packages": {}, "packages.conda": {}}, use_bin_type=True)
+    content = zstandard.ZstdCompressor().compress(inner)
+    assert digest_matches(content, hashlib.sha256(content).digest())
+    assert digest_matches(content, hashlib.sha256(inner).digest())
+    assert not digest_matches(content, hashlib.sha256(b"something else").digest())
+    assert not digest_matches(b"not zstd", hashlib.sha256(inner).digest())
 
 
 def test_no_index_falls_back_to_repodata_json(server, tmp_path):
