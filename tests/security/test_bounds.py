@@ -182,7 +182,7 @@ def server():
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield routes, f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -198,7 +198,7 @@ def low_limits(monkeypatch):
     """Limits small enough that every hostile case ends in about a second."""
     monkeypatch.setenv("MINIPIXI_CONNECT_TIMEOUT", "1")
     monkeypatch.setenv("MINIPIXI_STALL_TIMEOUT", "1")
-    monkeypatch.setenv("MINIPIXI_DOWNLOAD_DEADLINE", "3")
+    monkeypatch.setenv("MINIPIXI_DOWNLOAD_DEADLINE", "2")
     monkeypatch.setenv("MINIPIXI_MAX_REPODATA_SIZE", "1MiB")
     monkeypatch.setenv("MINIPIXI_MAX_PACKAGE_SIZE", "1MiB")
 
@@ -232,14 +232,14 @@ def test_a_trickling_repodata_server_hits_the_stall_timeout(server, low_limits, 
 
 
 def test_a_slow_but_steady_server_hits_the_deadline(server, low_limits, tmp_path):
-    """One byte every 0.3 s never stalls for 1 s, but the file must arrive within 3 s."""
+    """One byte every 0.3 s never stalls for 1 s, but the file must arrive within 2 s."""
     routes, base = server
     routes["/noarch/repodata.json"] = Behaviour(pieces=[b"x"] * 100, pause=0.3)
     started = time.monotonic()
     with pytest.raises(ChannelError, match="MINIPIXI_DOWNLOAD_DEADLINE") as info:
         fetch(base, tmp_path / "cache")
     assert time.monotonic() - started < 6
-    assert "3 s" in info.value.message and base in str(info.value.where)
+    assert "2 s" in info.value.message and base in str(info.value.where)
     assert leftovers(tmp_path / "cache") == []
 
 
