@@ -555,8 +555,9 @@ def prepare_link(record: PackageRecord, package_dir: Path, python: PythonInfo | 
                            hint="add python to the environment's dependencies")
     entries = tuple((e, target_path(e.path, kind, python)) for e in pkg.read_paths(package_dir))
     source_root = str(package_dir)
-    for entry, target in entries:  # read_paths checked the paths; these are where they go
-        check_relative(target, what="target path", where=source_root)
+    for entry, target in entries:  # read_paths checked the paths; noarch: python moves some
+        if target is not entry.path:
+            check_relative(target, what="target path", where=source_root)
         if entry.path_type == "softlink" and os.path.islink(f"{source_root}/{entry.path}"):
             _check_link(target, os.readlink(f"{source_root}/{entry.path}"), source_root)
     points = noarch.entry_points if kind == "python" else ()
@@ -662,18 +663,30 @@ def _paths_data(entry: pkg.PathEntry, target: str, **extra) -> dict:
 def _make_parent(dest: str, made: set[str], root: str) -> None:
     """Make the folder `dest` goes into, inside `root` (which `made` must hold).
 
-    An old file or link standing where the folder must be is removed. A folder whose parent is
-    in `made` (made or checked by us) is inside; any other is resolved on disk first
-    (`files.check_inside`), so a symlink above it cannot carry the file out of `root`.
+    An old file or link standing where the folder must be is removed. `made` holds folders
+    known to be real and inside: when every folder between the nearest of them and the new one
+    is a plain folder (or missing), the new one is inside too; if one of them is a symlink,
+    the folder is resolved on disk first (`files.check_inside`), so a link planted above it
+    cannot carry the file out of `root`.
     """
     parent = dest.rpartition("/")[0]
-    if parent not in made:
-        if os.path.islink(parent) or os.path.isfile(parent):
-            _remove_path(parent)  # a file of an old package stood where a folder must be
-        if parent.rpartition("/")[0] not in made:
-            check_inside(root, parent, what="folder", where=root)
-        os.makedirs(parent, exist_ok=True)
-        made.add(parent)
+    if parent in made:
+        return
+    if os.path.islink(parent) or os.path.isfile(parent):
+        _remove_path(parent)  # a file of an old package stood where a folder must be
+    between = []
+    folder = parent.rpartition("/")[0]
+    while folder not in made:
+        if not folder:  # not below root at all (cannot happen for a checked target)
+            between.append(root + "/..")
+            break
+        between.append(folder)
+        folder = folder.rpartition("/")[0]
+    if any(os.path.islink(f) for f in between):
+        check_inside(root, parent, what="folder", where=root)
+    os.makedirs(parent, exist_ok=True)
+    made.update(f for f in between if f.startswith(root + "/"))
+    made.add(parent)
 
 
 def _remove_path(dest: str | Path) -> None:

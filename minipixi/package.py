@@ -180,32 +180,37 @@ def parse_paths_json(data: dict, where: str = "paths.json") -> list[PathEntry]:
     if not isinstance(items, list):
         raise _bad_info(where, "has no list of `paths`")
     entries = []
+    append = entries.append  # this loop runs once per file of every package: kept tight
     for i, item in enumerate(items):
-        if not isinstance(item, dict):
+        if type(item) is not dict:
             raise _bad_info(where, f"entry {i} of `paths` is not a mapping")
-        path = _checked(check_relative, item.get("_path"), what=f"`_path` of paths.json entry {i}",
-                        where=where)
+        path = item.get("_path")
+        try:
+            check_relative(path, what="`_path`", where=where)
+        except UnsafePathError as err:
+            raise UnsafePackageError(f"entry {i} of paths.json: {err.message}", where=err.where,
+                                     hint=err.hint) from None
         path_type = item.get("path_type", "hardlink")
         placeholder, mode = item.get("prefix_placeholder"), item.get("file_mode")
-        if path_type not in PATH_TYPES:
-            raise _bad_info(where, f"entry {i} ('{path}') has `path_type` {path_type!r}, "
-                            f"not one of {', '.join(sorted(PATH_TYPES))}")
-        if placeholder is not None and not (isinstance(placeholder, str) and placeholder):
-            raise _bad_info(where, f"entry {i} ('{path}') has `prefix_placeholder` "
-                            f"{placeholder!r}, not a non-empty string")
-        if mode is not None and mode not in FILE_MODES:
-            raise _bad_info(where, f"entry {i} ('{path}') has `file_mode` {mode!r}, "
-                            f"not 'text' or 'binary'")
-        entries.append(PathEntry(
-            path=path,
-            path_type=path_type,
-            sha256=item.get("sha256"),
-            size_in_bytes=item.get("size_in_bytes"),
-            prefix_placeholder=placeholder,
-            file_mode=mode or ("text" if placeholder else None),
-            no_link=bool(item.get("no_link", False)),
-        ))
+        if (path_type not in PATH_TYPES or (mode is not None and mode not in FILE_MODES)
+                or (placeholder is not None and not (type(placeholder) is str and placeholder))):
+            raise _bad_entry(where, i, path, path_type, placeholder, mode)
+        append(PathEntry(path, path_type, item.get("sha256"), item.get("size_in_bytes"),
+                         placeholder, mode or ("text" if placeholder else None),
+                         bool(item.get("no_link", False))))
     return entries
+
+
+def _bad_entry(where: str, i: int, path: str, path_type, placeholder, mode) -> ExtractError:
+    """Which field of paths.json entry `i` cannot be installed, as an ExtractError."""
+    if path_type not in PATH_TYPES:
+        return _bad_info(where, f"entry {i} ('{path}') has `path_type` {path_type!r}, "
+                         f"not one of {', '.join(sorted(PATH_TYPES))}")
+    if mode is not None and mode not in FILE_MODES:
+        return _bad_info(where, f"entry {i} ('{path}') has `file_mode` {mode!r}, "
+                         f"not 'text' or 'binary'")
+    return _bad_info(where, f"entry {i} ('{path}') has `prefix_placeholder` {placeholder!r}, "
+                     f"not a non-empty string")
 
 
 def _bad_info(where: str, problem: str) -> ExtractError:

@@ -195,25 +195,51 @@ def check_record_paths(record: PackageRecord, *, source: str = "record",
     one file name: no separator, no ``..``, no NUL, not absolute. `python_site_packages_path`
     may have several parts but must stay inside the environment. Raises UnsafeRecordError,
     whose message starts with `source` (e.g. "repodata record 'numpy-2.1.0-0.conda'").
+
+    This runs for every record read from repodata, so the usual case takes one step per name:
+    the joined `name-version-build` and the file name; only when one of them is refused are the
+    fields checked one by one, to name the one at fault.
     """
+    fn, url = record.fn, record.url
+    if (_is_file_name(record.dist_name) and ".." not in (record.name, record.version, record.build)
+            and (not fn or _is_file_name(fn))
+            and (not record.subdir or record.subdir in _SAFE_SUBDIRS or _is_file_name(record.subdir))
+            and (not url or url_basename(url) == fn or _is_file_name(url_basename(url)))
+            and record.python_site_packages_path is None):
+        if record.subdir and len(_SAFE_SUBDIRS) < 64:
+            _SAFE_SUBDIRS.add(record.subdir)
+        return record
     fields_to_check = [("name", record.name, check_component),
                        ("version", record.version, check_component),
                        ("build", record.build, check_component)]
     fields_to_check += [(key, value, check_component) for key, value in
-                        (("subdir", record.subdir), ("fn", record.fn)) if value]
-    if record.url:
-        fields_to_check.append(("url", url_basename(record.url), check_component))
+                        (("subdir", record.subdir), ("fn", fn)) if value]
+    if url:
+        fields_to_check.append(("url", url_basename(url), check_component))
     if record.python_site_packages_path is not None:
         fields_to_check.append(("python_site_packages_path", record.python_site_packages_path,
                                 check_relative))
     for key, value, check in fields_to_check:
-        what = f"`{key}` {record.url!r}, whose file name" if key == "url" else f"`{key}`"
+        what = f"`{key}` {url!r}, whose file name" if key == "url" else f"`{key}`"
         try:
             check(value, what=what, where=where)
         except UnsafePathError as err:
             raise UnsafeRecordError(key, f"{source}: {err.message}", where=err.where,
                                     hint=err.hint) from None
     return record
+
+
+_SAFE_SUBDIRS: set[str] = set()  # subdirs already checked: every record of a channel has one
+
+
+def _is_file_name(value: str) -> bool:
+    try:
+        check_component(value, what="name")
+    except UnsafePathError:
+        return False
+    return True
+
+
 # --8<-- [end:paths]
 
 
