@@ -201,3 +201,17 @@ def test_a_failed_add_puts_back_a_missing_lock_as_missing(base, tmp_path):
     assert wait(spawn(workspace, BAD)) == 1
     assert state(workspace) == (before[0], None)
     assert leftovers(workspace) == []
+
+
+def test_an_add_whose_install_fails_puts_both_files_back(base, tmp_path, monkeypatch):
+    """Edit, relock and install are one step: an install that cannot run here (the workspace
+    declares CUDA, this machine has none) undoes the edit, as Pixi reverts its manifest."""
+    before, _, _ = base
+    workspace = fresh(tmp_path, before, "cuda")
+    (workspace / "pixi.toml").write_bytes(before[0] + b'\n[system-requirements]\ncuda = "12"\n')
+    assert main(["lock", "--manifest-path", str(workspace / "pixi.toml")]) == 0
+    locked = state(workspace)
+    monkeypatch.setenv("CONDA_OVERRIDE_CUDA", "")  # no GPU here, even on a machine with one
+    assert main(["add", "bat", "--manifest-path", str(workspace / "pixi.toml")]) == 1
+    assert state(workspace) == locked
+    assert leftovers(workspace) == []
