@@ -317,23 +317,32 @@ def parse_bash(text: str):
         return _from_bashlex_list(_bashlex_parse(text))
     except _Unreadable:
         pass
-    # line by line: grow a chunk until bashlex reads it; a line that never parses is opaque
+    # line by line: a chunk that ends too early ("unexpected EOF": an open if, loop, quote or
+    # here-document) grows by a line; a line that cannot be read otherwise is opaque. A budget
+    # of parses keeps a long unreadable file from costing more than a few seconds.
     nodes: list = []
     lines = text.splitlines()
+    budget = 2 * len(lines) + 200
     start = 0
     while start < len(lines):
-        for end in range(start + 1, min(len(lines), start + 200) + 1):
-            chunk = "\n".join(lines[start:end])
+        end = start + 1
+        while True:
+            budget -= 1
             try:
-                nodes.append(_from_bashlex_list(_bashlex_parse(chunk)))
+                nodes.append(_from_bashlex_list(_bashlex_parse("\n".join(lines[start:end]))))
                 start = end
                 break
-            except _Unreadable:
-                continue
-        else:
-            nodes.append(Opaque(lines[start]))
-            start += 1
+            except _Unreadable as err:
+                if "EOF" in str(err) and end < len(lines) and end - start < _MAX_CHUNK_LINES and budget > 0:
+                    end += 1
+                    continue
+                nodes.append(Opaque(lines[start]))
+                start += 1
+                break
     return Sequence(tuple(nodes))
+
+
+_MAX_CHUNK_LINES = 40
 
 
 class _Unreadable(Exception):
