@@ -13,11 +13,12 @@ read with a real parser for their language and walked without running anything
 run -e gpu"`` activates nothing. The one outside program a check starts is ``bash -n``, bash's
 own syntax check, which reads a script and never executes a command of it.
 
-Sections, in the order of the lesson: manifest and solving; container and job files; files
-found in a submission; tasks; explicit specs; Dockerfiles; Apptainer definitions; batch scripts;
-the files a job script reads; GitHub Actions workflows; CPU and GPU environments; global
-manifests; settings for hypothesis properties inside a check. tests/grading/test_check_helpers.py shows each reader on
-the equivalent forms it accepts.
+Sections, in the order of the lesson: manifest, solving and submitted locks; learner commands
+and HTCondor submit files; files found in a submission; tasks; explicit specs; Dockerfiles and
+activation; Apptainer definitions; batch scripts; the files a job script reads; GitHub Actions
+workflows; CPU and GPU environments; global manifests; settings for hypothesis properties
+inside a check. tests/grading/test_check_helpers.py shows each reader on the equivalent forms
+it accepts, and tests/grading/wrong_answers/ the look-alikes each check refuses.
 
 Lesson: the challenges of every episode. Read after `grade.py`.
 """
@@ -30,7 +31,7 @@ from minipixi.errors import MinipixiError
 from minipixi.grade import CheckFailed, Submission
 
 
-# ---- manifest and solving ----------------------------------------------------------------------
+# ---- manifest, solving and submitted locks ----------------------------------------------------------------------
 
 def environment_names(sub: Submission) -> list[str]:
     return list(sub.workspace().environments)
@@ -206,7 +207,7 @@ def task_tree(sub: Submission, environment: str, task: str):
     return read_commands(text, f"the command of task '{task}'", language="task")
 
 
-# ---- container and job files ---------------------------------------------------------------------
+# ---- learner commands (read, never run) and submit files ---------------------------------------------------------------------
 
 def read_commands(text: str, what: str, *, language: str = "bash"):
     """Shell text as a tree (`command_reading`): ``language`` is "bash" or "task" (Pixi's task
@@ -433,7 +434,7 @@ def read_explicit_spec(sub: Submission, relative: str):
         raise CheckFailed(err.message + (f" ({err.hint})" if err.hint else "")) from err
 
 
-# ---- Dockerfiles ------------------------------------------------------------------------------------
+# ---- Dockerfiles and activation ------------------------------------------------------------------------------------
 
 def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) pairs of a Dockerfile, read by `dockerfile-parse` (continuation
