@@ -31,7 +31,7 @@ from minipixi.errors import MinipixiError
 from minipixi.grade import CheckFailed, Submission
 
 
-# ---- manifest, solving and submitted locks ----------------------------------------------------------------------
+# ---- manifest, solving and submitted locks -------------------------------------------------------
 
 def environment_names(sub: Submission) -> list[str]:
     return list(sub.workspace().environments)
@@ -207,7 +207,7 @@ def task_tree(sub: Submission, environment: str, task: str):
     return read_commands(text, f"the command of task '{task}'", language="task")
 
 
-# ---- learner commands (read, never run) and submit files ---------------------------------------------------------------------
+# ---- learner commands (read, never run) and submit files -----------------------------------------
 
 def read_commands(text: str, what: str, *, language: str = "bash"):
     """Shell text as a tree (`command_reading`): ``language`` is "bash" or "task" (Pixi's task
@@ -331,7 +331,7 @@ def bash_syntax_ok(sub: Submission, relative: str) -> None:
         raise CheckFailed(f"{relative} is not valid bash: {first}")
 
 
-# ---- files found in the submission ------------------------------------------------------------------
+# ---- files found in the submission ---------------------------------------------------------------
 
 def find_files(sub: Submission, pattern: str) -> list[str]:
     """Relative paths of plain files (not links) matching a glob such as ``**/*.sub``, sorted."""
@@ -422,7 +422,7 @@ def all_tasks(sub: Submission) -> dict:
     return list_tasks(sub.workspace(), None)
 
 
-# ---- explicit spec files ----------------------------------------------------------------------------
+# ---- explicit spec files -------------------------------------------------------------------------
 
 def read_explicit_spec(sub: Submission, relative: str):
     """(platform, records) of an @EXPLICIT file; CheckFailed with the reader's message."""
@@ -434,7 +434,7 @@ def read_explicit_spec(sub: Submission, relative: str):
         raise CheckFailed(err.message + (f" ({err.hint})" if err.hint else "")) from err
 
 
-# ---- Dockerfiles and activation ------------------------------------------------------------------------------------
+# ---- Dockerfiles and activation ------------------------------------------------------------------
 
 def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) pairs of a Dockerfile, read by `dockerfile-parse` (continuation
@@ -613,7 +613,7 @@ def cuda_override_installs(sub: Submission, environment: str, value: str) -> Non
                                   f"(it needs {text}): {hint}")
 
 
-# ---- Apptainer definition files -------------------------------------------------------------------
+# ---- Apptainer definition files ------------------------------------------------------------------
 
 def apptainer_stages(text: str) -> list[dict]:
     """Each stage of a definition file: {"header": {key: value}, "sections": {name: (args, body)}}.
@@ -806,7 +806,7 @@ def uses_action(step: dict, action: str) -> bool:
     return uses.split("@", 1)[0].strip().lower() == action.lower()
 
 
-# ---- CPU and GPU environments (exercises 07 and 08) ------------------------------------------------
+# ---- CPU and GPU environments (exercises 07 and 08) ----------------------------------------------
 
 def linux_platform(sub: Submission, environment: str) -> str:
     """The environment's linux-64 platform entry, preferring one that declares CUDA."""
