@@ -32,11 +32,14 @@ package may unpack to at most `ExtractLimits.max_bytes`, and to at most `max_rat
 size of its archive plus `RATIO_ALLOWANCE` (64 MiB, so that small packages of text never meet
 the ratio). Each `info/` file may be at most `max_info_bytes`: it is read whole into memory.
 The limits are generous and refused before a byte too many is written (a member's header says
-its size); the error names the limit and the environment variable that sets it:
+its size); the error names the limit and the environment variable that sets it (sizes in bytes,
+or with a unit as `http.parse_size` reads them: ``512MiB``, ``32GiB``)::
 
-    MINIPIXI_MAX_PACKAGE_BYTES   bytes one package may unpack to (default 16 GiB)
-    MINIPIXI_MAX_PACKAGE_RATIO   unpacked bytes per archive byte, above 64 MiB (default 1000)
-    MINIPIXI_MAX_INFO_BYTES      bytes of one info/ file, e.g. paths.json (default 128 MiB)
+    MINIPIXI_MAX_UNPACKED_SIZE   what one package may unpack to (default 16 GiB)
+    MINIPIXI_MAX_UNPACKED_RATIO  unpacked bytes per archive byte, above 64 MiB (default 1000)
+    MINIPIXI_MAX_INFO_SIZE       one info/ file, e.g. paths.json (default 128 MiB)
+
+(The size of the archive itself, as downloaded, is `http.py`'s ``MINIPIXI_MAX_PACKAGE_SIZE``.)
 
 This module also *writes* `.conda` packages, deterministically, from a folder: our tests and
 the teaching channel build their packages with it.
@@ -429,25 +432,25 @@ def read_info_file(path: Path, name: str) -> bytes | None:
 # ---------------------------------------------------------------------------------------------
 
 
-BYTES_VARIABLE = "MINIPIXI_MAX_PACKAGE_BYTES"
-RATIO_VARIABLE = "MINIPIXI_MAX_PACKAGE_RATIO"
-INFO_BYTES_VARIABLE = "MINIPIXI_MAX_INFO_BYTES"
+BYTES_VARIABLE = "MINIPIXI_MAX_UNPACKED_SIZE"
+RATIO_VARIABLE = "MINIPIXI_MAX_UNPACKED_RATIO"
+INFO_BYTES_VARIABLE = "MINIPIXI_MAX_INFO_SIZE"
 
 
 def _limit_from_env(variable: str, default: int) -> int:
-    """A limit from the environment (a whole number above 0), else `default`."""
-    raw = os.environ.get(variable)
-    if raw is None or raw.strip() == "":
+    """A limit from the environment, else `default`; a value that is not a positive size (or,
+    for the ratio, a positive whole number) is an error naming the variable."""
+    from minipixi.http import LimitSettingError, parse_size
+
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
         return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise ExtractError(f"{variable} must be a whole number above 0, not {raw!r}",
-                           where=f"environment variable {variable}",
-                           hint=f"unset {variable} to use the default ({default})")
-    return value
+    if variable != RATIO_VARIABLE:
+        return parse_size(raw, variable)
+    if not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+        raise LimitSettingError(f"{variable}={raw!r} is not a positive whole number",
+                                where=variable, hint=f"set {variable} to e.g. 1000, or unset it")
+    return int(raw)
 
 
 @dataclass

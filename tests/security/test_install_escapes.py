@@ -473,8 +473,11 @@ def test_the_byte_limit_is_configurable_and_named(world, monkeypatch):
     assert_names(err, "limit of 1000000 bytes", package.BYTES_VARIABLE, "big-1.0-0.conda")
     assert_no_leftovers(world.cache, big)
     monkeypatch.setenv(package.BYTES_VARIABLE, "lots")
-    err = attempt(world, [big], ExtractError)
-    assert_names(err, package.BYTES_VARIABLE, "'lots'")
+    assert_names(attempt(world, [big]), package.BYTES_VARIABLE, "'lots'")
+    monkeypatch.setenv(package.BYTES_VARIABLE, "1MiB")
+    assert_names(attempt(world, [big]), "limit of 1048576 bytes")
+    monkeypatch.setenv(package.RATIO_VARIABLE, "-3")
+    assert_names(attempt(world, [big]), package.RATIO_VARIABLE, "'-3'")
 
 
 @pytest.mark.parametrize("name", ["paths.json", "index.json"])
