@@ -551,3 +551,25 @@ def test_a_learner_yaml_bomb_fails_its_check_instead_of_hanging_the_grader(tmp_p
     with pytest.raises(CheckFailed, match="anchor") as info:
         read_yaml(Submission(tmp_path / "sub", tmp_path / "scratch"), "environment.yml")
     assert "environment.yml (line 2)" in str(info.value)
+
+
+def test_a_trickling_channel_fails_lock_cleanly(server, tmp_path):
+    """The whole CLI against a channel that trickles: exit 1, one error naming the URL and the
+    variable, no traceback, within seconds."""
+    routes, base = server
+    routes["/chan/noarch/repodata.json.zst"] = Behaviour(pieces=[b"x"] * 50, pause=2.0)
+    routes["/chan/linux-64/repodata.json.zst"] = Behaviour(pieces=[b"x"] * 50, pause=2.0)
+    (tmp_path / "pixi.toml").write_text(MANIFEST.replace('"conda-forge"', f'"{base}/chan"')
+                                        + 'python = "*"\n')
+    env = {**os.environ, "MINIPIXI_HOME": str(tmp_path / "home"),
+           "MINIPIXI_CACHE_DIR": str(tmp_path / "cache"), "MINIPIXI_STALL_TIMEOUT": "1",
+           "MINIPIXI_CONNECT_TIMEOUT": "1", "MINIPIXI_DOWNLOAD_DEADLINE": "5"}
+    env.pop("MINIPIXI_OFFLINE", None)
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "minipixi", "lock"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert time.monotonic() - started < 20
+    assert proc.returncode == 1, proc.stderr
+    assert "MINIPIXI_STALL_TIMEOUT" in proc.stderr and f"{base}/chan/" in proc.stderr
+    assert "Traceback" not in proc.stderr and "this is a bug" not in proc.stderr
+    assert not any(p.name.endswith(".partial") for p in (tmp_path / "cache").rglob("*"))
