@@ -870,14 +870,15 @@ def cmd_export_explicit_spec(args: argparse.Namespace) -> int:
 def cmd_export_deploy(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from minipixi.deploy import DeployOptions, render_deployment, write_files
+    from minipixi.deploy import DeployOptions, default_gpus, render_deployment, write_files
 
     project = _open_project(args)
     env = args.environment or "default"
     project.workspace.environment(env)
-    cuda = args.cuda or _declared_cuda(project, env)
+    declared = _declared_cuda(project, env)
+    cuda = args.cuda or declared
     options = DeployOptions(
-        environment=env, cuda=cuda, cpus=args.cpus, gpus=args.gpus, memory=args.memory, disk=args.disk,
+        environment=env, cuda=cuda, cpus=args.cpus, gpus=default_gpus(args.gpus, declared), memory=args.memory, disk=args.disk,
         time=args.time, partition=args.partition, account=args.account, constraint=args.constraint,
         inputs=tuple(args.input), outputs=tuple(args.output_file), queue=args.queue, command=args.run,
         base_image=args.base_image, tool=args.tool, image=args.image, name=args.name, source=args.source,
@@ -934,7 +935,8 @@ def register_export_commands(sub: argparse._SubParsersAction) -> None:
         common(p)
         p.add_argument("--cuda", help="CUDA version for CONDA_OVERRIDE_CUDA and driver requirements (default: the manifest's)")
         p.add_argument("--cpus", type=_whole_number(1, 100_000), default=1)
-        p.add_argument("--gpus", type=_whole_number(0, 100_000), default=0)
+        p.add_argument("--gpus", type=_whole_number(0, 100_000), default=None,
+                       help="GPUs per job (default: 1 when the environment declares CUDA, else 0)")
         p.add_argument("--memory", default="2GB")
         p.add_argument("--disk", default="2GB")
         p.add_argument("--time", default="01:00:00", help="wall time (Slurm), HH:MM:SS or D-HH:MM:SS")

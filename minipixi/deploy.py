@@ -20,7 +20,8 @@ Ideas the templates carry, and the lesson explains:
 - set ``CONDA_OVERRIDE_CUDA`` where an image is built, because the build machine has no GPU
   and so no ``__cuda`` virtual package;
 - activate with ``shell-hook`` (an entrypoint in containers, ``eval`` in batch scripts);
-- on HTC pools, transfer inputs with the job and ask for GPUs and a CUDA driver explicitly.
+- on HTC pools, transfer inputs with the job and ask for GPUs and a CUDA driver explicitly;
+  an environment that declares CUDA asks for one GPU unless told ``--gpus 0`` (`default_gpus`).
 
 Placeholders are ``{{ name }}``; a line that holds only a placeholder whose value is empty
 disappears, so optional settings leave no blank holes. Every file starts with a comment that
@@ -208,6 +209,15 @@ def render_apptainer(options: DeployOptions) -> dict[str, str]:
         "test_command": f"{options.tool} --version" if options.tool == "minipixi" else "pixi info",
     }
     return {"apptainer.def": render_template("apptainer.def", values)}
+
+
+def default_gpus(requested: int | None, declared_cuda: str | None) -> int:
+    """GPUs per job: what was asked for (``--gpus N``, 0 turns GPUs off), else one when the
+    environment declares CUDA (a ``[system-requirements] cuda`` or a rich platform entry with
+    ``cuda = "12"``): such an environment was solved for a GPU, so its job needs one."""
+    if requested is not None:
+        return requested
+    return 1 if declared_cuda else 0
 
 
 def render_htcondor(options: DeployOptions) -> dict[str, str]:
