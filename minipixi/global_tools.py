@@ -21,7 +21,10 @@ The global manifest is the whole truth, so it can be copied to another machine::
     exposed = { bat = "bat" }        # command on PATH = program in the environment's bin/
 
 `global install` writes an entry; `global update` reads the file alone and makes every
-environment and command match it (Pixi calls that a sync). `parse_global_manifest` checks the
+environment and command match it (Pixi calls that a sync). Environment and command names
+become folder and file names, so each must be one plain name (``../../x`` is refused when the
+file is read, and again before anything is written or removed: `files.check_component`,
+`files.remove_inside`). `parse_global_manifest` checks the
 file the way `manifest/parse.py` checks a pixi.toml, and reuses its helpers, so an error points
 at the line with a caret and a hint.
 

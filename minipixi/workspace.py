@@ -8,7 +8,8 @@ each step calls the module that knows how:
    (`channel`), assume the platform's virtual packages (`virtual_packages`) and `solve`;
 3. `update_lock`: keep every locked (environment, platform) that still fits the manifest,
    re-solve the others (preferring what was locked), honour solve-groups, and write
-   ``pixi.lock`` only if its bytes change (`lock`);
+   ``pixi.lock`` only if its bytes change (`lock`), holding the workspace lock
+   (`workspace_lock`: one command at a time; `add` undoes its own edit if it fails);
 4. `install_environment`: check the lock (``--locked``) or take it as it is (``--frozen``),
    make sure this machine can run it (virtual packages again, now detected), and make the
    prefix ``.pixi/envs/<env>`` hold exactly the locked records (`install`).
