@@ -33,10 +33,6 @@ from minipixi.grade import CheckFailed, Submission
 
 # ---- manifest, solving and submitted locks -------------------------------------------------------
 
-def environment_names(sub: Submission) -> list[str]:
-    return list(sub.workspace().environments)
-
-
 def require_environment(sub: Submission, name: str):
     ws = sub.workspace()
     if name not in ws.environments:
