@@ -112,19 +112,25 @@ ENV_VARS = {
 }
 # --8<-- [end:limits]
 
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|TiB|KB|MB|GB|TB|K|M|G|T)?", re.IGNORECASE)
+# At most 15 digits before the point: a 400-digit "size" is refused, not turned into infinity.
+_SIZE = re.compile(r"(\d{1,15}(?:\.\d{1,6})?)\s*(B|KiB|MiB|GiB|TiB|KB|MB|GB|TB|K|M|G|T)?",
+                   re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 
 
+MAX_SECONDS = 10**6  # about 12 days: more is "never", which is what the bounds are against
+
+
 def parse_seconds(text: str, name: str) -> float:
-    """A positive, finite number of seconds, or a LimitSettingError naming `name`."""
+    """A number of seconds in (0, `MAX_SECONDS`], or a LimitSettingError naming `name`."""
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise LimitSettingError(f"{name}={text!r} is not a positive number of seconds",
-                                where=name, hint=f"set {name} to e.g. 30, or unset it")
+    if not 0 < value <= MAX_SECONDS:  # also refuses nan
+        raise LimitSettingError(f"{name}={text!r} is not a number of seconds between 0 and "
+                                f"{MAX_SECONDS:,}", where=name,
+                                hint=f"set {name} to e.g. 30, or unset it")
     return value
 
 

@@ -435,10 +435,17 @@ def test_default_limits_are_generous_and_documented(monkeypatch):
         assert name in http.__doc__
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "1e400", "12XB"])
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "inf", "1e400", "1e300", "12XB"])
 def test_a_bad_limit_setting_is_an_error_naming_it(monkeypatch, value):
     monkeypatch.setenv("MINIPIXI_STALL_TIMEOUT", value)
     with pytest.raises(http.LimitSettingError, match="MINIPIXI_STALL_TIMEOUT"):
+        http.Limits.from_env()
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "9" * 400, "1.5.5GiB", "2 GiBs", "MiB", "0.0001"])
+def test_a_bad_size_setting_is_an_error_naming_it(monkeypatch, value):
+    monkeypatch.setenv("MINIPIXI_MAX_PACKAGE_SIZE", value)
+    with pytest.raises(http.LimitSettingError, match="MINIPIXI_MAX_PACKAGE_SIZE"):
         http.Limits.from_env()
 
 
