@@ -141,3 +141,34 @@ def test_an_edit_of_a_file_that_is_not_utf8_is_a_clean_error(workspace, capsys):
     err = capsys.readouterr().err
     assert "not UTF-8" in err and "Traceback" not in err and "bug" not in err, err
     assert manifest.read_bytes() == before
+
+
+EDITS = {
+    "add a feature dependency": lambda e, p: e.add_dependencies(p, ["cmake >=3"], feature="build",
+                                                                platforms=["linux-64"]),
+    "remove a dependency": lambda e, p: e.remove_dependencies(p, ["numpy"]),
+    "add a task": lambda e, p: e.add_task(p, "hello", "echo hi", depends_on=["lab"]),
+    "remove a task": lambda e, p: e.remove_task(p, ["start"]),
+    "add a platform": lambda e, p: e.add_platforms(p, ["osx-64"]),
+    "add a channel": lambda e, p: e.add_channels(p, ["bioconda"], prepend=True),
+    "add an environment": lambda e, p: (e.add_dependencies(p, ["cmake"], feature="build"),
+                                        e.add_environment(p, "dev", ["build"], solve_group="x")),
+}
+
+
+@pytest.mark.parametrize("edit_name", sorted(EDITS))
+@pytest.mark.parametrize("bom", [False, True])
+def test_every_edit_of_a_windows_file_is_the_unix_edit_in_windows_form(tmp_path, edit_name, bom):
+    """Edit an LF file and a CRLF (+ BOM) copy of it: the results differ only in that form."""
+    from minipixi.manifest import edit
+    from sample_workspaces import EXAMPLE, write_manifest
+
+    unix = write_manifest(tmp_path / "unix", EXAMPLE)
+    windows = write_manifest(tmp_path / "windows", EXAMPLE)
+    original = unix.read_bytes()
+    windows.write_bytes((b"\xef\xbb\xbf" if bom else b"") + original.replace(b"\n", b"\r\n"))
+    EDITS[edit_name](edit, unix)
+    EDITS[edit_name](edit, windows)
+    assert unix.read_bytes() != original
+    expected = (b"\xef\xbb\xbf" if bom else b"") + unix.read_bytes().replace(b"\n", b"\r\n")
+    assert windows.read_bytes() == expected
