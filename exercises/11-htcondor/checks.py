@@ -1,9 +1,12 @@
 """Checks for exercise 11: an HTCondor submit description and script for a GPU job."""
 
+import re
+
 from minipixi.checks import (
     activation_order, bash_syntax_ok, only_file, parse_submit_description, queue_count, read_commands,
     reached_commands, script_reads, transferred,
 )
+from minipixi.command_reading import invocations
 from minipixi.grade import CheckFailed, check
 
 TITLE = "An HTCondor job on a GPU"
@@ -44,8 +47,19 @@ def check_requests_a_gpu(sub):
 
 
 #: Where the image of exercise 09 keeps the gpu environment's activation (its ENTRYPOINT). HTCondor
-#: starts the executable inside the container directly, without the image's ENTRYPOINT.
+#: starts the executable inside the container directly, without the image's ENTRYPOINT. An
+#: image of the learner's own may keep it elsewhere: any script in the image whose name says
+#: entrypoint, activate or shell-hook counts too.
 IMAGE_ACTIVATION = "/app/entrypoint.sh"
+ACTIVATION_NAME = re.compile(r"entrypoint|activate|shell[-_]?hook", re.IGNORECASE)
+
+
+def image_activation_scripts(tree) -> list[str]:
+    """The image's activation script, and scripts inside the image (absolute paths) the job
+    script names that look like one."""
+    named = {word for call in invocations(tree) for word in call.words
+             if word.startswith("/") and ACTIVATION_NAME.search(word.rsplit("/", 1)[-1])}
+    return [IMAGE_ACTIVATION, *sorted(named)]
 
 
 @check(points=1)
@@ -58,7 +72,7 @@ def check_container_universe(sub):
     if not values.get("container_image", "").strip():
         raise CheckFailed("the submit description names no container_image")
     tree = read_commands(sub.read_text(script(sub)), "the script")
-    start = activation_order(tree, "gpu", [IMAGE_ACTIVATION])
+    start = activation_order(tree, "gpu", image_activation_scripts(tree))
     pythons = [c.order for c in reached_commands(tree) if c.program in ("python", "python3")]
     if start is None or (pythons and min(pythons) < start):
         raise CheckFailed("inside the container the script runs python without activating the image's gpu "
