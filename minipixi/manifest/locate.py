@@ -213,6 +213,8 @@ class _Scanner:
                 continue
             item_start = self.pos
             self.value(tuple(path) + (index,))
+            if self.pos == item_start:  # nothing read ('}' or the end): stop, or loop forever
+                raise ValueError(f"unexpected {self.peek()!r} in an array at offset {self.pos}")
             self.record(tuple(path) + (index,), item_start, self.pos)
             index += 1
 

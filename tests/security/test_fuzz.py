@@ -289,6 +289,22 @@ def test_editing_commands_with_random_specs(sandbox, spec, command):
     sandbox([*command, spec])
 
 
+# What the fuzz found, shrunk to its smallest form: each stays a test (file, its bytes, command).
+FOUND = [
+    ("manifest", b"[k\ns=[}", ["list"]),  # hang: the position scanner read '}' in an array forever
+    ("manifest", b'[tasks]\nboth = { cmd = "x", depends-on = ["hello#] }\n', ["task", "list"]),  # same hang
+    ("config", b"offline = true\nx = " + HUGE.encode() + b"\n", ["shell-hook"]),  # int() of 5,000 digits
+    ("lock", b"version: " + HUGE.encode() + b"\n", ["list", "--frozen"]),  # the same, in pixi.lock
+    ("manifest", MANIFEST.replace('">=3.13.5,<3.14"', '"' + "(" * 3000 + '"').encode(), ["list"]),
+]
+
+
+@pytest.mark.parametrize("file_key, content, command", FOUND)
+def test_what_the_fuzz_found(sandbox, file_key, content, command):
+    code, text = sandbox(command, (file_key, lambda data: content))
+    assert code == 1 and "error: " in text
+
+
 def test_the_fuzz_can_fail(sandbox, monkeypatch):
     """The harness itself: a crash in a command is caught as a failure, not passed over."""
     from minipixi import cli
