@@ -20,7 +20,7 @@ Crash safety, in two rules. (a) Per package, the `conda-meta/<dist>.json` record
 (`conda-meta/.minipixi-journal.json`) and removed after the last step. When the next install
 finds a journal, the previous one was interrupted: every package it named is redone from
 scratch, and the files of half-linked packages that are no longer wanted are removed. A file
-lock (`fcntl.flock` on `conda-meta/.minipixi.lock`) makes two installs of one prefix take turns.
+lock (`filelock.lock_exclusively` on `conda-meta/.minipixi.lock`) makes two installs of one prefix take turns.
 
 A prefix is any folder; Pixi's are `.pixi/envs/<environment>` inside the workspace. When two
 packages ship the same path, the one linked last wins (packages are then linked one by one,
@@ -48,7 +48,6 @@ Lesson: Episode 4, "The record an installer leaves" (and its "Under the hood" bo
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -63,6 +62,7 @@ from urllib.parse import unquote, urlparse
 
 from minipixi import package as pkg
 from minipixi.errors import InstallError, RecordError
+from minipixi.filelock import lock_exclusively
 from minipixi.files import UnsafePathError, check_component, check_inside, check_relative, inside
 from minipixi.http import DownloadError, download as http_download
 from minipixi.records import PackageRecord, check_record_paths, url_basename
@@ -812,7 +812,7 @@ def _file_lock(path: Path) -> Iterator[bool]:
     except FileExistsError:
         fd, created = os.open(path, os.O_RDWR), False
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        lock_exclusively(fd, "file")  # flock on POSIX, msvcrt on Windows (filelock.py)
         yield created
     finally:
         os.close(fd)  # closing the file releases the lock

@@ -24,7 +24,7 @@ inside (`edit_manifest`, `update_lock`) take it again without waiting for themse
 
 **Portability.** The lock is an advisory POSIX record lock (``lockf``), released by the kernel
 when the process ends, however it ends: a killed command never leaves a stale lock. Windows has the
-same idea in ``msvcrt.locking``; `_lock_exclusively` is the one function that would choose.
+same idea in ``msvcrt.locking``; `filelock.lock_exclusively` chooses.
 
 Read after `files`; used by `manifest/edit.py` (every edit) and `workspace.py` (`update_lock`,
 `add_and_pin`), and by the CLI around the whole of ``add``.
@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from minipixi.errors import MinipixiError
+from minipixi.errors import ManifestError, MinipixiError
 
 LOCK_FILE = Path(".pixi") / "workspace.lock"
 LOCK_NAME = "pixi.lock"
@@ -52,12 +52,12 @@ def _lock_exclusively(fd: int) -> None:
 
     POSIX: ``fcntl.lockf``, a record lock owned by this *process*: released when the file is
     closed or the process dies, and not inherited by a forked child (so a worker process, or a
-    child that runs another command, never holds or deadlocks on its parent's lock). (On
-    Windows this would be ``msvcrt.locking(fd, msvcrt.LK_LOCK, 1)`` after seeking to 0.)
+    child that runs another command, never holds or deadlocks on its parent's lock). Windows:
+    ``msvcrt.locking`` on byte 0. `filelock.py` is the one place that knows both.
     """
-    import fcntl  # POSIX only: imported here, so this is the one place to port
+    from minipixi.filelock import lock_exclusively
 
-    fcntl.lockf(fd, fcntl.LOCK_EX)
+    lock_exclusively(fd, "process")
 
 
 @contextmanager
@@ -72,9 +72,11 @@ def workspace_lock(root: str | os.PathLike) -> Iterator[None]:
         finally:
             _held[key] -= 1
         return
+    if not root.is_dir():
+        raise ManifestError(f"{root} is not a workspace folder", hint="run `minipixi init` there first")
     folder = root / LOCK_FILE.parent
     if not folder.is_dir():
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(exist_ok=True)
         write_pixi_folder_files(folder)
     fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
     try:
@@ -104,6 +106,8 @@ def edit_transaction(manifest: str | os.PathLike) -> Iterator[None]:
     manifest = Path(manifest).absolute()
     if manifest.is_dir():
         manifest = manifest / "pixi.toml"
+    if not manifest.is_file():
+        raise ManifestError(f"{manifest} does not exist", hint="run `minipixi init` first")
     paths = (manifest, manifest.parent / LOCK_NAME)
     with workspace_lock(manifest.parent):
         saved = {path: _read(path) for path in paths}
