@@ -124,6 +124,8 @@ def edit_manifest(path: Path | str, action: str, change: Callable[[tomlkit.TOMLD
     from minipixi.workspace_lock import workspace_lock
 
     path = Path(path)
+    if not path.is_file():  # an error before the lock creates anything
+        raise ManifestError(f"{path} does not exist", hint="run `minipixi init` first")
     with workspace_lock(path.absolute().parent):
         old, form, workspace = read_for_edit(path)
         doc = tomlkit.parse(old)
