@@ -191,9 +191,10 @@ class PackageCache:
         return cls(cache_dir() / "pkgs")
 
     def package_dir(self, record: PackageRecord) -> Path:
-        """`<root>/<name>-<version>-<build>`, once that is proven to be one folder of root."""
-        name = check_component(record.dist_name, what="package folder", where=_source(record))
-        return inside(self.root, name, what="package folder", where=_source(record))
+        """`<root>/<name>-<version>-<build>`, once that is proven to be one file name (a single
+        name cannot leave its folder, and this runs several times per package)."""
+        return self.root / check_component(record.dist_name, what="package folder",
+                                           where=_source(record))
 
     def is_complete(self, record: PackageRecord) -> bool:
         marker = self.package_dir(record) / COMPLETE_MARKER
@@ -238,9 +239,7 @@ class PackageCache:
                                hint="records to install must come from a channel or a lock file")
         fn = check_component(record.fn or url_basename(record.url), what="archive file name",
                              where=_source(record))
-        archive = download(record.url, inside(self.root, fn, what="archive file name",
-                                              where=_source(record)),
-                           sha256=record.sha256, md5=record.md5,
+        archive = download(record.url, self.root / fn, sha256=record.sha256, md5=record.md5,
                            client=client, reporter=reporter, record=record)
         if reporter:
             reporter.on_download_done(record)
@@ -340,9 +339,9 @@ def write_prefix_record(prefix: Path, installed: PrefixRecord) -> None:
 
 def _meta_path(prefix: Path, record: PackageRecord) -> Path:
     """`conda-meta/<name>-<version>-<build>.json`, once the name is proven to be one file."""
-    name = check_component(f"{record.dist_name}.json", what="conda-meta file name",
-                           where=_source(record))
-    return inside(prefix / "conda-meta", name, what="conda-meta file name", where=_source(record))
+    return prefix / "conda-meta" / check_component(f"{record.dist_name}.json",
+                                                   what="conda-meta file name",
+                                                   where=_source(record))
 
 
 _encode = json.JSONEncoder().encode  # json.dumps minus its per-call argument handling
