@@ -215,3 +215,17 @@ def test_an_add_whose_install_fails_puts_both_files_back(base, tmp_path, monkeyp
     assert main(["add", "bat", "--manifest-path", str(workspace / "pixi.toml")]) == 1
     assert state(workspace) == locked
     assert leftovers(workspace) == []
+
+
+def test_a_lock_update_reads_a_manifest_changed_since_the_command_opened_it(base, tmp_path):
+    """`install` opened pixi.toml, then another command added bat and relocked; the lock
+    `install` writes must follow the manifest on disk, not its stale copy."""
+    from minipixi.manifest.edit import add_dependencies
+    from minipixi.workspace import open_project, update_lock
+
+    before, _, _ = base
+    workspace = fresh(tmp_path, before, "stale")
+    project = open_project(workspace / "pixi.toml")
+    add_dependencies(workspace / "pixi.toml", ["bat"])
+    update_lock(project)
+    assert b"bat" in (workspace / "pixi.lock").read_bytes()
