@@ -16,8 +16,15 @@ the prefix:
   ``env`` and ``scripts``.
 
 The same facts are rendered three ways: as a dictionary for `minipixi run` (see `tasks.py`),
-as the text of `minipixi shell-hook -s bash|zsh|fish|powershell` (what the lesson's Dockerfile
-appends to its entrypoint), and as the start of an interactive `minipixi shell`.
+as the text of `minipixi shell-hook -s bash|zsh|fish|powershell|cmd` (what the lesson's
+Dockerfile appends to its entrypoint), and as the start of an interactive `minipixi shell`.
+
+**Windows.** PowerShell gets ``$Env:NAME = '...'`` lines and dot-sources ``.ps1`` scripts; cmd.exe
+gets a batch file (``minipixi shell-hook -s cmd > activate.bat``, then ``call activate.bat``) of
+``@SET "NAME=value"`` lines that ``@CALL`` the packages' ``.bat`` scripts. PATH entries are joined
+with ``;`` there, and paths are written with the separator of the system that runs minipixi.
+When `minipixi run` needs activation scripts to really run, POSIX uses bash and Windows cmd.exe
+(`script_runner`).
 
 The shell-hook text is *code* that users ``eval``, built from names and values written by others
 (a manifest, a package's ``env_vars.d``). So every variable name must be an identifier, and every
@@ -41,7 +48,8 @@ from typing import Mapping
 
 from minipixi.errors import ActivationError
 
-SHELLS = ("bash", "zsh", "fish", "powershell")
+SHELLS = ("bash", "zsh", "fish", "powershell", "cmd")
+SCRIPT_SUFFIX = {"bash": ".sh", "zsh": ".sh", "fish": ".fish", "powershell": ".ps1", "cmd": ".bat"}
 
 
 @dataclass(frozen=True)
@@ -98,7 +106,7 @@ def package_env_vars(prefix: Path) -> dict[str, str]:
 
 def package_activation_scripts(prefix: Path, shell: str = "bash") -> list[Path]:
     """Activation scripts that installed packages ship, sorted by name like conda runs them."""
-    suffix = {"bash": ".sh", "zsh": ".sh", "fish": ".fish", "powershell": ".ps1"}[shell]
+    suffix = SCRIPT_SUFFIX[shell]
     folder = prefix / "etc" / "conda" / "activate.d"
     if not folder.is_dir():
         return []
@@ -200,6 +208,21 @@ def _quote_powershell(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _cmd_text(value: str, what: str) -> str:
+    """`value` for the inside of a cmd.exe ``@SET "NAME=..."`` line in a batch file.
+
+    Inside the quotes ``&``, ``|``, ``<``, ``>`` and ``^`` are plain text; ``%`` is doubled
+    (a batch file reads ``%%`` as one ``%``). A double quote or a line break cannot be written
+    there at all, so such a value is refused rather than cut short.
+    """
+    if '"' in value or "\n" in value or "\r" in value:
+        raise ActivationError(
+            f"{what} cannot be written for cmd.exe: it contains a double quote or a line break",
+            hint="use `shell-hook -s powershell` for this environment, or change the value",
+        )
+    return value.replace("%", "%%")
+
+
 def render_shell_hook(ctx: ActivationContext, shell: str = "bash") -> str:
     """The text of ``shell-hook -s SHELL``: source it and the environment is active."""
     if shell not in SHELLS:
@@ -222,6 +245,8 @@ def _render_path(shell: str, entries: list[str]) -> str:
     if shell == "fish":
         return "set -gx PATH " + " ".join(_quote_fish(e) for e in entries) + " $PATH"
     joined = ";".join(entries)
+    if shell == "cmd":
+        return f'@SET "PATH={_cmd_text(joined, "the environment path")};%PATH%"'
     return f"$Env:PATH = {_quote_powershell(joined)} + ';' + $Env:PATH"
 
 
@@ -230,6 +255,8 @@ def _render_set(shell: str, key: str, value: str) -> str:
         return f"export {key}={quote_bash(value)}"
     if shell == "fish":
         return f"set -gx {key} {_quote_fish(value)}"
+    if shell == "cmd":
+        return f'@SET "{key}={_cmd_text(value, f"the value of {key}")}"'
     return f"$Env:{key} = {_quote_powershell(value)}"
 
 
@@ -238,6 +265,8 @@ def _render_source(shell: str, script: str) -> str:
         return f". {quote_bash_literal(script)}"
     if shell == "fish":
         return f"source {_quote_fish(script)}"
+    if shell == "cmd":
+        return f'@CALL "{_cmd_text(script, "the script path")}"'
     return f". {_quote_powershell(script)}"
 
 
@@ -257,24 +286,39 @@ def activated_environment(
     sep = ";" if ctx.platform.startswith("win") else os.pathsep
     env["PATH"] = sep.join(entries + ([env["PATH"]] if env.get("PATH") else []))
     env.update(activation_variables(ctx))
-    scripts = activation_scripts(ctx, "bash")
+    scripts = activation_scripts(ctx, "cmd" if os.name == "nt" else "bash")
     if not scripts:
         return env
     return _run_scripts(scripts, env)
 
 
+def script_runner(scripts: list[Path], system: str | None = None) -> tuple[list[str] | str, str]:
+    """The argv that runs activation `scripts` and prints the environment they leave, and the
+    separator between its ``NAME=value`` items.
+
+    POSIX: bash sources each script and prints ``env -0`` (NUL-separated, so values may hold
+    line breaks). Windows (``system="nt"``): cmd.exe ``call``s each ``.bat`` and prints ``set``
+    (one variable per line; cmd.exe values cannot hold line breaks anyway). That one is a
+    command *line*, not a list: Python would escape its inner quotes as ``\\"``, which cmd.exe
+    does not read; ``/s`` makes cmd.exe strip just the outer pair.
+    """
+    if (system or os.name) == "nt":
+        calls = " && ".join(f'call "{_cmd_text(str(s), "the script path")}"' for s in scripts)
+        return f'cmd.exe /d /s /c "{calls} && set"', "\r\n"
+    body = "".join(f". {quote_bash_literal(str(s))} || exit $?\n" for s in scripts) + "env -0\n"
+    return ["bash", "-c", body], "\0"
+
+
 def _run_scripts(scripts: list[Path], env: dict[str, str]) -> dict[str, str]:
-    """Source `scripts` in bash with `env` and return the environment they leave behind."""
+    """Run `scripts` (see `script_runner`) with `env`; return the environment they leave behind."""
     for script in scripts:
         if not script.is_file():
             raise ActivationError(
                 f"activation script '{script}' does not exist",
                 hint="fix the path in [activation] scripts (it is relative to the workspace root)",
             )
-    body = "".join(f". {quote_bash_literal(str(s))} || exit $?\n" for s in scripts) + "env -0\n"
-    proc = subprocess.run(
-        ["bash", "-c", body], env=env, capture_output=True, timeout=120, check=False
-    )
+    argv, separator = script_runner(scripts)
+    proc = subprocess.run(argv, env=env, capture_output=True, timeout=120, check=False)
     if proc.returncode != 0:
         raise ActivationError(
             f"an activation script failed with exit code {proc.returncode}",
@@ -282,7 +326,7 @@ def _run_scripts(scripts: list[Path], env: dict[str, str]) -> dict[str, str]:
             hint="run the script by hand in `minipixi shell` to see what goes wrong",
         )
     result: dict[str, str] = {}
-    for item in proc.stdout.decode(errors="replace").split("\0"):
+    for item in proc.stdout.decode(errors="replace").split(separator):
         key, sep, value = item.partition("=")
         if sep and key:
             result[key] = value

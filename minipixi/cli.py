@@ -706,7 +706,7 @@ def register_install_commands(sub: argparse._SubParsersAction) -> None:
 
     hook = sub.add_parser("shell-hook", help="print the shell code that activates an environment")
     hook.add_argument("-e", "--environment", help=env_help)
-    hook.add_argument("-s", "--shell", default="bash", choices=["bash", "zsh", "fish", "powershell"])
+    hook.add_argument("-s", "--shell", default="bash", choices=["bash", "zsh", "fish", "powershell", "cmd"])
     _lock_options(hook)
     hook.set_defaults(handler=cmd_shell_hook)
 

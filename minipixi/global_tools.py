@@ -9,7 +9,9 @@ minipixi does the same under ``$MINIPIXI_HOME`` (default ``~/.minipixi``):
 
 - ``manifests/pixi-global.toml``: which tools, from which channels (the *global manifest*);
 - ``envs/<environment>/``: one prefix per environment, installed from a solve for this machine;
-- ``bin/<command>``: a tiny script that runs a program with its environment activated.
+- ``bin/<command>``: a tiny script that runs a program with its environment activated
+  (``bin/<command>.cmd`` on Windows, where cmd.exe and PowerShell find it through ``PATHEXT``:
+  see `launcher_text`).
 
 The global manifest is the whole truth, so it can be copied to another machine::
 
@@ -34,6 +36,7 @@ Lesson: Episode 2 ("Global tools"); exercise 14 grades a global manifest. Read a
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -91,10 +94,54 @@ def environment_prefix(name: str) -> Path:
     return home_dir() / "envs" / name
 
 
-def launcher_path(command: str) -> Path:
-    """``bin/<command>``; `command` must be one file name (it comes from the global manifest)."""
+def launcher_path(command: str, system: str | None = None) -> Path:
+    """``bin/<command>`` (``bin/<command>.cmd`` on Windows); `command` must be one file name (it
+    comes from the global manifest)."""
     check_component(command, what="exposed command", where=str(manifest_path()))
-    return home_dir() / "bin" / command
+    return home_dir() / "bin" / (command + LAUNCHER_SUFFIX[_system(system)])
+
+
+LAUNCHER_SUFFIX = {"posix": "", "nt": ".cmd"}
+# Where a Windows prefix keeps programs (activation.path_entries), and the endings PATHEXT tries.
+WINDOWS_PROGRAM_FOLDERS = ("", "Library/mingw-w64/bin", "Library/usr/bin", "Library/bin", "Scripts", "bin")
+WINDOWS_PROGRAM_SUFFIXES = (".exe", ".bat", ".cmd")
+
+
+def _system(system: str | None) -> str:
+    return "nt" if (system or os.name) == "nt" else "posix"
+
+
+def launcher_text(program: Path, prefix: Path, env_name: str, system: str | None = None) -> str:
+    """The launcher that runs `program` of the environment at `prefix`, activated.
+
+    POSIX: a ``/bin/sh`` script that puts the environment's ``bin`` first on PATH and ``exec``s
+    the program. Windows: a ``.cmd`` batch file that does the same with the Windows program
+    folders (``;``-separated) and passes its arguments on (``%*``), keeping the program's exit
+    code. Pixi writes a small ``.exe`` trampoline there; a ``.cmd`` file needs no compiler and is
+    readable. The second line names the environment, so `expose` knows which launchers it owns.
+    """
+    name = program.name
+    if _system(system) == "nt":
+        folders = ";".join(str(prefix / f) if f else str(prefix) for f in WINDOWS_PROGRAM_FOLDERS)
+        for value in (folders, str(program)):
+            if '"' in value or "%" in value:
+                raise InstallError(f"cannot write a Windows launcher for {program}: its path holds '\"' or '%'",
+                                   hint="set MINIPIXI_HOME to a folder whose path has neither")
+        return (
+            "@echo off\r\n"
+            f"rem minipixi global: runs {name} from the '{env_name}' environment\r\n"
+            "setlocal\r\n"
+            f'set "PATH={folders};%PATH%"\r\n'
+            f'set "CONDA_PREFIX={prefix}"\r\n'
+            f'"{program}" %*\r\n'
+            "exit /b %ERRORLEVEL%\r\n"
+        )
+    return (
+        "#!/bin/sh\n"
+        f"# minipixi global: runs {name} from the '{env_name}' environment\n"
+        f'export PATH="{prefix}/bin:$PATH" CONDA_PREFIX="{prefix}"\n'
+        f'exec "{program}" "$@"\n'
+    )
 
 
 # ---- reading the global manifest -----------------------------------------------------------------
@@ -260,15 +307,39 @@ def install_environment(env: GlobalEnvironment, config: Config, prefix: Path | N
     return records
 
 
-def executables(prefix: Path, package: str | None = None) -> list[str]:
-    """The programs installed packages put in ``bin/`` (only `package`'s when given), sorted."""
+def executables(prefix: Path, package: str | None = None, system: str | None = None) -> list[str]:
+    """The programs installed packages put in ``bin/`` (only `package`'s when given), sorted.
+    On Windows: ``.exe``/``.bat``/``.cmd`` files in the Windows program folders, named without
+    their ending (``bat.exe`` is the program ``bat``)."""
     from minipixi.install import read_prefix_records
 
     installed = read_prefix_records(prefix)
     if package is not None:
         installed = {package: installed[package]} if package in installed else {}
-    return sorted({Path(f).name for record in installed.values() for f in record.files
-                   if Path(f).parent.as_posix() == "bin"})
+    files = [Path(f) for record in installed.values() for f in record.files]
+    return programs_in(files, system)
+
+
+def programs_in(files: list[Path], system: str | None = None) -> list[str]:
+    """The program names among the package files `files` (paths relative to the prefix)."""
+    if _system(system) == "nt":
+        folders = set(WINDOWS_PROGRAM_FOLDERS)
+        return sorted({p.stem for p in files if p.parent.as_posix().strip(".") in folders
+                       and p.suffix.lower() in WINDOWS_PROGRAM_SUFFIXES})
+    return sorted({p.name for p in files if p.parent.as_posix() == "bin"})
+
+
+def program_path(prefix: Path, program: str, system: str | None = None) -> Path:
+    """Where `program` is in `prefix`: ``bin/<program>``; on Windows the first of the program
+    folders (PATH order) holding ``<program>.exe``, ``.bat`` or ``.cmd``."""
+    if _system(system) != "nt":
+        return prefix / "bin" / program
+    for folder in WINDOWS_PROGRAM_FOLDERS:
+        for suffix in WINDOWS_PROGRAM_SUFFIXES:
+            candidate = (prefix / folder if folder else prefix) / (program + suffix)
+            if candidate.is_file():
+                return candidate
+    return prefix / "Library" / "bin" / (program + ".exe")
 
 
 def _launcher_owner(launcher: Path) -> str | None:
@@ -277,7 +348,7 @@ def _launcher_owner(launcher: Path) -> str | None:
         second = launcher.read_text(encoding="utf-8").splitlines()[1]
     except (OSError, UnicodeDecodeError, IndexError):
         return None
-    match = re.fullmatch(r"# minipixi global: runs \S+ from the '(.+)' environment", second)
+    match = re.fullmatch(r"(?:#|rem) minipixi global: runs \S+ from the '(.+)' environment", second)
     return match.group(1) if match else None
 
 
@@ -292,17 +363,16 @@ def expose(env: GlobalEnvironment, prefix: Path | None = None) -> tuple[str, ...
                                hint="its packages provide: " + (", ".join(available) or "no programs"))
     bin_dir = home_dir() / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
+    suffix = LAUNCHER_SUFFIX[_system(None)]
     for old in bin_dir.iterdir():
-        if old.name not in env.exposed and _launcher_owner(old) == env.name:
+        command = old.name[: len(old.name) - len(suffix)] if suffix and old.name.endswith(suffix) else old.name
+        if command not in env.exposed and _launcher_owner(old) == env.name:
             old.unlink()
     for command, program in env.exposed.items():
         check_component(program, what="exposed program", where=str(manifest_path()))
         write_atomic(
             launcher_path(command),
-            "#!/bin/sh\n"
-            f"# minipixi global: runs {program} from the '{env.name}' environment\n"
-            f'export PATH="{prefix}/bin:$PATH" CONDA_PREFIX="{prefix}"\n'
-            f'exec "{prefix}/bin/{program}" "$@"\n',
+            launcher_text(program_path(prefix, program), prefix, env.name),
             mode=0o755,
         )
     return tuple(env.exposed)
