@@ -699,12 +699,18 @@ def _remove_path(dest: str | Path) -> None:
 
 
 def _hardlink_or_copy(source: str, dest: str, *, copy: bool = False) -> None:
+    """Hard-link `source` to `dest`, else copy it. Something already at `dest` raises
+    FileExistsError (for `_replacing`): a copy must never write through an old symlink."""
     if not copy:
         try:
             os.link(source, dest)
             return
+        except FileExistsError:
+            raise
         except OSError:
             pass  # another file system, or links not allowed: copy instead
+    if os.path.lexists(dest):
+        raise FileExistsError(dest)
     shutil.copy2(source, dest)
 
 

@@ -14,6 +14,7 @@ value; the sentinel byte for byte unchanged; the prefix as it was. Layout of eve
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import io
@@ -537,3 +538,36 @@ def test_check_record_paths_accepts_real_records():
     assert check_record_paths(real) is real
     digest = hashlib.sha256(b"").hexdigest()
     assert check_record_paths(dataclasses.replace(real, sha256=digest, version="1!2.0+local"))
+
+
+@pytest.mark.parametrize("cross_device", [False, True])
+def test_a_file_replacing_a_link_that_leads_out_is_not_written_through_it(world, monkeypatch,
+                                                                            cross_device):
+    """p1's `b -> a/../outside/file.txt` is inside when made; p2's `a -> .` makes it lead to
+    the sentinel's file.txt; p3 ships a plain file `b` (the last package linked wins). Copying
+    it (a clobber, or a cache on another disk) used to write through the link."""
+    ATTACKS.append(f"copy through a link (cross-device={cross_device})")
+    _, first = make_package(world.channel, "p1", {}, symlinks={"b": "a/../outside/file.txt"})
+    _, second = make_package(world.channel, "p2", {}, symlinks={"a": "."})
+    _, third = make_package(world.channel, "p3", {"b": "owned"})
+    if cross_device:
+        def no_hard_links(source, dest, *args, **kwargs):
+            raise OSError(18, "Invalid cross-device link")
+        monkeypatch.setattr(install.os, "link", no_hard_links)
+    with contextlib.suppress(MinipixiError):  # linking p3 may be refused or may replace `b`
+        install.install([world.good, first, second, third], world.prefix, cache=world.cache)
+    world.sentinel.assert_unchanged()
+
+
+def test_a_journal_naming_files_outside_is_refused(world):
+    """An interrupted install's journal lists files to remove; one that climbs out is refused."""
+    ATTACKS.append("journal")
+    journal = world.prefix / "conda-meta" / install.JOURNAL
+    journal.write_text(json.dumps({"unlink": [], "link": {"gone-1-0": ["../outside/file.txt"]}}))
+    with pytest.raises(UnsafePathError) as info:
+        install.install([world.good], world.prefix, cache=world.cache)
+    assert_names(info.value, "'../outside/file.txt'", install.JOURNAL)
+    world.sentinel.assert_unchanged()
+    journal.write_text("[1, 2]")
+    with pytest.raises(install.InstallError, match="journal"):
+        install.install([world.good], world.prefix, cache=world.cache)
