@@ -590,7 +590,7 @@ def _link_entry(source_root: str, entry: pkg.PathEntry, target: str, prefix: str
     than the system calls they wrap.
     """
     source, dest = f"{source_root}/{entry.path}", f"{prefix}/{target}"
-    _make_parent(dest, made, prefix)
+    _make_parent(dest, made, prefix, f"{source_root}/info/paths.json")
     if entry.path_type == "directory":
         if os.path.islink(dest) or os.path.isfile(dest):
             _clear(dest, made)
@@ -659,7 +659,7 @@ def _paths_data(entry: pkg.PathEntry, target: str, **extra) -> dict:
     return data
 
 
-def _make_parent(dest: str, made: set[str], root: str) -> None:
+def _make_parent(dest: str, made: set[str], root: str, where: str | None = None) -> None:
     """Make the folder `dest` goes into, inside `root` (which `made` must hold).
 
     An old file or link standing where the folder must be is removed. `made` holds folders
@@ -682,7 +682,7 @@ def _make_parent(dest: str, made: set[str], root: str) -> None:
         between.append(folder)
         folder = folder.rpartition("/")[0]
     if any(os.path.islink(f) for f in between):
-        check_inside(root, parent, what="folder", where=root)
+        check_inside(root, parent, what=f"folder of {dest[len(root) + 1:]!r},", where=where or root)
     os.makedirs(parent, exist_ok=True)
     made.update(f for f in between if f.startswith(root + "/"))
     made.add(parent)

@@ -413,9 +413,10 @@ def test_files_under_a_link_that_leads_out_are_never_written(world):
     _, first = make_package(world.channel, "p1", {}, symlinks={"b": "a/../outside"})
     _, second = make_package(world.channel, "p2", {}, symlinks={"a": "."})
     _, third = make_package(world.channel, "p3", {"b/x/new.txt": "owned"})
-    with pytest.raises(UnsafePathError, match="not inside"):
+    with pytest.raises(UnsafePathError, match="not inside") as info:
         install.install([world.good, first, second, third], world.prefix, cache=world.cache)
     world.sentinel.assert_unchanged()
+    assert_names(info.value, "'b/x/new.txt'", "p3-1.0-0/info/paths.json")
 
 
 def test_hostile_conda_meta_files_are_not_removed_outside(world):
