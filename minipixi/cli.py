@@ -141,11 +141,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    # One transaction for edit, relock and install: under the workspace lock, and undone
-    # byte for byte if any step fails or is interrupted (see workspace_lock.py).
-    from minipixi.workspace_lock import edit_transaction
+    # Edit, relock and install hold the workspace lock throughout; the edit and relock are
+    # undone byte for byte if either fails or is interrupted (see workspace_lock.py).
+    from minipixi.workspace_lock import workspace_lock
 
-    with edit_transaction(_manifest_path(args).absolute()):
+    with workspace_lock(_manifest_path(args).absolute().parent):
         return _add(args)
 
 
@@ -172,9 +172,20 @@ def _add(args: argparse.Namespace) -> int:
     elif not (args.no_lockfile_update or getattr(args, "no_install", False)):
         from minipixi.workspace import environments_to_install_after_edit, install_environment
 
+        from minipixi.errors import InstallError
+
         project = _open_project(args)
         for env in environments_to_install_after_edit(project, args.feature):
-            install_environment(project, env, reporter=_ProgressReporter())
+            try:
+                install_environment(project, env, reporter=_ProgressReporter())
+            except InstallError as err:
+                if getattr(err, "required", None) is None:  # not "this machine lacks __cuda"
+                    raise
+                # The edit is right and the lock is solved for the declared platform: only
+                # this machine cannot run it. Say what was kept and what was skipped.
+                _status(f"✔ Updated pixi.toml and pixi.lock (environment '{env}' is solved and locked)")
+                _status(f"note: installing environment '{env}' was skipped: {err.message}")
+                _status(f"help: {err.hint} (then `minipixi install -e {env}`)")
     return 0
 
 

@@ -7,17 +7,24 @@ Two terminals, one workspace: ``minipixi add bogus`` (which will fail to solve) 
 the second writes its edit, ``bogus`` included. The same goes for Ctrl-C between writing
 pixi.toml and writing pixi.lock: the manifest says one thing and the lock another.
 
-So every command that changes pixi.toml or pixi.lock does it inside `edit_transaction`:
+So every command that changes pixi.toml or pixi.lock holds the workspace lock
+(`workspace_lock`), and the steps that must succeed or fail together run inside
+`edit_transaction`:
 
 1. **lock**: take an exclusive lock on ``.pixi/workspace.lock``; a second command waits here
    until the first has finished (Pixi serialises its own commands the same way);
 2. **remember**: read the bytes of pixi.toml and pixi.lock as they are now. Nobody else can
    change them while we hold the lock, so whatever changes from here on is ours;
-3. **edit, relock, install** (the command's own work);
+3. **edit and relock** (`add_and_pin`: write the spec, solve, write the lock, pin);
 4. **on any failure** (an error, Ctrl-C, a full disk): put back exactly the remembered bytes,
    with Ctrl-C held off for those few writes, so the pair is always "as before" or "as after",
    never one of each. Nothing is left behind: the writes go through `files.write_atomic`,
    which removes its temporary file when it fails.
+
+``add`` keeps holding the lock while it installs, but an install that fails (this machine
+lacks the GPU the workspace declares) leaves the new manifest and its lock in place: they
+agree with each other, and the lesson's next step is to install them with
+``CONDA_OVERRIDE_CUDA`` set.
 
 The lock is re-entrant within one process: `add` holds it for the whole command, and the steps
 inside (`edit_manifest`, `update_lock`) take it again without waiting for themselves.
@@ -27,7 +34,7 @@ when the process ends, however it ends: a killed command never leaves a stale lo
 same idea in ``msvcrt.locking``; `filelock.lock_exclusively` chooses.
 
 Read after `files`; used by `manifest/edit.py` (every edit) and `workspace.py` (`update_lock`,
-`add_and_pin`), and by the CLI around the whole of ``add``.
+`add_and_pin`), and by the CLI around the whole of ``add`` (edit, relock, install).
 """
 
 from __future__ import annotations

@@ -203,17 +203,20 @@ def test_a_failed_add_puts_back_a_missing_lock_as_missing(base, tmp_path):
     assert leftovers(workspace) == []
 
 
-def test_an_add_whose_install_fails_puts_both_files_back(base, tmp_path, monkeypatch):
-    """Edit, relock and install are one step: an install that cannot run here (the workspace
-    declares CUDA, this machine has none) undoes the edit, as Pixi reverts its manifest."""
+def test_an_add_whose_install_fails_keeps_a_manifest_and_lock_that_agree(base, tmp_path, monkeypatch):
+    """Edit and relock succeed together; an install that cannot run here (the workspace
+    declares CUDA, this machine has none) leaves both, in agreement, for a later install with
+    CONDA_OVERRIDE_CUDA set (Episode 5 of the lesson)."""
     before, _, _ = base
     workspace = fresh(tmp_path, before, "cuda")
+    manifest = str(workspace / "pixi.toml")
     (workspace / "pixi.toml").write_bytes(before[0] + b'\n[system-requirements]\ncuda = "12"\n')
-    assert main(["lock", "--manifest-path", str(workspace / "pixi.toml")]) == 0
-    locked = state(workspace)
+    assert main(["lock", "--manifest-path", manifest]) == 0
     monkeypatch.setenv("CONDA_OVERRIDE_CUDA", "")  # no GPU here, even on a machine with one
-    assert main(["add", "bat", "--manifest-path", str(workspace / "pixi.toml")]) == 1
-    assert state(workspace) == locked
+    assert main(["add", "bat", "--manifest-path", manifest]) == 1
+    toml, lock = state(workspace)
+    assert b"bat = " in toml and b"bat" in lock
+    assert main(["lock", "--check", "--manifest-path", manifest]) == 0
     assert leftovers(workspace) == []
 
 
