@@ -70,7 +70,7 @@ def _lock_exclusively(fd: int) -> None:
 @contextmanager
 def workspace_lock(root: str | os.PathLike) -> Iterator[None]:
     """Hold the workspace's lock while the block runs (waiting for another command first)."""
-    root = Path(root).absolute()
+    root = Path(root).resolve()  # one key per folder, however it was reached (a symlink)
     key = (os.getpid(), root)
     if _held.get(key):
         _held[key] += 1  # already ours: an inner step of the same command
