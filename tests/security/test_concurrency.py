@@ -232,3 +232,22 @@ def test_a_lock_update_reads_a_manifest_changed_since_the_command_opened_it(base
     add_dependencies(workspace / "pixi.toml", ["bat"])
     update_lock(project)
     assert b"bat" in (workspace / "pixi.lock").read_bytes()
+
+
+@pytest.mark.parametrize("argv", [["task", "add", "hello", "echo", "hi"], ["workspace", "platform", "add", "osx-64"],
+                                  ["add", "--no-lockfile-update", "bat"]])
+def test_an_edit_on_a_full_disk_is_a_clean_error_and_leaves_no_temp_file(base, tmp_path, argv):
+    before, _, _ = base
+    workspace = fresh(tmp_path, before, "full")
+    (workspace / ".pixi").mkdir()  # the lock file exists before the disk is full
+    (workspace / ".pixi" / "workspace.lock").touch()
+    read_end, write_end = os.pipe()
+    pid = spawn(workspace, argv, output=write_end, fsize=len(before[0]) // 2)
+    os.close(write_end)
+    with os.fdopen(read_end, encoding="utf-8", errors="replace") as pipe:
+        err = pipe.read()
+    assert wait(pid) == 1, err
+    assert "error: " in err and "Traceback" not in err and "bug" not in err, err
+    assert state(workspace) == before
+    assert leftovers(workspace) == [] and sorted(p.name for p in workspace.iterdir()) == [
+        ".pixi", "pixi.lock", "pixi.toml"]

@@ -172,3 +172,11 @@ def test_every_edit_of_a_windows_file_is_the_unix_edit_in_windows_form(tmp_path,
     assert unix.read_bytes() != original
     expected = (b"\xef\xbb\xbf" if bom else b"") + unix.read_bytes().replace(b"\n", b"\r\n")
     assert windows.read_bytes() == expected
+
+
+def test_global_install_writes_its_manifest_0644_and_launchers_0755(offline, tmp_path, umask, capsys):
+    assert main(["global", "install", "bat"]) == 0
+    home = tmp_path / "home"
+    assert mode(home / "manifests" / "pixi-global.toml") == 0o644
+    launchers = list((home / "bin").iterdir())
+    assert launchers and all(mode(p) == 0o755 for p in launchers), [(p, oct(mode(p))) for p in launchers]
