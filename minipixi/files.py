@@ -161,12 +161,15 @@ def new_file_mode(executable: bool = False) -> int:
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | str, *, mode: int | None = None,
-                 executable: bool = False) -> Path:
+                 executable: bool = False, fsync: bool | None = None) -> Path:
     """Replace `path` with `data` in one step; return the path.
 
     `str` data is written as UTF-8 exactly as given (no newline translation, so a CRLF file
     stays CRLF). The mode is `mode` if given, else the old file's, else `new_file_mode()`.
-    On any failure (a full disk, Ctrl-C) the temp file is removed and the old file is untouched.
+    `fsync` (default: the module's `FSYNC`) flushes the bytes to disk before the rename; an
+    installer writing hundreds of small records may skip it, since it can redo them.
+    On any failure (a full disk, Ctrl-C) the temp file is removed and the old file is untouched;
+    an OSError names `path`, so "File too large" says which file.
     """
     path = Path(path)
     if isinstance(data, str):
@@ -176,15 +179,23 @@ def write_atomic(path: str | os.PathLike, data: bytes | str, *, mode: int | None
             mode = stat.S_IMODE(os.stat(path).st_mode)
         except FileNotFoundError:
             mode = new_file_mode(executable)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise OSError(err.errno, err.strerror, str(path)) from err
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            if FSYNC:
+            if FSYNC if fsync is None else fsync:
                 os.fsync(handle.fileno())  # the bytes are on disk before the name points at them
         os.chmod(tmp, mode)
         os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        if err.filename:
+            raise
+        raise OSError(err.errno, err.strerror, str(path)) from err
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
