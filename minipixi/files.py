@@ -105,7 +105,10 @@ def inside(root: str | os.PathLike, name: str, *, what: str, where: str | None =
     """
     check_relative(name, what=what, where=where)
     root_path = Path(root)
-    target = root_path.joinpath(*PurePosixPath(name.replace("\\", "/")).parts)
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if not parts:
+        raise _refuse(name, what, where, "it names the folder itself, not something inside it")
+    target = root_path.joinpath(*parts)
     real_root = root_path.resolve()
     parent = target.parent.resolve()
     if not _is_within(parent, real_root):

@@ -40,7 +40,7 @@ def test_whatever_inside_accepts_lies_inside(parts, tmp_path_factory):
     try:
         target = files.inside(root, name, what="path")
     except UnsafePathError:
-        assert ".." in parts
+        assert ".." in parts or set(parts) == {"."}  # climbing out, or naming the root itself
         return
     assert os.path.commonpath([root.resolve(), target.resolve()]) == str(root.resolve())
 
