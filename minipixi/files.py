@@ -73,7 +73,7 @@ def check_relative(value: object, *, what: str, where: str | None = None) -> str
         raise _refuse(value, what, where, "it contains a NUL character")
     if value.startswith(("/", "\\")) or _has_drive(value):
         raise _refuse(value, what, where, "it is an absolute path")
-    if any(part == ".." for part in value.replace("\\", "/").split("/")):
+    if ".." in value.replace("\\", "/").split("/"):
         raise _refuse(value, what, where, "it climbs out of its folder with '..'")
     return value
 
