@@ -337,9 +337,11 @@ def shell_command(ctx: ActivationContext, shell_path: str | None = None) -> tupl
     """The argv and environment of an interactive `minipixi shell`.
 
     bash gets an rc file that sources the user's ``~/.bashrc`` and then the hook, so the prompt
-    shows ``(example)``; other shells just start inside the activated environment.
+    shows ``(example)``; other shells just start inside the activated environment (on Windows,
+    without ``SHELL``, that is cmd.exe, named by ``COMSPEC``).
     """
-    shell_path = shell_path or os.environ.get("SHELL") or "bash"
+    default = os.environ.get("COMSPEC", "cmd.exe") if os.name == "nt" else "bash"
+    shell_path = shell_path or os.environ.get("SHELL") or default
     env = activated_environment(ctx)
     env["PIXI_IN_SHELL"] = "1"
     if Path(shell_path).name == "bash":

@@ -279,7 +279,8 @@ def combine_failures(failures: list[ChannelError], channel: Channel, subdir: str
         f"cannot fetch {channel.name}/{subdir} from any of its {len(failures)} mirrors",
         where=channel.url,
         details="\n".join(f"  {f.where}: {f.message}" for f in failures),
-        hint="check the [mirrors] configuration and the network, or use --offline with a cache",
+        hint="check the [mirrors] configuration and the network, or use --offline (the bundled "
+             "teaching mirror of conda-forge, which needs no network and no cache)",
     )
 
 

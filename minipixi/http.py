@@ -353,7 +353,8 @@ def _request(url: str, consume, limits: Limits, size_limit: str, client, headers
             raise _Abandoned() from err
         raise DownloadError(f"cannot reach the server: {err or type(err).__name__}", url=url,
                             transient=isinstance(err, httpx.TransportError),
-                            hint="check the network, or use --offline with a cache") from err
+                            hint="check the network, or use --offline (the bundled teaching mirror of "
+                            "conda-forge, which needs no network and no cache)") from err
     finally:
         if own:
             http.close()

@@ -15,6 +15,12 @@ same bytes; a test rebuilds the channel and compares it with the one shipped in 
 
 Run it with ``python -m minipixi.teaching_channel.build`` after editing the recipe.
 
+Windows builds (win-64) take an entry's ``win_files`` instead of its ``files`` when it has them:
+``.cmd`` shims where POSIX builds have ``#!/bin/sh`` ones, in conda's Windows layout (``python.cmd``
+in the prefix, programs in ``Library/bin``, python files in ``Lib/site-packages``). An entry with
+``prefix_placeholder: true`` is built with `PLACEHOLDER` in place of ``{placeholder}`` in its
+files (a file with a NUL byte is a binary one).
+
 Lesson: Episode 4 ("What is inside a conda package") uses these packages as its specimens.
 """
 
@@ -35,6 +41,13 @@ HERE = Path(__file__).resolve().parent
 RECIPE = HERE / "recipe.yaml"
 CHANNEL = HERE / "channel"
 SUBDIRS = ("linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64", "noarch")
+# The prefix a package was "built in", for entries with ``prefix_placeholder: true``:
+# ``{placeholder}`` in their files becomes this, and paths.json marks each file that holds it
+# (text or binary), so the installer writes the environment's real path there. Long, as conda-build's is, because
+# a binary file has no room to grow: the real prefix must not be longer than the placeholder.
+PLACEHOLDER = "/opt/minipixi-teaching/build/_h_env_" + "placehold_" * 21
+# Where python files go in a Windows environment (conda's layout: Lib/site-packages).
+WINDOWS_SITE_PACKAGES = "Lib/site-packages"
 
 
 @dataclass
@@ -45,6 +58,7 @@ class Build:
     index: dict
     files: dict[str, str] = field(default_factory=dict)
     entry_points: list[str] = field(default_factory=list)
+    has_placeholder: bool = False
 
     @property
     def filename(self) -> str:
@@ -96,20 +110,29 @@ def _expand_one(entry: dict, recipe: dict, subdir: str, pyver: str | None) -> Bu
         index["noarch"] = entry["noarch"]
     if entry.get("track_features"):
         index["track_features"] = " ".join(entry["track_features"])
-    files = {_fill(p, values): _fill(t, values) for p, t in (entry.get("files") or {}).items()}
-    return Build(subdir, index, _place_files(files, entry, pyver), list(entry.get("entry_points", [])))
+    if entry["name"] == "python" and subdir.startswith("win"):
+        index["python_site_packages_path"] = WINDOWS_SITE_PACKAGES
+    if entry.get("prefix_placeholder"):
+        values["placeholder"] = PLACEHOLDER
+    source = entry.get("win_files") if subdir.startswith("win") and "win_files" in entry else entry.get("files")
+    files = {_fill(p, values): _fill(t, values) for p, t in (source or {}).items()}
+    return Build(subdir, index, _place_files(files, entry, pyver, subdir), list(entry.get("entry_points", [])),
+                 bool(entry.get("prefix_placeholder")))
 
 
-def _place_files(files: dict[str, str], entry: dict, pyver: str | None) -> dict[str, str]:
+def _place_files(files: dict[str, str], entry: dict, pyver: str | None, subdir: str = "linux-64") -> dict[str, str]:
     """Where each file goes inside the package.
 
     noarch python packages keep ``site-packages/...`` (the installer moves it under the
-    environment's python); packages built for one python put it under ``lib/pythonX.Y/``.
+    environment's python); packages built for one python put it under ``lib/pythonX.Y/``, or
+    ``Lib/`` on Windows (conda's Windows layout, where the python record says so in
+    ``python_site_packages_path``).
     """
     placed = {}
     for path, text in files.items():
         if path.startswith("site-packages/") and entry.get("noarch") != "python":
-            path = f"lib/python{pyver}/{path}"
+            folder = WINDOWS_SITE_PACKAGES if subdir.startswith("win") else f"lib/python{pyver}/site-packages"
+            path = folder + path[len("site-packages"):]
         placed[path] = text
     return placed
 
@@ -124,7 +147,9 @@ def _package_tree(build: Build, root: Path, note: str) -> None:
     for rel, text in build.files.items():
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        if target.suffix in (".cmd", ".bat"):
+            text = text.replace("\n", "\r\n")  # cmd.exe's labels misbehave with bare \n lines
+        target.write_text(text, encoding="utf-8", newline="")  # the same bytes on every system
         mode = 0o755 if text.startswith("#!") else 0o644
         target.chmod(mode)
     info = root / "info"
@@ -158,7 +183,9 @@ def build_channel(recipe_path: Path = RECIPE, out_dir: Path = CHANNEL) -> Path:
         for build in builds:
             with tempfile.TemporaryDirectory() as tree:
                 _package_tree(build, Path(tree), recipe["teaching_note"])
-                target = write_conda(Path(tree), staging / build.subdir, index_json(build))
+                placeholder = PLACEHOLDER if build.has_placeholder else None
+                target = write_conda(Path(tree), staging / build.subdir, index_json(build),
+                                     prefix_placeholder=placeholder)
             data = target.read_bytes()
             record = dict(build.index)
             record.update(md5=hashlib.md5(data).hexdigest(), sha256=hashlib.sha256(data).hexdigest(), size=len(data))

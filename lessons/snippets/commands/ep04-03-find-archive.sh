@@ -1,4 +1,5 @@
 grep -m 1 "linux-64/python-3" pixi.lock
+cache=$(minipixi info --json | python -c "import json, sys; print(json.load(sys.stdin)['system']['cache dir'])")
 mkdir ../unpack && cd ../unpack
-cp "$(find ~/.cache/minipixi -name "python-3*.conda" | head -n 1)" .
+cp "$(find "$cache" -name "python-3*.conda" | head -n 1)" .
 ls
