@@ -39,12 +39,16 @@ from minipixi.solver.task import MergedSource, RecordIndex, RecordSource, SolveT
 
 __all__ = [
     "MergedSource",
+    "Provider",
     "RecordIndex",
     "RecordSource",
     "Reporter",
+    "Search",
     "SolveError",
     "SolveTask",
+    "Unsolvable",
     "find_violations",
+    "render_explanation",
     "solve",
 ]
 

@@ -33,6 +33,7 @@ from minipixi.solver.search import (
     Excluded,
     Incompatibility,
     Malformed,
+    Pigeonhole,
     Provided,
     Requested,
     Term,
@@ -47,6 +48,9 @@ def describe_records(provider: Provider, name: str, mask: int, use_label: bool =
     the version has several); a few versions ("foo 1.2 | 1.3"); else, when `use_label`, the
     spec it came from ("foo >=1.2"); else the first versions ("foo 1.9 | ... and 20 more")."""
     cands = provider.candidates(name)
+    asked = requested_range(provider, name)
+    if asked is not None and asked != cands.full and mask & asked:
+        mask &= asked  # the request rules the others out: they are not worth a word
     if mask == cands.full and len(cands.records) > 1:
         return f"every build of {name}"
     chosen = [cands.records[i] for i in indexes(mask)]
@@ -62,6 +66,59 @@ def describe_records(provider: Provider, name: str, mask: int, use_label: bool =
     complete = all(sum(r.version == v for r in chosen) == builds[v] for v in versions)
     shown = " | ".join(versions[:4]) + (f" and {len(versions) - 4} more" if len(versions) > 4 else "")
     return f"{name} {shown}" if complete else f"some builds of {name} {shown}"
+
+
+def requested_range(provider: Provider, name: str) -> int | None:
+    """The candidates of `name` that every spec of the request on it matches (None when the
+    request does not name it)."""
+    cache = provider.__dict__.setdefault("_requested_ranges", {})
+    if name not in cache:
+        masks = [provider.matches(text) for text in map(str, provider.task.specs) if as_spec(text).name == name]
+        allowed = None
+        for mask in masks:
+            allowed = mask if allowed is None else allowed & mask
+        cache[name] = allowed
+    return cache[name]
+
+
+def short_version_spec(spec_text: str) -> str:
+    """A dependency's version as people say it: ">=3.7,<3.8.0a0", "3.7.*" and "3.7*" are "3.7"."""
+    spec = as_spec(spec_text)
+    text = str(spec.version) if spec.version is not None else "*"
+    match = re.fullmatch(r">=([\w.]+),<([\w.]+?)(?:\.0a0|a0)?", text)
+    if match and _next_release(match.group(1)) == match.group(2):
+        return match.group(1)
+    match = re.fullmatch(r"=?=?([\w.]+?)\.?\*", text)
+    if match:
+        return match.group(1)
+    return text
+
+
+def _next_release(version: str) -> str | None:
+    parts = version.split(".")
+    if not parts[-1].isdigit():
+        return None
+    return ".".join([*parts[:-1], str(int(parts[-1]) + 1)])
+
+
+def version_order(text: str) -> tuple:
+    """Sort key for a version as text (what is not a version sorts last, as written)."""
+    from minipixi.errors import MinipixiError
+    from minipixi.version import parse_version
+
+    try:
+        return (0, parse_version(text).sort_key, text)
+    except MinipixiError:
+        return (1, (), text)
+
+
+def version_list(versions: list[str], limit: int = 5) -> str:
+    """Versions, lowest first, joined with " | "; the middle of a long list left out
+    ("3.9.0 | 3.9.1 ... 3.9.19 (17 versions)")."""
+    versions = sorted(dict.fromkeys(versions), key=version_order)
+    if len(versions) <= limit:
+        return " | ".join(versions)
+    return f"{' | '.join(versions[:2])} ... {versions[-1]} ({len(versions)} versions)"
 
 
 def describe_term(provider: Provider, term: Term) -> str:
@@ -105,6 +162,10 @@ class Wording:
             return f"{self.platform} provides only {cause.name} {versions} here"
         if isinstance(cause, Excluded):
             return self.excluded(incompatibility)
+        if isinstance(cause, Pigeonhole):
+            return (f"{_names(list(cause.names), 4)} ({len(cause.names)} packages) each depend on all the "
+                    f"others having another version, and they have only {len(cause.versions)} versions "
+                    f"between them ({_span(list(cause.versions))})")
         subject = describe_records(self.provider, terms[0].name, terms[0].mask, use_label=False)
         if isinstance(cause, Depends):
             if len(terms) == 1:
@@ -129,9 +190,8 @@ class Wording:
         cands = self.provider.candidates(spec.name)
         if not cands.records:
             return f"which is in none of {self.sources()}"
-        versions = list(dict.fromkeys(r.version for r in cands.records))
-        shown = ", ".join(versions[:5]) + (", ..." if len(versions) > 5 else "")
-        return f"which no record matches (there are {spec.name} {shown})"
+        versions = list(dict.fromkeys(r.version for r in sorted(cands.records, key=lambda r: r.parsed_version.sort_key)))
+        return f"which no record matches (there is only {spec.name} {version_list(versions)})"
 
     def sources(self) -> str:
         from minipixi.solver.task import source_label
@@ -289,9 +349,150 @@ def join_clauses(first: str, second: str) -> str:
     return f"{first}, and {second}" if ", which" in first else f"{first} and {second}"
 
 
+MAX_LINES = 8  # a longer derivation shows its first and last steps only
+
+
+# --8<-- [start:render_explanation]
 def render_explanation(provider: Provider, root: Incompatibility) -> str:
-    """The derivation of `root` (the empty incompatibility) as PubGrub-style sentences."""
-    return Report(provider, root).text()
+    """Why nothing fits, root cause first.
+
+    Two causes explain a failure on their own, and then they are the whole explanation: a
+    requested package whose every allowed record needs something no channel has ("setuptools
+    40.0.0 needs python 2.7 | 3.5 | 3.6 | 3.7, and there is none"), and two requested packages
+    whose records need disjoint versions of one dependency. Otherwise the derivation is
+    written out as PubGrub does (`Report`), led by the first clash of two dependencies it rests
+    on; a long one keeps its first and last steps."""
+    words = Wording(provider)
+    for sentence in (_unavailable(provider, words), _disjoint_requests(provider, words)):
+        if sentence is not None:
+            return sentence
+    text = Report(provider, root).text().split("\n")
+    counting = _pigeonhole(words, root)
+    lead = counting or _leaf_clash(provider, words, root)
+    if lead is not None and not text[0].startswith(lead[:-1]):
+        text = [lead, *text]
+    if len(text) > MAX_LINES or counting and len(text) > 3:  # after the counting, only the chain
+        names = sorted({t.name for leaf in leaves(root) for t in leaf.terms})
+        head = text[:1] if lead is not None else text[:3]
+        skipped = len(text) - len(head) - 1
+        text = [*head, f"... ({skipped} more steps, through {_names(names)}) ...", text[-1]]
+    return "\n".join(text)
+# --8<-- [end:render_explanation]
+
+
+def _span(versions: list[str]) -> str:
+    return " | ".join(versions) if len(versions) <= 4 else f"{versions[0]} to {versions[-1]}"
+
+
+def _names(names: list[str], limit: int = 6) -> str:
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _requested(provider: Provider) -> list[tuple[str, str, int]]:
+    """(name, spec text, allowed mask) for each requested name, in request order."""
+    out, seen = [], set()
+    for text in map(str, provider.task.specs):
+        name = as_spec(text).name
+        if name not in seen and not name.startswith("__"):
+            seen.add(name)
+            out.append((name, text, requested_range(provider, name) or 0))
+    return out
+
+
+def _needs(provider: Provider, name: str, allowed: int) -> dict[str, list[tuple[str, int]]]:
+    """For each name every allowed record of `name` depends on: (spec text, matches) pairs."""
+    cands = provider.candidates(name)
+    per_record = []
+    for i in indexes(allowed):
+        needs: dict[str, list[str]] = {}
+        for text in cands.records[i].depends:
+            try:
+                needs.setdefault(as_spec(text).name, []).append(text)
+            except Exception:  # a malformed spec: the search explains it
+                return {}
+        per_record.append(needs)
+    if not per_record:
+        return {}
+    shared = set.intersection(*(set(n) for n in per_record))
+    return {target: [(t, provider.matches(t)) for t in dict.fromkeys(x for n in per_record for x in n[target])]
+            for target in sorted(shared)}
+
+
+def _unavailable(provider: Provider, words: Wording) -> str | None:
+    """ "A needs B x | y, and there is none": every allowed record of a requested name needs a
+    package version no channel has."""
+    for name, text, allowed in _requested(provider):
+        if not allowed or any(provider.is_hidden(name, i) for i in indexes(allowed)):
+            continue
+        cands = provider.candidates(name)
+        records = [cands.records[i] for i in indexes(allowed)]
+        for target, specs in _needs(provider, name, allowed).items():
+            if any(mask for _, mask in specs) or target.startswith("__"):
+                continue
+            if not all(any(as_spec(t).name == target and provider.matches(t) == 0 for t in r.depends) for r in records):
+                continue
+            subject = describe_records(provider, name, allowed)
+            wanted = version_list([short_version_spec(t) for t, _ in specs], limit=8)
+            have = provider.candidates(target).records
+            tail = (f"there is only {target} {version_list(sorted_versions(have))}" if have
+                    else f"no channel has {target}")
+            return (f"{subject} needs {target} {wanted}, and none is available ({tail}).\n"
+                    f"So, because {words.who} requires {text}, {words.failed}.")
+    return None
+
+
+def sorted_versions(records) -> list[str]:
+    return list(dict.fromkeys(r.version for r in sorted(records, key=lambda r: r.parsed_version.sort_key)))
+
+
+def _disjoint_requests(provider: Provider, words: Wording) -> str | None:
+    """Two requested packages whose records need disjoint versions of one dependency."""
+    asked = _requested(provider)
+    needs = {name: _needs(provider, name, allowed) for name, _, allowed in asked if allowed}
+    for a, (name1, text1, allowed1) in enumerate(asked):
+        for name2, text2, allowed2 in asked[a + 1:]:
+            for target in sorted(set(needs.get(name1, {})) & set(needs.get(name2, {}))):
+                union1 = union2 = 0
+                for _, mask in needs[name1][target]:
+                    union1 |= mask
+                for _, mask in needs[name2][target]:
+                    union2 |= mask
+                if union1 & union2 or not (union1 and union2):
+                    continue
+                def side(name, allowed):
+                    specs = [short_version_spec(t) for t, _ in needs[name][target]]
+                    return f"{describe_records(provider, name, allowed)} depends on {target} {version_list(specs, 8)}"
+                subject1 = describe_records(provider, name1, allowed1)
+                subject2 = describe_records(provider, name2, allowed2)
+                return (f"Because {side(name1, allowed1)} and {side(name2, allowed2)}, {subject1} and {subject2} "
+                        f"cannot be installed together.\n"
+                        f"So, because {words.who} requires both {text1} and {text2}, {words.failed}.")
+    return None
+
+
+def _pigeonhole(words: Wording, root: Incompatibility) -> str | None:
+    """The pigeonhole fact a proof rests on, as its root cause (see `pigeonhole.py`)."""
+    for leaf in leaves(root):
+        if isinstance(leaf.cause, Pigeonhole):
+            return f"Because {words.clause(leaf)}, they cannot all be installed."
+    return None
+
+
+def _leaf_clash(provider: Provider, words: Wording, root: Incompatibility) -> str | None:
+    """The first two dependencies of different packages, among the facts the proof rests on,
+    that no version satisfies at once (two packages pinning one mutex to different builds)."""
+    found = [leaf for leaf in leaves(root) if isinstance(leaf.cause, Depends) and len(leaf.terms) == 2]
+    requested = {name for name, _, _ in _requested(provider)}
+    found.sort(key=lambda leaf: leaf.terms[0].name not in requested)
+    for a, first in enumerate(found):
+        for second in found[a + 1:]:
+            (s1, t1), (s2, t2) = first.terms, second.terms
+            if s1.name != s2.name and t1.name == t2.name and not t1.mask & t2.mask:
+                subject1 = describe_records(provider, s1.name, s1.mask, use_label=False)
+                subject2 = describe_records(provider, s2.name, s2.mask, use_label=False)
+                return (f"Because {words.clause(first)} and {words.clause(second)}, {subject1} and {subject2} "
+                        f"cannot be installed together.")
+    return None
 
 
 # --- leaves and the hint ----------------------------------------------------------------------

@@ -68,6 +68,7 @@ class Candidates:
     origins: list[str]  # the source label of each record
     excluded: dict[str, int] = field(default_factory=dict)  # reason -> mask of excluded records
     _encoded: object = None  # the kernel's encoding of the versions, built on first use
+    _ranks: list | None = None  # each record's version rank (higher is newer), built on first use
 
     @property
     def full(self) -> int:
@@ -235,25 +236,38 @@ class Provider:
     # --8<-- [start:dependency_scores]
     def dependency_scores(self, tied: list[PackageRecord]) -> list[tuple]:
         """Rank records that tie on version and build number by what their dependencies allow,
-        as rattler does: for each name they all depend on (alphabetically), the position of the
-        best candidate their specs accept (smaller is better; accepting none sorts last).
+        as rattler does: for each name they all depend on (alphabetically), the best version
+        their specs on that name can reach (smaller is better; reaching none sorts last).
 
-        So of two numpy builds, for python 3.12 and 3.13, the one for 3.13 wins. Names being
-        sorted further up (a dependency cycle) are left out.
+        A spec "reaches" the highest version among the candidates it matches; of several specs
+        on one name the best counts, and a version whose record has tracked features counts
+        below any without, and reaching a locked record beats all. Only versions count, not builds: two records whose dependencies
+        reach the same versions stay tied (then the newest timestamp wins). So of two numpy
+        builds, for python 3.12 and 3.13, the one for 3.13 wins. Names being sorted further up
+        (a dependency cycle) are left out.
         """
         wanted = [self._dependency_masks(record) for record in tied]
         shared = set.intersection(*(set(masks) for masks in wanted)) - self._sorting
         names = sorted(shared)
-        scores = []
-        for masks in wanted:
-            size = [len(self.candidates(n).records) for n in names]
-            scores.append(tuple(best_index(masks[n]) if masks[n] else size[k] for k, n in enumerate(names)))
-        return scores
+        return [tuple(min(self._reach(n, mask) for mask in masks[n]) for n in names) for masks in wanted]
     # --8<-- [end:dependency_scores]
 
-    def _dependency_masks(self, record: PackageRecord) -> dict[str, int]:
-        """For each name `record` depends on: the candidates all its specs on that name accept."""
-        masks: dict[str, int] = {}
+    def _reach(self, name: str, mask: int) -> tuple:
+        """How good the best version a spec matching `mask` can reach is (smaller is better)."""
+        if not mask:
+            return (1, 0, 0)
+        cands = self.candidates(name)
+        if name in self.locked and mask & 1 and same_record(cands.records[0], self.locked[name]):
+            return (-1, 0, 0)  # reaches the locked record (sorted first): keep the lock
+        if cands._ranks is None:
+            cands._ranks = version_ranks(cands.records)
+        ranks = cands._ranks
+        top = max(indexes(mask), key=lambda i: (ranks[i], -i))  # the first of the highest version
+        return (0, 1 if cands.records[top].track_features else 0, -ranks[top])
+
+    def _dependency_masks(self, record: PackageRecord) -> dict[str, list[int]]:
+        """For each name `record` depends on: the candidates each of its specs on it matches."""
+        masks: dict[str, list[int]] = {}
         for text in record.depends:
             try:
                 spec = as_spec(text)
@@ -261,8 +275,7 @@ class Provider:
                 continue
             if spec.name in self._sorting:
                 continue
-            mask = self.matches(text)
-            masks[spec.name] = masks[spec.name] & mask if spec.name in masks else mask
+            masks.setdefault(spec.name, []).append(self.matches(text))
         return masks
 
     def _gather(self, name: str) -> tuple[list, list, list]:

@@ -31,11 +31,11 @@ the first, and so on: the property the brute-force oracle in the tests checks.
 
 from __future__ import annotations
 
-import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from minipixi.errors import MatchSpecError
+from minipixi.solver.pigeonhole import crowded_clique, different_from
 from minipixi.solver.provider import Provider, as_spec, best_index, version_only
 
 
@@ -85,6 +85,14 @@ def spec_text(spec) -> str:
     if version_only(spec) and spec.version is not None and not spec.namespace:
         return f"{spec.name} {spec.version}"
     return str(spec)
+
+
+def bits(mask: int):
+    """Each set bit of `mask`, as a mask of its own, lowest first."""
+    while mask:
+        low = mask & -mask
+        yield low
+        mask ^= low
 
 
 def anything(name: str) -> Term:
@@ -150,6 +158,15 @@ class Malformed:
     problem: str
 
 
+@dataclass(frozen=True)
+class Pigeonhole:
+    """Each of `names` depends on the others having another version, and they have only
+    `versions` between them (see `pigeonhole.py`)."""
+
+    names: tuple[str, ...]
+    versions: tuple[str, ...]
+
+
 @dataclass(frozen=True, eq=False)
 class Derived:
     """Learned during the search from two incompatibilities."""
@@ -160,10 +177,13 @@ class Derived:
 
 @dataclass(eq=False)
 class Incompatibility:
-    """Terms that cannot all be true, and why (an external cause, or `Derived`)."""
+    """Terms that cannot all be true, and why (an external cause, or `Derived`). `watched`:
+    the positions of the (at most two) terms the search watches (see `Search._watch`)."""
 
     terms: tuple[Term, ...]
     cause: object
+    watched: list[int] = field(default_factory=list, repr=False)
+    witness: list[int] = field(default_factory=list, repr=False)
 
     def term_for(self, name: str) -> Term | None:
         return next((t for t in self.terms if t.name == name), None)
@@ -230,7 +250,6 @@ class PartialSolution:
         self.decisions: dict[str, int] = {}  # name -> candidate index
         self.undecided: set[str] = set()  # names that must be installed but have no decision yet
         self.first_required: dict[str, int] = {}  # name -> when it first had to be installed
-        self.queue: list[tuple[bool, int, str]] = []  # heap of (several left, -order, name)
         self.level = 0
 
     def state(self, name: str) -> Term:
@@ -268,28 +287,23 @@ class PartialSolution:
         self._note_undecided(name)
 
     def _note_undecided(self, name: str) -> None:
-        """Keep `undecided` current, and queue the name for `next_undecided`."""
+        """Keep `undecided` current: installed (a positive state) but not decided yet."""
         state = self.states.get(name)
         if state is None or not state.positive or name in self.decisions:
             self.undecided.discard(name)
-            return
-        order = self.first_required.setdefault(name, len(self.first_required))
-        single = state.mask & (state.mask - 1) == 0
-        self.undecided.add(name)
-        # A fresh entry each time: the state may have gone from one candidate to several (after a
-        # backjump), and an entry that no longer fits is dropped by `next_undecided`.
-        heapq.heappush(self.queue, (not single, -order, name))
+        else:
+            self.first_required.setdefault(name, len(self.first_required))
+            self.undecided.add(name)
 
-    def next_undecided(self) -> str | None:
-        """An undecided name with a single candidate left (no choice to get wrong), else the one
-        required most recently (depth first). Stale queue entries are dropped lazily."""
-        while self.queue:
-            several, _, name = self.queue[0]
-            state = self.states.get(name)
-            if name in self.undecided and (several or state.mask & (state.mask - 1) == 0):
-                return name
-            heapq.heappop(self.queue)
-        return None
+    def satisfier_and_before(self, term: Term) -> tuple[Assignment, Term | None]:
+        """`satisfier(term)`, and the name's state just before it (None: nothing known)."""
+        state = None
+        for assignment in self.by_name.get(term.name, ()):
+            before = state
+            state = assignment.term if state is None else state.intersect(assignment.term)
+            if term.satisfied_by(state):
+                return assignment, before
+        raise AssertionError(f"{term} is not satisfied")
 
     def satisfier(self, term: Term) -> Assignment:
         """The earliest assignment after which the accumulated state of the name satisfies `term`."""
@@ -305,6 +319,9 @@ class PartialSolution:
 
 CONFLICT = object()
 NOTHING = object()
+DECAY = 0.95
+MAX_TIED = 10_000  # names read when looking for pigeonhole facts (pigeonhole.py) ...
+CLIQUE_BUDGET = 20_000  # ... and steps spent looking for a crowded clique among them  # how fast the activity of names not met in recent conflicts fades (as in MiniSat)
 
 
 class Search:
@@ -314,18 +331,28 @@ class Search:
         self.provider = provider
         self.reporter = reporter or Reporter()
         self.solution = PartialSolution()
-        self.incompatibilities: dict[str, list[Incompatibility]] = {}
+        self.watching: dict[str, dict[int, list]] = {}  # name -> witness bit -> watches
+        self._full: dict[str, int] = {}  # name -> mask of all its candidates
+        self.pending: list[Incompatibility] = []  # added while already unit (or conflicting)
+        self.early: list[tuple[Incompatibility, int]] = []  # ... and the level it was unit from
+        self.activity: dict[str, float] = {}  # name -> how often it met conflicts lately
+        self.bump = 1.0
         self.requested: list[str] = []
         self._touched: set[str] = set()
         self._added: set[tuple] = set()
         self._waiting: dict[str, list[tuple[str, str]]] = {}  # name -> constrains not yet added
+        self.tied: dict[str, set[str]] = {}  # name -> names it must differ from (pigeonhole.py)
+        self._cliques: set[frozenset] = set()
+        self._ties_read: set[str] = set()
+        self._versions_of: dict[str, set] = {}
         self.decision_count = 0
         self.conflict_count = 0
 
     # --8<-- [start:run]
     def run(self) -> dict:
         """Solve: propagate the task's facts, then decide and propagate until all is decided."""
-        changed = self._add_task_facts()
+        self._add_task_facts()
+        changed = {}
         while changed is not None:
             self.propagate(changed)
             changed = self.decide()
@@ -334,8 +361,8 @@ class Search:
         return {name: candidates(name).records[i] for name, i in self.solution.decisions.items()}
     # --8<-- [end:run]
 
-    def _add_task_facts(self) -> list[str]:
-        """Incompatibilities for the specs, constraints and virtual packages; names to propagate."""
+    def _add_task_facts(self) -> None:
+        """Incompatibilities for the specs, constraints and virtual packages."""
         task, provider = self.provider.task, self.provider
         for name, records in provider.virtual.items():
             versions = tuple(r.version for r in records)
@@ -350,7 +377,6 @@ class Search:
             spec = as_spec(text)
             bad = provider.candidates(spec.name).full & ~provider.matches(text)
             self._add_fact([Term(spec.name, bad, True)], Constraint(text))
-        return list(self.incompatibilities)
 
     def _add_fact(self, terms: list[Term], cause) -> None:
         incompatibility = make_incompatibility(terms, cause)
@@ -361,9 +387,10 @@ class Search:
         self._add(incompatibility)
 
     def _add(self, incompatibility: Incompatibility) -> None:
+        """Learn an incompatibility: watch two of its terms (see `_watch`)."""
         for term in incompatibility.terms:
             self._touch(term.name)
-            self.incompatibilities.setdefault(term.name, []).append(incompatibility)
+        self._watch(incompatibility)
 
     def _touch(self, name: str) -> None:
         """The first time a name appears: add the exclusions of its candidates, and the
@@ -378,25 +405,148 @@ class Search:
             if incompatibility is not None:
                 self._add(incompatibility)
 
+    # --8<-- [start:watch]
+    def _possible(self, term: Term) -> int:
+        """What `term` (or a name's state) allows, as a mask: bit i for candidate i, and one bit
+        above them for "not installed". A term holds in a state when the state allows nothing
+        the term does not: ``possible(state) & ~possible(term) == 0``."""
+        full = self._full.get(term.name)
+        if full is None:
+            full = self._full[term.name] = self.provider.candidates(term.name).full
+        return term.mask if term.positive else (full + 1) | (full & ~term.mask)
+
+    def _watch(self, incompatibility: Incompatibility) -> None:
+        """Choose two terms to watch (ones that do not hold yet, if there are), and for each a
+        *witness*: one possibility its name still has that the term does not allow.
+
+        This is the two-watched-literal scheme of SAT solvers (resolvo uses it too), and it is
+        why propagation stays fast with thousands of learned facts: an incompatibility can only
+        become unit or conflicting once all but one of its terms hold, and a watched term can
+        only come to hold when its witness is ruled out. So when a name's state narrows, the
+        search looks only at the watches whose witness was just ruled out (`_wake`); undoing
+        assignments never needs a watch moved. An incompatibility that is unit or conflicting
+        already when it is added goes to `pending`, for `propagate` to look at first.
+        """
+        order = []
+        for k, term in enumerate(incompatibility.terms):
+            state = self.solution.state(term.name)
+            witness = self._possible(state) & ~self._possible(term)
+            if witness:
+                order.append((False, 0, k, witness))
+                continue
+            # It holds: the witness is one the assignment that made it hold ruled out, so that
+            # undoing that assignment (the only way it stops holding) wakes the watch again.
+            satisfier, before = self.solution.satisfier_and_before(term)
+            witness = self._possible(before or anything(term.name)) & ~self._possible(term)
+            order.append((True, -satisfier.index, k, witness))
+        order.sort(key=lambda item: item[:3])
+        incompatibility.watched = [k for _, _, k, _ in order[:2]]
+        incompatibility.witness = [w & -w for _, _, _, w in order[:2]]
+        for slot, k in enumerate(incompatibility.watched):
+            buckets = self.watching.setdefault(incompatibility.terms[k].name, {})
+            buckets.setdefault(incompatibility.witness[slot], []).append((incompatibility, slot))
+        if len(order) == 1 or order[1][0]:  # all but one term (or all) hold already
+            self.pending.append(incompatibility)
+            held = [self.solution.satisfier(t).level for t in incompatibility.terms
+                    if not (self._possible(self.solution.state(t.name)) & ~self._possible(t))]
+            if held and max(held) < self.solution.level:
+                # It would have propagated at a lower level, had it been known then: a backjump
+                # to a level in between must force it again (see `_backjumped`).
+                self.early.append((incompatibility, max(held)))
+
+    def _unwatch(self, incompatibility: Incompatibility) -> None:
+        for slot, k in enumerate(incompatibility.watched):
+            bucket = self.watching[incompatibility.terms[k].name][incompatibility.witness[slot]]
+            bucket[:] = [entry for entry in bucket if entry[0] is not incompatibility]
+    # --8<-- [end:watch]
+
+    def _assign(self, term: Term, cause: Incompatibility | None, changed: dict[str, int]) -> None:
+        """Add an assignment; note in `changed` the possibilities of the name it ruled out."""
+        before = self._possible(self.solution.state(term.name))
+        self.solution.add(term, cause)
+        ruled_out = before & ~self._possible(self.solution.states[term.name])
+        changed[term.name] = changed.pop(term.name, 0) | ruled_out
+
     # --8<-- [start:propagate]
-    def propagate(self, names: Iterable[str]) -> None:
-        """Unit propagation from the names whose state changed (PubGrub's ``propagate``)."""
-        changed = list(dict.fromkeys(names))
-        while changed:
-            name = changed.pop()
-            for incompatibility in reversed(self.incompatibilities.get(name, [])):
-                result = self._relation(incompatibility)
+    def propagate(self, changed: dict[str, int]) -> None:
+        """Unit propagation (PubGrub's ``propagate``): look at what was added while already unit,
+        then, for each name whose state narrowed, at the watches whose witness it ruled out. An
+        incompatibility with all terms but one true forces the opposite of that one; with all
+        terms true it is a conflict: learn from it, backjump, and go on from what it forces."""
+        while changed or self.pending:
+            if self.pending:
+                incompatibility = self.pending.pop()
+                found = [(incompatibility, self._relation(incompatibility))]
+            else:
+                found = self._wake(*changed.popitem())
+            for incompatibility, result in found:
                 if result is CONFLICT:
                     learned = self.resolve_conflict(incompatibility)
                     unsatisfied = self._relation(learned)
-                    self.solution.add(unsatisfied.negate(), learned)
-                    changed = [unsatisfied.name]
+                    changed = {}
+                    self._assign(unsatisfied.negate(), learned, changed)
                     break
                 if result is not NOTHING:
-                    self.solution.add(result.negate(), incompatibility)
-                    if result.name not in changed:
-                        changed.append(result.name)
+                    self._assign(result.negate(), incompatibility, changed)
     # --8<-- [end:propagate]
+
+    def _wake(self, name: str, ruled_out: int):
+        """Visit the watches on `name` whose witness was just ruled out.
+
+        A watch whose term still does not hold moves to a new witness. One whose term now holds
+        moves to another term of its incompatibility that does not hold; when there is none,
+        the incompatibility is unit (yield the other watched term, to be forced false) or a
+        conflict (yield CONFLICT). One whose other watched term is already false is satisfied
+        and keeps its watches."""
+        buckets = self.watching.get(name)
+        if not buckets:
+            return
+        allowed = self._possible(self.solution.states[name])
+        if len(buckets) <= ruled_out.bit_count():
+            hit = [bit for bit in buckets if bit & ruled_out]
+        else:
+            hit = [bit for bit in bits(ruled_out) if bit in buckets]
+        for bit in hit:
+            bucket = buckets.get(bit)
+            i = len(bucket) if bucket else 0
+            while i > 0:  # newest first, as PubGrub advises: learned facts say the most
+                i -= 1
+                incompatibility, slot = bucket[i]
+                terms, watched = incompatibility.terms, incompatibility.watched
+                witness = allowed & ~self._possible(terms[watched[slot]])
+                if witness:  # the term still does not hold: a new witness
+                    self._move(bucket, i, incompatibility, slot, watched[slot], witness & -witness)
+                    continue
+                other = watched[1 - slot] if len(watched) == 2 else None
+                replacement = self._open_term(incompatibility, other, watched[slot])
+                if replacement is not None:
+                    k, witness = replacement
+                    self._move(bucket, i, incompatibility, slot, k, witness & -witness)
+                    continue
+                result = self._relation(incompatibility)
+                if result is not NOTHING:
+                    yield incompatibility, result
+
+    def _open_term(self, incompatibility: Incompatibility, *skip: int):
+        """A term (its position and witnesses) that does not hold, other than those in `skip`."""
+        states = self.solution.states
+        for k, term in enumerate(incompatibility.terms):
+            if k not in skip:
+                state = states.get(term.name)
+                witness = self._possible(state or anything(term.name)) & ~self._possible(term)
+                if witness:
+                    return k, witness
+        return None
+
+    def _move(self, bucket: list, i: int, incompatibility: Incompatibility, slot: int, k: int, bit: int) -> None:
+        """Move watch `slot` of `incompatibility` (entry `i` of `bucket`) to term `k`, witness `bit`
+        (swap-remove: the entries after `i` were visited already)."""
+        bucket[i] = bucket[-1]
+        bucket.pop()
+        incompatibility.watched[slot] = k
+        incompatibility.witness[slot] = bit
+        buckets = self.watching.setdefault(incompatibility.terms[k].name, {})
+        buckets.setdefault(bit, []).append((incompatibility, slot))
 
     def _relation(self, incompatibility: Incompatibility):
         """CONFLICT if all terms hold; the one term that does not, if only one; else NOTHING."""
@@ -417,23 +567,59 @@ class Search:
 
         Repeatedly replace the conflict by the union of itself and the cause of its most recent
         satisfier (a *resolution* step) until the satisfier is a decision, or is the only
-        assignment of its decision level in play. Raises Unsolvable on the empty incompatibility.
+        assignment of its decision level in play (SAT solvers call this the first unique
+        implication point). The result is a new fact, true of every solution: learning it
+        means no later branch of the search can walk into the same dead end, which is what
+        makes hard proofs of unsolvability (a sudoku with no answer) finish. Backjumping goes
+        straight to the level where the learned fact forces something, skipping every decision
+        in between that had nothing to do with the conflict. Every name met on the way gains
+        *activity*, so the next decisions look at the names that keep conflicting.
+        Raises Unsolvable on the empty incompatibility.
         """
         self.conflict_count += 1
         self.reporter.conflict(incompatibility)
         learned = False
         while not incompatibility.is_failure():
+            self._bump(incompatibility)
             satisfier, term, previous_level = self._satisfiers(incompatibility)
             if satisfier.is_decision or previous_level != satisfier.level:
+                self.reporter.backjumping(previous_level)
+                self._backjump(previous_level)
                 if learned:
                     self._add(incompatibility)
-                self.reporter.backjumping(previous_level)
-                self.solution.backtrack(previous_level)
+                else:  # already known: watch the terms that are open again after the backjump
+                    self._unwatch(incompatibility)
+                    self._watch(incompatibility)
+                if incompatibility in self.pending:
+                    self.pending.remove(incompatibility)  # propagate forces it at once
+                self.bump /= DECAY
                 return incompatibility
             incompatibility = self._resolve(incompatibility, satisfier, term)
             learned = True
         raise Unsolvable(incompatibility)
     # --8<-- [end:resolve_conflict]
+
+    def _backjump(self, level: int) -> None:
+        """Undo every assignment above `level`. Facts that were added at a higher level but
+        were unit from a level at or below `level` (a record's dependencies are only read when
+        it is decided) must be looked at again: what they forced was undone with the rest."""
+        self.solution.backtrack(level)
+        kept = []
+        for incompatibility, unit_from in self.early:
+            if unit_from <= level:
+                self.pending.append(incompatibility)
+                if unit_from < level:
+                    kept.append((incompatibility, unit_from))
+        self.early = kept
+
+    def _bump(self, incompatibility: Incompatibility) -> None:
+        """Raise the activity of the names in a conflict (VSIDS, from the SAT solver Chaff):
+        recent conflicts count more, because `bump` grows after each one."""
+        for term in incompatibility.terms:
+            self.activity[term.name] = self.activity.get(term.name, 0.0) + self.bump
+        if self.bump > 1e100:  # rescale everything, keeping the order
+            self.activity = {name: value * 1e-100 for name, value in self.activity.items()}
+            self.bump *= 1e-100
 
     def _satisfiers(self, incompatibility: Incompatibility):
         """The most recent satisfier, its term, and the level of the one before (PubGrub)."""
@@ -464,42 +650,50 @@ class Search:
         return prior
 
     # --8<-- [start:decide]
-    def decide(self) -> list[str] | None:
-        """Decide one name; return the names to propagate, or None when all are decided."""
+    def decide(self) -> dict[str, int] | None:
+        """Decide one name; return the names to propagate, or None when all are decided.
+
+        The chosen record's depends and constrains become facts first; if one of them already
+        rules the record out (it is unit), propagation says so instead of a doomed decision."""
         name = self._next_name()
         if name is None:
             return None
         index = best_index(self.solution.state(name).mask)
-        new = self._add_record_facts(name, index)
-        if not any(self._blocks(incompatibility, name) for incompatibility in new):
+        before, changed = len(self.pending), {}
+        self._add_record_facts(name, index)
+        if len(self.pending) == before:
             record = self.provider.candidates(name).records[index]
             self.reporter.deciding(name, record)
             self.decision_count += 1
-            self.solution.add(Term(name, 1 << index, True), None)
-        return [name]
+            self._assign(Term(name, 1 << index, True), None, changed)
+        return changed
     # --8<-- [end:decide]
 
     def _next_name(self) -> str | None:
-        """Which name to decide next: the specs' names first, in their order; then a name with
-        a single candidate left; then the name required most recently (depth first: finish a
-        package's dependencies before moving on)."""
+        """Which name to decide next: the specs' names first, in their order (so they get the
+        best records any solution allows). Then a name with a single candidate left (no choice
+        to get wrong); then the most *active* one (met in recent conflicts: deciding it first
+        finds the real trouble early); then the one required most recently (depth first: finish
+        a package's dependencies before moving on)."""
+        solution = self.solution
         for name in self.requested:
-            if name in self.solution.undecided:
+            if name in solution.undecided:
                 return name
-        return self.solution.next_undecided()
+        best, best_key = None, None
+        for name in solution.undecided:
+            mask = solution.states[name].mask
+            key = (mask & (mask - 1) == 0, self.activity.get(name, 0.0), solution.first_required[name])
+            if best_key is None or key > best_key:
+                best, best_key = name, key
+        return best
 
-    def _blocks(self, incompatibility: Incompatibility, name: str) -> bool:
-        """Whether deciding `name` would at once violate this new incompatibility."""
-        return all(
-            term.name == name or term.satisfied_by(self.solution.state(term.name))
-            for term in incompatibility.terms
-        )
-
-    def _add_record_facts(self, name: str, index: int) -> list[Incompatibility]:
+    def _add_record_facts(self, name: str, index: int) -> None:
         """The depends and constrains of the chosen record, each grouped over every record of
         the name that lists the same text. A constrains on a name nothing has required yet
         waits until something does (until then it cannot matter, and its records stay unread)."""
         record = self.provider.candidates(name).records[index]
+        if name not in self._ties_read:
+            self._add_pigeonhole_facts(name)
         new = []
         for text in record.depends:
             if (name, "d", text) not in self._added:
@@ -516,10 +710,51 @@ class Search:
                     new.append(self._constrains_fact(name, text))
                 else:
                     self._waiting.setdefault(target, []).append((name, text))
-        new = [i for i in new if i is not None]
         for incompatibility in new:
-            self._add(incompatibility)
-        return new
+            if incompatibility is not None:
+                self._add(incompatibility)
+
+    def _add_pigeonhole_facts(self, name: str) -> None:
+        """Read which names `name` must differ from, and theirs, and so on (a sudoku's cells are
+        all tied together); then add a pigeonhole fact "not all of these can be installed" for
+        a clique of more tied names than versions, if there is one."""
+        component, queue = [], [name]
+        while queue and len(component) < MAX_TIED:
+            current = queue.pop()
+            if current in self._ties_read:
+                continue
+            self._ties_read.add(current)
+            targets = different_from(self.provider, current)
+            if targets:
+                component.append(current)
+            for target in sorted(targets):
+                self.tied.setdefault(current, set()).add(target)
+                self.tied.setdefault(target, set()).add(current)
+                queue.append(target)
+        budget = [CLIQUE_BUDGET]
+        for start in component:
+            clique = crowded_clique(self.tied, start, self._version_count, budget)
+            if clique is not None and frozenset(clique) not in self._cliques:
+                self._cliques.add(frozenset(clique))
+                self._add_pigeonhole_fact(sorted(clique))
+                return
+
+    def _add_pigeonhole_fact(self, clique: list[str]) -> None:
+        candidates = self.provider.candidates
+        versions = {r.parsed_version.sort_key: r.version for n in clique for r in candidates(n).records}
+        terms = tuple(Term(n, candidates(n).full, True) for n in clique)
+        ordered = tuple(versions[k] for k in sorted(versions))
+        self._add(Incompatibility(terms, Pigeonhole(tuple(clique), ordered)))
+
+    def _version_count(self, names) -> int:
+        """How many distinct versions the candidates of `names` have between them."""
+        keys = set()
+        for n in names:
+            found = self._versions_of.get(n)
+            if found is None:
+                found = self._versions_of[n] = {r.parsed_version.sort_key for r in self.provider.candidates(n).records}
+            keys |= found
+        return len(keys)
 
     @staticmethod
     def _constrains_target(name: str, text: str) -> str | None:
