@@ -47,7 +47,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence, Union
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from minipixi.errors import LockError, Location, VersionError, source_excerpt
 from minipixi.lock_yaml import ParsedYaml, YamlReadError, check_size, parse_yaml, render_yaml
@@ -60,7 +60,8 @@ from minipixi.records import (
 from minipixi.version import parse_version
 
 LOCK_FILE_NAME = "pixi.lock"
-READABLE_VERSIONS = (6, 7)
+READABLE_VERSIONS = (4, 5, 6, 7)  # 4 and 5 are upgraded to 6 when read
+WRITABLE_VERSIONS = (6, 7)
 REGENERATE_HINT = "run `minipixi lock` to regenerate pixi.lock from pixi.toml"
 
 # Conda subdirs in rattler's `Platform` order (the order v6 writes platform keys in).
@@ -130,6 +131,10 @@ class CondaPackage:
     for v7 source packages it is the ``conda_source:`` identifier (`kind` says which).
     `purls` is None when the lock says nothing, () when it says ``purls: []``.
     `extra` keeps fields this module does not model, as (key, raw YAML value) pairs.
+    `timestamp_in_seconds`: the lock wrote the timestamp in seconds (older Pixi did), so it
+    is written back in seconds. `verbatim`: a v7 ``conda_source`` entry as read, with the
+    record and purls it gave; minipixi builds no source packages, so it writes such an entry
+    back unchanged as long as its record and purls are still the ones read.
     """
 
     location: str
@@ -138,6 +143,9 @@ class CondaPackage:
     input: Mapping[str, Any] | None = None
     extra: tuple[tuple[str, Any], ...] = ()
     kind: str = "conda"
+    timestamp_in_seconds: bool = False
+    verbatim: tuple[PackageRecord, tuple[str, ...] | None, Mapping[str, Any]] | None = field(
+        default=None, compare=False)
 
     @classmethod
     def from_record(cls, record: PackageRecord, *,
@@ -174,7 +182,11 @@ class CondaPackage:
 
 @dataclass(frozen=True)
 class PypiPackage:
-    """A locked PyPI package, kept and rewritten faithfully (minipixi installs no wheels)."""
+    """A locked PyPI package, kept and rewritten faithfully (minipixi installs no wheels).
+
+    `version` is "" for a path or URL package whose version the lock leaves out (v7 does,
+    for a local project whose version is computed when it is built).
+    """
 
     location: str
     name: str
@@ -221,11 +233,16 @@ class LockedEnvironment:
 
 @dataclass(frozen=True)
 class LockFile:
-    """A whole pixi.lock: its format version, platforms (sorted by name), environments by name."""
+    """A whole pixi.lock: its format version, platforms (sorted by name), environments by name.
+
+    `build_only`: packages no environment installs but a v7 source package is built with
+    (its ``build_packages`` / ``host_packages``); kept so that they are written back.
+    """
 
     version: int
     environments: Mapping[str, LockedEnvironment]
     platforms: tuple[LockPlatform, ...] = ()
+    build_only: tuple[LockedPackage, ...] = ()
 
     def environment(self, name: str) -> LockedEnvironment:
         """The environment called `name`; LockError (with the fix) when the lock lacks it."""
@@ -416,13 +433,44 @@ def parse_lock(text: str, path: str = LOCK_FILE_NAME) -> LockFile:
     if not isinstance(document, dict):
         raise reader.error("expected a mapping with `version`, `environments` and `packages`")
     version = _read_version(reader, document)
+    legacy = version < 6
+    if legacy:  # v4 and v5 are read as the v6 they would be today (as Pixi upgrades them)
+        document = {**document, "packages": _upgrade_legacy_packages(
+            reader, document.get("packages") or [])}
+        version = 6
     platforms = _read_platforms(reader, document, version)
     packages = _read_packages(reader, document.get("packages") or [])
-    environments = _read_environments(reader, document, platforms, packages)
+    environments = _read_environments(reader, document, platforms, packages, legacy)
     if version == 6:  # v6 declares no platforms: they are the subdirs the environments use
         used = {name for env in environments.values() for name in env.packages}
         platforms = {name: LockPlatform(name, name) for name in used}
-    return LockFile(version, environments, tuple(platforms[n] for n in sorted(platforms)))
+    return LockFile(version, environments, tuple(platforms[n] for n in sorted(platforms)),
+                    _build_only_packages(reader, environments, packages))
+
+
+def _build_only_packages(reader: _Reader, environments: Mapping[str, LockedEnvironment],
+                         packages: dict) -> tuple[LockedPackage, ...]:
+    """The packages that source packages list to build with and no environment installs."""
+    seen = {_identity(p) for env in environments.values() for pkgs in env.packages.values()
+            for p in pkgs}
+    work = [p for ps in packages.values() for p in ps if _identity(p) in seen]
+    found: list[LockedPackage] = []
+    while work:
+        raw = _raw_entry(work.pop())
+        for key in ("build_packages", "host_packages"):
+            for i, selector in enumerate(raw.get(key) or ()):
+                package = _resolve_selector(reader, selector, packages, ("packages", key, i))
+                if _identity(package) not in seen:
+                    seen.add(_identity(package))
+                    found.append(package)
+                    work.append(package)
+    return tuple(found)
+
+
+def _raw_entry(package: LockedPackage) -> Mapping[str, Any]:
+    if isinstance(package, CondaPackage) and package.verbatim is not None:
+        return package.verbatim[2]
+    return dict(package.extra)
 
 
 def _read_version(reader: _Reader, document: dict) -> int:
@@ -431,11 +479,39 @@ def _read_version(reader: _Reader, document: dict) -> int:
         raise reader.error("it has no `version` field")
     if not str(raw).isdigit() or len(str(raw)) > 3 or int(raw) not in READABLE_VERSIONS:
         raise reader.error(
-            f"lock file version {raw} is not supported (minipixi reads versions 6 and 7)",
+            f"lock file version {raw} is not supported (minipixi reads versions 4 to 7)",
             ("version",),
             hint="regenerate it with `minipixi lock` (or update minipixi if Pixi wrote it)",
         )
     return int(raw)
+
+
+# --8<-- [start:legacy]
+def _upgrade_legacy_packages(reader: _Reader, entries: Any) -> list[dict]:
+    """v4/v5 package entries in v6 form.
+
+    Before v6 an entry said what it was with ``kind: conda`` (or ``pypi``) and where it lived
+    with ``url:`` (or ``path:``), and spelled out name, version, build and subdir. A field
+    left out meant its default, not "what the URL says": no ``noarch`` meant not noarch, no
+    ``build_number`` meant 0. So those defaults are written into the v6 entry explicitly.
+    """
+    upgraded = []
+    for i, entry in enumerate(_as_list(reader, entries, ("packages",))):
+        at = ("packages", i)
+        if not isinstance(entry, dict) or entry.get("kind") not in ("conda", "pypi"):
+            raise reader.error("a version 4/5 package entry needs `kind: conda` or "
+                               "`kind: pypi`", at)
+        where = entry.get("url") if entry.get("url") is not None else entry.get("path")
+        if not where:
+            raise reader.error("a version 4/5 package entry needs a `url:` or `path:`", at)
+        rest = {k: v for k, v in entry.items() if k not in ("kind", "url", "path")}
+        if entry["kind"] == "conda":
+            rest.setdefault("noarch", None)
+            rest.setdefault("build_number", "0")
+            rest.setdefault("build", "")
+        upgraded.append({entry["kind"]: where, **rest})
+    return upgraded
+# --8<-- [end:legacy]
 
 
 def _read_platforms(reader: _Reader, document: dict, version: int) -> dict[str, LockPlatform]:
@@ -499,12 +575,21 @@ def _read_strings(reader: _Reader, entry: dict, key: str, at: tuple) -> tuple[st
     return tuple(str(v) for v in _as_list(reader, entry.get(key), at + (key,)))
 
 
+# A larger number cannot be seconds (it is after the year 9999): it is milliseconds.
+_LAST_SECOND_OF_9999 = 253_402_300_799
+
+
 def _read_timestamp(reader: _Reader, entry: dict, at: tuple) -> int | None:
     """Milliseconds; a value that fits in seconds (year < 10000) is seconds (rattler's rule)."""
     stamp = _read_int(reader, entry, "timestamp", at)
-    if stamp is not None and stamp <= 253_402_300_799:
+    if stamp is not None and stamp <= _LAST_SECOND_OF_9999:
         stamp *= 1000
     return stamp
+
+
+def _timestamp_in_seconds(entry: dict) -> bool:
+    raw = entry.get("timestamp")
+    return raw is not None and str(raw).isdigit() and int(str(raw)) <= _LAST_SECOND_OF_9999
 
 
 _CONDA_MODELLED = {
@@ -520,6 +605,8 @@ def _read_conda_package(reader: _Reader, entry: dict, at: tuple) -> CondaPackage
     kind = "conda" if "conda" in entry else "conda_source"
     location = location_of_url(str(entry[kind])) if kind == "conda" else str(entry[kind])
     derived = _derived_for(kind, location)
+    if kind == "conda_source":
+        return _read_source_package(reader, entry, location, derived, at)
     name, version, build, subdir = _read_identity(reader, entry, location, derived, at)
     build_number = _read_int(reader, entry, "build_number", at)
     record = PackageRecord(
@@ -543,7 +630,36 @@ def _read_conda_package(reader: _Reader, entry: dict, at: tuple) -> CondaPackage
         purls=None if purls is None else tuple(str(p) for p in purls),
         input=entry.get("input"),
         extra=tuple((k, v) for k, v in entry.items() if k not in _CONDA_MODELLED),
-        kind=kind,
+        kind=kind, timestamp_in_seconds=_timestamp_in_seconds(entry),
+    )
+
+
+def _read_source_package(reader: _Reader, entry: dict, location: str, derived: DerivedFields,
+                         at: tuple) -> CondaPackage:
+    """A v7 ``conda_source:`` entry (``name[hash] @ path``): a package Pixi builds from source.
+
+    It may be *partial*: no version and no subdir until it is built (then `record` has
+    version "" and the subdir its variants name). minipixi cannot build it, so the entry is
+    kept whole (`verbatim`) and written back as read; the record is for listing and diffing.
+    """
+    if not derived.name:
+        raise reader.error(f"source package '{location}' does not start with a package name",
+                           at + ("conda_source",))
+    variants = entry.get("variants") if isinstance(entry.get("variants"), dict) else {}
+    build_number = _read_int(reader, entry, "build_number", at)
+    record = PackageRecord(
+        name=derived.name, version=str(entry.get("version") or ""),
+        build=str(entry.get("build") or ""), build_number=build_number or 0,
+        subdir=str(entry.get("subdir") or variants.get("target_platform") or ""),
+        noarch=_read_noarch(entry, None), **_read_metadata(reader, entry, at),
+    )
+    if record.version:
+        _read_identity(reader, entry, location, derived, at)  # a full record: check its version
+    purls = None if entry.get("purls") is None else tuple(str(p) for p in entry["purls"])
+    return CondaPackage(
+        location=location, record=record, purls=purls,
+        kind="conda_source", timestamp_in_seconds=_timestamp_in_seconds(entry),
+        verbatim=(record, purls, entry),
     )
 
 
@@ -552,7 +668,7 @@ def _read_identity(reader: _Reader, entry: dict, location: str, derived: Derived
     """Name, version, build and subdir: as written, else as the location says."""
     name = entry.get("name") or derived.name
     version = entry.get("version") or derived.version
-    subdir = entry.get("subdir") or derived.subdir
+    subdir = entry.get("subdir") or derived.subdir or _subdir_of_variants(entry)
     for key, value in (("name", name), ("version", version), ("subdir", subdir)):
         if not value:
             raise reader.error(f"package '{location}' has no `{key}` and its URL does not say",
@@ -562,7 +678,13 @@ def _read_identity(reader: _Reader, entry: dict, location: str, derived: Derived
     except VersionError as err:
         raise reader.error(err.message, at + ("version" if "version" in entry else "conda",),
                            hint=REGENERATE_HINT) from None
-    return str(name), str(version), str(entry.get("build") or derived.build or ""), str(subdir)
+    build = entry["build"] if entry.get("build") is not None else derived.build
+    return str(name), str(version), str(build or ""), str(subdir)
+
+
+def _subdir_of_variants(entry: dict) -> str | None:
+    variants = entry.get("variants")
+    return variants.get("target_platform") if isinstance(variants, dict) else None
 
 
 def _read_metadata(reader: _Reader, entry: dict, at: tuple) -> dict[str, Any]:
@@ -625,13 +747,15 @@ def _read_channel(entry: dict, derived: DerivedFields) -> str | None:
 
 
 def _read_pypi_package(reader: _Reader, entry: dict, at: tuple) -> PypiPackage:
-    for key in ("name", "version"):
-        if not entry.get(key):
-            raise reader.error(f"PyPI package '{entry['pypi']}' has no `{key}`", at)
+    """One ``- pypi:`` entry. The version may be left out (v7 does for a local project whose
+    version is found when it is built); whether a versionless entry still satisfies the
+    manifest is the up-to-date check's business, as in Pixi, not the reader's."""
+    if not entry.get("name"):
+        raise reader.error(f"PyPI package '{entry['pypi']}' has no `name`", at)
     modelled = set(PYPI_FIELD_ORDER)
     return PypiPackage(
         location=str(entry["pypi"]), name=normalize_pypi_name(str(entry["name"])),
-        version=str(entry["version"]),
+        version=str(entry.get("version") or ""),
         sha256=entry.get("sha256"), md5=entry.get("md5"),
         requires_dist=_read_strings(reader, entry, "requires_dist", at),
         requires_python=entry.get("requires_python"),
@@ -641,16 +765,16 @@ def _read_pypi_package(reader: _Reader, entry: dict, at: tuple) -> PypiPackage:
 
 
 def _read_environments(reader: _Reader, document: dict, platforms: dict[str, LockPlatform],
-                       packages: dict) -> dict[str, LockedEnvironment]:
+                       packages: dict, legacy: bool = False) -> dict[str, LockedEnvironment]:
     raw = document.get("environments")
     if not isinstance(raw, dict):
         raise reader.error("it has no `environments` mapping", ("environments",))
-    return {name: _read_environment(reader, name, env, platforms, packages)
+    return {name: _read_environment(reader, name, env, platforms, packages, legacy)
             for name, env in raw.items()}
 
 
 def _read_environment(reader: _Reader, name: str, raw: Any, platforms: dict[str, LockPlatform],
-                      packages: dict) -> LockedEnvironment:
+                      packages: dict, legacy: bool = False) -> LockedEnvironment:
     at = ("environments", name)
     if not isinstance(raw, dict):
         raise reader.error(f"environment '{name}' must be a mapping", at)
@@ -663,7 +787,8 @@ def _read_environment(reader: _Reader, name: str, raw: Any, platforms: dict[str,
         if platform not in platforms:
             raise reader.error(f"environment '{name}' uses platform '{platform}', which the "
                                "lock does not declare", where)
-        by_platform[platform] = _read_platform_packages(reader, selectors, packages, where, extras)
+        by_platform[platform] = _read_platform_packages(reader, selectors, packages, where,
+                                                        extras, legacy)
     indexes = raw.get("indexes")
     return LockedEnvironment(
         channels=channels, packages=by_platform,
@@ -675,11 +800,12 @@ def _read_environment(reader: _Reader, name: str, raw: Any, platforms: dict[str,
 
 
 def _read_platform_packages(reader: _Reader, selectors: Any, packages: dict, at: tuple,
-                            extras: dict) -> tuple[LockedPackage, ...]:
+                            extras: dict, legacy: bool = False) -> tuple[LockedPackage, ...]:
     """The packages one platform of an environment lists; PyPI extras go into `extras`."""
     chosen = []
     for i, selector in enumerate(_as_list(reader, selectors, at)):
-        package = _resolve_selector(reader, selector, packages, at + (i,))
+        package = _resolve_selector(reader, selector, packages, at + (i,),
+                                    subdir=at[-1] if legacy else None)
         chosen.append(package)
         if isinstance(package, PypiPackage) and selector.get("extras"):
             extras[(at[-1], package.location)] = tuple(map(str, selector["extras"]))
@@ -694,9 +820,15 @@ def _read_lock_channel(reader: _Reader, raw: Any, at: tuple) -> LockChannel:
     return LockChannel(str(raw["url"]), tuple(map(str, raw.get("used_env_vars") or ())))
 
 
-def _resolve_selector(reader: _Reader, selector: Any, packages: dict,
-                      at: tuple) -> LockedPackage:
-    """Find the package an environment entry (``- conda: URL``) points at."""
+def _resolve_selector(reader: _Reader, selector: Any, packages: dict, at: tuple,
+                      subdir: str | None = None) -> LockedPackage:
+    """Find the package an environment entry (``- conda: URL``) points at.
+
+    Several records may share one location (v6 allows it: source packages built from one
+    folder for several platforms). Then the entry also names what tells them apart
+    (``name``, ``version``, ``build``, ``subdir``) and the first record that matches is it.
+    A v4/v5 entry names nothing more: the record for the platform's `subdir` is taken.
+    """
     if not isinstance(selector, dict):
         raise reader.error("an environment entry must be `- conda: URL` or `- pypi: URL`", at)
     kind = next((k for k in ("conda", "conda_source", "pypi") if k in selector), None)
@@ -704,10 +836,12 @@ def _resolve_selector(reader: _Reader, selector: Any, packages: dict,
         raise reader.error("an environment entry needs a `conda:` or `pypi:` key", at)
     location = location_of_url(str(selector[kind])) if kind == "conda" else str(selector[kind])
     candidates = packages.get((kind, location), [])
-    # Older files may hold two records at one URL; extra selector keys then pick one.
     for key in ("name", "version", "build", "subdir"):
-        if key in selector and len(candidates) > 1:
-            candidates = [c for c in candidates if getattr(_record_of(c), key, None) == selector[key]]
+        if key in selector:
+            candidates = [c for c in candidates
+                          if str(getattr(_record_of(c), key, None)) == str(selector[key])]
+    if subdir is not None and len(candidates) > 1:
+        candidates = [c for c in candidates if _record_of(c).subdir == subdir] or candidates
     if not candidates:
         raise reader.error(f"'{selector[kind]}' is listed in an environment but missing from "
                            "the `packages:` section", at)
@@ -733,7 +867,7 @@ def render_lock(lock: LockFile) -> str:
     Raises LockError when version 6 is asked for platforms only version 7 can express,
     or when two different packages claim the same location.
     """
-    if lock.version not in READABLE_VERSIONS:
+    if lock.version not in WRITABLE_VERSIONS:
         raise LockError(f"cannot write lock file version {lock.version}",
                         hint="use version 6 or 7 (see choose_lock_version)")
     platforms = _platforms_in_use(lock)
@@ -743,11 +877,15 @@ def render_lock(lock: LockFile) -> str:
     document: dict[str, Any] = {"version": lock.version}
     if lock.version == 7:
         document["platforms"] = [_platform_to_yaml(p) for p in platforms]
+    packages = _sorted_packages(lock)
+    shared: dict[tuple[str, str], list[LockedPackage]] = {}
+    for package in packages:
+        shared.setdefault((package.kind, package.location), []).append(package)
     document["environments"] = {
-        name: _environment_to_yaml(lock.environments[name], lock.version)
+        name: _environment_to_yaml(lock.environments[name], lock.version, shared)
         for name in sorted(lock.environments)
     }
-    document["packages"] = [_package_to_yaml(p, lock.version) for p in _sorted_packages(lock)]
+    document["packages"] = [_package_to_yaml(p, lock.version) for p in packages]
     return render_yaml(document)
 
 
@@ -767,7 +905,8 @@ def _platform_to_yaml(platform: LockPlatform) -> dict[str, Any]:
     return out
 
 
-def _environment_to_yaml(env: LockedEnvironment, version: int) -> dict[str, Any]:
+def _environment_to_yaml(env: LockedEnvironment, version: int,
+                         shared: Mapping[tuple[str, str], list[LockedPackage]]) -> dict[str, Any]:
     out: dict[str, Any] = {"channels": [_channel_to_yaml(c) for c in env.channels]}
     if env.indexes is not None:
         out["indexes"] = list(env.indexes)
@@ -776,13 +915,13 @@ def _environment_to_yaml(env: LockedEnvironment, version: int) -> dict[str, Any]
     options = _options_to_yaml(env.options)
     if options:
         out["options"] = options
-    key = _selector_key_v6 if version == 6 else _selector_key_v7
     platform_order = _subdir_order if version == 6 else (lambda name: name)
-    out["packages"] = {
-        platform: [_selector_to_yaml(env, platform, p, version)
-                   for p in sorted(_unique(env.packages[platform]), key=key)]
-        for platform in sorted(env.packages, key=platform_order)
-    }
+    out["packages"] = {}
+    for platform in sorted(env.packages, key=platform_order):
+        selectors = [_selector_to_yaml(env, platform, p, version, shared)
+                     for p in _unique(env.packages[platform])]
+        key = _selector_key_v6 if version == 6 else _selector_key_v7
+        out["packages"][platform] = sorted(selectors, key=key)
     return out
 
 
@@ -799,10 +938,28 @@ def _options_to_yaml(options: Mapping[str, str]) -> dict[str, str]:
     return {k: options[k] for k in known + rest if OPTION_DEFAULTS.get(k) != options[k]}
 
 
+_TELLS_APART = ("name", "version", "build", "subdir")
+
+
 def _selector_to_yaml(env: LockedEnvironment, platform: str, package: LockedPackage,
-                      version: int) -> dict:
-    """One environment entry. v6 may add the PyPI extras; v7 has no place for them."""
+                      version: int, shared: Mapping[tuple[str, str], list[LockedPackage]]) -> dict:
+    """One environment entry. v6 may add the PyPI extras; v7 has no place for them.
+
+    When several records share the package's location (v6), the entry also names what tells
+    this one apart, found as rattler does: take the field that leaves the fewest records
+    like it, again until one is left (or no field narrows it further).
+    """
     out: dict[str, Any] = {package.kind: package.location}
+    if isinstance(package, CondaPackage) and version == 6:
+        alike = shared.get((package.kind, package.location), [package])
+        while len(alike) > 1:
+            field_name, narrowed = min(
+                ((f, [o for o in alike if getattr(o.record, f) == getattr(package.record, f)])
+                 for f in _TELLS_APART), key=lambda pair: len(pair[1]))
+            if len(narrowed) == len(alike):
+                break
+            alike, out[field_name] = narrowed, getattr(package.record, field_name)
+        out = {k: out[k] for k in (package.kind, *_TELLS_APART) if k in out}
     extras = env.pypi_extras.get((platform, package.location))
     if version == 6 and isinstance(package, PypiPackage) and extras:
         out["extras"] = sorted(extras)
@@ -811,49 +968,105 @@ def _selector_to_yaml(env: LockedEnvironment, platform: str, package: LockedPack
 
 # --8<-- [start:order]
 _KIND_ORDER = {"conda": 0, "conda_source": 1, "pypi": 2}
+_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")  # two letters at least: C:/ is a path
 
 
-def _selector_key_v6(package: LockedPackage) -> tuple:
-    """v6: conda before pypi, then by file name (so by package name), then by URL."""
-    file_name = package.location.rstrip("/").rsplit("/", 1)[-1].lower()
-    return (_KIND_ORDER[package.kind] > 0, file_name, package.location)
+def _is_url(location: str) -> bool:
+    return bool(_URL_SCHEME.match(location))
 
 
-def _selector_key_v7(package: LockedPackage) -> tuple:
-    """v7: conda, then source, then pypi; each by its full location."""
-    return (_KIND_ORDER[package.kind], package.location)
+def _selector_key_v6(selector: dict) -> tuple:
+    """v6 environment entries: conda before pypi; URLs before paths; URLs by file name
+    (lowercase, so by package name), then by the whole URL; paths as text; then the fields
+    that tell records at one location apart (absent before present)."""
+    kind = next(iter(selector))
+    location = selector[kind]
+    if _is_url(location):
+        file_name = urlsplit(location).path.rsplit("/", 1)[-1].lower()
+        place: tuple = (0, file_name, location)
+    else:
+        place = (1, "", location)
+    apart = tuple((0, "") if selector.get(f) is None else (1, str(selector[f]))
+                  for f in _TELLS_APART)
+    return (_KIND_ORDER[kind] > 0, place, apart)
+
+
+def _selector_key_v7(selector: dict) -> tuple:
+    """v7 environment entries: conda, then source, then pypi; each by its full location."""
+    kind = next(iter(selector))
+    return (_KIND_ORDER[kind], selector[kind])
 
 
 def _package_key(package: LockedPackage, version: int) -> tuple:
-    """The `packages:` list: v6 by name (pypi first on a tie), v7 by kind then location."""
+    """The `packages:` list.
+
+    v7: by kind, then location. v6: by name as written; on a tie PyPI first; PyPI packages
+    of one name by version (PEP 440), then location; conda packages of one name by location
+    (paths before URLs), then version, build and subdir.
+    """
     if version == 7:
-        return _selector_key_v7(package)
-    return (package.name, package.kind != "pypi", package.location)
+        return (_KIND_ORDER[package.kind], package.location)
+    if isinstance(package, PypiPackage):
+        return (package.name, 0, _pep440_key(package.version), package.location)
+    record = package.record
+    place = (1 if _is_url(package.location) else 0, package.location)
+    return (package.name, 1, place, _conda_version_key(record.version), record.build,
+            record.subdir)
+
+
+def _pep440_key(text: str) -> tuple:
+    from packaging.version import InvalidVersion, Version  # lazy: only v6 PyPI sorting uses it
+
+    try:
+        return (1, Version(text), text)
+    except InvalidVersion:  # no version (a path package) or not PEP 440: after, as text
+        return (0 if not text else 2, Version("0"), text)
+
+
+def _conda_version_key(text: str) -> tuple:
+    try:
+        return (1, parse_version(text), text)
+    except VersionError:
+        return (0, parse_version("0"), text)
 # --8<-- [end:order]
 
 
+def _identity(package: LockedPackage) -> tuple:
+    """What makes a package one package: its location, and for conda its record's identity
+    (v6 allows several records at one location, e.g. one source folder for two platforms)."""
+    if isinstance(package, CondaPackage):
+        record = package.record
+        return (package.kind, package.location, record.name, record.version, record.build,
+                record.subdir)
+    return (package.kind, package.location)
+
+
 def _unique(packages: Iterable[LockedPackage]) -> list[LockedPackage]:
-    """One entry per (kind, location): a platform lists each package once."""
-    return list({(p.kind, p.location): p for p in packages}.values())
+    """One entry per package: a platform lists each package once."""
+    return list({_identity(p): p for p in packages}.values())
 
 
 def _sorted_packages(lock: LockFile) -> list[LockedPackage]:
     """Every package some environment uses, once, in the version's order."""
-    by_location: dict[tuple[str, str], LockedPackage] = {}
-    for env in lock.environments.values():
-        for packages in env.packages.values():
-            for package in packages:
-                key = (package.kind, package.location)
-                if key in by_location and by_location[key] != package:
-                    raise LockError(f"two different packages share the location {package.location}",
-                                    hint="a location must identify one package; re-run the solve")
-                by_location[key] = package
-    return sorted(by_location.values(), key=lambda p: _package_key(p, lock.version))
+    by_identity: dict[tuple, LockedPackage] = {}
+    every = [p for env in lock.environments.values() for ps in env.packages.values() for p in ps]
+    for package in every + list(lock.build_only):
+        key = _identity(package)
+        if key in by_identity and by_identity[key] != package:
+            raise LockError(f"two different packages share the location {package.location}"
+                            " and the name, version, build and subdir",
+                            hint="a location must identify one package; re-run the solve")
+        by_identity[key] = package
+    return sorted(by_identity.values(), key=lambda p: _package_key(p, lock.version))
 
 
 def _package_to_yaml(package: LockedPackage, version: int) -> dict[str, Any]:
     if isinstance(package, PypiPackage):
         return _pypi_to_yaml(package)
+    if package.verbatim is not None and version == 7:
+        record, purls, entry = package.verbatim
+        if (record, purls) == (package.record, package.purls):
+            return dict(entry)  # a source entry minipixi keeps as it was read
     if package.is_source and (package.kind == "conda") != (version == 6):
         # v6 names a source package by its path, v7 by `name[hash] @ path`, where the hash
         # is computed by Pixi's build backends; minipixi cannot convert one into the other.
@@ -881,8 +1094,10 @@ def _conda_to_yaml(package: CondaPackage) -> dict[str, Any]:
     if record.subdir != derived.subdir:
         fields["subdir"] = record.subdir
     if record.noarch != _implied_noarch(package.kind, derived, record.subdir, record.build):
-        fields["noarch"] = record.noarch
+        fields["noarch"] = record.noarch or False  # rattler writes "not noarch" as false
     fields.update(_conda_details(package, derived))
+    if package.timestamp_in_seconds and record.timestamp is not None:
+        fields["timestamp"] = record.timestamp // 1000
     return _in_order(fields, package.extra, CONDA_FIELD_ORDER)
 # --8<-- [end:conda-fields]
 
@@ -908,10 +1123,22 @@ def _conda_details(package: CondaPackage, derived: DerivedFields) -> dict[str, A
     if package.kind == "conda" and record.fn and record.fn != derived.file_name:
         fields["file_name"] = record.fn
     if package.purls is not None:
-        fields["purls"] = sorted(package.purls)
+        fields["purls"] = sorted(package.purls, key=purl_order)
     if package.input is not None:
         fields["input"] = package.input
     return fields
+
+
+def purl_order(purl: str) -> tuple[str, ...]:
+    """rattler keeps purls as a set of parsed package URLs, ordered field by field (type,
+    namespace, name, version, qualifiers, subpath), so ``pkg:pypi/pdal?...`` comes before
+    ``pkg:pypi/pdal-plugins?...`` although "-" sorts before "?" as text."""
+    rest, _, subpath = purl.partition("#")
+    rest, _, qualifiers = rest.partition("?")
+    rest, _, version = rest.partition("@")
+    kind, _, path = rest.removeprefix("pkg:").partition("/")
+    namespace, _, name = path.rpartition("/")
+    return (kind, namespace, name, version, qualifiers, subpath)
 
 
 def normalize_pypi_name(name: str) -> str:
@@ -923,8 +1150,9 @@ def normalize_pypi_name(name: str) -> str:
 
 
 def _pypi_to_yaml(package: PypiPackage) -> dict[str, Any]:
-    fields: dict[str, Any] = {"pypi": package.location, "name": normalize_pypi_name(package.name),
-                              "version": package.version}
+    fields: dict[str, Any] = {"pypi": package.location, "name": normalize_pypi_name(package.name)}
+    if package.version:
+        fields["version"] = package.version
     if package.md5:
         fields["md5"] = package.md5
     if package.sha256:

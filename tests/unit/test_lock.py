@@ -291,7 +291,7 @@ def test_from_record_needs_a_url():
     [
         ("version: 6\nenvironments: [\n", "not valid YAML", 3),
         ("environments: {}\npackages: []\n", "no `version`", None),
-        ("version: 5\nenvironments: {}\n", "version 5 is not supported", 1),
+        ("version: 3\nenvironments: {}\n", "version 3 is not supported", 1),
         ("version: 8\nenvironments: {}\n", "version 8 is not supported", 1),
         ("- 1\n", "expected a mapping", None),
         ("version: 6\npackages: []\n", "no `environments`", None),
