@@ -654,8 +654,31 @@ def cmd_tree(args: argparse.Namespace) -> int:
 
     project = _open_project(args)
     env, platform, records = _locked_for_listing(project, args)
-    roots = list(project.workspace.resolve(env, platform).dependencies)
-    _out(render_tree(records, roots, pattern=args.regex, invert=args.invert))
+    resolved = project.workspace.resolve(env, platform)
+    if args.format != "text":  # a picture of the whole environment (graph.py draws it)
+        from minipixi.graph import RENDERERS, environment_graph
+        from minipixi.why import manifest_specs
+
+        if args.regex or args.invert:
+            raise MinipixiError("--format draws the whole environment: it takes no REGEX or --invert",
+                                hint="drop the regex, or use the text tree")
+        graph = environment_graph(records, manifest_specs(resolved), title=f"environment {env} on {platform}")
+        _out(RENDERERS[args.format](graph).rstrip("\n"))
+        return 0
+    _out(render_tree(records, list(resolved.dependencies), pattern=args.regex, invert=args.invert))
+    return 0
+
+
+def cmd_why(args: argparse.Namespace) -> int:
+    import json
+
+    from minipixi.why import explain, manifest_specs, render
+
+    project = _open_project(args)
+    env, platform, records = _locked_for_listing(project, args)
+    answer = explain(records, manifest_specs(project.workspace.resolve(env, platform)), args.package,
+                     environment=env, platform=platform, where=str(project.lock_path))
+    _out(json.dumps(answer.to_json(), indent=2) if args.json else render(answer))
     return 0
 
 
@@ -734,7 +757,18 @@ def register_install_commands(sub: argparse._SubParsersAction) -> None:
         else:
             p.add_argument("regex", nargs="?", help="show only the packages matching this regex")
             p.add_argument("-i", "--invert", action="store_true", help="show what depends on the matches")
+            p.add_argument("--format", choices=["text", "dot", "mermaid", "svg"], default="text",
+                           help="text (default), or a picture of the graph: Graphviz dot, Mermaid, SVG")
         p.set_defaults(handler=handler)
+
+    why = sub.add_parser("why", help="every path from the manifest to a package of an environment")
+    why.add_argument("package", metavar="PACKAGE", help="a package name (or a virtual package, e.g. __cuda)")
+    why.add_argument("-e", "--environment", help=env_help)
+    why.add_argument("-p", "--platform", help="the platform (default: this machine's)")
+    why.add_argument("--frozen", action="store_true", help="read pixi.lock as it is, never update it")
+    why.add_argument("--json", action="store_true", help="machine-readable output")
+    _lock_options(why, policy=False)
+    why.set_defaults(handler=cmd_why)
 
     info = sub.add_parser("info", help="this machine, the cache, the workspace and its environments")
     info.add_argument("--json", action="store_true", help="machine-readable output")

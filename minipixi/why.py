@@ -1,0 +1,186 @@
+"""Why is this package here? Every path from the manifest to one package of a locked environment.
+
+Reading order: after `lock` (it reads a lock's records) and next to `workspace.render_tree`.
+Episode 4 uses it: ``minipixi why python`` answers the question a learner asks when a package
+they never typed shows up in ``minipixi list``.
+
+No solve is needed. A lock already holds the answer: each locked record keeps its ``depends``
+(the specs its build asked for), and the manifest says which specs the user asked for. The locked
+environment is a graph: the manifest points at its dependencies, each record points at the
+records its specs name. A *path* is a walk in that graph from the manifest to the package, and
+each edge carries the spec that made it (``numpy 2.3.0 needs python >=3.13,<3.14.0a0``).
+
+Paths are found breadth-first, so the shortest come first, and only through packages that can
+reach the target at all (a backwards search marks them first). A package can be reached in very
+many ways in a big environment, so the walk stops at `MAX_PATHS` paths and says it did.
+
+Virtual packages (``__cuda``, ``__glibc``) are never locked: they describe the machine. They are
+still graph nodes here, reached by the ``depends`` that name them, so ``minipixi why __cuda``
+lists the packages that need a GPU driver, and why each of those is in the environment.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from minipixi.errors import LockError
+from minipixi.records import PackageRecord
+
+#: Stop listing after this many paths (a big environment can reach one package in thousands).
+MAX_PATHS = 50
+#: The name of the graph's start: the manifest itself.
+MANIFEST = "pixi.toml"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One edge of a path: the parent's `spec` selected package `name` at `version`.
+
+    The parent is the previous step's package (or the manifest for the first step). `version` is
+    empty for a virtual package, which no lock records."""
+
+    spec: str
+    name: str
+    version: str
+
+    @property
+    def virtual(self) -> bool:
+        return self.name.startswith("__")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Why `package` is in `environment` on `platform`: the paths, shortest first."""
+
+    package: str
+    version: str
+    environment: str
+    platform: str
+    paths: tuple[tuple[Step, ...], ...]
+    truncated: bool  # True when there were more than the paths listed
+
+    @property
+    def direct(self) -> bool:
+        """True when the manifest asks for the package itself."""
+        return any(len(path) == 1 for path in self.paths)
+
+    def to_json(self) -> dict:
+        return {
+            "package": self.package, "version": self.version, "environment": self.environment,
+            "platform": self.platform, "direct": self.direct, "truncated": self.truncated,
+            "paths": [[{"from": MANIFEST if i == 0 else path[i - 1].name, "spec": step.spec,
+                        "to": step.name, "version": step.version} for i, step in enumerate(path)]
+                      for path in self.paths],
+        }
+
+
+def spec_name(spec: str) -> str:
+    """The package name a dependency spec names: its first word, without a channel prefix."""
+    head = spec.strip().split(None, 1)[0] if spec.strip() else ""
+    for stop in "=<>!~[":
+        head = head.split(stop, 1)[0]
+    return head.rsplit("::", 1)[-1].lower()
+
+
+def edges(records: Iterable[PackageRecord]) -> dict[str, list[tuple[str, str]]]:
+    """The graph: package name -> [(spec, child name)] for each spec naming a locked or virtual
+    package, in the record's order. A spec naming something not locked (an optional
+    dependency of another platform, say) has no edge."""
+    records = list(records)
+    locked = {r.name for r in records}
+    graph: dict[str, list[tuple[str, str]]] = {}
+    for record in records:
+        out = []
+        for spec in record.depends:
+            child = spec_name(spec)
+            if child in locked or child.startswith("__"):
+                out.append((spec, child))
+        graph[record.name] = out
+    return graph
+
+
+def explain(records: Iterable[PackageRecord], requested: Mapping[str, str], package: str, *,
+            environment: str, platform: str, where: str = "pixi.lock",
+            max_paths: int = MAX_PATHS) -> Answer:
+    """Every path (up to `max_paths`) from the manifest's `requested` specs (name -> spec text)
+    to `package` in the locked `records` of `environment` on `platform`.
+
+    Raises `LockError` naming the environment and platform when the package is not there.
+    """
+    records = list(records)
+    target = package.strip().lower()
+    by_name = {r.name: r for r in records}
+    graph = edges(records)
+    graph[MANIFEST] = [(spec, name.lower()) for name, spec in requested.items()
+                       if name.lower() in by_name]
+    reachable = {child for out in graph.values() for _, child in out}
+    if target not in by_name and not (target.startswith("__") and target in reachable):
+        virtual = target.startswith("__")
+        raise LockError(
+            f"no package of environment '{environment}' on {platform} needs '{package}'" if virtual
+            else f"'{package}' is not in environment '{environment}' on {platform}",
+            where=where,
+            hint=(f"`minipixi list -e {environment} -p {platform}` shows what is there"
+                  + ("" if virtual else f"; `minipixi add {package}` would add it")),
+        )
+    # Backwards first: which nodes can reach the target at all? The walk only enters those.
+    parents: dict[str, set[str]] = {}
+    for parent, out in graph.items():
+        for _, child in out:
+            parents.setdefault(child, set()).add(parent)
+    leads = {target}
+    queue = deque([target])
+    while queue:
+        for parent in parents.get(queue.popleft(), ()):
+            if parent not in leads:
+                leads.add(parent)
+                queue.append(parent)
+    # Forwards, breadth-first: shortest paths first; a path never visits a package twice.
+    found: list[tuple[Step, ...]] = []
+    walk: deque[tuple[str, tuple[Step, ...]]] = deque([(MANIFEST, ())])
+    truncated = False
+    while walk:
+        node, path = walk.popleft()
+        seen = {step.name for step in path}
+        for spec, child in graph.get(node, ()):
+            if child not in leads or child in seen:
+                continue
+            step = Step(spec, child, by_name[child].version if child in by_name else "")
+            if child == target:
+                if len(found) == max_paths:
+                    truncated = True
+                    walk.clear()
+                    break
+                found.append(path + (step,))
+            else:
+                walk.append((child, path + (step,)))
+    version = by_name[target].version if target in by_name else ""
+    return Answer(target, version, environment, platform, tuple(found), truncated)
+
+
+def manifest_specs(resolved) -> dict[str, str]:
+    """The specs a `ResolvedEnvironment` asks for, as text (name -> ``numpy >=2.3.0,<3``)."""
+    return {name: dep.matchspec_text() for name, dep in resolved.dependencies.items()}
+
+
+def render(answer: Answer) -> str:
+    """The answer as `minipixi why` prints it: one block per path, one line per edge."""
+    title = f"{answer.package} {answer.version}".strip()
+    count = f"{len(answer.paths)}{'+' if answer.truncated else ''}"
+    head = (f"{title} is in environment '{answer.environment}' on {answer.platform}: "
+            f"{count} path{'s' if count != '1' else ''} from {MANIFEST}"
+            + (" (it asks for it directly)" if answer.direct else ""))
+    lines = [head]
+    for path in answer.paths:
+        lines.append("")
+        lines.append(f"{MANIFEST} asks for {path[0].spec}")
+        for before, step in zip(path, path[1:]):
+            lines.append(f"  → {before.name} {before.version} needs {step.spec}")
+        last = path[-1]
+        lines.append(f"  → {last.name} {last.version}".rstrip() + (" (virtual: the machine provides it)"
+                                                                    if last.virtual else ""))
+    if answer.truncated:
+        lines += ["", f"(only the first {len(answer.paths)} paths are shown)"]
+    return "\n".join(lines)
