@@ -536,6 +536,14 @@ def _read_platforms(reader: _Reader, document: dict, version: int) -> dict[str, 
     return platforms
 
 
+def _as_mapping(reader: _Reader, value: Any, at: tuple) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise reader.error("expected a mapping", at)
+    return value
+
+
 def _as_list(reader: _Reader, value: Any, at: tuple) -> list:
     if value is None:
         return []
@@ -782,19 +790,19 @@ def _read_environment(reader: _Reader, name: str, raw: Any, platforms: dict[str,
                      for i, c in enumerate(_as_list(reader, raw.get("channels"), at)))
     by_platform: dict[str, tuple[LockedPackage, ...]] = {}
     extras: dict[tuple[str, str], tuple[str, ...]] = {}
-    for platform, selectors in (raw.get("packages") or {}).items():
+    for platform, selectors in _as_mapping(reader, raw.get("packages"), at + ("packages",)).items():
         where = at + ("packages", platform)
         if platform not in platforms:
             raise reader.error(f"environment '{name}' uses platform '{platform}', which the "
                                "lock does not declare", where)
         by_platform[platform] = _read_platform_packages(reader, selectors, packages, where,
                                                         extras, legacy)
-    indexes = raw.get("indexes")
+    indexes, links = raw.get("indexes"), raw.get("find-links")
     return LockedEnvironment(
         channels=channels, packages=by_platform,
-        indexes=None if indexes is None else tuple(map(str, indexes)),
-        find_links=None if raw.get("find-links") is None else tuple(raw["find-links"]),
-        options={str(k): str(v) for k, v in (raw.get("options") or {}).items()},
+        indexes=None if indexes is None else tuple(map(str, _as_list(reader, indexes, at + ("indexes",)))),
+        find_links=None if links is None else tuple(_as_list(reader, links, at + ("find-links",))),
+        options={str(k): str(v) for k, v in _as_mapping(reader, raw.get("options"), at + ("options",)).items()},
         pypi_extras=extras,
     )
 
@@ -1190,77 +1198,24 @@ def write_lock(lock: LockFile, path: str | os.PathLike) -> None:
 # Is the lock still up to date? (the parts that need no solver)
 # ---------------------------------------------------------------------------------------
 
-DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
-
-
 def normalize_channel(channel: str) -> str:
-    """A channel as a URL without trailing slash; a bare name goes under conda.anaconda.org."""
-    channel = channel.rstrip("/")
-    if "://" in channel or channel.startswith((".", "/", "~")):
-        return channel
-    return f"{DEFAULT_CHANNEL_ALIAS}/{channel}"
+    """A channel as a URL without trailing slash (see `satisfiability.normalize_channel`)."""
+    from minipixi.satisfiability import normalize_channel as normalize
+
+    return normalize(channel)
 
 
-# --8<-- [start:satisfies]
 def lock_satisfies(lock_env: LockedEnvironment, platform: str, specs: Mapping[str, Any],
                    channels: Sequence[str]) -> list[str]:
-    """Why the locked `platform` of `lock_env` no longer fits the manifest ([] when it fits).
+    """Why the locked `platform` of `lock_env` no longer fits `specs` and `channels` ([] when it
+    fits): the channels, the platform, each spec, the locked records' own dependencies. The
+    whole of Pixi's rules (options, platforms, unused packages) is `satisfiability.outdated`."""
+    from minipixi.satisfiability import channel_reasons, conda_reasons
 
-    `specs` maps a package name to the MatchSpec the manifest asks for; `channels` are the
-    manifest's channels, highest priority first (names or URLs). Checks, in order: the
-    channels, that the platform is locked, that every spec is met by its locked record, and
-    that the locked records meet each other's depends and constrains (virtual packages,
-    ``__*``, are the machine's business and are checked at install time).
-    """
-    reasons = _channel_reasons(lock_env, channels)
+    reasons = channel_reasons(lock_env, channels)
     if platform not in lock_env.packages:
         return reasons + [f"platform {platform} is not in the lock"]
-    locked = {p.name: p for p in lock_env.conda_packages(platform)}
-    for name, spec in specs.items():
-        package = locked.get(name)
-        if package is None:
-            reasons.append(f"{name} is required by the manifest but not locked for {platform}")
-        elif not spec.matches(package.record):
-            reasons.append(f"locked {_describe(package)} does not satisfy '{spec}' on {platform}")
-    for package in locked.values():
-        reasons.extend(_dependency_reasons(package, locked, platform))
-    return reasons
-# --8<-- [end:satisfies]
-
-
-def _channel_reasons(lock_env: LockedEnvironment, channels: Sequence[str]) -> list[str]:
-    locked = [normalize_channel(c.url) for c in lock_env.channels]
-    wanted = [normalize_channel(c) for c in channels]
-    if locked == wanted:
-        return []
-    return [f"channels changed: the lock has [{', '.join(locked)}], "
-            f"the manifest asks for [{', '.join(wanted)}]"]
-
-
-def _describe(package: CondaPackage) -> str:
-    return f"{package.name} {package.version} {package.build}"
-
-
-def _dependency_reasons(package: CondaPackage, locked: Mapping[str, CondaPackage],
-                        platform: str) -> list[str]:
-    from minipixi.matchspec import MatchSpec  # lazy: the lock reader needs no spec parser
-
-    reasons = []
-    for text in package.record.depends:
-        spec = MatchSpec.parse(text)
-        if spec.name.startswith("__"):
-            continue
-        target = locked.get(spec.name)
-        if target is None or not spec.matches(target.record):
-            found = f"locked is {_describe(target)}" if target else "none is locked"
-            reasons.append(f"{_describe(package)} depends on '{text}' but {found} on {platform}")
-    for text in package.record.constrains:
-        spec = MatchSpec.parse(text)
-        target = locked.get(spec.name)
-        if target is not None and not spec.matches(target.record):
-            reasons.append(f"{_describe(package)} constrains '{text}' but locked is "
-                           f"{_describe(target)} on {platform}")
-    return reasons
+    return reasons + conda_reasons(lock_env, platform, specs, unused_check=False)
 
 
 def with_packages(env: LockedEnvironment, platform: str,

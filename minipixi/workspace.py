@@ -228,31 +228,11 @@ def read_existing_lock(project: Project):
 
 
 def outdated_reasons(project: Project, lock) -> dict[tuple[str, str], list[str]]:
-    """For every (environment, platform entry) of the manifest, why its lock is out of date."""
-    from minipixi.lock import lock_satisfies
-    from minipixi.virtual_packages import check_installable, required_virtual_packages
+    """For every (environment, platform entry) of the manifest, why its lock is out of date
+    (Pixi's satisfiability rules: see `satisfiability`)."""
+    from minipixi.satisfiability import outdated
 
-    ws = project.workspace
-    names = lock_platform_names(ws)
-    reasons: dict[tuple[str, str], list[str]] = {}
-    for env in ws.environments:
-        for platform in ws.environment_platforms(env):
-            key = (env, platform)
-            locked_env = lock.environments.get(env) if lock else None
-            if locked_env is None:
-                reasons[key] = [f"environment '{env}' is not in the lock"]
-                continue
-            resolved = ws.resolve(env, platform)
-            found = lock_satisfies(locked_env, names[platform], resolved.specs, resolved.channels)
-            if not found:
-                records = [p.record for p in locked_env.conda_packages(names[platform])]
-                try:
-                    check_installable(required_virtual_packages(records), _platform_virtual_packages(resolved))
-                except InstallError as err:
-                    found = [f"the system requirements changed: {err.message}"]
-            if found:
-                reasons[key] = found
-    return reasons
+    return outdated(project.workspace, lock)
 
 
 def update_lock(project: Project, *, force: bool = False,
@@ -274,11 +254,17 @@ def update_lock(project: Project, *, force: bool = False,
 def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str], None]) -> LockUpdate:
     from minipixi.lock import LockChannel, LockedEnvironment, LockPlatform, make_lock_file, render_lock, write_lock
 
+    from minipixi.satisfiability import matched_platform_names
+
     ws = project.workspace
     old = read_existing_lock(project)
     stale = outdated_reasons(project, old) if not force else {
         (e, p): ["forced"] for e in ws.environments for p in ws.environment_platforms(e)}
-    names = lock_platform_names(ws)
+    if old is not None and not stale:
+        return LockUpdate(old, False, [])  # up to date: the file is not touched, not a byte
+    # The names the existing lock gives the manifest's platforms are kept (Pixi 0.77 names
+    # them after the manifest; older locks numbered them p1, p2...).
+    names = {**lock_platform_names(ws), **(matched_platform_names(ws, old) if old else {})}
     packages: dict[str, dict[str, tuple]] = {env: {} for env in ws.environments}
     solved = []
     for group in _solve_groups(ws):
@@ -286,7 +272,9 @@ def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str]
             members = [e for e in group if platform in ws.environment_platforms(e)]
             if not force and old and all((e, platform) not in stale for e in members):
                 for env in members:
-                    packages[env][names[platform]] = old.environments[env].packages[names[platform]]
+                    kept = old.environments[env].packages.get(names[platform])
+                    if kept is not None:  # an environment without packages may list no platform
+                        packages[env][names[platform]] = kept
                 continue
             for env in members:
                 on_solve(env, platform)
@@ -296,7 +284,14 @@ def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str]
     for env in ws.environments:
         resolved = ws.resolve(env, ws.environment_platforms(env)[0]) if ws.environment_platforms(env) else None
         channels = tuple(LockChannel(_channel_url(c)) for c in (resolved.channels if resolved else ()))
-        environments[env] = LockedEnvironment(channels=channels, packages=packages[env])
+        before = old.environments.get(env) if old else None
+        if before is not None and not any(key[0] == env for key in stale):
+            environments[env] = before  # kept whole: its PyPI indexes and options too
+            continue
+        environments[env] = LockedEnvironment(
+            channels=channels, packages=packages[env], options=_solve_options(resolved),
+            indexes=before.indexes if before else None, find_links=before.find_links if before else None,
+            pypi_extras=before.pypi_extras if before else {})
     platforms = [LockPlatform(names[entry.name], entry.subdir, _entry_virtual(ws, entry)) for entry in ws.platforms]
     lock = make_lock_file(environments, platforms)
     text = render_lock(lock)
@@ -304,6 +299,18 @@ def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str]
     if changed:
         write_lock(lock, project.lock_path)
     return LockUpdate(lock, changed, solved)
+
+
+def _solve_options(resolved) -> dict[str, str]:
+    """The options a lock records for an environment, when they are not the defaults."""
+    from minipixi.satisfiability import LOCK_STRATEGY
+
+    options = {}
+    if resolved is not None and resolved.solve_strategy != "highest":
+        options["strategy"] = LOCK_STRATEGY.get(resolved.solve_strategy, resolved.solve_strategy)
+    if resolved is not None and resolved.channel_priority != "strict":
+        options["channel-priority"] = resolved.channel_priority
+    return options
 
 
 def _entry_virtual(ws, entry) -> tuple[str, ...]:
@@ -360,7 +367,7 @@ def check_lock(project: Project) -> list[str]:
         return [f"{LOCK_NAME} does not exist"]
     lines = []
     for (env, platform), reasons in outdated_reasons(project, lock).items():
-        lines += [f"{env} / {platform}: {r}" for r in reasons]
+        lines += [f"{env} / {platform}: {r}" if platform else f"{env}: {r}" for r in reasons]
     return lines
 
 

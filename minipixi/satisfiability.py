@@ -1,0 +1,453 @@
+"""Is pixi.lock still up to date with the manifest? Pixi's satisfiability rules, without a solver.
+
+A lock is *up to date* when solving the manifest again could keep it: every package the
+manifest asks for is locked with a version its spec accepts, the locked packages meet each
+other's dependencies, nothing is locked that no longer belongs, and the lock was solved with the
+same question (channels, channel priority, solve strategy, exclude-newer). `lock` keeps every
+(environment, platform) that passes and re-solves only the others; `install --locked` and
+`lock --check` refuse to go on and name the first reason.
+
+The rules follow Pixi's ``pixi_core::lock_file::satisfiability``, in its order:
+
+1. **The lock's environments.** An environment the manifest no longer has makes the lock stale
+   ("removed"); one the manifest has and the lock lacks is missing.
+2. **Per environment**: the channels must be the same list in the same order (a channel appended
+   at the end is still a change: "extended"); no locked platform whose subdir the environment no
+   longer lists; the solve options the lock records (``strategy``, ``channel-priority``) equal the
+   manifest's; no locked package is newer than the ``exclude-newer`` cut-off.
+3. **Per platform**: a manifest platform finds its lock platform by name, else by subdir and
+   virtual packages (a v7 lock names platforms ``p1``, ``p2`` or after the manifest, and older
+   locks only by subdir); an environment with no dependencies may have no packages at all
+   (``packages: {}``); every spec is met; every dependency of a locked package is met; every
+   locked conda package is reachable from the specs ("too many packages"); the locked packages'
+   virtual-package needs are met by what the platform declares.
+
+PyPI packages are only checked as far as the lock says enough: a PyPI requirement's version
+range against the locked version. Settings minipixi cannot honour when *solving* but that do not
+change the check (``solve-strategy = "lowest"``, ``exclude-newer``) are compared, not refused;
+any other one (conditional ``when =``, pixi-build sources) is refused with its own message.
+
+Lesson: Episode 2, "The lock file" (when does `pixi install` re-solve?). Read after `lock.py`;
+`workspace.py` calls `outdated` before every solve.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any, Mapping, Sequence
+
+# Settings that change how a workspace is *solved* but not whether a lock fits it: the check
+# compares them with what the lock records instead of refusing the manifest.
+CHECKABLE_SETTINGS = frozenset({"solve-strategy", "exclude-newer", "channel-priority"})
+# The manifest's solve-strategy as rattler (and so the lock's `options: strategy:`) names it.
+LOCK_STRATEGY = {"highest": "highest", "lowest": "lowest-version", "lowest-direct": "lowest-version-direct"}
+DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
+WHOLE_ENVIRONMENT = ""  # the platform key of a reason about a whole environment
+
+
+def normalize_channel(channel: str) -> str:
+    """A channel as a URL without trailing slash; a bare name goes under conda.anaconda.org."""
+    channel = channel.rstrip("/")
+    if "://" in channel or channel.startswith((".", "/", "~")):
+        return channel
+    return f"{DEFAULT_CHANNEL_ALIAS}/{channel}"
+
+
+# ---- the whole lock -------------------------------------------------------------------------------
+
+def outdated(workspace, lock, *, now: datetime.datetime | None = None) -> dict[tuple[str, str], list[str]]:
+    """Why `lock` does not fit `workspace`, per (environment, manifest platform entry).
+
+    An empty dict means up to date. A reason about a whole environment (its channels, options,
+    platforms) is listed under each of its platforms, since each must be solved again; an
+    environment the manifest no longer has is keyed ``(name, WHOLE_ENVIRONMENT)``. `now` is the
+    clock for ``exclude-newer`` durations (``7d``). Raises ManifestError for a setting
+    minipixi cannot check (see the module).
+    """
+    from minipixi.workspace import lock_platform_names
+
+    reasons: dict[tuple[str, str], list[str]] = {}
+    if lock is not None:
+        for name in lock.environments:
+            if name not in workspace.environments:
+                reasons[(name, WHOLE_ENVIRONMENT)] = [
+                    f"environment '{name}' is in the lock file but no longer exists in the manifest"]
+    names = lock_platform_names(workspace)
+    for env in workspace.environments:
+        platforms = workspace.environment_platforms(env)
+        locked_env = lock.environments.get(env) if lock is not None else None
+        if locked_env is None:
+            for platform in platforms:
+                reasons[(env, platform)] = [f"environment '{env}' is not in the lock"]
+            continue
+        found = environment_reasons(workspace, env, lock, locked_env, now=now)
+        for platform in platforms:
+            mine = list(found)
+            if not mine:
+                mine = platform_reasons(workspace, env, platform, lock, locked_env, names[platform])
+            if mine:
+                reasons[(env, platform)] = mine
+    return reasons
+
+
+# ---- one environment ------------------------------------------------------------------------------
+
+def environment_reasons(workspace, env: str, lock, locked_env, *, now=None) -> list[str]:
+    """What makes a whole locked environment stale: channels, platforms, solve options."""
+    platforms = workspace.environment_platforms(env)
+    first = workspace.resolve(env, platforms[0]) if platforms else None
+    channels = first.channels if first else ()
+    reasons = channel_reasons(locked_env, channels)
+    if reasons:
+        return reasons
+    wanted = {workspace.platform(p).subdir for p in platforms}
+    extra = sorted({lock.platform(name).subdir for name, packages in locked_env.packages.items()
+                    if packages} - wanted)
+    if extra:
+        return [f"platform(s) {', '.join(extra)} are in the lock file but not in environment '{env}'"]
+    if first is not None:
+        reasons = option_reasons(locked_env, first)
+        if reasons:
+            return reasons
+    cutoffs = exclude_newer_cutoffs(workspace, now=now)
+    return exclude_newer_reasons(locked_env, cutoffs) if cutoffs else []
+
+
+def channel_reasons(lock_env, channels: Sequence[str]) -> list[str]:
+    """The lock's channels must be the manifest's, in the same order (priority)."""
+    locked = [normalize_channel(c.url) for c in lock_env.channels]
+    wanted = [normalize_channel(c) for c in channels]
+    if locked == wanted:
+        return []
+    if wanted[: len(locked)] == locked:
+        return [f"channels were extended: the manifest adds [{', '.join(wanted[len(locked):])}] "
+                f"after the locked [{', '.join(locked)}]"]
+    return [f"channels changed: the lock has [{', '.join(locked)}], "
+            f"the manifest asks for [{', '.join(wanted)}]"]
+
+
+def option_reasons(lock_env, resolved) -> list[str]:
+    """The solve strategy and channel priority the lock records against the manifest's."""
+    locked_strategy = lock_env.options.get("strategy", "highest")
+    wanted_strategy = LOCK_STRATEGY.get(resolved.solve_strategy, resolved.solve_strategy)
+    if locked_strategy != wanted_strategy:
+        return [f"the lock was solved with solve-strategy {locked_strategy}, the manifest asks for "
+                f"{wanted_strategy}"]
+    locked_priority = lock_env.options.get("channel-priority", "strict")
+    if locked_priority != resolved.channel_priority:
+        return [f"the lock was solved with channel-priority {locked_priority}, the manifest asks for "
+                f"{resolved.channel_priority}"]
+    return []
+
+
+# ---- exclude-newer --------------------------------------------------------------------------------
+
+_DURATION_PART = re.compile(r"(\d+)\s*([A-Za-z]+)")
+_UNIT_SECONDS = {
+    **dict.fromkeys(("nanoseconds", "nanosecond", "nsec", "ns"), 1e-9),
+    **dict.fromkeys(("microseconds", "microsecond", "usec", "us"), 1e-6),
+    **dict.fromkeys(("milliseconds", "millisecond", "msec", "ms"), 1e-3),
+    **dict.fromkeys(("seconds", "second", "secs", "sec", "s"), 1),
+    **dict.fromkeys(("minutes", "minute", "mins", "min", "m"), 60),
+    **dict.fromkeys(("hours", "hour", "hrs", "hr", "h"), 3600),
+    **dict.fromkeys(("days", "day", "d"), 86400),
+    **dict.fromkeys(("weeks", "week", "w"), 7 * 86400),
+    **dict.fromkeys(("months", "month", "M"), 30.436875 * 86400),  # jiff's average month
+    **dict.fromkeys(("years", "year", "y"), 365.2425 * 86400),
+}
+
+
+def parse_cutoff(value: Any, *, now: datetime.datetime | None = None) -> datetime.datetime | None:
+    """An ``exclude-newer`` value as an aware UTC datetime: a date (its midnight UTC), an RFC 3339
+    timestamp, or a duration before `now` (``7d``, ``1h 30m``). None when it is none of these."""
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.timezone.utc) if value.tzinfo else None
+    if isinstance(value, datetime.date):
+        return datetime.datetime(value.year, value.month, value.day, tzinfo=datetime.timezone.utc)
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    text = value.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            day = datetime.date.fromisoformat(text)
+            return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})", text):
+            head, _, rest = text.replace("t", "T").replace(" ", "T").partition(".")
+            zone = re.search(r"([Zz]|[+-]\d{2}:\d{2})$", text).group(1)
+            fraction = re.match(r"\d*", rest).group(0)[:6] if rest else ""
+            head = re.sub(r"([Zz]|[+-]\d{2}:\d{2})$", "", head)
+            stamp = datetime.datetime.fromisoformat(
+                head + (f".{fraction.ljust(6, '0')}" if fraction else "") + ("+00:00" if zone in "Zz" else zone))
+            return stamp.astimezone(datetime.timezone.utc)
+    except ValueError:
+        return None
+    parts = _DURATION_PART.findall(text)
+    if parts and _DURATION_PART.sub("", text).strip() == "" and all(u in _UNIT_SECONDS for _, u in parts):
+        seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in parts)
+        clock = now or datetime.datetime.now(datetime.timezone.utc)
+        return clock - datetime.timedelta(seconds=min(seconds, 1e11))
+    return None
+
+
+def exclude_newer_cutoffs(workspace, *, now=None) -> dict[str | None, datetime.datetime | None]:
+    """The manifest's ``exclude-newer``: None -> the cut-off for every package, a package name ->
+    its own (None: exempt). Empty when the manifest sets none. Read from the manifest text,
+    since the workspace model keeps only that the setting is there."""
+    table = _workspace_table(workspace)
+    raw = table.get("exclude-newer") if table else None
+    if raw is None:
+        return {}
+    if isinstance(raw, dict):
+        return {name: (None if value is False else parse_cutoff(value, now=now)) for name, value in raw.items()}
+    cutoff = parse_cutoff(raw, now=now)
+    return {None: cutoff} if cutoff else {}
+
+
+def _workspace_table(workspace) -> Mapping[str, Any] | None:
+    import tomllib
+
+    try:
+        document = tomllib.loads(workspace.path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if workspace.path.name == "pyproject.toml":
+        document = document.get("tool", {}).get("pixi", {})
+    for key in ("workspace", "project"):
+        if isinstance(document.get(key), dict):
+            return document[key]
+    return None
+
+
+def exclude_newer_reasons(lock_env, cutoffs: Mapping[str | None, datetime.datetime | None]) -> list[str]:
+    """A locked package newer than its cut-off (Pixi compares each record's timestamp)."""
+    for platform in lock_env.packages:
+        for package in lock_env.conda_packages(platform):
+            cutoff = cutoffs.get(package.name, cutoffs.get(None))
+            stamp = package.record.timestamp
+            if cutoff is None or stamp is None:
+                continue
+            when = datetime.datetime.fromtimestamp(stamp / 1000, datetime.timezone.utc)
+            if when > cutoff:
+                return [f"the locked {_describe(package)} was built {when:%Y-%m-%dT%H:%M:%SZ}, after the "
+                        f"exclude-newer cut-off {cutoff:%Y-%m-%dT%H:%M:%SZ}"]
+    return []
+
+
+# ---- one platform ---------------------------------------------------------------------------------
+
+def match_lock_platform(workspace, entry_name: str, numbered_name: str, lock, locked_env) -> str | None:
+    """The lock platform that holds a manifest platform entry, as Pixi finds it: by the entry's
+    name, by the name minipixi would give it (``p1``), else by subdir and virtual packages."""
+    entry = workspace.platform(entry_name)
+    declared = _declared_virtual(entry)
+    candidates = [p for p in lock.platforms if p.subdir == entry.subdir] or [lock.platform(entry.subdir)]
+    for wanted in (entry_name, numbered_name):
+        for platform in candidates:
+            if platform.name == wanted:
+                return platform.name
+    for platform in candidates:
+        locked = {v.split("=")[0]: v for v in platform.virtual_packages}
+        if not platform.virtual_packages or all(
+                _same_virtual(locked.get(name), value) for name, value in declared.items()):
+            if platform.name in locked_env.packages or not declared:
+                return platform.name
+    return None
+
+
+_VIRTUAL_NAME = {"cuda": "__cuda", "libc": "__glibc", "glibc": "__glibc", "linux": "__linux",
+                 "macos": "__osx", "osx": "__osx", "windows": "__win", "win": "__win"}
+
+
+def matched_platform_names(workspace, lock) -> dict[str, str]:
+    """Manifest platform entry -> the name the existing lock gives it (where it has one)."""
+    from minipixi.workspace import lock_platform_names
+
+    numbered = lock_platform_names(workspace)
+    found = {}
+    for entry in workspace.platforms:
+        for env in workspace.environments:
+            locked_env = lock.environments.get(env)
+            if locked_env is not None and entry.name in workspace.environment_platforms(env):
+                name = match_lock_platform(workspace, entry.name, numbered[entry.name], lock, locked_env)
+                if name is not None:
+                    found[entry.name] = name
+                    break
+    return found
+
+
+def _declared_virtual(entry) -> dict[str, str]:
+    """A rich platform entry's declared virtual packages: ``cuda = "12"`` -> ``__cuda: 12``."""
+    declared = {}
+    for key, value in entry.virtual.items():
+        if isinstance(value, Mapping):  # cuda = { driver = "12", arch = "8.0" }, libc = { version = ... }
+            value = value.get("driver", value.get("version"))
+        if value is not None:
+            declared[_VIRTUAL_NAME.get(key, f"__{key}")] = str(value)
+    return declared
+
+
+def _same_virtual(locked: str | None, version: str) -> bool:
+    if locked is None:
+        return False
+    from minipixi.version import Version
+
+    try:
+        return Version(locked.split("=")[1]) == Version(version)
+    except Exception:  # an unreadable version in a lock: not the same
+        return False
+
+
+def platform_reasons(workspace, env: str, platform: str, lock, locked_env, numbered_name: str) -> list[str]:
+    """Why the locked packages of (`env`, manifest `platform`) no longer fit the manifest."""
+    from minipixi.virtual_packages import check_installable, required_virtual_packages
+    from minipixi.errors import InstallError
+
+    resolved = workspace.resolve(env, platform)
+    specs = checkable_specs(resolved)
+    name = match_lock_platform(workspace, platform, numbered_name, lock, locked_env)
+    if name is None or (name not in locked_env.packages and specs):
+        return [f"platform {platform} is not in the lock"]
+    changed = definition_reasons(workspace.platform(platform), lock.platform(name))
+    if changed:
+        return changed
+    unused_check = not resolved.pypi_dependencies and not locked_env.pypi_packages(name)
+    reasons = conda_reasons(locked_env, name, specs, platform, unused_check=unused_check)
+    if not reasons:
+        reasons = pypi_reasons(locked_env, name, resolved.pypi_dependencies, platform)
+    if not reasons:
+        records = [p.record for p in locked_env.conda_packages(name)]
+        try:
+            from minipixi.workspace import _platform_virtual_packages
+
+            check_installable(required_virtual_packages(records), _platform_virtual_packages(resolved))
+        except InstallError as err:
+            reasons = [f"the system requirements changed: {err.message}"]
+    return reasons
+
+
+def definition_reasons(entry, locked) -> list[str]:
+    """A rich platform entry whose declared virtual packages the lock's platform does not record
+    (``cuda = "12.0"`` in the manifest, ``__cuda=11.0`` in the lock): solved for another machine."""
+    declared = _declared_virtual(entry)
+    if not declared or not locked.virtual_packages:
+        return []
+    recorded = {v.split("=")[0]: v for v in locked.virtual_packages}
+    if all(_same_virtual(recorded.get(name), value) for name, value in declared.items()):
+        return []
+    wanted = ", ".join(f"{name}={value}" for name, value in declared.items())
+    return [f"platform {entry.name} declares [{wanted}] but the lock was solved for "
+            f"[{', '.join(locked.virtual_packages)}]"]
+
+
+def checkable_specs(resolved) -> dict[str, Any]:
+    """The manifest's specs for the check: a setting in CHECKABLE_SETTINGS is compared with the
+    lock elsewhere, so only the others are refused (with their own message)."""
+    for unsupported in resolved.unsupported:
+        if unsupported.setting not in CHECKABLE_SETTINGS:
+            raise unsupported.error()
+    return {name: dep.to_matchspec() for name, dep in resolved.dependencies.items()}
+
+
+# --8<-- [start:satisfies]
+def conda_reasons(lock_env, platform: str, specs: Mapping[str, Any], shown: str | None = None, *,
+                  unused_check: bool = True) -> list[str]:
+    """Why the conda packages locked for `platform` no longer fit `specs` ([] when they fit).
+
+    Every spec must be met by its locked record; the locked records must meet each other's
+    depends and constrains (virtual packages, ``__*``, are the machine's business); and every
+    locked package must be needed, reachable from the specs through depends (`unused_check`:
+    not where PyPI packages are involved, since a conda package may stand in for one).
+    """
+    shown = shown or platform
+    reasons = []
+    locked = {p.name: p for p in lock_env.conda_packages(platform)}
+    for name, spec in specs.items():
+        package = locked.get(name)
+        if package is None:
+            reasons.append(f"{name} is required by the manifest but not locked for {shown}")
+        elif not spec.matches(package.record):
+            reasons.append(f"locked {_describe(package)} does not satisfy '{spec}' on {shown}")
+    for package in locked.values():
+        reasons.extend(_dependency_reasons(package, locked, shown))
+    if not reasons and unused_check:
+        unused = sorted(set(locked) - _reachable(locked, list(specs)))
+        if unused:
+            reasons.append(f"more conda packages are locked for {shown} than the environment uses: "
+                           f"{', '.join(unused)}")
+    return reasons
+# --8<-- [end:satisfies]
+
+
+def _reachable(locked: Mapping[str, Any], roots: Sequence[str]) -> set[str]:
+    from minipixi.matchspec import MatchSpec
+
+    seen: set[str] = set()
+    todo = [name for name in roots if name in locked]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for text in locked[name].record.depends:
+            dep = MatchSpec.parse(text).name
+            if dep in locked and dep not in seen:
+                todo.append(dep)
+    return seen
+
+
+def _describe(package) -> str:
+    return f"{package.name} {package.version} {package.build}"
+
+
+def _dependency_reasons(package, locked: Mapping[str, Any], platform: str) -> list[str]:
+    from minipixi.matchspec import MatchSpec  # lazy: the lock reader needs no spec parser
+
+    reasons = []
+    for text in package.record.depends:
+        spec = MatchSpec.parse(text)
+        if spec.name.startswith("__"):
+            continue
+        target = locked.get(spec.name)
+        if target is None or not spec.matches(target.record):
+            found = f"locked is {_describe(target)}" if target else "none is locked"
+            reasons.append(f"{_describe(package)} depends on '{text}' but {found} on {platform}")
+    for text in package.record.constrains:
+        spec = MatchSpec.parse(text)
+        target = locked.get(spec.name)
+        if target is not None and not spec.matches(target.record):
+            reasons.append(f"{_describe(package)} constrains '{text}' but locked is "
+                           f"{_describe(target)} on {platform}")
+    return reasons
+
+
+def pypi_reasons(lock_env, platform: str, requirements: Mapping[str, Any], shown: str) -> list[str]:
+    """A PyPI requirement's version range against the version the lock holds for it (a conda
+    package of the same name does not count: Pixi wants it locked as PyPI)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    from minipixi.lock import normalize_pypi_name
+
+    locked = {normalize_pypi_name(p.name): p for p in lock_env.pypi_packages(platform)}
+    for name, requirement in requirements.items():
+        package = locked.get(normalize_pypi_name(name))
+        text = _pypi_version_text(requirement)
+        if package is None or not text or not package.version:
+            continue
+        try:
+            if Version(package.version) not in SpecifierSet(text, prereleases=True):
+                return [f"locked PyPI package {package.name} {package.version} does not satisfy "
+                        f"'{text}' on {shown}"]
+        except (InvalidSpecifier, InvalidVersion):
+            continue  # a form the check cannot read: left to a real solve
+    return []
+
+
+def _pypi_version_text(requirement) -> str | None:
+    text = getattr(requirement, "requirement", requirement)
+    if isinstance(text, Mapping):
+        text = text.get("version")
+    if not isinstance(text, str) or text.strip() in ("", "*"):
+        return None
+    return text.strip()
