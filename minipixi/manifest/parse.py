@@ -49,6 +49,12 @@ from minipixi.manifest.model import (
 )
 
 MANIFEST_NAME = "pixi.toml"
+#: Pixi's second manifest format: a Python project's pyproject.toml with a ``[tool.pixi]`` table.
+PYPROJECT_NAME = "pyproject.toml"
+#: Where the pixi part of a pyproject.toml sits: every key path of the manifest is under it.
+PYPROJECT_PREFIX = ("tool", "pixi")
+#: The pixi-build message: a ``[package]`` manifest describes a package to build, not a workspace.
+PACKAGE_BUILD_UNSUPPORTED = "building packages ([package], pixi build) is not supported by minipixi"
 
 # --8<-- [start:allowed-keys]
 TOP_LEVEL_KEYS = (
@@ -92,8 +98,11 @@ PACKAGE_KEYS = (
     "name", "version", "description", "authors", "license", "license-file", "readme",
     "homepage", "repository", "documentation", "build", "host-dependencies",
     "build-dependencies", "run-dependencies", "run-constraints", "run-exports",
-    "extra-dependencies", "publish",
+    "extra-dependencies", "publish", "target",
 )
+#: What a ``[package.target.SELECTOR]`` table may hold.
+PACKAGE_TARGET_KEYS = ("build-dependencies", "host-dependencies", "run-dependencies", "run-constraints",
+                       "run-exports", "extra-dependencies", "build")
 # --8<-- [end:allowed-keys]
 
 ENVIRONMENT_NAME = re.compile(r"^[a-z\d\-]+$")
@@ -126,6 +135,12 @@ class _Context:
         self.syntax_warnings: list[str] = []  # the subset about how the file is written
         self.pool: dict[str, DependencySpec] = {}  # [workspace.dependencies], for { workspace = true }
         self.unsupported: list[Unsupported] = []  # settings of the current feature minipixi cannot honour
+        #: Key paths in messages are relative to this: ``("tool", "pixi")`` in a pyproject.toml.
+        self.prefix: tuple = ()
+
+    def table_name(self, key_path: Sequence[Any]) -> str:
+        """How a message names the table at `key_path` (``tool.pixi.dependencies`` in a pyproject)."""
+        return _dotted(self.prefix + tuple(key_path))
 
     def warn_syntax(self, message: str) -> None:
         """A warning about a deprecated or ignored form in the file (the CLI shows these)."""
@@ -134,7 +149,12 @@ class _Context:
 
     def error(self, key_path: Sequence[Any], message: str, hint: str | None = None,
               *, at_value: bool = False) -> ManifestError:
-        """A ManifestError located at `key_path` (at its value with `at_value`)."""
+        """A ManifestError located at `key_path` (at its value with `at_value`), a path below
+        `prefix`; `error_at` takes a path from the top of the file."""
+        return self.error_at(self.prefix + tuple(key_path), message, hint, at_value=at_value)
+
+    def error_at(self, key_path: Sequence[Any], message: str, hint: str | None = None,
+                 *, at_value: bool = False) -> ManifestError:
         span = self.map.value_span(key_path) if at_value else self.map.find(key_path)
         if span is None:
             return ManifestError(message, where=Location(str(self.path)), hint=hint)
@@ -172,7 +192,7 @@ def check_keys(ctx: _Context, table: Mapping[str, Any], allowed: Sequence[str], 
         if key in allowed:
             continue
         guess = did_you_mean(key, allowed)
-        where = f"[{_dotted(path)}]" if path else ctx.path.name
+        where = f"[{ctx.table_name(path)}]" if path or ctx.prefix else ctx.path.name
         hint = f"did you mean '{guess}'?" if guess else "expected one of: " + ", ".join(allowed)
         raise ctx.error(tuple(path) + (key,), f"unexpected key '{key}' in {where}", hint)
 
@@ -312,12 +332,12 @@ def _workspace_dependency(ctx: _Context, name: str, value: Mapping[str, Any], pa
 
 
 def parse_dependency_table(ctx: _Context, table: Any, path: Sequence[Any]) -> dict[str, DependencySpec]:
-    table = expect(ctx, table, (dict,), path, f"[{_dotted(path)}]")
+    table = expect(ctx, table, (dict,), path, f"[{ctx.table_name(path)}]")
     return {name: parse_dependency(ctx, name, value, tuple(path) + (name,)) for name, value in table.items()}
 
 
 def parse_pypi_table(ctx: _Context, table: Any, path: Sequence[Any]) -> dict[str, PypiDependency]:
-    table = expect(ctx, table, (dict,), path, f"[{_dotted(path)}]")
+    table = expect(ctx, table, (dict,), path, f"[{ctx.table_name(path)}]")
     for name, value in table.items():
         expect(ctx, value, (str, dict), tuple(path) + (name,), f"the PyPI requirement of '{name}'")
     return {name: PypiDependency(name, value) for name, value in table.items()}
@@ -434,7 +454,7 @@ def _check_env_var_name(ctx: _Context, name: str, path: Sequence[Any]) -> None:
 
 
 def parse_tasks(ctx: _Context, table: Any, path: Sequence[Any]) -> dict[str, Task]:
-    table = expect(ctx, table, (dict,), path, f"[{_dotted(path)}]")
+    table = expect(ctx, table, (dict,), path, f"[{ctx.table_name(path)}]")
     return {name: parse_task(ctx, name, value, tuple(path) + (name,)) for name, value in table.items()}
 
 
@@ -446,8 +466,8 @@ def parse_activation(ctx: _Context, table: Any, path: Sequence[Any]) -> Activati
     env = expect(ctx, table.get("env", {}), (dict,), tuple(path) + ("env",), "activation env")
     for key, val in env.items():
         _check_env_var_name(ctx, key, tuple(path) + ("env", key))
-        expect(ctx, val, (str,), tuple(path) + ("env", key),
-               f"the activation variable '{key}' (a string, e.g. {key} = \"value\")")
+        expect(ctx, val, (str,), tuple(path) + ("env", key),  # "" is a value (EXECUTABLE_EXTENSION = "")
+               f"the activation variable '{key}' (a string, e.g. {key} = \"value\")", empty_ok=True)
     return Activation(scripts, dict(env))
 
 
@@ -751,7 +771,7 @@ def check_environment_features(ctx: _Context, env: Environment, features: Mappin
 def _feature_item_path(ctx: _Context, env_path: Sequence[Any], index: int) -> tuple:
     """The key path of the index-th listed feature: list form, or the `features` key of a table."""
     list_form = tuple(env_path) + (index,)
-    return list_form if list_form in ctx.map.spans else tuple(env_path) + ("features", index)
+    return list_form if ctx.prefix + list_form in ctx.map.spans else tuple(env_path) + ("features", index)
 
 
 # ---- the workspace table -----------------------------------------------------------------------
@@ -763,7 +783,15 @@ def _workspace_table(ctx: _Context, doc: Mapping[str, Any]) -> tuple[str, Mappin
         if key in doc:
             if key == "project":
                 ctx.warn_syntax("the [project] table is deprecated, rename it to [workspace]")
-            return key, expect(ctx, doc[key], (dict,), (key,), f"[{key}]")
+            return key, expect(ctx, doc[key], (dict,), (key,), f"[{ctx.table_name((key,))}]")
+    if "package" in doc:  # a package of some workspace, built by pixi-build
+        raise ctx.error(("package",), PACKAGE_BUILD_UNSUPPORTED,
+                        "this manifest describes a conda package to build, not a workspace: run minipixi in the "
+                        "folder of the workspace manifest (the one with a [workspace] table), or use pixi build")
+    if ctx.prefix:
+        raise ctx.error((), f"{ctx.path.name} has no [tool.pixi.workspace] table",
+                        'add one with channels and platforms, e.g. [tool.pixi.workspace] then channels = ["conda-forge"]; '
+                        "`minipixi init` in this folder adds it")
     raise ManifestError(
         f"{ctx.path.name} has no [workspace] table",
         where=Location(str(ctx.path), 1, 1),
@@ -774,9 +802,11 @@ def _workspace_table(ctx: _Context, doc: Mapping[str, Any]) -> tuple[str, Mappin
 
 
 def _check_workspace_fields(ctx: _Context, key: str, table: Mapping[str, Any]) -> None:
+    if isinstance(table.get("requires-pixi"), str):  # first, as Pixi: a newer manifest may have newer keys
+        _check_requires_pixi(ctx, table["requires-pixi"], (key, "requires-pixi"))
     check_keys(ctx, table, WORKSPACE_KEYS, (key,))
     if "channels" not in table:
-        raise ctx.error((key,), f"[{key}] has no 'channels'", 'add channels = ["conda-forge"]')
+        raise ctx.error((key,), f"[{ctx.table_name((key,))}] has no 'channels'", 'add channels = ["conda-forge"]')
     for field_name in ("name", "version", "description", "requires-pixi"):
         if field_name in table:
             expect(ctx, table[field_name], (str,), (key, field_name), f"'{field_name}'")
@@ -827,7 +857,12 @@ def _check_conda_pypi_map(ctx: _Context, value: Any, path: tuple) -> None:
 
 def _check_package(ctx: _Context, doc: Mapping[str, Any]) -> None:
     if "package" in doc:
-        check_keys(ctx, expect(ctx, doc["package"], (dict,), ("package",), "[package]"), PACKAGE_KEYS, ("package",))
+        package = expect(ctx, doc["package"], (dict,), ("package",), "[package]")
+        check_keys(ctx, package, PACKAGE_KEYS, ("package",))
+        targets = expect(ctx, package.get("target", {}), (dict,), ("package", "target"), "[package.target]")
+        for selector, table in targets.items():
+            where = ("package", "target", selector)
+            check_keys(ctx, expect(ctx, table, (dict,), where, f"[package.target.{selector}]"), PACKAGE_TARGET_KEYS, where)
         ctx.warn_syntax("[package] (building conda packages with pixi-build) is kept but not used by minipixi")
     if "tool" in doc:
         expect(ctx, doc["tool"], (dict,), ("tool",), "[tool]")
@@ -926,7 +961,7 @@ def check_task_references(ctx: _Context, features: Mapping[str, Feature]) -> Non
 
 def _depends_item_path(ctx: _Context, task_path: tuple, index: int) -> tuple:
     for candidate in (task_path + ("depends-on", index), task_path + (index,), task_path + ("depends-on",)):
-        if candidate in ctx.map.spans:
+        if ctx.prefix + candidate in ctx.map.spans:
             return candidate
     return task_path
 
@@ -954,6 +989,9 @@ def parse_manifest(text: str, path: Path | str = MANIFEST_NAME) -> Workspace:
     _check_line_ends(text, path)
     ctx = _Context(text, path)
     doc = _parse_toml(ctx)
+    python_project = None
+    if is_pyproject(path):
+        doc, python_project = _pixi_part_of_pyproject(ctx, doc)
     _refuse_nul(ctx, doc)
     check_keys(ctx, doc, TOP_LEVEL_KEYS, ())
     key, ws = _workspace_table(ctx, doc)
@@ -969,14 +1007,17 @@ def parse_manifest(text: str, path: Path | str = MANIFEST_NAME) -> Workspace:
     top = {k: v for k, v in doc.items() if k in FEATURE_KEYS}
     features = {DEFAULT_FEATURE: parse_feature(ctx, DEFAULT_FEATURE, top, ())}
     features.update(_parse_named_features(ctx, doc.get("feature", {})))
+    from_python = _add_python_project(ctx, python_project, features) if python_project is not None else set()
     environments = _parse_environments(ctx, doc.get("environments", {}), features)
     check_feature_platforms(ctx, features, platforms)
     check_task_references(ctx, features)
-    _collect_warnings(ctx, doc, features, environments, platforms)
+    _collect_warnings(ctx, doc, features, environments, platforms, quiet=from_python)
+    meta = _python_metadata(ctx, python_project) if python_project is not None else {}
     return Workspace(
-        path=path, name=ws.get("name") or path.resolve().parent.name, channels=channels,
+        path=path, name=ws.get("name") or meta.get("name") or path.resolve().parent.name, channels=channels,
         platforms=platforms, features=features, environments=environments,
-        version=ws.get("version"), authors=tuple(ws.get("authors", ())), description=ws.get("description"),
+        version=ws.get("version", meta.get("version")), authors=tuple(ws.get("authors", meta.get("authors", ()))),
+        description=ws.get("description", meta.get("description")),
         channel_priority=ws.get("channel-priority", "strict"), solve_strategy=ws.get("solve-strategy", "highest"),
         requires_pixi=ws.get("requires-pixi"), unsupported=workspace_unsupported,
         legacy_project=key == "project", warnings=tuple(ctx.warnings),
@@ -1073,10 +1114,11 @@ def _parse_environments(ctx: _Context, table: Any, features: dict[str, Feature])
 
 
 def _collect_warnings(ctx: _Context, doc: Mapping[str, Any], features: Mapping[str, Feature],
-                      environments: Mapping[str, Environment], platforms: Sequence[PlatformEntry]) -> None:
+                      environments: Mapping[str, Environment], platforms: Sequence[PlatformEntry],
+                      quiet: set[str] = frozenset()) -> None:
     used = {f for env in environments.values() for f in env.feature_names()}
     for name in features:
-        if name not in used:
+        if name not in used and name not in quiet:  # a pyproject's extras need not be used
             ctx.warnings.append(f"the feature '{name}' is defined but not used in any environment; "
                                 f"add it to one with `minipixi workspace environment add NAME --feature {name}`")
     if "system-requirements" in doc or any(
@@ -1087,24 +1129,180 @@ def _collect_warnings(ctx: _Context, doc: Mapping[str, Any], features: Mapping[s
     check_target_selectors(ctx, features, platforms)
 
 
+# ---- pyproject.toml ----------------------------------------------------------------------------
+# A Python project can keep its pixi manifest in pyproject.toml, under [tool.pixi]: the same tables
+# as pixi.toml, one level down ([tool.pixi.workspace], [tool.pixi.dependencies], ...). Pixi then
+# reads three things from the Python project itself ([project], PEP 621):
+#   - name, version, description and authors, where [tool.pixi.workspace] does not set them;
+#   - `requires-python` becomes the conda dependency on python of the default feature, unless
+#     [tool.pixi.dependencies] names python itself (no requires-python: python = "*");
+#   - `dependencies` become PyPI dependencies of the default feature, and each group of
+#     `optional-dependencies` / [dependency-groups] the PyPI dependencies of a feature of that name.
+# minipixi installs conda packages only: the PyPI dependencies are kept, and an environment that
+# needs them is refused when it is solved, as for [pypi-dependencies] (see resolve.require_conda_only).
+def is_pyproject(path: Path | str) -> bool:
+    return Path(path).name == PYPROJECT_NAME
+
+
+def _pixi_part_of_pyproject(ctx: _Context, doc: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The [tool.pixi] table (the manifest proper) and the [project] table of a pyproject.toml."""
+    tool = doc.get("tool", {})
+    pixi = tool.get("pixi") if isinstance(tool, dict) else None
+    if pixi is None:
+        raise ctx.error_at((), f"{ctx.path.name} has no [tool.pixi] table",
+                           'add [tool.pixi.workspace] with channels = ["conda-forge"] and platforms, or run '
+                           "`minipixi init` in this folder")
+    ctx.prefix = PYPROJECT_PREFIX
+    pixi = expect(ctx, pixi, (dict,), (), "[tool.pixi]")
+    project = doc.get("project", {})
+    if not isinstance(project, dict):
+        raise ctx.error_at(("project",), "[project] of pyproject.toml must be a table",
+                           'write it as a table: [project] then name = "..."', at_value=True)
+    python = dict(project)
+    if "dependency-groups" in doc:
+        python["dependency-groups"] = doc["dependency-groups"]
+    return pixi, python
+
+
+def _requirement_name(ctx: _Context, text: Any, where: tuple) -> str:
+    """The distribution name at the start of a PEP 508 requirement (``numpy>=2; python_version<'4'``)."""
+    if not isinstance(text, str) or not (found := re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)):
+        raise ctx.error_at(where, f"{shorten(repr(text))} is not a Python requirement",
+                           'write a PEP 508 requirement, e.g. "numpy>=2"', at_value=True)
+    return found.group(1)
+
+
+def _python_requirements(ctx: _Context, items: Any, where: tuple, own_name: str | None,
+                         groups: Mapping[str, Any] | None = None, seen: tuple = ()) -> dict[str, PypiDependency]:
+    """PEP 508 strings (and, in [dependency-groups], ``{include-group = "..."}``) -> PyPI dependencies."""
+    if not isinstance(items, list):
+        raise ctx.error_at(where, f"[{_dotted(where)}] must be an array of requirements",
+                           'write e.g. ["numpy>=2", "pandas"]', at_value=True)
+    found: dict[str, PypiDependency] = {}
+    for i, item in enumerate(items):
+        if groups is not None and isinstance(item, dict) and set(item) == {"include-group"}:
+            name = item["include-group"]
+            if name not in groups or name in seen:
+                raise ctx.error_at(where + (i,), f"the dependency group {shorten(repr(name))} cannot be included here",
+                                   "include a group defined in [dependency-groups], without a cycle", at_value=True)
+            found.update(_python_requirements(ctx, groups[name], ("dependency-groups", name), own_name, groups,
+                                              seen + (name,)))
+            continue
+        name = _requirement_name(ctx, item, where + (i,))
+        if own_name is None or _normal(name) != _normal(own_name):  # the project itself (an extra of it)
+            found[name] = PypiDependency(name, item.strip())
+    return found
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _python_dependency(ctx: _Context, python: Mapping[str, Any]) -> DependencySpec:
+    """``requires-python`` (PEP 440, ">= 3.11") as the conda spec of python (None: any python)."""
+    text = python.get("requires-python")
+    if text is None:
+        return DependencySpec("python", version="*")
+    where = ("project", "requires-python")
+    if not isinstance(text, str):
+        raise ctx.error_at(where, "requires-python must be a string", 'e.g. requires-python = ">=3.11"', at_value=True)
+    conda = ",".join(part.strip().replace(" ", "") for part in text.split(","))
+    try:
+        return parse_spec_string("python", conda)
+    except MinipixiError as err:
+        raise ctx.error_at(where, f"requires-python = {shorten(repr(text))} cannot be used as the python dependency: "
+                           f"{err.message}", 'write a version range, e.g. ">=3.11"', at_value=True) from err
+
+
+def _add_python_project(ctx: _Context, python: Mapping[str, Any], features: dict[str, Feature]) -> set[str]:
+    """Fold [project] into the features (see above); returns the names of the features it made."""
+    own = python.get("name") if isinstance(python.get("name"), str) else None
+    default = features[DEFAULT_FEATURE]
+    conda = dict(default.default.dependencies)
+    if "python" not in conda:
+        conda["python"] = _python_dependency(ctx, python)
+    pypi = dict(default.default.pypi_dependencies)
+    if "dependencies" in python:
+        pypi.update(_python_requirements(ctx, python["dependencies"], ("project", "dependencies"), own))
+    features[DEFAULT_FEATURE] = dataclasses.replace(
+        default, default=dataclasses.replace(default.default, dependencies=conda, pypi_dependencies=pypi))
+    made: set[str] = set()
+    extras = python.get("optional-dependencies", {})
+    groups = python.get("dependency-groups", {})
+    for table, where in ((extras, ("project", "optional-dependencies")), (groups, ("dependency-groups",))):
+        if not isinstance(table, dict):
+            raise ctx.error_at(where, f"[{_dotted(where)}] must be a table of arrays",
+                               'write e.g. test = ["pytest"]', at_value=True)
+        for group, items in table.items():
+            reqs = _python_requirements(ctx, items, where + (group,), own, groups if table is groups else None)
+            feature = features.get(group)
+            if feature is None:
+                feature, _ = Feature(name=group), made.add(group)
+            features[group] = dataclasses.replace(feature, default=dataclasses.replace(
+                feature.default, pypi_dependencies={**feature.default.pypi_dependencies, **reqs}))
+    return made
+
+
+def _python_metadata(ctx: _Context, python: Mapping[str, Any]) -> dict[str, Any]:
+    """name, version, description and authors of [project] (authors as "Name <email>")."""
+    meta: dict[str, Any] = {k: python[k] for k in ("name", "version", "description") if isinstance(python.get(k), str)}
+    authors = []
+    for person in python.get("authors", []) if isinstance(python.get("authors"), list) else []:
+        if isinstance(person, dict) and (person.get("name") or person.get("email")):
+            name, email = person.get("name", ""), person.get("email")
+            authors.append(f"{name} <{email}>".strip() if email else str(name))
+    if authors:
+        meta["authors"] = tuple(authors)
+    return meta
+
+
+def _has_pixi_table(path: Path) -> bool:
+    """Whether a pyproject.toml has a [tool.pixi] table (an unreadable one counts: the parser says why)."""
+    import tomllib  # the standard library's reader is enough to look, and fast
+
+    try:
+        with path.open("rb") as stream:
+            data = tomllib.load(stream)
+    except (OSError, ValueError):
+        return True
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "pixi" in tool
+
+
+def manifest_in(folder: Path) -> Path | None:
+    """The manifest of `folder`, as Pixi looks: pixi.toml, else a pyproject.toml with [tool.pixi]."""
+    candidate = folder / MANIFEST_NAME
+    if candidate.is_file():
+        return candidate
+    candidate = folder / PYPROJECT_NAME
+    if candidate.is_file() and candidate.stat().st_size <= MAX_MANIFEST_BYTES and _has_pixi_table(candidate):
+        return candidate
+    return None
+
+
+#: A pyproject.toml larger than this is not opened while looking for a manifest.
+MAX_MANIFEST_BYTES = 8 * 1024 * 1024
+
+
 def find_manifest(start_dir: Path | str = ".") -> Path:
-    """The pixi.toml in `start_dir` or the nearest parent folder; ManifestError if there is none."""
+    """The manifest in `start_dir` or the nearest parent folder (`manifest_in`); ManifestError if
+    there is none."""
     start = Path(start_dir).resolve()
     for folder in (start, *start.parents):
-        candidate = folder / MANIFEST_NAME
-        if candidate.is_file():
-            return candidate
+        found = manifest_in(folder)
+        if found is not None:
+            return found
     raise ManifestError(
-        f"could not find {MANIFEST_NAME} in {start} or any parent folder",
+        f"could not find {MANIFEST_NAME} (or a {PYPROJECT_NAME} with [tool.pixi]) in {start} or any parent folder",
         hint="run `minipixi init` to create a workspace here, or pass --manifest-path",
     )
 
 
 def read_manifest(path: Path | str) -> Workspace:
-    """Read and check pixi.toml at `path` (a file, or a folder holding one)."""
+    """Read and check the manifest at `path`: a pixi.toml or pyproject.toml, or a folder holding one."""
     path = Path(path)
     if path.is_dir():
-        path = path / MANIFEST_NAME
+        path = manifest_in(path) or path / MANIFEST_NAME
     return parse_manifest(read_manifest_text(path), path)
 
 

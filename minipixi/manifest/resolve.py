@@ -375,8 +375,8 @@ def require_conda_only(resolved: ResolvedEnvironment, workspace: Workspace) -> N
     if resolved.pypi_dependencies:
         names = ", ".join(sorted(resolved.pypi_dependencies))
         raise ManifestError(
-            f"environment '{resolved.environment}' has pypi-dependencies ({names}), "
-            "which minipixi cannot solve yet",
+            f"PyPI dependencies are not supported by minipixi yet: environment '{resolved.environment}' "
+            f"has pypi-dependencies ({names}), which minipixi cannot solve yet",
             where=str(workspace.path),
             hint="use the conda packages of the same name in [dependencies] instead, "
             "or solve this workspace with pixi itself",
