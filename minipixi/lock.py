@@ -1198,77 +1198,24 @@ def write_lock(lock: LockFile, path: str | os.PathLike) -> None:
 # Is the lock still up to date? (the parts that need no solver)
 # ---------------------------------------------------------------------------------------
 
-DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
-
-
 def normalize_channel(channel: str) -> str:
-    """A channel as a URL without trailing slash; a bare name goes under conda.anaconda.org."""
-    channel = channel.rstrip("/")
-    if "://" in channel or channel.startswith((".", "/", "~")):
-        return channel
-    return f"{DEFAULT_CHANNEL_ALIAS}/{channel}"
+    """A channel as a URL without trailing slash (see `satisfiability.normalize_channel`)."""
+    from minipixi.satisfiability import normalize_channel as normalize
+
+    return normalize(channel)
 
 
-# --8<-- [start:satisfies]
 def lock_satisfies(lock_env: LockedEnvironment, platform: str, specs: Mapping[str, Any],
                    channels: Sequence[str]) -> list[str]:
-    """Why the locked `platform` of `lock_env` no longer fits the manifest ([] when it fits).
+    """Why the locked `platform` of `lock_env` no longer fits `specs` and `channels` ([] when it
+    fits): the channels, the platform, each spec, the locked records' own dependencies. The
+    whole of Pixi's rules (options, platforms, unused packages) is `satisfiability.outdated`."""
+    from minipixi.satisfiability import channel_reasons, conda_reasons
 
-    `specs` maps a package name to the MatchSpec the manifest asks for; `channels` are the
-    manifest's channels, highest priority first (names or URLs). Checks, in order: the
-    channels, that the platform is locked, that every spec is met by its locked record, and
-    that the locked records meet each other's depends and constrains (virtual packages,
-    ``__*``, are the machine's business and are checked at install time).
-    """
-    reasons = _channel_reasons(lock_env, channels)
+    reasons = channel_reasons(lock_env, channels)
     if platform not in lock_env.packages:
         return reasons + [f"platform {platform} is not in the lock"]
-    locked = {p.name: p for p in lock_env.conda_packages(platform)}
-    for name, spec in specs.items():
-        package = locked.get(name)
-        if package is None:
-            reasons.append(f"{name} is required by the manifest but not locked for {platform}")
-        elif not spec.matches(package.record):
-            reasons.append(f"locked {_describe(package)} does not satisfy '{spec}' on {platform}")
-    for package in locked.values():
-        reasons.extend(_dependency_reasons(package, locked, platform))
-    return reasons
-# --8<-- [end:satisfies]
-
-
-def _channel_reasons(lock_env: LockedEnvironment, channels: Sequence[str]) -> list[str]:
-    locked = [normalize_channel(c.url) for c in lock_env.channels]
-    wanted = [normalize_channel(c) for c in channels]
-    if locked == wanted:
-        return []
-    return [f"channels changed: the lock has [{', '.join(locked)}], "
-            f"the manifest asks for [{', '.join(wanted)}]"]
-
-
-def _describe(package: CondaPackage) -> str:
-    return f"{package.name} {package.version} {package.build}"
-
-
-def _dependency_reasons(package: CondaPackage, locked: Mapping[str, CondaPackage],
-                        platform: str) -> list[str]:
-    from minipixi.matchspec import MatchSpec  # lazy: the lock reader needs no spec parser
-
-    reasons = []
-    for text in package.record.depends:
-        spec = MatchSpec.parse(text)
-        if spec.name.startswith("__"):
-            continue
-        target = locked.get(spec.name)
-        if target is None or not spec.matches(target.record):
-            found = f"locked is {_describe(target)}" if target else "none is locked"
-            reasons.append(f"{_describe(package)} depends on '{text}' but {found} on {platform}")
-    for text in package.record.constrains:
-        spec = MatchSpec.parse(text)
-        target = locked.get(spec.name)
-        if target is not None and not spec.matches(target.record):
-            reasons.append(f"{_describe(package)} constrains '{text}' but locked is "
-                           f"{_describe(target)} on {platform}")
-    return reasons
+    return reasons + conda_reasons(lock_env, platform, specs, unused_check=False)
 
 
 def with_packages(env: LockedEnvironment, platform: str,
