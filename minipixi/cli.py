@@ -477,6 +477,66 @@ def register_lock_commands(sub: argparse._SubParsersAction) -> None:
     lock.add_argument("--check", action="store_true", help="only check that pixi.lock is up to date (exit 1 if not)")
     _lock_options(lock, policy=False)
     lock.set_defaults(handler=cmd_lock)
+    update = sub.add_parser("update", help="re-solve packages within the manifest's constraints (the named ones, or all)")
+    update.add_argument("packages", nargs="*", metavar="PACKAGE", help="packages to free from the lock (default: all)")
+    update.add_argument("-e", "--environment", action="append", default=[], help="only this environment (repeatable)")
+    update.add_argument("-p", "--platform", action="append", default=[], help="only this platform (repeatable)")
+    update.add_argument("-n", "--dry-run", action="store_true", help="show what would change; write nothing")
+    update.add_argument("--json", action="store_true", help="the changes as JSON (stdout)")
+    _lock_options(update, policy=False)
+    update.set_defaults(handler=cmd_update)
+    upgrade = sub.add_parser("upgrade", help="raise the manifest's pins to the newest versions that solve, then update")
+    upgrade.add_argument("packages", nargs="*", metavar="PACKAGE", help="dependencies to upgrade (default: all of the feature)")
+    upgrade.add_argument("-f", "--feature", help="the feature whose dependencies to upgrade (default: the default feature)")
+    upgrade.add_argument("-n", "--dry-run", action="store_true", help="show what would change; write nothing")
+    upgrade.add_argument("--json", action="store_true", help="the changes as JSON (stdout)")
+    _lock_options(upgrade, policy=False)
+    upgrade.set_defaults(handler=cmd_upgrade)
+
+
+def _render_update(result) -> int:
+    """`update`/`upgrade` output: the pins written, then per environment and platform what moved."""
+    for edit in result.manifest_edits:
+        _status(f"{'Would pin' if result.dry_run else 'Pinned'} {edit} in the manifest")
+    if not result.changes:
+        _status("✔ Lock-file was already up-to-date")
+        return 0
+    shown = None
+    for change in result.changes:
+        if (change.environment, change.platform) != shown:
+            shown = (change.environment, change.platform)
+            _out(f"Environment: {change.environment}  Platform: {change.platform}")
+        arrow = f"{change.before} -> {change.after}" if change.before and change.after else (change.after or change.before)
+        _out(f"  {change.kind:<13} {change.name} {arrow}")
+    _status("(dry run: nothing was written)" if result.dry_run else "✔ Lock-file was updated")
+    return 0
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    import json
+
+    from minipixi.update import update
+
+    result = update(_open_project(args), args.packages, environments=args.environment,
+                    platforms=args.platform, dry_run=args.dry_run, on_solve=_solving)
+    if args.json:
+        _out(json.dumps(result.to_json(), indent=2))
+        return 0
+    return _render_update(result)
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    import json
+
+    from minipixi.update import upgrade
+
+    project = _open_project(args)
+    result = upgrade(project.workspace.path, args.packages, feature=args.feature, dry_run=args.dry_run,
+                     offline=args.offline, on_solve=_solving)
+    if args.json:
+        _out(json.dumps(result.to_json(), indent=2))
+        return 0
+    return _render_update(result)
 
 
 # ---- area: install and run (install, run, shell, shell-hook, list, tree, info, clean, global)

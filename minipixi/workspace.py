@@ -251,7 +251,11 @@ def update_lock(project: Project, *, force: bool = False,
         return _update_lock(project, force=force, on_solve=on_solve)
 
 
-def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str], None]) -> LockUpdate:
+def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str], None],
+                 resolve: frozenset = frozenset(), prefer=None, write: bool = True) -> LockUpdate:
+    """`update_lock`'s work, also for `update`: `resolve` names (environment, platform) pairs to
+    solve again even when up to date, `prefer` is the lock whose records the solver prefers
+    (default: the existing lock), and `write=False` computes the lock without writing it."""
     from minipixi.lock import LockChannel, LockedEnvironment, LockPlatform, make_lock_file, render_lock, write_lock
 
     from minipixi.satisfiability import matched_platform_names
@@ -260,6 +264,7 @@ def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str]
     old = read_existing_lock(project)
     stale = outdated_reasons(project, old) if not force else {
         (e, p): ["forced"] for e in ws.environments for p in ws.environment_platforms(e)}
+    stale = {**stale, **{pair: ["update requested"] for pair in resolve if pair not in stale}}
     if old is not None and not stale:
         return LockUpdate(old, False, [])  # up to date: the file is not touched, not a byte
     # The names the existing lock gives the manifest's platforms are kept (Pixi 0.77 names
@@ -278,7 +283,7 @@ def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str]
                 continue
             for env in members:
                 on_solve(env, platform)
-            _solve_into(project, members, platform, old, names, packages)
+            _solve_into(project, members, platform, old if prefer is None else prefer, names, packages)
             solved += [(e, platform) for e in members]
     environments = {}
     for env in ws.environments:
@@ -296,7 +301,7 @@ def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str]
     lock = make_lock_file(environments, platforms)
     text = render_lock(lock)
     changed = not project.lock_path.is_file() or project.lock_path.read_text(encoding="utf-8") != text
-    if changed:
+    if changed and write:
         write_lock(lock, project.lock_path)
     return LockUpdate(lock, changed, solved)
 
@@ -415,7 +420,8 @@ def locked_records(project: Project, environment: str, *, locked: bool = False, 
         reasons = check_lock(project)
         if reasons:
             raise LockError(
-                f"{LOCK_NAME} is out of date with pixi.toml, and --locked forbids updating it",
+                f"{LOCK_NAME} is out of date with {project.workspace.path.name} ({reasons[0]}), "
+                "and --locked forbids updating it",
                 where=str(project.lock_path), details="\n".join(f"  - {r}" for r in reasons),
                 hint="run `minipixi lock` and commit pixi.lock, or drop --locked",
             )

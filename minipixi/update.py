@@ -1,0 +1,278 @@
+"""`update` and `upgrade`: move a lock forward on purpose, one package or all of them.
+
+`lock` only re-solves what no longer fits the manifest, and prefers what was locked: that is
+what makes a lock reproducible. Moving on is a separate, deliberate step, as in Pixi:
+
+- ``update [PKG...]`` re-solves within the manifest's constraints. The named packages are
+  *freed* (the solver no longer prefers their locked records); every other locked package is
+  still preferred, so it moves only if it must. Without names every package is freed.
+  ``-e``/``-p`` limit which environments and platforms are re-solved; the rest of the lock is
+  kept as it is. The manifest is never edited.
+- ``upgrade [PKG...]`` raises the manifest's pins: each named dependency (all of a feature's
+  when none is named) is solved without its version constraint, then pinned to what was
+  solved exactly as `add` pins (``>=lowest,<next major``), and the lock updated.
+
+Both return what changed per environment and platform (`PackageChange`), and with
+``dry_run`` change no file: the work is done inside an edit transaction that is then rolled
+back, so a dry run answers with exactly what a real run would write. The CLI renders.
+
+Lesson: Episode 2 ("The lock file": updating on purpose). Read after `workspace.py` and
+`satisfiability.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+from minipixi.errors import ManifestError
+
+
+@dataclass(frozen=True)
+class PackageChange:
+    """One package of one (environment, platform) whose locked record changed.
+
+    `kind` is ``added``, ``removed``, ``upgraded``, ``downgraded`` or ``build changed``;
+    `before`/`after` are ``version build`` texts (None when absent on that side).
+    """
+
+    environment: str
+    platform: str
+    name: str
+    kind: str
+    before: str | None
+    after: str | None
+    package_type: str = "conda"
+
+
+@dataclass
+class UpdateResult:
+    """What `update`/`upgrade` did (or, with a dry run, would do)."""
+
+    changes: list[PackageChange] = field(default_factory=list)
+    lock_changed: bool = False
+    manifest_edits: list[str] = field(default_factory=list)  # `name spec` as written (upgrade)
+    dry_run: bool = False
+
+    def to_json(self) -> dict:
+        """Pixi's ``update --json`` shape: per environment, per platform, the changed packages."""
+        environments: dict[str, dict[str, list[dict]]] = {}
+        for change in self.changes:
+            environments.setdefault(change.environment, {}).setdefault(change.platform, []).append({
+                "name": change.name, "type": change.package_type, "kind": change.kind,
+                "before": change.before, "after": change.after,
+            })
+        out = {"version": 1, "environment": environments, "dry_run": self.dry_run}
+        if self.manifest_edits:
+            out["manifest"] = list(self.manifest_edits)
+        return out
+
+
+class _RollBack(Exception):
+    """Raised inside an edit transaction to undo a dry run (carries its result)."""
+
+    def __init__(self, result: UpdateResult):
+        super().__init__("dry run")
+        self.result = result
+
+
+# ---- the change list ------------------------------------------------------------------------------
+
+def lock_changes(old, new, platform_names: Mapping[str, str] | None = None) -> list[PackageChange]:
+    """What differs between two locks, per environment and lock platform, sorted by name.
+
+    A platform is shown by its manifest name when `platform_names` (lock name -> entry) says.
+    """
+    from minipixi.version import Version
+
+    changes = []
+    names = platform_names or {}
+    environments = sorted(set(old.environments if old else ()) | set(new.environments))
+    for env in environments:
+        before_env = old.environments.get(env) if old else None
+        after_env = new.environments.get(env)
+        platforms = sorted(set(before_env.packages if before_env else ()) |
+                           set(after_env.packages if after_env else ()))
+        for platform in platforms:
+            before = _by_name(before_env, platform)
+            after = _by_name(after_env, platform)
+            for name in sorted(set(before) | set(after)):
+                a, b = before.get(name), after.get(name)
+                if a is not None and b is not None and _text(a) == _text(b):
+                    continue
+                if a is None:
+                    kind = "added"
+                elif b is None:
+                    kind = "removed"
+                elif a.version == b.version:
+                    kind = "build changed"
+                else:
+                    try:
+                        kind = "upgraded" if Version(b.version) > Version(a.version) else "downgraded"
+                    except Exception:  # a PyPI version the conda order cannot read
+                        kind = "upgraded" if b.version != a.version else "build changed"
+                shown = names.get(platform, platform)
+                changes.append(PackageChange(env, shown, name, kind, _text(a), _text(b),
+                                             "pypi" if (a or b).kind == "pypi" else "conda"))
+    return changes
+
+
+def _by_name(env, platform: str) -> dict:
+    if env is None:
+        return {}
+    return {p.name: p for p in env.packages.get(platform, ())}
+
+
+def _text(package) -> str | None:
+    if package is None:
+        return None
+    build = getattr(package, "build", "")
+    return f"{package.version} {build}".strip()
+
+
+# ---- update ---------------------------------------------------------------------------------------
+
+def update(project, packages: Sequence[str] = (), *, environments: Sequence[str] = (),
+           platforms: Sequence[str] = (), dry_run: bool = False,
+           on_solve: Callable[[str, str], None] = lambda env, platform: None) -> UpdateResult:
+    """`minipixi update`: re-solve the selected environments and platforms with `packages`
+    freed from the lock (all of them when none is named). See the module docstring."""
+    from minipixi.workspace_lock import edit_transaction
+    from minipixi.workspace import _reread_if_changed
+
+    try:
+        with edit_transaction(project.workspace.path):
+            _reread_if_changed(project)
+            result = _update(project, packages, environments, platforms, on_solve)
+            result.dry_run = dry_run
+            if dry_run:
+                raise _RollBack(result)
+            return result
+    except _RollBack as rolled:
+        return rolled.result
+
+
+def _update(project, packages, environments, platforms, on_solve) -> UpdateResult:
+    from minipixi.workspace import _update_lock, read_existing_lock
+
+    ws = project.workspace
+    old = read_existing_lock(project)
+    pairs = _selected_pairs(ws, environments, platforms)
+    if packages:
+        _check_known(ws, old, packages, pairs)
+    prefer = _freed(old, pairs, packages, ws) if old is not None else None
+    result = _update_lock(project, force=False, on_solve=on_solve, resolve=frozenset(pairs), prefer=prefer)
+    names = _shown_platform_names(ws, result.lock)
+    return UpdateResult(changes=lock_changes(old, result.lock, names), lock_changed=result.changed)
+
+
+def _selected_pairs(ws, environments: Sequence[str], platforms: Sequence[str]) -> list[tuple[str, str]]:
+    for env in environments:
+        ws.environment(env)  # a clear error naming the known ones
+    known = [entry.name for entry in ws.platforms]
+    for platform in platforms:
+        if platform not in known:
+            raise ManifestError(f"platform '{platform}' is not one of the workspace's platforms",
+                                where=str(ws.path), hint=f"choose from: {', '.join(known)}")
+    chosen = environments or list(ws.environments)
+    return [(env, platform) for env in chosen for platform in ws.environment_platforms(env)
+            if not platforms or platform in platforms]
+
+
+def _check_known(ws, old, packages: Sequence[str], pairs) -> None:
+    """Pixi refuses to update a package that neither the manifest nor the lock has."""
+    known = set()
+    for env, platform in pairs:
+        known.update(ws.resolve(env, platform).dependencies)
+        if old is not None and env in old.environments:
+            from minipixi.workspace import lock_platform_names
+
+            for package in old.environments[env].packages.get(lock_platform_names(ws)[platform], ()):
+                known.add(package.name)
+            for locked in old.environments[env].packages.values():
+                known.update(p.name for p in locked)
+    missing = [name for name in packages if name not in known]
+    if missing:
+        raise ManifestError(f"cannot update {', '.join(missing)}: not a dependency of the selected "
+                            "environments, and not in their lock",
+                            where=str(ws.path), hint="check the name, or leave it out to update everything")
+
+
+def _freed(old, pairs, packages: Sequence[str], ws):
+    """`old` with the freed packages taken out of the selected pairs (the solver's preferences)."""
+    from minipixi.satisfiability import matched_platform_names
+    from minipixi.workspace import lock_platform_names
+
+    names = {**lock_platform_names(ws), **matched_platform_names(ws, old)}
+    freed = set(packages)
+    environments = dict(old.environments)
+    for env, platform in pairs:
+        if env not in environments:
+            continue
+        locked = environments[env]
+        name = names[platform]
+        kept = tuple(p for p in locked.packages.get(name, ()) if freed and p.name not in freed)
+        environments[env] = replace(locked, packages={**locked.packages, name: kept})
+    return replace(old, environments=environments)
+
+
+def _shown_platform_names(ws, lock) -> dict[str, str]:
+    from minipixi.satisfiability import matched_platform_names
+
+    return {lock_name: entry for entry, lock_name in matched_platform_names(ws, lock).items()}
+
+
+# ---- upgrade --------------------------------------------------------------------------------------
+
+def upgrade(manifest: Path, packages: Sequence[str] = (), *, feature: str | None = None,
+            dry_run: bool = False, offline: bool = False,
+            on_solve: Callable[[str, str], None] = lambda env, platform: None) -> UpdateResult:
+    """`minipixi upgrade`: raise the pins of `packages` (every dependency of `feature`, default
+    feature when None, if none is named) to the newest versions that solve, then update."""
+    from minipixi.manifest.edit import add_dependencies
+    from minipixi.workspace import _min_max_versions, open_project, read_existing_lock, solved_pin, update_lock
+    from minipixi.workspace_lock import edit_transaction
+
+    try:
+        with edit_transaction(manifest):
+            project = open_project(manifest, offline=offline)
+            ws = project.workspace
+            table = ws.features.get(feature or "default")
+            if table is None:
+                raise ManifestError(f"feature '{feature}' is not in the manifest", where=str(ws.path),
+                                    hint=f"choose from: {', '.join(sorted(ws.features))}")
+            current = dict(table.default.dependencies)
+            names = list(packages) or list(current)
+            missing = [n for n in names if n not in current]
+            if missing:
+                raise ManifestError(
+                    f"cannot upgrade {', '.join(missing)}: not in the [dependencies] of "
+                    f"{'feature ' + repr(feature) if feature else 'the workspace'}",
+                    where=str(ws.path), hint="`upgrade` raises pins that exist; `add` adds new ones")
+            names = [n for n in names if current[n].source is None]
+            envs = [e for e, env in ws.environments.items()
+                    if (feature is None and not env.no_default_feature) or (feature and feature in env.features)]
+            if names:
+                add_dependencies(manifest, names, feature=feature)  # unpinned: '*'
+            project = open_project(manifest, offline=offline)
+            result = update(project, names, environments=envs, on_solve=on_solve)
+            lock = read_existing_lock(project)
+            pins = []
+            for name in names:
+                span = _min_max_versions(lock, envs, name)
+                pins.append(f"{name} {solved_pin(*span, name)}" if span else f"{name} {_spec_text(current[name])}")
+            if pins:
+                add_dependencies(manifest, pins, feature=feature)
+                update_lock(open_project(manifest, offline=offline))
+            result.manifest_edits = [p for p, name in zip(pins, names) if p != f"{name} {_spec_text(current[name])}"]
+            result.dry_run = dry_run
+            if dry_run:
+                raise _RollBack(result)
+            return result
+    except _RollBack as rolled:
+        return rolled.result
+
+
+def _spec_text(dep) -> str:
+    return dep.version or "*"

@@ -1,0 +1,124 @@
+"""`update` and `upgrade` on the teaching channel: the lock moves only where asked, `upgrade`
+pins like `add`, a dry run changes no file, and --json has Pixi's shape."""
+
+from __future__ import annotations
+
+import json
+
+from minipixi.lock import read_lock
+from minipixi.update import update, upgrade
+from minipixi.workspace import open_project, update_lock
+from sample_workspaces import write_manifest
+
+PINNED = """
+[workspace]
+channels = ["conda-forge"]
+name = "moving-on"
+platforms = ["linux-64"]
+
+[dependencies]
+numpy = "==1.26.4"
+cuda-version = "==12.6"
+"""
+
+
+def _locked(path, name):
+    lock = read_lock(path.parent / "pixi.lock")
+    return {p.name: p.version for p in lock.environments["default"].packages["linux-64"]}.get(name)
+
+
+def _loosened(tmp_path):
+    """A lock made under tight pins, then a manifest whose ranges allow newer versions."""
+    manifest = write_manifest(tmp_path / "ws", PINNED)
+    update_lock(open_project(manifest, offline=True))
+    text = manifest.read_text().replace('"==1.26.4"', '">=1.26,<3"').replace('"==12.6"', '"*"')
+    manifest.write_text(text)
+    return manifest
+
+
+def test_update_moves_only_the_named_package(offline, tmp_path):
+    manifest = _loosened(tmp_path)
+    assert update_lock(open_project(manifest, offline=True)).changed is False  # still fits
+    result = update(open_project(manifest, offline=True), ["cuda-version"])
+    assert _locked(manifest, "cuda-version") == "13.0"
+    assert _locked(manifest, "numpy") == "1.26.4"  # kept: not named
+    assert [(c.name, c.kind) for c in result.changes] == [("cuda-version", "upgraded")]
+    assert result.changes[0].before.startswith("12.6") and result.changes[0].after.startswith("13.0")
+
+
+def test_update_without_names_frees_everything(offline, tmp_path):
+    manifest = _loosened(tmp_path)
+    update(open_project(manifest, offline=True))
+    assert _locked(manifest, "cuda-version") == "13.0"
+    assert _locked(manifest, "numpy") == "2.3.0"
+
+
+def test_update_dry_run_changes_no_file_and_json_shape(offline, tmp_path):
+    manifest = _loosened(tmp_path)
+    before = (manifest.read_bytes(), (manifest.parent / "pixi.lock").read_bytes())
+    result = update(open_project(manifest, offline=True), ["numpy"], dry_run=True)
+    assert (manifest.read_bytes(), (manifest.parent / "pixi.lock").read_bytes()) == before
+    data = json.loads(json.dumps(result.to_json()))
+    assert data["version"] == 1 and data["dry_run"] is True
+    numpy = [c for c in data["environment"]["default"]["linux-64"] if c["name"] == "numpy"]
+    assert numpy and numpy[0]["kind"] == "upgraded" and numpy[0]["type"] == "conda"
+    assert numpy[0]["before"].startswith("1.26.4") and numpy[0]["after"].split()[0] != "1.26.4"
+
+
+def test_update_refuses_an_unknown_package(offline, tmp_path):
+    import pytest
+
+    from minipixi.errors import MinipixiError
+
+    manifest = _loosened(tmp_path)
+    with pytest.raises(MinipixiError, match="nonesuch"):
+        update(open_project(manifest, offline=True), ["nonesuch"])
+
+
+def test_upgrade_raises_the_pin_like_add(offline, tmp_path):
+    manifest = write_manifest(tmp_path / "ws", PINNED)
+    update_lock(open_project(manifest, offline=True))
+    result = upgrade(manifest, ["cuda-version"], offline=True)
+    text = manifest.read_text()
+    assert 'cuda-version = ">=13.0,<14"' in text
+    assert 'numpy = "==1.26.4"' in text  # not named: untouched
+    assert _locked(manifest, "cuda-version") == "13.0" and _locked(manifest, "numpy") == "1.26.4"
+    assert result.manifest_edits == ["cuda-version >=13.0,<14"]
+
+
+def test_upgrade_dry_run_changes_no_file(offline, tmp_path):
+    manifest = write_manifest(tmp_path / "ws", PINNED)
+    update_lock(open_project(manifest, offline=True))
+    before = (manifest.read_bytes(), (manifest.parent / "pixi.lock").read_bytes())
+    result = upgrade(manifest, dry_run=True, offline=True)
+    assert (manifest.read_bytes(), (manifest.parent / "pixi.lock").read_bytes()) == before
+    assert {c.name for c in result.changes} >= {"numpy", "cuda-version"}
+
+
+def test_install_locked_names_the_first_reason(offline, tmp_path):
+    import pytest
+
+    from minipixi.errors import LockError
+    from minipixi.workspace import locked_records
+
+    manifest = write_manifest(tmp_path / "ws", PINNED)
+    update_lock(open_project(manifest, offline=True))
+    manifest.write_text(manifest.read_text().replace('"==12.6"', '"==13.0"'))
+    with pytest.raises(LockError) as caught:
+        locked_records(open_project(manifest, offline=True), "default", locked=True)
+    assert "locked cuda-version 12.6" in caught.value.message and "--locked" in caught.value.message
+
+
+def test_cli_update_and_upgrade(offline, tmp_path, capsys, monkeypatch):
+    from minipixi.cli import main
+
+    manifest = _loosened(tmp_path)
+    monkeypatch.chdir(manifest.parent)
+    assert main(["update", "cuda-version", "--dry-run", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [c["name"] for c in data["environment"]["default"]["linux-64"]] == ["cuda-version"]
+    assert main(["update", "-p", "linux-64", "numpy"]) == 0
+    assert "upgraded      numpy 1.26.4" in capsys.readouterr().out
+    assert main(["upgrade", "--dry-run", "cuda-version"]) == 0
+    assert "Would pin cuda-version >=13.0,<14" in capsys.readouterr().err
+    assert main(["update", "-p", "osx-arm64"]) == 1  # not a platform of this workspace
