@@ -1095,7 +1095,7 @@ def _conda_to_yaml(package: CondaPackage) -> dict[str, Any]:
         fields["name"] = record.name
     if record.version != derived.version:
         fields["version"] = record.version
-    if record.build != (derived.build or ""):
+    if record.build != derived.build:  # a path says no build: even "" is written out
         fields["build"] = record.build
     if record.build_number != (derive_build_number(record.build) or 0):
         fields["build_number"] = record.build_number
