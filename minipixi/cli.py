@@ -135,7 +135,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from minipixi.manifest.edit import init_workspace
 
     manifest = init_workspace(Path(args.path), channels=args.channel, platforms=args.platform,
-                              import_environment=args.import_file)
+                              import_environment=args.import_file, format=args.format)
     _status(f"✔ Created {manifest.resolve()}")
     return 0
 
@@ -405,6 +405,8 @@ def register_manifest_commands(sub: argparse._SubParsersAction) -> None:
     init.add_argument("-c", "--channel", action="append", default=[], help="a channel (repeatable)")
     init.add_argument("-p", "--platform", action="append", default=[], help="a platform (repeatable)")
     init.add_argument("-i", "--import", dest="import_file", metavar="ENV_FILE", help="import an environment.yml")
+    init.add_argument("--format", choices=["pixi", "pyproject"], default="pixi",
+                      help="the manifest to write: pixi.toml, or [tool.pixi] in pyproject.toml")
     init.set_defaults(handler=cmd_init)
     add = sub.add_parser("add", help="add dependencies to the manifest")
     _dependency_options(add)

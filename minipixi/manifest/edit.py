@@ -42,7 +42,7 @@ from minipixi.errors import ManifestError, MinipixiError, shorten
 from minipixi.manifest.model import (
     DEFAULT_FEATURE, KNOWN_PLATFORMS, PLATFORM_VIRTUAL_KEYS, SELECTORS, DependencySpec, Task, Workspace,
 )
-from minipixi.manifest.parse import MANIFEST_NAME, did_you_mean, parse_manifest
+from minipixi.manifest.parse import MANIFEST_NAME, did_you_mean, is_pyproject, parse_manifest
 from minipixi.manifest.resolve import applicable_virtual_packages, merge_system_requirements
 
 R = TypeVar("R")
@@ -129,7 +129,8 @@ def edit_manifest(path: Path | str, action: str, change: Callable[[tomlkit.TOMLD
     with workspace_lock(path.absolute().parent):
         old, form, workspace = read_for_edit(path)
         doc = tomlkit.parse(old)
-        result = change(doc, workspace)
+        # In a pyproject.toml the manifest is the [tool.pixi] table: edits change it, nothing else.
+        result = change(doc["tool"]["pixi"] if is_pyproject(path) else doc, workspace)
         new = tomlkit.dumps(doc)
         if old.endswith("\n") and not old.endswith("\n\n"):
             new = new.rstrip("\n") + "\n"  # removed tables can leave blank lines at the end
@@ -974,12 +975,50 @@ def render_new_manifest(name: str, channels: Sequence[str], platforms: Sequence[
     return tomlkit.dumps(doc).rstrip("\n") + "\n"
 
 
+def render_pyproject_manifest(name: str, channels: Sequence[str], platforms: Sequence[str],
+                              existing: str | None = None) -> str:
+    """The pyproject.toml `init --format pyproject` writes: a Python project ([project], a
+    hatchling [build-system]) when there is none yet, then [tool.pixi.workspace] and an empty
+    [tool.pixi.tasks]; an `existing` pyproject.toml is kept byte for byte, the tables appended.
+
+    Pixi also adds the project itself as an editable PyPI dependency (``NAME = { path = ".",
+    editable = true }``); minipixi installs conda packages only, so it leaves that line out
+    rather than write a manifest it would then refuse to install."""
+    ws = tomlkit.document()
+    ws["channels"] = list(channels)
+    ws["platforms"] = list(platforms)
+    tables = "[tool.pixi.workspace]\n" + tomlkit.dumps(ws) + "\n[tool.pixi.tasks]\n"
+    if existing is not None:
+        return existing.rstrip("\n") + "\n\n" + tables
+    head = tomlkit.document()
+    project = tomlkit.table()
+    project["name"] = name
+    project["version"] = "0.1.0"
+    project["requires-python"] = ">= 3.11"
+    project["dependencies"] = []
+    head["project"] = project
+    build = tomlkit.table()
+    build["requires"] = ["hatchling"]
+    build["build-backend"] = "hatchling.build"
+    head["build-system"] = build
+    return tomlkit.dumps(head).rstrip("\n") + "\n\n" + tables
+
+
 def init_workspace(
     folder: Path | str, *, name: str | None = None, channels: Sequence[str] = (),
     platforms: Sequence[str] = (), authors: Sequence[str] = (), import_environment: Path | str | None = None,
+    format: str = "pixi",
 ) -> Path:
-    """Create ``folder/pixi.toml`` (and .gitignore / .gitattributes when missing); return its path."""
+    """Create ``folder/pixi.toml`` (and .gitignore / .gitattributes when missing); return its path.
+    With ``format="pyproject"``: ``folder/pyproject.toml`` (`render_pyproject_manifest`)."""
     folder = Path(folder)
+    if format not in ("pixi", "pyproject"):
+        raise ManifestError(f"'{shorten(format)}' is not a manifest format", hint="use pixi or pyproject")
+    if format == "pyproject" and import_environment is not None:
+        raise ManifestError("importing an environment.yml into a pyproject.toml is not supported by minipixi",
+                            hint="import it into a pixi.toml (leave out --format), or use pixi itself")
+    if format == "pyproject":
+        return _init_pyproject(folder, name, channels, platforms)
     manifest = folder / MANIFEST_NAME
     if manifest.exists():
         raise ManifestError(f"{manifest} already exists", hint="edit it, or remove it to start again")
@@ -1003,6 +1042,36 @@ def init_workspace(
         write_text_atomic(manifest, text)
     except OSError as err:
         raise ManifestError(f"cannot create {manifest}: {err.strerror or err}",
+                            hint="choose a folder you can write to (not an existing file)") from err
+    for filename, content in ((".gitignore", GITIGNORE), (".gitattributes", GITATTRIBUTES)):
+        if not (folder / filename).exists():
+            write_text_atomic(folder / filename, content)
+    return manifest
+
+
+def _init_pyproject(folder: Path, name: str | None, channels: Sequence[str], platforms: Sequence[str]) -> Path:
+    from minipixi.manifest.parse import PYPROJECT_NAME, manifest_in
+
+    manifest = folder / PYPROJECT_NAME
+    found = manifest_in(folder) if folder.is_dir() else None
+    if found is not None:
+        raise ManifestError(f"{found} already holds a pixi manifest", hint="edit it, or remove it to start again")
+    for platform in platforms:
+        if platform not in KNOWN_PLATFORMS:
+            raise ManifestError(f"'{platform}' is not a known platform",
+                                hint=f"did you mean '{did_you_mean(platform, KNOWN_PLATFORMS, 0.8)}'?")
+    existing = None
+    form = TextForm()
+    if manifest.is_file():
+        existing, form = decode_manifest(manifest.read_bytes(), manifest)
+    text = render_pyproject_manifest(name or folder.resolve().name, list(channels) or ["conda-forge"],
+                                     list(platforms) or [current_platform()], existing)
+    validate_new_text(text, manifest, f"add [tool.pixi] to {manifest}" if existing is not None else f"create {manifest}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(manifest, text, form)
+    except OSError as err:
+        raise ManifestError(f"cannot write {manifest}: {err.strerror or err}",
                             hint="choose a folder you can write to (not an existing file)") from err
     for filename, content in ((".gitignore", GITIGNORE), (".gitattributes", GITATTRIBUTES)):
         if not (folder / filename).exists():

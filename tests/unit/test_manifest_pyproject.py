@@ -143,3 +143,24 @@ def test_package_target_tables_and_empty_activation_values_load():
     with pytest.raises(ManifestError, match=r"unexpected key 'tasks' in \[package.target.linux-64\]"):
         parse_manifest(text.replace("[package.target.linux-64.host-dependencies]", "[package.target.linux-64.tasks]"),
                        "pixi.toml")
+
+
+def test_init_format_pyproject_writes_a_python_project_and_keeps_an_existing_one(tmp_path, capsys):
+    from minipixi.cli import main
+
+    assert main(["init", "--format", "pyproject", "-p", "linux-64", str(tmp_path / "new")]) == 0
+    ws = read_manifest(tmp_path / "new")
+    assert ws.path.name == "pyproject.toml" and ws.name == "new"
+    assert ws.resolve("default", "linux-64").dependencies["python"].version == ">=3.11"
+    assert not ws.features["default"].default.pypi_dependencies  # no editable self: minipixi installs conda only
+    old = tmp_path / "old"
+    old.mkdir()
+    mine = '[project]\nname = "old"  # my comment\nrequires-python = ">=3.12"\n\n[tool.black]\nline-length = 99\n'
+    (old / "pyproject.toml").write_text(mine)
+    assert main(["init", "--format", "pyproject", "-p", "osx-arm64", str(old)]) == 0
+    text = (old / "pyproject.toml").read_text()
+    assert text.startswith(mine) and "[tool.pixi.workspace]" in text[len(mine):]
+    assert read_manifest(old).resolve("default", "osx-arm64").dependencies["python"].version == ">=3.12"
+    assert main(["init", "--format", "pyproject", str(old)]) != 0  # already a manifest: refused
+    assert (old / "pyproject.toml").read_text() == text
+    assert "already holds a pixi manifest" in capsys.readouterr().err
