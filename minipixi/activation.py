@@ -231,12 +231,38 @@ def render_shell_hook(ctx: ActivationContext, shell: str = "bash") -> str:
         )
     entries = [str(p) for p in path_entries(ctx.prefix, ctx.platform)]
     lines = [_render_path(shell, entries)]
-    for key, value in activation_variables(ctx).items():
+    scripts = activation_scripts(ctx, shell)
+    # Pixi's documented priority: [activation.env] > [activation] scripts > the packages' scripts,
+    # so with scripts the manifest's variables are set after them (`manifest_env_last`).
+    first, last = manifest_env_last(ctx) if scripts else (activation_variables(ctx), {})
+    for key, value in first.items():
         check_variable_name(key, "the environment's activation variables")
         lines.append(_render_set(shell, key, value))
-    for script in activation_scripts(ctx, shell):
+    for script in scripts:
         lines.append(_render_source(shell, str(script)))
+    for key, value in last.items():
+        check_variable_name(key, "the manifest's [activation.env]")
+        lines.append(_render_set(shell, key, value))
     return "\n".join(lines) + "\n"
+
+
+def manifest_env_last(ctx: ActivationContext) -> tuple[dict[str, str], dict[str, str]]:
+    """The variables to set before the activation scripts, and the manifest's ``[activation.env]``
+    to set after them: Pixi documents the priority task env > ``[activation.env]`` >
+    ``[activation]`` scripts > the packages' scripts > the variables minipixi started with."""
+    import dataclasses
+
+    return activation_variables(dataclasses.replace(ctx, env={})), {str(k): str(v) for k, v in ctx.env.items()}
+
+
+def expand_references(values: Mapping[str, str], env: Mapping[str, str]) -> dict[str, str]:
+    """``$VAR`` and ``${VAR}`` in `values` replaced by their value in `env` (empty when unset), as
+    the shell-hook's shell would; each value may use the ones before it (``PATH = "$PATH:..."``)."""
+    seen = dict(env)
+    out: dict[str, str] = {}
+    for key, value in values.items():
+        out[key] = seen[key] = _REFERENCE.sub(lambda m: seen.get(m.group(0).strip("${}"), ""), value)
+    return out
 
 
 def _render_path(shell: str, entries: list[str]) -> str:
@@ -285,11 +311,13 @@ def activated_environment(
     entries = [str(p) for p in path_entries(ctx.prefix, ctx.platform)]
     sep = ";" if ctx.platform.startswith("win") else os.pathsep
     env["PATH"] = sep.join(entries + ([env["PATH"]] if env.get("PATH") else []))
-    env.update(activation_variables(ctx))
+    first, manifest = manifest_env_last(ctx)
+    env.update(first)
     scripts = activation_scripts(ctx, "cmd" if os.name == "nt" else "bash")
-    if not scripts:
-        return env
-    return _run_scripts(scripts, env)
+    if scripts:
+        env = _run_scripts(scripts, env)
+    env.update(expand_references(manifest, env))  # [activation.env] last, with $VAR expanded
+    return env
 
 
 def script_runner(scripts: list[Path], system: str | None = None) -> tuple[list[str] | str, str]:

@@ -605,6 +605,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         steps = [TaskStep("", args.words[0] if len(args.words) == 1 else join(args.words))]
     environ = activated_environment(activation_context(project, env))
+    environ["INIT_CWD"] = os.getcwd()  # as Pixi: where `run` was started (tasks run in the workspace root)
 
     def announce(step) -> None:
         if step.name:

@@ -40,7 +40,8 @@ def test_cmd_hook_is_a_batch_file_of_set_lines(tmp_path):
     assert f'@SET "CONDA_PREFIX={ctx.prefix}"' in lines
     assert '@SET "CONDA_DEFAULT_ENV=example"' in lines
     assert '@SET "GREETING=50%% & more | <x> ^y"' in lines  # % doubled, the rest literal in quotes
-    assert lines[-1] == f'@CALL "{scripts / "cuda.bat"}"'  # the .bat script, not the .sh one
+    assert lines[-2] == f'@CALL "{scripts / "cuda.bat"}"'  # the .bat script, not the .sh one
+    assert lines[-1] == '@SET "GREETING=50%% & more | <x> ^y"'  # [activation.env] after the scripts
     assert all(line.startswith("@") for line in lines)
 
 
@@ -60,7 +61,7 @@ def test_powershell_hook_quotes_literally(tmp_path):
     assert lines[0].startswith("$Env:PATH = '") and lines[0].endswith("' + ';' + $Env:PATH")
     assert str(ctx.prefix / "Scripts") in lines[0]
     assert "$Env:QUOTE = 'it''s $(Get-Date) `n'" in lines
-    assert lines[-1] == f". '{scripts / 'x.ps1'}'"
+    assert lines[-2:] == [f". '{scripts / 'x.ps1'}'", "$Env:QUOTE = 'it''s $(Get-Date) `n'"]  # env wins
 
 
 def test_scripts_run_through_cmd_on_windows():
