@@ -30,9 +30,21 @@ Usage::
     python scripts/generate_lesson_outputs.py --use-outputs   # pages: show outputs, not commands
     python scripts/generate_lesson_outputs.py ep02 --only ep02-01-init ep02-02-look
     python scripts/generate_lesson_outputs.py --refresh       # re-save only what is saved already
+    python scripts/generate_lesson_outputs.py ep02 --check --platform osx-64
 
 ``--check`` exits 1 and prints a diff when a saved output no longer matches the program: the test
-``tests/site/test_lesson_outputs.py`` runs it. ``--use-outputs`` rewrites each page block that
+``tests/site/test_lesson_outputs.py`` runs it.
+
+``--platform P`` runs the commands as a learner on platform P would (``MINIPIXI_PLATFORM=P``: an
+Intel Mac is ``osx-64``, an ARM Linux laptop ``linux-aarch64``). The saved outputs were made on
+linux-64, so ``--check --platform P`` compares what does not depend on the platform
+(`compare_across_platforms`): `platform_neutral` writes the machine's subdir (P on one side,
+linux-64 on the other) as ``<machine>``, build hashes, checksums and sizes as placeholders, and drops the lines only Linux has (the
+``__glibc`` dependency of a Linux build). Two differences are expected and allowed: a line that
+names P itself may be added (``init`` lists the learner's own platform, so their workspaces have
+it besides the lesson's three), and a ``head`` shows the lines that slide up into the place of a
+dropped Linux-only line. Everything else must match: the same commands succeed and fail, with
+the same messages, the same packages and versions, the same files. ``--use-outputs`` rewrites each page block that
 includes ``snippets/commands/<name>.sh`` (a bash fence showing what to type) into a console block
 that includes ``snippets/outputs/<name>.txt`` (the same commands with their output), for every
 snippet whose output exists.
@@ -42,6 +54,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import itertools
 import os
 import re
 import shlex
@@ -55,6 +68,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
 COMMANDS = LESSONS / "snippets" / "commands"
 OUTPUTS = LESSONS / "snippets" / "outputs"
+FIGURES = LESSONS / "figures"  # SVG figures drawn from the same runs (scripts/lesson_figures.py)
 TIMEOUT_S = 300
 # A transcript holding one of these was made by a command minipixi does not have (yet): it is
 # reported and not saved, so a page never shows "invalid choice" as if it were the lesson's output.
@@ -133,8 +147,9 @@ def render_driver(snippets: list[Snippet], out_dir: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def scratch_environment(home: Path) -> dict[str, str]:
-    """The variables the commands run with: a private HOME, offline mode, plain output."""
+def scratch_environment(home: Path, platform: str | None = None) -> dict[str, str]:
+    """The variables the commands run with: a private HOME, offline mode, plain output; with
+    `platform`, ``MINIPIXI_PLATFORM`` makes minipixi act as if it ran on that platform."""
     # Nothing of this machine's set-up leaks in: no minipixi/pixi settings, no CONDA_OVERRIDE_*.
     prefixes = ("MINIPIXI_", "PIXI_", "XDG_", "CONDA_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
@@ -149,6 +164,8 @@ def scratch_environment(home: Path) -> dict[str, str]:
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
     )
     env.pop("VIRTUAL_ENV", None)
+    if platform:
+        env["MINIPIXI_PLATFORM"] = platform
     return env
 
 
@@ -159,8 +176,11 @@ def normalise(text: str, home: Path) -> str:
     return text
 
 
-def run_group(snippets: list[Snippet]) -> dict[str, str]:
-    """Run one group in a fresh scratch folder; return {snippet name: transcript}."""
+def run_group(snippets: list[Snippet], platform: str | None = None,
+              figures: dict[str, str] | None = None) -> dict[str, str]:
+    """Run one group in a fresh scratch folder (as if on `platform`, when given); return
+    {snippet name: transcript}. With a `figures` dict, also fill it with the group's figures
+    ({file name: SVG}, see scripts/lesson_figures.py) before the scratch folder goes."""
     with tempfile.TemporaryDirectory(prefix="lesson-") as tmp:
         home = Path(tmp) / "home"
         (home / "pixi-lesson").mkdir(parents=True)
@@ -169,13 +189,76 @@ def run_group(snippets: list[Snippet]) -> dict[str, str]:
         driver = Path(tmp) / "driver.sh"
         driver.write_text(render_driver(snippets, out_dir), encoding="utf-8")
         subprocess.run(
-            ["bash", str(driver)], env=scratch_environment(home), timeout=TIMEOUT_S,
+            ["bash", str(driver)], env=scratch_environment(home, platform), timeout=TIMEOUT_S,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
         )
+        if figures is not None:
+            figures.update(_lesson_figures().figures_for(snippets[0].group, home))
         return {
             s.name: normalise((out_dir / f"{s.name}.txt").read_text(encoding="utf-8"), home)
             for s in snippets
         }
+
+
+NEUTRAL = (
+    (re.compile(r'"(?:platform|arch)": "(?:linux|osx|win|x86_64|aarch64|arm64)"'), '"<machine>": "<os>"'),
+    (re.compile(r"\bh[0-9a-f]{7}(?=_)"), "h<hash>"),  # the build-string hash (it covers the subdir)
+    (re.compile(r"\b[0-9a-f]{64}\b"), "<sha256>"),
+    (re.compile(r"\b[0-9a-f]{32}\b"), "<md5>"),
+    (re.compile(r"\b\d+(?:\.\d+)? (?:B|KiB|MiB)\b"), "<size>"),
+    (re.compile(r'("?size"?:\s*)\d+'), r"\1<size>"),
+    (re.compile(r"(\d\d:\d\d:\d\d) +\d+$", re.M), r"\1 <size>"),  # python -m zipfile -l
+)
+LINUX_ONLY = re.compile(r"__glibc")
+
+
+def platform_neutral(text: str, platform: str = "linux-64") -> str:
+    """A transcript made on `platform` with what depends on it written as placeholders (see
+    --platform): the machine's subdir (`platform`, and linux-64, which the lesson's workspaces
+    list) becomes ``<machine>``; other subdirs stay as they are."""
+    for subdir in {platform, "linux-64"}:
+        text = re.sub(rf"(?<![\w-]){re.escape(subdir)}(?![\w-])", "<machine>", text)
+    for pattern, replacement in NEUTRAL:
+        text = pattern.sub(replacement, text)
+    return "".join(line for line in text.splitlines(keepends=True) if not LINUX_ONLY.search(line))
+
+
+def _blocks(text: str) -> list[tuple[str, list[str]]]:
+    """A transcript as (command, output lines) pairs."""
+    blocks: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if line.startswith("$ ") or not blocks:
+            blocks.append((line, []))
+        else:
+            blocks[-1][1].append(line)
+    return blocks
+
+
+def compare_across_platforms(saved: str, fresh: str, platform: str) -> list[str]:
+    """What differs between a linux-64 transcript and one made as if on `platform`, beyond what
+    depends on the platform (see ``--platform`` in the module docstring). Empty when they agree."""
+    saved_blocks, fresh_blocks = _blocks(platform_neutral(saved)), _blocks(fresh)
+    if [c for c, _ in saved_blocks] != [platform_neutral(c, platform) for c, _ in fresh_blocks]:
+        return ["the commands differ"]
+    problems = []
+    for (command, old), (_, raw) in zip(saved_blocks, fresh_blocks):
+        raw = [line for line in raw if not LINUX_ONLY.search(line)]
+        own = [i for i, line in enumerate(raw) if platform in line]  # lines that may be extra
+        # Try dropping each choice of the lines that name the learner's platform (few per block).
+        choices = itertools.chain.from_iterable(
+            itertools.combinations(own, k) for k in range(len(own) + 1 if len(own) <= 8 else 1))
+        for dropped in choices:
+            new = [platform_neutral(line + "\n", platform).rstrip("\n")
+                   for i, line in enumerate(raw) if i not in dropped]
+            if re.search(r"\bhead\b", command):
+                new = new[: len(old)]  # lines slid up into the place of a dropped Linux-only line
+            if new == old:
+                break
+        else:
+            diff = difflib.unified_diff(old, [platform_neutral(r + "\n", platform).rstrip("\n") for r in raw],
+                                        "linux-64", platform, lineterm="", n=1)
+            problems.append(command + "\n" + "\n".join(diff))
+    return problems
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -186,14 +269,18 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def check_outputs(results: dict[str, str], outputs: Path = OUTPUTS) -> list[str]:
-    """Diffs between fresh transcripts and the saved ones (only snippets that have one saved)."""
+def check_outputs(results: dict[str, str], outputs: Path = OUTPUTS, *, platform: str | None = None) -> list[str]:
+    """Diffs between fresh transcripts and the saved ones (only snippets that have one saved);
+    for transcripts made as if on another `platform`, see `compare_across_platforms`."""
     problems = []
     for name, fresh in sorted(results.items()):
         saved_path = outputs / f"{name}.txt"
         if not saved_path.exists():
             continue
         saved = saved_path.read_text(encoding="utf-8")
+        if platform and platform != "linux-64":
+            problems += [f"{name} ({platform}): {p}" for p in compare_across_platforms(saved, fresh, platform)]
+            continue
         if saved != fresh:
             diff = difflib.unified_diff(
                 saved.splitlines(), fresh.splitlines(), f"saved/{name}.txt", f"fresh/{name}.txt",
@@ -252,6 +339,11 @@ def build_parser() -> argparse.ArgumentParser:
         "group do not work yet)",
     )
     parser.add_argument(
+        "--platform", metavar="SUBDIR",
+        help="run as if on this platform (MINIPIXI_PLATFORM); with --check, compare what does not "
+        "depend on the platform",
+    )
+    parser.add_argument(
         "--refresh", action="store_true",
         help="save only the snippets that already have a saved output (after a deliberate change)",
     )
@@ -279,6 +371,30 @@ def select(results: dict[str, str], only: list[str] | None, refresh: bool) -> di
     return results
 
 
+def _lesson_figures():
+    """scripts/lesson_figures.py, loaded by path (this script is also loaded by path, by tests)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lesson_figures", Path(__file__).with_name("lesson_figures.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def check_figures(figures: dict[str, str], directory: Path = FIGURES) -> list[str]:
+    """Figures that differ from (or are missing in) lessons/figures/: each must be redrawn."""
+    problems = []
+    for name, fresh in sorted(figures.items()):
+        saved = directory / name
+        if not saved.exists():
+            problems.append(f"figures/{name}: not saved yet")
+        elif saved.read_text(encoding="utf-8") != fresh:
+            diff = difflib.unified_diff(saved.read_text(encoding="utf-8").splitlines(), fresh.splitlines(),
+                                        f"saved/{name}", f"fresh/{name}", lineterm="", n=1)
+            problems.append("\n".join(list(diff)[:40]))
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -294,14 +410,21 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown group(s): {', '.join(unknown)} (see --list)")
     problems: list[str] = []
+    if args.platform and not args.check:
+        parser.error("--platform only checks (saved outputs are made on linux-64)")
     for group in args.groups or list(groups):
-        results = run_group(groups[group])
+        figures: dict[str, str] = {}
+        results = run_group(groups[group], args.platform, figures if not args.platform else None)
         if args.check:
-            problems += check_outputs(results)
+            problems += check_outputs(results, platform=args.platform)
+            problems += check_figures(figures)
             continue
         chosen = select(results, args.only, args.refresh)
         written = save_until_missing_command(group, chosen)
         print(f"{group}: wrote {len(written)} of {len(chosen)} output(s)")
+        for name, svg in sorted(figures.items()):
+            write_atomic(FIGURES / name, svg)
+            print(f"{group}: drew figures/{name}")
     for problem in problems:
         print(problem)
     return 1 if problems else 0

@@ -933,7 +933,18 @@ def _virtual_keys(packages: Mapping[str, str]) -> dict[str, str]:
 
 # ---- init ------------------------------------------------------------------------------------
 def current_platform() -> str:
-    """The conda subdir of this machine (linux-64, osx-arm64, win-64, ...)."""
+    """The conda subdir of this machine (linux-64, osx-arm64, win-64, ...), or the one
+    ``MINIPIXI_PLATFORM`` names: then minipixi acts as if it ran there (``init`` lists it,
+    ``install`` picks its records), for tests and for instructors preparing material for
+    another kind of laptop."""
+    import os
+
+    pretend = os.environ.get("MINIPIXI_PLATFORM")
+    if pretend:
+        if pretend not in KNOWN_PLATFORMS:
+            raise ManifestError(f"MINIPIXI_PLATFORM='{pretend}' is not a known platform",
+                                hint="unset it, or name a conda subdir such as osx-64 or linux-aarch64")
+        return pretend
     machine = _platform.machine().lower()
     arch = {"x86_64": "64", "amd64": "64", "aarch64": "aarch64", "arm64": "arm64", "ppc64le": "ppc64le",
             "s390x": "s390x", "i386": "32", "i686": "32"}.get(machine, "64")

@@ -108,3 +108,14 @@ def test_a_file_lock_makes_two_open_files_of_one_process_take_turns(tmp_path):
     os.close(first)  # closing releases the lock
     assert got.wait(5)
     thread.join(5)
+
+
+def test_minipixi_platform_pretends_to_be_another_machine(monkeypatch):
+    from minipixi.errors import ManifestError
+    from minipixi.manifest.edit import current_platform
+
+    monkeypatch.setenv("MINIPIXI_PLATFORM", "osx-64")
+    assert current_platform() == "osx-64"
+    monkeypatch.setenv("MINIPIXI_PLATFORM", "osx-65")
+    with pytest.raises(ManifestError, match="MINIPIXI_PLATFORM='osx-65' is not a known platform"):
+        current_platform()

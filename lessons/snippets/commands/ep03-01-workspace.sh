@@ -1,4 +1,4 @@
 minipixi init export-demo
 cd export-demo
-minipixi workspace platform add osx-arm64 win-64
+minipixi workspace platform add linux-64 osx-arm64 win-64
 minipixi add python numpy
