@@ -14,3 +14,6 @@ Importing this package is cheap on purpose: heavy modules (numba, httpx) load la
 """
 
 __version__ = "0.1.0"
+#: The Pixi release whose manifest, lock file and commands minipixi follows (``--version`` says it;
+#: a manifest's ``requires-pixi`` is checked against it). `manifest.model.PIXI_VERSION` is this.
+PIXI_VERSION = "0.77.0"

@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Callable, Sequence
 
-from minipixi import __version__
+from minipixi import PIXI_VERSION, __version__
 from minipixi.errors import MinipixiError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -546,7 +546,9 @@ class _ProgressReporter:
     """Install progress on a terminal: one line, rewritten in place. Silent when piped."""
 
     def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
+        from minipixi.config import flag
+
+        self.tty = sys.stderr.isatty() and not flag("PIXI_NO_PROGRESS")
 
     def _show(self, text: str) -> None:
         if self.tty:
@@ -1193,7 +1195,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="minipixi",
         description="A readable re-implementation of the pixi package manager.",
     )
-    parser.add_argument("--version", action="version", version=f"minipixi {__version__}")
+    parser.add_argument("--version", action="version", version=f"minipixi {__version__} (follows pixi {PIXI_VERSION})")
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="more output; -v shows tracebacks"
     )
@@ -1226,6 +1228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
+        _pixi_variables(args)
         return handler(args)
     except MinipixiError as err:
         print(err.render(), file=sys.stderr)
@@ -1259,6 +1262,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             traceback.print_exc()
         return 2
+
+
+def _pixi_variables(args: argparse.Namespace) -> None:
+    """Pixi's environment variables (config.PIXI_VARIABLES): PIXI_LOCKED / PIXI_FROZEN act as
+    --locked / --frozen where a command has them; an unsupported one is an error naming it."""
+    from minipixi.config import flag, pixi_environment
+
+    pixi_environment()
+    for option, variable in (("locked", "PIXI_LOCKED"), ("frozen", "PIXI_FROZEN")):
+        if hasattr(args, option) and not getattr(args, option) and flag(variable):
+            setattr(args, option, True)
+    if getattr(args, "locked", False) and getattr(args, "frozen", False):
+        raise MinipixiError("--locked and --frozen cannot be used together (PIXI_LOCKED / PIXI_FROZEN count too)",
+                            hint="--locked checks that pixi.lock is up to date; --frozen installs it as it is: pick one")
 
 
 def _os_error(err: OSError) -> MinipixiError:

@@ -30,6 +30,31 @@ Folders: ``MINIPIXI_HOME`` (default ``~/.minipixi``: global tools and the user c
 ``MINIPIXI_CACHE_DIR`` (default ``$XDG_CACHE_HOME/minipixi`` or ``~/.cache/minipixi``:
 repodata and extracted packages).
 
+**Pixi's environment variables.** minipixi reads Pixi's own names, so a shell set up for Pixi
+works here; the ``MINIPIXI_*`` names stay as aliases and win when both are set. The table
+(`PIXI_VARIABLES` holds it, and `pixi_environment` applies it when a command starts):
+
+=========================  ======================  ==============================================
+Pixi's variable            minipixi alias          what it does here
+=========================  ======================  ==============================================
+PIXI_HOME                  MINIPIXI_HOME           global tools and the user config, in
+                                                   ``$PIXI_HOME/minipixi`` (Pixi's files stay apart)
+PIXI_CACHE_DIR             MINIPIXI_CACHE_DIR      the cache, in ``$PIXI_CACHE_DIR/minipixi``
+PIXI_LOCKED                                        ``--locked`` for install, run, shell, shell-hook
+PIXI_FROZEN                                        ``--frozen`` for the same commands
+PIXI_OVERRIDE_PLATFORM     MINIPIXI_PLATFORM       act as if on that platform
+PIXI_NO_CONFIG                                     skip the user config file (the workspace's is read)
+PIXI_CONFIG_FILE                                   read this file instead of the user config
+PIXI_COLOR, PIXI_NO_WRAP,                          output only: minipixi prints no colours, wraps
+PIXI_NO_PROGRESS                                   nothing, and draws progress only on a terminal
+                                                   (PIXI_NO_PROGRESS turns that line off)
+=========================  ======================  ==============================================
+
+Pixi's other behaviour variables (`UNSUPPORTED_PIXI_VARIABLES`: PIXI_NO_HARD_LINKS, ...) are an
+error that names them, never ignored. The variables Pixi *sets* for a process in an environment
+(PIXI_PROJECT_ROOT, PIXI_ENVIRONMENT_NAME, PIXI_PROJECT_MANIFEST, ..., see `activation.py`)
+minipixi sets too, and ignores when it starts inside one, as Pixi does.
+
 Lesson: Setup ("Working offline"). Read before `channel.py`.
 """
 
@@ -48,15 +73,84 @@ CONDA_FORGE_URL = "https://conda.anaconda.org/conda-forge"
 OFFLINE_NOTICE = "using the bundled offline teaching mirror of conda-forge"
 
 
+# --8<-- [start:pixi-variables]
+#: Pixi's environment variables that minipixi honours: name -> (minipixi alias or None, meaning).
+PIXI_VARIABLES = {
+    "PIXI_HOME": ("MINIPIXI_HOME", "global tools and the user config, in $PIXI_HOME/minipixi"),
+    "PIXI_CACHE_DIR": ("MINIPIXI_CACHE_DIR", "the package and repodata cache, in $PIXI_CACHE_DIR/minipixi"),
+    "PIXI_LOCKED": (None, "--locked: the lock must be up to date, it is never rewritten"),
+    "PIXI_FROZEN": (None, "--frozen: install the lock as it is, never update it"),
+    "PIXI_OVERRIDE_PLATFORM": ("MINIPIXI_PLATFORM", "act as if running on that platform"),
+    "PIXI_NO_CONFIG": (None, "skip the user config file; the workspace's .pixi/config.toml is still read"),
+    "PIXI_CONFIG_FILE": (None, "read this config file instead of the user config"),
+    "PIXI_COLOR": (None, "output only: minipixi prints no colours"),
+    "PIXI_NO_WRAP": (None, "output only: minipixi does not wrap its messages"),
+    "PIXI_NO_PROGRESS": (None, "no progress line on the terminal"),
+}
+#: Pixi's variables that change what it does and that minipixi does not implement: an error.
+UNSUPPORTED_PIXI_VARIABLES = {
+    "PIXI_NO_HARD_LINKS": "minipixi chooses how to link package files itself",
+    "PIXI_NO_SYMBOLIC_LINKS": "minipixi chooses how to link package files itself",
+    "PIXI_TLS_ROOT_CERTS": "minipixi uses the system's certificates",
+    "PIXI_GIT_LFS": "minipixi has no git dependencies",
+}
+# --8<-- [end:pixi-variables]
+
+
+def setting(name: str) -> str | None:
+    """A variable of `PIXI_VARIABLES` by its Pixi name: the minipixi alias when set, else Pixi's
+    name (None when neither is set, or set to the empty string)."""
+    alias = PIXI_VARIABLES[name][0]
+    return (os.environ.get(alias) if alias else None) or os.environ.get(name) or None
+
+
+def flag(name: str) -> bool:
+    """A yes/no variable (``PIXI_FROZEN=1``): true, false, or an error naming it, as Pixi's
+    command line reads it."""
+    value = (os.environ.get(name) or "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise MinipixiError(f"{name}={shorten_value(value)} is not true or false",
+                        hint=f"set {name}=1 (or true) to turn it on, unset it (or 0) to turn it off")
+
+
+def shorten_value(value: str) -> str:
+    return repr(value if len(value) <= 40 else value[:37] + "...")
+
+
+def pixi_environment() -> None:
+    """Check Pixi's variables when a command starts: an unsupported one set is an error naming
+    it, a yes/no one must be yes or no, and PIXI_OVERRIDE_PLATFORM is passed on as
+    MINIPIXI_PLATFORM (which the code that picks the platform reads)."""
+    for name, why in UNSUPPORTED_PIXI_VARIABLES.items():
+        if os.environ.get(name):
+            raise MinipixiError(f"{name} is not supported by minipixi: {why}",
+                                hint=f"unset {name} to run minipixi, or use pixi itself")
+    for name in ("PIXI_LOCKED", "PIXI_FROZEN", "PIXI_NO_CONFIG", "PIXI_NO_PROGRESS"):
+        flag(name)
+    if os.environ.get("PIXI_OVERRIDE_PLATFORM") and not os.environ.get("MINIPIXI_PLATFORM"):
+        os.environ["MINIPIXI_PLATFORM"] = os.environ["PIXI_OVERRIDE_PLATFORM"]
+
+
 def home_dir() -> Path:
-    """Where global tools and the user config live."""
-    return Path(os.environ.get("MINIPIXI_HOME") or Path.home() / ".minipixi")
+    """Where global tools and the user config live (``MINIPIXI_HOME``, else
+    ``$PIXI_HOME/minipixi``, else ``~/.minipixi``)."""
+    if os.environ.get("MINIPIXI_HOME"):
+        return Path(os.environ["MINIPIXI_HOME"])
+    if os.environ.get("PIXI_HOME"):
+        return Path(os.environ["PIXI_HOME"]) / "minipixi"
+    return Path.home() / ".minipixi"
 
 
 def cache_dir() -> Path:
-    """Where downloaded repodata and packages are cached."""
+    """Where downloaded repodata and packages are cached (``MINIPIXI_CACHE_DIR``, else
+    ``$PIXI_CACHE_DIR/minipixi``, else ``$XDG_CACHE_HOME/minipixi`` or ``~/.cache/minipixi``)."""
     if os.environ.get("MINIPIXI_CACHE_DIR"):
         return Path(os.environ["MINIPIXI_CACHE_DIR"])
+    if os.environ.get("PIXI_CACHE_DIR"):
+        return Path(os.environ["PIXI_CACHE_DIR"]) / "minipixi"
     xdg = os.environ.get("XDG_CACHE_HOME")
     return (Path(xdg) if xdg else Path.home() / ".cache") / "minipixi"
 
@@ -200,7 +294,13 @@ def load_config(workspace_root: Path | None = None, *, offline: bool = False) ->
     """The config for a command: user file, then workspace file, then flags and variables."""
     merged: dict = {"mirrors": {}, "repodata-config": {}}
     sources = []
-    candidates = [home_dir() / "config.toml"]
+    candidates = [] if flag("PIXI_NO_CONFIG") else [home_dir() / "config.toml"]
+    if os.environ.get("PIXI_CONFIG_FILE"):  # instead of the user config; it must exist
+        chosen = Path(os.environ["PIXI_CONFIG_FILE"])
+        if not chosen.is_file():
+            raise MinipixiError(f"PIXI_CONFIG_FILE names {chosen}, which is not a file",
+                                hint="point it at a config.toml, or unset it")
+        candidates = [chosen]
     if workspace_root is not None:
         candidates.append(workspace_root / ".pixi" / "config.toml")
     for path in candidates:

@@ -420,6 +420,7 @@ def _grading_environment(scratch: Path) -> Iterator[None]:
         with temporary_environ({
             "MINIPIXI_OFFLINE": "1", "MINIPIXI_CACHE_DIR": os.environ.get("MINIPIXI_CACHE_DIR") or str(cache_dir()),
             "MINIPIXI_HOME": str(scratch / "home"), "CONDA_OVERRIDE_CUDA": None,
+            "PIXI_CONFIG_FILE": None, "PIXI_OVERRIDE_PLATFORM": None,  # nor Pixi's (config.PIXI_VARIABLES)
         }):
             yield
     finally:

@@ -26,8 +26,9 @@ DEFAULT_FEATURE = "default"
 DEFAULT_ENVIRONMENT = "default"
 
 #: The Pixi release whose manifest, lock file and commands minipixi follows. A manifest's
-#: ``requires-pixi`` is checked against it.
-PIXI_VERSION = "0.77.0"
+#: ``requires-pixi`` is checked against it. (Defined in the package root, so ``--version`` can
+#: say it without importing the manifest reader.)
+from minipixi import PIXI_VERSION  # noqa: E402
 
 #: The conda subdirs Pixi knows (from its manifest schema).
 KNOWN_PLATFORMS = (
