@@ -469,9 +469,32 @@ def cmd_lock(args: argparse.Namespace) -> int:
             return 1
         _status("✔ pixi.lock is up to date")
         return 0
+    previous = _previous_lock(project)
     result = update_lock(project, on_solve=_solving)
     _status("✔ Lock-file was updated" if result.changed else "✔ Lock-file was already up-to-date")
+    if result.changed:
+        _print_lock_diff(previous, result.lock)
     return 0
+
+
+def _previous_lock(project):
+    """The lock before a command changes it (None when there is none or it is unreadable)."""
+    from minipixi.errors import LockError
+    from minipixi.workspace import read_existing_lock
+
+    try:
+        return read_existing_lock(project)
+    except LockError:
+        return None
+
+
+def _print_lock_diff(previous, current) -> None:
+    """What changed per environment and platform, as Pixi prints it after lock/add/update."""
+    from minipixi.lock_diff import diff_locks, render_diff
+
+    text = render_diff(diff_locks(previous, current))
+    if text:
+        _status(text.rstrip("\n"))
 
 
 def register_lock_commands(sub: argparse._SubParsersAction) -> None:

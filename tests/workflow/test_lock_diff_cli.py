@@ -1,0 +1,39 @@
+"""`minipixi lock` says what changed in pixi.lock, per environment and platform, as Pixi does."""
+
+from __future__ import annotations
+
+import pytest
+
+from minipixi.cli import main
+from sample_workspaces import EXAMPLE, write_manifest
+
+
+@pytest.fixture
+def workspace(offline, tmp_path, monkeypatch):
+    path = write_manifest(tmp_path / "example", EXAMPLE)
+    monkeypatch.chdir(path.parent)
+    return path.parent
+
+
+def test_lock_prints_what_it_added_then_nothing_when_up_to_date(workspace, capsys):
+    assert main(["lock"]) == 0
+    err = capsys.readouterr().err
+    assert "✔ Lock-file was updated\nEnvironment: default\n" in err
+    assert any(line.startswith("  +  python ") for line in err.splitlines())
+    lock_bytes = (workspace / "pixi.lock").read_bytes()
+    assert main(["lock"]) == 0
+    err = capsys.readouterr().err
+    assert "already up-to-date" in err and "Environment:" not in err
+    assert (workspace / "pixi.lock").read_bytes() == lock_bytes
+
+
+def test_lock_after_a_new_dependency_lists_only_what_moved(workspace, capsys):
+    assert main(["lock"]) == 0
+    capsys.readouterr()
+    manifest = workspace / "pixi.toml"
+    manifest.write_text(manifest.read_text() + 'bat = "*"\n')
+    assert main(["lock"]) == 0
+    changes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("  ")]
+    assert changes and all(line.startswith("  +  ") for line in changes)
+    assert any(line.split()[1] == "bat" for line in changes)
+    assert not any(line.split()[1] == "python" for line in changes)
