@@ -284,8 +284,11 @@ def name_lock_platforms(entries: Sequence[tuple[str, bool]]) -> list[str]:
 
 
 def make_lock_file(environments: Mapping[str, LockedEnvironment],
-                   platforms: Iterable[LockPlatform] = ()) -> LockFile:
-    """A new lock with the version chosen by `choose_lock_version`.
+                   platforms: Iterable[LockPlatform] = (), *,
+                   replaces: int | None = None) -> LockFile:
+    """A new lock with the version chosen by `choose_lock_version`, or at least `replaces`,
+    the version of the lock it replaces: a v7 lock stays v7 (Pixi never writes an older
+    version than it read; since Pixi 0.68 it writes every lock as v7).
 
     Platforms used by an environment but not listed are added as plain subdirs.
     """
@@ -294,7 +297,8 @@ def make_lock_file(environments: Mapping[str, LockedEnvironment],
         for name in env.packages:
             declared.setdefault(name, LockPlatform(name, name))
     ordered = tuple(declared[name] for name in sorted(declared))
-    return LockFile(choose_lock_version(ordered), dict(environments), ordered)
+    version = max(choose_lock_version(ordered), min(replaces or 6, max(WRITABLE_VERSIONS)))
+    return LockFile(version, dict(environments), ordered)
 
 
 # ---------------------------------------------------------------------------------------

@@ -313,3 +313,15 @@ def test_rendered_diff_lists_shared_changes_once_then_per_platform():
         "Platform: default:linux-64",
         "  ~  zlib  1.3.1 hb9d3cd8_2  ->  1.3.2 hb9d3cd8_0  (upgraded)",
     ]
+
+
+def test_a_lock_that_replaces_a_v7_lock_stays_v7():
+    from minipixi.lock import LockPlatform, make_lock_file
+
+    env = parse_lock(TWO_PLATFORMS).environments
+    plain = [LockPlatform("linux-64", "linux-64"), LockPlatform("osx-64", "osx-64")]
+    assert make_lock_file(env, plain).version == 6
+    assert make_lock_file(env, plain, replaces=7).version == 7
+    assert make_lock_file(env, plain, replaces=5).version == 6
+    text = render_lock(make_lock_file(env, plain, replaces=7))
+    assert text.startswith("version: 7\nplatforms:\n- name: linux-64\n- name: osx-64\n")
