@@ -45,6 +45,7 @@ STYLES: dict[str, tuple[str, str, bool, str]] = {
 FONT_SIZE = 12
 CHAR_W = 7.3  # the width of one monospace character at FONT_SIZE (a safe upper bound)
 LINE_H = 16
+LABEL_SIZE, LABEL_W = 10, 6.1  # edge labels: font size and character width
 PAD_X, PAD_Y = 8, 6
 GAP_X, GAP_Y = 56, 12
 
@@ -71,6 +72,7 @@ class Graph:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     legend: bool = True
+    edge_labels: bool = False  # SVG: write each edge's label on it (flow figures); else a tooltip
 
     def add(self, id: str, *label: str, kind: str = "package") -> None:
         if kind not in STYLES:
@@ -248,6 +250,13 @@ def layout(graph: Graph) -> tuple[dict[str, tuple[float, float, float, float]], 
     heights = {c: sum(sizes[n][1] for n in layer) + GAP_Y * (len(layer) - 1) for c, layer in layers.items()}
     tallest = max(heights.values(), default=0)
     placed: dict[str, tuple[float, float, float, float]] = {}
+    # With edge labels shown, the gap after a column fits the longest label leaving it.
+    gaps = {c: GAP_X for c in layers}
+    if graph.edge_labels:
+        for edge in graph.edges:
+            if edge not in back and edge.label:
+                c = column[edge.source]
+                gaps[c] = max(gaps[c], len(edge.label) * LABEL_W + 24)
     x = 10.0
     for c in sorted(layers):
         width = max(sizes[n][0] for n in layers[c])
@@ -256,7 +265,7 @@ def layout(graph: Graph) -> tuple[dict[str, tuple[float, float, float, float]], 
             w, h = sizes[n]
             placed[n] = (x, y, w if n in graph.nodes else width, h)
             y += h + GAP_Y
-        x += width + GAP_X
+        x += width + gaps[c]
     lanes = {i: [(placed[d][0], placed[d][0] + placed[d][2], placed[d][1] + LANE_H / 2) for d in ds]
              for i, ds in dummies.items()}
     return {n: placed[n] for n in graph.nodes}, back, lanes
@@ -264,6 +273,12 @@ def layout(graph: Graph) -> tuple[dict[str, tuple[float, float, float, float]], 
 
 def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _keep_indent(text: str) -> str:
+    """Leading spaces as no-break spaces: SVG text collapses ordinary ones."""
+    stripped = text.lstrip(" ")
+    return "&#160;" * (len(text) - len(stripped)) + stripped
 
 
 def to_svg(graph: Graph) -> str:
@@ -304,6 +319,10 @@ def to_svg(graph: Graph) -> str:
         title = f"<title>{escape(edge.label)}</title>" if edge.label else ""
         out.append(f'<path d="{d}" fill="none" stroke="#90a4ae" stroke-width="1.2"'
                    f'{dash} marker-end="url(#arrow)">{title}</path>')
+        if graph.edge_labels and edge.label:
+            (x1, y1), (x2, y2) = points[0], points[1]
+            out.append(f'<text x="{_fmt((x1 + x2) / 2)}" y="{_fmt((y1 + y2) / 2 - 4)}" text-anchor="middle" '
+                       f'font-size="{LABEL_SIZE}" fill="#546e7a">{escape(edge.label)}</text>')
     for node in graph.nodes.values():
         x, y, w, h = boxes[node.id]
         fill, stroke, dashed, _ = STYLES[node.kind]
@@ -312,7 +331,7 @@ def to_svg(graph: Graph) -> str:
                    f'fill="{fill}" stroke="{stroke}" stroke-width="1.4"{dash}/>')
         for i, line in enumerate(node.label):
             out.append(f'<text x="{_fmt(x + PAD_X)}" y="{_fmt(y + PAD_Y + (i + 0.78) * LINE_H)}" '
-                       f'fill="#263238">{escape(line)}</text>')
+                       f'fill="#263238">{_keep_indent(escape(line))}</text>')
         out.append("</g>")
     if graph.legend and kinds:
         for i, kind in enumerate(kinds):

@@ -101,7 +101,8 @@ def test_saved_outputs_match_the_program(group: str) -> None:
     if group == "(none)":
         pytest.skip("no lesson outputs have been generated yet")
     snippets = gen.group_snippets(gen.read_snippets())[group]
-    problems = gen.check_outputs(gen.run_group(snippets))
+    figures: dict[str, str] = {}  # the group's figures are drawn from the same run, and checked
+    problems = gen.check_outputs(gen.run_group(snippets, figures=figures)) + gen.check_figures(figures)
     assert not problems, "\n\n".join(problems) + "\n(regenerate with scripts/generate_lesson_outputs.py)"
 
 
