@@ -91,6 +91,21 @@ def outdated(workspace, lock, *, now: datetime.datetime | None = None) -> dict[t
     return reasons
 
 
+def disregarded_environments(workspace, lock, *, now=None) -> set[str]:
+    """Environments whose locked records must not even be *preferred* when re-solving: the lock
+    answered another question (other channels, strategy, priority or cut-off). Pixi re-solves
+    those from scratch; only channels appended at the end keep the old records as hints."""
+    found = set()
+    for env in workspace.environments:
+        locked_env = lock.environments.get(env) if lock is not None else None
+        if locked_env is None:
+            continue
+        reasons = environment_reasons(workspace, env, lock, locked_env, now=now)
+        if reasons and not reasons[0].startswith("channels were extended"):
+            found.add(env)
+    return found
+
+
 # ---- one environment ------------------------------------------------------------------------------
 
 def environment_reasons(workspace, env: str, lock, locked_env, *, now=None) -> list[str]:

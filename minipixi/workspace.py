@@ -173,8 +173,17 @@ def solve_specs(project: Project, resolved_list: Sequence, *, locked: Sequence[P
         virtual_packages=virtual, constraints=list(constraints.values()), locked=list(locked),
         channel_priority=first.channel_priority, platform=first.subdir,
         label="environment " + ", ".join(f"'{n}'" for n in names),
+        strategy=first.solve_strategy, exclude_newer=_exclude_newer_ms(project.workspace),
     )
     return solve(task)
+
+
+def _exclude_newer_ms(workspace) -> int | None:
+    """The workspace's ``exclude-newer`` cut-off in milliseconds (a duration counts back from now)."""
+    from minipixi.satisfiability import exclude_newer_cutoffs
+
+    cutoff = exclude_newer_cutoffs(workspace).get(None)
+    return None if cutoff is None else int(cutoff.timestamp() * 1000)
 
 
 def _merged_virtual_packages(resolved_list: Sequence) -> list[PackageRecord]:
@@ -258,7 +267,7 @@ def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str]
     (default: the existing lock), and `write=False` computes the lock without writing it."""
     from minipixi.lock import LockChannel, LockedEnvironment, LockPlatform, make_lock_file, render_lock, write_lock
 
-    from minipixi.satisfiability import matched_platform_names
+    from minipixi.satisfiability import disregarded_environments, exclude_newer_cutoffs, matched_platform_names
 
     ws = project.workspace
     old = read_existing_lock(project)
@@ -270,6 +279,7 @@ def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str]
     # The names the existing lock gives the manifest's platforms are kept (Pixi 0.77 names
     # them after the manifest; older locks numbered them p1, p2...).
     names = {**lock_platform_names(ws), **(matched_platform_names(ws, old) if old else {})}
+    disregard = disregarded_environments(ws, old) if old else set()
     packages: dict[str, dict[str, tuple]] = {env: {} for env in ws.environments}
     solved = []
     for group in _solve_groups(ws):
@@ -283,7 +293,8 @@ def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str]
                 continue
             for env in members:
                 on_solve(env, platform)
-            _solve_into(project, members, platform, old if prefer is None else prefer, names, packages)
+            _solve_into(project, members, platform, old if prefer is None else prefer, names, packages,
+                        disregard=disregard)
             solved += [(e, platform) for e in members]
     environments = {}
     for env in ws.environments:
@@ -294,7 +305,8 @@ def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str]
             environments[env] = before  # kept whole: its PyPI indexes and options too
             continue
         environments[env] = LockedEnvironment(
-            channels=channels, packages=packages[env], options=_solve_options(resolved),
+            channels=channels, packages=packages[env],
+            options=_solve_options(resolved, exclude_newer_cutoffs(ws).get(None)),
             indexes=before.indexes if before else None, find_links=before.find_links if before else None,
             pypi_extras=before.pypi_extras if before else {})
     platforms = [LockPlatform(names[entry.name], entry.subdir, _entry_virtual(ws, entry)) for entry in ws.platforms]
@@ -306,7 +318,7 @@ def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str]
     return LockUpdate(lock, changed, solved)
 
 
-def _solve_options(resolved) -> dict[str, str]:
+def _solve_options(resolved, exclude_newer=None) -> dict[str, str]:
     """The options a lock records for an environment, when they are not the defaults."""
     from minipixi.satisfiability import LOCK_STRATEGY
 
@@ -315,6 +327,8 @@ def _solve_options(resolved) -> dict[str, str]:
         options["strategy"] = LOCK_STRATEGY.get(resolved.solve_strategy, resolved.solve_strategy)
     if resolved is not None and resolved.channel_priority != "strict":
         options["channel-priority"] = resolved.channel_priority
+    if resolved is not None and exclude_newer is not None:
+        options["exclude-newer"] = exclude_newer.strftime("%Y-%m-%dT%H:%M:%SZ")
     return options
 
 
@@ -349,7 +363,8 @@ def _group_platforms(ws, group: Sequence[str]) -> list[str]:
     return list(seen)
 
 
-def _solve_into(project: Project, members: list[str], platform: str, old, names, packages) -> None:
+def _solve_into(project: Project, members: list[str], platform: str, old, names, packages,
+                disregard: set[str] = frozenset()) -> None:
     from minipixi.lock import CondaPackage
 
     ws = project.workspace
@@ -357,7 +372,7 @@ def _solve_into(project: Project, members: list[str], platform: str, old, names,
     locked = []
     if old:
         for env in members:
-            if env in old.environments:
+            if env in old.environments and env not in disregard:  # see satisfiability.disregarded_environments
                 locked += [p.record for p in old.environments[env].conda_packages(names[platform])]
     records = solve_specs(project, resolved, locked=locked)
     for env, res in zip(members, resolved):

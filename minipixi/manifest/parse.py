@@ -551,7 +551,7 @@ def exclude_newer_form(value: Any) -> str | None:
     return None
 
 
-def check_exclude_newer(ctx: _Context, value: Any, path: Sequence[Any], key: str) -> None:
+def check_exclude_newer(ctx: _Context, value: Any, path: Sequence[Any], key: str, honoured: bool = False) -> None:
     """Refuse a value that is not a cut-off; a valid one is noted as not supported (yet).
 
     The top-level ``[exclude-newer]`` may also be a table of cut-offs per package (``false``
@@ -568,6 +568,8 @@ def check_exclude_newer(ctx: _Context, value: Any, path: Sequence[Any], key: str
         raise ctx.error(path, f"{key} = {shorten(repr(value))} is not a date, a timestamp or a duration",
                         'write a date ("2025-01-31"), an RFC 3339 timestamp ("2025-01-31T12:00:00Z") '
                         'or a duration ("7d")', at_value=True)
+    if honoured:  # the workspace's own cut-off: the solve leaves newer records out
+        return
     ctx.unsupported.append(ctx.unsupported_setting(
         path, key, f"{key} is not supported by minipixi yet: it cannot leave out packages newer than a cut-off",
         f"remove {key} to solve with every package, or use pixi itself"))
@@ -710,11 +712,6 @@ def check_solve_options(ctx: _Context, table: Mapping[str, Any], path: tuple) ->
     strategy = table.get("solve-strategy")
     if strategy is not None:
         _check_choice(ctx, strategy, SOLVE_STRATEGIES, path + ("solve-strategy",), "solve-strategy")
-        if strategy != "highest":
-            ctx.unsupported.append(ctx.unsupported_setting(
-                path + ("solve-strategy",), "solve-strategy",
-                f'solve-strategy = "{strategy}" is not supported by minipixi: its solver picks the highest versions',
-                'remove solve-strategy (or write "highest"), or use pixi itself'))
     return priority
 
 
@@ -818,7 +815,7 @@ def _check_workspace_fields(ctx: _Context, key: str, table: Mapping[str, Any]) -
         _check_requires_pixi(ctx, table["requires-pixi"], (key, "requires-pixi"))
     check_solve_options(ctx, table, (key,))
     if "exclude-newer" in table:
-        check_exclude_newer(ctx, table["exclude-newer"], (key, "exclude-newer"), "exclude-newer")
+        check_exclude_newer(ctx, table["exclude-newer"], (key, "exclude-newer"), "exclude-newer", honoured=True)
     if "conda-pypi-map" in table:
         _check_conda_pypi_map(ctx, table["conda-pypi-map"], (key, "conda-pypi-map"))
 

@@ -77,12 +77,14 @@ class Candidates:
 
 
 # --8<-- [start:preference]
-def preference_key(record: PackageRecord, version_rank: int, dependencies: tuple = ()) -> tuple:
-    """Sort key, smaller is better: no tracked features, high version, high build number,
-    dependencies that allow better records (see `Provider.dependency_scores`), newest."""
+def preference_key(record: PackageRecord, version_rank: int, dependencies: tuple = (),
+                   lowest: bool = False) -> tuple:
+    """Sort key, smaller is better: no tracked features, high version (low with the ``lowest``
+    strategies), high build number, dependencies that allow better records (see
+    `Provider.dependency_scores`), newest."""
     return (
         1 if record.track_features else 0,
-        -version_rank,
+        version_rank if lowest else -version_rank,
         -record.build_number,
         dependencies,
         -(record.timestamp or 0),
@@ -114,7 +116,8 @@ def version_ranks(records: list[PackageRecord]) -> list[int]:
     return ranks
 
 
-def sort_best_first(records: list[PackageRecord], locked: PackageRecord | None, scores=None) -> list[int]:
+def sort_best_first(records: list[PackageRecord], locked: PackageRecord | None, scores=None,
+                    lowest: bool = False) -> list[int]:
     """Indexes of `records` in preference order; a locked record (when present) comes first.
 
     `scores(tied_records) -> list[tuple]` breaks ties between records of the same version and
@@ -129,7 +132,7 @@ def sort_best_first(records: list[PackageRecord], locked: PackageRecord | None, 
         if len(group) > 1 and scores is not None:
             for i, score in zip(group, scores([records[i] for i in group])):
                 dependencies[i] = score
-    order = sorted(range(len(records)), key=lambda i: preference_key(records[i], ranks[i], dependencies[i]))
+    order = sorted(range(len(records)), key=lambda i: preference_key(records[i], ranks[i], dependencies[i], lowest))
     if locked is not None:
         hit = [i for i in order if same_record(records[i], locked)]
         order = hit[:1] + [i for i in order if i not in hit[:1]]
@@ -214,6 +217,8 @@ class Provider:
         self._sorting: set[str] = set()  # names whose candidates are being sorted right now
         self._depends: dict[str, dict[str, int]] = {}
         self._constrains: dict[str, dict[str, int]] = {}
+        self._direct: set[str] | None = None  # the names the specs ask for (lowest-direct)
+        self._low_ranks: dict[str, list[int]] = {}  # version ranks for `_reach_lowest`
 
     # --8<-- [start:candidates]
     def candidates(self, name: str) -> Candidates:
@@ -222,7 +227,8 @@ class Provider:
         if found is None:
             records, origins, hidden = self._gather(name)
             self._sorting.add(name)
-            order = sort_best_first(records, self.locked.get(name), self.dependency_scores)
+            order = sort_best_first(records, self.locked.get(name), self.dependency_scores,
+                                    lowest=self.lowest_first(name))
             self._sorting.discard(name)
             found = Candidates(name, [records[i] for i in order], [origins[i] for i in order])
             hidden_mask = mask_of(hidden[i] for i in order)
@@ -232,6 +238,15 @@ class Provider:
             self._candidates[name] = found
         return found
     # --8<-- [end:candidates]
+
+    def lowest_first(self, name: str) -> bool:
+        """Whether the solve strategy wants the lowest versions of `name` first."""
+        strategy = self.task.strategy
+        if strategy == "lowest-direct":
+            if self._direct is None:
+                self._direct = {as_spec(spec).name for spec in self.task.specs}
+            return name in self._direct
+        return strategy == "lowest"
 
     # --8<-- [start:dependency_scores]
     def dependency_scores(self, tied: list[PackageRecord]) -> list[tuple]:
@@ -249,8 +264,23 @@ class Provider:
         wanted = [self._dependency_masks(record) for record in tied]
         shared = set.intersection(*(set(masks) for masks in wanted)) - self._sorting
         names = sorted(shared)
-        return [tuple(min(self._reach(n, mask) for mask in masks[n]) for n in names) for masks in wanted]
+        reach = self._reach_lowest if self.task.strategy == "lowest" else self._reach
+        return [tuple(min(reach(n, mask) for mask in masks[n]) for n in names) for masks in wanted]
     # --8<-- [end:dependency_scores]
+
+    def _reach_lowest(self, name: str, mask: int) -> tuple:
+        """`_reach` for the ``lowest`` strategy: rattler then ranks tied records by the *lowest*
+        version their dependencies reach (``lowest-direct`` keeps the highest, as `_reach`)."""
+        if not mask:
+            return (1, 0, 0)
+        cands = self.candidates(name)
+        if name in self.locked and mask & 1 and same_record(cands.records[0], self.locked[name]):
+            return (-1, 0, 0)
+        ranks = self._low_ranks.get(name)
+        if ranks is None:
+            ranks = self._low_ranks[name] = version_ranks(cands.records)
+        low = min(indexes(mask), key=lambda i: (1 if cands.records[i].track_features else 0, ranks[i], i))
+        return (0, 1 if cands.records[low].track_features else 0, ranks[low])
 
     def _reach(self, name: str, mask: int) -> tuple:
         """How good the best version a spec matching `mask` can reach is (smaller is better)."""
@@ -300,6 +330,10 @@ class Provider:
                 records.append(kept)  # a pinned or locked record the channels no longer list
                 origins.append(origin)
                 hidden.append(False)
+        cutoff = self.task.exclude_newer
+        if cutoff is not None:  # exclude-newer: records built after the cut-off do not exist
+            keep = [r.timestamp is None or r.timestamp <= cutoff for r in records]
+            records, origins, hidden = ([x for x, k in zip(column, keep) if k] for column in (records, origins, hidden))
         return records, origins, hidden
 
     def _hidden_by_priority(self, name: str, records: list, position_of: list[int]) -> list[bool]:

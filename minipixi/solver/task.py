@@ -79,6 +79,11 @@ class SolveTask:
     - `pinned`: records that may not change: if their name is installed, it is this record.
     - `platform` and `label` only word the explanation ("which linux-64 does not provide",
       "environment 'gpu' requires ...").
+    - `strategy`: ``highest`` (the default), ``lowest`` (the lowest version of every name) or
+      ``lowest-direct`` (lowest for the names `specs` ask for, highest for the rest), as
+      rattler's ``SolveStrategy``; build numbers are still preferred highest.
+    - `exclude_newer`: a cut-off in milliseconds since the epoch; a record with a later
+      ``timestamp`` is left out (one without a timestamp stays, as in rattler).
     """
 
     specs: list
@@ -90,4 +95,6 @@ class SolveTask:
     channel_priority: str = "strict"
     platform: str | None = None
     label: str | None = None
+    strategy: str = "highest"
+    exclude_newer: int | None = None
 # --8<-- [end:SolveTask]
