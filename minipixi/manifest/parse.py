@@ -1,5 +1,10 @@
 """Reading pixi.toml: TOML text in, a checked `Workspace` out, or an error that points at the text.
 
+The same reader takes Pixi's second format, a Python project's ``pyproject.toml`` whose
+``[tool.pixi]`` table is the manifest (see "pyproject.toml" below: what ``[project]`` adds, and how
+`find_manifest` looks for one). A manifest that only describes a package to build (``[package]``,
+pixi-build) is refused by name.
+
 Parsing happens in three passes, each small:
 
 1. **TOML**: tomlkit turns the text into nested dicts (a syntax error already has a line).
@@ -1260,7 +1265,7 @@ def _has_pixi_table(path: Path) -> bool:
     try:
         with path.open("rb") as stream:
             data = tomllib.load(stream)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return True
     tool = data.get("tool")
     return isinstance(tool, dict) and "pixi" in tool
