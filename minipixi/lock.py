@@ -1,6 +1,8 @@
 """Lock files: write down exactly what was solved, so that every machine installs the same bytes.
 
-Reads pixi.lock v6/v7 and writes it byte-stable; checks it is up to date with the manifest.
+Reads pixi.lock v4 to v7 (v4 and v5 upgraded to v6 in memory, as Pixi does) and writes v6/v7
+byte-stable: a lock Pixi wrote reads and renders back to the same bytes (all 91 Pixi-written
+locks of ../shared/real-pixi do, tests/corpus/test_real_pixi_locks.py).
 Lesson: Episode 2, "The lock file" (the episode page, at its lock-file section). Read after
 `solver.py`; read next `install.py`. Ground truth: rattler_lock (design goals in its `lib.rs`:
 complete, readable, small diffs, byte-for-byte reproducible).
@@ -26,8 +28,12 @@ The file has three parts::
       timestamp: 1720974456583
 
 Version 7 adds a ``platforms:`` list at the top, so that a platform in the lock can be a
-*named* machine ("p1": linux-64 with ``__cuda=12``) rather than only a conda subdir. We write
-version 6 unless some platform needs that (see `choose_lock_version`).
+*named* machine ("p1": linux-64 with ``__cuda=12``) rather than only a conda subdir, and
+``conda_source:`` entries for packages Pixi builds from source. Pixi writes every lock as
+v7 since 0.68 (rattler_lock's writer knows only its latest version), listing each platform's
+default virtual packages (``__glibc=2.28``, ``__archspec=0=x86_64``...). A new minipixi lock is
+version 6 unless some platform needs 7 (see `choose_lock_version`); a lock that replaces a v7
+lock stays v7 (`make_lock_file(replaces=7)`), and an up-to-date lock is never rewritten.
 
 Small diffs come from one rule: **never write what the URL already says**. The file name
 ``bzip2-1.0.8-h4bc722e_7.conda`` gives name, version and build; the folder gives the subdir;
