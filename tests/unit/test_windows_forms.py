@@ -120,3 +120,26 @@ def test_cli_offers_cmd_for_shell_hook():
 
     args = build_parser().parse_args(["shell-hook", "-s", "cmd"])
     assert args.shell == "cmd"
+
+
+def test_global_update_writes_cmd_launchers_for_a_windows_environment(offline, tmp_path, monkeypatch, capsys):
+    """The real flow with Windows' rules: a global manifest whose environment is for win-64
+    (its packages ship Library/bin/bat.cmd), synced as minipixi would on Windows."""
+    from minipixi.cli import main
+
+    monkeypatch.setattr(global_tools, "_system", lambda system=None: "nt" if system in (None, "nt") else "posix")
+    manifest = tmp_path / "home" / "manifests" / "pixi-global.toml"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text('version = 1\n\n[envs.bat]\nchannels = ["conda-forge"]\nplatform = "win-64"\n'
+                        'dependencies = { bat = "*" }\nexposed = { bat = "bat", cat2 = "bat" }\n')
+    assert main(["global", "update"]) == 0, capsys.readouterr().err
+    bin_dir = tmp_path / "home" / "bin"
+    assert sorted(p.name for p in bin_dir.iterdir()) == ["bat.cmd", "cat2.cmd"]
+    prefix = tmp_path / "home" / "envs" / "bat"
+    text = (bin_dir / "bat.cmd").read_bytes().decode()
+    assert text.startswith("@echo off\r\nrem minipixi global: runs bat.cmd from the 'bat' environment\r\n")
+    assert f'"{prefix / "Library" / "bin" / "bat.cmd"}" %*\r\n' in text
+    # exposing fewer commands removes the launcher this environment no longer exposes
+    manifest.write_text(manifest.read_text().replace(", cat2 = \"bat\"", ""))
+    assert main(["global", "update"]) == 0, capsys.readouterr().err
+    assert sorted(p.name for p in bin_dir.iterdir()) == ["bat.cmd"]
