@@ -528,3 +528,25 @@ def test_exclude_newer_per_package_tables(ws, capsys):
     ws(raw=f'[exclude-newer]\nnumpy = "soon"\n{HEAD}'.encode())
     code, _, err = run(capsys, "task", "list")
     assert_clean_error(code, err, "pixi.toml:2:", "numpy")
+
+
+def test_a_hostile_pyproject_is_found_then_refused_at_its_place(tmp_path):
+    """Looking for a manifest opens pyproject.toml files: one nested 5,000 deep is still found
+    (it has a [tool.pixi] line) and refused with its place, never a crash; one without
+    [tool.pixi] is passed over; one over the size bound is not opened while looking."""
+    from minipixi.errors import ManifestError
+    from minipixi.manifest import find_manifest
+    from minipixi.manifest.parse import MAX_MANIFEST_BYTES
+
+    deep = tmp_path / "deep"
+    deep.mkdir()
+    (deep / "pyproject.toml").write_text("[tool.pixi]\nx = " + "[" * 5000 + "\n")
+    assert find_manifest(deep) == (deep / "pyproject.toml").resolve()
+    with pytest.raises(ManifestError) as info:
+        read_manifest(deep)
+    assert info.value.where.line == 2 and "Traceback" not in info.value.render()
+    big = tmp_path / "big" / "inner"
+    big.mkdir(parents=True)
+    (big / "pyproject.toml").write_text("[tool.pixi]\n#" + "x" * MAX_MANIFEST_BYTES + "\n")
+    (big.parent / "pixi.toml").write_text('[workspace]\nchannels = ["conda-forge"]\nplatforms = []\n')
+    assert find_manifest(big) == (big.parent / "pixi.toml").resolve()
