@@ -520,19 +520,15 @@ def register_lock_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _render_update(result) -> int:
-    """`update`/`upgrade` output: the pins written, then per environment and platform what moved."""
+    """`update`/`upgrade` output: the pins written, then what moved (`lock_diff.render_diff`)."""
+    from minipixi.lock_diff import render_diff
+
     for edit in result.manifest_edits:
         _status(f"{'Would pin' if result.dry_run else 'Pinned'} {edit} in the manifest")
-    if not result.changes:
+    if result.diff.is_empty():
         _status("✔ Lock-file was already up-to-date")
         return 0
-    shown = None
-    for change in result.changes:
-        if (change.environment, change.platform) != shown:
-            shown = (change.environment, change.platform)
-            _out(f"Environment: {change.environment}  Platform: {change.platform}")
-        arrow = f"{change.before} -> {change.after}" if change.before and change.after else (change.after or change.before)
-        _out(f"  {change.kind:<13} {change.name} {arrow}")
+    _out(render_diff(result.diff).rstrip("\n"))
     _status("(dry run: nothing was written)" if result.dry_run else "✔ Lock-file was updated")
     return 0
 

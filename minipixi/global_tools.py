@@ -117,7 +117,7 @@ def launcher_text(program: Path, prefix: Path, env_name: str, system: str | None
     POSIX: a ``/bin/sh`` script that puts the environment's ``bin`` first on PATH and ``exec``s
     the program. Windows: a ``.cmd`` batch file that does the same with the Windows program
     folders (``;``-separated) and passes its arguments on (``%*``), keeping the program's exit
-    code. Pixi writes a small ``.exe`` trampoline there; a ``.cmd`` file needs no compiler and is
+    code (a ``.bat``/``.cmd`` program is ``call``ed: without it, cmd.exe would never come back). Pixi writes a small ``.exe`` trampoline there; a ``.cmd`` file needs no compiler and is
     readable. The second line names the environment, so `expose` knows which launchers it owns.
     """
     name = program.name
@@ -133,7 +133,7 @@ def launcher_text(program: Path, prefix: Path, env_name: str, system: str | None
             "setlocal\r\n"
             f'set "PATH={folders};%PATH%"\r\n'
             f'set "CONDA_PREFIX={prefix}"\r\n'
-            f'"{program}" %*\r\n'
+            f'{"call " if program.suffix.lower() in (".bat", ".cmd") else ""}"{program}" %*\r\n'
             "exit /b %ERRORLEVEL%\r\n"
         )
     return (

@@ -12,7 +12,7 @@ what makes a lock reproducible. Moving on is a separate, deliberate step, as in 
   when none is named) is solved without its version constraint, then pinned to what was
   solved exactly as `add` pins (``>=lowest,<next major``), and the lock updated.
 
-Both return what changed per environment and platform (`PackageChange`), and with
+Both return what changed per environment and platform (`lock_diff.diff_locks`), and with
 ``dry_run`` change no file: the work is done inside an edit transaction that is then rolled
 back, so a dry run answers with exactly what a real run would write. The CLI renders.
 
@@ -27,41 +27,31 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from minipixi.errors import ManifestError
-
-
-@dataclass(frozen=True)
-class PackageChange:
-    """One package of one (environment, platform) whose locked record changed.
-
-    `kind` is ``added``, ``removed``, ``upgraded``, ``downgraded`` or ``build changed``;
-    `before`/`after` are ``version build`` texts (None when absent on that side).
-    """
-
-    environment: str
-    platform: str
-    name: str
-    kind: str
-    before: str | None
-    after: str | None
-    package_type: str = "conda"
+from minipixi.lock_diff import LockDiff, PackageChange, describe, diff_locks
 
 
 @dataclass
 class UpdateResult:
-    """What `update`/`upgrade` did (or, with a dry run, would do)."""
+    """What `update`/`upgrade` did (or, with a dry run, would do): the lock's changes as
+    `lock_diff.diff_locks` finds them, and the pins `upgrade` wrote."""
 
-    changes: list[PackageChange] = field(default_factory=list)
+    diff: LockDiff = field(default_factory=LockDiff)
     lock_changed: bool = False
     manifest_edits: list[str] = field(default_factory=list)  # `name spec` as written (upgrade)
     dry_run: bool = False
 
+    @property
+    def changes(self) -> list[tuple[str, str, PackageChange]]:
+        """(environment, lock platform, change) for every change, sorted."""
+        return list(self.diff.changes())
+
     def to_json(self) -> dict:
         """Pixi's ``update --json`` shape: per environment, per platform, the changed packages."""
         environments: dict[str, dict[str, list[dict]]] = {}
-        for change in self.changes:
-            environments.setdefault(change.environment, {}).setdefault(change.platform, []).append({
+        for env, platform, change in self.diff.changes():
+            environments.setdefault(env, {}).setdefault(platform, []).append({
                 "name": change.name, "type": change.package_type, "kind": change.kind,
-                "before": change.before, "after": change.after,
+                "before": describe(change.before) or None, "after": describe(change.after) or None,
             })
         out = {"version": 1, "environment": environments, "dry_run": self.dry_run}
         if self.manifest_edits:
@@ -75,60 +65,6 @@ class _RollBack(Exception):
     def __init__(self, result: UpdateResult):
         super().__init__("dry run")
         self.result = result
-
-
-# ---- the change list ------------------------------------------------------------------------------
-
-def lock_changes(old, new, platform_names: Mapping[str, str] | None = None) -> list[PackageChange]:
-    """What differs between two locks, per environment and lock platform, sorted by name.
-
-    A platform is shown by its manifest name when `platform_names` (lock name -> entry) says.
-    """
-    from minipixi.version import Version
-
-    changes = []
-    names = platform_names or {}
-    environments = sorted(set(old.environments if old else ()) | set(new.environments))
-    for env in environments:
-        before_env = old.environments.get(env) if old else None
-        after_env = new.environments.get(env)
-        platforms = sorted(set(before_env.packages if before_env else ()) |
-                           set(after_env.packages if after_env else ()))
-        for platform in platforms:
-            before = _by_name(before_env, platform)
-            after = _by_name(after_env, platform)
-            for name in sorted(set(before) | set(after)):
-                a, b = before.get(name), after.get(name)
-                if a is not None and b is not None and _text(a) == _text(b):
-                    continue
-                if a is None:
-                    kind = "added"
-                elif b is None:
-                    kind = "removed"
-                elif a.version == b.version:
-                    kind = "build changed"
-                else:
-                    try:
-                        kind = "upgraded" if Version(b.version) > Version(a.version) else "downgraded"
-                    except Exception:  # a PyPI version the conda order cannot read
-                        kind = "upgraded" if b.version != a.version else "build changed"
-                shown = names.get(platform, platform)
-                changes.append(PackageChange(env, shown, name, kind, _text(a), _text(b),
-                                             "pypi" if (a or b).kind == "pypi" else "conda"))
-    return changes
-
-
-def _by_name(env, platform: str) -> dict:
-    if env is None:
-        return {}
-    return {p.name: p for p in env.packages.get(platform, ())}
-
-
-def _text(package) -> str | None:
-    if package is None:
-        return None
-    build = getattr(package, "build", "")
-    return f"{package.version} {build}".strip()
 
 
 # ---- update ---------------------------------------------------------------------------------------
@@ -163,8 +99,7 @@ def _update(project, packages, environments, platforms, on_solve) -> UpdateResul
         _check_known(ws, old, packages, pairs)
     prefer = _freed(old, pairs, packages, ws) if old is not None else None
     result = _update_lock(project, force=False, on_solve=on_solve, resolve=frozenset(pairs), prefer=prefer)
-    names = _shown_platform_names(ws, result.lock)
-    return UpdateResult(changes=lock_changes(old, result.lock, names), lock_changed=result.changed)
+    return UpdateResult(diff=diff_locks(old, result.lock), lock_changed=result.changed)
 
 
 def _selected_pairs(ws, environments: Sequence[str], platforms: Sequence[str]) -> list[tuple[str, str]]:
@@ -215,12 +150,6 @@ def _freed(old, pairs, packages: Sequence[str], ws):
         kept = tuple(p for p in locked.packages.get(name, ()) if freed and p.name not in freed)
         environments[env] = replace(locked, packages={**locked.packages, name: kept})
     return replace(old, environments=environments)
-
-
-def _shown_platform_names(ws, lock) -> dict[str, str]:
-    from minipixi.satisfiability import matched_platform_names
-
-    return {lock_name: entry for entry, lock_name in matched_platform_names(ws, lock).items()}
 
 
 # ---- upgrade --------------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ def test_global_update_writes_cmd_launchers_for_a_windows_environment(offline, t
     prefix = tmp_path / "home" / "envs" / "bat"
     text = (bin_dir / "bat.cmd").read_bytes().decode()
     assert text.startswith("@echo off\r\nrem minipixi global: runs bat.cmd from the 'bat' environment\r\n")
-    assert f'"{prefix / "Library" / "bin" / "bat.cmd"}" %*\r\n' in text
+    assert f'\r\ncall "{prefix / "Library" / "bin" / "bat.cmd"}" %*\r\n' in text  # a batch program is called
     # exposing fewer commands removes the launcher this environment no longer exposes
     manifest.write_text(manifest.read_text().replace(", cat2 = \"bat\"", ""))
     assert main(["global", "update"]) == 0, capsys.readouterr().err
