@@ -1258,17 +1258,44 @@ def _python_metadata(ctx: _Context, python: Mapping[str, Any]) -> dict[str, Any]
     return meta
 
 
-def _has_pixi_table(path: Path) -> bool:
-    """Whether a pyproject.toml has a [tool.pixi] table (an unreadable one counts: the parser says why)."""
+def _pixi_tables(path: Path) -> dict[str, Any] | None:
+    """The top-level pixi tables of a manifest file (``[tool.pixi]``'s for a pyproject.toml), just
+    to look at; None when it cannot be read (the parser will say why) or a pyproject.toml has no
+    [tool.pixi]."""
     import tomllib  # the standard library's reader is enough to look, and fast
 
     try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            return None
         with path.open("rb") as stream:
             data = tomllib.load(stream)
     except (OSError, ValueError, RecursionError):
-        return True
+        return None
+    if not is_pyproject(path):
+        return data
     tool = data.get("tool")
-    return isinstance(tool, dict) and "pixi" in tool
+    pixi = tool.get("pixi") if isinstance(tool, dict) else None
+    return pixi if isinstance(pixi, dict) else None
+
+
+def _has_pixi_table(path: Path) -> bool:
+    """Whether a pyproject.toml has a [tool.pixi] table (an unreadable one counts: the parser says why)."""
+    if _pixi_tables(path) is not None:
+        return True
+    import tomllib
+
+    try:
+        with path.open("rb") as stream:
+            tomllib.load(stream)
+    except (OSError, ValueError, RecursionError):
+        return True
+    return False
+
+
+def is_package_manifest(path: Path) -> bool:
+    """A manifest of a package built with pixi-build only: [package] and no [workspace]/[project]."""
+    tables = _pixi_tables(path)
+    return tables is not None and "package" in tables and not ({"workspace", "project"} & set(tables))
 
 
 def manifest_in(folder: Path) -> Path | None:
@@ -1288,12 +1315,18 @@ MAX_MANIFEST_BYTES = 8 * 1024 * 1024
 
 def find_manifest(start_dir: Path | str = ".") -> Path:
     """The manifest in `start_dir` or the nearest parent folder (`manifest_in`); ManifestError if
-    there is none."""
+    there is none. As in Pixi, a package's manifest (`is_package_manifest`) belongs to the
+    workspace above it: the search goes on, and only when no workspace manifest is found above is
+    the package's returned (reading it then says that building packages is not supported)."""
     start = Path(start_dir).resolve()
+    package = None
     for folder in (start, *start.parents):
         found = manifest_in(folder)
-        if found is not None:
+        if found is not None and not is_package_manifest(found):
             return found
+        package = package or found
+    if package is not None:
+        return package
     raise ManifestError(
         f"could not find {MANIFEST_NAME} (or a {PYPROJECT_NAME} with [tool.pixi]) in {start} or any parent folder",
         hint="run `minipixi init` to create a workspace here, or pass --manifest-path",

@@ -164,3 +164,18 @@ def test_init_format_pyproject_writes_a_python_project_and_keeps_an_existing_one
     assert main(["init", "--format", "pyproject", str(old)]) != 0  # already a manifest: refused
     assert (old / "pyproject.toml").read_text() == text
     assert "already holds a pixi manifest" in capsys.readouterr().err
+
+
+def test_a_package_manifest_belongs_to_the_workspace_above_it(tmp_path):
+    """Discovery as in Pixi: from a package's folder, the workspace manifest above it is found."""
+    (tmp_path / "pixi.toml").write_text('[workspace]\nchannels = ["conda-forge"]\nname = "ws"\nplatforms = []\n')
+    pkg = tmp_path / "packages" / "child"
+    pkg.mkdir(parents=True)
+    (pkg / "pixi.toml").write_text(PACKAGE_ONLY)
+    assert find_manifest(pkg) == (tmp_path / "pixi.toml").resolve()
+    lonely = tmp_path.parent / (tmp_path.name + "-alone") / "child"
+    lonely.mkdir(parents=True)
+    (lonely / "pyproject.toml").write_text('[project]\nname = "c"\n\n' + PACKAGE_ONLY.replace("[package", "[tool.pixi.package"))
+    assert find_manifest(lonely) == (lonely / "pyproject.toml").resolve()  # no workspace above: its own
+    with pytest.raises(ManifestError, match=r"building packages \(\[package\], pixi build\)"):
+        read_manifest(find_manifest(lonely))
