@@ -186,6 +186,11 @@ def _add(args: argparse.Namespace) -> int:
                 _status(f"✔ Updated pixi.toml and pixi.lock (environment '{env}' is solved and locked)")
                 _status(f"note: installing environment '{env}' was skipped: {err.message}")
                 _status(f"help: {err.hint} (then `minipixi install -e {env}`)")
+    if getattr(args, "explain", False) and not (args.no_lockfile_update or args.pypi):
+        from minipixi.workspace import read_existing_lock
+
+        project = _open_project(args)
+        _explain_solve(project, read_existing_lock(project))
     return 0
 
 
@@ -410,6 +415,8 @@ def register_manifest_commands(sub: argparse._SubParsersAction) -> None:
     init.set_defaults(handler=cmd_init)
     add = sub.add_parser("add", help="add dependencies to the manifest")
     _dependency_options(add)
+    add.add_argument("--explain", action="store_true",
+                     help="then say, for each package, what brought it in and what limited its version")
     add.set_defaults(handler=cmd_add)
     remove = sub.add_parser("remove", aliases=["rm"], help="remove dependencies from the manifest")
     _dependency_options(remove)
@@ -474,7 +481,17 @@ def cmd_lock(args: argparse.Namespace) -> int:
     _status("✔ Lock-file was updated" if result.changed else "✔ Lock-file was already up-to-date")
     if result.changed:
         _print_lock_diff(previous, result.lock)
+    if args.explain:
+        _explain_solve(project, result.lock)
     return 0
+
+
+def _explain_solve(project, lock, environments=None) -> None:
+    """--explain: for each package, what brought it in and what held its version (why.py)."""
+    from minipixi.why import explain_lock, render_reasons
+
+    names = environments or list(project.workspace.environments)
+    _out(render_reasons(explain_lock(project, lock, names)))
 
 
 def _previous_lock(project):
@@ -500,6 +517,8 @@ def _print_lock_diff(previous, current) -> None:
 def register_lock_commands(sub: argparse._SubParsersAction) -> None:
     lock = sub.add_parser("lock", help="solve the workspace and write pixi.lock")
     lock.add_argument("--check", action="store_true", help="only check that pixi.lock is up to date (exit 1 if not)")
+    lock.add_argument("--explain", action="store_true",
+                      help="say, for each package, what brought it in and what limited its version")
     _lock_options(lock, policy=False)
     lock.set_defaults(handler=cmd_lock)
     update = sub.add_parser("update", help="re-solve packages within the manifest's constraints (the named ones, or all)")
@@ -508,6 +527,8 @@ def register_lock_commands(sub: argparse._SubParsersAction) -> None:
     update.add_argument("-p", "--platform", action="append", default=[], help="only this platform (repeatable)")
     update.add_argument("-n", "--dry-run", action="store_true", help="show what would change; write nothing")
     update.add_argument("--json", action="store_true", help="the changes as JSON (stdout)")
+    update.add_argument("--explain", action="store_true",
+                        help="then say, for each package, what brought it in and what limited its version")
     _lock_options(update, policy=False)
     update.set_defaults(handler=cmd_update)
     upgrade = sub.add_parser("upgrade", help="raise the manifest's pins to the newest versions that solve, then update")
@@ -543,7 +564,13 @@ def cmd_update(args: argparse.Namespace) -> int:
     if args.json:
         _out(json.dumps(result.to_json(), indent=2))
         return 0
-    return _render_update(result)
+    code = _render_update(result)
+    if args.explain and not args.dry_run:
+        from minipixi.workspace import read_existing_lock
+
+        project = _open_project(args)
+        _explain_solve(project, read_existing_lock(project), args.environment or None)
+    return code
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:

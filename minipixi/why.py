@@ -17,15 +17,21 @@ many ways in a big environment, so the walk stops at `MAX_PATHS` paths and says 
 Virtual packages (``__cuda``, ``__glibc``) are never locked: they describe the machine. They are
 still graph nodes here, reached by the ``depends`` that name them, so ``minipixi why __cuda``
 lists the packages that need a GPU driver, and why each of those is in the environment.
+
+The same graph explains a *successful* solve (``--explain`` on ``lock``, ``add`` and ``update``):
+`version_reasons` says, for each package, the edge that brought it in and, when the channels
+hold a newer version, what keeps that version out: a spec on the way in ("numpy 1.26.4 ...
+legacy-stats 0.9.0 needs numpy >=1.21,<2"), or a dependency of the newer build that the locked
+environment does not satisfy. It reads the lock and the channel index; it never solves again.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Sequence
 
-from minipixi.errors import LockError
+from minipixi.errors import InstallError, LockError
 from minipixi.records import PackageRecord
 
 #: Stop listing after this many paths (a big environment can reach one package in thousands).
@@ -183,4 +189,119 @@ def render(answer: Answer) -> str:
                                                                     if last.virtual else ""))
     if answer.truncated:
         lines += ["", f"(only the first {len(answer.paths)} paths are shown)"]
+    return "\n".join(lines)
+
+
+# ---- explaining a successful solve: what brought each package in, and what held its version --
+@dataclass(frozen=True)
+class Reason:
+    """Why `name` is locked at `version`: who asked for it, the newest version the channels
+    have, and (when that is newer) what keeps it out, as sentences."""
+
+    name: str
+    version: str
+    brought_by: str
+    newest: str
+    limited_by: tuple[str, ...]
+
+    def sentence(self) -> str:
+        if not self.newest or self.newest == self.version:
+            held = "the newest available"
+        else:
+            held = f"{self.newest} is newer, but " + "; ".join(self.limited_by)
+        return f"{self.name} {self.version}: {self.brought_by}; {held}"
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "version": self.version, "brought_by": self.brought_by,
+                "newest": self.newest, "limited_by": list(self.limited_by)}
+
+
+def _matches(spec: str, record: PackageRecord) -> bool:
+    from minipixi.matchspec import MatchSpec
+
+    return MatchSpec.parse(spec).matches(record)
+
+
+def version_reasons(records: Iterable[PackageRecord], requested: Mapping[str, str],
+                    available: Callable[[str], Sequence[PackageRecord]], *, environment: str,
+                    platform: str) -> list[Reason]:
+    """For each locked record: the shortest path's last edge (what brought it in) and, when the
+    channels (`available(name)`: every record of a name) have a newer version, what rejects it:
+    a spec on the way in (``legacy-stats 0.9.0 needs numpy <2``), or a dependency of the newer
+    version that the locked environment does not satisfy. Pure: no solve, no download."""
+    records = sorted(records, key=lambda r: r.name)
+    by_name = {r.name: r for r in records}
+    incoming: dict[str, list[tuple[str, str]]] = {}  # name -> [(who, spec)]
+    for name, spec in requested.items():
+        incoming.setdefault(name.lower(), []).append((MANIFEST, spec))
+    graph = edges(records)
+    for parent, out in graph.items():
+        for spec, child in out:
+            incoming.setdefault(child, []).append((f"{parent} {by_name[parent].version}", spec))
+    reasons = []
+    for record in records:
+        path = explain(records, requested, record.name, environment=environment, platform=platform,
+                       max_paths=1).paths
+        if not path:
+            brought = "nothing in the manifest reaches it"
+        elif len(path[0]) == 1:
+            brought = f"{MANIFEST} asks for {path[0][0].spec}"
+        else:
+            parent = path[0][-2]
+            brought = f"{parent.name} {parent.version} needs {path[0][-1].spec}"
+        builds = list(available(record.name))
+        newest = max(builds, key=lambda r: r.parsed_version, default=None)
+        limited: list[str] = []
+        if newest is not None and newest.parsed_version > record.parsed_version:
+            newer = [b for b in builds if b.parsed_version == newest.parsed_version]
+            for who, spec in incoming.get(record.name, ()):
+                if not any(_matches(spec, b) for b in newer):
+                    limited.append(f"{MANIFEST} asks for {spec}" if who == MANIFEST else f"{who} needs {spec}")
+            if not limited:  # every spec allows it: its own dependencies do not fit the environment
+                for dep in newer[0].depends:
+                    other = by_name.get(spec_name(dep))
+                    if other is not None and not _matches(dep, other):
+                        limited.append(f"{newest.name} {newest.version} needs {dep} and "
+                                       f"{other.name} {other.version} is locked")
+            if not limited:
+                limited.append("the solver preferred newer versions of other packages")
+        reasons.append(Reason(record.name, record.version, brought,
+                              newest.version if newest is not None else "", tuple(limited)))
+    return reasons
+
+
+def explain_lock(project, lock, environments: Iterable[str]) -> list[tuple[str, str, list[Reason]]]:
+    """`version_reasons` for each of `environments` on the platform this machine installs
+    (else its first platform), reading the channels the solve read. [(env, platform, reasons)]"""
+    from minipixi.workspace import host_platform_entry, load_sources, lock_platform_names
+
+    ws = project.workspace
+    out = []
+    for env in environments:
+        try:
+            platform = host_platform_entry(project, env)
+        except InstallError:  # this machine is not one of the environment's platforms
+            platform = ws.environment_platforms(env)[0]
+        env_lock = lock.environments.get(env)
+        name = lock_platform_names(ws)[platform]
+        if env_lock is None or name not in env_lock.packages:
+            continue
+        resolved = ws.resolve(env, platform)
+        sources = load_sources(project, resolved.channels, resolved.subdir)
+
+        def available(package: str, sources=sources) -> list[PackageRecord]:
+            return [r for source in sources for r in source.records(package)]
+
+        records = [p.record for p in env_lock.conda_packages(name)]
+        out.append((env, name, version_reasons(records, manifest_specs(resolved), available,
+                                               environment=env, platform=name)))
+    return out
+
+
+def render_reasons(explained: list[tuple[str, str, list[Reason]]]) -> str:
+    """What ``--explain`` prints: one block per environment, one line per package."""
+    lines = []
+    for env, platform, reasons in explained:
+        lines.append(f"Environment '{env}' on {platform}:")
+        lines += [f"  {reason.sentence()}" for reason in reasons]
     return "\n".join(lines)

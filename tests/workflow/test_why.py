@@ -130,3 +130,67 @@ def test_spec_names_and_missing_targets():
     assert Step("__cuda", "__cuda", "").virtual
     with pytest.raises(LockError, match="'zlib' is not in environment 'e' on p"):
         explain([_record("a")], {"a": "a"}, "zlib", environment="e", platform="p")
+
+
+# ---- --explain: a successful solve, explained ------------------------------------------------
+LEGACY = """
+[workspace]
+channels = ["conda-forge"]
+name = "legacy"
+platforms = ["linux-64", "win-64"]
+
+[dependencies]
+python = "*"
+numpy = "*"
+legacy-stats = "*"
+"""
+
+
+def test_lock_explain_names_what_held_numpy_below_2(offline, tmp_path, monkeypatch, capsys):
+    path = write_manifest(tmp_path / "legacy", LEGACY)
+    monkeypatch.chdir(path.parent)
+    assert main(["lock", "--explain"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "Environment 'default' on linux-64:" in out
+    assert ("  numpy 1.26.4: pixi.toml asks for numpy; 2.3.0 is newer, but legacy-stats 0.9.0 needs "
+            "numpy >=1.21,<2") in out
+    assert "  legacy-stats 0.9.0: pixi.toml asks for legacy-stats; the newest available" in out
+    assert "  libblas 3.9.0: numpy 1.26.4 needs libblas >=3.9.0,<4.0a0; the newest available" in out
+
+
+def test_explain_on_a_workspace_at_its_newest(example, capsys):
+    assert main(["lock", "--explain"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Environment 'default' on linux-64:"
+    assert len(lines) == 11 and all(line.endswith("; the newest available") for line in lines[1:])
+    assert "  platformdirs 4.3.8: jupyter_core 5.8.1 needs platformdirs >=2.5; the newest available" in lines
+
+
+def test_add_and_update_explain(offline, tmp_path, monkeypatch, capsys):
+    path = write_manifest(tmp_path / "legacy", LEGACY.replace('legacy-stats = "*"\n', ""))
+    monkeypatch.chdir(path.parent)
+    assert main(["add", "legacy-stats", "--no-install", "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert "numpy 1.26.4: pixi.toml asks for numpy" in out and "legacy-stats 0.9.0 needs numpy >=1.21,<2" in out
+    assert main(["update", "--explain"]) == 0
+    assert "legacy-stats 0.9.0 needs numpy >=1.21,<2" in capsys.readouterr().out
+
+
+def test_version_reasons_when_the_newer_build_does_not_fit():
+    from minipixi.why import version_reasons
+
+    locked = [PackageRecord(name="app", version="1.0", build="0", depends=("lib",)),
+              PackageRecord(name="lib", version="1.0", build="0", depends=("zlib 1.*",)),
+              PackageRecord(name="zlib", version="1.3", build="0"),
+              PackageRecord(name="tool", version="1.0", build="0")]
+    newer = {"lib": [PackageRecord(name="lib", version="2.0", build="0", depends=("zlib >=2",))],
+             "tool": [PackageRecord(name="tool", version="3.0", build="0")],
+             "app": [locked[0]], "zlib": [locked[2]]}
+    reasons = {r.name: r for r in version_reasons(
+        locked, {"app": "app", "tool": "tool"}, lambda name: newer.get(name, []) + [r for r in locked if r.name == name],
+        environment="e", platform="p")}
+    assert reasons["lib"].sentence() == ("lib 1.0: app 1.0 needs lib; 2.0 is newer, but lib 2.0 needs zlib >=2 "
+                                         "and zlib 1.3 is locked")
+    assert reasons["tool"].limited_by == ("the solver preferred newer versions of other packages",)
+    assert reasons["app"].sentence() == "app 1.0: pixi.toml asks for app; the newest available"
+    assert reasons["zlib"].to_json()["brought_by"] == "lib 1.0 needs zlib 1.*"
