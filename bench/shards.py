@@ -143,7 +143,9 @@ def child(kind: str, url: str) -> None:
         start = time.perf_counter()
         result = (run_minipixi if kind == "minipixi" else run_rattler)(url, Path(cache))
         result["seconds"] = time.perf_counter() - start
-    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["peak_rss_mib"] = usage.ru_maxrss / 1024
+    result["cpu_seconds"] = usage.ru_utime + usage.ru_stime  # less noisy than the clock on a busy machine
     print(json.dumps(result), flush=True)
     os._exit(0)  # py-rattler 0.28 can crash while tearing down after an asyncio solve
 

@@ -28,7 +28,9 @@ How minipixi reads it:
 
 1. **The index** is cached like ``repodata.json`` and revalidated the same way
    (``If-None-Match`` / ``If-Modified-Since``: a ``304`` downloads nothing). A ``404`` means
-   the channel has no shards, and ``channel.py`` falls back to ``repodata.json.zst``.
+   the channel has no shards, and ``channel.py`` falls back to ``repodata.json.zst``; that
+   answer is remembered for 14 days (as rattler does), so it costs one round trip, not one
+   per load.
 2. **Shards are content-addressed**: a shard's name is the hash of its bytes, so a cached
    shard never goes stale and is never asked for twice. Each download is checked against the
    hash in the index before it is used or cached; a shard that does not match is an error
@@ -55,11 +57,12 @@ and `repodata.py`; read next `solver`. Ground truth: CEP 16 and rattler's
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import functools
+import gc
 import hashlib
+import json
 import re
-import ssl
 import threading
 import time
 import weakref
@@ -81,6 +84,7 @@ from minipixi.records import PackageRecord
 from minipixi.repodata import shadow_tar_bz2, subdir_base_url
 
 INDEX_FILE = "repodata_shards.msgpack.zst"
+MISSING_FOR = 14 * 24 * 3600  # seconds a 404 for the index is believed (rattler: 14 days)
 PARALLEL = 16  # shard downloads at the same time (rattler allows 100; HTTP/1.1 wants fewer)
 # Bounds on what a server may send us (conda-forge: index < 2 MiB, largest shard a few MiB).
 MAX_SIZE = 256 * 2**20  # one index or shard in memory, zstd or not (a repodata file may be 2 GiB)
@@ -138,6 +142,20 @@ def index_cache_entry(cache_dir: Path, channel: Channel, subdir: str) -> CacheEn
                       entry.path.with_name(stem + ".shards.info.json"))
 
 
+def missing_marker(entry: CacheEntry) -> Path:
+    """Where we note that a subdir served no index (a 404): ``<same name>.shards.missing.json``."""
+    return entry.info_path.with_name(entry.path.stem + ".missing.json")
+
+
+def recently_missing(entry: CacheEntry, url: str) -> bool:
+    """Did `url` answer 404 less than `MISSING_FOR` ago? Then it is not asked again."""
+    try:
+        note = json.loads(missing_marker(entry).read_text(encoding="utf-8"))
+        return note["url"] == url and 0 <= time.time() - note["checked"] < MISSING_FOR
+    except (OSError, ValueError, TypeError, KeyError):
+        return False  # no note, or one we cannot read: ask
+
+
 def shard_cache_path(cache_dir: Path, digest: bytes) -> Path:
     """Where a shard is cached: named by its hash (hex of 32 bytes: a safe file name)."""
     return cache_dir / "shards-v1" / f"{digest.hex()}.msgpack.zst"
@@ -149,9 +167,11 @@ def open_index(channel: Channel, subdir: str, *, cache_dir: Path, offline: bool 
     """The shard index of `subdir`, or None when there is none (then use ``repodata.json``).
 
     Only remote bases are asked (a local channel is read in place, whole). Online, the first
-    base that answers wins: 200 or 304 gives the index, 404 says the channel has no shards. A
-    base that cannot be reached at all is left for the ``repodata.json`` path to report, with
-    its mirrors. Offline, the cached index is used, if there is one.
+    base that answers wins: 200 or 304 gives the index, 404 says the channel has no shards,
+    and that answer is remembered for `MISSING_FOR` (as rattler does), so a channel without
+    shards costs no extra round trip on every load. A base that cannot be reached at all is
+    left for the ``repodata.json`` path to report, with its mirrors. Offline, the cached
+    index is used, if there is one.
     """
     entry = index_cache_entry(cache_dir, channel, subdir)
     bases = [base for base in channel.download_bases() if not is_local_url(base)]
@@ -166,6 +186,8 @@ def open_index(channel: Channel, subdir: str, *, cache_dir: Path, offline: bool 
     with http_client(client) as session:
         for base in bases:
             url = f"{base}/{subdir}/{INDEX_FILE}"
+            if recently_missing(entry, url):
+                return None
             try:
                 return download_index(session, url, entry, lambda data: parse_index(
                     data, index_url=url, channel=channel, subdir=subdir))
@@ -189,6 +211,9 @@ def download_index(session: httpx.Client, url: str, entry: CacheEntry,
     fetched = http.fetch_bytes(url, client=session, headers=headers, **bounds())
     status, response_headers, body = fetched.status, fetched.headers, fetched.body
     if status == 404:
+        marker = missing_marker(entry)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(marker, json.dumps({"url": url, "checked": time.time()}), fsync=False)
         return None
     if status == 304 and headers:
         entry.write_info({**info, "fetched": time.time()})
@@ -205,13 +230,6 @@ def download_index(session: httpx.Client, url: str, entry: CacheEntry,
                       "fetched": time.time()})
     return index
 # --8<-- [end:open_index]
-
-
-@functools.cache
-def tls() -> ssl.SSLContext:
-    """The TLS settings httpx would make (its CA file, or ``SSL_CERT_FILE``), made once:
-    loading the CA file costs up to a tenth of a second, a good part of a small solve."""
-    return httpx.create_ssl_context()
 
 
 # ---- the bytes: bounded downloads, zstd, msgpack -------------------------------------------
@@ -299,21 +317,16 @@ def shard_records(shard: dict, *, channel: str, subdir: str, base_url: str,
                   source: str) -> list[PackageRecord]:
     """The records of one shard, as `SubdirRepodata.records` makes them from ``repodata.json``:
     ``.tar.bz2`` then ``.conda`` entries in file order, withdrawn (``removed``) files left out,
-    a ``.conda`` shadowing its ``.tar.bz2`` twin, hashes as hex text."""
+    a ``.conda`` shadowing its ``.tar.bz2`` twin. (`PackageRecord.from_repodata` turns the
+    raw-bytes hashes into hex text.)"""
     removed = set(shard.get("removed", ()))
     entries = {fn: record for section in ("packages", "packages.conda")
                for fn, record in shard.get(section, {}).items() if fn not in removed}
     records = []
     for fn in shadow_tar_bz2(list(entries)):
-        entry = entries[fn]
-        if isinstance(entry.get("sha256"), bytes) or isinstance(entry.get("md5"), bytes):
-            entry = dict(entry)  # the shard stays as it came
-            for key in ("sha256", "md5"):
-                if isinstance(entry.get(key), bytes):
-                    entry[key] = entry[key].hex()
         try:
-            records.append(PackageRecord.from_repodata(fn, entry, channel=channel, subdir=subdir,
-                                                       base_url=base_url))
+            records.append(PackageRecord.from_repodata(fn, entries[fn], channel=channel,
+                                                       subdir=subdir, base_url=base_url))
         except RecordError as err:
             raise ChannelError(err.message, where=source, hint=err.hint) from err
     return records
@@ -329,6 +342,25 @@ def dependency_names(shard: dict) -> set[str]:
     return {match.group(0).rsplit("::", 1)[-1] for match in found if match}
 
 
+@contextlib.contextmanager
+def cycle_collector_paused():
+    """Pause Python's cycle collector (`gc`) while shards are decoded into records.
+
+    A solve's shards decode into some hundred thousand dicts, lists and tuples, none of them
+    in a reference cycle; the collector would walk them again and again while they are made
+    (a quarter of a cold solve's CPU time on ``bench/shards.py``). msgpack's documentation
+    gives the same advice for large data. Memory is still freed as usual (by reference
+    counting); only the search for cycles waits until the block ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 # ---- one subdir, and the gateway that fetches for all of them -------------------------------
 
 
@@ -337,16 +369,15 @@ def dependency_names(shard: dict) -> set[str]:
 class ShardedSubdir:
     """One subdir of one channel, read through its shards; a `RecordSource` for the solver.
 
-    `shards` holds the decoded shards fetched so far; `records(name)` fetches (through the
-    gateway, with everything the name reaches) on first use, then decodes once.
+    `shards` holds the records of each name fetched so far (its shard, decoded); `records(name)`
+    fetches (through the gateway, with everything the name reaches) on first use.
     """
 
     channel: Channel
     subdir: str
     index: ShardIndex = field(repr=False)
     gateway: "ShardGateway" = field(repr=False)
-    shards: dict[str, dict] = field(default_factory=dict, repr=False)
-    _records: dict[str, list[PackageRecord]] = field(default_factory=dict, repr=False)
+    shards: dict[str, list[PackageRecord]] = field(default_factory=dict, repr=False)
 
     @property
     def label(self) -> str:
@@ -357,18 +388,23 @@ class ShardedSubdir:
         return sorted(self.index.shards)
 
     def records(self, name: str) -> list[PackageRecord]:
-        if name not in self._records:
-            if name in self.index.shards and name not in self.shards:
-                self.gateway.reach([name])
-            shard = self.shards.get(name, {})
-            self._records[name] = shard_records(
-                shard, channel=self.channel.url, subdir=self.subdir,
-                base_url=self.index.package_base_url, source=self.shard_url(name))
-        return self._records[name]
+        if name in self.index.shards and name not in self.shards:
+            self.gateway.reach([name])
+        return self.shards.get(name, [])
 
     def shard_url(self, name: str) -> str:
         digest = self.index.shards.get(name, b"")
         return f"{self.index.shards_base_url}{digest.hex()}.msgpack.zst"
+
+    def decode(self, name: str, content: bytes, where: str) -> tuple[list[PackageRecord], set[str]]:
+        """A shard file (checked against its hash) -> (its records, the names they depend on)."""
+        what = f"shard of package '{name}'"
+        shard = check_shard(unpack(decompress(content, what=what, where=where), what=what,
+                                   where=where), name, where)
+        records = shard_records(shard, channel=self.channel.url, subdir=self.subdir,
+                                base_url=self.index.package_base_url, source=where)
+        return records, dependency_names(shard)
+# --8<-- [end:subdir]
 # --8<-- [end:subdir]
 
 
@@ -403,13 +439,15 @@ class ShardGateway:
         """Fetch the shards of `names` and of every name their records depend on.
 
         Breadth first, without waiting for whole rounds: as soon as one shard arrives, the
-        new names its records depend on are asked for, while the other downloads go on.
+        new names its records depend on are asked for, while the other downloads go on. Each
+        download thread also decodes its shard into records, so that Python works while
+        the network waits, and the decoded shard is dropped as soon as its records exist.
         """
         seen = set(names)
         session = None if self.offline else self.client()
-        with ThreadPoolExecutor(PARALLEL) as pool:
+        with ThreadPoolExecutor(PARALLEL) as pool, cycle_collector_paused():
             def ask(name: str) -> dict:
-                return {pool.submit(self.fetch, subdir, name, session): (subdir, name)
+                return {pool.submit(self.load, subdir, name, session): (subdir, name)
                         for subdir in self.subdirs
                         if name in subdir.index.shards and name not in subdir.shards}
 
@@ -418,8 +456,8 @@ class ShardGateway:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     subdir, name = pending.pop(future)
-                    subdir.shards[name] = shard = future.result()  # an error stops the solve
-                    for dep in sorted(dependency_names(shard) - seen):
+                    subdir.shards[name], depends = future.result()  # an error stops the solve
+                    for dep in sorted(depends - seen):
                         seen.add(dep)
                         pending.update(ask(dep))
 
@@ -428,14 +466,16 @@ class ShardGateway:
         with self._lock:
             if self._http is None:
                 self._http = httpx.Client(timeout=http.timeouts(http.Limits.from_env()),
-                                          follow_redirects=True, verify=tls(),
+                                          follow_redirects=True, verify=http.tls_context(),
                                           headers={"User-Agent": http.USER_AGENT},
                                           limits=httpx.Limits(max_connections=PARALLEL))
                 weakref.finalize(self, self._http.close)
             return self._http
 
-    def fetch(self, subdir: ShardedSubdir, name: str, session: httpx.Client | None) -> dict:
-        """One shard: from the cache if there (and intact), else downloaded, checked, cached."""
+    def load(self, subdir: ShardedSubdir, name: str,
+             session: httpx.Client | None) -> tuple[list[PackageRecord], set[str]]:
+        """One shard's records and the names they depend on: from the cache if it is there
+        (and intact), else downloaded, checked against its hash, decoded, then cached."""
         digest = subdir.index.shards[name]
         path = shard_cache_path(self.cache_dir, digest)
         url = subdir.shard_url(name)
@@ -443,31 +483,29 @@ class ShardGateway:
             content = path.read_bytes()
         except OSError:
             content = None
-        if content is None or not digest_matches(content, digest):
-            if session is None:
-                raise ChannelError(
-                    f"offline, and the shard of package '{name}' for {subdir.label} is not cached",
-                    where=url, hint="run the command once online (without --offline) to fetch it")
-            fetched = http.fetch_bytes(url, client=session, **bounds())
-            status, content = fetched.status, fetched.body
-            if status != 200:
-                raise ChannelError(f"the shard of package '{name}' is missing (HTTP {status})",
-                                   where=url, hint="the channel's index and shards disagree; try "
-                                   "again later, or set disable-sharded = true under [repodata-config]")
-            if not digest_matches(content, digest):
-                raise ChannelError(
-                    f"the shard of package '{name}' does not match its sha256 in the index",
-                    where=url, hint="the channel or a proxy serves a wrong file; nothing was "
-                    "cached; try again later")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            shard = check_shard(unpack(decompress(content, what=f"shard of package '{name}'",
-                                                  where=url), what=f"shard of package '{name}'",
-                                       where=url), name, url)
-            write_atomic(path, content)  # cached only once it is known good
-            return shard
-        return check_shard(unpack(decompress(content, what=f"shard of package '{name}'",
-                                             where=str(path)),
-                                  what=f"shard of package '{name}'", where=str(path)), name, str(path))
+        if content is not None and digest_matches(content, digest):
+            return subdir.decode(name, content, str(path))
+        if session is None:
+            raise ChannelError(
+                f"offline, and the shard of package '{name}' for {subdir.label} is not cached",
+                where=url, hint="run the command once online (without --offline) to fetch it")
+        fetched = http.fetch_bytes(url, client=session, **bounds())
+        status, content = fetched.status, fetched.body
+        if status != 200:
+            raise ChannelError(f"the shard of package '{name}' is missing (HTTP {status})",
+                               where=url, hint="the channel's index and shards disagree; try "
+                               "again later, or set disable-sharded = true under [repodata-config]")
+        if not digest_matches(content, digest):
+            raise ChannelError(
+                f"the shard of package '{name}' does not match its sha256 in the index",
+                where=url, hint="the channel or a proxy serves a wrong file; nothing was "
+                "cached; try again later")
+        loaded = subdir.decode(name, content, url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Cached only once it is known good; no fsync: a torn file fails its hash next time
+        # and is fetched again, so the disk need not be waited for 26 times a solve.
+        write_atomic(path, content, fsync=False)
+        return loaded
 # --8<-- [end:gateway]
 
 

@@ -347,6 +347,37 @@ def test_no_index_falls_back_to_repodata_json(server, tmp_path):
     assert "/chan/noarch/repodata.json.zst" not in server.served.paths()  # noarch kept its shards
 
 
+def test_a_missing_index_is_remembered_for_fourteen_days(server, tmp_path):
+    """rattler's rule: a 404 for the index is not asked again for 14 days, so a channel
+    without shards costs one round trip per subdir once, not on every load."""
+    del server.served.files["/chan/linux-64/repodata_shards.msgpack.zst"]
+    index = ("/chan/linux-64/repodata_shards.msgpack.zst", 404)
+    load(server, tmp_path)
+    second = load(server, tmp_path)
+    assert [(p, s) for p, s, _ in server.served.log].count(index) == 1
+    assert [str(r.version) for r in second.records("libz")] == ["0.9", "1.0", "1.1", "2.0"]
+
+    # Fifteen days on, the channel is asked again, and now it serves shards: they are used.
+    (marker,) = (tmp_path / "repodata").glob("*linux-64*.shards.missing.json")
+    note = json.loads(marker.read_text())
+    marker.write_text(json.dumps({**note, "checked": note["checked"] - 15 * 24 * 3600}))
+    server.publish(channel_repodata())
+    server.served.log.clear()
+    third = load(server, tmp_path)
+    assert ("/chan/linux-64/repodata_shards.msgpack.zst", 200) in [(p, s) for p, s, _ in server.served.log]
+    assert len(third.records("app")) == 2
+    assert not any(p.endswith("repodata.json.zst") for p in server.served.paths())
+
+    # A note we cannot read, or from a clock set back, is not believed.
+    del server.served.files["/chan/linux-64/repodata_shards.msgpack.zst"]
+    load(server, tmp_path)
+    for text in ("not json", json.dumps({"url": note["url"], "checked": time.time() + 10**6})):
+        marker.write_text(text)
+        server.served.log.clear()
+        load(server, tmp_path)
+        assert index in [(p, s) for p, s, _ in server.served.log]
+
+
 def test_offline_without_a_cached_index_uses_the_cached_repodata(server, tmp_path):
     load_channel_records([server.url + "/chan"], "linux-64", cache_dir=tmp_path)  # json only
     server.stop()

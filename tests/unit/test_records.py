@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given
 
@@ -166,3 +168,31 @@ def test_parse_package_filename_refuses_other_shapes(fn):
     with pytest.raises(RecordError) as caught:
         parse_package_filename(fn)
     assert fn in caught.value.message
+
+
+def test_from_repodata_makes_the_value_the_constructor_makes():
+    """from_repodata fills a record's fields in one step (a solve reads ~15,000): the result
+    must be the same value as the dataclass constructor's, field for field, hash for hash."""
+    record = PackageRecord.from_repodata("numpy-2.1.3-py313h8e6d8d4_0.conda", NUMPY_ENTRY,
+                                         channel="conda-forge", base_url="https://c/linux-64")
+    rebuilt = PackageRecord(**{f.name: getattr(record, f.name) for f in dataclasses.fields(record)})
+    assert record == rebuilt and hash(record) == hash(rebuilt) and repr(record) == repr(rebuilt)
+    assert set(vars(record)) == {f.name for f in dataclasses.fields(record)}
+
+
+def test_raw_byte_hashes_become_hex_text():
+    """A shard (CEP 16) stores md5 and sha256 as raw bytes; records always hold hex text."""
+    entry = {**NUMPY_ENTRY, "md5": bytes.fromhex(NUMPY_ENTRY["md5"]),
+             "sha256": bytes.fromhex(NUMPY_ENTRY["sha256"])}
+    from_bytes = PackageRecord.from_repodata("numpy-2.1.3-py313h8e6d8d4_0.conda", entry)
+    assert from_bytes == PackageRecord.from_repodata("numpy-2.1.3-py313h8e6d8d4_0.conda", NUMPY_ENTRY)
+    assert entry["md5"] == bytes.fromhex(NUMPY_ENTRY["md5"])  # the entry is left as it came
+
+
+@pytest.mark.parametrize("fn", ["x-1-0/../../evil.conda", "x-1-0.conda/..", "x-1-0\\..\\e.tar.bz2",
+                                "x-1-0.conda\x00"])
+def test_a_file_name_that_only_starts_like_the_archive_is_still_checked(fn):
+    """`name-version-build` + an extension is known safe once the name is; anything longer
+    that merely starts the same way goes through the full check."""
+    with pytest.raises(RecordError, match="unsafe"):
+        PackageRecord.from_repodata(fn, {"name": "x", "version": "1", "build": "0"})
