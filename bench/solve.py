@@ -13,6 +13,13 @@ Problems (issue 5):
   ~200 records); and the lesson's own CPU and GPU environments (exercise 07) on the teaching
   channel.
 
+- **(c) real channel indexes** (issue 19): ``../shared/solver-data`` (its MANIFEST.txt: a 2024
+  conda-forge subset on five platforms, Anaconda defaults and r snapshots 2013-2018, and the
+  anaconda.org channel that encodes a sudoku). Seeded random requests on every set-up
+  (``--real N`` per set-up; tests/solver_hard/solver_data.py builds them), the sudoku's two
+  named requests, and the explanation cases of the issue. Goal: median <= 2x rattler, p95 <= 3x,
+  none over 10x; the summary line gives the three.
+
 Each side starts from the files: ours reads them with `minipixi.repodata.SubdirRepodata` (lazy,
 only the names the solve touches) and solves; rattler builds ``SparseRepoData`` and runs
 ``solve_with_sparse_repodata``. Times are the best of ``--repeat`` runs in one warm process
@@ -33,6 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # solver_inputs: problems built from the corpus locks
+sys.path.insert(0, str(ROOT / "tests" / "solver_hard"))  # solver_data: the real channel indexes
 
 import rattler  # noqa: E402
 from rattler.exceptions import SolverError  # noqa: E402
@@ -146,12 +154,52 @@ def teaching_problems():
                default_virtual_packages("linux-64", **options), "linux-64")
 
 
+def real_problems(folder: Path, per_setup: int):
+    """(c): requests on the real channel indexes of ../shared/solver-data."""
+    import solver_data
+
+    data = solver_data.find_solver_data()
+    if data is None or per_setup <= 0:
+        return
+    unpacked = solver_data.unpack(data, folder / "solver-data")
+    named = [("sudoku/noarch", ["sudoku_0_0 ==5", "sudoku_1_0 ==3", "sudoku_4_0 ==7", "sudoku_0_1 ==6",
+                                "sudoku_3_1 ==1"]),
+             ("sudoku/noarch", ["sudoku_0_0"]),
+             ("cf2024/win-64", ["setuptools 40.0.0.*"]),
+             ("r2018+main2018/linux-64", ["mro-base", "r-kernsmooth !=2.23_15"])]
+    chosen = [*named, *((setup.key, specs) for setup in solver_data.SETUPS
+                        for specs in solver_data.random_problems(setup, unpacked, 2024, per_setup))]
+    for key, specs in chosen:
+        setup = solver_data.BY_KEY[key]
+        tiers = [(f"{tier[0][0].split('/')[-2]}/{setup.platform}", tier) for tier in solver_data.files(setup, unpacked)]
+        yield (f"(c) {key}: {', '.join(specs)}"[:44], specs, tiers, solver_data.virtual_packages(setup),
+               setup.platform)
+
+
+def summary(rows) -> str:
+    """Median, 95th percentile and worst of the wall-time ratios."""
+    ratios = sorted(row["ratio"] for row in rows)
+    if not ratios:
+        return "no problems"
+    median = ratios[len(ratios) // 2] if len(ratios) % 2 else (ratios[len(ratios) // 2 - 1] + ratios[len(ratios) // 2]) / 2
+    p95 = ratios[min(len(ratios) - 1, int(round(0.95 * (len(ratios) - 1))))]
+    worst = max(rows, key=lambda row: row["ratio"])
+    return (f"{len(ratios)} problems: median {median:.2f}x, p95 {p95:.2f}x, worst {worst['ratio']:.2f}x "
+            f"({worst['problem']}: {worst['ours_s']:.3f} s vs {worst['rattler_s']:.3f} s); "
+            f"over 10x: {sum(r > 10 for r in ratios)}")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--real", type=int, default=10, metavar="N",
+                        help="random requests per set-up of ../shared/solver-data (0: none)")
+    parser.add_argument("--only-real", action="store_true", help="only the (c) problems")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        rows = [measure(*problem, repeat=args.repeat) for problem in problems(Path(tmp))]
+        chosen = [] if args.only_real else list(problems(Path(tmp)))
+        chosen += list(real_problems(Path(tmp), args.real))
+        rows = [measure(*problem, repeat=args.repeat) for problem in chosen]
     print(f"{'':45} {'wall s (best)':^26} {'cpu s (best)':^26}")
     print(f"{'problem':45} {'ours':>8} {'rattler':>8} {'ratio':>6}   {'ours':>8} {'rattler':>8} {'ratio':>6}"
           f"  outcome (ours / rattler)")
@@ -159,6 +207,9 @@ def main(argv=None) -> None:
         print(f"{row['problem']:45} {row['ours_s']:8.3f} {row['rattler_s']:8.3f} {row['ratio']:6.1f}"
               f"   {row['ours_cpu']:8.3f} {row['rattler_cpu']:8.3f} {row['cpu_ratio']:6.1f}"
               f"  {row['ours']} / {row['rattler']}")
+    real = [row for row in rows if row["problem"].startswith("(c)")]
+    if real:
+        print("(c) real channel indexes, wall time:", summary(real))
 
 
 if __name__ == "__main__":

@@ -69,6 +69,7 @@ class Candidates:
     excluded: dict[str, int] = field(default_factory=dict)  # reason -> mask of excluded records
     _encoded: object = None  # the kernel's encoding of the versions, built on first use
     _ranks: list | None = None  # each record's version rank (higher is newer), built on first use
+    _tracked: int = 0  # the mask of records with tracked features, built with _ranks
 
     @property
     def full(self) -> int:
@@ -291,9 +292,14 @@ class Provider:
             return (-1, 0, 0)  # reaches the locked record (sorted first): keep the lock
         if cands._ranks is None:
             cands._ranks = version_ranks(cands.records)
-        ranks = cands._ranks
-        top = max(indexes(mask), key=lambda i: (ranks[i], -i))  # the first of the highest version
-        return (0, 1 if cands.records[top].track_features else 0, -ranks[top])
+            cands._tracked = mask_of(bool(r.track_features) for r in cands.records)
+        ranks, tracked = cands._ranks, cands._tracked
+        # Candidates are sorted best first: without tracked features, then by version. So the
+        # highest version is the first of `mask` without tracked features, or the first with
+        # them (or the locked record, which goes first whatever its version).
+        firsts = {best_index(part) for part in (mask & ~tracked & ~1, mask & tracked & ~1, mask & 1) if part}
+        top = max(firsts, key=lambda i: (ranks[i], -i))  # the first of the highest version
+        return (0, 1 if tracked >> top & 1 else 0, -ranks[top])
 
     def _dependency_masks(self, record: PackageRecord) -> dict[str, list[int]]:
         """For each name `record` depends on: the candidates each of its specs on it matches."""
@@ -320,7 +326,9 @@ class Provider:
             return list(records), ["the platform"] * len(records), [False] * len(records)
         records, origins, position_of = [], [], []
         for position, source in enumerate(self.task.sources):
-            found = prefer_conda_format(list(source.records(name)))
+            # A record whose file name starts with another name ("anaconda-custom-0.tar.bz2"
+            # for "dummy-anaconda") can come back under the wrong name: only its own counts.
+            found = prefer_conda_format([r for r in source.records(name) if r.name == name])
             records += found
             origins += [source_label(source, position)] * len(found)
             position_of += [position] * len(found)

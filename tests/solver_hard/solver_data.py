@@ -112,18 +112,19 @@ def versions(setup: Setup, unpacked: Path) -> dict[str, list[str]]:
 
 
 def random_problems(setup: Setup, unpacked: Path, seed: int, count: int) -> list[list[str]]:
-    """`count` requests on `setup`: one to three names, a third of them with a version
-    (``==v``, ``v.*`` or ``>=v``), drawn with `seed` (the same seed, the same problems)."""
+    """`count` requests on `setup`: one to four names, half of them with a version (``==v``,
+    ``v.*``, ``>=v`` or ``<v``), drawn with `seed` (the same seed, the same problems)."""
     rng = random.Random(f"{setup.key}:{seed}")
     known = versions(setup, unpacked)
     pool = sorted(known)
     problems = []
     for _ in range(count):
         specs = []
-        for name in rng.sample(pool, rng.choice((1, 1, 2, 3))):
-            if rng.random() < 0.35:
+        for name in rng.sample(pool, min(len(pool), rng.choice((1, 2, 2, 3, 4)))):
+            if rng.random() < 0.5:
                 version = rng.choice(known[name])
-                specs.append(rng.choice((f"{name} =={version}", f"{name} {version}.*", f"{name} >={version}")))
+                specs.append(rng.choice((f"{name} =={version}", f"{name} {version}.*", f"{name} >={version}",
+                                         f"{name} <{version}")))
             else:
                 specs.append(name)
         problems.append(specs)
