@@ -13,6 +13,8 @@ Strings are drawn to exercise the YAML quoting rules: licenses such as ``1.0``, 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import strategies as st
 
 from minipixi.lock import (
@@ -31,6 +33,13 @@ CHANNELS = ["https://conda.anaconda.org/conda-forge", "https://prefix.dev/biocon
             "file:///tmp/local-channel"]
 SUBDIRS = ["linux-64", "osx-arm64", "win-64", "noarch"]
 PLATFORMS = ["linux-64", "osx-arm64", "win-64"]
+
+
+def _identity(package) -> tuple:
+    """One package: its location, and for conda the record at it (v6 lets records share one)."""
+    record = getattr(package, "record", None)
+    return (package.kind, package.location) + (
+        (record.name, record.version, record.build, record.subdir) if record else ())
 # Built from a few cheap draws each (not from_regex): a lock holds dozens of these strings.
 def hex_digits(n: int) -> st.SearchStrategy[str]:
     return st.binary(min_size=n // 2, max_size=n // 2).map(bytes.hex)
@@ -68,7 +77,9 @@ licenses = st.one_of(
 
 
 @st.composite
-def conda_packages(draw) -> CondaPackage:
+def conda_packages(draw, fidelity: bool = False) -> CondaPackage:
+    """A downloaded conda package. With `fidelity`, also what only older or hand-fed locks
+    hold and must survive: a timestamp in seconds, and "not noarch" inside noarch/."""
     name, version, build = draw(names), draw(versions), draw(builds)
     subdir, channel = draw(st.sampled_from(SUBDIRS)), draw(st.sampled_from(CHANNELS))
     ext = draw(st.sampled_from([".conda", ".tar.bz2"]))
@@ -81,7 +92,8 @@ def conda_packages(draw) -> CondaPackage:
         depends=tuple(draw(st.lists(spec_texts, max_size=3))),
         constrains=tuple(draw(st.lists(spec_texts, max_size=1))),
         subdir=subdir,
-        noarch=draw(st.sampled_from(["python", "generic"])) if subdir == "noarch" else None,
+        noarch=draw(st.sampled_from(["python", "generic"] + [None] * fidelity))
+        if subdir == "noarch" else None,
         track_features=tuple(draw(st.lists(st.sampled_from(["vc14", "blas_openblas"]), max_size=1))),
         timestamp=draw(st.integers(1_200_000_000_000, 1_800_000_000_000)),
         md5=draw(hex_digits(32)),
@@ -94,7 +106,22 @@ def conda_packages(draw) -> CondaPackage:
         python_site_packages_path=draw(st.sampled_from([None, "lib/python3.13/site-packages"])),
     )
     purls = draw(st.sampled_from([None, (), ("pkg:pypi/" + name,)]))
-    return CondaPackage(location_of_url(url), record, purls)  # file:// URLs are kept as paths
+    seconds = fidelity and draw(st.booleans())
+    if seconds:
+        record = replace(record, timestamp=record.timestamp // 1000 * 1000)
+    return CondaPackage(location_of_url(url), record, purls,  # file:// URLs are kept as paths
+                        timestamp_in_seconds=seconds)
+
+
+@st.composite
+def source_packages(draw) -> CondaPackage:
+    """A v6 source package, named by a path: several may share one path (one per subdir)."""
+    record = PackageRecord(
+        name=draw(names), version=draw(versions), build=draw(st.sampled_from(["", "hbf21a9e_0"])),
+        subdir=draw(st.sampled_from(PLATFORMS)), depends=tuple(draw(st.lists(spec_texts, max_size=2))),
+    )
+    return CondaPackage(draw(st.sampled_from([".", ".", "../lib"])), record,
+                        input={"hash": draw(hex_digits(8)), "globs": ["pyproject.toml"]})
 
 
 @st.composite
@@ -119,7 +146,7 @@ def pypi_packages(draw) -> PypiPackage:
 @st.composite
 def environments(draw, pool: list, platforms: list[str]) -> LockedEnvironment:
     chosen = draw(st.lists(st.sampled_from(platforms), min_size=1, unique=True))
-    packages = {p: tuple(draw(st.lists(st.sampled_from(pool), unique_by=lambda x: x.location)))
+    packages = {p: tuple(draw(st.lists(st.sampled_from(pool), unique_by=_identity)))
                 for p in chosen} if pool else {p: () for p in chosen}
     has_pypi = any(isinstance(p, PypiPackage) for pkgs in packages.values() for p in pkgs)
     return LockedEnvironment(
@@ -133,8 +160,13 @@ def environments(draw, pool: list, platforms: list[str]) -> LockedEnvironment:
 
 
 @st.composite
-def lock_files(draw, rich: bool | None = None):
-    """A LockFile of version 6 (rich=False), version 7 (rich=True), or either (None)."""
+def lock_files(draw, rich: bool | None = None, fidelity: bool = False):
+    """A LockFile of version 6 (rich=False), version 7 (rich=True), or either (None).
+
+    `fidelity` adds what rattler keeps but our differential oracle rewrites (py-rattler
+    writes timestamps in milliseconds): second-precision timestamps, noarch: false, and in
+    v6 source packages, several at one path.
+    """
     rich = draw(st.booleans()) if rich is None else rich
     if rich:
         lock_platforms = [LockPlatform("p1", "linux-64", ("__cuda=12", "__glibc=2.28")),
@@ -142,8 +174,10 @@ def lock_files(draw, rich: bool | None = None):
                           LockPlatform("osx-arm64", "osx-arm64", ("__osx=13.5",))]
     else:
         lock_platforms = [LockPlatform(p, p) for p in PLATFORMS]
-    pool = draw(st.lists(st.one_of(conda_packages(), conda_packages(), pypi_packages()),
+    pool = draw(st.lists(st.one_of(conda_packages(fidelity), conda_packages(fidelity), pypi_packages()),
                          max_size=5, unique_by=lambda p: p.location))
+    if fidelity and not rich:
+        pool += draw(st.lists(source_packages(), min_size=2, max_size=3, unique_by=_identity))
     env_names = draw(st.lists(st.sampled_from(["default", "cuda", "py-312", "docs"]),
                               min_size=1, max_size=3, unique=True))
     names_ = [p.name for p in lock_platforms]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from minipixi.lock import LockFile, parse_lock, render_lock
 from minipixi.lock_yaml import parse_yaml, render_scalar, render_yaml
-from strategies_lock import lock_files
+from strategies_lock import _identity, lock_files
 
 # Drawing a whole lock file costs hundreds of choices: fewer, richer examples.
 lock_settings = settings(max_examples=max(30, settings.default.max_examples // 2))
@@ -23,7 +23,7 @@ lock_settings = settings(max_examples=max(30, settings.default.max_examples // 2
 def canonical(lock: LockFile) -> LockFile:
     """The same lock with each platform's packages in location order (order is not content)."""
     envs = {
-        name: replace(env, packages={p: tuple(sorted(pkgs, key=lambda x: (x.kind, x.location)))
+        name: replace(env, packages={p: tuple(sorted(pkgs, key=lambda x: repr(_identity(x))))
                                      for p, pkgs in env.packages.items()})
         for name, env in lock.environments.items()
     }
@@ -55,6 +55,16 @@ def test_package_order_does_not_change_the_bytes(lock, rng):
             packages[platform] = tuple(pkgs)
         shuffled[name] = replace(env, packages=packages)
     assert render_lock(replace(lock, environments=shuffled)) == render_lock(lock)
+
+
+@lock_settings
+@given(lock_files(fidelity=True))
+def test_what_only_older_locks_hold_survives_a_rewrite(lock):
+    """Timestamps in seconds, noarch: false, source packages sharing one path (v6)."""
+    text = render_lock(lock)
+    again = parse_lock(text)
+    assert render_lock(again) == text
+    assert canonical(again) == canonical(lock)
 
 
 @lock_settings
