@@ -6,7 +6,9 @@ The search in `search.py` never parses a version or reads a record; it asks this
 - `Provider.candidates(name)`: every record of a name, **best first**. The order is the
   preference order of rattler and conda: a record with ``track_features`` sorts below every
   record without (tracked features are how a channel says "only if you must"); then the highest
-  version; then the highest build number; then the newest timestamp. A locked record goes first.
+  version; then the highest build number; then, as rattler does, the record whose dependencies
+  can reach the newest versions (`dependency_scores`); then the newest timestamp. A locked
+  record goes first.
 - `Provider.matches(spec)`: which candidates of the spec's name match it, as a *mask*: a Python
   int whose bit ``i`` stands for candidate ``i``. Sets of records become integer operations
   (``&`` is "and", ``|`` is "or"), and bit 0 is always the most preferred record.

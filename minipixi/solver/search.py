@@ -21,12 +21,25 @@ The loop (`Search.run`) alternates two steps until every required name is decide
    assignments that made it hold, deriving a new incompatibility, until it points at a decision
    that can be undone; backjump there and learn it.
 2. *Decision*: pick an undecided required name (the specs first, in their order; then a name
-   with a single candidate left; then the name required most recently), choose its best
-   allowed record, and add that record's ``depends`` and ``constrains`` as incompatibilities.
+   with a single candidate left; then the name met most in recent conflicts; then the name
+   required most recently), choose its best allowed record, and add that record's ``depends``
+   and ``constrains`` as incompatibilities.
 
 Because the specs are decided first and in order, and every learned incompatibility is a true
 fact, the first spec gets the best record any solution allows it, the second the best given
 the first, and so on: the property the brute-force oracle in the tests checks.
+
+What keeps hard problems fast (each is explained where it lives):
+
+- **Learning and backjumping** (`resolve_conflict`): a dead end is learned once, as a fact, and
+  the search jumps straight back to the decision that caused it.
+- **Watched terms** (`_watch`, `_wake`): propagation looks only at the incompatibilities whose
+  watched term a change could make true, so thousands of learned facts cost almost nothing.
+- **Activity** (`_bump`, `_next_name`): names that keep meeting conflicts are decided first, so
+  the search works on the real trouble rather than on whatever was required last.
+- **Pigeonhole facts** (`pigeonhole.py`): packages that must all have different versions,
+  more of them than versions, cannot all be installed; learning alone would need exponentially
+  many conflicts to find that out (a sudoku written as a channel is made of such packages).
 """
 
 from __future__ import annotations
