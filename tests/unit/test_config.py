@@ -138,12 +138,12 @@ def test_pixi_no_config_and_pixi_config_file(tmp_path, monkeypatch, no_pixi_vari
 
 
 def test_pixi_frozen_acts_as_frozen_and_version_names_pixi(tmp_path, monkeypatch, capsys, no_pixi_variables):
-    from minipixi import PIXI_VERSION
+    from minipixi import PIXI_VERSION, __version__
     from minipixi.cli import main
 
     with pytest.raises(SystemExit):
         main(["--version"])
-    assert capsys.readouterr().out.strip() == f"minipixi 0.1.0 (follows pixi {PIXI_VERSION})"
+    assert capsys.readouterr().out.strip() == f"minipixi {__version__} (follows pixi {PIXI_VERSION})"
     (tmp_path / "pixi.toml").write_text('[workspace]\nchannels = ["conda-forge"]\nname = "w"\nplatforms = []\n')
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PIXI_FROZEN", "1")
