@@ -22,8 +22,11 @@ The rules follow Pixi's ``pixi_core::lock_file::satisfiability``, in its order:
    locked conda package is reachable from the specs ("too many packages"); the locked packages'
    virtual-package needs are met by what the platform declares.
 
-PyPI packages are only checked as far as the lock says enough: a PyPI requirement's version
-range against the locked version. Settings minipixi cannot honour when *solving* but that do not
+PyPI packages are checked as far as the lock says enough, without resolving anything: the
+recorded indexes and ``pypi-prerelease-mode`` against ``[pypi-options]``, ``no-build`` against
+locked source distributions, and each requirement (whose ``env-markers`` hold on the platform)
+against its locked package: present (or provided by a conda package's ``pkg:pypi`` purl), from
+the ``index`` it names, with a version, in its range, with what its ``extras`` bring in. Settings minipixi cannot honour when *solving* but that do not
 change the check (``solve-strategy = "lowest"``, ``exclude-newer``) are compared, not refused;
 any other one (conditional ``when =``, pixi-build sources) is refused with its own message.
 
@@ -122,9 +125,13 @@ def environment_reasons(workspace, env: str, lock, locked_env, *, now=None) -> l
     if extra:
         return [f"platform(s) {', '.join(extra)} are in the lock file but not in environment '{env}'"]
     if first is not None:
-        reasons = option_reasons(locked_env, first)
+        reasons = option_reasons(locked_env, first) or prerelease_reasons(workspace, env, locked_env)
         if reasons:
             return reasons
+        if first.pypi_dependencies:
+            reasons = index_reasons(workspace, env, locked_env) or no_build_reasons(workspace, env, locked_env)
+            if reasons:
+                return reasons
     cutoffs = exclude_newer_cutoffs(workspace, now=now)
     return exclude_newer_reasons(locked_env, cutoffs) if cutoffs else []
 
@@ -153,6 +160,54 @@ def option_reasons(lock_env, resolved) -> list[str]:
     if locked_priority != resolved.channel_priority:
         return [f"the lock was solved with channel-priority {locked_priority}, the manifest asks for "
                 f"{resolved.channel_priority}"]
+    return []
+
+
+# ---- PyPI options the lock records -----------------------------------------------------------------
+
+DEFAULT_PYPI_INDEX = "https://pypi.org/simple"
+DEFAULT_PRERELEASE_MODE = "if-necessary-or-explicit"
+_SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz")
+
+
+def prerelease_reasons(workspace, env: str, lock_env) -> list[str]:
+    """``[pypi-options] prerelease-mode`` against the lock's ``pypi-prerelease-mode``."""
+    wanted = pypi_options(workspace, env).get("prerelease-mode", DEFAULT_PRERELEASE_MODE)
+    locked = lock_env.options.get("pypi-prerelease-mode", DEFAULT_PRERELEASE_MODE)
+    if wanted == locked:
+        return []
+    return [f"the lock was solved with PyPI prerelease-mode {locked}, the manifest asks for {wanted}"]
+
+
+def index_reasons(workspace, env: str, lock_env) -> list[str]:
+    """The PyPI indexes the lock records must be the manifest's (index-url, then extra ones)."""
+    options = pypi_options(workspace, env)
+    wanted = [options.get("index-url", DEFAULT_PYPI_INDEX), *options.get("extra-index-urls", [])]
+    wanted = [str(url).rstrip("/") for url in wanted]
+    locked = [str(url).rstrip("/") for url in (lock_env.indexes or ())]
+    if lock_env.indexes is None:  # an older lock that did not record them: nothing to compare
+        return []
+    if locked != wanted:
+        return [f"the PyPI indexes changed: the lock has [{', '.join(locked)}], the manifest asks for "
+                f"[{', '.join(wanted)}]"]
+    return []
+
+
+def no_build_reasons(workspace, env: str, lock_env) -> list[str]:
+    """``no-build``: a locked source distribution that would have to be built."""
+    no_build = pypi_options(workspace, env).get("no-build")
+    if not no_build:
+        return []
+    from minipixi.lock import normalize_pypi_name
+
+    names = None if no_build is True else {normalize_pypi_name(str(n)) for n in no_build}
+    for platform in lock_env.packages:
+        for package in lock_env.pypi_packages(platform):
+            if names is not None and normalize_pypi_name(package.name) not in names:
+                continue
+            if package.location.split("?")[0].endswith(_SDIST_SUFFIXES) and not package.editable:
+                return [f"the lock holds the source distribution {package.name} {package.version}, "
+                        "but pypi-options no-build is set"]
     return []
 
 
@@ -219,19 +274,43 @@ def exclude_newer_cutoffs(workspace, *, now=None) -> dict[str | None, datetime.d
     return {None: cutoff} if cutoff else {}
 
 
-def _workspace_table(workspace) -> Mapping[str, Any] | None:
+def _pixi_document(workspace) -> Mapping[str, Any]:
+    """The manifest's pixi part as TOML data ([tool.pixi] of a pyproject.toml); {} if unreadable."""
     import tomllib
 
     try:
         document = tomllib.loads(workspace.path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    except (OSError, ValueError, RecursionError):
+        return {}
     if workspace.path.name == "pyproject.toml":
         document = document.get("tool", {}).get("pixi", {})
+    return document if isinstance(document, dict) else {}
+
+
+def _workspace_table(workspace) -> Mapping[str, Any] | None:
+    document = _pixi_document(workspace)
     for key in ("workspace", "project"):
         if isinstance(document.get(key), dict):
             return document[key]
     return None
+
+
+def pypi_options(workspace, env: str) -> dict[str, Any]:
+    """The ``[pypi-options]`` in force for `env`: the workspace's, then its features' on top."""
+    document = _pixi_document(workspace)
+    merged: dict[str, Any] = {}
+    features = document.get("feature") if isinstance(document.get("feature"), dict) else {}
+    for name in workspace.environment(env).feature_names():  # the first feature that sets it wins
+        if name == "default":
+            table = document.get("pypi-options")
+        else:
+            table = (features.get(name) or {}).get("pypi-options") if isinstance(features.get(name), dict) else None
+        for key, value in (table or {}).items() if isinstance(table, dict) else ():
+            if key == "extra-index-urls" and isinstance(value, list):
+                merged[key] = list(merged.get(key, [])) + value
+            elif key not in merged:
+                merged[key] = value
+    return merged
 
 
 def exclude_newer_reasons(lock_env, cutoffs: Mapping[str | None, datetime.datetime | None]) -> list[str]:
@@ -329,7 +408,7 @@ def platform_reasons(workspace, env: str, platform: str, lock, locked_env, numbe
     unused_check = not resolved.pypi_dependencies and not locked_env.pypi_packages(name)
     reasons = conda_reasons(locked_env, name, specs, platform, unused_check=unused_check)
     if not reasons:
-        reasons = pypi_reasons(locked_env, name, resolved.pypi_dependencies, platform)
+        reasons = pypi_reasons(locked_env, name, resolved.pypi_dependencies, platform, resolved.subdir)
     if not reasons:
         records = [p.record for p in locked_env.conda_packages(name)]
         try:
@@ -436,19 +515,51 @@ def _dependency_reasons(package, locked: Mapping[str, Any], platform: str) -> li
     return reasons
 
 
-def pypi_reasons(lock_env, platform: str, requirements: Mapping[str, Any], shown: str) -> list[str]:
-    """A PyPI requirement's version range against the version the lock holds for it (a conda
-    package of the same name does not count: Pixi wants it locked as PyPI)."""
+def pypi_reasons(lock_env, platform: str, requirements: Mapping[str, Any], shown: str,
+                 shown_subdir: str | None = None) -> list[str]:
+    """Each PyPI requirement against the lock: locked as a PyPI package (or as a conda package
+    the conda side brings in, recognised by its ``pkg:pypi`` purl), from the index it names,
+    with a version, in its version range."""
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
     from packaging.version import InvalidVersion, Version
 
     from minipixi.lock import normalize_pypi_name
 
     locked = {normalize_pypi_name(p.name): p for p in lock_env.pypi_packages(platform)}
+    conda = {p.name: p for p in lock_env.conda_packages(platform)}
+    as_conda = {normalize_pypi_name(purl.split("/", 1)[1].split("?")[0].split("@")[0]): name
+                for name, p in conda.items() for purl in (p.purls or ()) if purl.startswith("pkg:pypi/")}
+    known_indexes = {str(i).rstrip("/") for i in (lock_env.indexes or ())} | {
+        str(getattr(link, "get", lambda k: link)("url") or link).rstrip("/") for link in (lock_env.find_links or ())}
     for name, requirement in requirements.items():
-        package = locked.get(normalize_pypi_name(name))
+        if not _marker_applies(requirement, shown_subdir):
+            continue
+        key = normalize_pypi_name(name)
+        package = locked.get(key)
+        if package is None:
+            if key in as_conda:
+                continue
+            return [f"the PyPI requirement {name} is not locked as a PyPI package for {shown}"]
+        raw = getattr(requirement, "requirement", requirement)
+        wanted_index = raw.get("index") if isinstance(raw, Mapping) else None
+        locked_index = dict(package.extra).get("index")
+        if wanted_index and str(wanted_index).rstrip("/") != str(locked_index or "").rstrip("/"):
+            return [f"{name} must come from the index {wanted_index}, the lock has it from "
+                    f"{locked_index or package.location}"]
+        if not wanted_index and locked_index and lock_env.indexes is not None and \
+                str(locked_index).rstrip("/") not in known_indexes:
+            return [f"{name} is locked from the index {locked_index}, which the manifest no longer names"]
+        extras = raw.get("extras") if isinstance(raw, Mapping) else None
+        for extra in extras or ():
+            missing = _missing_extra_requirements(package, str(extra), locked, as_conda, shown_subdir)
+            if missing:
+                return [f"{name}[{extra}] needs {', '.join(missing)}, which the lock does not hold for {shown}"]
+        if not package.version:
+            if "://" in package.location and not package.location.startswith("file:"):
+                return [f"the locked PyPI package {name} has no version"]
+            continue
         text = _pypi_version_text(requirement)
-        if package is None or not text or not package.version:
+        if not text:
             continue
         try:
             if Version(package.version) not in SpecifierSet(text, prereleases=True):
@@ -457,6 +568,59 @@ def pypi_reasons(lock_env, platform: str, requirements: Mapping[str, Any], shown
         except (InvalidSpecifier, InvalidVersion):
             continue  # a form the check cannot read: left to a real solve
     return []
+
+
+_MARKER_PLATFORM = {"linux": ("linux", "Linux", "posix"), "osx": ("darwin", "Darwin", "posix"),
+                    "win": ("win32", "Windows", "nt")}
+
+
+def _marker_applies(requirement, subdir: str | None) -> bool:
+    """Whether a requirement's ``env-markers`` about the platform hold on `subdir` (True when
+    there are none, or when they ask about something else)."""
+    raw = getattr(requirement, "requirement", requirement)
+    text = raw.get("env-markers") if isinstance(raw, Mapping) else None
+    if not text or not subdir:
+        return True
+    from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName, default_environment
+
+    sys_platform, system, os_name = _MARKER_PLATFORM.get(subdir.split("-")[0], ("", "", ""))
+    environment = {**default_environment(), "sys_platform": sys_platform, "platform_system": system,
+                   "os_name": os_name}
+    try:
+        return Marker(str(text)).evaluate(environment)
+    except (InvalidMarker, UndefinedEnvironmentName):
+        return True
+
+
+def _missing_extra_requirements(package, extra: str, locked, as_conda, subdir) -> list[str]:
+    """The names `package`'s ``extra`` brings in (its requires_dist with ``extra == ...``) that
+    are locked neither as PyPI packages nor as conda packages that provide them."""
+    from packaging.markers import UndefinedEnvironmentName, default_environment
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    from minipixi.lock import normalize_pypi_name
+
+    sys_platform, system, os_name = _MARKER_PLATFORM.get((subdir or "").split("-")[0], ("", "", ""))
+    environment = {**default_environment(), "sys_platform": sys_platform, "platform_system": system,
+                   "os_name": os_name}
+    missing = []
+    for text in package.requires_dist:
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement:
+            continue
+        if requirement.marker is None or "extra" not in str(requirement.marker):
+            continue
+        try:
+            wanted = requirement.marker.evaluate({**environment, "extra": extra})
+            if wanted and requirement.marker.evaluate({**environment, "extra": ""}):
+                continue  # needed without the extra too: not the extra's business
+        except UndefinedEnvironmentName:
+            continue
+        key = normalize_pypi_name(requirement.name)
+        if wanted and key not in locked and key not in as_conda:
+            missing.append(requirement.name)
+    return missing
 
 
 def _pypi_version_text(requirement) -> str | None:
