@@ -12,7 +12,8 @@ each edge carries the spec that made it (``numpy 2.3.0 needs python >=3.13,<3.14
 
 Paths are found breadth-first, so the shortest come first, and only through packages that can
 reach the target at all (a backwards search marks them first). A package can be reached in very
-many ways in a big environment, so the walk stops at `MAX_PATHS` paths and says it did.
+many ways in a big environment, so the walk stops at `MAX_PATHS` paths (or `MAX_STEPS` partial
+ones) and says it did.
 
 Virtual packages (``__cuda``, ``__glibc``) are never locked: they describe the machine. They are
 still graph nodes here, reached by the ``depends`` that name them, so ``minipixi why __cuda``
@@ -36,6 +37,8 @@ from minipixi.records import PackageRecord
 
 #: Stop listing after this many paths (a big environment can reach one package in thousands).
 MAX_PATHS = 50
+#: ... and after looking at this many partial paths (detours can multiply before any ends).
+MAX_STEPS = 200_000
 #: The name of the graph's start: the manifest itself.
 MANIFEST = "pixi.toml"
 
@@ -109,7 +112,7 @@ def edges(records: Iterable[PackageRecord]) -> dict[str, list[tuple[str, str]]]:
 
 def explain(records: Iterable[PackageRecord], requested: Mapping[str, str], package: str, *,
             environment: str, platform: str, where: str = "pixi.lock",
-            max_paths: int = MAX_PATHS) -> Answer:
+            max_paths: int = MAX_PATHS, max_steps: int = MAX_STEPS) -> Answer:
     """Every path (up to `max_paths`) from the manifest's `requested` specs (name -> spec text)
     to `package` in the locked `records` of `environment` on `platform`.
 
@@ -147,7 +150,12 @@ def explain(records: Iterable[PackageRecord], requested: Mapping[str, str], pack
     found: list[tuple[Step, ...]] = []
     walk: deque[tuple[str, tuple[Step, ...]]] = deque([(MANIFEST, ())])
     truncated = False
+    steps = 0
     while walk:
+        steps += 1
+        if steps > max_steps:
+            truncated = True
+            break
         node, path = walk.popleft()
         seen = {step.name for step in path}
         for spec, child in graph.get(node, ()):

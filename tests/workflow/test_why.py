@@ -122,6 +122,9 @@ def test_cycles_end_and_the_path_limit_is_reported():
     assert "(only the first 10 paths are shown)" in render(answer)
     full = explain(records, {"top": "top"}, "bottom", environment="e", platform="p", max_paths=100)
     assert len(full.paths) == 64 and not full.truncated
+    # The work is bounded too: partial paths looked at, whatever the number of complete ones.
+    short = explain(records, {"top": "top"}, "bottom", environment="e", platform="p", max_steps=20)
+    assert short.truncated and len(short.paths) < 64
 
 
 def test_spec_names_and_missing_targets():
