@@ -356,12 +356,15 @@ MAX_LINES = 8  # a longer derivation shows its first and last steps only
 def render_explanation(provider: Provider, root: Incompatibility) -> str:
     """Why nothing fits, root cause first.
 
-    Two causes explain a failure on their own, and then they are the whole explanation: a
-    requested package whose every allowed record needs something no channel has ("setuptools
-    40.0.0 needs python 2.7 | 3.5 | 3.6 | 3.7, and there is none"), and two requested packages
-    whose records need disjoint versions of one dependency. Otherwise the derivation is
-    written out as PubGrub does (`Report`), led by the first clash of two dependencies it rests
-    on; a long one keeps its first and last steps."""
+    Two causes explain a failure on their own, and then they are the whole explanation, in two
+    lines: a requested package whose every allowed record needs something no channel has
+    ("setuptools 40.0.0 needs python 2.7 | 3.5 | 3.6 | 3.7, and none is available"), and two
+    requested packages whose records need disjoint versions of one dependency. (Both are read
+    from the records themselves, so each is a complete proof on its own.) Otherwise the
+    derivation is written out as PubGrub does (`Report`), led by its root cause: a pigeonhole
+    fact, or else the first clash of two dependencies it rests on ("every build of mro-base
+    depends on _r-mutex 1.* mro_2 and every build of r-base depends on _r-mutex 1.*
+    anacondar_1"). A long derivation keeps only its first and last steps."""
     words = Wording(provider)
     for sentence in (_unavailable(provider, words), _disjoint_requests(provider, words)):
         if sentence is not None:

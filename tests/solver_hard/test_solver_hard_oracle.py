@@ -47,7 +47,7 @@ def colouring_problems(draw):
     return records, specs
 
 
-@settings(max_examples=120)
+@settings(max_examples=100)
 @given(colouring_problems())
 def test_colourings_agree_with_brute_force(problem):
     records, specs = problem
@@ -58,3 +58,17 @@ def test_pigeonhole_is_proved_unsolvable():
     """Four pigeons (all connected), three holes: no solution, and the proof is found."""
     edges = [(a, b) for a in range(4) for b in range(a + 1, 4)]
     assert oracle.check_against_oracle(colouring_channel(4, 3, edges), ["n0"]) is None
+
+
+def test_pigeonhole_explanation_leads_with_the_counting():
+    import pytest
+
+    from minipixi.errors import SolveError
+    from minipixi.solver import RecordIndex, SolveTask, solve
+
+    edges = [(a, b) for a in range(4) for b in range(a + 1, 4)]
+    with pytest.raises(SolveError) as caught:
+        solve(SolveTask(specs=["n0"], sources=[RecordIndex(colouring_channel(4, 3, edges))]))
+    first = caught.value.details.splitlines()[0]
+    assert first == ("Because n0, n1, n2, n3 (4 packages) each depend on all the others having another version, "
+                     "and they have only 3 versions between them (1 | 2 | 3), they cannot all be installed.")
