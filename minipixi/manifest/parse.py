@@ -1191,7 +1191,7 @@ def _python_requirements(ctx: _Context, items: Any, where: tuple, own_name: str 
                                               seen + (name,)))
             continue
         name = _requirement_name(ctx, item, where + (i,))
-        if own_name is None or _normal(name) != _normal(own_name):  # the project itself (an extra of it)
+        if own_name is None or _normal(name) != _normal(own_name):  # in a group, the project itself is left out
             found[name] = PypiDependency(name, item.strip())
     return found
 
@@ -1225,7 +1225,7 @@ def _add_python_project(ctx: _Context, python: Mapping[str, Any], features: dict
         conda["python"] = _python_dependency(ctx, python)
     pypi = dict(default.default.pypi_dependencies)
     if "dependencies" in python:
-        pypi.update(_python_requirements(ctx, python["dependencies"], ("project", "dependencies"), own))
+        pypi.update(_python_requirements(ctx, python["dependencies"], ("project", "dependencies"), None))
     features[DEFAULT_FEATURE] = dataclasses.replace(
         default, default=dataclasses.replace(default.default, dependencies=conda, pypi_dependencies=pypi))
     made: set[str] = set()

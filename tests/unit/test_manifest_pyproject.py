@@ -19,10 +19,10 @@ version = "1.2.3"
 description = "a library"
 authors = [{ name = "Ada", email = "ada@example.org" }, { name = "Bob" }]
 requires-python = ">= 3.11, <3.13"
-dependencies = ["requests>=2", "my-lib[extra]"]
+dependencies = ["requests>=2"]
 
 [project.optional-dependencies]
-test = ["pytest>=8"]
+test = ["pytest>=8", "my-lib[extra]"]
 
 [dependency-groups]
 lint = ["ruff"]
@@ -53,8 +53,8 @@ def test_pyproject_reads_tool_pixi_and_the_python_project():
     default = ws.features["default"].default
     assert default.dependencies["python"].version == ">=3.11,<3.13"  # requires-python, spaces gone
     assert set(default.dependencies) == {"numpy", "python"}
-    assert set(default.pypi_dependencies) == {"requests"}  # the project itself is left out
-    assert set(ws.features["test"].default.pypi_dependencies) == {"pytest"}
+    assert set(default.pypi_dependencies) == {"requests"}
+    assert set(ws.features["test"].default.pypi_dependencies) == {"pytest"}  # not the project itself
     assert set(ws.features["test"].default.dependencies) == {"pytest-cov"}  # merged with [tool.pixi.feature.test]
     assert set(ws.features["dev"].default.pypi_dependencies) == {"ruff", "mypy"}  # include-group followed
     assert not any("lint" in w or "'dev'" in w for w in ws.warnings)  # extras need not be used
