@@ -524,7 +524,10 @@ def register_lock_commands(sub: argparse._SubParsersAction) -> None:
     update = sub.add_parser("update", help="re-solve packages within the manifest's constraints (the named ones, or all)")
     update.add_argument("packages", nargs="*", metavar="PACKAGE", help="packages to free from the lock (default: all)")
     update.add_argument("-e", "--environment", action="append", default=[], help="only this environment (repeatable)")
-    update.add_argument("-p", "--platform", action="append", default=[], help="only this platform (repeatable)")
+    update.add_argument("-p", "--platform", action="append", default=[],
+                        help="only this platform: an entry's name or a conda subdir (repeatable)")
+    update.add_argument("--no-install", action="store_true",
+                        help="accepted for pixi's sake: minipixi installs nothing while updating (it solves no PyPI)")
     update.add_argument("-n", "--dry-run", action="store_true", help="show what would change; write nothing")
     update.add_argument("--json", action="store_true", help="the changes as JSON (stdout)")
     update.add_argument("--explain", action="store_true",
@@ -534,6 +537,10 @@ def register_lock_commands(sub: argparse._SubParsersAction) -> None:
     upgrade = sub.add_parser("upgrade", help="raise the manifest's pins to the newest versions that solve, then update")
     upgrade.add_argument("packages", nargs="*", metavar="PACKAGE", help="dependencies to upgrade (default: all of the feature)")
     upgrade.add_argument("-f", "--feature", help="the feature whose dependencies to upgrade (default: the default feature)")
+    upgrade.add_argument("--exclude", action="append", default=[], metavar="PACKAGE",
+                         help="leave this dependency's pin as it is (repeatable)")
+    upgrade.add_argument("--no-install", action="store_true",
+                         help="accepted for pixi's sake: minipixi installs nothing while upgrading (it solves no PyPI)")
     upgrade.add_argument("-n", "--dry-run", action="store_true", help="show what would change; write nothing")
     upgrade.add_argument("--json", action="store_true", help="the changes as JSON (stdout)")
     _lock_options(upgrade, policy=False)
@@ -579,7 +586,8 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     from minipixi.update import upgrade
 
     project = _open_project(args)
-    result = upgrade(project.workspace.path, args.packages, feature=args.feature, dry_run=args.dry_run,
+    result = upgrade(project.workspace.path, args.packages, feature=args.feature, exclude=args.exclude,
+                     dry_run=args.dry_run,
                      offline=args.offline, on_solve=_solving)
     if args.json:
         _out(json.dumps(result.to_json(), indent=2))

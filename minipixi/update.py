@@ -106,13 +106,16 @@ def _selected_pairs(ws, environments: Sequence[str], platforms: Sequence[str]) -
     for env in environments:
         ws.environment(env)  # a clear error naming the known ones
     known = [entry.name for entry in ws.platforms]
-    for platform in platforms:
-        if platform not in known:
+    wanted = set()
+    for platform in platforms:  # a platform entry's name, or a bare subdir (all its entries)
+        matching = [entry.name for entry in ws.platforms if platform in (entry.name, entry.subdir)]
+        if not matching:
             raise ManifestError(f"platform '{platform}' is not one of the workspace's platforms",
                                 where=str(ws.path), hint=f"choose from: {', '.join(known)}")
+        wanted.update(matching)
     chosen = environments or list(ws.environments)
     return [(env, platform) for env in chosen for platform in ws.environment_platforms(env)
-            if not platforms or platform in platforms]
+            if not platforms or platform in wanted]
 
 
 def _check_known(ws, old, packages: Sequence[str], pairs) -> None:
@@ -155,10 +158,11 @@ def _freed(old, pairs, packages: Sequence[str], ws):
 # ---- upgrade --------------------------------------------------------------------------------------
 
 def upgrade(manifest: Path, packages: Sequence[str] = (), *, feature: str | None = None,
-            dry_run: bool = False, offline: bool = False,
+            exclude: Sequence[str] = (), dry_run: bool = False, offline: bool = False,
             on_solve: Callable[[str, str], None] = lambda env, platform: None) -> UpdateResult:
     """`minipixi upgrade`: raise the pins of `packages` (every dependency of `feature`, default
-    feature when None, if none is named) to the newest versions that solve, then update."""
+    feature when None, if none is named; less those in `exclude`) to the newest versions that
+    solve, then update."""
     from minipixi.manifest.edit import add_dependencies
     from minipixi.workspace import _min_max_versions, open_project, read_existing_lock, solved_pin, update_lock
     from minipixi.workspace_lock import edit_transaction
@@ -173,13 +177,13 @@ def upgrade(manifest: Path, packages: Sequence[str] = (), *, feature: str | None
                                     hint=f"choose from: {', '.join(sorted(ws.features))}")
             current = dict(table.default.dependencies)
             names = list(packages) or list(current)
-            missing = [n for n in names if n not in current]
+            missing = [n for n in [*names, *exclude] if n not in current]
             if missing:
                 raise ManifestError(
                     f"cannot upgrade {', '.join(missing)}: not in the [dependencies] of "
                     f"{'feature ' + repr(feature) if feature else 'the workspace'}",
                     where=str(ws.path), hint="`upgrade` raises pins that exist; `add` adds new ones")
-            names = [n for n in names if current[n].source is None]
+            names = [n for n in names if current[n].source is None and n not in exclude]
             envs = [e for e, env in ws.environments.items()
                     if (feature is None and not env.no_default_feature) or (feature and feature in env.features)]
             if names:

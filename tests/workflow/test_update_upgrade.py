@@ -125,3 +125,19 @@ def test_cli_update_and_upgrade(offline, tmp_path, capsys, monkeypatch):
     assert main(["upgrade", "--dry-run", "cuda-version"]) == 0
     assert "Would pin cuda-version >=13.0,<14" in capsys.readouterr().err
     assert main(["update", "-p", "osx-arm64"]) == 1  # not a platform of this workspace
+
+
+def test_upgrade_exclude_and_update_by_subdir(offline, tmp_path, capsys, monkeypatch):
+    from minipixi.cli import main
+
+    manifest = write_manifest(tmp_path / "ws", PINNED)
+    update_lock(open_project(manifest, offline=True))
+    monkeypatch.chdir(manifest.parent)
+    assert main(["upgrade", "--exclude", "numpy", "--no-install"]) == 0
+    text = manifest.read_text()
+    assert 'numpy = "==1.26.4"' in text and 'cuda-version = ">=13.0,<14"' in text
+    manifest.write_text(text.replace('"==1.26.4"', '">=1.26,<3"'))
+    capsys.readouterr()
+    assert main(["update", "-p", "linux-64", "--json", "numpy"]) == 0  # -p takes an entry name or a subdir
+    data = json.loads(capsys.readouterr().out)
+    assert [c["name"] for c in data["environment"]["default"]["linux-64"]] == ["numpy"]
