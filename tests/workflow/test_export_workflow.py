@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 
@@ -12,7 +13,13 @@ from sample_workspaces import EXAMPLE, write_manifest
 
 
 def tree(prefix):
-    return {p.relative_to(prefix).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+    """Each file's hash, with the prefix itself written as PREFIX: files with a placeholder name
+    their own environment (a binary one padded with NULs to the placeholder's length)."""
+    def content(path):
+        data = path.read_bytes().replace(str(prefix).encode(), b"PREFIX")
+        return hashlib.sha256(re.sub(b"\x00+", b"\x00", data)).hexdigest()
+
+    return {p.relative_to(prefix).as_posix(): content(p)
             for p in sorted(prefix.rglob("*")) if p.is_file() and "conda-meta" not in p.parts}
 
 
