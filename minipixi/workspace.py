@@ -123,10 +123,15 @@ def lock_platform_names(workspace) -> dict[str, str]:
 
 
 def _virtual_strings(records: Iterable[PackageRecord]) -> tuple[str, ...]:
-    """``__cuda=12``, ``__unix=0=0``: virtual packages as a v7 lock lists them."""
+    """``__cuda=12``, ``__unix=0=0``: virtual packages as a v7 lock lists them.
+
+    Pixi records the micro-architecture as ``__archspec=0=x86_64`` (version 0, whatever
+    version the solver's ``__archspec`` has): every Pixi-written v7 lock in the corpus does.
+    """
     out = []
     for record in records:
-        text = f"{record.name}={record.version}"
+        version = "0" if record.name == "__archspec" else record.version
+        text = f"{record.name}={version}"
         if record.name in ("__unix", "__archspec"):
             text += f"={record.build}"
         out.append(text)

@@ -37,3 +37,23 @@ def test_lock_after_a_new_dependency_lists_only_what_moved(workspace, capsys):
     assert changes and all(line.startswith("  +  ") for line in changes)
     assert any(line.split()[1] == "bat" for line in changes)
     assert not any(line.split()[1] == "python" for line in changes)
+
+
+RICH = """
+[workspace]
+channels = ["conda-forge"]
+name = "rich"
+platforms = ["osx-arm64", { name = "linux-64-cuda", platform = "linux-64", cuda = "12" }]
+
+[dependencies]
+python = ">=3.13.5,<3.14"
+"""
+
+
+def test_a_rich_platform_records_archspec_as_pixi_does(offline, tmp_path, monkeypatch):
+    path = write_manifest(tmp_path / "rich", RICH)
+    monkeypatch.chdir(path.parent)
+    assert main(["lock"]) == 0
+    text = (path.parent / "pixi.lock").read_text()
+    assert text.startswith("version: 7\nplatforms:\n")
+    assert "  - __archspec=0=x86_64\n" in text and "__archspec=1=" not in text
