@@ -315,7 +315,7 @@ def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str]
             indexes=before.indexes if before else None, find_links=before.find_links if before else None,
             pypi_extras=before.pypi_extras if before else {})
     platforms = [LockPlatform(names[entry.name], entry.subdir, _entry_virtual(ws, entry)) for entry in ws.platforms]
-    lock = make_lock_file(environments, platforms)
+    lock = make_lock_file(environments, platforms, replaces=old.version if old else None)
     text = render_lock(lock)
     changed = not project.lock_path.is_file() or project.lock_path.read_text(encoding="utf-8") != text
     if changed and write:

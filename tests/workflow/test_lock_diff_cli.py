@@ -57,3 +57,19 @@ def test_a_rich_platform_records_archspec_as_pixi_does(offline, tmp_path, monkey
     text = (path.parent / "pixi.lock").read_text()
     assert text.startswith("version: 7\nplatforms:\n")
     assert "  - __archspec=0=x86_64\n" in text and "__archspec=1=" not in text
+
+
+def test_relocking_a_v7_lock_keeps_it_v7(workspace, capsys):
+    from dataclasses import replace
+
+    from minipixi.lock import read_lock, write_lock
+
+    assert main(["lock"]) == 0
+    lock_path = workspace / "pixi.lock"
+    assert lock_path.read_text().startswith("version: 6\n")
+    write_lock(replace(read_lock(lock_path), version=7), lock_path)  # as Pixi >= 0.68 writes it
+    manifest = workspace / "pixi.toml"
+    manifest.write_text(manifest.read_text() + 'bat = "*"\n')
+    assert main(["lock"]) == 0
+    text = lock_path.read_text()
+    assert text.startswith("version: 7\nplatforms:\n") and "bat-" in text
