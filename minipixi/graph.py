@@ -48,6 +48,7 @@ LINE_H = 16
 LABEL_SIZE, LABEL_W = 10, 6.1  # edge labels: font size and character width
 PAD_X, PAD_Y = 8, 6
 GAP_X, GAP_Y = 56, 12
+GAP_ROW = 44  # between rows, in a top-to-bottom picture
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Graph:
     edges: list[Edge] = field(default_factory=list)
     legend: bool = True
     edge_labels: bool = False  # SVG: write each edge's label on it (flow figures); else a tooltip
+    down: bool = False  # SVG: layers as rows, top to bottom (narrow flows fit a page), not columns
 
     def add(self, id: str, *label: str, kind: str = "package") -> None:
         if kind not in STYLES:
@@ -232,7 +234,8 @@ def layout(graph: Graph) -> tuple[dict[str, tuple[float, float, float, float]], 
         previous = edge.source
         for c in range(column[edge.source] + 1, column[edge.target]):
             dummy = f"\0{i}:{c}"
-            col[dummy], sizes[dummy], parents[dummy] = c, (0.0, LANE_H), [previous]
+            col[dummy], parents[dummy] = c, [previous]
+            sizes[dummy] = (LANE_H, 0.0) if graph.down else (0.0, LANE_H)
             dummies.setdefault(i, []).append(dummy)
             previous = dummy
         parents[edge.target].append(previous)
@@ -247,9 +250,24 @@ def layout(graph: Graph) -> tuple[dict[str, tuple[float, float, float, float]], 
                     for n in layer}
             layer.sort(key=lambda n: (mean[n], rank[n]))
             rank.update({n: i for i, n in enumerate(layer)})
+    placed: dict[str, tuple[float, float, float, float]] = {}
+    if graph.down:  # rows: nodes side by side, each row centred under the widest
+        widths = {c: sum(sizes[n][0] for n in layer) + GAP_X * (len(layer) - 1) for c, layer in layers.items()}
+        widest = max(widths.values(), default=0)
+        y = 10.0
+        for c in sorted(layers):
+            height = max(sizes[n][1] for n in layers[c])
+            x = 10.0 + (widest - widths[c]) / 2
+            for n in layers[c]:
+                w, h = sizes[n]
+                placed[n] = (x, y, w, h if n in graph.nodes else height)
+                x += w + GAP_X
+            y += height + GAP_ROW
+        lanes = {i: [(placed[d][1], placed[d][1] + placed[d][3], placed[d][0] + LANE_H / 2) for d in ds]
+                 for i, ds in dummies.items()}
+        return {n: placed[n] for n in graph.nodes}, back, lanes
     heights = {c: sum(sizes[n][1] for n in layer) + GAP_Y * (len(layer) - 1) for c, layer in layers.items()}
     tallest = max(heights.values(), default=0)
-    placed: dict[str, tuple[float, float, float, float]] = {}
     # With edge labels shown, the gap after a column fits the longest label leaving it.
     gaps = {c: GAP_X for c in layers}
     if graph.edge_labels:
@@ -301,16 +319,25 @@ def to_svg(graph: Graph) -> str:
     for i, edge in enumerate(graph.edges):
         sx, sy, sw, sh = boxes[edge.source]
         tx, ty, tw, th = boxes[edge.target]
-        # Right side of the source, through each lane, to the left side of the target: a curve
-        # between columns, a straight line along a lane.
-        points = [(sx + sw, sy + sh / 2)]
-        for left, right, y in lanes.get(i, ()):
-            points += [(left, y), (right, y)]
-        points.append((tx, ty + th / 2))
+        # Right side of the source, through each lane, to the left side of the target (or bottom
+        # to top, when the picture goes down): a curve between layers, a straight line along a lane.
+        if graph.down:
+            points = [(sx + sw / 2, sy + sh)]
+            for top, bottom, x in lanes.get(i, ()):
+                points += [(x, top), (x, bottom)]
+            points.append((tx + tw / 2, ty))
+        else:
+            points = [(sx + sw, sy + sh / 2)]
+            for left, right, y in lanes.get(i, ()):
+                points += [(left, y), (right, y)]
+            points.append((tx, ty + th / 2))
         d = f"M{_fmt(points[0][0])},{_fmt(points[0][1])}"
         for k in range(1, len(points)):
             (x1, y1), (x2, y2) = points[k - 1], points[k]
-            if k % 2:  # a gap between columns
+            if k % 2 and graph.down:  # a gap between rows
+                bend = max(abs(y2 - y1) / 2, 20)
+                d += f" C{_fmt(x1)},{_fmt(y1 + bend)} {_fmt(x2)},{_fmt(y2 - bend)} {_fmt(x2)},{_fmt(y2)}"
+            elif k % 2:  # a gap between columns
                 bend = max(abs(x2 - x1) / 2, 30)
                 d += f" C{_fmt(x1 + bend)},{_fmt(y1)} {_fmt(x2 - bend)},{_fmt(y2)} {_fmt(x2)},{_fmt(y2)}"
             else:
@@ -319,7 +346,11 @@ def to_svg(graph: Graph) -> str:
         title = f"<title>{escape(edge.label)}</title>" if edge.label else ""
         out.append(f'<path d="{d}" fill="none" stroke="#90a4ae" stroke-width="1.2"'
                    f'{dash} marker-end="url(#arrow)">{title}</path>')
-        if graph.edge_labels and edge.label:
+        if graph.edge_labels and edge.label and graph.down:  # beside the curve, halfway down
+            (x1, y1), (x2, y2) = points[0], points[1]
+            out.append(f'<text x="{_fmt((x1 + x2) / 2 + 8)}" y="{_fmt((y1 + y2) / 2 + 3)}" '
+                       f'font-size="{LABEL_SIZE}" fill="#546e7a">{escape(edge.label)}</text>')
+        elif graph.edge_labels and edge.label:
             (x1, y1), (x2, y2) = points[0], points[1]
             out.append(f'<text x="{_fmt((x1 + x2) / 2)}" y="{_fmt((y1 + y2) / 2 - 4)}" text-anchor="middle" '
                        f'font-size="{LABEL_SIZE}" fill="#546e7a">{escape(edge.label)}</text>')

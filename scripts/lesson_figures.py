@@ -56,7 +56,7 @@ def pipeline(lesson: Path) -> dict[str, str]:
     default = lock.environments["default"]
     counts = [f"{p}: {_plural(len(default.conda_packages(p)), 'package')}" for p in sorted(default.packages)]
     installed = len(list((ws / ".pixi" / "envs" / "default" / "conda-meta").glob("*.json")))
-    graph = Graph("From pixi.toml to an installed environment", legend=False, edge_labels=True)
+    graph = Graph("From pixi.toml to an installed environment", legend=False, edge_labels=True, down=True)
     graph.add("manifest", "pixi.toml (you write it)",
               *[f"  {name} = {spec!r}" for name, spec in list(deps.items())[:3]],
               *(["  ..."] if len(deps) > 3 else []),
@@ -117,7 +117,7 @@ def deployment(lesson: Path) -> dict[str, str]:
     image = next(line.split("=", 1)[1].strip() for line in submit if line.startswith("container_image"))
     docker = (ws / "Dockerfile").read_text(encoding="utf-8").splitlines()
     stages = [line for line in docker if line.startswith("FROM ")]
-    graph = Graph("From a workspace to jobs on a cluster", legend=False, edge_labels=True)
+    graph = Graph("From a workspace to jobs on a cluster", legend=False, edge_labels=True, down=True)
     graph.add("ws", "workspace", "  pixi.toml", "  pixi.lock", "  src/", kind="step")
     graph.add("dockerfile", "Dockerfile", *[f"  {stage}" for stage in stages],
               "  minipixi install --locked", kind="file")

@@ -100,3 +100,23 @@ def test_tree_format_on_the_lesson_gpu_environment(offline, tmp_path, monkeypatc
     assert ":::cuda" not in capsys.readouterr().out  # nothing of the CPU environment needs a GPU
     assert main(["tree", "numpy", "--format", "svg"]) == 1
     assert "takes no REGEX" in capsys.readouterr().err
+
+
+def test_a_downward_flow_puts_each_target_below_its_source():
+    graph = Graph("flow", legend=False, edge_labels=True, down=True)
+    for name in ("a", "b", "c", "d"):
+        graph.add(name, name, f"  {name * 12}", kind="step")
+    graph.link("a", "b", "one")
+    graph.link("b", "c", "two")
+    graph.link("a", "c", "skips a row")
+    graph.link("c", "d")
+    boxes, back, lanes = layout(graph)
+    for edge in graph.edges:
+        sx, sy, sw, sh = boxes[edge.source]
+        assert boxes[edge.target][1] > sy + sh
+    assert list(lanes) == [2] and len(lanes[2]) == 1  # a->c passes b's row in a lane of its own
+    top, bottom, x = lanes[2][0]
+    bx, by, bw, bh = boxes["b"]
+    assert not bx <= x <= bx + bw and top == by
+    svg = to_svg(graph)
+    assert ">skips a row</text>" in svg and ET.fromstring(svg) is not None
