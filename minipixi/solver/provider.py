@@ -218,6 +218,8 @@ class Provider:
         self.labels: dict[tuple[str, int], str] = {}  # (name, mask) -> the spec text that made it
         self.python_checks = 0  # versions checked in Python on big names (see KERNEL_WORK)
         self._sorting: set[str] = set()  # names whose candidates are being sorted right now
+        self._unsorted: dict[str, list] = {}  # ... their records, unsorted (see _unsorted_reach)
+        self._unsorted_ranks: dict[str, list[int]] = {}
         self._depends: dict[str, dict[str, int]] = {}
         self._constrains: dict[str, dict[str, int]] = {}
         self._direct: set[str] | None = None  # the names the specs ask for (lowest-direct)
@@ -261,14 +263,21 @@ class Provider:
         on one name the best counts, and a version whose record has tracked features counts
         below any without, and reaching a locked record beats all. Only versions count, not builds: two records whose dependencies
         reach the same versions stay tied (then the newest timestamp wins). So of two numpy
-        builds, for python 3.12 and 3.13, the one for 3.13 wins. Names being sorted further up
-        (a dependency cycle) are left out.
+        builds, for python 3.12 and 3.13, the one for 3.13 wins. A name being sorted further up
+        (a dependency cycle) is read unsorted (`_unsorted_reach`): leaving it out would change
+        the order (scipy's numpy 1.5 builds first, when numpy's mkl builds led to scipy).
         """
         wanted = [self._dependency_masks(record) for record in tied]
-        shared = set.intersection(*(set(masks) for masks in wanted)) - self._sorting
+        shared = set.intersection(*(set(masks) for masks in wanted)) - {tied[0].name}
         names = sorted(shared)
-        reach = self._reach_lowest if self.task.strategy == "lowest" else self._reach
-        return [tuple(min(reach(n, mask) for mask in masks[n]) for n in names) for masks in wanted]
+        lowest = self.task.strategy == "lowest"
+        reach = self._reach_lowest if lowest else self._reach
+
+        def best(name, keys):  # a mask of sorted candidates, or a spec text (see _dependency_masks)
+            return min(self._unsorted_reach(name, key, lowest) if isinstance(key, str) else reach(name, key)
+                       for key in keys)
+
+        return [tuple(best(n, masks[n]) for n in names) for masks in wanted]
     # --8<-- [end:dependency_scores]
 
     def _reach_lowest(self, name: str, mask: int) -> tuple:
@@ -311,10 +320,29 @@ class Provider:
                 spec = as_spec(text)
             except MatchSpecError:
                 continue
-            if spec.name in self._sorting:
+            if spec.name in self._sorting:  # a cycle: its candidates are not sorted yet
+                masks.setdefault(spec.name, []).append(text)
                 continue
             masks.setdefault(spec.name, []).append(self.matches(text))
         return masks
+
+    def _unsorted_reach(self, name: str, text: str, lowest: bool) -> tuple:
+        """`_reach` (or `_reach_lowest`) for a name whose candidates are being sorted further
+        up (a dependency cycle: numpy's mkl builds lead to mkl, whose records lead back to
+        scipy and numpy): read from its records as they come, which only versions need."""
+        records = self._unsorted.get(name)
+        if records is None:
+            records = self._unsorted[name] = self._gather(name)[0]
+            self._unsorted_ranks[name] = version_ranks(records)
+        ranks, spec = self._unsorted_ranks[name], as_spec(text)
+        hits = [i for i, record in enumerate(records) if spec.matches(record)]
+        if not hits:
+            return (1, 0, 0)
+        if lowest:
+            low = min(hits, key=lambda i: (1 if records[i].track_features else 0, ranks[i], i))
+            return (0, 1 if records[low].track_features else 0, ranks[low])
+        top = max(hits, key=lambda i: (ranks[i], -i))
+        return (0, 1 if records[top].track_features else 0, -ranks[top])
 
     def _gather(self, name: str) -> tuple[list, list, list]:
         """Records of `name` from the task's sources, their origin, and whether each is hidden.
