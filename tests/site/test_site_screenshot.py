@@ -135,6 +135,18 @@ Promise.all([...document.images].map(i => i.complete ? 0 :
 """
 
 
+# The look of an episode's first box (Questions) and of its challenge and solution boxes.
+BOX_STYLES = """
+JSON.stringify(Object.fromEntries(['.admonition.questions', '.admonition.objectives',
+    '.admonition.question', 'details.success, .admonition.success'].map(sel => {
+  const box = document.querySelector(sel);
+  const style = box && getComputedStyle(box);
+  const title = box && getComputedStyle(box.querySelector('.admonition-title, summary'));
+  return [sel, style ? [style.borderLeftColor, style.backgroundColor, title.backgroundColor] : null];
+})))
+"""
+
+
 def _pages_with_figures() -> dict[str, set[str]]:
     """{built page: figure files it shows}, read from the Markdown sources."""
     pages = {}
@@ -177,6 +189,13 @@ def test_every_figure_renders_with_a_size_and_no_request_leaves_127_0_0_1(tmp_pa
             for name, image in shown.items():
                 assert "lesson-figure" in image["classes"], (page, name)
                 assert min(image["natural"]) > 0 and min(image["shown"]) > 0, (page, image)
+            boxes = json.loads(browser.send("Runtime.evaluate", session, expression=BOX_STYLES,
+                                            returnByValue=True)["result"]["value"])
+            questions, objectives, challenge, solution = boxes.values()
+            assert None not in (questions, objectives, challenge, solution), (page, boxes)
+            assert questions == objectives, "the two opening boxes share one look"
+            assert questions[0] == "rgb(92, 107, 192)", "lessons/stylesheets/extra.css applies"
+            assert questions != challenge and questions != solution, (page, boxes)
         shot = browser.send("Page.captureScreenshot", session, format="png")["data"]
         assert base64.b64decode(shot).startswith(b"\x89PNG"), "a screenshot of the last page"
     finally:
