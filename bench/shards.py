@@ -10,8 +10,10 @@ scipy and matplotlib-base; the server counts the bytes it sends. Sides:
 - py-rattler's ``Gateway`` reading ``/mono`` (sharding off) and ``/sharded`` (sharding on),
   then ``rattler.solve`` with that gateway.
 
-Run: ``python bench/shards.py [--records 300000] [--keep DIR] [--repeats 3]``. Goal (issue
-21): with shards, bytes and time within 1.2x of py-rattler's, peak memory under it.
+Run: ``python bench/shards.py [--records 300000] [--keep DIR] [--repeats 5]``. The two tools
+run alternately; each figure is a median, and the ratios are medians of back-to-back pairs
+(a shared machine is noisy). CPU seconds are printed too: they vary less than the clock. Goal
+(issue 21): with shards, bytes and time within 1.2x of py-rattler's, peak memory under it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import json
 import os
 import resource
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -138,35 +141,62 @@ def run_rattler(url: str, cache: Path) -> dict:
     return {"solved": sorted(f"{r.name.normalized}={r.version}={r.build}" for r in solved)}
 
 
+def peak_rss_mib(usage) -> float:
+    """This program's peak resident memory. On Linux, /proc's VmHWM: ``ru_maxrss`` would also
+    count the memory of the parent it was forked from (the server, once it has sent 24 MiB)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return usage.ru_maxrss / 1024
+
+
 def child(kind: str, url: str) -> None:
     with tempfile.TemporaryDirectory() as cache:
         start = time.perf_counter()
         result = (run_minipixi if kind == "minipixi" else run_rattler)(url, Path(cache))
         result["seconds"] = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    result["peak_rss_mib"] = usage.ru_maxrss / 1024
+    result["peak_rss_mib"] = peak_rss_mib(usage)
     result["cpu_seconds"] = usage.ru_utime + usage.ru_stime  # less noisy than the clock on a busy machine
     print(json.dumps(result), flush=True)
     os._exit(0)  # py-rattler 0.28 can crash while tearing down after an asyncio solve
 
 
-def measure(kind: str, url: str, counter: Counter, repeats: int) -> dict:
-    """Best time of `repeats` cold runs, with that run's bytes, requests and peak memory."""
-    runs = []
+def run_once(kind: str, url: str, counter: Counter, env: dict) -> dict:
+    """One cold run in a fresh process, with the bytes and requests the server counted."""
+    before = (counter.bytes, counter.requests)
+    out = subprocess.run([sys.executable, __file__, "--child", kind, url], check=True,
+                         capture_output=True, text=True, env=env).stdout
+    run = json.loads(out.strip().splitlines()[-1])
+    run["bytes"], run["requests"] = counter.bytes - before[0], counter.requests - before[1]
+    return run
+
+
+def measure(url: str, counter: Counter, repeats: int, env: dict) -> dict[str, list[dict]]:
+    """`repeats` cold runs of each side, alternated (minipixi, rattler, minipixi, ...), so that
+    whatever else the machine is doing falls on both alike; one unmeasured run of each first,
+    which writes the bytecode cache that an installed package would already have."""
+    for kind in ("minipixi", "rattler"):
+        run_once(kind, url, counter, env)
+    runs: dict[str, list[dict]] = {"minipixi": [], "rattler": []}
     for _ in range(repeats):
-        before = (counter.bytes, counter.requests)
-        out = subprocess.run([sys.executable, __file__, "--child", kind, url], check=True,
-                             capture_output=True, text=True).stdout
-        run = json.loads(out.strip().splitlines()[-1])
-        run["bytes"], run["requests"] = counter.bytes - before[0], counter.requests - before[1]
-        runs.append(run)
-    return min(runs, key=lambda r: r["seconds"])
+        for kind in runs:
+            runs[kind].append(run_once(kind, url, counter, env))
+    return runs
+
+
+def median(values) -> float:
+    return statistics.median(values)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=300_000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="write the channel here and keep it")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "URL"), help=argparse.SUPPRESS)
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
@@ -196,20 +226,35 @@ def run_all(folder: Path, args: argparse.Namespace) -> None:
     counter = Counter()
     httpd = serve(folder, counter)
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    # minipixi runs from its source tree: without a bytecode cache (PYTHONDONTWRITEBYTECODE)
+    # each run would compile it again, which an installed package never does. Both sides get
+    # one cache folder of their own here.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
+    print(f"medians of {args.repeats} cold runs each, the two tools alternated:")
     results = {}
-    for kind in ("minipixi", "rattler"):
-        for layout in ("mono", "sharded"):
-            results[kind, layout] = r = measure(kind, f"{base}/{layout}", counter, args.repeats)
-            print(f"  {kind:>8} {layout:>7}: {r['bytes'] / 2**20:7.2f} MiB in {r['requests']:4} "
-                  f"requests, {r['seconds']:6.2f} s, peak RSS {r['peak_rss_mib']:5.0f} MiB, "
-                  f"{len(r['solved'])} packages")
+    for layout in ("mono", "sharded"):
+        runs = measure(f"{base}/{layout}", counter, args.repeats, env)
+        for kind, kind_runs in runs.items():
+            results[kind, layout] = kind_runs
+            print(f"  {kind:>8} {layout:>7}: {median(r['bytes'] for r in kind_runs) / 2**20:7.2f} MiB in "
+                  f"{median(r['requests'] for r in kind_runs):4.0f} requests, "
+                  f"{median(r['seconds'] for r in kind_runs):6.2f} s "
+                  f"(CPU {median(r['cpu_seconds'] for r in kind_runs):5.2f} s), peak RSS "
+                  f"{median(r['peak_rss_mib'] for r in kind_runs):5.0f} MiB, "
+                  f"{len(kind_runs[0]['solved'])} packages")
     httpd.shutdown()
     ours, theirs = results["minipixi", "sharded"], results["rattler", "sharded"]
-    print(f"  sharded, minipixi / py-rattler: bytes {ours['bytes'] / theirs['bytes']:.2f}x, "
-          f"time {ours['seconds'] / theirs['seconds']:.2f}x, "
-          f"peak memory {ours['peak_rss_mib'] / theirs['peak_rss_mib']:.2f}x")
-    same = results["minipixi", "sharded"]["solved"] == results["minipixi", "mono"]["solved"]
-    print(f"  minipixi solves the same from shards as from repodata.json: {same}")
+
+    def ratio(key: str) -> float:  # the median of the pairs' ratios (each pair ran back to back)
+        return median(a[key] / b[key] for a, b in zip(ours, theirs))
+
+    times = " ".join(f"{a['seconds'] / b['seconds']:.2f}" for a, b in zip(ours, theirs))
+    print(f"  sharded, minipixi / py-rattler: bytes {ratio('bytes'):.2f}x, time {ratio('seconds'):.2f}x "
+          f"(pairs: {times}), CPU {ratio('cpu_seconds'):.2f}x, "
+          f"peak memory {ratio('peak_rss_mib'):.2f}x")
+    solved = {r["solved"] == ours[0]["solved"] for r in ours + results["minipixi", "mono"]}
+    print(f"  minipixi solves the same from shards as from repodata.json: {solved == {True}}")
 
 
 if __name__ == "__main__":

@@ -37,8 +37,10 @@ How minipixi reads it:
    that names its package, and the cache is left as it was.
 3. **Breadth first, only what the solve reaches.** The first time the solver asks for a name,
    `ShardGateway.reach` fetches that name's shard from every sharded subdir, collects the
-   names its records depend on, fetches those shards (one round at a time, each round's
-   downloads at the same time over one HTTP client), and so on until no new name appears.
+   names its records depend on, fetches those shards (several at a time over one HTTP
+   client, each new name asked for as soon as the shard that names it arrives), and so on
+   until no new name appears. Each download thread turns its shard into records at once,
+   so Python decodes while the network waits.
 4. **The same records.** A shard entry becomes a `PackageRecord` exactly as a
    ``repodata.json`` entry does (hashes turned back into hex first), so the solve and the
    lock file are byte for byte those of the monolithic file.
@@ -78,7 +80,7 @@ import zstandard
 
 from minipixi import http
 from minipixi.channel import Channel, CacheEntry, http_client, is_local_url
-from minipixi.errors import ChannelError, RecordError
+from minipixi.errors import ChannelError, RecordError, VersionError
 from minipixi.files import write_atomic
 from minipixi.records import PackageRecord
 from minipixi.repodata import shadow_tar_bz2, subdir_base_url
@@ -403,6 +405,11 @@ class ShardedSubdir:
                                    where=where), name, where)
         records = shard_records(shard, channel=self.channel.url, subdir=self.subdir,
                                 base_url=self.index.package_base_url, source=where)
+        for record in records:  # the solver compares every version of a name it reaches:
+            try:                    # parsed here, while other downloads are still under way
+                record.parsed_version
+            except VersionError:
+                pass  # the solver says so if it ever needs this record
         return records, dependency_names(shard)
 # --8<-- [end:subdir]
 # --8<-- [end:subdir]

@@ -493,3 +493,23 @@ def test_rattler_gateway_finds_the_same_records(server, tmp_path, rattler):
                   for name in names for r in linux.records(name))
     assert names == {"app", "python", "libz", "libc", "helper", "unused"}
     assert ours == theirs
+
+
+def test_the_cycle_collector_is_paused_only_while_shards_are_decoded():
+    import gc
+
+    from minipixi.shards import cycle_collector_paused
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        with cycle_collector_paused():
+            assert not gc.isenabled()
+            raise RuntimeError("a broken shard")
+    assert gc.isenabled()  # back on after an error
+    gc.disable()  # a program that turned it off itself keeps it off
+    try:
+        with cycle_collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
