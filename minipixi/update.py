@@ -186,19 +186,22 @@ def upgrade(manifest: Path, packages: Sequence[str] = (), *, feature: str | None
             names = [n for n in names if current[n].source is None and n not in exclude]
             envs = [e for e, env in ws.environments.items()
                     if (feature is None and not env.no_default_feature) or (feature and feature in env.features)]
-            if names:
-                add_dependencies(manifest, names, feature=feature)  # unpinned: '*'
+            if names:  # unpinned, keeping what Pixi keeps: the channel and a wildcard build
+                add_dependencies(manifest, [_written(current[n], None) for n in names], feature=feature)
             project = open_project(manifest, offline=offline)
             result = update(project, names, environments=envs, on_solve=on_solve)
             lock = read_existing_lock(project)
-            pins = []
+            pins, edits = [], []
             for name in names:
                 span = _min_max_versions(lock, envs, name)
-                pins.append(f"{name} {solved_pin(*span, name)}" if span else f"{name} {_spec_text(current[name])}")
+                version = solved_pin(*span, name) if span else current[name].version
+                pins.append(_written(current[name], version))
+                if version != current[name].version:
+                    edits.append(f"{name} {version}")
             if pins:
                 add_dependencies(manifest, pins, feature=feature)
                 update_lock(open_project(manifest, offline=offline))
-            result.manifest_edits = [p for p, name in zip(pins, names) if p != f"{name} {_spec_text(current[name])}"]
+            result.manifest_edits = edits
             result.dry_run = dry_run
             if dry_run:
                 raise _RollBack(result)
@@ -207,5 +210,15 @@ def upgrade(manifest: Path, packages: Sequence[str] = (), *, feature: str | None
         return rolled.result
 
 
-def _spec_text(dep) -> str:
-    return dep.version or "*"
+def _written(dep, version: str | None) -> str:
+    """The spec text `add` takes for `dep` with `version`: Pixi's upgrade keeps a dependency's
+    channel and a build with a wildcard, and drops the other fields (an exact build, hashes)."""
+    keep = []
+    if version:
+        keep.append(f"version='{version}'")
+    if dep.build and "*" in dep.build:
+        keep.append(f"build='{dep.build}'")
+    prefix = f"{dep.channel}::" if dep.channel else ""
+    if not prefix and not (dep.build and "*" in dep.build):
+        return f"{dep.name} {version}" if version else dep.name
+    return f"{prefix}{dep.name}[{', '.join(keep)}]" if keep else f"{prefix}{dep.name}"

@@ -141,3 +141,12 @@ def test_upgrade_exclude_and_update_by_subdir(offline, tmp_path, capsys, monkeyp
     assert main(["update", "-p", "linux-64", "--json", "numpy"]) == 0  # -p takes an entry name or a subdir
     data = json.loads(capsys.readouterr().out)
     assert [c["name"] for c in data["environment"]["default"]["linux-64"]] == ["numpy"]
+
+
+def test_upgrade_keeps_the_channel_and_a_wildcard_build_of_a_table_spec(offline, tmp_path):
+    manifest = write_manifest(tmp_path / "ws", PINNED.replace(
+        'numpy = "==1.26.4"', 'numpy = { version = "==1.26.4", build = "py312*", channel = "conda-forge" }'))
+    update_lock(open_project(manifest, offline=True))
+    result = upgrade(manifest, ["numpy"], offline=True)
+    assert 'numpy = { version = ">=2.3.0,<3", build = "py312*", channel = "conda-forge" }' in manifest.read_text()
+    assert result.manifest_edits == ["numpy >=2.3.0,<3"]
