@@ -1220,7 +1220,7 @@ def register_teaching_commands(sub: argparse._SubParsersAction) -> None:
     grade.add_argument("submission", nargs="?", help="the folder to grade (default: here)")
     grade.add_argument("--format", default="text", choices=["text", "json", "junit", "classroom"])
     grade.add_argument("--show-hidden", action="store_true", help="show hidden checks and their feedback (instructors)")
-    grade.add_argument("--timeout", type=int, default=60, help="seconds allowed per check")
+    grade.add_argument("--timeout", type=_whole_number(1, 86_400), default=60, help="seconds allowed per check")
     grade.add_argument("-o", "--output", help="write the report to this file (or folder); with --class, the gradebook folder")
     grade.add_argument("--exit-zero", action="store_true", help="exit 0 even when checks fail (for CI reporters)")
     grade.add_argument("--exercises", metavar="DIR", help="the exercises folder to take checks from "
@@ -1229,9 +1229,9 @@ def register_teaching_commands(sub: argparse._SubParsersAction) -> None:
                        "(DIR/<exercise folder>/checks.py), e.g. hidden checks")
     grade.add_argument("--class", dest="class_folder", metavar="FOLDER",
                        help="grade every sub-folder of FOLDER in isolated workers and write a gradebook")
-    grade.add_argument("--jobs", type=int, default=2, help="--class: submissions graded at the same time")
-    grade.add_argument("--time-limit", type=float, default=300, help="--class: seconds allowed per submission")
-    grade.add_argument("--memory-limit", type=int, default=2048, help="--class: MiB of memory per submission")
+    grade.add_argument("--jobs", type=_whole_number(1, 256), default=2, help="--class: submissions graded at the same time")
+    grade.add_argument("--time-limit", type=_whole_number(1, 86_400), default=300, help="--class: seconds allowed per submission")
+    grade.add_argument("--memory-limit", type=_whole_number(64, 1_048_576), default=2048, help="--class: MiB of memory per submission")
     grade.set_defaults(handler=cmd_grade)
 
     tour = sub.add_parser("tour", help="walk through the lesson's main flow with real commands (offline)")

@@ -41,6 +41,9 @@ from minipixi.errors import MinipixiError
 #: Flush new files to disk before the rename. Tests that write thousands of files turn it off.
 FSYNC = True
 
+#: The longest file or folder name most file systems take (ext4, APFS, NTFS: 255 bytes or units).
+MAX_NAME_BYTES = 255
+
 
 class UnsafePathError(MinipixiError):
     """A name from outside would point outside its folder (or is not a name at all)."""
@@ -73,8 +76,11 @@ def check_relative(value: object, *, what: str, where: str | None = None) -> str
         raise _refuse(value, what, where, "it contains a NUL character")
     if value.startswith(("/", "\\")) or _has_drive(value):
         raise _refuse(value, what, where, "it is an absolute path")
-    if ".." in value.replace("\\", "/").split("/"):
+    parts = value.replace("\\", "/").split("/")
+    if ".." in parts:
         raise _refuse(value, what, where, "it climbs out of its folder with '..'")
+    if len(value) > MAX_NAME_BYTES // 4 and any(len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES for part in parts):
+        raise _refuse(value[:80] + "...", what, where, f"a part is longer than a file name can be ({MAX_NAME_BYTES} bytes)")
     return value
 
 

@@ -327,3 +327,13 @@ def test_no_file_is_left_behind_by_a_refused_export(workspace, capsys):
     run(capsys, "workspace", "export", "conda-environment", str(workspace))
     assert sorted(p.name for p in workspace.iterdir()) == ["pixi.toml"]
     assert Path(workspace / "pixi.toml").is_file()
+
+
+@pytest.mark.parametrize("flag, value", [("--time-limit", "inf"), ("--time-limit", "nan"), ("--time-limit", "0"),
+                                         ("--jobs", "100000"), ("--memory-limit", "1"), ("--timeout", "1e9")])
+def test_grade_limits_are_bounded_numbers(flag, value, capsys):
+    """The class grader's limits are whole numbers in a sane range (inf/nan once slipped through)."""
+    with pytest.raises(SystemExit) as info:
+        main(["grade", "01", ".", flag, value])
+    assert info.value.code == 2
+    assert "expected a whole number" in capsys.readouterr().err

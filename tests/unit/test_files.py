@@ -98,3 +98,13 @@ def test_a_full_disk_names_the_file_and_leaves_the_old_one(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
     assert out.strip() == str(target)
     assert target.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["pixi.lock"]
+
+
+def test_a_name_longer_than_a_file_system_takes_is_refused_by_name():
+    """A 300-character build string in a lock would end as 'File name too long' deep inside the
+    installer; it is refused where it becomes a path, naming the field."""
+    with pytest.raises(UnsafePathError, match="longer than a file name"):
+        files.check_component("numpy-2.0-" + "b" * 300, what="package folder", where="pixi.lock")
+    assert files.check_relative("a/" + "é" * 127, what="path")  # 254 bytes: fine
+    with pytest.raises(UnsafePathError):
+        files.check_relative("a/" + "é" * 128, what="path")
