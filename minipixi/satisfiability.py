@@ -26,9 +26,13 @@ PyPI packages are checked as far as the lock says enough, without resolving anyt
 recorded indexes and ``pypi-prerelease-mode`` against ``[pypi-options]``, ``no-build`` against
 locked source distributions, and each requirement (whose ``env-markers`` hold on the platform)
 against its locked package: present (or provided by a conda package's ``pkg:pypi`` purl), from
-the ``index`` it names, with a version, in its range, with what its ``extras`` bring in. Settings minipixi cannot honour when *solving* but that do not
-change the check (``solve-strategy = "lowest"``, ``exclude-newer``) are compared, not refused;
-any other one (conditional ``when =``, pixi-build sources) is refused with its own message.
+the ``index`` it names, with a version, in its range, with what its ``extras`` bring in.
+
+Settings the check can judge without solving are judged, even where minipixi cannot yet solve
+with them: ``channel-priority = "flexible"`` is compared like any option, and a conditional
+dependency (``when = "__cuda>=12"``) is required only on the platforms whose virtual packages
+meet its condition. Any other such setting (pixi-build sources, ``extras``) is refused with its
+own message rather than judged wrongly.
 
 Lesson: Episode 2, "The lock file" (when does `pixi install` re-solve?). Read after `lock.py`;
 `workspace.py` calls `outdated` before every solve.
@@ -398,7 +402,7 @@ def platform_reasons(workspace, env: str, platform: str, lock, locked_env, numbe
     from minipixi.errors import InstallError
 
     resolved = workspace.resolve(env, platform)
-    specs = checkable_specs(resolved)
+    specs = checkable_specs(resolved, workspace)
     name = match_lock_platform(workspace, platform, numbered_name, lock, locked_env)
     if name is None or (name not in locked_env.packages and specs):
         return [f"platform {platform} is not in the lock"]
@@ -434,13 +438,48 @@ def definition_reasons(entry, locked) -> list[str]:
             f"[{', '.join(locked.virtual_packages)}]"]
 
 
-def checkable_specs(resolved) -> dict[str, Any]:
+def checkable_specs(resolved, workspace=None) -> dict[str, Any]:
     """The manifest's specs for the check: a setting in CHECKABLE_SETTINGS is compared with the
-    lock elsewhere, so only the others are refused (with their own message)."""
+    lock elsewhere, and a conditional dependency (``when = "__cuda>=12"``) counts where its
+    condition holds on the platform; any other setting is refused (with its own message)."""
+    conditions = _conditions(workspace, resolved) if workspace is not None else {}
     for unsupported in resolved.unsupported:
+        if unsupported.setting == "when" and conditions:
+            continue
         if unsupported.setting not in CHECKABLE_SETTINGS:
             raise unsupported.error()
-    return {name: dep.to_matchspec() for name, dep in resolved.dependencies.items()}
+    specs = {name: dep.to_matchspec() for name, dep in resolved.dependencies.items()}
+    if conditions:
+        from minipixi.matchspec import MatchSpec
+        from minipixi.workspace import _platform_virtual_packages
+
+        virtual = _platform_virtual_packages(resolved)
+        for name, condition in conditions.items():
+            wanted = MatchSpec.parse(condition)
+            if name in specs and not any(r.name == wanted.name and wanted.matches(r) for r in virtual):
+                del specs[name]  # the condition does not hold here: not required
+    return specs
+
+
+def _conditions(workspace, resolved) -> dict[str, str]:
+    """Dependency name -> its ``when`` condition, for the dependency tables of the features of
+    `resolved` (every platform's, and those of targets whose selector is this subdir)."""
+    document = _pixi_document(workspace)
+    features = document.get("feature") if isinstance(document.get("feature"), dict) else {}
+    found: dict[str, str] = {}
+    for feature in resolved.features:
+        table = document if feature == "default" else features.get(feature)
+        if not isinstance(table, dict):
+            continue
+        tables = [table.get("dependencies")]
+        targets = table.get("target") if isinstance(table.get("target"), dict) else {}
+        tables += [(targets.get(key) or {}).get("dependencies") for key in (resolved.subdir, resolved.platform)
+                   if isinstance(targets.get(key), dict)]
+        for deps in tables:
+            for name, spec in (deps or {}).items() if isinstance(deps, dict) else ():
+                if isinstance(spec, dict) and isinstance(spec.get("when"), str):
+                    found.setdefault(name, spec["when"])
+    return found
 
 
 # --8<-- [start:satisfies]

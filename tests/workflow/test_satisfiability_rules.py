@@ -71,3 +71,15 @@ def test_parse_cutoff_forms():
     assert parse_cutoff("7d", now=now) == datetime.datetime(2026, 1, 1, tzinfo=utc)
     assert parse_cutoff("1h 30m", now=now) == now - datetime.timedelta(minutes=90)
     assert parse_cutoff("yesterday") is None and parse_cutoff("2020-13-45") is None
+
+
+def test_a_conditional_dependency_counts_where_its_condition_holds(offline, tmp_path):
+    manifest = write_manifest(tmp_path / "ws", BASE.replace(
+        'platforms = ["linux-64"]', 'platforms = [{ name = "gpu", platform = "linux-64", cuda = "12" }]'))
+    update_lock(open_project(manifest, offline=True))
+    text = manifest.read_text()
+    manifest.write_text(text.replace('cuda-version = "==12.6"', 'cuda-version = { version = "==12.6", when = "__cuda>=12" }'))
+    assert check_lock(open_project(manifest, offline=True)) == []  # holds on gpu: required, locked
+    manifest.write_text(text.replace('cuda-version = "==12.6"', 'cuda-version = { version = "==12.6", when = "__cuda>=13" }'))
+    reasons = check_lock(open_project(manifest, offline=True))
+    assert reasons and "cuda-version" in reasons[0] and "than the environment uses" in reasons[0]
