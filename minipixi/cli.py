@@ -801,6 +801,29 @@ def cmd_why(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    """What changed between two locks (a file or a git revision; by default HEAD's pixi.lock
+    and the one on disk), per environment and platform, direct or transitive."""
+    import json
+
+    from minipixi.lock import read_lock
+    from minipixi.lock_diff import diff_locks, diff_to_json, read_lock_at, render_diff
+
+    project = _open_project(args)
+    old = read_lock_at(args.old, project.lock_path)
+    new = read_lock_at(args.new, project.lock_path) if args.new else read_lock(project.lock_path)
+    ws = project.workspace
+    direct = {env: {name for platform in ws.environment_platforms(env)
+                    for name in ws.resolve(env, platform).dependencies}
+              for env in ws.environments}
+    diff = diff_locks(old, new, direct)
+    if args.json:
+        _out(json.dumps(diff_to_json(diff), indent=2))
+    else:
+        _out(render_diff(diff).rstrip("\n") or "No changes.")
+    return 0
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     import json
 
@@ -880,6 +903,13 @@ def register_install_commands(sub: argparse._SubParsersAction) -> None:
                            help="text (default), or a picture of the graph: Graphviz dot, Mermaid, SVG")
         p.set_defaults(handler=handler)
 
+    diff = sub.add_parser("diff", help="what changed between two locks, per environment and platform")
+    diff.add_argument("old", nargs="?", default="HEAD", metavar="OLD",
+                      help="an older pixi.lock: a file, or a git revision (default: HEAD)")
+    diff.add_argument("new", nargs="?", metavar="NEW", help="a newer one (default: the pixi.lock on disk)")
+    diff.add_argument("--json", action="store_true", help="machine-readable output")
+    _add_workspace_options(diff)
+    diff.set_defaults(handler=cmd_diff)
     why = sub.add_parser("why", help="every path from the manifest to a package of an environment")
     why.add_argument("package", metavar="PACKAGE", help="a package name (or a virtual package, e.g. __cuda)")
     why.add_argument("-e", "--environment", help=env_help)

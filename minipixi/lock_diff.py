@@ -29,6 +29,7 @@ the CLI prints it. Lesson: Episode 2, "The lock file". Read after `lock.py`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Mapping
 
 from minipixi.lock import CondaPackage, LockedPackage, LockFile
@@ -45,6 +46,16 @@ class PackageChange:
     kind: str
     before: LockedPackage | None = None
     after: LockedPackage | None = None
+    #: True when the manifest asks for this package in this environment (None: not known).
+    direct: bool | None = None
+
+    @property
+    def gpu_change(self) -> str | None:
+        """"cpu -> cuda" or "cuda -> cpu" when the build moved across needing a GPU driver."""
+        if self.before is None or self.after is None:
+            return None
+        was, now = needs_cuda(self.before), needs_cuda(self.after)
+        return None if was == now else ("cpu -> cuda" if now else "cuda -> cpu")
 
     @property
     def package_type(self) -> str:
@@ -70,9 +81,20 @@ class LockDiff:
                     yield env, platform, change
 
 
+def needs_cuda(package: LockedPackage) -> bool:
+    """Does this record depend on the ``__cuda`` virtual package (a CUDA build)?"""
+    record = getattr(package, "record", None)
+    return any(dep.split()[0] == "__cuda" for dep in getattr(record, "depends", ()) or () if dep.strip())
+
+
 # --8<-- [start:diff]
-def diff_locks(previous: LockFile | None, current: LockFile) -> LockDiff:
-    """What changed from `previous` (None: there was no lock) to `current`."""
+def diff_locks(previous: LockFile | None, current: LockFile,
+               direct: Mapping[str, set[str]] | None = None) -> LockDiff:
+    """What changed from `previous` (None: there was no lock) to `current`.
+
+    `direct` maps an environment to the package names its manifest asks for; when given, each
+    change says whether it is direct (asked for) or transitive (brought in by another package).
+    """
     result: dict[str, dict[str, tuple[PackageChange, ...]]] = {}
     names = set(current.environments) | set(previous.environments if previous else ())
     for env in sorted(names):
@@ -83,6 +105,10 @@ def diff_locks(previous: LockFile | None, current: LockFile) -> LockDiff:
         for platform in sorted(platforms):
             changes = _diff_packages(before.packages.get(platform, ()) if before else (),
                                      after.packages.get(platform, ()) if after else ())
+            if direct is not None:
+                asked = direct.get(env, set())
+                changes = tuple(PackageChange(c.name, c.kind, c.before, c.after, c.name in asked)
+                                for c in changes)
             if changes:
                 per_platform[platform] = changes
         if per_platform:
@@ -165,9 +191,15 @@ def describe(package: LockedPackage | None) -> str:
 
 def _cells(change: PackageChange) -> tuple[str, ...]:
     sign = _SIGNS.get(change.kind, "~")
+    notes = [change.kind] if sign == "~" else []
+    if change.gpu_change and change.direct is not None:
+        notes.append(change.gpu_change.replace("cpu", "CPU").replace("cuda", "CUDA") + " build")
+    if change.direct is not None:
+        notes.append("direct" if change.direct else "transitive")
+    note = f"  ({', '.join(notes)})" if notes else ""
     if sign != "~":
-        return (sign, change.name, describe(change.after or change.before), "", "")
-    return (sign, change.name, describe(change.before), "->", f"{describe(change.after)}  ({change.kind})")
+        return (sign, change.name, describe(change.after or change.before) + note, "", "")
+    return (sign, change.name, describe(change.before), "->", f"{describe(change.after)}{note}")
 
 
 # --8<-- [start:render]
@@ -198,3 +230,65 @@ def render_diff(diff: LockDiff) -> str:
 
 def _by_name(row: tuple[str, ...]) -> tuple[str, str]:
     return (row[1], row[0])
+
+
+# ---------------------------------------------------------------------------------------
+# JSON
+# ---------------------------------------------------------------------------------------
+
+def _package_json(package: LockedPackage | None) -> dict | None:
+    if package is None:
+        return None
+    return {"version": package.version, "build": getattr(package, "build", None),
+            "location": package.location, "needs_cuda": needs_cuda(package)}
+
+
+def diff_to_json(diff: LockDiff) -> dict:
+    """``{environment: {platform: [change, ...]}}``, each change with its kind, whether it is
+    direct, its CPU/CUDA move and both sides (None for the side that does not exist)."""
+    return {env: {platform: [{"name": c.name, "type": c.package_type, "kind": c.kind, "direct": c.direct,
+                              "gpu_change": c.gpu_change, "before": _package_json(c.before),
+                              "after": _package_json(c.after)}
+                             for c in changes]
+                  for platform, changes in platforms.items()}
+            for env, platforms in diff.environments.items()}
+
+
+# ---------------------------------------------------------------------------------------
+# Where an older lock comes from: a file, or a git revision
+# ---------------------------------------------------------------------------------------
+
+def read_lock_at(where: str, lock_path: Path) -> LockFile:
+    """The lock `where` names: a file path if one exists, else a git revision (``HEAD``,
+    ``HEAD~3``, a tag) at which `lock_path` is read with ``git show``.
+
+    git is asked with a time limit and its answer is size-checked like any lock file; a
+    revision that does not exist or has no pixi.lock is a LockError naming both.
+    """
+    import subprocess
+
+    from minipixi.errors import LockError
+    from minipixi.lock import REGENERATE_HINT, check_size, parse_lock, read_lock
+
+    candidate = Path(where)
+    if candidate.is_file():
+        return read_lock(candidate)
+    if where.startswith("-") or "\x00" in where:
+        raise LockError(f"'{where}' is neither a lock file nor a git revision",
+                        hint="give a path to a pixi.lock or a revision such as HEAD or HEAD~1")
+    try:
+        shown = subprocess.run(["git", "-C", str(lock_path.parent), "show", f"{where}:./{lock_path.name}"],
+                               capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise LockError(f"cannot ask git for {lock_path.name} at '{where}': {err}",
+                        hint="give a path to an older pixi.lock instead") from err
+    if shown.returncode != 0:
+        reason = shown.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["git failed"]
+        raise LockError(f"'{where}' is neither a lock file nor a git revision with a {lock_path.name}: "
+                        f"{reason[0][:200]}", hint="give a path to a pixi.lock or a revision such as HEAD~1")
+    check_size(len(shown.stdout))
+    try:
+        text = shown.stdout.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise LockError(f"{lock_path.name} at '{where}' is not UTF-8", hint=REGENERATE_HINT) from err
+    return parse_lock(text, f"{where}:{lock_path.name}")
