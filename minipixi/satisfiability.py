@@ -29,8 +29,7 @@ against its locked package: present (or provided by a conda package's ``pkg:pypi
 the ``index`` it names, with a version, in its range, with what its ``extras`` bring in.
 
 Settings the check can judge without solving are judged, even where minipixi cannot yet solve
-with them: ``channel-priority = "flexible"`` is compared like any option, and a conditional
-dependency (``when = "__cuda>=12"``) is required only on the platforms whose virtual packages
+with them: a conditional dependency (``when = "__cuda>=12"``) is required only on the platforms whose virtual packages
 meet its condition. Any other such setting (pixi-build sources, ``extras``) is refused with its
 own message rather than judged wrongly.
 

@@ -702,18 +702,13 @@ def parse_feature(ctx: _Context, name: str, table: Any, path: Sequence[Any], all
 def check_solve_options(ctx: _Context, table: Mapping[str, Any], path: tuple) -> str | None:
     """``channel-priority`` and ``solve-strategy`` of a workspace, feature or environment table.
 
-    Both are checked against Pixi's values; those minipixi's solver does not implement
-    (``flexible`` priority, the ``lowest`` strategies) are noted as unsupported. Returns the
-    channel priority (None when not set).
+    Both are checked against Pixi's values, and the solver honours each of them (strict,
+    flexible or disabled priority; highest, lowest or lowest-direct). Returns the channel
+    priority (None when not set).
     """
     priority = table.get("channel-priority")
     if priority is not None:
         _check_choice(ctx, priority, CHANNEL_PRIORITIES, path + ("channel-priority",), "channel-priority")
-        if priority == "flexible":
-            ctx.unsupported.append(ctx.unsupported_setting(
-                path + ("channel-priority",), "channel-priority",
-                'channel-priority = "flexible" is not supported by minipixi',
-                'use "strict" (the default) or "disabled"'))
     strategy = table.get("solve-strategy")
     if strategy is not None:
         _check_choice(ctx, strategy, SOLVE_STRATEGIES, path + ("solve-strategy",), "solve-strategy")

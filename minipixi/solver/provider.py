@@ -120,7 +120,7 @@ def version_ranks(records: list[PackageRecord]) -> list[int]:
 
 
 def sort_best_first(records: list[PackageRecord], locked: PackageRecord | None, scores=None,
-                    lowest: bool = False) -> list[int]:
+                    lowest: bool = False, channel_rank: list[int] | None = None) -> list[int]:
     """Indexes of `records` in preference order; a locked record (when present) comes first.
 
     `scores(tied_records) -> list[tuple]` breaks ties between records of the same version and
@@ -135,7 +135,8 @@ def sort_best_first(records: list[PackageRecord], locked: PackageRecord | None, 
         if len(group) > 1 and scores is not None:
             for i, score in zip(group, scores([records[i] for i in group])):
                 dependencies[i] = score
-    order = sorted(range(len(records)), key=lambda i: preference_key(records[i], ranks[i], dependencies[i], lowest))
+    order = sorted(range(len(records)), key=lambda i: (channel_rank[i] if channel_rank else 0,
+                                                       preference_key(records[i], ranks[i], dependencies[i], lowest)))
     if locked is not None:
         hit = [i for i in order if same_record(records[i], locked)]
         order = hit[:1] + [i for i in order if i not in hit[:1]]
@@ -233,7 +234,7 @@ class Provider:
             records, origins, hidden = self._gather(name)
             self._sorting.add(name)
             order = sort_best_first(records, self.locked.get(name), self.dependency_scores,
-                                    lowest=self.lowest_first(name))
+                                    lowest=self.lowest_first(name), channel_rank=self._channel_rank(origins))
             self._sorting.discard(name)
             found = Candidates(name, [records[i] for i in order], [origins[i] for i in order])
             hidden_mask = mask_of(hidden[i] for i in order)
@@ -243,6 +244,17 @@ class Provider:
             self._candidates[name] = found
         return found
     # --8<-- [end:candidates]
+
+    def _channel_rank(self, origins: list[str]) -> list[int] | None:
+        """Flexible channel priority (rattler's ``Flexible``): every channel's records stay
+        candidates, but those of a higher-priority channel all come before the next channel's,
+        whatever their versions. None for strict and disabled priority."""
+        if self.task.channel_priority != "flexible":
+            return None
+        rank_of: dict[str, int] = {}
+        for position, source in enumerate(self.task.sources):
+            rank_of.setdefault(source_label(source, position), position)
+        return [rank_of.get(origin, len(self.task.sources)) for origin in origins]
 
     def lowest_first(self, name: str) -> bool:
         """Whether the solve strategy wants the lowest versions of `name` first."""

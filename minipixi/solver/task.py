@@ -71,7 +71,8 @@ class SolveTask:
       the solver decides them in this order, so earlier specs get their best records first.
     - `sources`: record sources in channel priority order, first = highest. With
       ``channel_priority="strict"`` a name found in a higher source hides every record of that
-      name in lower ones; ``"disabled"`` pools them all.
+      name in lower ones; ``"flexible"`` keeps them all but prefers every record of a higher
+      source to any of a lower one; ``"disabled"`` pools them all.
     - `virtual_packages`: records for ``__glibc``, ``__cuda``... taken as facts about the
       platform (see `minipixi.virtual_packages.default_virtual_packages`).
     - `constraints`: specs that need not be installed, but bind any record of their name.

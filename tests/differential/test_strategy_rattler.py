@@ -122,3 +122,37 @@ def test_real_channel_strategies_and_cutoffs_match_rattler(unpacked):
     # different order they may settle on other (equally valid) builds of the low versions.
     assert all(options.get("strategy") == "lowest" for _, options, _ in differing), differing
     assert counts["same"] >= 0.85 * (counts["same"] + counts["different"]), differing
+
+
+@pytest.mark.corpus
+def test_flexible_channel_priority_matches_rattler(tmp_path_factory):
+    """Two real channels that share names, main2018 in front of cf2024: with flexible priority
+    every record stays a candidate, but a higher channel's come first whatever their versions
+    (rattler's ``ChannelPriority.Flexible``). Strict and disabled answer differently here."""
+    data = solver_data.find_solver_data()
+    if data is None:
+        pytest.skip("../shared/solver-data is not present beside this checkout")
+    folder = tmp_path_factory.mktemp("two-channels")
+    for channel in ("main2018", "cf2024"):
+        solver_data.unpack_one(data, channel, folder)
+    setup = solver_data.Setup("main2018+cf2024/linux-64", "linux-64",
+                              (("main2018", ("linux-64", "noarch")), ("cf2024", ("linux-64", "noarch"))))
+    sparse = [rattler.SparseRepoData(rattler.Channel(url), sd, str(path))
+              for tier in solver_data.files(setup, folder) for url, sd, path in tier]
+    problems = [["python"], ["python >=3.9"], ["openssl"], ["openssl >=3"], ["curl", "python >=3.8"],
+                ["zlib"], ["setuptools", "python"], ["pypy3.9"], ["sqlite >=3.40"]]
+    outcomes = {}
+    for specs in problems:
+        per_priority = {}
+        for priority in ("flexible", "strict", "disabled"):
+            task = solver_data.our_task(setup, folder, specs)
+            task.channel_priority = priority
+            per_priority[priority] = _ours(task)
+        theirs = _theirs(specs, sparse, task.virtual_packages, channel_priority=rattler.ChannelPriority.Flexible)
+        assert per_priority["flexible"] == theirs, specs
+        outcomes[tuple(specs)] = per_priority
+    from_strict = [s for s, o in outcomes.items() if o["flexible"] != o["strict"]]
+    from_disabled = [s for s, o in outcomes.items() if o["flexible"] != o["disabled"]]
+    print(f"flexible = rattler on {len(outcomes)}; differs from strict on {len(from_strict)}, "
+          f"from disabled on {len(from_disabled)}")
+    assert from_strict and from_disabled, "the problems must tell the three priorities apart"

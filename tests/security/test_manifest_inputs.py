@@ -340,7 +340,6 @@ def test_an_error_in_a_bom_file_points_at_the_right_column(ws, capsys):
 # ---- settings minipixi does not implement -----------------------------------------------------
 
 @pytest.mark.parametrize("head_extra, body, needle", [
-    ('channel-priority = "flexible"', "", "channel-priority"),
     ("", "[dev]\nmypkg = { path = \".\" }\n", "dev"),
     ("", '[dependencies]\nnumpy = { version = "*", when = "linux" }\n', "when"),
     ("", '[dependencies]\nnumpy = { version = "*", track-features = "x" }\n', "track-features"),

@@ -51,3 +51,10 @@ def test_exclude_newer_duration_is_recorded_and_fresh(offline, tmp_path):
     assert versions["numpy"] == "2.3.0"  # the teaching channel is older than a day
     assert lock.environments["default"].options["exclude-newer"].endswith("Z")
     assert check_lock(open_project(manifest, offline=True)) == []
+
+
+def test_flexible_channel_priority_is_solved_and_recorded(offline, tmp_path):
+    manifest, lock, versions = _lock(tmp_path, 'channel-priority = "flexible"')
+    assert versions["numpy"] == "2.3.0"
+    assert lock.environments["default"].options["channel-priority"] == "flexible"
+    assert check_lock(open_project(manifest, offline=True)) == []
