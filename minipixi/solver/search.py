@@ -347,7 +347,7 @@ class Search:
         self.watching: dict[str, dict[int, list]] = {}  # name -> witness bit -> watches
         self._full: dict[str, int] = {}  # name -> mask of all its candidates
         self.pending: list[Incompatibility] = []  # added while already unit (or conflicting)
-        self.early: list[tuple[Incompatibility, int]] = []  # ... and the level it was unit from
+        self.early: list[tuple[Incompatibility, int]] = []  # added above the level they were unit from
         self.activity: dict[str, float] = {}  # name -> how often it met conflicts lately
         self.bump = 1.0
         self.requested: list[str] = []
