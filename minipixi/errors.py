@@ -133,11 +133,11 @@ def source_excerpt(text: str, line: int, column: int, width: int = 1) -> str:
 
 
 # The longest line an error prints, and the widest source excerpt it shows.
-MAX_LINE = 400
+MAX_LINE = 600
 EXCERPT_WIDTH = 100
 
 
-def shorten(text: str, limit: int = 60) -> str:
+def shorten(text: str, limit: int = 80) -> str:
     """`text` as an error message quotes it: whole when short, else its two ends and its length.
 
     A hostile input (a 5,000-digit version, a spec of 3,000 parentheses) must still give a
