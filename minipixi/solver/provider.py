@@ -221,6 +221,7 @@ class Provider:
         self._sorting: set[str] = set()  # names whose candidates are being sorted right now
         self._unsorted: dict[str, list] = {}  # ... their records, unsorted (see _unsorted_reach)
         self._unsorted_ranks: dict[str, list[int]] = {}
+        self._unsorted_reaches: dict[tuple[str, bool], tuple] = {}  # (spec text, lowest) -> reach
         self._depends: dict[str, dict[str, int]] = {}
         self._constrains: dict[str, dict[str, int]] = {}
         self._direct: set[str] | None = None  # the names the specs ask for (lowest-direct)
@@ -342,6 +343,13 @@ class Provider:
         """`_reach` (or `_reach_lowest`) for a name whose candidates are being sorted further
         up (a dependency cycle: numpy's mkl builds lead to mkl, whose records lead back to
         scipy and numpy): read from its records as they come, which only versions need."""
+        known = self._unsorted_reaches.get((text, lowest))
+        if known is not None:
+            return known
+        self._unsorted_reaches[(text, lowest)] = found = self._read_unsorted_reach(name, text, lowest)
+        return found
+
+    def _read_unsorted_reach(self, name: str, text: str, lowest: bool) -> tuple:
         records = self._unsorted.get(name)
         if records is None:
             records = self._unsorted[name] = self._gather(name)[0]
