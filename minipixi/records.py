@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, Mapping
 
 from minipixi.errors import RecordError
 from minipixi.files import UnsafePathError, check_component, check_relative
 
-if TYPE_CHECKING:  # imported lazily below: records are read long before versions are compared
+from minipixi.version import parse_version  # 4 ms to import; no cycle (it needs only errors)
+
+if TYPE_CHECKING:
     from minipixi.version import Version
 
 #: Package file suffixes a channel may serve, newest format first.
@@ -49,7 +50,7 @@ class PackageRecord:
 
     Immutable and hashable, so records can be set members and dict keys (the solver keeps
     sets of candidates). `version` stays the text as written; `parsed_version` is the
-    comparable `Version`, parsed once on first use.
+    comparable `Version`, parsed once per distinct text (`parse_version` caches it).
     """
 
     name: str
@@ -79,12 +80,12 @@ class PackageRecord:
     python_site_packages_path: str | None = None
     # --8<-- [end:record]
 
-    @cached_property
+    @property
     def parsed_version(self) -> Version:
-        """The version as a comparable `Version` (parsed once, then cached)."""
-        from minipixi.version import Version
-
-        return Version(self.version)
+        """The version as a comparable `Version`. `parse_version` caches by text, so every
+        build of one version shares one value (and, unlike a per-record cached_property,
+        no lock is taken: shards are decoded in several threads at once)."""
+        return parse_version(self.version)
 
     @property
     def dist_name(self) -> str:
