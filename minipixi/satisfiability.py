@@ -503,7 +503,9 @@ def conda_reasons(lock_env, platform: str, specs: Mapping[str, Any], shown: str 
     for package in locked.values():
         reasons.extend(_dependency_reasons(package, locked, shown))
     if not reasons and unused_check:
-        unused = sorted(set(locked) - _reachable(locked, list(specs)))
+        from minipixi.workspace import closure  # here: workspace imports this module
+
+        unused = sorted(set(locked) - {r.name for r in closure([p.record for p in locked.values()], specs)})
         if unused:
             reasons.append(f"more conda packages are locked for {shown} than the environment uses: "
                            f"{', '.join(unused)}")
@@ -511,21 +513,6 @@ def conda_reasons(lock_env, platform: str, specs: Mapping[str, Any], shown: str 
 # --8<-- [end:satisfies]
 
 
-def _reachable(locked: Mapping[str, Any], roots: Sequence[str]) -> set[str]:
-    from minipixi.matchspec import MatchSpec
-
-    seen: set[str] = set()
-    todo = [name for name in roots if name in locked]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        for text in locked[name].record.depends:
-            dep = MatchSpec.parse(text).name
-            if dep in locked and dep not in seen:
-                todo.append(dep)
-    return seen
 
 
 def _describe(package) -> str:
