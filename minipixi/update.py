@@ -74,13 +74,23 @@ def update(project, packages: Sequence[str] = (), *, environments: Sequence[str]
            on_solve: Callable[[str, str], None] = lambda env, platform: None) -> UpdateResult:
     """`minipixi update`: re-solve the selected environments and platforms with `packages`
     freed from the lock (all of them when none is named). See the module docstring."""
-    from minipixi.workspace_lock import edit_transaction
     from minipixi.workspace import _reread_if_changed
 
+    def work() -> UpdateResult:
+        _reread_if_changed(project)
+        return _update(project, packages, environments, platforms, on_solve)
+
+    return _transaction(project.workspace.path, dry_run, work)
+
+
+def _transaction(manifest: Path, dry_run: bool, work: Callable[[], UpdateResult]) -> UpdateResult:
+    """Run `work` holding the workspace's edit transaction; a dry run is rolled back, so no file
+    changes, and still returns what it would have done."""
+    from minipixi.workspace_lock import edit_transaction
+
     try:
-        with edit_transaction(project.workspace.path):
-            _reread_if_changed(project)
-            result = _update(project, packages, environments, platforms, on_solve)
+        with edit_transaction(manifest):
+            result = work()
             result.dry_run = dry_run
             if dry_run:
                 raise _RollBack(result)
@@ -165,49 +175,44 @@ def upgrade(manifest: Path, packages: Sequence[str] = (), *, feature: str | None
     solve, then update."""
     from minipixi.manifest.edit import add_dependencies
     from minipixi.workspace import _min_max_versions, open_project, read_existing_lock, solved_pin, update_lock
-    from minipixi.workspace_lock import edit_transaction
 
-    try:
-        with edit_transaction(manifest):
-            project = open_project(manifest, offline=offline)
-            ws = project.workspace
-            table = ws.features.get(feature or "default")
-            if table is None:
-                raise ManifestError(f"feature '{feature}' is not in the manifest", where=str(ws.path),
-                                    hint=f"choose from: {', '.join(sorted(ws.features))}")
-            current = dict(table.default.dependencies)
-            names = list(packages) or list(current)
-            missing = [n for n in [*names, *exclude] if n not in current]
-            if missing:
-                raise ManifestError(
-                    f"cannot upgrade {', '.join(missing)}: not in the [dependencies] of "
-                    f"{'feature ' + repr(feature) if feature else 'the workspace'}",
-                    where=str(ws.path), hint="`upgrade` raises pins that exist; `add` adds new ones")
-            names = [n for n in names if current[n].source is None and n not in exclude]
-            envs = [e for e, env in ws.environments.items()
-                    if (feature is None and not env.no_default_feature) or (feature and feature in env.features)]
-            if names:  # unpinned, keeping what Pixi keeps: the channel and a wildcard build
-                add_dependencies(manifest, [_written(current[n], None) for n in names], feature=feature)
-            project = open_project(manifest, offline=offline)
-            result = update(project, names, environments=envs, on_solve=on_solve)
-            lock = read_existing_lock(project)
-            pins, edits = [], []
-            for name in names:
-                span = _min_max_versions(lock, envs, name)
-                version = solved_pin(*span, name) if span else current[name].version
-                pins.append(_written(current[name], version))
-                if version != current[name].version:
-                    edits.append(f"{name} {version}")
-            if pins:
-                add_dependencies(manifest, pins, feature=feature)
-                update_lock(open_project(manifest, offline=offline))
-            result.manifest_edits = edits
-            result.dry_run = dry_run
-            if dry_run:
-                raise _RollBack(result)
-            return result
-    except _RollBack as rolled:
-        return rolled.result
+    def work() -> UpdateResult:
+        project = open_project(manifest, offline=offline)
+        ws = project.workspace
+        table = ws.features.get(feature or "default")
+        if table is None:
+            raise ManifestError(f"feature '{feature}' is not in the manifest", where=str(ws.path),
+                                hint=f"choose from: {', '.join(sorted(ws.features))}")
+        current = dict(table.default.dependencies)
+        names = list(packages) or list(current)
+        missing = [n for n in [*names, *exclude] if n not in current]
+        if missing:
+            raise ManifestError(
+                f"cannot upgrade {', '.join(missing)}: not in the [dependencies] of "
+                f"{'feature ' + repr(feature) if feature else 'the workspace'}",
+                where=str(ws.path), hint="`upgrade` raises pins that exist; `add` adds new ones")
+        names = [n for n in names if current[n].source is None and n not in exclude]
+        envs = [e for e, env in ws.environments.items()
+                if (feature is None and not env.no_default_feature) or (feature and feature in env.features)]
+        if names:  # unpinned, keeping what Pixi keeps: the channel and a wildcard build
+            add_dependencies(manifest, [_written(current[n], None) for n in names], feature=feature)
+        project = open_project(manifest, offline=offline)
+        result = update(project, names, environments=envs, on_solve=on_solve)
+        lock = read_existing_lock(project)
+        pins, edits = [], []
+        for name in names:
+            span = _min_max_versions(lock, envs, name)
+            version = solved_pin(*span, name) if span else current[name].version
+            pins.append(_written(current[name], version))
+            if version != current[name].version:
+                edits.append(f"{name} {version}")
+        if pins:
+            add_dependencies(manifest, pins, feature=feature)
+            update_lock(open_project(manifest, offline=offline))
+        result.manifest_edits = edits
+        return result
+
+    return _transaction(manifest, dry_run, work)
 
 
 def _written(dep, version: str | None) -> str:
