@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_checks import assert_clean_error, run
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,22 +25,6 @@ from sample_workspaces import EXAMPLE, write_manifest
 
 HUGE = "9" * 5000  # more digits than Python's int() accepts (4,300), far more than a u64
 DEEP = "(" * 3000 + ">=1" + ")" * 3000
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_clean_error(code: int, err: str, *needles: str) -> None:
-    """Exit 1, one `error:` line, a `help:` line, no traceback and no "this is a bug"."""
-    assert code == 1, err
-    assert err.count("error: ") == 1 and "\nhelp: " in "\n" + err, err
-    assert "Traceback" not in err and "bug" not in err, err
-    for needle in needles:
-        assert needle in err, (needle, err)
-    assert max(len(line) for line in err.splitlines()) <= 600, "the error quotes a huge value whole"
 
 
 @pytest.fixture

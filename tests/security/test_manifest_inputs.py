@@ -18,6 +18,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from cli_checks import assert_clean_error, run
 
 from minipixi.cli import main
 from minipixi.manifest import read_manifest
@@ -25,23 +26,6 @@ from minipixi.manifest.model import PIXI_VERSION
 
 HEAD = '[workspace]\nname = "x"\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n'
 DEEP_ARRAY = "a = " + "[" * 5000 + "]" * 5000 + "\n"
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_clean_error(code: int, err: str, *needles: str) -> None:
-    """Exit 1, one `error:` line, a `help:` line, no traceback and no "this is a bug"."""
-    assert code == 1, err
-    assert err.count("error: ") == 1, err
-    assert "\nhelp: " in "\n" + err, err
-    assert "Traceback" not in err and "this is a bug" not in err, err
-    for needle in needles:
-        assert needle in err, (needle, err)
-    assert max(len(line) for line in err.splitlines()) < 400, "the error quotes a huge value whole"
 
 
 @pytest.fixture
