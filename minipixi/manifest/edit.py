@@ -1100,12 +1100,26 @@ class ImportedEnvironment:
     pypi: dict[str, str]
 
 
+#: The largest environment.yml `init --import` reads (real ones are a few kB).
+MAX_ENVIRONMENT_YML = 16 * 2**20
+
+
 def read_environment_yml(path: Path) -> ImportedEnvironment:
     """Read a conda environment.yml: name, channels, dependencies (and a ``pip:`` sub-list)."""
     import yaml  # lazy: only `init --import` needs it
 
+    from minipixi.lock_yaml import YamlReadError, check_no_aliases
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if path.stat().st_size > MAX_ENVIRONMENT_YML:
+            raise ManifestError(f"{path} is larger than {MAX_ENVIRONMENT_YML // 2**20} MiB", where=str(path),
+                                hint="a conda environment.yml is a short list of packages")
+        text = path.read_text(encoding="utf-8")
+        check_no_aliases(text)  # an alias bomb loads fast and hangs whatever walks it (str() below)
+        data = yaml.safe_load(text) or {}
+    except YamlReadError as err:
+        raise ManifestError(f"cannot read {path}: {err.message}", where=str(path),
+                            hint="a conda environment.yml needs no YAML anchors or aliases") from err
     except (OSError, yaml.YAMLError) as err:
         raise ManifestError(f"cannot read {path}: {err}", hint="check that it is a conda environment.yml") from err
     except UnicodeDecodeError:

@@ -178,6 +178,9 @@ def test_reading_a_non_utf8_manifest(ws, capsys):
 @pytest.mark.parametrize("data, needle", [
     (b"name: x\ndependencies: " + b"[" * 5000 + b"]" * 5000 + b"\n", "nested"),
     (b"name: caf\xe9\ndependencies: [python]\n", "UTF-8"),
+    (b"a: &a [x, x, x, x, x, x, x, x, x]\n" + b"".join(
+        b"%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n" % ((ord("b") + i, ord("b") + i) + (ord("a") + i,) * 9)
+        for i in range(9)) + b"name: x\ndependencies:\n  - pip: *j\n", "aliases"),
 ])
 def test_init_import_of_a_hostile_environment_yml(offline, tmp_path, monkeypatch, capsys, data, needle):
     monkeypatch.chdir(tmp_path)
