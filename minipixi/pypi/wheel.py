@@ -261,24 +261,28 @@ def _plan(wheel: Path, prefix: Path, scheme: Scheme) -> _Plan:
     writes += _launchers(members.get(f"{dist_info}/entry_points.txt", (b"", False))[0],
                          scheme, prefix, f"{where} ({dist_info}/entry_points.txt)")
     site = scheme.purelib if root == "purelib" else scheme.platlib
-    writes.append((f"{site}/{dist_info}/INSTALLER", f"{INSTALLER}\n".encode(), False))
-    return _Plan(name, str(version), f"{site}/{dist_info}", writes)
+    writes.append((_join(site, f"{dist_info}/INSTALLER"), f"{INSTALLER}\n".encode(), False))
+    return _Plan(name, str(version), _join(site, dist_info), writes)
 
 
 def _destination(member: str, data_dir: str, root: str, scheme: Scheme, name: str,
                  executable: bool, where: str) -> tuple[str, bool]:
     """The prefix-relative path of a member, and whether it is executable."""
     if not member.startswith(data_dir + "/"):
-        return f"{getattr(scheme, root)}/{member}", executable
+        return _join(getattr(scheme, root), member), executable
     parts = member.split("/", 2)
     if len(parts) < 3 or parts[1] not in SCHEMES:
         raise WheelError(f"'{member}' is in an unknown .data folder '{parts[1]}'", where=where,
                          hint=f"a wheel's .data folder holds only {', '.join(SCHEMES)}")
     key, rest = parts[1], parts[2]
     if key == "headers":
-        return f"{scheme.headers}/{name}/{rest}", executable
-    base = getattr(scheme, key)
-    return (rest if base == "." else f"{base}/{rest}"), executable or key == "scripts"
+        return _join(scheme.headers, f"{name}/{rest}"), executable
+    return _join(getattr(scheme, key), rest), executable or key == "scripts"
+
+
+def _join(base: str, rest: str) -> str:
+    """A scheme folder and a path below it; the folder ``.`` is the prefix itself."""
+    return rest if base == "." else f"{base}/{rest}"
 
 
 def _rewrite_shebang(data: bytes, scheme: Scheme, prefix: Path) -> bytes:
@@ -338,7 +342,7 @@ def _launchers(text: bytes, scheme: Scheme, prefix: Path, where: str) -> list:
             text_ = launcher_text(match.group("module"), match.group("attr"),
                                   scheme.python(prefix, gui), scheme.system)
             suffix = ".cmd" if scheme.system == "nt" else ""
-            writes.append((f"{scheme.scripts}/{script}{suffix}", text_.encode(), True))
+            writes.append((_join(scheme.scripts, script + suffix), text_.encode(), True))
     return writes
 
 
@@ -389,7 +393,7 @@ def install_wheel(wheel: Path, prefix: Path, scheme: Scheme) -> InstalledWheel:
             written.append(target)
         files = [rel for rel, _, _ in plan.writes]
         record_rel = f"{plan.dist_info}/RECORD"
-        site = plan.dist_info.rsplit("/", 1)[0]
+        site = plan.dist_info.rsplit("/", 1)[0] if "/" in plan.dist_info else "."
         rows = [[os.path.relpath(rel, site).replace(os.sep, "/"), record_digest(data),
                  str(len(data))] for rel, data, _ in plan.writes]
         rows.append([os.path.relpath(record_rel, site).replace(os.sep, "/"), "", ""])
@@ -423,7 +427,7 @@ def find_installed(prefix: Path, scheme: Scheme, name: str) -> str | None:
         for entry in sorted(folder.iterdir()):
             stem = entry.name[:-len(".dist-info")] if entry.name.endswith(".dist-info") else None
             if stem and canonicalize_name(stem.rsplit("-", 1)[0]) == wanted:
-                return f"{site}/{entry.name}"
+                return _join(site, entry.name)
     return None
 
 
@@ -437,7 +441,7 @@ def uninstall(prefix: Path, scheme: Scheme, name: str) -> list[str]:
                          hint="nothing to remove")
     record_path = inside(prefix, f"{dist_info}/RECORD", what="RECORD")
     where = str(record_path)
-    site = dist_info.rsplit("/", 1)[0]
+    site = dist_info.rsplit("/", 1)[0] if "/" in dist_info else "."
     paths = []
     for row in csv.reader(io.StringIO(record_path.read_text(encoding="utf-8"))):
         if not row or not row[0]:
