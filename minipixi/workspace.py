@@ -454,7 +454,16 @@ def locked_records(project: Project, environment: str, *, locked: bool = False, 
     if env_lock is None or name not in env_lock.packages:
         raise LockError(f"{LOCK_NAME} has no packages for environment '{environment}' on {name}",
                         where=str(project.lock_path), hint="run `minipixi lock`")
-    return platform, [p.record for p in env_lock.conda_packages(name)]
+    packages = env_lock.conda_packages(name)
+    source = [p for p in packages if p.is_source]
+    if source:
+        names = ", ".join(sorted(p.record.name for p in source))
+        raise LockError(
+            f"{LOCK_NAME} locks source packages for environment '{environment}' on {name} ({names}); "
+            "building/installing source packages is not supported by minipixi",
+            where=str(project.lock_path),
+            hint="install this environment with pixi, or depend on a built package from a channel instead")
+    return platform, [p.record for p in packages]
 
 
 def download_url(record: PackageRecord, mirrors: Mapping[str, Sequence[str]]) -> PackageRecord:
