@@ -338,9 +338,8 @@ def _solve_options(resolved, exclude_newer=None) -> dict[str, str]:
 
 
 def _entry_virtual(ws, entry) -> tuple[str, ...]:
-    """The virtual packages a v7 lock records for a platform entry (v6 records none)."""
-    if not _uses_rich_platforms(ws):
-        return ()
+    """The virtual packages a v7 lock records for a platform entry: the defaults for its subdir
+    (with the manifest's system-requirements), as Pixi records them for plain platforms too."""
     for env in ws.environments:
         if entry.name in ws.environment_platforms(env):
             return _virtual_strings(_platform_virtual_packages(ws.resolve(env, entry.name)))

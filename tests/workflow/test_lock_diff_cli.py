@@ -66,10 +66,12 @@ def test_relocking_a_v7_lock_keeps_it_v7(workspace, capsys):
 
     assert main(["lock"]) == 0
     lock_path = workspace / "pixi.lock"
-    assert lock_path.read_text().startswith("version: 6\n")
-    write_lock(replace(read_lock(lock_path), version=7), lock_path)  # as Pixi >= 0.68 writes it
+    assert lock_path.read_text().startswith("version: 7\nplatforms:\n- name: linux-64\n  virtual-packages:\n")
+    bare = read_lock(lock_path)  # a v7 lock whose plain platforms list no virtual packages
+    write_lock(replace(bare, platforms=tuple(replace(p, virtual_packages=()) for p in bare.platforms)), lock_path)
     manifest = workspace / "pixi.toml"
     manifest.write_text(manifest.read_text() + 'bat = "*"\n')
     assert main(["lock"]) == 0
     text = lock_path.read_text()
     assert text.startswith("version: 7\nplatforms:\n") and "bat-" in text
+    assert "  - __archspec=0=x86_64\n" in text  # re-locking gives plain platforms theirs again

@@ -42,7 +42,8 @@ def test_removed_environment_and_extra_platform_are_stale(offline, tmp_path):
         return head + "environments:\n" + block + block.replace("  default:", "  gone:", 1) + "packages:\n- " + rest.split("packages:\n- ", 1)[1]
     reasons = _reasons(tmp_path, lock_edit=two_envs)
     assert any("'gone' is in the lock file but no longer exists" in r for r in reasons)
-    reasons = _reasons(tmp_path / "b", lock_edit=lambda t: t.replace("      linux-64:\n", "      osx-arm64: []\n      linux-64:\n", 1)
+    reasons = _reasons(tmp_path / "b", lock_edit=lambda t: t.replace("platforms:\n", "platforms:\n- name: osx-arm64\n", 1)
+                       .replace("      linux-64:\n", "      osx-arm64: []\n      linux-64:\n", 1)
                        .replace("osx-arm64: []", "osx-arm64:\n      - conda: https://conda.anaconda.org/conda-forge/noarch/cuda-version-12.6-h7480c83_3.conda", 1))
     assert reasons and "osx-arm64" in reasons[0]
 
