@@ -138,10 +138,6 @@ def _virtual_strings(records: Iterable[PackageRecord]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _uses_rich_platforms(workspace) -> bool:
-    return any(entry.rich for entry in workspace.platforms)
-
-
 def _platform_virtual_packages(resolved) -> list[PackageRecord]:
     from minipixi.virtual_packages import default_virtual_packages
 
