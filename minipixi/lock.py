@@ -267,10 +267,12 @@ class LockFile:
 
 
 def choose_lock_version(platforms: Iterable[LockPlatform]) -> int:
-    """6, unless some platform is rich (named or with virtual packages): then 7.
+    """7 when some platform carries virtual packages or a name of its own, else 6.
 
-    Pixi writes v6 for a manifest of plain platforms, so give platforms virtual packages
-    only when the manifest uses rich platform entries.
+    Pixi 0.77 writes every new lock as v7 (rattler_lock's writer knows only its latest
+    version), listing each platform's default virtual packages; `workspace._entry_virtual`
+    gives every platform those, so new locks are v7. 6 remains for a LockFile built from bare
+    platforms (a v6 lock read and written back unchanged keeps its version anyway).
     """
     return 7 if any(p.is_rich for p in platforms) else 6
 
