@@ -170,7 +170,7 @@ def solve_error(sub: Submission, environment: str, platform: str, *, cuda: str |
 
 def is_cuda_build(record) -> bool:
     """A record built for CUDA: its build string says so, or it needs ``__cuda``."""
-    return record.build.startswith("cuda") or any(d.split()[0] == "__cuda" for d in record.depends)
+    return record.build.startswith("cuda") or record.depends_on("__cuda")
 
 
 def declared_cuda(sub: Submission, environment: str, platform: str) -> str | None:

@@ -83,8 +83,8 @@ class LockDiff:
 
 def needs_cuda(package: LockedPackage) -> bool:
     """Does this record depend on the ``__cuda`` virtual package (a CUDA build)?"""
-    record = getattr(package, "record", None)
-    return any(dep.split()[0] == "__cuda" for dep in getattr(record, "depends", ()) or () if dep.strip())
+    record = getattr(package, "record", None)  # PyPI packages have none
+    return record is not None and record.depends_on("__cuda")
 
 
 # --8<-- [start:diff]

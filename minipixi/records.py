@@ -176,6 +176,17 @@ class PackageRecord:
         return dict(sorted(out.items()))
 
 
+    def depends_on(self, name: str) -> bool:
+        """Does one of `depends` name the package `name` (``__cuda >=12``, ``__cuda>=12``)?
+
+        Only the leading name of each spec is read; a full MatchSpec parse is not needed to
+        know which package a dependency is about.
+        """
+        return any(_SPEC_NAME.match(dep).group(0) == name for dep in self.depends)
+
+
+#: The package name at the start of a dependency spec: up to a space, an operator or a bracket.
+_SPEC_NAME = re.compile(r"[^\s<>=!~\[]*")
 _NOT_IN_REPODATA = frozenset({"fn", "url", "channel"})
 _FIELD_NAMES = tuple(field.name for field in fields(PackageRecord))
 

@@ -196,3 +196,16 @@ def test_a_file_name_that_only_starts_like_the_archive_is_still_checked(fn):
     that merely starts the same way goes through the full check."""
     with pytest.raises(RecordError, match="unsafe"):
         PackageRecord.from_repodata(fn, {"name": "x", "version": "1", "build": "0"})
+
+
+def test_depends_on_reads_the_leading_name_of_each_spec():
+    """One rule for "does this record need __cuda" (the lock diff and the grader both ask)."""
+    import dataclasses
+
+    from minipixi.records import PackageRecord
+
+    record = PackageRecord.from_repodata("a-1-0.conda", {"name": "a", "version": "1", "build": "0",
+                                                         "build_number": 0, "depends": [], "subdir": "linux-64"})
+    for depends, expected in [(("__cuda >=12",), True), (("__cuda>=12",), True), (("__cuda",), True),
+                              (("__cudax",), False), (("python", "__glibc >=2.17"), False), ((), False)]:
+        assert dataclasses.replace(record, depends=depends).depends_on("__cuda") is expected, depends
