@@ -310,7 +310,7 @@ def download_repodata(client: httpx.Client | None, base: str, subdir: str,
 def _download(client: httpx.Client, base: str, subdir: str, entry: CacheEntry) -> Path:
     info = entry.read_info()
     for url in candidate_urls(base, subdir, info):
-        headers = conditional_headers(info) if info.get("url") == url else {}
+        headers = http.conditional_headers(info) if info.get("url") == url else {}
         # Bounded in time and size (http.py); the cache is replaced only by a whole, checked file.
         fetched = http.download(url, entry.path, client=client, headers=headers,
                                 size_limit="max_repodata_size",
@@ -324,12 +324,7 @@ def _download(client: httpx.Client, base: str, subdir: str, entry: CacheEntry) -
         if fetched.status != 200:
             raise ChannelError(f"the server answered HTTP {fetched.status}",
                                where=url, hint="try again later, or configure a mirror")
-        entry.write_info({
-            "url": url,
-            "etag": fetched.headers.get("etag"),
-            "last_modified": fetched.headers.get("last-modified"),
-            "fetched": time.time(),
-        })
+        entry.write_info({"url": url, **http.validators(fetched.headers), "fetched": time.time()})
         return entry.path
     raise SubdirNotFound(f"no repodata for subdir '{subdir}' (HTTP 404)",
                          where=f"{base}/{subdir}/repodata.json",
@@ -344,16 +339,6 @@ def candidate_urls(base: str, subdir: str, info: dict) -> list[str]:
         urls.remove(info["url"])
         urls.insert(0, info["url"])
     return urls
-
-
-def conditional_headers(info: dict) -> dict[str, str]:
-    """``If-None-Match`` / ``If-Modified-Since`` from what the server told us last time."""
-    headers = {}
-    if info.get("etag"):
-        headers["If-None-Match"] = info["etag"]
-    if info.get("last_modified"):
-        headers["If-Modified-Since"] = info["last_modified"]
-    return headers
 
 
 def check_file_shape(path: Path, url: str) -> None:

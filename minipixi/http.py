@@ -490,3 +490,22 @@ _DECODERS = {
     "x-gzip": _zlib_pieces(16 + zlib.MAX_WBITS),
     "deflate": _zlib_pieces(zlib.MAX_WBITS),
 }
+
+
+# ---- revalidating a cached copy ---------------------------------------------------------------
+
+def conditional_headers(info: dict) -> dict[str, str]:
+    """``If-None-Match`` / ``If-Modified-Since`` from what the server told us last time (the
+    ``etag`` / ``last_modified`` a cache's info file kept; see `validators`). A ``304`` answer
+    then means the cached copy is still right and nothing is downloaded."""
+    headers = {}
+    if info.get("etag"):
+        headers["If-None-Match"] = info["etag"]
+    if info.get("last_modified"):
+        headers["If-Modified-Since"] = info["last_modified"]
+    return headers
+
+
+def validators(headers) -> dict[str, str | None]:
+    """What to keep from a ``200`` answer to revalidate the copy next time."""
+    return {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}

@@ -204,12 +204,7 @@ def download_index(session: httpx.Client, url: str, entry: CacheEntry,
     """The index at `url`, revalidating the cached copy; None on a 404. A new index is
     `parse`d (checked whole) before it replaces the cached one."""
     info = entry.read_info()
-    headers = {}
-    if info.get("url") == url:
-        if info.get("etag"):
-            headers["If-None-Match"] = info["etag"]
-        if info.get("last_modified"):
-            headers["If-Modified-Since"] = info["last_modified"]
+    headers = http.conditional_headers(info) if info.get("url") == url else {}
     fetched = http.fetch_bytes(url, client=session, headers=headers, **bounds())
     status, response_headers, body = fetched.status, fetched.headers, fetched.body
     if status == 404:
@@ -227,9 +222,7 @@ def download_index(session: httpx.Client, url: str, entry: CacheEntry,
     index = parse(data)
     entry.path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(entry.path, data)
-    entry.write_info({"url": url, "etag": response_headers.get("etag"),
-                      "last_modified": response_headers.get("last-modified"),
-                      "fetched": time.time()})
+    entry.write_info({"url": url, **http.validators(response_headers), "fetched": time.time()})
     return index
 # --8<-- [end:open_index]
 

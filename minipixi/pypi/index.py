@@ -410,11 +410,7 @@ def fetch_project(index_url: str, name: str, *, cache_dir: Path | None = None,
                               hint="run the command once online (without --offline) to fill "
                               "the cache")
         return parse_page(body_path.read_bytes(), info.get("content_type", ""), url, name)
-    headers = {"Accept": ACCEPT}
-    if info.get("etag"):
-        headers["If-None-Match"] = info["etag"]
-    if info.get("last_modified"):
-        headers["If-Modified-Since"] = info["last_modified"]
+    headers = {"Accept": ACCEPT, **http.conditional_headers(info)}
     fetched = http.fetch_bytes(url, client=client, headers=headers,
                                size_limit="max_repodata_size")
     if fetched.status == 304 and info:
@@ -430,8 +426,7 @@ def fetch_project(index_url: str, name: str, *, cache_dir: Path | None = None,
     page = parse_page(fetched.body, content_type, url, name)  # checked before it is cached
     body_path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(body_path, fetched.body)
-    write_atomic(info_path, json.dumps({"url": url, "etag": fetched.headers.get("etag"),
-                                        "last_modified": fetched.headers.get("last-modified"),
+    write_atomic(info_path, json.dumps({"url": url, **http.validators(fetched.headers),
                                         "content_type": content_type, "fetched": time.time()},
                                        indent=2, sort_keys=True))
     return page
