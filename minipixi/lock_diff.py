@@ -28,11 +28,15 @@ the CLI prints it. Lesson: Episode 2, "The lock file". Read after `lock.py`.
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from minipixi.lock import CondaPackage, LockedPackage, LockFile
+from minipixi.errors import LockError
+from minipixi.lock import (
+    REGENERATE_HINT, CondaPackage, LockedPackage, LockFile, check_size, parse_lock, read_lock,
+)
 
 
 @dataclass(frozen=True)
@@ -265,11 +269,6 @@ def read_lock_at(where: str, lock_path: Path) -> LockFile:
     git is asked with a time limit and its answer is size-checked like any lock file; a
     revision that does not exist or has no pixi.lock is a LockError naming both.
     """
-    import subprocess
-
-    from minipixi.errors import LockError
-    from minipixi.lock import REGENERATE_HINT, check_size, parse_lock, read_lock
-
     candidate = Path(where)
     if candidate.is_file():
         return read_lock(candidate)
