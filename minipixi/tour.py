@@ -43,24 +43,18 @@ def step(*words: str, note: str = "", cwd: str = ".", env: dict | None = None) -
 LESSON_PLATFORMS = ("linux-64", "osx-arm64", "win-64")
 
 
-def machine_platform() -> str:
-    """The platform the tour runs on: ``MINIPIXI_PLATFORM`` if set, else this machine's subdir."""
-    import os
-
-    from minipixi.manifest.edit import current_platform
-
-    return os.environ.get("MINIPIXI_PLATFORM") or current_platform()
-
-
 # --8<-- [start:steps]
 def tour_steps(machine: str | None = None) -> list[Step]:
     """The commands of the tour, in lesson order (Episodes 2, 3, 5, 6, 7 and 8).
 
-    `machine` is the platform the tour runs on (default: `machine_platform()`). Each workspace
+    `machine` is the platform the tour runs on (default: this machine's, or the one
+    ``MINIPIXI_PLATFORM`` names: `manifest.edit.current_platform`). Each workspace
     starts on it and then adds the lesson's other platforms, so an Intel Mac (osx-64) or an ARM
     Linux laptop (linux-aarch64) runs the same tour and can install what it locks.
     """
-    machine = machine or machine_platform()
+    from minipixi.manifest.edit import current_platform
+
+    machine = machine or current_platform()
     others = [p for p in LESSON_PLATFORMS if p != machine]
     cuda_platforms = [arg for p in dict.fromkeys([*LESSON_PLATFORMS, machine]) for arg in ("--platform", p)]
     ex, cu = "example", "cuda-exercise"

@@ -403,7 +403,7 @@ def host_platform_entry(project: Project, environment: str) -> str:
     from minipixi.manifest.edit import current_platform
 
     ws = project.workspace
-    subdir = os.environ.get("MINIPIXI_PLATFORM") or current_platform()
+    subdir = current_platform()  # MINIPIXI_PLATFORM, when set, is read (and checked) there
     entries = [ws.platform(p) for p in ws.environment_platforms(environment)]
     matching = [e for e in entries if e.subdir == subdir]
     if not matching:
