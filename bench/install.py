@@ -6,7 +6,7 @@ a few with prefix placeholders, some `noarch: python`), then installs it two way
 - cold: empty package cache (copy from file://, hash, unpack, link);
 - warm: cache already filled, fresh prefix (only linking: hard links + conda-meta).
 
-Each is timed for minipixi (`minipixi.install.install`) and for py-rattler
+Each is timed for minipixi (`minipixi.install.install.install`) and for py-rattler
 (`rattler.install`). The runs alternate (ours, theirs, ours, theirs...) so that a disk that
 is busy flushing for a while slows both sides alike, and each row gives:
 
@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from pkgfactory import TEXT_PLACEHOLDER, make_package, rattler_record  # noqa: E402
 
-from minipixi import install  # noqa: E402
+from minipixi.install import install  # noqa: E402
 
 
 def build_channel(out: Path, packages: int, files: int) -> list:

@@ -6,7 +6,7 @@ the records of a few dozen names. This script writes a generated channel of that
 deterministic: the same seed gives the same bytes) into a temporary folder, then measures,
 each in a fresh subprocess so that the peak memory (``ru_maxrss``) belongs to one side only:
 
-- **minipixi**: open the file with `minipixi.repodata.SubdirRepodata` and fetch the records
+- **minipixi**: open the file with `minipixi.channel.repodata.SubdirRepodata` and fetch the records
   of the closure of 5 requested names (breadth first over ``depends``); when
   `minipixi.solver` exists, solve the 5 specs too.
 - **py-rattler**: ``SparseRepoData`` on the same file, then ``load_records_recursive`` for the
@@ -208,7 +208,7 @@ def peak_rss_mib() -> float:
 
 def run_minipixi(path: Path, mode: str) -> dict:
     """Open lazily and fetch the closure's records ("load"), or solve the 5 specs ("solve")."""
-    from minipixi.repodata import SubdirRepodata
+    from minipixi.channel.repodata import SubdirRepodata
 
     start, cpu = time.perf_counter(), time.process_time()
     repo = SubdirRepodata.read(path, channel="https://bench.invalid/generated/", subdir="linux-64")

@@ -2,7 +2,7 @@
 
 One channel (``bench/repodata.py``'s generator: 300,000 linux-64 records, and an empty
 ``noarch``) is served on 127.0.0.1 two ways: ``/mono`` has ``repodata.json[.zst]`` only,
-``/sharded`` also has CEP 16 shards (``minipixi.shards.build_shards``). Each measurement is a
+``/sharded`` also has CEP 16 shards (``minipixi.channel.shards.build_shards``). Each measurement is a
 fresh subprocess with an empty cache that loads the channel and solves python, numpy, pandas,
 scipy and matplotlib-base; the server counts the bytes it sends. Sides:
 
@@ -43,7 +43,7 @@ def prepare(folder: Path, records: int) -> None:
     """Write <folder>/mono/<subdir>/repodata.json[.zst] and <folder>/sharded/<subdir>/... with shards."""
     import zstandard
 
-    from minipixi.shards import build_shards
+    from minipixi.channel.shards import build_shards
 
     source = folder / "linux-64.json"
     if not source.is_file():
@@ -120,7 +120,7 @@ def serve(folder: Path, counter: Counter) -> ThreadingHTTPServer:
 
 
 def run_minipixi(url: str, cache: Path) -> dict:
-    from minipixi.channel import load_channel_records
+    from minipixi.channel.fetch import load_channel_records
     from minipixi.solver import SolveTask, solve
 
     sharded = (lambda channel: True) if url.endswith("/sharded") else None

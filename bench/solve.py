@@ -20,7 +20,7 @@ Problems (issue 5):
   named requests, and the explanation cases of the issue. Goal: median <= 2x rattler, p95 <= 3x,
   none over 10x; the summary line gives the three.
 
-Each side starts from the files: ours reads them with `minipixi.repodata.SubdirRepodata` (lazy,
+Each side starts from the files: ours reads them with `minipixi.channel.repodata.SubdirRepodata` (lazy,
 only the names the solve touches) and solves; rattler builds ``SparseRepoData`` and runs
 ``solve_with_sparse_repodata``. Times are the best of ``--repeat`` runs in one warm process
 (imports and numba compilation excluded for both; the best, not the median, because the
@@ -46,9 +46,9 @@ import rattler  # noqa: E402
 from rattler.exceptions import SolverError  # noqa: E402
 
 from minipixi.errors import SolveError  # noqa: E402
-from minipixi.repodata import SubdirRepodata  # noqa: E402
+from minipixi.channel.repodata import SubdirRepodata  # noqa: E402
 from minipixi.solver import MergedSource, SolveTask, solve  # noqa: E402
-from minipixi.virtual_packages import default_virtual_packages  # noqa: E402
+from minipixi.channel.virtual_packages import default_virtual_packages  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 PYTORCH = CORPUS / "data" / "repodata" / "rattler__pytorch-linux-64.json"
@@ -141,7 +141,7 @@ def teaching_problems():
     from minipixi.manifest import read_manifest, resolve_environment
 
     manifest = ROOT / "exercises" / "07-cuda-environments" / "solution" / "pixi.toml"
-    channel = ROOT / "minipixi" / "teaching_channel" / "channel"
+    channel = ROOT / "minipixi" / "teaching" / "mirror" / "channel"
     if not (manifest.is_file() and (channel / "linux-64" / "repodata.json").is_file()):
         return
     url = channel.resolve().as_uri() + "/"

@@ -143,7 +143,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_add(args: argparse.Namespace) -> int:
     # Edit, relock and install hold the workspace lock throughout; the edit and relock are
     # undone byte for byte if either fails or is interrupted (see workspace_lock.py).
-    from minipixi.workspace_lock import workspace_lock
+    from minipixi.app.workspace_lock import workspace_lock
 
     with workspace_lock(_manifest_path(args).absolute().parent):
         return _add(args)
@@ -151,7 +151,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def _add(args: argparse.Namespace) -> int:
     from minipixi.manifest.edit import add_dependencies, dependency_table_name, describe_spec
-    from minipixi.workspace import add_and_pin
+    from minipixi.app.workspace import add_and_pin
 
     path = _manifest_path(args)
     table = dependency_table_name(host=args.host, build=args.build, pypi=args.pypi)
@@ -170,7 +170,7 @@ def _add(args: argparse.Namespace) -> int:
     if args.pypi:
         _status("note: minipixi keeps [pypi-dependencies] but cannot solve them yet")
     elif not (args.no_lockfile_update or getattr(args, "no_install", False)):
-        from minipixi.workspace import environments_to_install_after_edit, install_environment
+        from minipixi.app.workspace import environments_to_install_after_edit, install_environment
 
         from minipixi.errors import InstallError
 
@@ -187,7 +187,7 @@ def _add(args: argparse.Namespace) -> int:
                 _status(f"note: installing environment '{env}' was skipped: {err.message}")
                 _status(f"help: {err.hint} (then `minipixi install -e {env}`)")
     if getattr(args, "explain", False) and not (args.no_lockfile_update or args.pypi):
-        from minipixi.workspace import read_existing_lock
+        from minipixi.app.workspace import read_existing_lock
 
         project = _open_project(args)
         _explain_solve(project, read_existing_lock(project))
@@ -429,7 +429,7 @@ def register_manifest_commands(sub: argparse._SubParsersAction) -> None:
 def _open_project(args: argparse.Namespace):
     """The workspace for this command, announcing (once) the offline teaching mirror and the
     manifest's deprecated forms."""
-    from minipixi.workspace import open_project
+    from minipixi.app.workspace import open_project
 
     project = open_project(getattr(args, "manifest_path", None), offline=getattr(args, "offline", False))
     for notice in project.notices:
@@ -464,7 +464,7 @@ def _solving(env: str, platform: str) -> None:
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
-    from minipixi.workspace import check_lock, update_lock
+    from minipixi.app.workspace import check_lock, update_lock
 
     project = _open_project(args)
     if args.check:
@@ -488,7 +488,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
 
 def _explain_solve(project, lock, environments=None) -> None:
     """--explain: for each package, what brought it in and what held its version (why.py)."""
-    from minipixi.why import explain_lock, render_reasons
+    from minipixi.app.why import explain_lock, render_reasons
 
     names = environments or list(project.workspace.environments)
     _out(render_reasons(explain_lock(project, lock, names)))
@@ -497,7 +497,7 @@ def _explain_solve(project, lock, environments=None) -> None:
 def _previous_lock(project):
     """The lock before a command changes it (None when there is none or it is unreadable)."""
     from minipixi.errors import LockError
-    from minipixi.workspace import read_existing_lock
+    from minipixi.app.workspace import read_existing_lock
 
     try:
         return read_existing_lock(project)
@@ -507,7 +507,7 @@ def _previous_lock(project):
 
 def _print_lock_diff(previous, current) -> None:
     """What changed per environment and platform, as Pixi prints it after lock/add/update."""
-    from minipixi.lock_diff import diff_locks, render_diff
+    from minipixi.lock.diff import diff_locks, render_diff
 
     text = render_diff(diff_locks(previous, current))
     if text:
@@ -549,7 +549,7 @@ def register_lock_commands(sub: argparse._SubParsersAction) -> None:
 
 def _render_update(result) -> int:
     """`update`/`upgrade` output: the pins written, then what moved (`lock_diff.render_diff`)."""
-    from minipixi.lock_diff import render_diff
+    from minipixi.lock.diff import render_diff
 
     for edit in result.manifest_edits:
         _status(f"{'Would pin' if result.dry_run else 'Pinned'} {edit} in the manifest")
@@ -564,7 +564,7 @@ def _render_update(result) -> int:
 def cmd_update(args: argparse.Namespace) -> int:
     import json
 
-    from minipixi.update import update
+    from minipixi.app.update import update
 
     result = update(_open_project(args), args.packages, environments=args.environment,
                     platforms=args.platform, dry_run=args.dry_run, on_solve=_solving)
@@ -573,7 +573,7 @@ def cmd_update(args: argparse.Namespace) -> int:
         return 0
     code = _render_update(result)
     if args.explain and not args.dry_run:
-        from minipixi.workspace import read_existing_lock
+        from minipixi.app.workspace import read_existing_lock
 
         project = _open_project(args)
         _explain_solve(project, read_existing_lock(project), args.environment or None)
@@ -583,7 +583,7 @@ def cmd_update(args: argparse.Namespace) -> int:
 def cmd_upgrade(args: argparse.Namespace) -> int:
     import json
 
-    from minipixi.update import upgrade
+    from minipixi.app.update import upgrade
 
     project = _open_project(args)
     result = upgrade(project.workspace.path, args.packages, feature=args.feature, exclude=args.exclude,
@@ -620,13 +620,13 @@ class _ProgressReporter:
 
 
 def _env_name(project, args: argparse.Namespace, task: str | None = None) -> str:
-    from minipixi.workspace import default_environment_for_task
+    from minipixi.app.workspace import default_environment_for_task
 
     return args.environment or default_environment_for_task(project, task)
 
 
 def _install(project, env: str, args: argparse.Namespace):
-    from minipixi.workspace import install_environment
+    from minipixi.app.workspace import install_environment
 
     return install_environment(project, env, locked=getattr(args, "locked", False),
                                frozen=getattr(args, "frozen", False), reporter=_ProgressReporter(),
@@ -643,10 +643,10 @@ def cmd_install(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from minipixi.activation import activated_environment
+    from minipixi.run.activation import activated_environment
     from minipixi.manifest.edit import list_tasks
-    from minipixi.tasks import TaskError, TaskStep, build_steps, run_steps
-    from minipixi.workspace import activation_context
+    from minipixi.run.tasks import TaskError, TaskStep, build_steps, run_steps
+    from minipixi.app.workspace import activation_context
 
     if not args.words:
         raise MinipixiError("nothing to run", hint="give a task name or a command, e.g. `minipixi run python --version`")
@@ -657,7 +657,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.words[0] in tasks:
         steps = build_steps(tasks, args.words[0], args.words[1:])
     else:  # one word is a command line (`run "echo a && echo b"`); several are quoted, as Pixi does
-        from minipixi.task_shell import join
+        from minipixi.run.task_shell import join
 
         steps = [TaskStep("", args.words[0] if len(args.words) == 1 else join(args.words))]
     environ = activated_environment(activation_context(project, env))
@@ -678,8 +678,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
-    from minipixi.activation import shell_command
-    from minipixi.workspace import activation_context
+    from minipixi.run.activation import shell_command
+    from minipixi.app.workspace import activation_context
 
     project = _open_project(args)
     env = _env_name(project, args)
@@ -691,8 +691,8 @@ def cmd_shell(args: argparse.Namespace) -> int:
 
 
 def cmd_shell_hook(args: argparse.Namespace) -> int:
-    from minipixi.activation import render_shell_hook
-    from minipixi.workspace import activation_context
+    from minipixi.run.activation import render_shell_hook
+    from minipixi.app.workspace import activation_context
 
     project = _open_project(args)
     env = _env_name(project, args)
@@ -715,14 +715,14 @@ def _human_size(size: int | None) -> str:
 def _locked_for_listing(project, args: argparse.Namespace):
     """(environment, platform entry, locked records) for `list` and `tree`: this machine's
     platform through the lock policy, or -p's platform read from the (updated) lock."""
-    from minipixi.workspace import locked_records
+    from minipixi.app.workspace import locked_records
 
     env = args.environment or "default"
     if not args.platform:
         platform, records = locked_records(project, env, frozen=args.frozen, on_solve=_solving)
         return env, platform, records
     from minipixi.errors import LockError
-    from minipixi.workspace import LOCK_NAME, lock_platform_names, read_existing_lock, update_lock
+    from minipixi.app.workspace import LOCK_NAME, lock_platform_names, read_existing_lock, update_lock
 
     platform = _environment_platform(project, env, args.platform)
     lock = read_existing_lock(project) if args.frozen else update_lock(project, on_solve=_solving).lock
@@ -769,14 +769,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_tree(args: argparse.Namespace) -> int:
-    from minipixi.workspace import render_tree
+    from minipixi.app.workspace import render_tree
 
     project = _open_project(args)
     env, platform, records = _locked_for_listing(project, args)
     resolved = project.workspace.resolve(env, platform)
     if args.format != "text":  # a picture of the whole environment (graph.py draws it)
-        from minipixi.graph import RENDERERS, environment_graph
-        from minipixi.why import manifest_specs
+        from minipixi.app.graph import RENDERERS, environment_graph
+        from minipixi.app.why import manifest_specs
 
         if args.regex or args.invert:
             raise MinipixiError("--format draws the whole environment: it takes no REGEX or --invert",
@@ -791,7 +791,7 @@ def cmd_tree(args: argparse.Namespace) -> int:
 def cmd_why(args: argparse.Namespace) -> int:
     import json
 
-    from minipixi.why import explain, manifest_specs, render
+    from minipixi.app.why import explain, manifest_specs, render
 
     project = _open_project(args)
     env, platform, records = _locked_for_listing(project, args)
@@ -806,8 +806,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     and the one on disk), per environment and platform, direct or transitive."""
     import json
 
-    from minipixi.lock import read_lock
-    from minipixi.lock_diff import diff_locks, diff_to_json, read_lock_at, render_diff
+    from minipixi.lock.lockfile import read_lock
+    from minipixi.lock.diff import diff_locks, diff_to_json, read_lock_at, render_diff
 
     project = _open_project(args)
     old = read_lock_at(args.old, project.lock_path)
@@ -827,7 +827,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_info(args: argparse.Namespace) -> int:
     import json
 
-    from minipixi.workspace import describe_system
+    from minipixi.app.workspace import describe_system
 
     manifest = getattr(args, "manifest_path", None)
     info = describe_system(manifest, offline=args.offline)
@@ -849,7 +849,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    from minipixi.workspace import clean_cache, clean_environments
+    from minipixi.app.workspace import clean_cache, clean_environments
 
     if args.what == "cache":
         removed = clean_cache()
@@ -950,7 +950,7 @@ def register_global_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_global(args: argparse.Namespace) -> int:
-    from minipixi import global_tools
+    from minipixi.app import global_tools
     from minipixi.config import OFFLINE_NOTICE, load_config
 
     action = args.global_command
@@ -1007,7 +1007,7 @@ def _output_folder(text: str):
 
 def _export_target(project, args: argparse.Namespace) -> tuple[str, str]:
     """(environment, platform entry) for an export: -e/-p, else default and this machine's."""
-    from minipixi.workspace import host_platform_entry
+    from minipixi.app.workspace import host_platform_entry
 
     env = args.environment or "default"
     project.workspace.environment(env)
@@ -1017,13 +1017,13 @@ def _export_target(project, args: argparse.Namespace) -> tuple[str, str]:
 def cmd_export_conda_environment(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from minipixi import export
+    from minipixi.deploy import export
 
     output = _output_file(args.output) if args.output else None
     project = _open_project(args)
     env, platform = _export_target(project, args)
     if args.from_lock_file:
-        from minipixi.workspace import lock_platform_names, read_existing_lock, update_lock
+        from minipixi.app.workspace import lock_platform_names, read_existing_lock, update_lock
 
         lock = read_existing_lock(project) if args.frozen else update_lock(project, on_solve=_solving).lock
         text = export.environment_yml_from_lock(lock, project.workspace, env, lock_platform_names(project.workspace)[platform])
@@ -1042,8 +1042,8 @@ def cmd_export_conda_environment(args: argparse.Namespace) -> int:
 def cmd_export_explicit_spec(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from minipixi import export
-    from minipixi.workspace import read_existing_lock, update_lock
+    from minipixi.deploy import export
+    from minipixi.app.workspace import read_existing_lock, update_lock
 
     folder = _output_folder(args.output_dir)
     project = _open_project(args)
@@ -1064,7 +1064,7 @@ def cmd_export_explicit_spec(args: argparse.Namespace) -> int:
 def cmd_export_deploy(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from minipixi.deploy import DeployOptions, default_gpus, render_deployment, write_files
+    from minipixi.deploy.render import DeployOptions, default_gpus, render_deployment, write_files
 
     project = _open_project(args)
     env = args.environment or "default"
@@ -1159,7 +1159,7 @@ def cmd_tour(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from minipixi.tour import tour_steps
+    from minipixi.teaching.tour import tour_steps
 
     folder = Path(args.folder).absolute() if args.folder else Path(tempfile.mkdtemp(prefix="minipixi-tour-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -1204,7 +1204,7 @@ def _run_step(step, folder) -> int:
 def cmd_grade(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from minipixi import grade
+    from minipixi.teaching import grade
 
     if args.class_folder:
         return _grade_class(args)
@@ -1227,7 +1227,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def _grade_class(args: argparse.Namespace) -> int:
-    from minipixi.gradebook import Limits, grade_class
+    from minipixi.teaching.gradebook import Limits, grade_class
 
     if args.submission is not None:
         raise MinipixiError("give either a submission folder or --class, not both",

@@ -157,7 +157,7 @@ def cache_dir() -> Path:
 
 def teaching_channel_dir() -> Path:
     """The bundled teaching channel: one folder per subdir with repodata.json and packages."""
-    return Path(__file__).resolve().parent / "teaching_channel" / "channel"
+    return Path(__file__).resolve().parent / "teaching" / "mirror" / "channel"
 
 
 def teaching_channel_url() -> str:

@@ -14,7 +14,7 @@ Two sources:
   lock and environment), a ``.conda`` file's anatomy (the archive Episode 4 unpacks), and the
   deployment flow (the files Episode 7's exports wrote).
 
-Every picture is drawn by `minipixi.graph.to_svg`: plain SVG, no script, no font, no network.
+Every picture is drawn by `minipixi.app.graph.to_svg`: plain SVG, no script, no font, no network.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-from minipixi.graph import Graph, to_svg
+from minipixi.app.graph import Graph, to_svg
 
 
 def _svg_files(lesson: Path) -> dict[str, str]:
@@ -46,7 +46,7 @@ def _plural(count: int, word: str) -> str:
 
 def pipeline(lesson: Path) -> dict[str, str]:
     """manifest -> solve -> lock -> install, labelled with Episode 2's real workspace."""
-    from minipixi.lock import read_lock
+    from minipixi.lock.lockfile import read_lock
 
     ws = lesson / "example"
     manifest = tomllib.loads((ws / "pixi.toml").read_text(encoding="utf-8"))

@@ -1,7 +1,7 @@
 """Test helpers: build small conda packages and their records, and snapshot file trees.
 
 Used by the package/install tests (unit, property, corpus, differential) and bench/install.py.
-Packages are written with `minipixi.package.write_conda`; hostile archives, which that
+Packages are written with `minipixi.install.package.write_conda`; hostile archives, which that
 function refuses to produce, are assembled member by member with `write_raw_conda`.
 """
 
@@ -16,7 +16,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from minipixi import package
+from minipixi.install import package
 from minipixi.records import PackageRecord
 
 TEXT_PLACEHOLDER = "/opt/anaconda1anaconda2anaconda3"

@@ -13,12 +13,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from minipixi.lock import read_lock
+from minipixi.lock.lockfile import read_lock
 from minipixi.manifest import read_manifest, resolve_environment
 from minipixi.manifest.resolve import environment_platforms, get_environment
 from minipixi.records import PackageRecord
 from minipixi.solver import MergedSource, RecordIndex, SolveTask
-from minipixi.virtual_packages import default_virtual_packages
+from minipixi.channel.virtual_packages import default_virtual_packages
 
 
 @dataclass

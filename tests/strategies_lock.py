@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from minipixi.lock import (
+from minipixi.lock.lockfile import (
     CondaPackage,
     LockChannel,
     LockedEnvironment,

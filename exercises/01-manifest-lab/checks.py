@@ -2,7 +2,7 @@
 
 from hypothesis import given, strategies as st
 
-from minipixi.checks import (
+from minipixi.teaching.checks import (
     all_tasks,
     manifest_dependency_names,
     platforms_of,
@@ -11,7 +11,7 @@ from minipixi.checks import (
     starts_jupyterlab,
     task_tree,
 )
-from minipixi.grade import CheckFailed, check
+from minipixi.teaching.grade import CheckFailed, check
 
 TITLE = "Packages and a task for JupyterLab"
 PROPERTY = property_settings()

@@ -1,7 +1,7 @@
 """Checks for exercise 02: a `start` task that depends on `lab`."""
 
-from minipixi.checks import all_tasks, starts_jupyterlab, task_tree, task_plan
-from minipixi.grade import CheckFailed, check
+from minipixi.teaching.checks import all_tasks, starts_jupyterlab, task_tree, task_plan
+from minipixi.teaching.grade import CheckFailed, check
 
 TITLE = "A task that depends on another"
 

@@ -2,7 +2,7 @@
 
 from hypothesis import given, strategies as st
 
-from minipixi.checks import (
+from minipixi.teaching.checks import (
     manifest_dependency_names,
     platforms_of,
     property_settings,
@@ -10,7 +10,7 @@ from minipixi.checks import (
     environment_records,
     subdir_of,
 )
-from minipixi.grade import CheckFailed, check
+from minipixi.teaching.grade import CheckFailed, check
 
 TITLE = "A development environment"
 PROPERTY = property_settings()

@@ -2,7 +2,7 @@
 
 from hypothesis import given, strategies as st
 
-from minipixi.checks import (
+from minipixi.teaching.checks import (
     has_upper_bound,
     manifest_dependency_names,
     platforms_of,
@@ -11,7 +11,7 @@ from minipixi.checks import (
     solved_versions,
 )
 from minipixi.errors import MinipixiError
-from minipixi.grade import CheckFailed, check
+from minipixi.teaching.grade import CheckFailed, check
 
 TITLE = "An environment.yml for conda users"
 PROPERTY = property_settings()

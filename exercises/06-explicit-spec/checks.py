@@ -2,8 +2,8 @@
 
 import re
 
-from minipixi.checks import find_files, platforms_of, read_explicit_spec, solved_versions, subdir_of
-from minipixi.grade import CheckFailed, check
+from minipixi.teaching.checks import find_files, platforms_of, read_explicit_spec, solved_versions, subdir_of
+from minipixi.teaching.grade import CheckFailed, check
 
 TITLE = "Explicit spec files"
 NAME = re.compile(r"(?P<environment>.+)_(?P<platform>[a-z0-9]+-[a-z0-9]+)_conda_spec\.txt")

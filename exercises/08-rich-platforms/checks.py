@@ -1,6 +1,6 @@
 """Checks for exercise 08: the cpu/gpu workspace of exercise 07 with rich platform entries."""
 
-from minipixi.checks import (
+from minipixi.teaching.checks import (
     declared_cuda,
     linux_platform,
     read_toml,
@@ -9,7 +9,7 @@ from minipixi.checks import (
     require_cuda_explanation,
     toml_keys,
 )
-from minipixi.grade import CheckFailed, check
+from minipixi.teaching.grade import CheckFailed, check
 from minipixi.version import Version
 
 TITLE = "The same workspace with rich platform entries"

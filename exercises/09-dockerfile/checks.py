@@ -1,12 +1,12 @@
 """Checks for exercise 09: a multi-stage Dockerfile that installs only the locked gpu environment."""
 
-from minipixi.checks import (
+from minipixi.teaching.checks import (
     CUDA_OVERRIDE, absolute_path, activation_order, copies_from, cuda_override_installs, dockerfile_stages,
     hook_files, installed_environments, instruction_tree, pixi_calls, shell_assignments, shell_hook_calls,
     stage_bases,
 )
-from minipixi.command_reading import key_values
-from minipixi.grade import CheckFailed, check
+from minipixi.teaching.command_reading import key_values
+from minipixi.teaching.grade import CheckFailed, check
 
 TITLE = "A container image for the GPU environment"
 

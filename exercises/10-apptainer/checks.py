@@ -1,10 +1,10 @@
 """Checks for exercise 10: a two-stage Apptainer definition for the locked gpu environment."""
 
-from minipixi.checks import (
+from minipixi.teaching.checks import (
     CUDA_OVERRIDE, activation_order, apptainer_stages, cuda_override_installs, hook_files, installed_environments,
     pixi_calls, read_commands, reached_commands, sets_cuda_override, shell_lines,
 )
-from minipixi.grade import CheckFailed, check
+from minipixi.teaching.grade import CheckFailed, check
 
 TITLE = "An Apptainer image for the GPU environment"
 
@@ -57,7 +57,7 @@ def check_installs_only_gpu_locked(sub):
 @check(points=1)
 def check_cuda_override_before_install(sub):
     """CONDA_OVERRIDE_CUDA is set in %post before the install, to a CUDA version the lock accepts."""
-    from minipixi.checks import shell_assignments
+    from minipixi.teaching.checks import shell_assignments
 
     for tree in post_trees(sub):
         calls = pixi_calls(tree, "install")

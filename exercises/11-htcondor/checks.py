@@ -2,12 +2,12 @@
 
 import re
 
-from minipixi.checks import (
+from minipixi.teaching.checks import (
     activation_order, bash_syntax_ok, only_file, parse_submit_description, queue_count, read_commands,
     reached_commands, script_reads, transferred,
 )
-from minipixi.command_reading import invocations
-from minipixi.grade import CheckFailed, check
+from minipixi.teaching.command_reading import invocations
+from minipixi.teaching.grade import CheckFailed, check
 
 TITLE = "An HTCondor job on a GPU"
 

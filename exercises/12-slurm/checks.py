@@ -1,10 +1,10 @@
 """Checks for exercise 12: a Slurm batch script with its site settings and the environment."""
 
-from minipixi.checks import (
+from minipixi.teaching.checks import (
     activation_order, all_sbatch_lines, bash_syntax_ok, environment_option, hook_files, is_placeholder, only_file,
     pixi_calls, read_commands, sbatch_directives, shell_hook_calls, slurm_time_ok,
 )
-from minipixi.grade import CheckFailed, check
+from minipixi.teaching.grade import CheckFailed, check
 
 TITLE = "A Slurm batch script"
 

@@ -2,11 +2,11 @@
 
 import fnmatch
 
-from minipixi.checks import (
+from minipixi.teaching.checks import (
     find_files, reached_commands, read_commands, read_yaml, uses_action, workflow_steps, workflow_triggers,
 )
-from minipixi.command_reading import ExpressionError, action_boolean, evaluate_setting, step_runs
-from minipixi.grade import CheckFailed, check
+from minipixi.teaching.command_reading import ExpressionError, action_boolean, evaluate_setting, step_runs
+from minipixi.teaching.grade import CheckFailed, check
 
 TITLE = "Build and publish the image in CI"
 PULL_REQUESTS = ("pull_request", "pull_request_target")

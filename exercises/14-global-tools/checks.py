@@ -4,13 +4,13 @@ import subprocess
 
 from hypothesis import given, strategies as st
 
-from minipixi.checks import (
+from minipixi.teaching.checks import (
     global_environment_programs,
     property_settings,
     read_global_manifest,
     update_global_tools,
 )
-from minipixi.grade import CheckFailed, check
+from minipixi.teaching.grade import CheckFailed, check
 
 TITLE = "Global tools"
 PROPERTY = property_settings()

@@ -121,7 +121,7 @@ def edit_manifest(path: Path | str, action: str, change: Callable[[tomlkit.TOMLD
     messages ("add numpy"). Returns what `change` returns. If `change` or the validation
     raises, the file is not touched. The whole read-change-write holds the workspace lock.
     """
-    from minipixi.workspace_lock import workspace_lock
+    from minipixi.app.workspace_lock import workspace_lock
 
     path = Path(path)
     if not path.is_file():  # an error before the lock creates anything
@@ -1108,7 +1108,7 @@ def read_environment_yml(path: Path) -> ImportedEnvironment:
     """Read a conda environment.yml: name, channels, dependencies (and a ``pip:`` sub-list)."""
     import yaml  # lazy: only `init --import` needs it
 
-    from minipixi.lock_yaml import YamlReadError, check_no_aliases
+    from minipixi.lock.yaml_dialect import YamlReadError, check_no_aliases
 
     try:
         if path.stat().st_size > MAX_ENVIRONMENT_YML:

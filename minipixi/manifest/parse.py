@@ -969,7 +969,7 @@ def _check_task_cycles(ctx: _Context, features: Mapping[str, Feature]) -> None:
     for feature, selector, task in _all_tasks(features):
         graph.setdefault(task.name, set()).update(d.task for d in task.depends_on)
         where.setdefault(task.name, _task_path(feature, selector, task.name))
-    from minipixi.tasks import cycle_text, find_cycle
+    from minipixi.run.tasks import cycle_text, find_cycle
 
     cycle = find_cycle({name: sorted(graph[name]) for name in sorted(graph)})
     if cycle:

@@ -202,7 +202,7 @@ def workspace_channel(workspace: Workspace, channel: str | None) -> str | None:
     relative = channel is not None and (channel in (".", "..") or channel.startswith(("./", "../", ".\\", "..\\")))
     if not relative:
         return channel
-    from minipixi.channel import channel_base_url  # lazy: only path channels need it
+    from minipixi.channel.fetch import channel_base_url  # lazy: only path channels need it
 
     return channel_base_url(str(workspace.root.absolute() / channel))
 

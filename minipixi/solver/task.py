@@ -5,7 +5,7 @@ asked for, the record sources in channel priority order, the virtual packages as
 platform, extra constraints, and locked (preferred) and pinned (may not change) records.
 
 A *record source* is anything with ``records(name) -> Sequence[PackageRecord]``: an in-memory
-`RecordIndex`, a lazily parsed channel subdir (`minipixi.channel.SubdirRepodata`), or a
+`RecordIndex`, a lazily parsed channel subdir (`minipixi.channel.fetch.SubdirRepodata`), or a
 `MergedSource` that makes a channel's ``linux-64`` and ``noarch`` one priority tier. The solver
 only ever asks for the names it meets, so a 300,000-record channel is never read whole.
 """
@@ -74,7 +74,7 @@ class SolveTask:
       name in lower ones; ``"flexible"`` keeps them all but prefers every record of a higher
       source to any of a lower one; ``"disabled"`` pools them all.
     - `virtual_packages`: records for ``__glibc``, ``__cuda``... taken as facts about the
-      platform (see `minipixi.virtual_packages.default_virtual_packages`).
+      platform (see `minipixi.channel.virtual_packages.default_virtual_packages`).
     - `constraints`: specs that need not be installed, but bind any record of their name.
     - `locked`: records to prefer (an existing lock), when they still fit.
     - `pinned`: records that may not change: if their name is installed, it is this record.

@@ -448,7 +448,7 @@ def test_workspace_channel_add_list_remove(tmp_path, monkeypatch, capsys):
 
 def test_task_add_with_arguments_runs_through_the_task_renderer(tmp_path, monkeypatch, capsys):
     from minipixi.manifest import read_manifest
-    from minipixi.tasks import build_steps
+    from minipixi.run.tasks import build_steps
 
     monkeypatch.chdir(tmp_path)
     run(capsys, "init", ".", "-p", "linux-64")

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from minipixi.errors import LockError
-from minipixi.lock import (
+from minipixi.lock.lockfile import (
     CondaPackage, PypiPackage, lock_satisfies, parse_lock, read_lock, render_lock,
 )
 
@@ -147,7 +147,7 @@ def test_broken_locks_are_refused(corpus_dir: Path, name: str, message: str):
 def test_rich_platform_names_follow_the_manifest_order(corpus_dir: Path, name: str):
     import tomllib
 
-    from minipixi.lock import name_lock_platforms
+    from minipixi.lock.lockfile import name_lock_platforms
 
     manifest = tomllib.loads((corpus_dir / "locks" / name.replace(".lock", ".toml")).read_text())
     entries = [(e, False) if isinstance(e, str) else (e["platform"], True)

@@ -13,7 +13,8 @@ import shutil
 import pytest
 from pkgfactory import corpus_record, snapshot_tree
 
-from minipixi import install, package
+from minipixi.install import install
+from minipixi.install import package
 
 pytestmark = pytest.mark.corpus
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from minipixi.lock import CondaPackage, LockFile, parse_lock, read_lock, render_lock
-from minipixi.lock_yaml import render_yaml
+from minipixi.lock.lockfile import CondaPackage, LockFile, parse_lock, read_lock, render_lock
+from minipixi.lock.yaml_dialect import render_yaml
 from minipixi.version import parse_version
 
 pytestmark = pytest.mark.corpus

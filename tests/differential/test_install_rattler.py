@@ -21,7 +21,7 @@ from pkgfactory import (
     snapshot_tree,
 )
 
-from minipixi import install
+from minipixi.install import install
 
 
 def _normalized(prefix, snap):

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from minipixi.lock import (
+from minipixi.lock.lockfile import (
     CondaPackage, LockFile, PypiPackage, parse_lock, read_lock, render_lock, write_lock,
 )
 from strategies_lock import lock_files

@@ -118,7 +118,7 @@ def test_dummy_channel_cases_agree(corpus_dir, rattler, tmp_path):
             assert solution[0].version == expected["version"]
 
 
-TEACHING = Path(__file__).resolve().parents[2] / "minipixi" / "teaching_channel" / "channel"
+TEACHING = Path(__file__).resolve().parents[2] / "minipixi" / "teaching" / "mirror" / "channel"
 
 
 @pytest.mark.parametrize("specs, cuda", [
@@ -130,9 +130,9 @@ def test_teaching_channel_solutions_are_identical(rattler, specs, cuda):
     """The lesson's channel: the same records as py-rattler, not just the same versions."""
     if not (TEACHING / "linux-64" / "repodata.json").is_file():
         pytest.skip("the teaching channel is not built")
-    from minipixi.repodata import SubdirRepodata
+    from minipixi.channel.repodata import SubdirRepodata
     from minipixi.solver import MergedSource
-    from minipixi.virtual_packages import default_virtual_packages
+    from minipixi.channel.virtual_packages import default_virtual_packages
 
     virtual = default_virtual_packages("linux-64", cuda=cuda)
     url = TEACHING.resolve().as_uri() + "/"

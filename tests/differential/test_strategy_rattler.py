@@ -18,7 +18,7 @@ rattler = pytest.importorskip("rattler")
 from rattler.exceptions import SolverError  # noqa: E402
 
 TESTS = Path(__file__).resolve().parents[1]
-TEACHING = TESTS.parent / "minipixi" / "teaching_channel" / "channel"
+TEACHING = TESTS.parent / "minipixi" / "teaching" / "mirror" / "channel"
 sys.path.insert(0, str(TESTS / "solver_hard"))
 import solver_data  # noqa: E402
 
@@ -54,8 +54,8 @@ def _ours(task):
 def test_teaching_channel_strategies_match_rattler(specs, strategy):
     if not (TEACHING / "linux-64" / "repodata.json").is_file():
         pytest.skip("the teaching channel is not built")
-    from minipixi.repodata import SubdirRepodata
-    from minipixi.virtual_packages import default_virtual_packages
+    from minipixi.channel.repodata import SubdirRepodata
+    from minipixi.channel.virtual_packages import default_virtual_packages
 
     virtual = default_virtual_packages("linux-64")
     url = TEACHING.resolve().as_uri() + "/"

@@ -1,16 +1,16 @@
-"""The shared helpers of minipixi/checks.py read every equivalent way of writing a thing the
+"""The shared helpers of minipixi/teaching/checks.py read every equivalent way of writing a thing the
 same way (quoting, short and long options, ENV forms, list commands), and refuse look-alikes."""
 
 from __future__ import annotations
 
 import pytest
 
-from minipixi.checks import (
+from minipixi.teaching.checks import (
     apptainer_stages, dockerfile_stages, installed_environments, is_placeholder,
     read_global_manifest, run_environment, sbatch_directives, script_reads, sets_cuda_override,
     shell_hook_environment, slurm_time_ok, starts_jupyterlab, transferred, workflow_triggers,
 )
-from minipixi.grade import CheckFailed, Submission
+from minipixi.teaching.grade import CheckFailed, Submission
 
 
 @pytest.mark.parametrize("command, expected", [

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from minipixi.command_reading import (
+from minipixi.teaching.command_reading import (
     CommandSyntaxError, dockerfile_instructions, evaluate_expression, evaluate_setting, key_values, parse_bash,
     parse_expression, parse_task, reached, step_runs, unwrap,
 )

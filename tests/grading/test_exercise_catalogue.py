@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from minipixi.grade import grade, load_exercise
+from minipixi.teaching.grade import grade, load_exercise
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).parent

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from minipixi.grade import grade, load_exercise
+from minipixi.teaching.grade import grade, load_exercise
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISES = sorted(p.name for p in (ROOT / "exercises").iterdir() if (p / "checks.py").is_file())

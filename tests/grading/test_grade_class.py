@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from minipixi.cli import main
-from minipixi.grade import grade, load_exercise, render
-from minipixi.gradebook import _network_namespace
+from minipixi.teaching.grade import grade, load_exercise, render
+from minipixi.teaching.gradebook import _network_namespace
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISE = ROOT / "exercises" / "02-start-task"
@@ -30,7 +30,7 @@ INSTRUCTOR_NAMES = ("zz_secret_no_hang", "no_crash", "surroundings")
 
 INSTRUCTOR_CHECKS = '''
 import json, os, resource, signal, sys, time
-from minipixi.grade import CheckFailed, check
+from minipixi.teaching.grade import CheckFailed, check
 
 @check(points=1, hidden=True)
 def check_zz_secret_no_hang(sub):
@@ -246,12 +246,12 @@ def test_ctrl_c_stops_running_workers_at_once(tmp_path):
     """A stop (Ctrl-C in grade_class) kills a running worker now, not at its time limit."""
     import threading
 
-    from minipixi.gradebook import Limits, grade_one
+    from minipixi.teaching.gradebook import Limits, grade_one
 
     folder = tmp_path / "exercises" / "99-sleep"
     folder.mkdir(parents=True)
     (folder / "checks.py").write_text(
-        "import signal, time\nfrom minipixi.grade import check\n@check()\ndef check_sleep(sub):\n"
+        "import signal, time\nfrom minipixi.teaching.grade import check\n@check()\ndef check_sleep(sub):\n"
         "    'sleeps'\n    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n    time.sleep(600)\n")
     (tmp_path / "learner").mkdir()
     exercise = load_exercise(str(folder))

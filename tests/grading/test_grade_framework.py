@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from minipixi.grade import (
+from minipixi.teaching.grade import (
     Check, CheckFailed, Exercise, Submission, grade, load_exercise, render, render_classroom, run_check,
 )
 

@@ -14,7 +14,7 @@ import yaml
 
 from minipixi.cli import main
 from minipixi.errors import GradeError
-from minipixi.grade import (
+from minipixi.teaching.grade import (
     Check, CheckFailed, CheckResult, Exercise, Report, grade, load_exercise, render,
 )
 
@@ -23,7 +23,7 @@ EXERCISES = sorted(p.name for p in (ROOT / "exercises").iterdir() if (p / "check
 FORMATS = ("text", "json", "junit", "classroom")
 
 INSTRUCTOR_CHECKS = '''
-from minipixi.grade import CheckFailed, check
+from minipixi.teaching.grade import CheckFailed, check
 
 @check(points=3, hidden=True)
 def check_qq_private_property(sub):
@@ -113,7 +113,7 @@ def test_instructor_checks_errors(tmp_path):
         load_exercise("02", instructor_checks=tmp_path)
     twice = tmp_path / "twice"
     twice.mkdir()
-    (twice / "checks.py").write_text("from minipixi.grade import check\n"
+    (twice / "checks.py").write_text("from minipixi.teaching.grade import check\n"
                                      "@check()\ndef check_start_reaches_lab(sub):\n    'again'\n")
     with pytest.raises(GradeError, match="two checks called start_reaches_lab"):
         load_exercise("02", instructor_checks=twice)

@@ -21,7 +21,7 @@ import pytest
 
 from minipixi.cli import main
 from minipixi.errors import GradeError
-from minipixi.grade import grade, load_exercise
+from minipixi.teaching.grade import grade, load_exercise
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISES = ROOT / "exercises"
@@ -31,7 +31,7 @@ MINIPIXI = Path(sys.executable).with_name("minipixi")
 def canary_code(canary: Path, score: int = 8) -> str:
     """A checks.py (or any module) that writes `canary` when imported, and would give full marks."""
     return (f"from pathlib import Path\nPath({str(canary)!r}).write_text('ran')\n"
-            "from minipixi.grade import check\nTITLE = 'fake'\n"
+            "from minipixi.teaching.grade import check\nTITLE = 'fake'\n"
             f"@check(points={score})\ndef check_everything(sub):\n    '''always passes'''\n")
 
 
@@ -112,7 +112,7 @@ def test_a_symlink_from_the_submission_cannot_smuggle_checks(starter07, tmp_path
 
 def make_local_channel(folder: Path, canary: Path) -> None:
     """./chan with a `bat` for linux-64 whose program writes the canary when run."""
-    from minipixi.package import write_conda
+    from minipixi.install.package import write_conda
 
     source = folder / "src"
     (source / "bin").mkdir(parents=True)
@@ -196,7 +196,7 @@ def test_the_submission_is_off_sys_path_while_checks_run(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend("")
     monkeypatch.syspath_prepend(str(sub))
     seen = []
-    from minipixi.grade import Check, Exercise
+    from minipixi.teaching.grade import Check, Exercise
 
     exercise = Exercise("x", tmp_path, "X", [Check("look", 1, lambda s: seen.append(list(sys.path)))])
     grade(exercise, sub)
@@ -246,7 +246,7 @@ def test_the_graders_own_python_may_live_inside_the_submission(tmp_path, monkeyp
     monkeypatch.setattr(sys, "prefix", str(sub / ".venv"))
     monkeypatch.syspath_prepend(str(site))
     __import__("venv_module_g1")
-    from minipixi.grade import Check, Exercise
+    from minipixi.teaching.grade import Check, Exercise
 
     seen = []
     checks = load_exercise("02").checks + [Check("look", 1, lambda s: seen.append(list(sys.path)))]
@@ -273,6 +273,6 @@ def test_pythonpath_into_the_submission_is_refused_and_class_workers_ignore_it(t
                         "--time-limit", "60"], tmp_path, env={"PYTHONPATH": str(tmp_path / "nothing")})
     assert result.returncode == 0, result.stderr
     assert not canary.exists()
-    from minipixi.gradebook import _worker_environment
+    from minipixi.teaching.gradebook import _worker_environment
 
     assert "PYTHONPATH" not in _worker_environment(tmp_path)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from minipixi.channel import (
+from minipixi.channel.fetch import (
     CacheEntry,
     Channel,
     SubdirNotFound,

@@ -20,11 +20,11 @@ import msgpack
 import pytest
 import zstandard
 
-from minipixi.channel import load_channel_records
+from minipixi.channel.fetch import load_channel_records
 from minipixi.config import Config, load_config
 from minipixi.errors import ChannelError, MinipixiError
-from minipixi.shards import build_shards, digest_matches
-from minipixi.workspace import open_project, update_lock
+from minipixi.channel.shards import build_shards, digest_matches
+from minipixi.app.workspace import open_project, update_lock
 
 # ---- a channel: a few names with depends chains, .tar.bz2/.conda twins, a noarch package -------
 
@@ -498,7 +498,7 @@ def test_rattler_gateway_finds_the_same_records(server, tmp_path, rattler):
 def test_the_cycle_collector_is_paused_only_while_shards_are_decoded():
     import gc
 
-    from minipixi.shards import cycle_collector_paused
+    from minipixi.channel.shards import cycle_collector_paused
 
     assert gc.isenabled()
     with pytest.raises(RuntimeError):

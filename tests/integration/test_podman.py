@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from integration_helpers import ensure_debian_packages, minipixi_env
-from minipixi.deploy import DeployOptions, render_deployment, write_files
+from minipixi.deploy.render import DeployOptions, render_deployment, write_files
 from sample_workspaces import EXAMPLE, write_manifest
 
 pytestmark = pytest.mark.integration

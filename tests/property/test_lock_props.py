@@ -12,8 +12,8 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minipixi.lock import LockFile, parse_lock, render_lock
-from minipixi.lock_yaml import parse_yaml, render_scalar, render_yaml
+from minipixi.lock.lockfile import LockFile, parse_lock, render_lock
+from minipixi.lock.yaml_dialect import parse_yaml, render_scalar, render_yaml
 from strategies_lock import _identity, lock_files
 
 # Drawing a whole lock file costs hundreds of choices: fewer, richer examples.

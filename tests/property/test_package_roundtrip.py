@@ -17,7 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pkgfactory import TEXT_PLACEHOLDER, snapshot_tree
 
-from minipixi import install, package
+from minipixi.install import install
+from minipixi.install import package
 
 NAMES = st.text(alphabet="abcXYZ019_-.é ", min_size=1, max_size=8).filter(
     lambda n: n not in (".", "..") and not n.startswith("."))

@@ -3,7 +3,7 @@
 Hypothesis writes random archives with `tarfile` in its three dialects (ustar, GNU, pax):
 files of random sizes (empty, around the 512-byte block, bigger than one read), folders,
 symlinks, hard links, names long enough to need a GNU "L" member, a pax "path" record or the
-ustar prefix, and non-ASCII names. `minipixi.tar.TarReader` must list the same members, with
+ustar prefix, and non-ASCII names. `minipixi.install.tar.TarReader` must list the same members, with
 the same kind, mode, size, link target and bytes, whether the stream arrives whole or in
 dribbles. Then single bytes of a header are damaged, and the archive is cut short: the reader
 must raise TarFormatError (never return wrong members silently, never crash otherwise).
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minipixi import tar
+from minipixi.install import tar
 
 FORMATS = {"ustar": tarfile.USTAR_FORMAT, "gnu": tarfile.GNU_FORMAT, "pax": tarfile.PAX_FORMAT}
 SEGMENT = st.text(alphabet="abcxyz019_-.é", min_size=1, max_size=12).filter(

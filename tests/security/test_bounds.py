@@ -25,10 +25,10 @@ import pytest
 import zstandard
 
 from minipixi import http
-from minipixi.channel import Channel, CacheEntry, fetch_repodata, load_channel_records
+from minipixi.channel.fetch import Channel, CacheEntry, fetch_repodata, load_channel_records
 from minipixi.errors import ChannelError, LockError
-from minipixi.lock import parse_lock, read_lock
-from minipixi.repodata import SubdirRepodata
+from minipixi.lock.lockfile import parse_lock, read_lock
+from minipixi.channel.repodata import SubdirRepodata
 
 MiB = 2**20
 
@@ -107,7 +107,7 @@ def test_lock_nesting_depth_is_bounded(depth):
 
 
 def test_lock_size_is_bounded(tmp_path, monkeypatch):
-    from minipixi import lock_yaml
+    from minipixi.lock import yaml_dialect as lock_yaml
 
     assert lock_yaml.MAX_LOCK_SIZE >= 64 * MiB  # generous: real locks are a few MB
     monkeypatch.setattr(lock_yaml, "MAX_LOCK_SIZE", 1000)
@@ -308,7 +308,7 @@ def test_connect_timeout(tmp_path, low_limits):
 
 
 def test_a_trickling_package_server_fails_the_install_download(server, low_limits, tmp_path):
-    from minipixi import install
+    from minipixi.install import install
 
     routes, base = server
     routes["/pkg-1-0.conda"] = Behaviour(pieces=[b"x"] * 50, pause=2.0)
@@ -390,7 +390,7 @@ def test_a_previous_cache_survives_a_bomb(server, low_limits, tmp_path):
 
 
 def test_package_larger_than_declared_cap_is_refused_before_download(server, low_limits, tmp_path):
-    from minipixi import install
+    from minipixi.install import install
 
     routes, base = server
     # Declares 10 GiB but sends a few bytes: refused on the header, nothing read or written.
@@ -402,7 +402,7 @@ def test_package_larger_than_declared_cap_is_refused_before_download(server, low
 
 
 def test_package_sending_more_than_the_cap_is_cut_off(server, low_limits, tmp_path):
-    from minipixi import install
+    from minipixi.install import install
 
     routes, base = server
     routes["/big-1-0.conda"] = Behaviour(pieces=[b"x" * 65536] * 64, length=None)  # 4 MiB
@@ -412,7 +412,7 @@ def test_package_sending_more_than_the_cap_is_cut_off(server, low_limits, tmp_pa
 
 
 def test_package_within_the_limits_downloads(server, low_limits, tmp_path):
-    from minipixi import install
+    from minipixi.install import install
 
     routes, base = server
     routes["/ok-1-0.conda"] = Behaviour(pieces=[b"a" * 1000, b"b" * 1000])
@@ -536,7 +536,7 @@ def test_other_yaml_can_be_checked_for_aliases_before_loading():
     """`check_no_aliases` is for YAML read with PyYAML's loaders (environment.yml, a learner's
     files): the bomb, a lone anchor and deep nesting are refused with their line; plain YAML
     and text that is not YAML at all (left to the loader) pass."""
-    from minipixi.lock_yaml import YamlReadError, check_no_aliases
+    from minipixi.lock.yaml_dialect import YamlReadError, check_no_aliases
 
     with pytest.raises(YamlReadError, match="anchor") as info:
         check_no_aliases(ALIAS_BOMB)
@@ -550,8 +550,8 @@ def test_other_yaml_can_be_checked_for_aliases_before_loading():
 
 
 def test_a_learner_yaml_bomb_fails_its_check_instead_of_hanging_the_grader(tmp_path):
-    from minipixi.checks import read_yaml
-    from minipixi.grade import CheckFailed, Submission
+    from minipixi.teaching.checks import read_yaml
+    from minipixi.teaching.grade import CheckFailed, Submission
 
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "environment.yml").write_text(ALIAS_BOMB)

@@ -110,7 +110,7 @@ def test_clean_of_one_environment_behind_a_symlinked_envs_folder_is_refused(work
 
 
 def test_the_prefix_of_an_environment_is_checked_as_a_folder_name(workspace):
-    from minipixi.workspace import open_project
+    from minipixi.app.workspace import open_project
 
     project = open_project()
     assert project.prefix("default") == workspace / ".pixi" / "envs" / "default"
@@ -150,7 +150,7 @@ def test_global_remove_refuses_names_that_climb_out(offline, tmp_path, outside, 
 
 
 def test_global_remove_checks_the_names_it_removes_itself(offline, tmp_path, outside):
-    from minipixi import global_tools
+    from minipixi.app import global_tools
 
     with pytest.raises(UnsafePathError):
         global_tools.environment_prefix("../../outside")
@@ -173,7 +173,7 @@ def test_global_remove_unlinks_a_symlinked_environment(offline, tmp_path, outsid
 
 def test_a_global_manifest_with_a_climbing_name_is_refused_when_parsed(tmp_path):
     from minipixi.errors import ManifestError
-    from minipixi.global_tools import parse_global_manifest
+    from minipixi.app.global_tools import parse_global_manifest
 
     text = 'version = 1\n[envs."../x"]\nchannels = ["c"]\ndependencies = { bat = "*" }\n'
     with pytest.raises(ManifestError) as caught:

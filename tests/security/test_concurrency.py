@@ -144,7 +144,7 @@ def test_a_failing_add_racing_a_good_one_leaves_only_the_good_edit(base, tmp_pat
 
 def test_edits_wait_for_the_workspace_lock(base, tmp_path):
     """While one process holds the lock, another's edit waits, then applies on top."""
-    from minipixi.workspace_lock import workspace_lock
+    from minipixi.app.workspace_lock import workspace_lock
 
     before, after, _ = base
     workspace = fresh(tmp_path, before, "held")
@@ -224,7 +224,7 @@ def test_a_lock_update_reads_a_manifest_changed_since_the_command_opened_it(base
     """`install` opened pixi.toml, then another command added bat and relocked; the lock
     `install` writes must follow the manifest on disk, not its stale copy."""
     from minipixi.manifest.edit import add_dependencies
-    from minipixi.workspace import open_project, update_lock
+    from minipixi.app.workspace import open_project, update_lock
 
     before, _, _ = base
     workspace = fresh(tmp_path, before, "stale")

@@ -28,11 +28,12 @@ import pytest
 from pkgfactory import make_package, record_for, snapshot_tree, tar_member, write_raw_conda
 from sentinel import Sentinel
 
-from minipixi import install, package
+from minipixi.install import install
+from minipixi.install import package
 from minipixi.errors import ExtractError, LockError, MinipixiError, RecordError
 from minipixi.files import UnsafePathError
 from minipixi.records import PackageRecord, check_record_paths
-from minipixi.workers import WorkerPool
+from minipixi.install.workers import WorkerPool
 
 F, SYM, LNK, DIR = tarfile.REGTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE, tarfile.DIRTYPE
 PLACEHOLDER = "/opt/anaconda1anaconda2anaconda3"
@@ -337,7 +338,7 @@ def test_lock_entries_that_become_paths_are_refused(locked_workspace, tmp_path, 
 
 
 def test_lock_reader_names_the_place(tmp_path):
-    from minipixi.lock import parse_lock
+    from minipixi.lock.lockfile import parse_lock
 
     text = ("version: 6\nenvironments:\n  default:\n    channels:\n    - url: file:///c/\n"
             "    packages:\n      linux-64:\n      - conda: file:///c/linux-64/demo-1-0.conda\n"

@@ -99,7 +99,7 @@ def _chain(n: int, *, cycle: bool = False) -> str:
 def test_a_3000_task_chain_is_walked_without_recursion(ws, capsys):
     ws(_chain(3000))
     workspace = read_manifest(ws.folder / "pixi.toml")
-    from minipixi.tasks import plan_tasks
+    from minipixi.run.tasks import plan_tasks
 
     tasks = workspace.resolve("default", "linux-64").tasks
     order = plan_tasks(tasks, "t0")
@@ -116,7 +116,7 @@ def test_a_3000_task_cycle_is_named_not_a_crash(ws, capsys):
 
 def test_plan_tasks_names_a_long_cycle():
     from minipixi.manifest.model import DependsOn, Task
-    from minipixi.tasks import TaskError, plan_tasks
+    from minipixi.run.tasks import TaskError, plan_tasks
 
     tasks = {f"t{i}": Task(f"t{i}", "true", (DependsOn(f"t{(i + 1) % 3000}"),)) for i in range(3000)}
     with pytest.raises(TaskError, match="cycle"):
@@ -406,7 +406,7 @@ def test_activation_env_names_must_be_identifiers(ws, capsys, name):
 
 @pytest.mark.parametrize("shell", ["fish", "powershell", "zsh"])
 def test_other_shells_quote_values_too(shell):
-    from minipixi.activation import ActivationContext, render_shell_hook
+    from minipixi.run.activation import ActivationContext, render_shell_hook
 
     ctx = ActivationContext(prefix=Path("/p/$(x)"), env={"V": "a'b$(touch x)`y`"}, scripts=("s$(x).sh",),
                             workspace_root=Path("/w"))
@@ -422,7 +422,7 @@ def test_other_shells_quote_values_too(shell):
 
 
 def test_activation_scripts_are_quoted_literally(tmp_path):
-    from minipixi.activation import ActivationContext, render_shell_hook
+    from minipixi.run.activation import ActivationContext, render_shell_hook
 
     ctx = ActivationContext(prefix=tmp_path / "env", scripts=("a$(touch x).sh",), workspace_root=tmp_path)
     assert f". '{tmp_path}/a$(touch x).sh'" in render_shell_hook(ctx, "bash")
@@ -452,7 +452,7 @@ def test_nul_in_a_value_that_reaches_a_process(ws, capsys, body):
 
 
 def test_package_activation_variables_are_checked(tmp_path):
-    from minipixi.activation import ActivationContext, ActivationError, activation_variables
+    from minipixi.run.activation import ActivationContext, ActivationError, activation_variables
 
     prefix = tmp_path / "env"
     (prefix / "etc" / "conda" / "env_vars.d").mkdir(parents=True)

@@ -132,14 +132,14 @@ def random_problems(setup: Setup, unpacked: Path, seed: int, count: int) -> list
 
 
 def virtual_packages(setup: Setup):
-    from minipixi.virtual_packages import default_virtual_packages
+    from minipixi.channel.virtual_packages import default_virtual_packages
 
     return default_virtual_packages(setup.platform)
 
 
 def our_task(setup: Setup, unpacked: Path, specs, virtual=None):
     """A SolveTask for minipixi: each channel a MergedSource of its lazily read subdirs."""
-    from minipixi.repodata import SubdirRepodata
+    from minipixi.channel.repodata import SubdirRepodata
     from minipixi.solver import MergedSource, SolveTask
 
     sources = [MergedSource([SubdirRepodata.read(path, channel=url, subdir=sd) for url, sd, path in tier],

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from minipixi.activation import (
+from minipixi.run.activation import (
     ActivationContext,
     activated_environment,
     activation_variables,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minipixi.channel import (
+from minipixi.channel.fetch import (
     CacheEntry,
     Channel,
     SubdirNotFound,
@@ -225,7 +225,7 @@ def test_name_url_round_trip(name):
 
 
 def test_download_urls_maps_package_urls_through_mirrors(tmp_path):
-    from minipixi.channel import download_urls
+    from minipixi.channel.fetch import download_urls
 
     url = CF + "/linux-64/zlib-1.3-h0_0.conda"
     assert download_urls(url, {}) == [url]

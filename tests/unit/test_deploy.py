@@ -11,7 +11,7 @@ import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
-from minipixi.deploy import KINDS, DeployOptions, render_deployment, write_files
+from minipixi.deploy.render import KINDS, DeployOptions, render_deployment, write_files
 from minipixi.errors import ExportError
 
 GPU = DeployOptions(

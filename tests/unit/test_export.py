@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from minipixi.errors import ExportError
-from minipixi.export import (
+from minipixi.deploy.export import (
     environment_yml_from_lock, environment_yml_from_manifest, explicit_spec_files, install_explicit_spec,
     parse_explicit_spec, render_environment_yml, sort_topologically,
 )
@@ -83,7 +83,7 @@ def test_rattler_explicit_file_parses(corpus_dir):
 ])
 def test_explicit_order_matches_rattler_on_real_locks(corpus_dir, rattler, lock_name):
     """Same line order as rattler's `sort_topologically` (what `pixi workspace export` uses)."""
-    from minipixi.lock import read_lock
+    from minipixi.lock.lockfile import read_lock
 
     path = corpus_dir / "locks" / lock_name
     ours_lock = read_lock(path)
@@ -102,7 +102,7 @@ def test_pixi_snapshot_environment_yml_from_a_v7_lock(corpus_dir, tmp_path):
     the PyPI pins the snapshot shows, written by our v7 writer, read back, and exported."""
     import re
 
-    from minipixi.lock import (
+    from minipixi.lock.lockfile import (
         CondaPackage, LockChannel, LockedEnvironment, LockFile, LockPlatform, PypiPackage, parse_lock, render_lock,
     )
     from minipixi.records import parse_package_filename

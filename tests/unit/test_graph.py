@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from minipixi.cli import main
-from minipixi.graph import Graph, environment_graph, layout, to_dot, to_mermaid, to_svg
+from minipixi.app.graph import Graph, environment_graph, layout, to_dot, to_mermaid, to_svg
 from minipixi.records import PackageRecord
 from sample_workspaces import CUDA_EXERCISE, write_manifest
 

@@ -21,7 +21,8 @@ from pkgfactory import (
     write_raw_tar_bz2,
 )
 
-from minipixi import install, package
+from minipixi.install import install
+from minipixi.install import package
 from minipixi.errors import ExtractError
 
 F, SYM, LNK = tarfile.REGTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE

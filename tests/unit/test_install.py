@@ -1,4 +1,4 @@
-"""Unit tests for minipixi.install: cache, linking, placeholders, noarch python, transactions,
+"""Unit tests for minipixi.install.install: cache, linking, placeholders, noarch python, transactions,
 downloads, the prefix lock, and recovery from an install killed at a random point."""
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 from pkgfactory import BINARY_PLACEHOLDER, TEXT_PLACEHOLDER, make_package, snapshot_tree
 
-from minipixi import install, package, workers
+from minipixi.install import install
+from minipixi.install import package
+from minipixi.install import workers
 from minipixi.errors import ExtractError, InstallError
 from minipixi.records import PackageRecord
 
@@ -279,7 +281,7 @@ def test_http_errors_and_wrong_hashes(server, tmp_path):
 RUNNER = """
 import json, sys
 from pathlib import Path
-from minipixi import install
+from minipixi.install import install
 from minipixi.records import PackageRecord
 records = [PackageRecord.from_repodata(fn, data) for fn, data in json.load(open(sys.argv[1]))]
 if len(sys.argv) > 4:  # link in worker processes from this many packages on
@@ -451,7 +453,7 @@ def test_a_pool_and_no_pool_unpack_the_same_trees(tmp_path):
 
 ORPHAN_SCRIPT = """
 import sys, time
-from minipixi import workers
+from minipixi.install import workers
 with workers.WorkerPool(2) as pool:
     print(*pool._pool._processes, flush=True)
     time.sleep(60)
@@ -503,7 +505,8 @@ def test_linking_in_worker_processes_gives_the_same_prefix(tmp_path):
 LOCK_HOLDER_SCRIPT = """
 import sys, time
 from pathlib import Path
-from minipixi import install, workers
+from minipixi.install import install
+from minipixi.install import workers
 with install._file_lock(Path(sys.argv[1])):
     with workers.WorkerPool(2, fork_only=True) as pool:
         print(*pool._pool._processes, flush=True)

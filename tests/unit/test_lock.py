@@ -1,4 +1,4 @@
-"""Unit tests for minipixi.lock and minipixi.lock_yaml: no corpus, no py-rattler needed."""
+"""Unit tests for minipixi.lock.lockfile and minipixi.lock.yaml_dialect: no corpus, no py-rattler needed."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from minipixi.errors import LockError
-from minipixi.lock import (
+from minipixi.lock.lockfile import (
     CondaPackage,
     LockChannel,
     LockedEnvironment,
@@ -29,7 +29,7 @@ from minipixi.lock import (
     with_packages,
     write_lock,
 )
-from minipixi.lock_yaml import parse_yaml, render_scalar, render_yaml
+from minipixi.lock.yaml_dialect import parse_yaml, render_scalar, render_yaml
 from minipixi.records import PackageRecord
 
 CF = "https://conda.anaconda.org/conda-forge"
@@ -355,7 +355,7 @@ def matchspec():
 
 
 def test_lock_satisfies_a_consistent_environment(matchspec):
-    from minipixi.lock import lock_satisfies
+    from minipixi.lock.lockfile import lock_satisfies
 
     python = record("python", "3.13.0", "h0_0", depends=("tzdata", "__glibc >=2.17"))
     tzdata = record("tzdata", "2024b", "h0_0", subdir="noarch")
@@ -365,7 +365,7 @@ def test_lock_satisfies_a_consistent_environment(matchspec):
 
 
 def test_lock_satisfies_names_every_reason(matchspec):
-    from minipixi.lock import lock_satisfies
+    from minipixi.lock.lockfile import lock_satisfies
 
     python = record("python", "3.12.0", "h0_0", depends=("tzdata >=2025",), constrains=("six <1",))
     env = env_of(python, record("tzdata", "2024b", "h0_0"), record("six", "1.17.0", "h0_0"))

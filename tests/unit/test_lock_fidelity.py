@@ -12,8 +12,8 @@ from dataclasses import replace
 
 import pytest
 
-from minipixi.lock import CondaPackage, PypiPackage, parse_lock, render_lock, with_packages
-from minipixi.lock_diff import diff_locks, render_diff
+from minipixi.lock.lockfile import CondaPackage, PypiPackage, parse_lock, render_lock, with_packages
+from minipixi.lock.diff import diff_locks, render_diff
 
 CF = "https://conda.anaconda.org/conda-forge"
 ZLIB = f"{CF}/linux-64/zlib-1.3.1-hb9d3cd8_2.conda"
@@ -316,7 +316,7 @@ def test_rendered_diff_lists_shared_changes_once_then_per_platform():
 
 
 def test_a_lock_that_replaces_a_v7_lock_stays_v7():
-    from minipixi.lock import LockPlatform, make_lock_file
+    from minipixi.lock.lockfile import LockPlatform, make_lock_file
 
     env = parse_lock(TWO_PLATFORMS).environments
     plain = [LockPlatform("linux-64", "linux-64"), LockPlatform("osx-64", "osx-64")]

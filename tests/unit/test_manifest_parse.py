@@ -108,7 +108,7 @@ def test_task_forms():
 
 
 def test_tasks_work_with_the_task_runner():
-    from minipixi.tasks import build_steps
+    from minipixi.run.tasks import build_steps
 
     ws = parse_manifest(
         '[workspace]\nchannels = ["c"]\nplatforms = ["linux-64"]\n[tasks]\n'

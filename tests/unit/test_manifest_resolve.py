@@ -133,7 +133,7 @@ def test_unknown_environment_names_the_known_ones():
 
 
 def test_virtual_package_options_match_the_virtual_packages_module():
-    from minipixi.virtual_packages import default_virtual_packages
+    from minipixi.channel.virtual_packages import default_virtual_packages
 
     w = ws('[system-requirements]\ncuda = "12"\nlibc = { family = "glibc", version = "2.31" }\n')
     resolved = w.resolve("default", "linux-64")
@@ -152,7 +152,7 @@ def test_features_asking_for_different_builds_clash_with_the_manifest_named():
 
 
 def test_virtual_package_options_for_musl_windows_and_archspec():
-    from minipixi.virtual_packages import default_virtual_packages
+    from minipixi.channel.virtual_packages import default_virtual_packages
 
     head = ('[workspace]\nchannels = ["c"]\nplatforms = ["linux-64", { name = "w", platform = "win-64", windows = "11", '
             'archspec = "x86_64_v3" }]\n')

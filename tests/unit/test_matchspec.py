@@ -365,7 +365,7 @@ def test_nameless_canonical_string():
 def test_a_local_channel_has_one_url_for_specs_and_records(tmp_path, monkeypatch):
     """A spec's `./channel::name` must name the URL the records read from `./channel` carry,
     through a symlink and with characters a URL encodes (rattler: folded as text, not resolved)."""
-    from minipixi import channel as channels
+    from minipixi.channel import fetch as channels
 
     (tmp_path / "real").mkdir()
     (tmp_path / "link").symlink_to("real")

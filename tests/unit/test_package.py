@@ -1,4 +1,4 @@
-"""Unit tests for minipixi.package: reading, verifying, extracting and writing packages."""
+"""Unit tests for minipixi.install.package: reading, verifying, extracting and writing packages."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pkgfactory import (
     write_raw_tar_bz2,
 )
 
-from minipixi import package
+from minipixi.install import package
 from minipixi.errors import ExtractError
 
 

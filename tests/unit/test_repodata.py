@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from minipixi.errors import ChannelError
 from minipixi.records import PackageRecord
-from minipixi.repodata import SubdirRepodata, index_repodata, shadow_tar_bz2
+from minipixi.channel.repodata import SubdirRepodata, index_repodata, shadow_tar_bz2
 
 CHANNEL = "https://conda.anaconda.org/conda-forge/"
 

@@ -20,7 +20,7 @@ import yaml
 from minipixi.errors import SolveError
 from minipixi.records import PackageRecord
 from minipixi.solver import MergedSource, RecordIndex, SolveTask, find_violations, solve
-from minipixi.virtual_packages import default_virtual_packages, virtual_record
+from minipixi.channel.virtual_packages import default_virtual_packages, virtual_record
 
 CASES = Path(__file__).resolve().parent.parent / "cases" / "solve"
 

@@ -10,8 +10,8 @@ import tempfile
 import pytest
 from hypothesis import given, strategies as st
 
-from minipixi import task_shell
-from minipixi.task_shell import TaskShellError
+from minipixi.run import task_shell
+from minipixi.run.task_shell import TaskShellError
 
 PY = sys.executable  # a real program that exists on every OS the tests run on
 

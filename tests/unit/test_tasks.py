@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from minipixi.tasks import TaskError, build_steps, plan_tasks, render_command, run_steps
+from minipixi.run.tasks import TaskError, build_steps, plan_tasks, render_command, run_steps
 
 
 @dataclass

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from minipixi.config import teaching_channel_dir
-from minipixi.teaching_channel.build import RECIPE, build_channel, expand_recipe
+from minipixi.teaching.mirror.build import RECIPE, build_channel, expand_recipe
 
 SHIPPED = teaching_channel_dir()
 
@@ -21,7 +21,7 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 def test_rebuild_gives_the_same_bytes_as_the_shipped_channel(tmp_path):
     rebuilt = build_channel(RECIPE, tmp_path / "channel")
-    assert tree_digest(rebuilt) == tree_digest(SHIPPED), "run `python -m minipixi.teaching_channel.build` after editing the recipe"
+    assert tree_digest(rebuilt) == tree_digest(SHIPPED), "run `python -m minipixi.teaching.mirror.build` after editing the recipe"
 
 
 @pytest.mark.parametrize("subdir", ["linux-64", "osx-arm64", "win-64", "noarch"])

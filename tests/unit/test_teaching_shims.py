@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from minipixi.cli import main
-from minipixi.teaching_channel.build import PLACEHOLDER, RECIPE, expand_recipe
+from minipixi.teaching.mirror.build import PLACEHOLDER, RECIPE, expand_recipe
 
 BUILDS = expand_recipe(yaml.safe_load(RECIPE.read_text(encoding="utf-8")))
 
@@ -103,7 +103,7 @@ def test_windows_builds_have_cmd_shims_in_the_windows_layout():
 
 
 def test_cmd_shims_are_packed_with_crlf_line_ends(tmp_path):
-    from minipixi.teaching_channel.build import _package_tree
+    from minipixi.teaching.mirror.build import _package_tree
 
     _package_tree(build_of("python", "win-64"), tmp_path, "note")
     data = (tmp_path / "python.cmd").read_bytes()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from minipixi import virtual_packages as vp
+from minipixi.channel import virtual_packages as vp
 from minipixi.errors import InstallError
-from minipixi.virtual_packages import (
+from minipixi.channel.virtual_packages import (
     check_installable,
     default_virtual_packages,
     detect_virtual_packages,

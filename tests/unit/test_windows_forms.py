@@ -15,8 +15,8 @@ from pathlib import Path, PureWindowsPath
 
 import pytest
 
-from minipixi import global_tools
-from minipixi.activation import ActivationContext, render_shell_hook, script_runner
+from minipixi.app import global_tools
+from minipixi.run.activation import ActivationContext, render_shell_hook, script_runner
 from minipixi.errors import ActivationError, InstallError
 
 

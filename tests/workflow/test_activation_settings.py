@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from minipixi.activation import ActivationContext, activated_environment, expand_references, render_shell_hook
+from minipixi.run.activation import ActivationContext, activated_environment, expand_references, render_shell_hook
 from minipixi.cli import main
 from sample_workspaces import EXAMPLE, write_manifest
 

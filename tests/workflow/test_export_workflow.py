@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from minipixi.export import explicit_spec_files, install_explicit_spec, parse_explicit_spec, sort_topologically
-from minipixi.workspace import install_environment, open_project, update_lock
+from minipixi.deploy.export import explicit_spec_files, install_explicit_spec, parse_explicit_spec, sort_topologically
+from minipixi.app.workspace import install_environment, open_project, update_lock
 from sample_workspaces import EXAMPLE, write_manifest
 
 

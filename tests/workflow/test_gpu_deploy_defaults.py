@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from minipixi.cli import main
-from minipixi.deploy import default_gpus
+from minipixi.deploy.render import default_gpus
 
 ROOT = Path(__file__).resolve().parents[2]
 SNIPPET = ROOT / "lessons" / "snippets" / "commands" / "ep07-01-workspace.sh"

@@ -3,7 +3,7 @@ the reason Pixi gives, and an untouched lock stays fresh."""
 
 from __future__ import annotations
 
-from minipixi.workspace import check_lock, open_project, update_lock
+from minipixi.app.workspace import check_lock, open_project, update_lock
 from sample_workspaces import write_manifest
 
 BASE = """
@@ -63,7 +63,7 @@ def test_an_appended_channel_is_a_change(offline, tmp_path):
 def test_parse_cutoff_forms():
     import datetime
 
-    from minipixi.satisfiability import parse_cutoff
+    from minipixi.lock.satisfiability import parse_cutoff
 
     utc = datetime.timezone.utc
     assert parse_cutoff("2025-11-03") == datetime.datetime(2025, 11, 3, tzinfo=utc)

@@ -6,7 +6,7 @@ import pytest
 
 from minipixi.errors import LockError
 from minipixi.manifest.edit import current_platform
-from minipixi.workspace import install_environment, open_project
+from minipixi.app.workspace import install_environment, open_project
 
 
 def _project(tmp_path, platform):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from minipixi.lock import read_lock
-from minipixi.update import update, upgrade
-from minipixi.workspace import open_project, update_lock
+from minipixi.lock.lockfile import read_lock
+from minipixi.app.update import update, upgrade
+from minipixi.app.workspace import open_project, update_lock
 from sample_workspaces import write_manifest
 
 PINNED = """
@@ -101,7 +101,7 @@ def test_install_locked_names_the_first_reason(offline, tmp_path):
     import pytest
 
     from minipixi.errors import LockError
-    from minipixi.workspace import locked_records
+    from minipixi.app.workspace import locked_records
 
     manifest = write_manifest(tmp_path / "ws", PINNED)
     update_lock(open_project(manifest, offline=True))

@@ -15,7 +15,7 @@ import pytest
 from minipixi.cli import main
 from minipixi.errors import LockError
 from minipixi.records import PackageRecord
-from minipixi.why import Step, explain, render, spec_name
+from minipixi.app.why import Step, explain, render, spec_name
 from sample_workspaces import CUDA_EXERCISE, EXAMPLE, write_manifest
 
 
@@ -180,7 +180,7 @@ def test_add_and_update_explain(offline, tmp_path, monkeypatch, capsys):
 
 
 def test_version_reasons_when_the_newer_build_does_not_fit():
-    from minipixi.why import version_reasons
+    from minipixi.app.why import version_reasons
 
     locked = [PackageRecord(name="app", version="1.0", build="0", depends=("lib",)),
               PackageRecord(name="lib", version="1.0", build="0", depends=("zlib 1.*",)),

@@ -8,8 +8,8 @@ import subprocess
 import pytest
 
 from minipixi.errors import InstallError, LockError, SolveError
-from minipixi.lock import read_lock
-from minipixi.workspace import (
+from minipixi.lock.lockfile import read_lock
+from minipixi.app.workspace import (
     activation_context, check_lock, closure, install_environment, lock_platform_names,
     open_project, update_lock,
 )
@@ -61,7 +61,7 @@ def test_installed_environment_runs_its_programs(offline, tmp_path):
     path = write_manifest(tmp_path / "ws", EXAMPLE)
     project = open_project(path)
     prefix, transaction = install_environment(project)
-    from minipixi.activation import activated_environment
+    from minipixi.run.activation import activated_environment
 
     env = activated_environment(activation_context(project, "default"))
     out = subprocess.run(["bash", "-c", "jupyter lab && python -c 'import numpy; print(numpy.__version__)'"],

@@ -6,7 +6,7 @@ starts it; ``echo "pixi run -e gpu"`` names an environment but activates nothing
 command is read with a real parser for its language, and then *walked* like a shell would,
 without doing anything:
 
-- Pixi tasks: the task shell's own parser (`minipixi.task_shell.parse`, Deno's grammar).
+- Pixi tasks: the task shell's own parser (`minipixi.run.task_shell.parse`, Deno's grammar).
 - bash (batch scripts, Dockerfile RUN lines, Apptainer sections): `bashlex`, a Python port of
   bash's own grammar. Constructs it does not implement (``[[ ]]``, ``case``, ``$(( ))``) are
   rewritten to equivalent simple forms first, or kept as an opaque step that runs nothing known.
@@ -275,7 +275,7 @@ def reached(tree) -> list[Invocation]:
 
 def parse_task(command: str):
     """A Pixi task's command, read by minipixi's task shell (the grammar Pixi runs tasks with)."""
-    from minipixi.task_shell import Command, TaskShellError, parse
+    from minipixi.run.task_shell import Command, TaskShellError, parse
 
     try:
         lists = parse(command)

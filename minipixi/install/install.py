@@ -20,7 +20,7 @@ Crash safety, in two rules. (a) Per package, the `conda-meta/<dist>.json` record
 (`conda-meta/.minipixi-journal.json`) and removed after the last step. When the next install
 finds a journal, the previous one was interrupted: every package it named is redone from
 scratch, and the files of half-linked packages that are no longer wanted are removed. A file
-lock (`filelock.lock_exclusively` on `conda-meta/.minipixi.lock`) makes two installs of one prefix take turns.
+lock (`filelock.lock_exclusively` on `conda-meta/.minipixi.lock.lockfile`) makes two installs of one prefix take turns.
 
 A prefix is any folder; Pixi's are `.pixi/envs/<environment>` inside the workspace. When two
 packages ship the same path, the one linked last wins (packages are then linked one by one,
@@ -59,17 +59,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from minipixi import package as pkg
+from minipixi.install import package as pkg
 from minipixi.errors import InstallError, RecordError
 from minipixi.filelock import lock_exclusively
 from minipixi.files import UnsafePathError, check_component, check_inside, check_relative, inside, write_atomic
 from minipixi.http import DownloadError, download as http_download
 from minipixi.records import PackageRecord, check_record_paths, url_basename
-from minipixi.workers import WorkerPool, cpus, result_of
+from minipixi.install.workers import WorkerPool, cpus, result_of
 
 COMPLETE_MARKER = ".minipixi-complete"
 JOURNAL = ".minipixi-journal.json"
-LOCK_FILE = ".minipixi.lock"
+LOCK_FILE = ".minipixi.lock.lockfile"
 
 
 # =============================================================================================

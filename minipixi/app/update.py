@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from minipixi.errors import ManifestError
-from minipixi.lock_diff import LockDiff, PackageChange, describe, diff_locks
+from minipixi.lock.diff import LockDiff, PackageChange, describe, diff_locks
 
 
 @dataclass
@@ -74,7 +74,7 @@ def update(project, packages: Sequence[str] = (), *, environments: Sequence[str]
            on_solve: Callable[[str, str], None] = lambda env, platform: None) -> UpdateResult:
     """`minipixi update`: re-solve the selected environments and platforms with `packages`
     freed from the lock (all of them when none is named). See the module docstring."""
-    from minipixi.workspace import _reread_if_changed
+    from minipixi.app.workspace import _reread_if_changed
 
     def work() -> UpdateResult:
         _reread_if_changed(project)
@@ -86,7 +86,7 @@ def update(project, packages: Sequence[str] = (), *, environments: Sequence[str]
 def _transaction(manifest: Path, dry_run: bool, work: Callable[[], UpdateResult]) -> UpdateResult:
     """Run `work` holding the workspace's edit transaction; a dry run is rolled back, so no file
     changes, and still returns what it would have done."""
-    from minipixi.workspace_lock import edit_transaction
+    from minipixi.app.workspace_lock import edit_transaction
 
     try:
         with edit_transaction(manifest):
@@ -100,7 +100,7 @@ def _transaction(manifest: Path, dry_run: bool, work: Callable[[], UpdateResult]
 
 
 def _update(project, packages, environments, platforms, on_solve) -> UpdateResult:
-    from minipixi.workspace import _update_lock, read_existing_lock
+    from minipixi.app.workspace import _update_lock, read_existing_lock
 
     ws = project.workspace
     old = read_existing_lock(project)
@@ -134,7 +134,7 @@ def _check_known(ws, old, packages: Sequence[str], pairs) -> None:
     for env, platform in pairs:
         known.update(ws.resolve(env, platform).dependencies)
         if old is not None and env in old.environments:
-            from minipixi.workspace import lock_platform_names
+            from minipixi.app.workspace import lock_platform_names
 
             for package in old.environments[env].packages.get(lock_platform_names(ws)[platform], ()):
                 known.add(package.name)
@@ -149,8 +149,8 @@ def _check_known(ws, old, packages: Sequence[str], pairs) -> None:
 
 def _freed(old, pairs, packages: Sequence[str], ws):
     """`old` with the freed packages taken out of the selected pairs (the solver's preferences)."""
-    from minipixi.satisfiability import matched_platform_names
-    from minipixi.workspace import lock_platform_names
+    from minipixi.lock.satisfiability import matched_platform_names
+    from minipixi.app.workspace import lock_platform_names
 
     names = {**lock_platform_names(ws), **matched_platform_names(ws, old)}
     freed = set(packages)
@@ -174,7 +174,7 @@ def upgrade(manifest: Path, packages: Sequence[str] = (), *, feature: str | None
     feature when None, if none is named; less those in `exclude`) to the newest versions that
     solve, then update."""
     from minipixi.manifest.edit import add_dependencies
-    from minipixi.workspace import _min_max_versions, open_project, read_existing_lock, solved_pin, update_lock
+    from minipixi.app.workspace import _min_max_versions, open_project, read_existing_lock, solved_pin, update_lock
 
     def work() -> UpdateResult:
         project = open_project(manifest, offline=offline)

@@ -69,7 +69,7 @@ from typing import NamedTuple
 
 from minipixi.errors import ExtractError
 from minipixi.files import UnsafePathError, check_component, check_relative
-from minipixi.tar import Member, TarReader
+from minipixi.install.tar import Member, TarReader
 
 CONDA_FORMAT_METADATA = b'{"conda_pkg_format_version": 2}'
 DEFAULT_MAX_EXTRACTED_BYTES = 16 * 1024**3  # bigger than any real package (CUDA libs ~ 3 GiB)

@@ -1,7 +1,7 @@
 """Deployment files: take one locked environment off the laptop, into containers and clusters.
 
 A lock file makes an environment reproducible; these generators make it *portable*. Each one
-renders a plain template from `minipixi/templates/` (open them: they read as they are) with
+renders a plain template from `minipixi/deploy/templates/` (open them: they read as they are) with
 the options of one command:
 
 ========================  ===========================================  ========
@@ -87,7 +87,7 @@ _PLACEHOLDER = re.compile(r"(?<!\$)\{\{ ([a-z_]+) \}\}")
 # --8<-- [start:render]
 def render_template(name: str, values: dict[str, str]) -> str:
     """Fill the template `name` from `values`; unknown placeholders are a bug, not a blank."""
-    text = resources.files("minipixi.templates").joinpath(name).read_text(encoding="utf-8")
+    text = resources.files("minipixi.deploy.templates").joinpath(name).read_text(encoding="utf-8")
     lines = []
     for line in text.splitlines():
         names = _PLACEHOLDER.findall(line)

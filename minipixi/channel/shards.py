@@ -79,11 +79,11 @@ import msgpack  # the format is msgpack: no way around a decoder for it
 import zstandard
 
 from minipixi import http
-from minipixi.channel import Channel, CacheEntry, http_client, is_local_url
+from minipixi.channel.fetch import Channel, CacheEntry, http_client, is_local_url
 from minipixi.errors import ChannelError, RecordError, VersionError
 from minipixi.files import write_atomic
 from minipixi.records import PackageRecord
-from minipixi.repodata import shadow_tar_bz2, subdir_base_url
+from minipixi.channel.repodata import shadow_tar_bz2, subdir_base_url
 
 INDEX_FILE = "repodata_shards.msgpack.zst"
 MISSING_FOR = 14 * 24 * 3600  # seconds a 404 for the index is believed (rattler: 14 days)

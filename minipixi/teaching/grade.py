@@ -135,7 +135,7 @@ class Submission:
     def project(self):
         """The submission as a project on the offline teaching channel, for solving."""
         from minipixi.config import Config
-        from minipixi.workspace import Project
+        from minipixi.app.workspace import Project
 
         return Project(self.workspace(), Config(offline=True))
 
@@ -163,7 +163,7 @@ class Exercise:
 
 def packaged_exercises() -> Path:
     """The exercises shipped with minipixi: ``exercises/`` next to the ``minipixi`` package."""
-    return Path(__file__).resolve().parent.parent / "exercises"
+    return Path(__file__).resolve().parents[2] / "exercises"
 
 
 def exercises_root(explicit: str | os.PathLike | None = None) -> Path:
@@ -412,7 +412,7 @@ def _grading_environment(scratch: Path) -> Iterator[None]:
     """Solve offline, on conda-forge's teaching mirror and nothing else (a channel the
     submission declares is refused by `channel.load_channel_records`), with a private home and
     no CUDA override leaking in from the grader's own shell."""
-    from minipixi.channel import READABLE_CHANNELS
+    from minipixi.channel.fetch import READABLE_CHANNELS
     from minipixi.config import CONDA_FORGE_URL, cache_dir, temporary_environ
 
     token = READABLE_CHANNELS.set(frozenset({CONDA_FORGE_URL}))

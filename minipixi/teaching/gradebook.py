@@ -52,7 +52,7 @@ from functools import cache
 from pathlib import Path
 
 from minipixi.errors import GradeError
-from minipixi.grade import (
+from minipixi.teaching.grade import (
     DEFAULT_TIMEOUT, CheckResult, Exercise, Report, load_exercise, refuse_inside_submission, render,
 )
 
@@ -153,7 +153,7 @@ def grade_one(exercise: Exercise, learner: str, submission: Path, scratch: Path,
                "instructor_checks": [str(p.parent) for p in exercise.sources[1:]],
                "memory_mb": limits.memory_mb, "file_mb": limits.file_mb, "cpu_seconds": limits.seconds}
     (scratch / "request.json").write_text(json.dumps(request), encoding="utf-8")
-    command = [*_network_namespace(), sys.executable, "-I", "-m", "minipixi.gradebook", str(scratch / "request.json")]
+    command = [*_network_namespace(), sys.executable, "-I", "-m", "minipixi.teaching.gradebook", str(scratch / "request.json")]
     with open(scratch / "stdout", "wb") as stdout, open(scratch / "stderr", "wb") as stderr:
         try:
             process = subprocess.Popen(command, cwd=scratch / "work", env=_worker_environment(scratch),
@@ -282,7 +282,7 @@ def _limit_self(request: dict) -> None:
 def _worker_main(request_path: str) -> int:
     """In the worker: limit itself, grade, print the JSON report (exit 0); a submission that
     cannot be graded prints ``{"error": ...}`` (exit 3)."""
-    from minipixi.grade import grade, render_json
+    from minipixi.teaching.grade import grade, render_json
 
     request = json.loads(Path(request_path).read_text(encoding="utf-8"))
     _limit_self(request)
@@ -364,5 +364,5 @@ def write_gradebook(book: Gradebook, *, show_hidden: bool = False) -> None:
     write_atomic(book.folder / "gradebook.json", render_gradebook_json(book))
 
 
-if __name__ == "__main__":  # the worker: python -I -m minipixi.gradebook REQUEST.json
+if __name__ == "__main__":  # the worker: python -I -m minipixi.teaching.gradebook REQUEST.json
     sys.exit(_worker_main(sys.argv[1]))

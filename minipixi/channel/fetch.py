@@ -51,7 +51,7 @@ from minipixi import http
 from minipixi.errors import ChannelError
 from minipixi.files import write_atomic
 from minipixi.records import PackageRecord
-from minipixi.repodata import SubdirRepodata, check_ends
+from minipixi.channel.repodata import SubdirRepodata, check_ends
 
 DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
 REPODATA_FORMATS = ("repodata.json.zst", "repodata.json")  # preferred first
@@ -410,7 +410,7 @@ def load_channel_records(channels: Iterable[str | Channel], platform: str, *,
                                         sharded=sharded)
     gateway = None
     if sharded is not None and remote:
-        from minipixi.shards import ShardGateway  # msgpack, only when shards may be read
+        from minipixi.channel.shards import ShardGateway  # msgpack, only when shards may be read
 
         gateway = ShardGateway(Path(cache_dir or default_cache_dir()), offline=offline)
     result = [ChannelRecords(channel) for channel in parsed]

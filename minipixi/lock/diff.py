@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Mapping
 
 from minipixi.errors import LockError
-from minipixi.lock import (
+from minipixi.lock.lockfile import (
     REGENERATE_HINT, CondaPackage, LockedPackage, LockFile, check_size, parse_lock, read_lock,
 )
 

@@ -90,7 +90,7 @@ def environment_graph(records: Iterable[PackageRecord], requested: Mapping[str, 
                       title: str, virtual: bool = True) -> Graph:
     """The locked `records` as a graph from the manifest's `requested` specs (name -> text),
     coloured by what needs ``__cuda``. With `virtual`, virtual packages are nodes too."""
-    from minipixi.why import MANIFEST, edges
+    from minipixi.app.why import MANIFEST, edges
 
     records = sorted(records, key=lambda r: r.name)
     by_name = {r.name: r for r in records}

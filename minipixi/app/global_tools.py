@@ -278,11 +278,11 @@ def solve_environment(env: GlobalEnvironment, config: Config, subdir: str | None
     On this machine's subdir the solve uses the detected virtual packages; on another one,
     Pixi's defaults for it. Raises SolveError (or ChannelError) when it cannot be solved.
     """
-    from minipixi.channel import load_channel_records
+    from minipixi.channel.fetch import load_channel_records
     from minipixi.config import cache_dir
     from minipixi.manifest.edit import current_platform
     from minipixi.solver import SolveTask, solve
-    from minipixi.virtual_packages import default_virtual_packages, detect_virtual_packages
+    from minipixi.channel.virtual_packages import default_virtual_packages, detect_virtual_packages
 
     subdir = subdir or env.platform or current_platform()
     virtual = detect_virtual_packages() if subdir == current_platform() else default_virtual_packages(subdir)
@@ -297,8 +297,8 @@ def solve_environment(env: GlobalEnvironment, config: Config, subdir: str | None
 def install_environment(env: GlobalEnvironment, config: Config, prefix: Path | None = None,
                         subdir: str | None = None) -> list:
     """Solve `env` and make `prefix` (default ``envs/<name>``) hold exactly that; the records."""
-    from minipixi.install import install
-    from minipixi.workspace import download_url
+    from minipixi.install.install import install
+    from minipixi.app.workspace import download_url
 
     records = solve_environment(env, config, subdir)
     mirrors = config.effective_mirrors()
@@ -311,7 +311,7 @@ def executables(prefix: Path, package: str | None = None, system: str | None = N
     """The programs installed packages put in ``bin/`` (only `package`'s when given), sorted.
     On Windows: ``.exe``/``.bat``/``.cmd`` files in the Windows program folders, named without
     their ending (``bat.exe`` is the program ``bat``)."""
-    from minipixi.install import read_prefix_records
+    from minipixi.install.install import read_prefix_records
 
     installed = read_prefix_records(prefix)
     if package is not None:
@@ -427,7 +427,7 @@ def _manifest_entry(env: GlobalEnvironment) -> tomlkit.items.Table:
 
 def list_tools() -> list[GlobalTool]:
     """The installed global tools, from the global manifest and their environments."""
-    from minipixi.install import read_prefix_records
+    from minipixi.install.install import read_prefix_records
 
     tools = []
     for env in read_global_manifest().values():

@@ -168,7 +168,7 @@ def render_explicit_spec(records: Sequence[PackageRecord], platform: str) -> str
 def explicit_spec_files(lock, workspace, environments: Sequence[str] | None = None,
                         platforms: Sequence[str] | None = None) -> dict[str, str]:
     """``{env}_{platform}_conda_spec.txt`` -> text, for every requested (environment, platform)."""
-    from minipixi.workspace import lock_platform_names
+    from minipixi.app.workspace import lock_platform_names
 
     names = lock_platform_names(workspace)
     files = {}
@@ -215,8 +215,8 @@ def parse_explicit_spec(text: str, source: str = "spec") -> tuple[str | None, li
 
 def install_explicit_spec(path: Path, prefix: Path, *, mirrors=None, reporter=None):
     """Install an @EXPLICIT file into `prefix`, without solving (as conda does)."""
-    from minipixi.install import install
-    from minipixi.workspace import download_url
+    from minipixi.install.install import install
+    from minipixi.app.workspace import download_url
 
     _, records = parse_explicit_spec(Path(path).read_text(encoding="utf-8"), str(path))
     return install([download_url(r, mirrors or {}) for r in records], prefix, reporter=reporter)

@@ -114,7 +114,7 @@ def lock_platform_names(workspace) -> dict[str, str]:
     In a v6 lock a platform is its subdir. With rich entries (v7), Pixi keeps a plain entry's
     subdir as its name and numbers the rich ones ``p1``, ``p2``... in manifest order.
     """
-    from minipixi.lock import name_lock_platforms
+    from minipixi.lock.lockfile import name_lock_platforms
 
     entries = workspace.platforms
     numbered = name_lock_platforms([(e.subdir, e.rich and (e.name != e.subdir or bool(e.virtual)))
@@ -139,7 +139,7 @@ def _virtual_strings(records: Iterable[PackageRecord]) -> tuple[str, ...]:
 
 
 def _platform_virtual_packages(resolved) -> list[PackageRecord]:
-    from minipixi.virtual_packages import default_virtual_packages
+    from minipixi.channel.virtual_packages import default_virtual_packages
 
     return default_virtual_packages(resolved.subdir, **resolved.virtual_package_options())
 
@@ -148,7 +148,7 @@ def _platform_virtual_packages(resolved) -> list[PackageRecord]:
 
 def load_sources(project: Project, channels: Sequence[str], subdir: str) -> list:
     """The record sources of `channels` for `subdir` (+ noarch), in priority order."""
-    from minipixi.channel import load_channel_records
+    from minipixi.channel.fetch import load_channel_records
 
     return load_channel_records(
         channels, subdir, cache_dir=cache_dir(), offline=project.config.offline,
@@ -181,7 +181,7 @@ def solve_specs(project: Project, resolved_list: Sequence, *, locked: Sequence[P
 
 def _exclude_newer_ms(workspace) -> int | None:
     """The workspace's ``exclude-newer`` cut-off in milliseconds (a duration counts back from now)."""
-    from minipixi.satisfiability import exclude_newer_cutoffs
+    from minipixi.lock.satisfiability import exclude_newer_cutoffs
 
     cutoff = exclude_newer_cutoffs(workspace).get(None)
     return None if cutoff is None else int(cutoff.timestamp() * 1000)
@@ -226,13 +226,13 @@ def closure(records: Sequence[PackageRecord], roots: Iterable[str]) -> list[Pack
 class LockUpdate:
     """What `update_lock` did: the lock, whether the file changed, which pairs were solved."""
 
-    lock: object  # minipixi.lock.LockFile
+    lock: object  # minipixi.lock.lockfile.LockFile
     changed: bool
     solved: list[tuple[str, str]]
 
 
 def read_existing_lock(project: Project):
-    from minipixi.lock import read_lock
+    from minipixi.lock.lockfile import read_lock
 
     return read_lock(project.lock_path) if project.lock_path.is_file() else None
 
@@ -240,7 +240,7 @@ def read_existing_lock(project: Project):
 def outdated_reasons(project: Project, lock) -> dict[tuple[str, str], list[str]]:
     """For every (environment, platform entry) of the manifest, why its lock is out of date
     (Pixi's satisfiability rules: see `satisfiability`)."""
-    from minipixi.satisfiability import outdated
+    from minipixi.lock.satisfiability import outdated
 
     return outdated(project.workspace, lock)
 
@@ -254,7 +254,7 @@ def update_lock(project: Project, *, force: bool = False,
     Runs under the workspace lock (`workspace_lock`); if another command changed pixi.toml
     since `project` was opened, the manifest is read again first.
     """
-    from minipixi.workspace_lock import workspace_lock
+    from minipixi.app.workspace_lock import workspace_lock
 
     with workspace_lock(project.root):
         _reread_if_changed(project)
@@ -266,9 +266,9 @@ def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str]
     """`update_lock`'s work, also for `update`: `resolve` names (environment, platform) pairs to
     solve again even when up to date, `prefer` is the lock whose records the solver prefers
     (default: the existing lock), and `write=False` computes the lock without writing it."""
-    from minipixi.lock import LockChannel, LockedEnvironment, LockPlatform, make_lock_file, render_lock, write_lock
+    from minipixi.lock.lockfile import LockChannel, LockedEnvironment, LockPlatform, make_lock_file, render_lock, write_lock
 
-    from minipixi.satisfiability import disregarded_environments, exclude_newer_cutoffs, matched_platform_names
+    from minipixi.lock.satisfiability import disregarded_environments, exclude_newer_cutoffs, matched_platform_names
 
     ws = project.workspace
     old = read_existing_lock(project)
@@ -321,7 +321,7 @@ def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str]
 
 def _solve_options(resolved, exclude_newer=None) -> dict[str, str]:
     """The options a lock records for an environment, when they are not the defaults."""
-    from minipixi.satisfiability import LOCK_STRATEGY
+    from minipixi.lock.satisfiability import LOCK_STRATEGY
 
     options = {}
     if resolved is not None and resolved.solve_strategy != "highest":
@@ -343,7 +343,7 @@ def _entry_virtual(ws, entry) -> tuple[str, ...]:
 
 
 def _channel_url(channel: str) -> str:
-    from minipixi.channel import Channel
+    from minipixi.channel.fetch import Channel
 
     return Channel.parse(channel).url
 
@@ -365,7 +365,7 @@ def _group_platforms(ws, group: Sequence[str]) -> list[str]:
 
 def _solve_into(project: Project, members: list[str], platform: str, old, names, packages,
                 disregard: set[str] = frozenset()) -> None:
-    from minipixi.lock import CondaPackage
+    from minipixi.lock.lockfile import CondaPackage
 
     ws = project.workspace
     resolved = [ws.resolve(env, platform) for env in members]
@@ -463,7 +463,7 @@ def locked_records(project: Project, environment: str, *, locked: bool = False, 
 
 def download_url(record: PackageRecord, mirrors: Mapping[str, Sequence[str]]) -> PackageRecord:
     """The record with its url moved to the first mirror of its channel (if one is set)."""
-    from minipixi.channel import download_urls
+    from minipixi.channel.fetch import download_urls
 
     return replace(record, url=download_urls(record.url, mirrors)[0]) if record.url else record
 
@@ -471,9 +471,9 @@ def download_url(record: PackageRecord, mirrors: Mapping[str, Sequence[str]]) ->
 def install_environment(project: Project, environment: str = "default", *, locked: bool = False,
                         frozen: bool = False, reporter=None, on_solve=lambda env, platform: None):
     """Make ``.pixi/envs/<environment>`` match the lock. Returns (prefix, transaction)."""
-    from minipixi.install import install
-    from minipixi.virtual_packages import check_installable, detect_virtual_packages, required_virtual_packages
-    from minipixi.workspace_lock import write_pixi_folder_files
+    from minipixi.install.install import install
+    from minipixi.channel.virtual_packages import check_installable, detect_virtual_packages, required_virtual_packages
+    from minipixi.app.workspace_lock import write_pixi_folder_files
 
     platform, records = locked_records(project, environment, locked=locked, frozen=frozen, on_solve=on_solve)
     resolved = project.workspace.resolve(environment, platform)
@@ -502,7 +502,7 @@ def _write_environment_file(project: Project, environment: str, prefix: Path) ->
 
 def activation_context(project: Project, environment: str, platform: str | None = None):
     """Everything `activation` needs for `environment` of this workspace."""
-    from minipixi.activation import ActivationContext
+    from minipixi.run.activation import ActivationContext
 
     ws = project.workspace
     platform = platform or host_platform_entry(project, environment)
@@ -577,7 +577,7 @@ def describe_system(manifest_path=None, *, offline: bool = False) -> dict:
     from minipixi import __version__
     from minipixi.config import teaching_channel_dir
     from minipixi.manifest.edit import current_platform
-    from minipixi.virtual_packages import detect_virtual_packages
+    from minipixi.channel.virtual_packages import detect_virtual_packages
 
     machine = {
         "minipixi version": __version__,
@@ -617,7 +617,7 @@ def describe_system(manifest_path=None, *, offline: bool = False) -> dict:
 def _global_dirs() -> dict:
     """Where global tools live (``$MINIPIXI_HOME``), as Pixi's info shows its global folders."""
     from minipixi.config import home_dir
-    from minipixi.global_tools import manifest_path
+    from minipixi.app.global_tools import manifest_path
 
     return {"bin dir": str(home_dir() / "bin"), "environments dir": str(home_dir() / "envs"),
             "manifest": str(manifest_path())}
@@ -701,7 +701,7 @@ def add_and_pin(manifest: Path, specs: Sequence[str], *, feature: str | None = N
     `AddedDependency` as finally written.
     """
     from minipixi.manifest.edit import add_dependencies
-    from minipixi.workspace_lock import edit_transaction
+    from minipixi.app.workspace_lock import edit_transaction
 
     with edit_transaction(manifest):
         added = add_dependencies(manifest, specs, feature=feature, platforms=platforms, table=table)

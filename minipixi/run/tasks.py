@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from minipixi import task_shell
+from minipixi.run import task_shell
 from minipixi.errors import ActivationError
 
 

@@ -56,7 +56,7 @@ from typing import Any, Iterable, Mapping, Sequence, Union
 from urllib.parse import quote, unquote, urlsplit
 
 from minipixi.errors import LockError, Location, VersionError, source_excerpt
-from minipixi.lock_yaml import ParsedYaml, YamlReadError, check_size, parse_yaml, render_yaml
+from minipixi.lock.yaml_dialect import ParsedYaml, YamlReadError, check_size, parse_yaml, render_yaml
 from minipixi.records import (
     PackageRecord,
     UnsafeRecordError,
@@ -1212,7 +1212,7 @@ def write_lock(lock: LockFile, path: str | os.PathLike) -> None:
 
 def normalize_channel(channel: str) -> str:
     """A channel as a URL without trailing slash (see `satisfiability.normalize_channel`)."""
-    from minipixi.satisfiability import normalize_channel as normalize
+    from minipixi.lock.satisfiability import normalize_channel as normalize
 
     return normalize(channel)
 
@@ -1222,7 +1222,7 @@ def lock_satisfies(lock_env: LockedEnvironment, platform: str, specs: Mapping[st
     """Why the locked `platform` of `lock_env` no longer fits `specs` and `channels` ([] when it
     fits): the channels, the platform, each spec, the locked records' own dependencies. The
     whole of Pixi's rules (options, platforms, unused packages) is `satisfiability.outdated`."""
-    from minipixi.satisfiability import channel_reasons, conda_reasons
+    from minipixi.lock.satisfiability import channel_reasons, conda_reasons
 
     reasons = channel_reasons(lock_env, channels)
     if platform not in lock_env.packages:

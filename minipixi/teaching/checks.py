@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from minipixi.errors import MinipixiError
-from minipixi.grade import CheckFailed, Submission
+from minipixi.teaching.grade import CheckFailed, Submission
 
 
 # ---- manifest, solving and submitted locks -------------------------------------------------------
@@ -57,11 +57,11 @@ def solve(sub: Submission, environment: str, platform: str, *, cuda: str | None 
     `cuda`: "declared" uses what the manifest declares; None removes ``__cuda``; a version
     string replaces it (a machine with that driver). Raises CheckFailed when unsolvable.
     """
-    from minipixi.channel import ChannelRefused
+    from minipixi.channel.fetch import ChannelRefused
     from minipixi.manifest import require_conda_only
     from minipixi.solver import SolveTask, solve as run_solver
-    from minipixi.virtual_packages import default_virtual_packages
-    from minipixi.workspace import load_sources
+    from minipixi.channel.virtual_packages import default_virtual_packages
+    from minipixi.app.workspace import load_sources
 
     project = sub.project()
     resolved = project.workspace.resolve(environment, platform)
@@ -91,7 +91,7 @@ def solve(sub: Submission, environment: str, platform: str, *, cuda: str | None 
 def submitted_lock(sub: Submission):
     """The submission's pixi.lock read by minipixi's lock reader, or None when there is none;
     CheckFailed with the reader's place and message when it cannot be read."""
-    from minipixi.lock import parse_lock
+    from minipixi.lock.lockfile import parse_lock
 
     if "lock" not in sub._cache:
         if not sub.exists("pixi.lock"):
@@ -115,7 +115,7 @@ def environment_records(sub: Submission, environment: str, platform: str) -> lis
       answer does not depend on which versions the teaching mirror holds;
     - without one, the environment solved on the teaching mirror (`solve`).
     """
-    from minipixi.workspace import lock_platform_names, outdated_reasons
+    from minipixi.app.workspace import lock_platform_names, outdated_reasons
 
     lock = submitted_lock(sub)
     if lock is None:
@@ -141,7 +141,7 @@ def environment_records(sub: Submission, environment: str, platform: str) -> lis
 
 def _accepted_channel_urls():
     """The channel URLs grading may read (None outside `grade`: then every channel is)."""
-    from minipixi.channel import READABLE_CHANNELS
+    from minipixi.channel.fetch import READABLE_CHANNELS
 
     readable = READABLE_CHANNELS.get()
     return None if readable is None else {url.rstrip("/") for url in readable}
@@ -180,7 +180,7 @@ def declared_cuda(sub: Submission, environment: str, platform: str) -> str | Non
 def task_plan(sub: Submission, environment: str, task: str) -> list[str]:
     """Task names in the order `minipixi run task` would run them (CheckFailed on cycles)."""
     from minipixi.manifest.edit import list_tasks
-    from minipixi.tasks import plan_tasks
+    from minipixi.run.tasks import plan_tasks
 
     tasks = list_tasks(sub.workspace(), environment)
     if task not in tasks:
@@ -208,7 +208,7 @@ def task_tree(sub: Submission, environment: str, task: str):
 def read_commands(text: str, what: str, *, language: str = "bash"):
     """Shell text as a tree (`command_reading`): ``language`` is "bash" or "task" (Pixi's task
     shell). CheckFailed naming `what` when the parser cannot read it."""
-    from minipixi.command_reading import CommandSyntaxError, parse_bash, parse_task
+    from minipixi.teaching.command_reading import CommandSyntaxError, parse_bash, parse_task
 
     try:
         return parse_task(text) if language == "task" else parse_bash(text)
@@ -218,7 +218,7 @@ def read_commands(text: str, what: str, *, language: str = "bash"):
 
 def reached_commands(tree) -> list:
     """The commands a run of `tree` really starts (`command_reading.reached`)."""
-    from minipixi.command_reading import reached
+    from minipixi.teaching.command_reading import reached
 
     return reached(tree)
 
@@ -232,7 +232,7 @@ def pixi_calls(commands, subcommand: str) -> list:
     """(invocation, words after the subcommand) of every `pixi/minipixi SUBCOMMAND` a run of
     `commands` really starts (not echoed, not behind ``false &&``), wrappers such as ``exec``
     looked through."""
-    from minipixi.command_reading import reached, unwrap
+    from minipixi.teaching.command_reading import reached, unwrap
 
     found = []
     for call in reached(_tree(commands)):
@@ -263,7 +263,7 @@ CUDA_OVERRIDE = "CONDA_OVERRIDE_CUDA"
 def shell_assignments(commands, before: int | None = None) -> dict[str, str]:
     """Variables a run of `commands` sets (``X=1``, ``export X=1``, ``X=1 cmd`` for that command)
     before the invocation numbered `before` (all when None)."""
-    from minipixi.command_reading import invocations
+    from minipixi.teaching.command_reading import invocations
 
     values: dict[str, str] = {}
     for call in invocations(_tree(commands)):
@@ -352,7 +352,7 @@ def read_yaml(sub: Submission, relative: str):
     """A YAML file as Python data (safe loader); CheckFailed with the parser's place on error."""
     import yaml
 
-    from minipixi.lock_yaml import YamlReadError, check_no_aliases
+    from minipixi.lock.yaml_dialect import YamlReadError, check_no_aliases
 
     text = sub.read_text(relative)
     try:
@@ -392,7 +392,7 @@ def starts_jupyterlab(command) -> bool:
     """Does a run of the command start JupyterLab? (`jupyter lab`, `jupyter-lab`, `python -m
     jupyterlab`, `python -m jupyter lab`, with options, but not ``--help``/``--version``.)
     `command` is a tree, or text read by Pixi's task shell; unreached commands do not count."""
-    from minipixi.command_reading import reached, unwrap
+    from minipixi.teaching.command_reading import reached, unwrap
 
     tree = read_commands(command, "the command", language="task") if isinstance(command, str) else command
     if tree is None:
@@ -422,7 +422,7 @@ def all_tasks(sub: Submission) -> dict:
 
 def read_explicit_spec(sub: Submission, relative: str):
     """(platform, records) of an @EXPLICIT file; CheckFailed with the reader's message."""
-    from minipixi.export import parse_explicit_spec
+    from minipixi.deploy.export import parse_explicit_spec
 
     try:
         return parse_explicit_spec(sub.read_text(relative), relative)
@@ -435,7 +435,7 @@ def read_explicit_spec(sub: Submission, relative: str):
 def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) pairs of a Dockerfile, read by `dockerfile-parse` (continuation
     lines joined, comments dropped); CheckFailed when it cannot be read."""
-    from minipixi.command_reading import CommandSyntaxError, dockerfile_instructions as read
+    from minipixi.teaching.command_reading import CommandSyntaxError, dockerfile_instructions as read
 
     try:
         return [(item.keyword, item.value) for item in read(text)]
@@ -464,7 +464,7 @@ def stage_bases(text: str) -> list[str]:
 
 def instruction_tree(value: str):
     """What a RUN/ENTRYPOINT/CMD value runs, as a tree (exec or shell form)."""
-    from minipixi.command_reading import CommandSyntaxError, Instruction
+    from minipixi.teaching.command_reading import CommandSyntaxError, Instruction
 
     try:
         return Instruction("RUN", value, 0).shell_tree()
@@ -518,7 +518,7 @@ def environment_option(words: list[str], *, stop_at_command: bool = False) -> st
 def hook_files(commands, environment: str, workdir: str = "/") -> set[str]:
     """Files that a run of `commands` fills with `pixi shell-hook` output for `environment`
     (``pixi shell-hook ... >> F``, or ``echo "$(pixi shell-hook ...)" > F``), as absolute paths."""
-    from minipixi.command_reading import invocations
+    from minipixi.teaching.command_reading import invocations
 
     tree = _tree(commands)
     everything = invocations(tree)
@@ -551,7 +551,7 @@ def activation_order(commands, environment: str, hook_scripts=(), workdir: str =
       ``. <(sed '$d' /app/entrypoint.sh)``. For an `entrypoint` (which gets the command as
       its arguments) running the script alone counts too.
     """
-    from minipixi.command_reading import invocations
+    from minipixi.teaching.command_reading import invocations
 
     tree = _tree(commands)
     wanted = {absolute_path(p, workdir) for p in hook_scripts}
@@ -590,7 +590,7 @@ def cuda_override_installs(sub: Submission, environment: str, value: str) -> Non
     or constrains) of the records the environment locks."""
     from minipixi.matchspec import MatchSpec
     from minipixi.version import Version
-    from minipixi.virtual_packages import default_virtual_packages
+    from minipixi.channel.virtual_packages import default_virtual_packages
 
     platform = linux_platform(sub, environment)
     declared = declared_cuda(sub, environment, platform)
@@ -692,7 +692,7 @@ def script_reads(commands) -> list[str]:
     style: ``-xzf X``, ``-x -z -f X``, ``xzf X``, ``--file=X``), ``python X.py``, ``[ -f X ]``,
     ``test -e X``, ``source X``, ``< X``. Paths with variables and absolute paths (inside the
     image) are skipped; commands the script never reaches do not count."""
-    from minipixi.command_reading import reached, unwrap
+    from minipixi.teaching.command_reading import reached, unwrap
 
     found = []
     for call in reached(_tree(commands)):
@@ -833,7 +833,7 @@ def require_cuda_build_for_drivers(sub: Submission, environment: str, drivers) -
     """The environment, solved as the lock would be on a laptop without a GPU, holds a CUDA
     build of PyTorch that installs on a machine with each CUDA driver version in `drivers`."""
     from minipixi.errors import InstallError
-    from minipixi.virtual_packages import check_installable, default_virtual_packages, required_virtual_packages
+    from minipixi.channel.virtual_packages import check_installable, default_virtual_packages, required_virtual_packages
 
     platform = linux_platform(sub, environment)
     if declared_cuda(sub, environment, platform) is None:
@@ -912,7 +912,7 @@ def read_toml(sub: Submission, relative: str) -> dict:
 def read_global_manifest(sub: Submission, relative: str = "pixi-global.toml") -> dict:
     """{name: GlobalEnvironment} of a global manifest in the submission, read by minipixi's own
     parser; CheckFailed with the parser's place (file:line:column), message and hint."""
-    from minipixi.global_tools import parse_global_manifest
+    from minipixi.app.global_tools import parse_global_manifest
 
     text = sub.read_text(relative)
     try:
@@ -926,7 +926,7 @@ def global_environment_programs(sub: Submission, env, subdir: str | None = None)
     offline from the teaching channel into the grader's scratch folder, for this machine (or
     `subdir`). CheckFailed, with the solver's message, when it cannot be installed."""
     from minipixi.config import Config
-    from minipixi.global_tools import executables, install_environment
+    from minipixi.app.global_tools import executables, install_environment
 
     prefix = sub.scratch / "global-envs" / (subdir or "this-machine") / env.name
     try:
@@ -944,7 +944,7 @@ def update_global_tools(sub: Submission, relative: str = "pixi-global.toml"):
     import shutil
 
     from minipixi.config import Config, temporary_environ
-    from minipixi.global_tools import manifest_path, update_tools
+    from minipixi.app.global_tools import manifest_path, update_tools
 
     home = sub.scratch / "fresh-home"
     shutil.rmtree(home, ignore_errors=True)

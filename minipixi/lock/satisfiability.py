@@ -71,7 +71,7 @@ def outdated(workspace, lock, *, now: datetime.datetime | None = None) -> dict[t
     clock for ``exclude-newer`` durations (``7d``). Raises ManifestError for a setting
     minipixi cannot check (see the module).
     """
-    from minipixi.workspace import lock_platform_names
+    from minipixi.app.workspace import lock_platform_names
 
     reasons: dict[tuple[str, str], list[str]] = {}
     if lock is not None:
@@ -201,7 +201,7 @@ def no_build_reasons(workspace, env: str, lock_env) -> list[str]:
     no_build = pypi_options(workspace, env).get("no-build")
     if not no_build:
         return []
-    from minipixi.lock import normalize_pypi_name
+    from minipixi.lock.lockfile import normalize_pypi_name
 
     names = None if no_build is True else {normalize_pypi_name(str(n)) for n in no_build}
     for platform in lock_env.packages:
@@ -358,7 +358,7 @@ _VIRTUAL_NAME = {"cuda": "__cuda", "libc": "__glibc", "glibc": "__glibc", "linux
 
 def matched_platform_names(workspace, lock) -> dict[str, str]:
     """Manifest platform entry -> the name the existing lock gives it (where it has one)."""
-    from minipixi.workspace import lock_platform_names
+    from minipixi.app.workspace import lock_platform_names
 
     numbered = lock_platform_names(workspace)
     found = {}
@@ -397,7 +397,7 @@ def _same_virtual(locked: str | None, version: str) -> bool:
 
 def platform_reasons(workspace, env: str, platform: str, lock, locked_env, numbered_name: str) -> list[str]:
     """Why the locked packages of (`env`, manifest `platform`) no longer fit the manifest."""
-    from minipixi.virtual_packages import check_installable, required_virtual_packages
+    from minipixi.channel.virtual_packages import check_installable, required_virtual_packages
     from minipixi.errors import InstallError
 
     resolved = workspace.resolve(env, platform)
@@ -415,7 +415,7 @@ def platform_reasons(workspace, env: str, platform: str, lock, locked_env, numbe
     if not reasons:
         records = [p.record for p in locked_env.conda_packages(name)]
         try:
-            from minipixi.workspace import _platform_virtual_packages
+            from minipixi.app.workspace import _platform_virtual_packages
 
             check_installable(required_virtual_packages(records), _platform_virtual_packages(resolved))
         except InstallError as err:
@@ -450,7 +450,7 @@ def checkable_specs(resolved, workspace=None) -> dict[str, Any]:
     specs = {name: dep.to_matchspec() for name, dep in resolved.dependencies.items()}
     if conditions:
         from minipixi.matchspec import MatchSpec
-        from minipixi.workspace import _platform_virtual_packages
+        from minipixi.app.workspace import _platform_virtual_packages
 
         virtual = _platform_virtual_packages(resolved)
         for name, condition in conditions.items():
@@ -503,7 +503,7 @@ def conda_reasons(lock_env, platform: str, specs: Mapping[str, Any], shown: str 
     for package in locked.values():
         reasons.extend(_dependency_reasons(package, locked, shown))
     if not reasons and unused_check:
-        from minipixi.workspace import closure  # here: workspace imports this module
+        from minipixi.app.workspace import closure  # here: workspace imports this module
 
         unused = sorted(set(locked) - {r.name for r in closure([p.record for p in locked.values()], specs)})
         if unused:
@@ -548,7 +548,7 @@ def pypi_reasons(lock_env, platform: str, requirements: Mapping[str, Any], shown
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
     from packaging.version import InvalidVersion, Version
 
-    from minipixi.lock import normalize_pypi_name
+    from minipixi.lock.lockfile import normalize_pypi_name
 
     locked = {normalize_pypi_name(p.name): p for p in lock_env.pypi_packages(platform)}
     conda = {p.name: p for p in lock_env.conda_packages(platform)}
@@ -623,7 +623,7 @@ def _missing_extra_requirements(package, extra: str, locked, as_conda, subdir) -
     from packaging.markers import UndefinedEnvironmentName, default_environment
     from packaging.requirements import InvalidRequirement, Requirement
 
-    from minipixi.lock import normalize_pypi_name
+    from minipixi.lock.lockfile import normalize_pypi_name
 
     sys_platform, system, os_name = _MARKER_PLATFORM.get((subdir or "").split("-")[0], ("", "", ""))
     environment = {**default_environment(), "sys_platform": sys_platform, "platform_system": system,

@@ -281,7 +281,7 @@ def version_reasons(records: Iterable[PackageRecord], requested: Mapping[str, st
 def explain_lock(project, lock, environments: Iterable[str]) -> list[tuple[str, str, list[Reason]]]:
     """`version_reasons` for each of `environments` on the platform this machine installs
     (else its first platform), reading the channels the solve read. [(env, platform, reasons)]"""
-    from minipixi.workspace import host_platform_entry, load_sources, lock_platform_names
+    from minipixi.app.workspace import host_platform_entry, load_sources, lock_platform_names
 
     ws = project.workspace
     out = []

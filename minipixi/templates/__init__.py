@@ -1,1 +1,0 @@
-"""Plain-text templates for the deployment generators in `minipixi.deploy`."""

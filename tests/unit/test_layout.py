@@ -1,0 +1,204 @@
+"""The shape of the code, pinned: a reader can follow it because these stay true.
+
+- No import cycles among minipixi's modules, counting imports inside functions too: the import
+  graph is the reading order, and a cycle is a chapter that needs the next one to make sense.
+- Imports sit at the top of a module. An import inside a function is allowed only when it is
+  *lazy on purpose*: it loads a heavy library (or a minipixi module that loads one at import
+  time), so that ``minipixi --help`` stays fast, and it says so with a ``# lazy: <reason>``
+  comment on its line.
+- No module over 700 lines, and cli.py (grammar, rendering, one error handler) under 500.
+- A module docstring that names another module (a backticked ``solver/search.py`` or
+  ``install/``) names one that exists, and only one module calls itself the place to start.
+
+Everything is read with `ast`; nothing here imports the modules it checks.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "minipixi"
+
+# Third-party libraries that take long enough to import to matter for ``--help`` (or that a
+# command needs only on some paths), measured with ``python -X importtime``.
+HEAVY = {"numba", "numpy", "httpx", "yaml", "tomlkit", "hypothesis", "bashlex", "dockerfile_parse",
+         "msgpack", "zstandard", "packaging", "tomllib"}
+# Standard-library modules that are slow to import (tens of milliseconds) or start machinery.
+HEAVY_STDLIB = {"multiprocessing", "concurrent", "asyncio", "ssl", "http", "urllib", "email",
+                "doctest", "importlib", "sqlite3", "tarfile", "zipfile", "subprocess", "ctypes"}
+MAX_LINES = 700
+MAX_CLI_LINES = 500
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "mirror" in path.relative_to(PACKAGE).parts[:2] and path.name != "build.py" and path.name != "__init__.py":
+            continue
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = path
+    return found
+
+
+MODULES = _modules()
+
+
+def _resolve(name: str) -> str | None:
+    """The minipixi module an imported dotted name lands in (``from a.b import c`` may name a
+    module ``a.b.c`` or an attribute of ``a.b``)."""
+    while name:
+        if name in MODULES:
+            return name
+        name = name.rpartition(".")[0]
+    return None
+
+
+def _imports(path: Path):
+    """Yield (node, dotted names, inside_function, under_type_checking) for every import."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+
+    def walk(node, in_function, type_checking):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                yield from walk(child, True, type_checking)
+            elif isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                yield from walk(child, in_function, True)
+            elif isinstance(child, ast.Import):
+                yield child, [a.name for a in child.names], in_function, type_checking
+            elif isinstance(child, ast.ImportFrom):
+                base = child.module or ""
+                names = [f"{base}.{a.name}" for a in child.names] if base.startswith("minipixi") else [base]
+                yield child, names, in_function, type_checking
+            else:
+                yield from walk(child, in_function, type_checking)
+    yield from walk(tree, False, False)
+
+
+def _graph(include_functions: bool) -> dict[str, set[str]]:
+    graph = {name: set() for name in MODULES}
+    for name, path in MODULES.items():
+        for _node, targets, in_function, type_checking in _imports(path):
+            if type_checking or (in_function and not include_functions):
+                continue
+            for target in targets:
+                found = _resolve(target)
+                if found and found != name:
+                    graph[name].add(found)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan's algorithm)."""
+    index, low, stack, on_stack, result = {}, {}, [], set(), []
+    counter = [0]
+    sys.setrecursionlimit(max(10_000, sys.getrecursionlimit()))
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                result.append(sorted(component))
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return result
+
+
+def test_no_import_cycles():
+    cycles = _cycles(_graph(include_functions=True))
+    assert not cycles, "import cycles (function-level imports included):\n" + "\n".join(
+        " <-> ".join(c) for c in cycles)
+
+
+def _heavy_modules() -> set[str]:
+    """minipixi modules that import a heavy library when they are imported."""
+    top = _graph(include_functions=False)
+    direct = set()
+    for name, path in MODULES.items():
+        for _node, targets, in_function, type_checking in _imports(path):
+            if not in_function and not type_checking and any(
+                    t.split(".")[0] in HEAVY for t in targets):
+                direct.add(name)
+    heavy, changed = set(direct), True
+    while changed:
+        changed = False
+        for name, deps in top.items():
+            if name not in heavy and deps & heavy:
+                heavy.add(name)
+                changed = True
+    return heavy
+
+
+def test_function_level_imports_are_lazy_on_purpose():
+    heavy_minipixi = _heavy_modules()
+    wrong = []
+    for name, path in MODULES.items():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for node, targets, in_function, type_checking in _imports(path):
+            if not in_function or type_checking:
+                continue
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            heavy = all(t.split(".")[0] in HEAVY | HEAVY_STDLIB or _resolve(t) in heavy_minipixi
+                        for t in targets)
+            commented = any("# lazy:" in lines[i] for i in range(node.lineno - 1, node.end_lineno))
+            if not heavy:
+                wrong.append(f"{where}: {', '.join(targets)} is not heavy; import it at the top")
+            elif not commented:
+                wrong.append(f"{where}: say why it is lazy with a '# lazy: <reason>' comment")
+    assert not wrong, f"{len(wrong)} function-level imports:\n" + "\n".join(wrong)
+
+
+def test_no_module_is_too_long_to_read_in_one_sitting():
+    long = {str(p.relative_to(ROOT)): n for p in MODULES.values()
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, f"modules over {MAX_LINES} lines: {long}"
+    cli_lines = len((PACKAGE / "cli.py").read_text(encoding="utf-8").splitlines())
+    assert cli_lines < MAX_CLI_LINES, f"cli.py has {cli_lines} lines"
+
+
+POINTER = re.compile(r"`([A-Za-z0-9_./-]+(?:\.py|/))`")
+
+
+def test_docstring_pointers_name_modules_that_exist():
+    wrong, starts = [], []
+    for name, path in MODULES.items():
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        for target in POINTER.findall(doc):
+            if not ((PACKAGE / target).exists() or (ROOT / target).exists()):
+                wrong.append(f"{path.relative_to(ROOT)} names `{target}`")
+        if re.search(r"\bread (?:this )?first\b", doc, re.I):
+            starts.append(name)
+    assert not wrong, "docstrings point at modules that do not exist:\n" + "\n".join(wrong)
+    assert len(starts) <= 1, f"more than one module says 'read first': {starts}"
+
+
+@pytest.mark.parametrize("bad", [
+    {"a": {"b"}, "b": {"c"}, "c": {"a"}},
+])
+def test_the_cycle_finder_finds_cycles(bad):
+    assert _cycles(bad) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
