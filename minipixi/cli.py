@@ -806,7 +806,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     and the one on disk), per environment and platform, direct or transitive."""
     import json
 
-    from minipixi.lock.lockfile import read_lock
+    from minipixi.lock.read import read_lock
     from minipixi.lock.diff import diff_locks, diff_to_json, read_lock_at, render_diff
 
     project = _open_project(args)

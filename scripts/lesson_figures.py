@@ -46,7 +46,7 @@ def _plural(count: int, word: str) -> str:
 
 def pipeline(lesson: Path) -> dict[str, str]:
     """manifest -> solve -> lock -> install, labelled with Episode 2's real workspace."""
-    from minipixi.lock.lockfile import read_lock
+    from minipixi.lock.read import read_lock
 
     ws = lesson / "example"
     manifest = tomllib.loads((ws / "pixi.toml").read_text(encoding="utf-8"))

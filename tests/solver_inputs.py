@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from minipixi.lock.lockfile import read_lock
+from minipixi.lock.read import read_lock
 from minipixi.manifest import read_manifest, resolve_environment
 from minipixi.manifest.resolve import environment_platforms, get_environment
 from minipixi.records import PackageRecord

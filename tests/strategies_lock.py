@@ -17,16 +17,15 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from minipixi.lock.lockfile import (
+from minipixi.lock.model import (
     CondaPackage,
     LockChannel,
     LockedEnvironment,
     LockPlatform,
     PypiPackage,
-    derive_build_number,
-    location_of_url,
     make_lock_file,
 )
+from minipixi.lock.locations import derive_build_number, location_of_url
 from minipixi.records import PackageRecord
 
 CHANNELS = ["https://conda.anaconda.org/conda-forge", "https://prefix.dev/bioconda",

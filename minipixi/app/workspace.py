@@ -114,7 +114,7 @@ def lock_platform_names(workspace) -> dict[str, str]:
     In a v6 lock a platform is its subdir. With rich entries (v7), Pixi keeps a plain entry's
     subdir as its name and numbers the rich ones ``p1``, ``p2``... in manifest order.
     """
-    from minipixi.lock.lockfile import name_lock_platforms
+    from minipixi.lock.model import name_lock_platforms
 
     entries = workspace.platforms
     numbered = name_lock_platforms([(e.subdir, e.rich and (e.name != e.subdir or bool(e.virtual)))
@@ -226,13 +226,13 @@ def closure(records: Sequence[PackageRecord], roots: Iterable[str]) -> list[Pack
 class LockUpdate:
     """What `update_lock` did: the lock, whether the file changed, which pairs were solved."""
 
-    lock: object  # minipixi.lock.lockfile.LockFile
+    lock: object  # minipixi.lock.model.LockFile
     changed: bool
     solved: list[tuple[str, str]]
 
 
 def read_existing_lock(project: Project):
-    from minipixi.lock.lockfile import read_lock
+    from minipixi.lock.read import read_lock
 
     return read_lock(project.lock_path) if project.lock_path.is_file() else None
 
@@ -266,7 +266,8 @@ def _update_lock(project: Project, *, force: bool, on_solve: Callable[[str, str]
     """`update_lock`'s work, also for `update`: `resolve` names (environment, platform) pairs to
     solve again even when up to date, `prefer` is the lock whose records the solver prefers
     (default: the existing lock), and `write=False` computes the lock without writing it."""
-    from minipixi.lock.lockfile import LockChannel, LockedEnvironment, LockPlatform, make_lock_file, render_lock, write_lock
+    from minipixi.lock.model import LockChannel, LockedEnvironment, LockPlatform, make_lock_file
+    from minipixi.lock.write import render_lock, write_lock
 
     from minipixi.lock.satisfiability import disregarded_environments, exclude_newer_cutoffs, matched_platform_names
 
@@ -365,7 +366,7 @@ def _group_platforms(ws, group: Sequence[str]) -> list[str]:
 
 def _solve_into(project: Project, members: list[str], platform: str, old, names, packages,
                 disregard: set[str] = frozenset()) -> None:
-    from minipixi.lock.lockfile import CondaPackage
+    from minipixi.lock.model import CondaPackage
 
     ws = project.workspace
     resolved = [ws.resolve(env, platform) for env in members]

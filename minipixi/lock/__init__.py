@@ -1,2 +1,3 @@
-"""Lock files: pixi.lock read and written byte for byte (lockfile, yaml_dialect), judged up to date
-without a solver (satisfiability), and compared (diff)."""
+"""Lock files: pixi.lock as data (`lock/model.py`, and `lock/locations.py` for what a URL already
+says), read and written byte for byte (`lock/read.py`, `lock/write.py`, `lock/yaml_dialect.py`),
+judged up to date without a solver (`lock/satisfiability.py`), and compared (`lock/diff.py`)."""

@@ -23,7 +23,7 @@ version, another build), or ``changed`` (same version and build from somewhere e
 another channel), and a source package shows its location (``@ ./path``).
 
 `diff_locks` is pure (two `LockFile`s in, a `LockDiff` out); `render_diff` makes the text;
-the CLI prints it. Lesson: Episode 2, "The lock file". Read after `lock.py`.
+the CLI prints it. Lesson: Episode 2, "The lock file". Read after `lock/write.py`.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Mapping
 
 from minipixi.errors import LockError
-from minipixi.lock.lockfile import (
-    REGENERATE_HINT, CondaPackage, LockedPackage, LockFile, check_size, parse_lock, read_lock,
-)
+from minipixi.lock.model import REGENERATE_HINT, CondaPackage, LockedPackage, LockFile
+from minipixi.lock.read import parse_lock, read_lock
+from minipixi.lock.yaml_dialect import check_size
 
 
 @dataclass(frozen=True)

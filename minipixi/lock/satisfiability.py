@@ -43,6 +43,8 @@ import datetime
 import re
 from typing import Any, Mapping, Sequence
 
+from minipixi.lock.model import normalize_pypi_name
+
 # Settings that change how a workspace is *solved* but not whether a lock fits it: the check
 # compares them with what the lock records instead of refusing the manifest.
 CHECKABLE_SETTINGS = frozenset({"solve-strategy", "exclude-newer", "channel-priority"})
@@ -201,8 +203,6 @@ def no_build_reasons(workspace, env: str, lock_env) -> list[str]:
     no_build = pypi_options(workspace, env).get("no-build")
     if not no_build:
         return []
-    from minipixi.lock.lockfile import normalize_pypi_name
-
     names = None if no_build is True else {normalize_pypi_name(str(n)) for n in no_build}
     for platform in lock_env.packages:
         for package in lock_env.pypi_packages(platform):
@@ -513,6 +513,17 @@ def conda_reasons(lock_env, platform: str, specs: Mapping[str, Any], shown: str 
 # --8<-- [end:satisfies]
 
 
+def lock_satisfies(lock_env, platform: str, specs: Mapping[str, Any],
+                   channels: Sequence[str]) -> list[str]:
+    """Why the locked `platform` of `lock_env` no longer fits `specs` and `channels` ([] when it
+    fits): the channels, the platform, each spec, the locked records' own dependencies. The
+    whole of Pixi's rules (options, platforms, unused packages) is `outdated`."""
+    reasons = channel_reasons(lock_env, channels)
+    if platform not in lock_env.packages:
+        return reasons + [f"platform {platform} is not in the lock"]
+    return reasons + conda_reasons(lock_env, platform, specs, unused_check=False)
+
+
 
 
 def _describe(package) -> str:
@@ -547,8 +558,6 @@ def pypi_reasons(lock_env, platform: str, requirements: Mapping[str, Any], shown
     with a version, in its version range."""
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
     from packaging.version import InvalidVersion, Version
-
-    from minipixi.lock.lockfile import normalize_pypi_name
 
     locked = {normalize_pypi_name(p.name): p for p in lock_env.pypi_packages(platform)}
     conda = {p.name: p for p in lock_env.conda_packages(platform)}
@@ -622,8 +631,6 @@ def _missing_extra_requirements(package, extra: str, locked, as_conda, subdir) -
     are locked neither as PyPI packages nor as conda packages that provide them."""
     from packaging.markers import UndefinedEnvironmentName, default_environment
     from packaging.requirements import InvalidRequirement, Requirement
-
-    from minipixi.lock.lockfile import normalize_pypi_name
 
     sys_platform, system, os_name = _MARKER_PLATFORM.get((subdir or "").split("-")[0], ("", "", ""))
     environment = {**default_environment(), "sys_platform": sys_platform, "platform_system": system,

@@ -21,7 +21,8 @@ and remembers the line of every mapping key so errors can point at it. It also r
 Pixi never writes and an attacker would: anchors and aliases (ten lines of them expand to
 gigabytes), nesting deeper than `MAX_LOCK_DEPTH`, text longer than `MAX_LOCK_SIZE`.
 
-Lesson: Episode 2, "The lock file". Used by `lock.py` only.
+Lesson: Episode 2, "The lock file". Used by `lock/read.py` and `lock/write.py` only; read after
+them, then `lock/diff.py`.
 """
 
 from __future__ import annotations

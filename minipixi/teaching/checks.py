@@ -91,7 +91,7 @@ def solve(sub: Submission, environment: str, platform: str, *, cuda: str | None 
 def submitted_lock(sub: Submission):
     """The submission's pixi.lock read by minipixi's lock reader, or None when there is none;
     CheckFailed with the reader's place and message when it cannot be read."""
-    from minipixi.lock.lockfile import parse_lock
+    from minipixi.lock.read import parse_lock
 
     if "lock" not in sub._cache:
         if not sub.exists("pixi.lock"):

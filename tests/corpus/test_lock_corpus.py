@@ -18,9 +18,10 @@ import pytest
 import yaml
 
 from minipixi.errors import LockError
-from minipixi.lock.lockfile import (
-    CondaPackage, PypiPackage, lock_satisfies, parse_lock, read_lock, render_lock,
-)
+from minipixi.lock.model import CondaPackage, PypiPackage
+from minipixi.lock.read import parse_lock, read_lock
+from minipixi.lock.write import render_lock
+from minipixi.lock.satisfiability import lock_satisfies
 
 pytestmark = pytest.mark.corpus
 
@@ -147,7 +148,7 @@ def test_broken_locks_are_refused(corpus_dir: Path, name: str, message: str):
 def test_rich_platform_names_follow_the_manifest_order(corpus_dir: Path, name: str):
     import tomllib
 
-    from minipixi.lock.lockfile import name_lock_platforms
+    from minipixi.lock.model import name_lock_platforms
 
     manifest = tomllib.loads((corpus_dir / "locks" / name.replace(".lock", ".toml")).read_text())
     entries = [(e, False) if isinstance(e, str) else (e["platform"], True)

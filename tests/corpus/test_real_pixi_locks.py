@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from minipixi.lock.lockfile import CondaPackage, LockFile, parse_lock, read_lock, render_lock
+from minipixi.lock.model import CondaPackage, LockFile
+from minipixi.lock.read import parse_lock, read_lock
+from minipixi.lock.write import render_lock
 from minipixi.lock.yaml_dialect import render_yaml
 from minipixi.version import parse_version
 

@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from minipixi.lock.lockfile import (
-    CondaPackage, LockFile, PypiPackage, parse_lock, read_lock, render_lock, write_lock,
-)
+from minipixi.lock.model import CondaPackage, LockFile, PypiPackage
+from minipixi.lock.read import parse_lock, read_lock
+from minipixi.lock.write import render_lock, write_lock
 from strategies_lock import lock_files
 
 CORPUS_LOCKS = [

@@ -12,7 +12,9 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minipixi.lock.lockfile import LockFile, parse_lock, render_lock
+from minipixi.lock.model import LockFile
+from minipixi.lock.read import parse_lock
+from minipixi.lock.write import render_lock
 from minipixi.lock.yaml_dialect import parse_yaml, render_scalar, render_yaml
 from strategies_lock import _identity, lock_files
 

@@ -27,7 +27,7 @@ import zstandard
 from minipixi import http
 from minipixi.channel.fetch import Channel, CacheEntry, fetch_repodata, load_channel_records
 from minipixi.errors import ChannelError, LockError
-from minipixi.lock.lockfile import parse_lock, read_lock
+from minipixi.lock.read import parse_lock, read_lock
 from minipixi.channel.repodata import SubdirRepodata
 
 MiB = 2**20

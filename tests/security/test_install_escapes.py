@@ -338,7 +338,7 @@ def test_lock_entries_that_become_paths_are_refused(locked_workspace, tmp_path, 
 
 
 def test_lock_reader_names_the_place(tmp_path):
-    from minipixi.lock.lockfile import parse_lock
+    from minipixi.lock.read import parse_lock
 
     text = ("version: 6\nenvironments:\n  default:\n    channels:\n    - url: file:///c/\n"
             "    packages:\n      linux-64:\n      - conda: file:///c/linux-64/demo-1-0.conda\n"

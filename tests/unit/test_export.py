@@ -83,7 +83,7 @@ def test_rattler_explicit_file_parses(corpus_dir):
 ])
 def test_explicit_order_matches_rattler_on_real_locks(corpus_dir, rattler, lock_name):
     """Same line order as rattler's `sort_topologically` (what `pixi workspace export` uses)."""
-    from minipixi.lock.lockfile import read_lock
+    from minipixi.lock.read import read_lock
 
     path = corpus_dir / "locks" / lock_name
     ours_lock = read_lock(path)
@@ -102,9 +102,16 @@ def test_pixi_snapshot_environment_yml_from_a_v7_lock(corpus_dir, tmp_path):
     the PyPI pins the snapshot shows, written by our v7 writer, read back, and exported."""
     import re
 
-    from minipixi.lock.lockfile import (
-        CondaPackage, LockChannel, LockedEnvironment, LockFile, LockPlatform, PypiPackage, parse_lock, render_lock,
+    from minipixi.lock.model import (
+        CondaPackage,
+        LockChannel,
+        LockedEnvironment,
+        LockFile,
+        LockPlatform,
+        PypiPackage,
     )
+    from minipixi.lock.read import parse_lock
+    from minipixi.lock.write import render_lock
     from minipixi.records import parse_package_filename
 
     export = corpus_dir / "export"

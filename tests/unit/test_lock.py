@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from minipixi.errors import LockError
-from minipixi.lock.lockfile import (
+from minipixi.lock.model import (
     CondaPackage,
     LockChannel,
     LockedEnvironment,
@@ -17,18 +17,14 @@ from minipixi.lock.lockfile import (
     LockPlatform,
     PypiPackage,
     choose_lock_version,
-    derive_build_number,
-    derive_fields,
-    derive_noarch,
     make_lock_file,
     name_lock_platforms,
-    normalize_channel,
-    parse_lock,
-    read_lock,
-    render_lock,
     with_packages,
-    write_lock,
 )
+from minipixi.lock.locations import derive_build_number, derive_fields, derive_noarch
+from minipixi.lock.read import parse_lock, read_lock
+from minipixi.lock.write import render_lock, write_lock
+from minipixi.lock.satisfiability import normalize_channel
 from minipixi.lock.yaml_dialect import parse_yaml, render_scalar, render_yaml
 from minipixi.records import PackageRecord
 
@@ -355,7 +351,7 @@ def matchspec():
 
 
 def test_lock_satisfies_a_consistent_environment(matchspec):
-    from minipixi.lock.lockfile import lock_satisfies
+    from minipixi.lock.satisfiability import lock_satisfies
 
     python = record("python", "3.13.0", "h0_0", depends=("tzdata", "__glibc >=2.17"))
     tzdata = record("tzdata", "2024b", "h0_0", subdir="noarch")
@@ -365,7 +361,7 @@ def test_lock_satisfies_a_consistent_environment(matchspec):
 
 
 def test_lock_satisfies_names_every_reason(matchspec):
-    from minipixi.lock.lockfile import lock_satisfies
+    from minipixi.lock.satisfiability import lock_satisfies
 
     python = record("python", "3.12.0", "h0_0", depends=("tzdata >=2025",), constrains=("six <1",))
     env = env_of(python, record("tzdata", "2024b", "h0_0"), record("six", "1.17.0", "h0_0"))

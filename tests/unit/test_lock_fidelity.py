@@ -12,7 +12,9 @@ from dataclasses import replace
 
 import pytest
 
-from minipixi.lock.lockfile import CondaPackage, PypiPackage, parse_lock, render_lock, with_packages
+from minipixi.lock.model import CondaPackage, PypiPackage, with_packages
+from minipixi.lock.read import parse_lock
+from minipixi.lock.write import render_lock
 from minipixi.lock.diff import diff_locks, render_diff
 
 CF = "https://conda.anaconda.org/conda-forge"
@@ -316,7 +318,7 @@ def test_rendered_diff_lists_shared_changes_once_then_per_platform():
 
 
 def test_a_lock_that_replaces_a_v7_lock_stays_v7():
-    from minipixi.lock.lockfile import LockPlatform, make_lock_file
+    from minipixi.lock.model import LockPlatform, make_lock_file
 
     env = parse_lock(TWO_PLATFORMS).environments
     plain = [LockPlatform("linux-64", "linux-64"), LockPlatform("osx-64", "osx-64")]

@@ -62,7 +62,8 @@ def test_a_rich_platform_records_archspec_as_pixi_does(offline, tmp_path, monkey
 def test_relocking_a_v7_lock_keeps_it_v7(workspace, capsys):
     from dataclasses import replace
 
-    from minipixi.lock.lockfile import read_lock, write_lock
+    from minipixi.lock.read import read_lock
+    from minipixi.lock.write import write_lock
 
     assert main(["lock"]) == 0
     lock_path = workspace / "pixi.lock"

@@ -8,7 +8,7 @@ import pytest
 
 from minipixi.cli import main
 from minipixi.config import teaching_channel_url
-from minipixi.lock.lockfile import read_lock
+from minipixi.lock.read import read_lock
 from minipixi.teaching.tour import tour_steps
 
 

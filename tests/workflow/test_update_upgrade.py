@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from minipixi.lock.lockfile import read_lock
+from minipixi.lock.read import read_lock
 from minipixi.app.update import update, upgrade
 from minipixi.app.workspace import open_project, update_lock
 from sample_workspaces import write_manifest

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from minipixi.errors import InstallError, LockError, SolveError
-from minipixi.lock.lockfile import read_lock
+from minipixi.lock.read import read_lock
 from minipixi.app.workspace import (
     activation_context, check_lock, closure, install_environment, lock_platform_names,
     open_project, update_lock,
