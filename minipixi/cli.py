@@ -132,7 +132,7 @@ def _only_for_lines(args: argparse.Namespace) -> None:
 def cmd_init(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from minipixi.manifest.edit import init_workspace
+    from minipixi.manifest.init import init_workspace
 
     manifest = init_workspace(Path(args.path), channels=args.channel, platforms=args.platform,
                               import_environment=args.import_file, format=args.format)
@@ -150,7 +150,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from minipixi.manifest.edit import add_dependencies, dependency_table_name, describe_spec
+    from minipixi.manifest.edit_dependencies import add_dependencies, dependency_table_name
+    from minipixi.manifest.specs import describe_spec
     from minipixi.app.workspace import add_and_pin
 
     path = _manifest_path(args)
@@ -201,7 +202,7 @@ def _offline_configured(manifest) -> bool:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from minipixi.manifest.edit import dependency_table_name, remove_dependencies
+    from minipixi.manifest.edit_dependencies import dependency_table_name, remove_dependencies
 
     table = dependency_table_name(host=args.host, build=args.build, pypi=args.pypi)
     for name in remove_dependencies(_manifest_path(args), args.specs, feature=args.feature,
@@ -211,7 +212,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_task_add(args: argparse.Namespace) -> int:
-    from minipixi.manifest.edit import add_task, describe_task
+    from minipixi.manifest.edit_tasks import add_task, describe_task
 
     bad = [item for item in args.env if "=" not in item]
     if bad:
@@ -225,7 +226,7 @@ def cmd_task_add(args: argparse.Namespace) -> int:
 
 
 def cmd_task_remove(args: argparse.Namespace) -> int:
-    from minipixi.manifest.edit import remove_task
+    from minipixi.manifest.edit_tasks import remove_task
 
     for name in remove_task(_manifest_path(args), args.names, feature=args.feature, platform=args.platform):
         _status(f"✔ Removed task `{name}`")
@@ -233,7 +234,7 @@ def cmd_task_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_task_list(args: argparse.Namespace) -> int:
-    from minipixi.manifest.edit import list_tasks
+    from minipixi.manifest.resolve import list_tasks
 
     tasks = list_tasks(_read_workspace(args), args.environment)
     if not tasks:
@@ -246,7 +247,7 @@ def cmd_task_list(args: argparse.Namespace) -> int:
 
 
 def cmd_platform(args: argparse.Namespace) -> int:
-    from minipixi.manifest.edit import add_platforms, remove_platforms
+    from minipixi.manifest.edit_workspace import add_platforms, remove_platforms
 
     path = _manifest_path(args)
     if args.action == "list":
@@ -266,7 +267,7 @@ def cmd_platform(args: argparse.Namespace) -> int:
 
 
 def cmd_environment(args: argparse.Namespace) -> int:
-    from minipixi.manifest.edit import add_environment, remove_environment
+    from minipixi.manifest.edit_workspace import add_environment, remove_environment
 
     path = _manifest_path(args)
     if args.action == "list":
@@ -284,7 +285,7 @@ def cmd_environment(args: argparse.Namespace) -> int:
 
 
 def cmd_system_requirements(args: argparse.Namespace) -> int:
-    from minipixi.manifest.edit import add_system_requirement
+    from minipixi.manifest.edit_workspace import add_system_requirement
 
     path = _manifest_path(args)
     if args.action == "list":
@@ -299,7 +300,7 @@ def cmd_system_requirements(args: argparse.Namespace) -> int:
 
 
 def cmd_channel(args: argparse.Namespace) -> int:
-    from minipixi.manifest.edit import add_channels, remove_channels
+    from minipixi.manifest.edit_workspace import add_channels, remove_channels
 
     path = _manifest_path(args)
     if args.action == "list":
@@ -320,7 +321,7 @@ def cmd_channel(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from minipixi.manifest.edit import migrate_system_requirements
+    from minipixi.manifest.migrate import migrate_system_requirements
 
     names = migrate_system_requirements(_manifest_path(args))
     _status("✔ Moved [system-requirements] onto the platform entries: " + ", ".join(names))
@@ -644,7 +645,7 @@ def cmd_install(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from minipixi.run.activation import activated_environment
-    from minipixi.manifest.edit import list_tasks
+    from minipixi.manifest.resolve import list_tasks
     from minipixi.run.tasks import TaskError, TaskStep, build_steps, run_steps
     from minipixi.app.workspace import activation_context
 

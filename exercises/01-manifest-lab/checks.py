@@ -67,13 +67,13 @@ def check_lab_in_default_environment(sub):
 
 
 def _default_tasks(sub):
-    from minipixi.manifest.edit import list_tasks
+    from minipixi.manifest.resolve import list_tasks
 
     return list_tasks(sub.workspace(), "default")
 
 
 def _any_environment_with(sub, task):
-    from minipixi.manifest.edit import list_tasks
+    from minipixi.manifest.resolve import list_tasks
 
     for name in sub.workspace().environments:
         if task in list_tasks(sub.workspace(), name):

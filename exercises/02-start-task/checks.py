@@ -19,7 +19,7 @@ def check_start_reaches_lab(sub):
 @check(points=1)
 def check_task_graph_acyclic(sub):
     """Every task can be planned: no task depends on itself through others, none on a missing task."""
-    from minipixi.manifest.edit import list_tasks
+    from minipixi.manifest.resolve import list_tasks
 
     for environment in sub.workspace().environments:
         for name in list_tasks(sub.workspace(), environment):

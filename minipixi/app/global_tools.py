@@ -280,7 +280,7 @@ def solve_environment(env: GlobalEnvironment, config: Config, subdir: str | None
     """
     from minipixi.channel.fetch import load_channel_records
     from minipixi.config import cache_dir
-    from minipixi.manifest.edit import current_platform
+    from minipixi.manifest.machine import current_platform
     from minipixi.solver import SolveTask, solve
     from minipixi.channel.virtual_packages import default_virtual_packages, detect_virtual_packages
 
@@ -311,7 +311,7 @@ def executables(prefix: Path, package: str | None = None, system: str | None = N
     """The programs installed packages put in ``bin/`` (only `package`'s when given), sorted.
     On Windows: ``.exe``/``.bat``/``.cmd`` files in the Windows program folders, named without
     their ending (``bat.exe`` is the program ``bat``)."""
-    from minipixi.install.install import read_prefix_records
+    from minipixi.install.prefix_records import read_prefix_records
 
     installed = read_prefix_records(prefix)
     if package is not None:
@@ -427,7 +427,7 @@ def _manifest_entry(env: GlobalEnvironment) -> tomlkit.items.Table:
 
 def list_tools() -> list[GlobalTool]:
     """The installed global tools, from the global manifest and their environments."""
-    from minipixi.install.install import read_prefix_records
+    from minipixi.install.prefix_records import read_prefix_records
 
     tools = []
     for env in read_global_manifest().values():

@@ -173,8 +173,9 @@ def upgrade(manifest: Path, packages: Sequence[str] = (), *, feature: str | None
     """`minipixi upgrade`: raise the pins of `packages` (every dependency of `feature`, default
     feature when None, if none is named; less those in `exclude`) to the newest versions that
     solve, then update."""
-    from minipixi.manifest.edit import add_dependencies
-    from minipixi.app.workspace import _min_max_versions, open_project, read_existing_lock, solved_pin, update_lock
+    from minipixi.manifest.edit_dependencies import add_dependencies
+    from minipixi.manifest.pins import solved_pin
+    from minipixi.app.workspace import _min_max_versions, open_project, read_existing_lock, update_lock
 
     def work() -> UpdateResult:
         project = open_project(manifest, offline=offline)

@@ -401,7 +401,7 @@ def host_platform_entry(project: Project, environment: str) -> str:
     virtual packages the machine provides (so a GPU machine picks ``linux-64-cuda``); else the
     first entry for the subdir.
     """
-    from minipixi.manifest.edit import current_platform
+    from minipixi.manifest.machine import current_platform
 
     ws = project.workspace
     subdir = current_platform()  # MINIPIXI_PLATFORM, when set, is read (and checked) there
@@ -521,7 +521,7 @@ def default_environment_for_task(project: Project, task: str | None) -> str:
     ws = project.workspace
     if task is None:
         return "default"
-    from minipixi.manifest.edit import list_tasks
+    from minipixi.manifest.resolve import list_tasks
 
     try:
         if task in list_tasks(ws, "default"):
@@ -577,7 +577,7 @@ def describe_system(manifest_path=None, *, offline: bool = False) -> dict:
     """What ``minipixi info`` shows: this machine, the cache, the workspace, its environments."""
     from minipixi import __version__
     from minipixi.config import teaching_channel_dir
-    from minipixi.manifest.edit import current_platform
+    from minipixi.manifest.machine import current_platform
     from minipixi.channel.virtual_packages import detect_virtual_packages
 
     machine = {
@@ -682,15 +682,6 @@ def _min_max_versions(lock, environments: Iterable[str], name: str) -> tuple[str
     return ordered[0], ordered[-1]
 
 
-def solved_pin(lowest: str, highest: str, name: str) -> str:
-    """Pixi's pin for a package solved to `lowest`..`highest` across platforms:
-    ``>=lowest`` and the upper bound of the semver pin of `highest`."""
-    from minipixi.manifest.edit import pin_for_version
-
-    upper = pin_for_version(highest, name=name).split(",", 1)[1]
-    return f">={lowest},{upper}"
-
-
 def add_and_pin(manifest: Path, specs: Sequence[str], *, feature: str | None = None,
                 platforms: Sequence[str] = (), table: str = "dependencies", offline: bool = False,
                 on_solve=lambda env, platform: None):
@@ -701,7 +692,8 @@ def add_and_pin(manifest: Path, specs: Sequence[str], *, feature: str | None = N
     pixi.lock are put back byte for byte and the error is raised. Returns the list of
     `AddedDependency` as finally written.
     """
-    from minipixi.manifest.edit import add_dependencies
+    from minipixi.manifest.edit_dependencies import add_dependencies
+    from minipixi.manifest.pins import solved_pin
     from minipixi.app.workspace_lock import edit_transaction
 
     with edit_transaction(manifest):

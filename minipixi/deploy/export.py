@@ -12,7 +12,7 @@ colleagues and clusters still speak conda. Two formats cover them:
   dependency order, for exactly one platform. conda installs it without solving at all:
   ``conda create --name env --file default_linux-64_conda_spec.txt``. Nothing can drift.
 
-The reverse directions live elsewhere: `manifest.edit` imports an ``environment.yml``
+The reverse directions live elsewhere: `manifest/environment_yml.py` imports an ``environment.yml``
 (``minipixi init --import``), and `install_explicit_spec` below installs from a spec file.
 
 Lesson: Episode 3 ("Backwards compatibility with conda"). Read after `lock.py`.

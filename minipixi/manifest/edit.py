@@ -241,7 +241,7 @@ def section_keys(table: str, *, feature: str | None = None, platform: str | None
     return keys + (table,)
 
 
-def _check_selector(platform: str | None, workspace: Workspace) -> None:
+def check_selector(platform: str | None, workspace: Workspace) -> None:
     if platform is None:
         return
     names = {p.name for p in workspace.platforms} | {p.subdir for p in workspace.platforms}
@@ -251,7 +251,7 @@ def _check_selector(platform: str | None, workspace: Workspace) -> None:
                             hint=f"did you mean '{guess}'?" if guess else "use a platform such as linux-64, or unix/linux/osx/win")
 
 
-def _not_there(name: str, keys: Sequence[str], table: Any, workspace: Workspace) -> ManifestError:
+def not_there(name: str, keys: Sequence[str], table: Any, workspace: Workspace) -> ManifestError:
     """"'numpy' is not in [dependencies]", pointing at that table (or the top of the file)."""
     present = sorted(table) if table is not None else []
     guess = did_you_mean(name, present)

@@ -381,3 +381,17 @@ def require_conda_only(resolved: ResolvedEnvironment, workspace: Workspace) -> N
             hint="use the conda packages of the same name in [dependencies] instead, "
             "or solve this workspace with pixi itself",
         )
+
+
+def list_tasks(workspace: Workspace, environment: str | None = None) -> dict[str, Task]:
+    """Every task name -> task, for one environment (all its platforms) or the whole workspace."""
+    tasks: dict[str, Task] = {}
+    envs = [workspace.environment(environment)] if environment else list(workspace.environments.values())
+    for env in envs:
+        for platform in environment_platforms(workspace, env) or [None]:
+            for name in reversed(env.feature_names()):
+                feature = workspace.features[name]
+                layers = targets_for(feature, workspace.platform(platform)) if platform else [feature.default]
+                for target in layers:
+                    tasks.update(target.tasks)
+    return dict(sorted(tasks.items()))

@@ -179,7 +179,7 @@ def declared_cuda(sub: Submission, environment: str, platform: str) -> str | Non
 
 def task_plan(sub: Submission, environment: str, task: str) -> list[str]:
     """Task names in the order `minipixi run task` would run them (CheckFailed on cycles)."""
-    from minipixi.manifest.edit import list_tasks
+    from minipixi.manifest.resolve import list_tasks
     from minipixi.run.tasks import plan_tasks
 
     tasks = list_tasks(sub.workspace(), environment)
@@ -194,7 +194,7 @@ def task_plan(sub: Submission, environment: str, task: str) -> list[str]:
 def task_tree(sub: Submission, environment: str, task: str):
     """A task's command read by the task shell's parser (None for a task with only
     dependencies); CheckFailed with the parser's message when the task shell cannot read it."""
-    from minipixi.manifest.edit import list_tasks
+    from minipixi.manifest.resolve import list_tasks
 
     cmd = list_tasks(sub.workspace(), environment)[task].cmd
     if cmd is None:
@@ -413,7 +413,7 @@ def starts_jupyterlab(command) -> bool:
 
 def all_tasks(sub: Submission) -> dict:
     """Every task of the workspace, in any environment or feature."""
-    from minipixi.manifest.edit import list_tasks
+    from minipixi.manifest.resolve import list_tasks
 
     return list_tasks(sub.workspace(), None)
 

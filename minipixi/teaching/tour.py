@@ -48,11 +48,11 @@ def tour_steps(machine: str | None = None) -> list[Step]:
     """The commands of the tour, in lesson order (Episodes 2, 3, 5, 6, 7 and 8).
 
     `machine` is the platform the tour runs on (default: this machine's, or the one
-    ``MINIPIXI_PLATFORM`` names: `manifest.edit.current_platform`). Each workspace
+    ``MINIPIXI_PLATFORM`` names: `current_platform` in `manifest/machine.py`). Each workspace
     starts on it and then adds the lesson's other platforms, so an Intel Mac (osx-64) or an ARM
     Linux laptop (linux-aarch64) runs the same tour and can install what it locks.
     """
-    from minipixi.manifest.edit import current_platform
+    from minipixi.manifest.machine import current_platform
 
     machine = machine or current_platform()
     others = [p for p in LESSON_PLATFORMS if p != machine]

@@ -331,7 +331,7 @@ def test_htcondor_lesson_with_bare_names_pins_like_pixi(tmp_path, monkeypatch, c
 
 
 def test_add_pins_are_the_semver_pin_of_the_solved_version(tmp_path, monkeypatch, capsys, offline):
-    from minipixi.manifest.edit import pin_for_version
+    from minipixi.manifest.pins import pin_for_version
 
     monkeypatch.chdir(tmp_path)
     run(capsys, "init", ".", "-p", "linux-64")
@@ -404,9 +404,9 @@ def _command_lines():
 def test_random_command_lines_never_crash(tmp_path_factory, monkeypatch):
     from hypothesis import given, settings
 
-    from minipixi.manifest import edit
+    from minipixi import files
 
-    monkeypatch.setattr(edit, "FSYNC", False)  # many small writes; os.replace stays atomic
+    monkeypatch.setattr(files, "FSYNC", False)  # many small writes; os.replace stays atomic
 
     @settings(max_examples=min(30, settings().max_examples))
     @given(_command_lines())

@@ -144,10 +144,11 @@ def _schema_errors(validator, path: Path) -> list[str]:
 
 
 def test_the_manifests_we_write_validate_against_pixis_schema(corpus_dir, tmp_path):
-    from minipixi.manifest.edit import (
-        add_dependencies, add_environment, add_platforms, add_system_requirement, add_task,
-        init_workspace, migrate_system_requirements,
-    )
+    from minipixi.manifest.edit_dependencies import add_dependencies
+    from minipixi.manifest.edit_tasks import add_task
+    from minipixi.manifest.edit_workspace import add_environment, add_platforms, add_system_requirement
+    from minipixi.manifest.init import init_workspace
+    from minipixi.manifest.migrate import migrate_system_requirements
 
     current = _validator(corpus_dir, "pixi-manifest-schema.json")
     lesson_era = _validator(corpus_dir, "pixi-manifest-schema-v0.50.0.json")
@@ -174,7 +175,7 @@ def test_migrating_real_manifests_keeps_every_environment(corpus_dir, tmp_path):
     """`workspace migrate` on the corpus manifests that still use [system-requirements]: each
     environment resolves to the same subdirs, virtual packages, specs and tasks as before
     (the `default` environment, made of the default feature only, may gain the new entries)."""
-    from minipixi.manifest.edit import migrate_system_requirements
+    from minipixi.manifest.migrate import migrate_system_requirements
 
     migrated = 0
     for source in sorted((corpus_dir / "locks").glob("*.toml")):
@@ -206,7 +207,8 @@ def _resolution(ws, env: str) -> set:
 def test_add_then_remove_restores_pixis_full_example_everywhere(corpus_dir, tmp_path):
     """Pixi's full.toml writes tables every way TOML allows (headers, dotted keys, inline tables,
     multi-line inline tables); an add then a remove at each place gives back the same bytes."""
-    from minipixi.manifest.edit import add_dependencies, add_task, remove_dependencies, remove_task
+    from minipixi.manifest.edit_dependencies import add_dependencies, remove_dependencies
+    from minipixi.manifest.edit_tasks import add_task, remove_task
 
     path = tmp_path / "pixi.toml"
     original = (corpus_dir / "pixi-schema-examples" / "valid" / "full.toml").read_text()

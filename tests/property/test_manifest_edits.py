@@ -10,11 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from minipixi import files
 from minipixi.errors import ManifestError
-from minipixi.manifest import edit, read_manifest
-from minipixi.manifest.edit import (
-    add_dependencies, add_environment, add_platforms, add_task, remove_dependencies,
-)
+from minipixi.manifest import read_manifest
+from minipixi.manifest.edit_dependencies import add_dependencies, remove_dependencies
+from minipixi.manifest.edit_tasks import add_task
+from minipixi.manifest.edit_workspace import add_environment, add_platforms
 
 BASE = """\
 # Workspace for the property tests.
@@ -38,9 +39,9 @@ COMMENTS = [line.split("#", 1)[1] for line in BASE.splitlines() if "#" in line]
 @pytest.fixture(autouse=True, scope="module")
 def _no_fsync():
     """Thousands of small writes: skip the flush to disk (os.replace stays atomic)."""
-    edit.FSYNC = False
+    files.FSYNC = False
     yield
-    edit.FSYNC = True
+    files.FSYNC = True
 
 FEATURES = st.sampled_from([None, "gpu", "cpu"])
 PLATFORMS = st.sampled_from([None, "linux-64", "osx-arm64"])

@@ -15,10 +15,11 @@ import tomlkit
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minipixi.manifest import edit, read_manifest
-from minipixi.manifest.edit import (
-    add_dependencies, add_environment, add_platforms, add_task, remove_dependencies, remove_task,
-)
+from minipixi import files
+from minipixi.manifest import read_manifest
+from minipixi.manifest.edit_dependencies import add_dependencies, remove_dependencies
+from minipixi.manifest.edit_tasks import add_task, remove_task
+from minipixi.manifest.edit_workspace import add_environment, add_platforms
 
 PYPROJECT = """\
 # A Python project that also uses pixi.
@@ -48,9 +49,9 @@ select = ["E", "F"]
 
 @pytest.fixture(autouse=True, scope="module")
 def _no_fsync():
-    edit.FSYNC = False
+    files.FSYNC = False
     yield
-    edit.FSYNC = True
+    files.FSYNC = True
 
 
 def outside_tool_pixi(text: str) -> list[str]:

@@ -223,7 +223,7 @@ def test_an_add_whose_install_fails_keeps_a_manifest_and_lock_that_agree(base, t
 def test_a_lock_update_reads_a_manifest_changed_since_the_command_opened_it(base, tmp_path):
     """`install` opened pixi.toml, then another command added bat and relocked; the lock
     `install` writes must follow the manifest on disk, not its stale copy."""
-    from minipixi.manifest.edit import add_dependencies
+    from minipixi.manifest.edit_dependencies import add_dependencies
     from minipixi.app.workspace import open_project, update_lock
 
     before, _, _ = base

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from minipixi.cli import main
+from minipixi.manifest import edit_dependencies, edit_tasks, edit_workspace
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -110,7 +111,8 @@ def test_remove_after_add_restores_a_crlf_file_byte_for_byte(workspace, capsys):
 
 
 def test_an_edit_keeps_a_byte_order_mark(workspace, capsys):
-    from minipixi.manifest.edit import add_task, decode_manifest
+    from minipixi.manifest.edit import decode_manifest
+    from minipixi.manifest.edit_tasks import add_task
 
     manifest = workspace / "pixi.toml"
     manifest.write_bytes(b"\xef\xbb\xbf" + manifest.read_bytes().replace(b"\n", b"\r\n"))
@@ -123,7 +125,7 @@ def test_an_edit_keeps_a_byte_order_mark(workspace, capsys):
 
 
 def test_a_file_mixing_line_endings_is_edited_as_it_is(workspace, capsys):
-    from minipixi.manifest.edit import add_task
+    from minipixi.manifest.edit_tasks import add_task
 
     manifest = workspace / "pixi.toml"
     lines = manifest.read_bytes().split(b"\n")
@@ -144,15 +146,15 @@ def test_an_edit_of_a_file_that_is_not_utf8_is_a_clean_error(workspace, capsys):
 
 
 EDITS = {
-    "add a feature dependency": lambda e, p: e.add_dependencies(p, ["cmake >=3"], feature="build",
-                                                                platforms=["linux-64"]),
-    "remove a dependency": lambda e, p: e.remove_dependencies(p, ["numpy"]),
-    "add a task": lambda e, p: e.add_task(p, "hello", "echo hi", depends_on=["lab"]),
-    "remove a task": lambda e, p: e.remove_task(p, ["start"]),
-    "add a platform": lambda e, p: e.add_platforms(p, ["osx-64"]),
-    "add a channel": lambda e, p: e.add_channels(p, ["bioconda"], prepend=True),
-    "add an environment": lambda e, p: (e.add_dependencies(p, ["cmake"], feature="build"),
-                                        e.add_environment(p, "dev", ["build"], solve_group="x")),
+    "add a feature dependency": lambda p: edit_dependencies.add_dependencies(
+        p, ["cmake >=3"], feature="build", platforms=["linux-64"]),
+    "remove a dependency": lambda p: edit_dependencies.remove_dependencies(p, ["numpy"]),
+    "add a task": lambda p: edit_tasks.add_task(p, "hello", "echo hi", depends_on=["lab"]),
+    "remove a task": lambda p: edit_tasks.remove_task(p, ["start"]),
+    "add a platform": lambda p: edit_workspace.add_platforms(p, ["osx-64"]),
+    "add a channel": lambda p: edit_workspace.add_channels(p, ["bioconda"], prepend=True),
+    "add an environment": lambda p: (edit_dependencies.add_dependencies(p, ["cmake"], feature="build"),
+                                     edit_workspace.add_environment(p, "dev", ["build"], solve_group="x")),
 }
 
 
@@ -160,15 +162,14 @@ EDITS = {
 @pytest.mark.parametrize("bom", [False, True])
 def test_every_edit_of_a_windows_file_is_the_unix_edit_in_windows_form(tmp_path, edit_name, bom):
     """Edit an LF file and a CRLF (+ BOM) copy of it: the results differ only in that form."""
-    from minipixi.manifest import edit
     from sample_workspaces import EXAMPLE, write_manifest
 
     unix = write_manifest(tmp_path / "unix", EXAMPLE)
     windows = write_manifest(tmp_path / "windows", EXAMPLE)
     original = unix.read_bytes()
     windows.write_bytes((b"\xef\xbb\xbf" if bom else b"") + original.replace(b"\n", b"\r\n"))
-    EDITS[edit_name](edit, unix)
-    EDITS[edit_name](edit, windows)
+    EDITS[edit_name](unix)
+    EDITS[edit_name](windows)
     assert unix.read_bytes() != original
     expected = (b"\xef\xbb\xbf" if bom else b"") + unix.read_bytes().replace(b"\n", b"\r\n")
     assert windows.read_bytes() == expected

@@ -8,11 +8,16 @@ import pytest
 
 from minipixi.errors import ManifestError
 from minipixi.manifest import read_manifest
-from minipixi.manifest.edit import (
-    add_dependencies, add_environment, add_platforms, add_system_requirement, add_task,
-    describe_spec, init_workspace, list_tasks, migrate_system_requirements, parse_cli_spec,
-    pin_for_version, remove_dependencies, remove_environment, remove_platforms, remove_task,
+from minipixi.manifest.edit_dependencies import add_dependencies, remove_dependencies
+from minipixi.manifest.edit_tasks import add_task, remove_task
+from minipixi.manifest.edit_workspace import (
+    add_environment, add_platforms, add_system_requirement, remove_environment, remove_platforms,
 )
+from minipixi.manifest.init import init_workspace
+from minipixi.manifest.migrate import migrate_system_requirements
+from minipixi.manifest.pins import pin_for_version
+from minipixi.manifest.resolve import list_tasks
+from minipixi.manifest.specs import describe_spec, parse_cli_spec
 
 COMMENTED = """\
 # My analysis workspace

@@ -112,7 +112,7 @@ def test_a_file_lock_makes_two_open_files_of_one_process_take_turns(tmp_path):
 
 def test_minipixi_platform_pretends_to_be_another_machine(monkeypatch):
     from minipixi.errors import ManifestError
-    from minipixi.manifest.edit import current_platform
+    from minipixi.manifest.machine import current_platform
 
     monkeypatch.setenv("MINIPIXI_PLATFORM", "osx-64")
     assert current_platform() == "osx-64"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from minipixi.errors import LockError
-from minipixi.manifest.edit import current_platform
+from minipixi.manifest.machine import current_platform
 from minipixi.app.workspace import install_environment, open_project
 
 

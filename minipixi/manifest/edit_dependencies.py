@@ -1,0 +1,105 @@
+"""``minipixi add`` and ``minipixi remove``: dependency entries in the manifest.
+
+A dependency goes into ``[dependencies]``, or ``[host-dependencies]`` / ``[build-dependencies]``
+/ ``[pypi-dependencies]``, of the default feature or of ``[feature.NAME]``, optionally under
+``[target.PLATFORM]``. `add_dependencies` writes the specs (parsed by `manifest/specs.py`),
+creating the tables it needs; `remove_dependencies` deletes entries and the tables an `add`
+created once they are empty, so add-then-remove gives back the original bytes.
+
+The pin that ``add`` writes for a spec without a version comes from solving, which is not the
+manifest's business: the command pipeline in `app/` solves, then calls `add_dependencies` with a
+`pin` (see `manifest/pins.py`).
+
+Lesson: Episode 2 (``pixi add``, ``pixi remove``). Read after `manifest/pins.py`; read next
+`manifest/edit_tasks.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import tomlkit
+
+from minipixi.manifest.edit import (
+    check_selector, edit_manifest, fill_table, get_table, not_there, prune_empty, section_keys,
+)
+from minipixi.manifest.model import DependencySpec, Workspace
+from minipixi.manifest.specs import parse_cli_spec, spec_toml_value
+
+
+@dataclass(frozen=True)
+class AddedDependency:
+    """What `add_dependencies` wrote, for the CLI's ✔ lines."""
+
+    spec: DependencySpec
+    table: str
+
+
+def dependency_table_name(*, host: bool = False, build: bool = False, pypi: bool = False) -> str:
+    if pypi:
+        return "pypi-dependencies"
+    return "host-dependencies" if host else "build-dependencies" if build else "dependencies"
+
+
+# --8<-- [start:add]
+def add_dependencies(
+    path: Path | str,
+    specs: Sequence[str],
+    *,
+    feature: str | None = None,
+    platforms: Sequence[str] = (),
+    table: str = "dependencies",
+    pin: Callable[[DependencySpec], str] | None = None,
+) -> list[AddedDependency]:
+    """Add `specs` to [dependencies] (or a feature's / target's table) of the manifest at `path`.
+
+    A spec without a version gets ``pin(spec)`` if given (the solver's hook, using
+    `pin_for_version`), else ``*``. Returns what was written, in order.
+    """
+    parsed = [parse_cli_spec(text) for text in specs]
+    if pin is not None:
+        parsed = [s if s.version else _with_version(s, pin(s)) for s in parsed]
+    def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> list[AddedDependency]:
+        for platform in platforms:
+            check_selector(platform, workspace)
+        added = []
+        for platform in platforms or [None]:
+            keys = section_keys(table, feature=feature, platform=platform)
+            target = get_table(doc, keys, create=True)
+            fill_table(target, {spec.name: spec_toml_value(spec) for spec in parsed})
+            added.extend(AddedDependency(spec, ".".join(keys)) for spec in parsed)
+        return added
+
+    return edit_manifest(path, "add " + " ".join(specs), change)
+# --8<-- [end:add]
+
+
+def _with_version(spec: DependencySpec, version: str) -> DependencySpec:
+    return DependencySpec(spec.name, version=version, build=spec.build, channel=spec.channel)
+
+
+def remove_dependencies(
+    path: Path | str,
+    names: Sequence[str],
+    *,
+    feature: str | None = None,
+    platforms: Sequence[str] = (),
+    table: str = "dependencies",
+) -> list[str]:
+    """Remove packages by name; an emptied feature/target table is removed too. Returns names."""
+    names = [parse_cli_spec(n).name for n in names]
+
+    def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> list[str]:
+        for platform in platforms or [None]:
+            keys = section_keys(table, feature=feature, platform=platform)
+            target = get_table(doc, keys, create=False)
+            for name in names:
+                if target is None or name not in target:
+                    raise not_there(name, keys, target, workspace)
+                del target[name]
+            prune_empty(doc, keys, workspace=workspace)
+        return list(names)
+
+    return edit_manifest(path, "remove " + " ".join(names), change)
