@@ -120,7 +120,7 @@ def serve(folder: Path, counter: Counter) -> ThreadingHTTPServer:
 
 
 def run_minipixi(url: str, cache: Path) -> dict:
-    from minipixi.channel.fetch import load_channel_records
+    from minipixi.channel.load import load_channel_records
     from minipixi.solver import SolveTask, solve
 
     sharded = (lambda channel: True) if url.endswith("/sharded") else None

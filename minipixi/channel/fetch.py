@@ -1,34 +1,23 @@
-"""Channels: turn ``conda-forge`` into a URL, and that URL's index into a file on this disk.
+"""Fetching a channel's index: one subdir's ``repodata.json`` into a file on this disk, cached.
 
-A *channel* is a folder of package files, one sub-folder per *subdir* (``linux-64``,
-``osx-arm64``, ``win-64``, and ``noarch`` for packages that run anywhere), each with a
-``repodata.json`` index. Solving for ``linux-64`` reads two indexes per channel: ``linux-64``
-and ``noarch``. This module does what happens before the solver sees a single record:
+Solving for ``linux-64`` reads two indexes per channel, ``linux-64`` and ``noarch``
+(`channel/names.py` says which URLs). This module gets one of them onto the disk:
 
-1. **Names to URLs** (`Channel.parse`): ``conda-forge`` means
-   ``https://conda.anaconda.org/conda-forge`` (the *channel alias* plus the name); a full URL
-   is taken as it is; a path (``./my-channel``, ``/srv/chan``, ``file:///srv/chan``) is a
-   local channel, read in place.
-2. **Mirrors**: like Pixi's ``[mirrors]`` config, a URL prefix can be served from other
-   addresses, tried in order. Records still name the original channel, so a lock made
-   through a mirror is the same as one made without it.
-3. **Fetch with a cache** (`fetch_repodata`): download ``repodata.json.zst`` (zstd: about a
-   tenth of the size), or ``repodata.json`` when the server has no ``.zst``, into
-   ``MINIPIXI_CACHE_DIR``. Next time we send the ``ETag`` / ``Last-Modified`` the server
-   gave us; if nothing changed it answers ``304 Not Modified`` and nothing is downloaded.
-   A download is checked before it replaces the cached copy (temp file, check, rename), so a
-   truncated or corrupt answer leaves the previous cache intact. Every download goes through
-   `http.download` (``http.py``), which bounds it: a connect timeout, a stall timeout, a
-   deadline per file and a cap on the decompressed size (2 GiB), each set by a
-   ``MINIPIXI_*`` variable; ``shards.py`` and the installer use it too. ``offline=True``
-   uses only the cache (and local channels).
-4. **Load** (`load_channel_records`): one lazy `SubdirRepodata` per subdir (see
-   ``repodata.py``), merged per channel, in channel priority order: the solver's sources.
-   A remote channel that serves shards is read through ``shards.py`` instead.
+- **Fetch with a cache** (`fetch_repodata`): download ``repodata.json.zst`` (zstd: about a
+  tenth of the size), or ``repodata.json`` when the server has no ``.zst``, into
+  ``MINIPIXI_CACHE_DIR``. Next time we send the ``ETag`` / ``Last-Modified`` the server
+  gave us; if nothing changed it answers ``304 Not Modified`` and nothing is downloaded.
+- **Checked before it replaces the cache**: a download lands in a temp file, is checked, and is
+  renamed over the cached copy, so a truncated or corrupt answer leaves the previous cache
+  intact. Every download goes through `http.download` (`http.py`), which bounds it: a connect
+  timeout, a stall timeout, a deadline per file and a cap on the decompressed size (2 GiB),
+  each set by a ``MINIPIXI_*`` variable; `channel/shards.py` and the installer use it too.
+- **Mirrors, then offline**: the channel's mirrors are tried in order, the first that answers
+  wins; ``offline=True`` uses only the cache (and local channels, read in place).
 
-Lesson: Episode 2 ("channels" in the manifest) and Setup ("Working offline"). Read after
-`config.py`; read next `repodata.py`, then `solver`. Ground truth: rattler's
-``Channel`` and ``repodata_gateway`` (``fetch`` and its cache headers).
+Lesson: Episode 4 ("Where packages come from") and Setup ("Working offline"). Read after
+`channel/repodata.py`; read next `channel/shards.py`, then `channel/load.py`. Ground truth:
+rattler's ``repodata_gateway`` (``fetch`` and its cache headers).
 """
 
 from __future__ import annotations
@@ -38,147 +27,24 @@ import json
 import re
 import time
 from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping, Sequence
-from urllib.parse import urlparse
-from urllib.request import url2pathname
+from typing import Iterator
 
 import httpx
 
 from minipixi import http
+from minipixi.channel.names import Channel, is_local_url, local_path
+from minipixi.channel.repodata import check_ends
+from minipixi.config import cache_dir as configured_cache_dir
 from minipixi.errors import ChannelError
 from minipixi.files import write_atomic
-from minipixi.records import PackageRecord
-from minipixi.channel.repodata import SubdirRepodata, check_ends
 
-DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
 REPODATA_FORMATS = ("repodata.json.zst", "repodata.json")  # preferred first
-_NAME = re.compile(r"^[A-Za-z0-9_.+-]+(/[A-Za-z0-9_.+-]+)*$")
-_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
-
-#: The only channels a solve may read while this is set (canonical URLs), else any. `minipixi grade`
-#: sets it to conda-forge (served by the teaching mirror), so the channels a learner's manifest
-#: declares are data: ``channels = ["./chan"]`` is refused, never read, and nothing in it installed.
-READABLE_CHANNELS: ContextVar[frozenset[str] | None] = ContextVar("READABLE_CHANNELS", default=None)
-
-
-class ChannelRefused(ChannelError):
-    """A channel that `READABLE_CHANNELS` does not allow."""
 
 
 class SubdirNotFound(ChannelError):
     """The channel has no index for this subdir (HTTP 404, or no such folder)."""
-
-
-# --8<-- [start:channel]
-@dataclass(frozen=True)
-class Channel:
-    """A channel: a short name for people, a canonical URL for locks, mirrors for downloads.
-
-    `base_url` has no trailing slash; `url` (with one) is how ``pixi.lock`` writes it.
-    `mirrors` lists the base URLs to download from instead, in order (empty: `base_url`).
-    """
-
-    name: str
-    base_url: str
-    mirrors: tuple[str, ...] = ()
-
-    @classmethod
-    def parse(cls, text: str, *, mirrors: Mapping[str, Sequence[str]] | None = None,
-              channel_alias: str = DEFAULT_CHANNEL_ALIAS) -> "Channel":
-        """``conda-forge``, ``https://prefix.dev/conda-forge``, ``./chan`` or ``file:///chan``.
-
-        Raises ChannelError for text that is none of these.
-        """
-        base_url = channel_base_url(text.strip(), channel_alias)
-        name = channel_display_name(base_url, channel_alias)
-        return cls(name, base_url, find_mirrors(base_url, mirrors or {}))
-
-    @property
-    def url(self) -> str:
-        return self.base_url + "/"
-
-    def download_bases(self) -> list[str]:
-        """Where to fetch from, in order: the mirrors if any, else the channel itself."""
-        return list(self.mirrors) or [self.base_url]
-
-    def __str__(self) -> str:
-        return self.name
-# --8<-- [end:channel]
-
-
-def channel_base_url(text: str, channel_alias: str = DEFAULT_CHANNEL_ALIAS) -> str:
-    """The canonical URL (no trailing slash) of a channel written as a name, URL or path."""
-    if not text:
-        raise ChannelError("a channel name cannot be empty",
-                           hint='write a name like "conda-forge" or a URL')
-    if "://" in text:
-        scheme = text.split("://", 1)[0].lower()
-        if scheme not in ("http", "https", "file"):
-            raise ChannelError(f"unsupported channel URL scheme '{scheme}' in '{text}'",
-                               hint="use an https://, http:// or file:// URL, or a local path")
-        return text.rstrip("/")
-    if is_local_path(text):
-        from minipixi.matchspec import path_to_file_url
-
-        return path_to_file_url(text)
-    if not _NAME.match(text):
-        raise ChannelError(f"'{text}' is not a channel name, URL or path",
-                           hint='write e.g. "conda-forge", "https://prefix.dev/conda-forge" '
-                                'or "./channel"')
-    return f"{channel_alias.rstrip('/')}/{text.strip('/')}"
-
-
-def is_local_path(text: str) -> bool:
-    """Does `text` look like a path (``/x``, ``./x``, ``../x``, ``~/x``, ``C:\\x``)?"""
-    return (text.startswith(("/", "./", "../", "~", ".\\", "..\\", "\\\\"))
-            or text in (".", "..") or bool(_WINDOWS_DRIVE.match(text)))
-
-
-def channel_display_name(base_url: str, channel_alias: str = DEFAULT_CHANNEL_ALIAS) -> str:
-    """How a channel is shown: its name under the alias (``conda-forge``), else its last part."""
-    alias = channel_alias.rstrip("/") + "/"
-    if base_url.startswith(alias):
-        return base_url[len(alias):]
-    return base_url.rstrip("/").rsplit("/", 1)[-1] or base_url
-
-
-# --8<-- [start:mirrors]
-def find_mirrors(base_url: str, mirrors: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
-    """The download bases for `base_url` under a Pixi-style ``[mirrors]`` table.
-
-    The longest key that is a prefix of `base_url` (at a ``/`` boundary) wins; the rest of
-    the URL is appended to each of its mirrors. As in Pixi, the original URL is used only
-    if it is itself listed. No matching key: no mirrors.
-    """
-    best, chosen = "", ()
-    for prefix, urls in mirrors.items():
-        key = channel_base_url(prefix.strip())  # a URL, a path, or even a channel name
-        if (base_url == key or base_url.startswith(key + "/")) and len(key) > len(best):
-            best, chosen = key, urls
-    rest = base_url[len(best):]
-    return tuple(channel_base_url(url.strip()) + rest for url in chosen)
-# --8<-- [end:mirrors]
-
-
-def download_urls(url: str, mirrors: Mapping[str, Sequence[str]]) -> list[str]:
-    """Where to download `url` (a package or an index) from, in order: its mirrors, or itself.
-
-    For the installer: a record's url names the original channel, the bytes may come from a
-    mirror (``file://`` mirrors included).
-    """
-    return list(find_mirrors(url, mirrors)) or [url]
-
-
-def is_local_url(url: str) -> bool:
-    return url.startswith("file://")
-
-
-def local_path(url: str) -> Path:
-    """The folder a ``file://`` URL names."""
-    return Path(url2pathname(urlparse(url).path))
 
 
 # ---- the on-disk cache ---------------------------------------------------------------------
@@ -219,9 +85,7 @@ class CacheEntry:
 
 def default_cache_dir() -> Path:
     """``MINIPIXI_CACHE_DIR``, else ``$XDG_CACHE_HOME/minipixi`` or ``~/.cache/minipixi``."""
-    from minipixi.config import cache_dir
-
-    return cache_dir()
+    return configured_cache_dir()
 
 
 # ---- fetching ------------------------------------------------------------------------------
@@ -349,95 +213,3 @@ def check_file_shape(path: Path, url: str) -> None:
         handle.seek(max(0, size - 64))
         tail = handle.read()
     check_ends(head, tail, url)
-
-
-# ---- loading -------------------------------------------------------------------------------
-
-
-def load_subdir(channel: Channel, subdir: str, *, cache_dir: Path | None = None,
-                offline: bool = False, client: httpx.Client | None = None) -> SubdirRepodata:
-    """Fetch (or find) `subdir` of `channel` and open it lazily."""
-    path = fetch_repodata(channel, subdir, cache_dir=cache_dir, offline=offline, client=client)
-    info = CacheEntry(path, path.with_suffix(".info.json")).read_info()
-    source = f"{info['url']} (cached at {path})" if info.get("url") else str(path)
-    return SubdirRepodata.read(path, channel=channel.url, subdir=subdir, source=source,
-                               label=f"{channel.name}/{subdir}")
-
-
-# --8<-- [start:load]
-@dataclass
-class ChannelRecords:
-    """The records of one channel for one platform: its subdir and ``noarch``, merged.
-
-    A `RecordSource` for the solver; `label` (``conda-forge``) names it in explanations.
-    """
-
-    channel: Channel
-    subdirs: list[SubdirRepodata] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return self.channel.name
-
-    def records(self, name: str) -> list[PackageRecord]:
-        return [record for subdir in self.subdirs for record in subdir.records(name)]
-
-
-def load_channel_records(channels: Iterable[str | Channel], platform: str, *,
-                         cache_dir: Path | None = None, offline: bool = False,
-                         mirrors: Mapping[str, Sequence[str]] | None = None,
-                         client: httpx.Client | None = None,
-                         sharded: Callable[[str], bool] | None = None) -> list[ChannelRecords]:
-    """One `ChannelRecords` per channel, in the given (priority) order.
-
-    A channel without the platform's subdir contributes only ``noarch`` (rattler does the
-    same); a channel without ``noarch`` is an error, since every conda channel has one.
-    `sharded(channel_url)` says whether to read a remote channel's shards when it serves
-    them (``shards.py``; `Config.use_shards`); without it, ``repodata.json`` only.
-    """
-    parsed = [c if isinstance(c, Channel) else Channel.parse(c, mirrors=mirrors) for c in channels]
-    readable = READABLE_CHANNELS.get()
-    for channel in parsed if readable is not None else ():
-        if channel.base_url not in readable:
-            raise ChannelRefused(f"the channel '{channel.name}' ({channel.base_url}) is not read here: only "
-                                 "conda-forge is, on its offline teaching mirror",
-                                 hint="declare conda-forge; a channel of your own, such as a local folder, "
-                                      "is never read or installed from while grading")
-    remote = any(not is_local_url(base) for c in parsed for base in c.download_bases())
-    if client is None and remote and not offline:
-        with http_client(None) as shared:  # one connection pool for every download
-            return load_channel_records(parsed, platform, cache_dir=cache_dir, client=shared,
-                                        sharded=sharded)
-    gateway = None
-    if sharded is not None and remote:
-        from minipixi.channel.shards import ShardGateway  # msgpack, only when shards may be read
-
-        gateway = ShardGateway(Path(cache_dir or default_cache_dir()), offline=offline)
-    result = [ChannelRecords(channel) for channel in parsed]
-    wanted = [(merged, subdir) for merged in result for subdir in dict.fromkeys([platform, "noarch"])]
-
-    def load(pair: tuple[ChannelRecords, str]) -> SubdirRepodata | None:
-        channel, subdir = pair[0].channel, pair[1]
-        try:
-            if gateway is not None and sharded(channel.base_url):
-                found = gateway.open(channel, subdir, client=client)
-                if found is not None:  # None: no shards here, so the whole repodata.json
-                    return found
-            return load_subdir(channel, subdir, cache_dir=cache_dir, offline=offline, client=client)
-        except SubdirNotFound:
-            if subdir == "noarch":
-                raise
-            return None  # the channel has no packages for this platform: noarch only
-
-    if client is not None and len(wanted) > 1:  # downloads: wait for all of them at once
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(min(8, len(wanted))) as pool:
-            loaded = list(pool.map(load, wanted))
-    else:  # local files: threads would only add their own cost
-        loaded = [load(pair) for pair in wanted]
-    for (merged, _), subdir in zip(wanted, loaded):  # the platform's subdir, then noarch
-        if subdir is not None:
-            merged.subdirs.append(subdir)
-    return result
-# --8<-- [end:load]

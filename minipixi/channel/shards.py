@@ -79,7 +79,8 @@ import msgpack  # the format is msgpack: no way around a decoder for it
 import zstandard
 
 from minipixi import http
-from minipixi.channel.fetch import Channel, CacheEntry, http_client, is_local_url
+from minipixi.channel.fetch import CacheEntry, http_client
+from minipixi.channel.names import Channel, is_local_url
 from minipixi.errors import ChannelError, RecordError, VersionError
 from minipixi.files import write_atomic
 from minipixi.records import PackageRecord

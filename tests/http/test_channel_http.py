@@ -16,13 +16,9 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from minipixi.channel.fetch import (
-    CacheEntry,
-    Channel,
-    SubdirNotFound,
-    fetch_repodata,
-    load_channel_records,
-)
+from minipixi.channel.fetch import CacheEntry, SubdirNotFound, fetch_repodata
+from minipixi.channel.load import load_channel_records
+from minipixi.channel.names import Channel
 from minipixi.errors import ChannelError
 
 LAST_MODIFIED = "Wed, 01 Jan 2025 00:00:00 GMT"

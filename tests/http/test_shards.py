@@ -20,7 +20,7 @@ import msgpack
 import pytest
 import zstandard
 
-from minipixi.channel.fetch import load_channel_records
+from minipixi.channel.load import load_channel_records
 from minipixi.config import Config, load_config
 from minipixi.errors import ChannelError, MinipixiError
 from minipixi.channel.shards import build_shards, digest_matches

@@ -9,15 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minipixi.channel.fetch import (
-    CacheEntry,
-    Channel,
-    SubdirNotFound,
-    candidate_urls,
-    fetch_repodata,
-    find_mirrors,
-    load_channel_records,
-)
+from minipixi.channel.fetch import CacheEntry, SubdirNotFound, candidate_urls, fetch_repodata
+from minipixi.channel.load import load_channel_records
+from minipixi.channel.names import Channel, download_urls, find_mirrors
 from minipixi.errors import ChannelError
 
 CF = "https://conda.anaconda.org/conda-forge"
@@ -225,8 +219,6 @@ def test_name_url_round_trip(name):
 
 
 def test_download_urls_maps_package_urls_through_mirrors(tmp_path):
-    from minipixi.channel.fetch import download_urls
-
     url = CF + "/linux-64/zlib-1.3-h0_0.conda"
     assert download_urls(url, {}) == [url]
     assert download_urls(url, {CF: [tmp_path.as_uri(), "https://m.example/cf"]}) == [
