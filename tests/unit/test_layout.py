@@ -61,9 +61,17 @@ def _resolve(name: str) -> str | None:
     return None
 
 
+def _package_of(path: Path) -> str:
+    """The dotted package a module sits in (what a relative import is relative to)."""
+    return ".".join(path.parent.relative_to(ROOT).parts)
+
+
 def _imports(path: Path):
-    """Yield (node, dotted names, inside_function, under_type_checking) for every import."""
+    """Yield (node, dotted names, inside_function, under_type_checking) for every import.
+
+    A relative import (``from .x import y``) is named by the absolute module it lands in."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = _package_of(path)
 
     def walk(node, in_function, type_checking):
         for child in ast.iter_child_nodes(node):
@@ -75,6 +83,9 @@ def _imports(path: Path):
                 yield child, [a.name for a in child.names], in_function, type_checking
             elif isinstance(child, ast.ImportFrom):
                 base = child.module or ""
+                if child.level:
+                    anchor = package.split(".")[:len(package.split(".")) - child.level + 1]
+                    base = ".".join(anchor + ([base] if base else []))
                 names = [f"{base}.{a.name}" for a in child.names] if base.startswith("minipixi") else [base]
                 yield child, names, in_function, type_checking
             else:
@@ -82,16 +93,28 @@ def _imports(path: Path):
     yield from walk(tree, False, False)
 
 
+def _ancestors(name: str) -> list[str]:
+    """The packages Python imports before module `name`: ``a.b.c`` -> ``a``, ``a.b``."""
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
 def _graph(include_functions: bool) -> dict[str, set[str]]:
+    """Module -> the modules importing it runs. Importing ``minipixi.a.b`` runs ``a/__init__.py``
+    first, so that package is an edge too, unless the importer is already inside it."""
     graph = {name: set() for name in MODULES}
     for name, path in MODULES.items():
+        inside = set(_ancestors(name)) | {name}
         for _node, targets, in_function, type_checking in _imports(path):
             if type_checking or (in_function and not include_functions):
                 continue
             for target in targets:
                 found = _resolve(target)
-                if found and found != name:
-                    graph[name].add(found)
+                if found is None:
+                    continue
+                for module in [*_ancestors(found), found]:
+                    if module in MODULES and module not in inside:
+                        graph[name].add(module)
     return graph
 
 
@@ -153,6 +176,16 @@ def _heavy_modules() -> set[str]:
     return heavy
 
 
+def _runs_heavy(importer: str, target: str, heavy_minipixi: set[str]) -> bool:
+    """Does importing `target` from `importer` run a heavy minipixi module: the target itself, or
+    a package ``__init__.py`` on its way that the importer is not already inside?"""
+    found = _resolve(target)
+    if found is None:
+        return False
+    inside = set(_ancestors(importer))
+    return any(m in heavy_minipixi for m in [*_ancestors(found), found] if m not in inside)
+
+
 def test_function_level_imports_are_lazy_on_purpose():
     heavy_minipixi = _heavy_modules()
     wrong = []
@@ -162,7 +195,7 @@ def test_function_level_imports_are_lazy_on_purpose():
             if not in_function or type_checking:
                 continue
             where = f"{path.relative_to(ROOT)}:{node.lineno}"
-            heavy = all(t.split(".")[0] in HEAVY | HEAVY_STDLIB or _resolve(t) in heavy_minipixi
+            heavy = all(t.split(".")[0] in HEAVY | HEAVY_STDLIB or _runs_heavy(name, t, heavy_minipixi)
                         for t in targets)
             commented = any("# lazy:" in lines[i] for i in range(node.lineno - 1, node.end_lineno))
             if not heavy:
@@ -181,6 +214,26 @@ def test_no_module_is_too_long_to_read_in_one_sitting():
 
 
 POINTER = re.compile(r"`([A-Za-z0-9_./-]+(?:\.py|/))`")
+#: The names of minipixi's modules and packages (``fetch``, ``channel``, ...), and of the flat
+#: modules the packages replaced: a backticked folder with one of these names in it is a pointer.
+MODULE_NAMES = {part for name in MODULES for part in name.split(".")[1:]} | {
+    "teaching_channel", "lock_yaml", "lock_diff", "deploy", "channel", "lock"}
+
+
+def is_pointer(target: str) -> bool:
+    """Is a backticked path in a docstring a reading-order pointer to a minipixi module?
+
+    Any ``.py`` file is; a folder is when one of its parts names a minipixi module or package
+    (``solver/``, ``install/``), and not when it names a place in a package, a prefix or an
+    exercise (``info/``, ``.pixi/``, ``starter/``)."""
+    if target.endswith(".py"):
+        return True
+    return any(part in MODULE_NAMES for part in target.strip("/").split("/"))
+
+
+def pointer_exists(target: str) -> bool:
+    """Pointers are relative to ``minipixi/`` (or, for tests and scripts, the repository)."""
+    return (PACKAGE / target).exists() or (ROOT / target).exists()
 
 
 def test_docstring_pointers_name_modules_that_exist():
@@ -188,12 +241,45 @@ def test_docstring_pointers_name_modules_that_exist():
     for name, path in MODULES.items():
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
         for target in POINTER.findall(doc):
-            if not ((PACKAGE / target).exists() or (ROOT / target).exists()):
+            if is_pointer(target) and not pointer_exists(target):
                 wrong.append(f"{path.relative_to(ROOT)} names `{target}`")
         if re.search(r"\bread (?:this )?first\b", doc, re.I):
             starts.append(name)
     assert not wrong, "docstrings point at modules that do not exist:\n" + "\n".join(wrong)
     assert len(starts) <= 1, f"more than one module says 'read first': {starts}"
+
+
+@pytest.mark.parametrize("target, pointer, exists", [
+    ("solver/search.py", True, True),
+    ("install/", True, True),
+    ("solver.py", True, False),          # a package now: stale
+    ("lock_yaml.py", True, False),       # renamed to lock/yaml_dialect.py
+    ("teaching_channel/", True, False),  # renamed to teaching/mirror/
+    ("search.py", True, False),          # relative to minipixi/, not to the docstring's package
+    ("info/", False, False),             # a folder inside a conda package, not a module
+    ("lib/pythonX.Y/", False, False),
+])
+def test_the_pointer_rule(target, pointer, exists):
+    assert (is_pointer(target), pointer_exists(target)) == (pointer, exists)
+
+
+def test_the_graph_counts_package_inits_and_relative_imports(tmp_path):
+    """Importing ``minipixi.a.b`` runs ``a/__init__.py``: an edge to the package unless the
+    importer is inside it; ``from . import x`` resolves against the importer's package."""
+    assert _ancestors("minipixi.solver.search") == ["minipixi", "minipixi.solver"]
+    graph = _graph(include_functions=True)
+    assert "minipixi.solver" not in graph["minipixi.solver.search"]  # its own package
+    assert all("minipixi" not in deps for deps in graph.values())     # every module is inside it
+    module = tmp_path / "minipixi" / "solver" / "x.py"
+    module.parent.mkdir(parents=True)
+    module.write_text("from . import search\nfrom .. import errors\n")
+    global ROOT
+    saved, ROOT = ROOT, tmp_path
+    try:
+        names = [n for _node, targets, _f, _t in _imports(module) for n in targets]
+    finally:
+        ROOT = saved
+    assert names == ["minipixi.solver.search", "minipixi.errors"]
 
 
 @pytest.mark.parametrize("bad", [
