@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from pkgfactory import TEXT_PLACEHOLDER, make_package, rattler_record  # noqa: E402
 
 from minipixi.install import install  # noqa: E402
+from minipixi.install import package_cache
 
 
 def build_channel(out: Path, packages: int, files: int) -> list:
@@ -62,7 +63,7 @@ def build_channel(out: Path, packages: int, files: int) -> list:
 
 
 def time_minipixi(records, work: Path, warm: bool) -> tuple[float, float]:
-    cache = install.PackageCache(work / "mp-cache")
+    cache = package_cache.PackageCache(work / "mp-cache")
     if not warm:
         shutil.rmtree(cache.root, ignore_errors=True)
     prefix = work / "mp-env"

@@ -2,7 +2,7 @@
 
 minipixi holds three kinds of lock, all through this module:
 
-- the **prefix lock** (``conda-meta/.minipixi.lock.lockfile``): two installs of one environment;
+- the **prefix lock** (``conda-meta/.minipixi.lock``): two installs of one environment;
 - the **package-cache locks** (``<cache>/pkgs/.<package>.lock``): two downloads of one package,
   from two processes or two threads of one process;
 - the **workspace lock** (``.pixi/workspace.lock``, see `workspace_lock.py`): two commands that

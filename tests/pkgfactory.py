@@ -1,7 +1,7 @@
 """Test helpers: build small conda packages and their records, and snapshot file trees.
 
 Used by the package/install tests (unit, property, corpus, differential) and bench/install.py.
-Packages are written with `minipixi.install.package.write_conda`; hostile archives, which that
+Packages are written with `minipixi.install.package_writer.write_conda`; hostile archives, which that
 function refuses to produce, are assembled member by member with `write_raw_conda`.
 """
 
@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 from minipixi.install import package
+from minipixi.install import package_writer
 from minipixi.records import PackageRecord
 
 TEXT_PLACEHOLDER = "/opt/anaconda1anaconda2anaconda3"
@@ -53,7 +54,7 @@ def make_package(
     if noarch:
         index["noarch"] = noarch
     index.update(extra_index or {})
-    archive = package.write_conda(src, out_dir, index, prefix_placeholder=placeholder,
+    archive = package_writer.write_conda(src, out_dir, index, prefix_placeholder=placeholder,
                                   compression_level=3)
     return archive, record_for(archive, index)
 

@@ -1,36 +1,27 @@
 """Package archives: what is inside a conda package, and how to open one without trusting it.
 
-A conda package is a file tree plus an `info/` folder that describes it. It comes in two
+A conda package is a file tree plus an info/ folder that describes it. It comes in two
 wrappings:
 
-- ``.tar.bz2`` (legacy): one bzip2-compressed tar holding `info/` and the files together;
+- ``.tar.bz2`` (legacy): one bzip2-compressed tar holding info/ and the files together;
 - ``.conda`` (current): a zip that *stores* (does not compress) three members::
 
       metadata.json                   {"conda_pkg_format_version": 2}
       info-<name>-<version>-<build>.tar.zst   the info/ folder (small: read it alone)
       pkg-<name>-<version>-<build>.tar.zst    everything else
 
-The `info/` files this module reads: `index.json` (the record: name, version, depends...),
-`paths.json` (every file with its sha256, size, `path_type` and, when the file holds the build
-prefix, its `prefix_placeholder` and `file_mode`), `link.json` (`noarch: python` entry points).
-Old packages have no `paths.json`; their `info/files`, `info/has_prefix` and `info/no_link`
-say the same thing in three plain-text files.
+What the info/ files say (the record, every path, entry points) is read by
+`install/package_info.py`; this module opens the archive and unpacks it.
 
 An archive comes from the network, so extraction trusts nothing: the hash is checked before use,
 and every member is checked before it is written (no absolute paths, no `..`, no device files,
 no link that leads outside the target, no more bytes than a limit). Extraction writes into a
 temporary folder that is renamed into place only when everything succeeded.
 
-The `info/` files are just as untrusted. Every path they name (`paths.json` `_path`, the lines
-of `info/files`) must be relative and stay inside (`files.check_relative`, the one rule of
-`files.py`), an entry point's name must be one file name (`files.check_component`), and an
-unknown `path_type` is refused. A refusal is an `UnsafePackageError` (an `ExtractError`) that
-names the file, the field and the value.
-
 **Size bounds.** A few kilobytes of zstd or bzip2 can unpack to gigabytes (a "bomb"), so a
 package may unpack to at most `ExtractLimits.max_bytes`, and to at most `max_ratio` times the
 size of its archive plus `RATIO_ALLOWANCE` (64 MiB, so that small packages of text never meet
-the ratio). Each `info/` file may be at most `max_info_bytes`: it is read whole into memory.
+the ratio). Each info/ file may be at most `max_info_bytes`: it is read whole into memory.
 The limits are generous and refused before a byte too many is written (a member's header says
 its size); the error names the limit and the environment variable that sets it (sizes in bytes,
 or with a unit as `http.parse_size` reads them: ``512MiB``, ``32GiB``)::
@@ -41,34 +32,29 @@ or with a unit as `http.parse_size` reads them: ``512MiB``, ``32GiB``)::
 
 (The size of the archive itself, as downloaded, is `http.py`'s ``MINIPIXI_MAX_PACKAGE_SIZE``.)
 
-This module also *writes* `.conda` packages, deterministically, from a folder: our tests and
-the teaching channel build their packages with it.
+(Writing `.conda` packages, for our tests and the teaching channel, is
+`install/package_writer.py`.)
 
 Lesson: Episode 4, "Taking a `.conda` file apart" (and its "Under the hood" box). Read after
-`lock.py`; read next `install.py`. Ground truth: rattler_package_streaming, rattler_conda_types
-`package/`.
+`install/tar.py`; read next `install/package_info.py`. Ground truth: rattler_package_streaming.
 """
 
 from __future__ import annotations
 
+import bz2
 import contextlib
 import hashlib
-import io
-import json
 import os
-import re
 import shutil
-import stat
-import tarfile
 import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 from minipixi.errors import ExtractError
-from minipixi.files import UnsafePathError, check_component, check_relative
+from minipixi.files import UnsafePathError, check_relative
+from minipixi.http import LimitSettingError, parse_size
 from minipixi.install.tar import Member, TarReader
 
 CONDA_FORMAT_METADATA = b'{"conda_pkg_format_version": 2}'
@@ -109,238 +95,7 @@ class UnsafeArchiveError(ExtractError):
 class UnsafePackageError(UnsafePathError, ExtractError):
     """An info/ file of the package names a path or a name that would leave its folder."""
 
-
-def _checked(check, value, *, what: str, where: str):
-    """`check(value)` (a rule of files.py), its refusal raised as an UnsafePackageError."""
-    try:
-        return check(value, what=what, where=where)
-    except UnsafePathError as err:
-        raise UnsafePackageError(err.message, where=err.where, hint=err.hint) from None
 # --8<-- [end:errors]
-
-
-# ---------------------------------------------------------------------------------------------
-# The info/ files, as data
-# ---------------------------------------------------------------------------------------------
-
-
-class PathEntry(NamedTuple):
-    """One line of `paths.json`: how to install one path of the package.
-
-    ``path_type`` is "hardlink" (a regular file), "softlink" (a symlink) or "directory" (an
-    empty folder). A file with a ``prefix_placeholder`` holds the build prefix, and is copied,
-    not linked, so that the placeholder can be replaced in ``file_mode`` "text" or "binary".
-
-    (A NamedTuple, not a frozen dataclass: an install makes one per file, and a tuple is made
-    several times faster.)
-    """
-
-    path: str
-    path_type: str = "hardlink"
-    sha256: str | None = None
-    size_in_bytes: int | None = None
-    prefix_placeholder: str | None = None
-    file_mode: str | None = None
-    no_link: bool = False
-
-    def to_json(self) -> dict:
-        """The paths.json line, keys in sorted order (built in that order: this runs once per
-        installed file, so it avoids sorting)."""
-        data: dict = {"_path": self.path}
-        if self.file_mode is not None:
-            data["file_mode"] = self.file_mode
-        if self.no_link:
-            data["no_link"] = True
-        data["path_type"] = self.path_type
-        if self.prefix_placeholder is not None:
-            data["prefix_placeholder"] = self.prefix_placeholder
-        if self.sha256 is not None:
-            data["sha256"] = self.sha256
-        if self.size_in_bytes is not None:
-            data["size_in_bytes"] = self.size_in_bytes
-        return data
-
-
-@dataclass(frozen=True)
-class NoarchInfo:
-    """What `link.json` says: the noarch kind ("python" or "generic") and its entry points."""
-
-    kind: str | None = None
-    entry_points: tuple[str, ...] = ()
-
-
-PATH_TYPES = frozenset({"hardlink", "softlink", "directory"})
-FILE_MODES = frozenset({"text", "binary"})
-
-
-def parse_paths_json(data: dict, where: str = "paths.json") -> list[PathEntry]:
-    """`paths.json` (already decoded) to PathEntry values, in file order.
-
-    Every `_path` must stay inside the prefix and every `path_type` be one we can install;
-    otherwise an ExtractError names `where` (the file), the field and the value.
-    """
-    items = data.get("paths", []) if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise _bad_info(where, "has no list of `paths`")
-    entries = []
-    append = entries.append  # this loop runs once per file of every package: kept tight
-    for i, item in enumerate(items):
-        if type(item) is not dict:
-            raise _bad_info(where, f"entry {i} of `paths` is not a mapping")
-        path = item.get("_path")
-        try:
-            check_relative(path, what="`_path`", where=where)
-        except UnsafePathError as err:
-            raise UnsafePackageError(f"entry {i} of paths.json: {err.message}", where=err.where,
-                                     hint=err.hint) from None
-        path_type = item.get("path_type", "hardlink")
-        placeholder, mode = item.get("prefix_placeholder"), item.get("file_mode")
-        if (path_type not in PATH_TYPES or (mode is not None and mode not in FILE_MODES)
-                or (placeholder is not None and not (type(placeholder) is str and placeholder))):
-            raise _bad_entry(where, i, path, path_type, placeholder, mode)
-        append(PathEntry(path, path_type, item.get("sha256"), item.get("size_in_bytes"),
-                         placeholder, mode or ("text" if placeholder else None),
-                         bool(item.get("no_link", False))))
-    return entries
-
-
-def _bad_entry(where: str, i: int, path: str, path_type, placeholder, mode) -> ExtractError:
-    """Which field of paths.json entry `i` cannot be installed, as an ExtractError."""
-    if path_type not in PATH_TYPES:
-        return _bad_info(where, f"entry {i} ('{path}') has `path_type` {path_type!r}, "
-                         f"not one of {', '.join(sorted(PATH_TYPES))}")
-    if mode is not None and mode not in FILE_MODES:
-        return _bad_info(where, f"entry {i} ('{path}') has `file_mode` {mode!r}, "
-                         f"not 'text' or 'binary'")
-    return _bad_info(where, f"entry {i} ('{path}') has `prefix_placeholder` {placeholder!r}, "
-                     f"not a non-empty string")
-
-
-def _bad_info(where: str, problem: str) -> ExtractError:
-    return ExtractError(f"{where} {problem}", where=where,
-                        hint="the package is broken or hostile; do not install it")
-
-
-def read_info_json(path: Path) -> dict:
-    """One JSON file of `info/` (index.json, paths.json, link.json): size-checked, decoded,
-    and a mapping, or an ExtractError naming the file."""
-    data = read_info_text(path)
-    try:
-        value = json.loads(data)
-    except ValueError as err:
-        raise _bad_info(str(path), f"is not valid JSON: {err}") from None
-    if not isinstance(value, dict):
-        raise _bad_info(str(path), "is not a JSON object")
-    return value
-
-
-def read_info_text(path: Path) -> str:
-    """A text file of `info/`, refused when bigger than the info limit or not UTF-8."""
-    limit = ExtractLimits().max_info_bytes
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as err:
-        raise ExtractError(f"cannot read {path}: {err.strerror}", where=str(path),
-                           hint="delete the package from the cache and install again") from err
-    if len(data) > limit:
-        raise _bad_info(str(path), f"is bigger than the limit of {limit} bytes for an info/ "
-                        f"file (set {INFO_BYTES_VARIABLE} to raise it)")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise _bad_info(str(path), f"is not UTF-8 text: {err}") from None
-
-
-def read_index_json(package_dir: Path) -> dict:
-    """The record the package carries in `info/index.json`."""
-    return read_info_json(Path(package_dir) / "info" / "index.json")
-
-
-def read_paths(package_dir: Path) -> list[PathEntry]:
-    """What to install from an extracted package: `info/paths.json`, or the legacy files."""
-    info = Path(package_dir) / "info"
-    paths_json = info / "paths.json"
-    if paths_json.is_file():
-        return parse_paths_json(read_info_json(paths_json), str(paths_json))
-    return read_legacy_paths(Path(package_dir))
-
-
-def read_legacy_paths(package_dir: Path) -> list[PathEntry]:
-    """Rebuild paths.json for an old package from `info/files`, `has_prefix` and `no_link`.
-
-    `has_prefix` lines are ``<placeholder> <mode> <path>`` (or just ``<path>``, meaning the
-    classic placeholder in text mode). A symlink is recognised by looking at the extracted file.
-    """
-    info = package_dir / "info"
-    prefixed = {path: (ph, mode) for path, ph, mode in _read_has_prefix(info / "has_prefix")}
-    no_link = set(_read_lines(info / "no_link"))
-    entries = []
-    for path in _read_lines(info / "files"):
-        _checked(check_relative, path, what="path", where=str(info / "files"))
-        is_link = (package_dir / path).is_symlink()
-        placeholder, mode = prefixed.get(path, (None, None))
-        entries.append(
-            PathEntry(path, "softlink" if is_link else "hardlink", prefix_placeholder=placeholder,
-                      file_mode=mode, no_link=path in no_link)
-        )
-    return entries
-
-
-def _read_lines(path: Path) -> list[str]:
-    if not path.is_file():
-        return []
-    return [line.strip() for line in read_info_text(path).splitlines() if line.strip()]
-
-
-def _read_has_prefix(path: Path) -> Iterator[tuple[str, str, str]]:
-    """`has_prefix` lines as (path, placeholder, mode); quotes around fields are allowed."""
-    import shlex
-
-    for line in _read_lines(path):
-        try:
-            parts = shlex.split(line)
-        except ValueError as err:
-            raise _bad_info(str(path), f"has a line that cannot be read ({err}): {line!r}") from None
-        if len(parts) == 1:
-            yield parts[0], "/opt/anaconda1anaconda2anaconda3", "text"
-        elif len(parts) == 3 and parts[1] in FILE_MODES and parts[0]:
-            yield parts[2], parts[0], parts[1]
-        else:
-            raise _bad_info(str(path), f"has a line that is not '<placeholder> <text|binary> "
-                            f"<path>': {line!r}")
-
-
-def read_noarch(package_dir: Path) -> NoarchInfo:
-    """The noarch kind and entry points, from `link.json` (or `index.json` when it has none).
-
-    Each entry point becomes a launcher `bin/<name>`, so its name must be one file name.
-    """
-    info = Path(package_dir) / "info"
-    link = info / "link.json"
-    if link.is_file():
-        noarch = read_info_json(link).get("noarch") or {}
-        points = noarch.get("entry_points", ()) if isinstance(noarch, dict) else None
-        if not isinstance(points, (list, tuple)):
-            raise _bad_info(str(link), "has `noarch` without a list of `entry_points`")
-        for point in points:
-            parse_entry_point(point, str(link))
-        return NoarchInfo(noarch.get("type"), tuple(points))
-    kind = read_index_json(package_dir).get("noarch") if (info / "index.json").is_file() else None
-    return NoarchInfo(kind if isinstance(kind, str) else ("generic" if kind else None))
-
-
-ENTRY_POINT = re.compile(r"\s*([^=\s]+)\s*=\s*([\w.]+)\s*:\s*([\w.]+)\s*")
-
-
-def parse_entry_point(spec: object, where: str = "link.json") -> tuple[str, str, str]:
-    """`"name = module.sub:func"` to (name, module, func); the name must be one file name."""
-    found = ENTRY_POINT.fullmatch(spec) if isinstance(spec, str) else None
-    if not found:
-        raise ExtractError(f"cannot read entry point {spec!r} in {where}", where=where,
-                           hint="entry points look like 'name = module:function'")
-    _checked(check_component, found.group(1), what="entry point name", where=where)
-    return found.group(1), found.group(2), found.group(3)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -393,12 +148,10 @@ def open_tar_streams(path: Path, *, info_only: bool = False) -> Iterator[TarRead
     a whole, and nothing is seeked.
     """
     if archive_kind(path) == ".tar.bz2":
-        import bz2
-
         with bz2.open(path, "rb") as raw:
             yield TarReader(raw)
         return
-    import zstandard
+    import zstandard  # lazy: a compiled library, needed only when a package is opened
 
     with zipfile.ZipFile(path) as zf:
         names = zf.namelist()
@@ -440,8 +193,6 @@ INFO_BYTES_VARIABLE = "MINIPIXI_MAX_INFO_SIZE"
 def _limit_from_env(variable: str, default: int) -> int:
     """A limit from the environment, else `default`; a value that is not a positive size (or,
     for the ratio, a positive whole number) is an error naming the variable."""
-    from minipixi.http import LimitSettingError, parse_size
-
     raw = os.environ.get(variable, "").strip()
     if not raw:
         return default
@@ -720,146 +471,3 @@ def _check_links_stay_inside(state: _Extraction) -> None:
     for path in state.links:
         if os.path.islink(path) and not _inside(state, os.path.realpath(path)):
             raise UnsafeArchiveError(state.package, _relative(state, path), "links outside the package")
-
-
-# ---------------------------------------------------------------------------------------------
-# Writing .conda packages
-# ---------------------------------------------------------------------------------------------
-
-
-FIXED_MTIME = 1_577_836_800  # 2020-01-01 UTC: a fixed time makes the bytes reproducible
-
-
-def write_conda(source_dir: Path, out_dir: Path, index: dict, *,
-                prefix_placeholder: str | None = None, compression_level: int = 19) -> Path:
-    """Pack the folder `source_dir` as `<name>-<version>-<build>.conda` in `out_dir`.
-
-    Everything outside `info/` is the package's payload (files and symlinks; empty folders
-    are dropped). `info/index.json` is written from `index` (with `build_number` 0 and empty
-    `depends` when it has none); `info/paths.json` and `info/files` are generated (sha256, size, path_type, and,
-    when `prefix_placeholder` is given, the placeholder and text/binary mode of every file that
-    contains it). Other `info/` files found in `source_dir` (link.json, about.json...) are
-    kept. The result is byte-for-byte reproducible. Returns the path of the new file.
-    """
-    source_dir, out_dir = Path(source_dir), Path(out_dir)
-    index = {"build_number": 0, "depends": [], **index}  # fields every installer requires
-    payload = sorted(_walk_payload(source_dir))
-    entries = [_path_entry(source_dir, rel, prefix_placeholder) for rel in payload]
-    info = _info_files(source_dir, index, entries)
-    stem = f"{index['name']}-{index['version']}-{index['build']}"
-    info_tar = _zstd(_tar_bytes(source_dir, [], info), compression_level)
-    pkg_tar = _zstd(_tar_bytes(source_dir, payload, {}), compression_level)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{stem}.conda"
-    members = [("metadata.json", CONDA_FORMAT_METADATA),
-               (f"info-{stem}.tar.zst", info_tar), (f"pkg-{stem}.tar.zst", pkg_tar)]
-    _write_zip_atomic(target, members)
-    return target
-
-
-def _walk_payload(source_dir: Path) -> Iterator[str]:
-    """Relative paths of the payload: files and symlinks, `info/` excluded.
-
-    Empty folders are left out: a conda package holds only files and links, and installers
-    (rattler among them) cannot link a folder entry.
-    """
-    for folder, dirs, files in os.walk(source_dir):
-        rel_folder = os.path.relpath(folder, source_dir)
-        if rel_folder == "info" or rel_folder.startswith("info" + os.sep):
-            continue
-        for name in list(dirs):
-            path = os.path.join(folder, name)
-            if os.path.islink(path):
-                dirs.remove(name)  # a symlink to a folder is a link, not a folder to walk
-                files.append(name)
-        for name in files:
-            yield os.path.normpath(os.path.join(rel_folder, name)).replace(os.sep, "/")
-
-
-def _path_entry(source_dir: Path, rel: str, placeholder: str | None) -> PathEntry:
-    """Describe one payload path for paths.json."""
-    path = source_dir / rel
-    if path.is_symlink():
-        target = os.readlink(path).encode()
-        return PathEntry(rel, "softlink", hashlib.sha256(target).hexdigest(), len(target))
-    if path.is_dir():
-        return PathEntry(rel, "directory")
-    data = path.read_bytes()
-    entry = PathEntry(rel, "hardlink", hashlib.sha256(data).hexdigest(), len(data))
-    if placeholder and placeholder.encode() in data:
-        mode = "binary" if b"\0" in data else "text"
-        entry = PathEntry(rel, "hardlink", entry.sha256, entry.size_in_bytes, placeholder, mode)
-    return entry
-
-
-def _info_files(source_dir: Path, index: dict, entries: list[PathEntry]) -> dict[str, bytes]:
-    """The info/ members: the given ones from `source_dir`, plus the generated ones."""
-    info: dict[str, bytes] = {}
-    info_dir = source_dir / "info"
-    if info_dir.is_dir():
-        for path in sorted(info_dir.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                info[path.relative_to(source_dir).as_posix()] = path.read_bytes()
-    paths_json = {"paths": [e.to_json() for e in entries], "paths_version": 1}
-    info["info/index.json"] = _json_bytes(index)
-    info["info/paths.json"] = _json_bytes(paths_json)
-    info["info/files"] = "".join(f"{e.path}\n" for e in entries if e.path_type != "directory").encode()
-    return info
-
-
-def _json_bytes(data: dict) -> bytes:
-    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
-
-
-def _tar_bytes(source_dir: Path, payload: list[str], extra: dict[str, bytes]) -> bytes:
-    """A tar of the `payload` paths (from disk) and `extra` members (from memory), sorted."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        items = [(rel, None) for rel in payload] + list(extra.items())
-        for rel, data in sorted(items, key=lambda item: item[0]):
-            if data is None:
-                _add_from_disk(tar, source_dir / rel, rel)
-            else:
-                tar.addfile(_tarinfo(rel, tarfile.REGTYPE, 0o644, len(data)), io.BytesIO(data))
-    return buffer.getvalue()
-
-
-def _tarinfo(name: str, kind: bytes, mode: int, size: int = 0, link: str = "") -> tarfile.TarInfo:
-    """A TarInfo with fixed owner and time, so that the same tree gives the same bytes."""
-    info = tarfile.TarInfo(name)
-    info.type, info.mode, info.size, info.linkname = kind, mode, size, link
-    info.mtime, info.uid, info.gid, info.uname, info.gname = FIXED_MTIME, 0, 0, "", ""
-    return info
-
-
-def _add_from_disk(tar: tarfile.TarFile, path: Path, rel: str) -> None:
-    st = path.lstat()
-    if stat.S_ISLNK(st.st_mode):
-        tar.addfile(_tarinfo(rel, tarfile.SYMTYPE, 0o777, link=os.readlink(path)))
-    elif stat.S_ISDIR(st.st_mode):
-        tar.addfile(_tarinfo(rel, tarfile.DIRTYPE, 0o755))
-    else:
-        mode = 0o755 if st.st_mode & 0o111 else 0o644
-        with open(path, "rb") as fh:
-            tar.addfile(_tarinfo(rel, tarfile.REGTYPE, mode, st.st_size), fh)
-
-
-def _zstd(data: bytes, level: int) -> bytes:
-    import zstandard
-
-    return zstandard.ZstdCompressor(level=level).compress(data)
-
-
-def _write_zip_atomic(target: Path, members: list[tuple[str, bytes]]) -> None:
-    """Write a stored (uncompressed) zip with fixed dates, then rename it into place."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
-            for name, data in members:
-                info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-                info.external_attr = 0o644 << 16
-                zf.writestr(info, data)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

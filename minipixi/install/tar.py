@@ -1,6 +1,6 @@
 """Reading a tar archive: 512-byte headers, each followed by its file's bytes.
 
-Both wrappings of a conda package hold tar archives (see `package.py`), and reading them is
+Both wrappings of a conda package hold tar archives (see `install/package.py`), and reading them is
 most of the work of a cold install: a package of a thousand small files is a thousand
 headers. Python's `tarfile` reads them, but it is general (it seeks, it keeps every member,
 it knows every dialect) and spends more time per member than the operating system spends
@@ -26,9 +26,9 @@ member holds such records for every member after it.
 
 Nothing here trusts the archive: a header whose checksum is wrong, a number that is not a
 number, a stream that ends early, or a name record bigger than `MAX_METADATA` raises
-`TarFormatError`. Whether a *valid* member is safe to write is `package.py`'s question.
+`TarFormatError`. Whether a *valid* member is safe to write is `install/package.py`'s question.
 
-Lesson: Episode 4, "Under the hood" of taking a `.conda` apart. Read before `package.py`.
+Lesson: Episode 4, "Under the hood" of taking a `.conda` apart. Read before `install/package.py`.
 Ground truth: POSIX pax/ustar (IEEE Std 1003.1), the GNU tar manual's "Standard" section, and
 Python's `tarfile` (the tests compare this reader with it on random archives).
 """

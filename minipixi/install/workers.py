@@ -4,7 +4,7 @@ Installing is a lot of small jobs: read a tar header, check a name, create a fil
 it, write a line of JSON. Each is more work for Python than for the operating system, and
 Python runs one thread at a time (the GIL), so threads do not make this faster; on
 `bench/install.py` eight threads were slower than one. Processes each have their own
-interpreter, so `install.py` hands these jobs to a `WorkerPool`: one process per CPU.
+interpreter, so `install/install.py` hands these jobs to a `WorkerPool`: one process per CPU.
 
 Processes bring three problems that threads do not have, and this module's answers:
 
@@ -22,7 +22,7 @@ Processes bring three problems that threads do not have, and this module's answe
 
 Errors raised in a worker come back whole: `MinipixiError` knows how to be pickled.
 
-Lesson: Episode 4, "Under the hood" (installing). Read with `install.py`.
+Lesson: Episode 4, "Under the hood" (installing). Read with `install/install.py` and `install/package_cache.py`.
 Ground truth: Python's `concurrent.futures.ProcessPoolExecutor` and `multiprocessing` docs
 ("Contexts and start methods").
 """
@@ -30,6 +30,8 @@ Ground truth: Python's `concurrent.futures.ProcessPoolExecutor` and `multiproces
 from __future__ import annotations
 
 import os
+import signal
+import sys
 import threading
 import time
 from concurrent.futures import Future
@@ -63,12 +65,10 @@ class WorkerPool:
         self._pool = None
 
     def __enter__(self) -> WorkerPool:
-        import sys
-
         can_fork = sys.platform == "linux" and threading.active_count() == 1
         if self.workers > 1 and (can_fork or not self.fork_only):
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+            import multiprocessing  # lazy: starts machinery only an install with workers needs
+            from concurrent.futures import ProcessPoolExecutor  # lazy: imports multiprocessing
 
             self._pool = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("fork" if can_fork else "spawn"),
@@ -98,7 +98,7 @@ class WorkerPool:
 
 def result_of(future: Future, about: Path | str):
     """The future's result; a worker that died becomes an InstallError naming `about`."""
-    from concurrent.futures.process import BrokenProcessPool
+    from concurrent.futures.process import BrokenProcessPool  # lazy: imports multiprocessing
 
     try:
         return future.result()
@@ -110,8 +110,6 @@ def result_of(future: Future, about: Path | str):
 
 def _worker_setup(parent: int, forked: bool) -> None:
     """Runs first in every worker: ignore Ctrl-C, and exit as soon as the parent is gone."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if forked:
         _die_with_parent()
@@ -131,8 +129,7 @@ def _die_with_parent() -> None:
     (The kernel's "parent death signal" fires when the *thread* that forked us ends. Forked
     workers are started by `WorkerPool.__enter__`, in the only thread the parent has.)
     """
-    import ctypes
-    import signal
+    import ctypes  # lazy: loads libffi, for one system call in forked workers
 
     try:
         libc = ctypes.CDLL(None, use_errno=True)

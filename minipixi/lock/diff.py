@@ -33,10 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from minipixi.errors import LockError
+from minipixi.errors import LockError, VersionError
 from minipixi.lock.model import REGENERATE_HINT, CondaPackage, LockedPackage, LockFile
 from minipixi.lock.read import parse_lock, read_lock
 from minipixi.lock.yaml_dialect import check_size
+from minipixi.version import parse_version
 
 
 @dataclass(frozen=True)
@@ -159,9 +160,6 @@ def _direction(a: LockedPackage, b: LockedPackage) -> str:
 def _comparable(package: LockedPackage):
     """A version that orders as its ecosystem orders it; ValueError when it cannot be read."""
     if isinstance(package, CondaPackage):
-        from minipixi.errors import VersionError
-        from minipixi.version import parse_version
-
         try:
             return parse_version(package.version)
         except VersionError as err:

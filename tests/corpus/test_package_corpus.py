@@ -15,6 +15,9 @@ from pkgfactory import corpus_record, snapshot_tree
 
 from minipixi.install import install
 from minipixi.install import package
+from minipixi.install import package_cache
+from minipixi.install import package_info
+from minipixi.install import prefix_records
 
 pytestmark = pytest.mark.corpus
 
@@ -39,7 +42,7 @@ def test_corpus_has_the_packages_we_expect(corpus_dir):
 
 def test_every_corpus_package_installs_and_uninstalls(corpus_dir, tmp_path):
     python = _python_record(corpus_dir)
-    cache = install.PackageCache(tmp_path / "cache")
+    cache = package_cache.PackageCache(tmp_path / "cache")
     for number, archive in enumerate(_archives(corpus_dir)):
         record = corpus_record(archive)
         records = [record] + ([python] if record.noarch == "python" else [])
@@ -49,7 +52,7 @@ def test_every_corpus_package_installs_and_uninstalls(corpus_dir, tmp_path):
                 install.install(records, prefix, cache=cache)
             continue
         install.install(records, prefix, cache=cache)
-        installed = install.read_prefix_records(prefix)[record.name]
+        installed = prefix_records.read_prefix_records(prefix)[record.name]
         assert installed.record.sha256 == record.sha256, archive
         for rel in installed.files:
             assert (prefix / rel).exists() or (prefix / rel).is_symlink(), (archive, rel)
@@ -72,7 +75,7 @@ def test_conda_and_tar_bz2_twins_install_the_same_tree(corpus_dir, tmp_path, ste
     for ext, env in ((".conda", "env-a"), (".tar.bz2", "env-b")):
         record = corpus_record(corpus_dir / "data" / f"{stem}{ext}")
         prefix = tmp_path / env
-        install.install([record], prefix, cache=install.PackageCache(tmp_path / f"cache{ext}"))
+        install.install([record], prefix, cache=package_cache.PackageCache(tmp_path / f"cache{ext}"))
         tree = snapshot_tree(prefix)
         trees.append({k: (kind, c.replace(str(prefix).encode(), b"<P>") if isinstance(c, bytes) else c, x)
                       for k, (kind, c, x) in tree.items()})
@@ -90,9 +93,9 @@ def test_legacy_info_files_agree_with_paths_json(corpus_dir, tmp_path):
         dest = package.extract(archive, tmp_path / archive.name)
         if not (dest / "info/files").exists() or not (dest / "info/paths.json").exists():
             continue
-        modern = {(e.path, e.prefix_placeholder) for e in package.read_paths(dest)
+        modern = {(e.path, e.prefix_placeholder) for e in package_info.read_paths(dest)
                   if e.path_type != "directory"}
-        legacy = {(e.path, e.prefix_placeholder) for e in package.read_legacy_paths(dest)}
+        legacy = {(e.path, e.prefix_placeholder) for e in package_info.read_legacy_paths(dest)}
         assert legacy == modern, archive
         checked += 1
     assert checked >= 20

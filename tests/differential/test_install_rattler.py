@@ -22,6 +22,7 @@ from pkgfactory import (
 )
 
 from minipixi.install import install
+from minipixi.install import package_cache
 
 
 def _normalized(prefix, snap):
@@ -32,7 +33,7 @@ def _normalized(prefix, snap):
 
 def _install_both(rattler, records, tmp_path):
     ours, theirs = tmp_path / "env-ours", tmp_path / "env-rttl"  # same length on purpose
-    install.install(records, ours, cache=install.PackageCache(tmp_path / "cache-ours"))
+    install.install(records, ours, cache=package_cache.PackageCache(tmp_path / "cache-ours"))
     r_records = [rattler_record(r, tmp_path / "rattler-index") for r in records]
     asyncio.run(rattler.install(r_records, target_prefix=theirs, cache_dir=tmp_path / "cache-rttl",
                                 show_progress=False, execute_link_scripts=False))

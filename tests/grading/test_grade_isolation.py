@@ -112,7 +112,7 @@ def test_a_symlink_from_the_submission_cannot_smuggle_checks(starter07, tmp_path
 
 def make_local_channel(folder: Path, canary: Path) -> None:
     """./chan with a `bat` for linux-64 whose program writes the canary when run."""
-    from minipixi.install.package import write_conda
+    from minipixi.install.package_writer import write_conda
 
     source = folder / "src"
     (source / "bin").mkdir(parents=True)

@@ -18,7 +18,11 @@ from hypothesis import strategies as st
 from pkgfactory import TEXT_PLACEHOLDER, snapshot_tree
 
 from minipixi.install import install
+from minipixi.install import link
 from minipixi.install import package
+from minipixi.install import package_cache
+from minipixi.install import package_info
+from minipixi.install import package_writer
 
 NAMES = st.text(alphabet="abcXYZ019_-.é ", min_size=1, max_size=8).filter(
     lambda n: n not in (".", "..") and not n.startswith("."))
@@ -76,16 +80,16 @@ def test_pack_then_extract_round_trips_exactly(tree):
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         _materialize(tree, tmp / "src")
-        archive = package.write_conda(tmp / "src", tmp / "out", INDEX,
+        archive = package_writer.write_conda(tmp / "src", tmp / "out", INDEX,
                                       prefix_placeholder=TEXT_PLACEHOLDER, compression_level=1)
-        again = package.write_conda(tmp / "src", tmp / "out2", INDEX,
+        again = package_writer.write_conda(tmp / "src", tmp / "out2", INDEX,
                                     prefix_placeholder=TEXT_PLACEHOLDER, compression_level=1)
         assert archive.read_bytes() == again.read_bytes()
         dest = package.extract(archive, tmp / "extracted")
         if "empty/folder" in tree:
             shutil.rmtree(tmp / "src" / "empty")
         assert snapshot_tree(dest, ignore=("info",)) == snapshot_tree(tmp / "src")
-        entries = {e.path: e for e in package.read_paths(dest)}
+        entries = {e.path: e for e in package_info.read_paths(dest)}
         assert set(entries) == {rel for rel, spec in tree.items() if spec[0] != "dir"}
         for rel, spec in tree.items():
             if spec[0] == "dir":
@@ -99,26 +103,26 @@ def test_install_gives_the_tree_with_the_prefix_in_place(tree):
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         _materialize(tree, tmp / "src")
-        archive = package.write_conda(tmp / "src", tmp / "ch", INDEX,
+        archive = package_writer.write_conda(tmp / "src", tmp / "ch", INDEX,
                                       prefix_placeholder=TEXT_PLACEHOLDER, compression_level=1)
         from pkgfactory import record_for
 
         prefix = tmp / "env"
-        install.install([record_for(archive, INDEX)], prefix, cache=install.PackageCache(tmp / "c"))
+        install.install([record_for(archive, INDEX)], prefix, cache=package_cache.PackageCache(tmp / "c"))
         if "empty/folder" in tree:
             shutil.rmtree(tmp / "src" / "empty")
         expected = {}
         for rel, (kind, content, exe) in snapshot_tree(tmp / "src").items():
             if kind == "file":
                 entry_is_binary = b"\0" in content
-                new = (install.replace_binary_prefix if entry_is_binary else install.replace_text_prefix)(
+                new = (link.replace_binary_prefix if entry_is_binary else link.replace_text_prefix)(
                     content, TEXT_PLACEHOLDER.encode(), str(prefix).encode()) \
                     if TEXT_PLACEHOLDER.encode() in content else content
                 if not entry_is_binary and TEXT_PLACEHOLDER.encode() in content:
-                    new = install.fix_long_shebang(new)
+                    new = link.fix_long_shebang(new)
                 content = new
             expected[rel] = (kind, content, exe)
         assert snapshot_tree(prefix) == expected
-        install.install([], prefix, cache=install.PackageCache(tmp / "c"))
+        install.install([], prefix, cache=package_cache.PackageCache(tmp / "c"))
         assert os.listdir(prefix) == ["conda-meta"]
         shutil.rmtree(prefix)

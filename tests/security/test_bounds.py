@@ -25,7 +25,9 @@ import pytest
 import zstandard
 
 from minipixi import http
-from minipixi.channel.fetch import Channel, CacheEntry, fetch_repodata, load_channel_records
+from minipixi.channel.fetch import CacheEntry, fetch_repodata
+from minipixi.channel.load import load_channel_records
+from minipixi.channel.names import Channel
 from minipixi.errors import ChannelError, LockError
 from minipixi.lock.read import parse_lock, read_lock
 from minipixi.channel.repodata import SubdirRepodata
@@ -308,14 +310,14 @@ def test_connect_timeout(tmp_path, low_limits):
 
 
 def test_a_trickling_package_server_fails_the_install_download(server, low_limits, tmp_path):
-    from minipixi.install import install
+    from minipixi.install import package_cache
 
     routes, base = server
     routes["/pkg-1-0.conda"] = Behaviour(pieces=[b"x"] * 50, pause=2.0)
     cache = tmp_path / "pkgs"
     started = time.monotonic()
     with pytest.raises(ChannelError, match="MINIPIXI_STALL_TIMEOUT") as info:
-        install.download(f"{base}/pkg-1-0.conda", cache / "pkg-1-0.conda", retries=0)
+        package_cache.download(f"{base}/pkg-1-0.conda", cache / "pkg-1-0.conda", retries=0)
     assert time.monotonic() - started < 6
     assert f"{base}/pkg-1-0.conda" in str(info.value.where)
     assert leftovers(cache) == []
@@ -390,33 +392,33 @@ def test_a_previous_cache_survives_a_bomb(server, low_limits, tmp_path):
 
 
 def test_package_larger_than_declared_cap_is_refused_before_download(server, low_limits, tmp_path):
-    from minipixi.install import install
+    from minipixi.install import package_cache
 
     routes, base = server
     # Declares 10 GiB but sends a few bytes: refused on the header, nothing read or written.
     routes["/big-1-0.conda"] = Behaviour(pieces=[b"x" * 10], length=10 * 2**30)
     with pytest.raises(ChannelError, match="MINIPIXI_MAX_PACKAGE_SIZE") as info:
-        install.download(f"{base}/big-1-0.conda", tmp_path / "pkgs" / "big-1-0.conda", retries=0)
+        package_cache.download(f"{base}/big-1-0.conda", tmp_path / "pkgs" / "big-1-0.conda", retries=0)
     assert "10 GiB" in info.value.message and "1 MiB" in info.value.message
     assert leftovers(tmp_path / "pkgs") == []
 
 
 def test_package_sending_more_than_the_cap_is_cut_off(server, low_limits, tmp_path):
-    from minipixi.install import install
+    from minipixi.install import package_cache
 
     routes, base = server
     routes["/big-1-0.conda"] = Behaviour(pieces=[b"x" * 65536] * 64, length=None)  # 4 MiB
     with pytest.raises(ChannelError, match="MINIPIXI_MAX_PACKAGE_SIZE"):
-        install.download(f"{base}/big-1-0.conda", tmp_path / "pkgs" / "big-1-0.conda", retries=0)
+        package_cache.download(f"{base}/big-1-0.conda", tmp_path / "pkgs" / "big-1-0.conda", retries=0)
     assert leftovers(tmp_path / "pkgs") == []
 
 
 def test_package_within_the_limits_downloads(server, low_limits, tmp_path):
-    from minipixi.install import install
+    from minipixi.install import package_cache
 
     routes, base = server
     routes["/ok-1-0.conda"] = Behaviour(pieces=[b"a" * 1000, b"b" * 1000])
-    dest = install.download(f"{base}/ok-1-0.conda", tmp_path / "pkgs" / "ok-1-0.conda")
+    dest = package_cache.download(f"{base}/ok-1-0.conda", tmp_path / "pkgs" / "ok-1-0.conda")
     assert dest.read_bytes() == b"a" * 1000 + b"b" * 1000
     assert leftovers(tmp_path / "pkgs") == ["ok-1-0.conda"]
 
@@ -550,7 +552,7 @@ def test_other_yaml_can_be_checked_for_aliases_before_loading():
 
 
 def test_a_learner_yaml_bomb_fails_its_check_instead_of_hanging_the_grader(tmp_path):
-    from minipixi.teaching.checks import read_yaml
+    from minipixi.teaching.checks.files import read_yaml
     from minipixi.teaching.grade import CheckFailed, Submission
 
     (tmp_path / "sub").mkdir()

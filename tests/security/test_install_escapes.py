@@ -29,7 +29,9 @@ from pkgfactory import make_package, record_for, snapshot_tree, tar_member, writ
 from sentinel import Sentinel
 
 from minipixi.install import install
+from minipixi.install import link
 from minipixi.install import package
+from minipixi.install import package_cache
 from minipixi.errors import ExtractError, LockError, MinipixiError, RecordError
 from minipixi.files import UnsafePathError
 from minipixi.records import PackageRecord, check_record_paths
@@ -68,7 +70,7 @@ def world(tmp_path):
     """The sentinel, a prefix with one good package, the cache and the channel."""
     channel = tmp_path / "chan"
     _, good = make_package(channel, "good", {"share/good.txt": "good"})
-    cache = install.PackageCache(tmp_path / "cache" / "pkgs")
+    cache = package_cache.PackageCache(tmp_path / "cache" / "pkgs")
     prefix = tmp_path / "env"
     install.install([good], prefix, cache=cache)
     sentinel = Sentinel(tmp_path / "outside")
@@ -383,7 +385,7 @@ def test_archive_members_that_leave_the_package_folder_are_refused(world, case):
     assert_no_leftovers(world.cache, hostile)
 
 
-def assert_no_leftovers(cache: install.PackageCache, record: PackageRecord) -> None:
+def assert_no_leftovers(cache: package_cache.PackageCache, record: PackageRecord) -> None:
     assert not cache.package_dir(record).exists()
     assert [p.name for p in cache.root.iterdir() if p.name.endswith(".partial")] == []
 
@@ -555,7 +557,7 @@ def test_a_file_replacing_a_link_that_leads_out_is_not_written_through_it(world,
     if cross_device:
         def no_hard_links(source, dest, *args, **kwargs):
             raise OSError(18, "Invalid cross-device link")
-        monkeypatch.setattr(install.os, "link", no_hard_links)
+        monkeypatch.setattr(link.os, "link", no_hard_links)
     with contextlib.suppress(MinipixiError):  # linking p3 may be refused or may replace `b`
         install.install([world.good, first, second, third], world.prefix, cache=world.cache)
     world.sentinel.assert_unchanged()

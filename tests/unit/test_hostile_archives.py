@@ -23,6 +23,7 @@ from pkgfactory import (
 
 from minipixi.install import install
 from minipixi.install import package
+from minipixi.install import package_cache
 from minipixi.errors import ExtractError
 
 F, SYM, LNK = tarfile.REGTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE
@@ -103,7 +104,7 @@ def installed_env(tmp_path):
     """A prefix with one good package installed, and the cache it came from."""
     channel = tmp_path / "channel"
     _, good = make_package(channel, "good", {"share/good.txt": "good"})
-    cache = install.PackageCache(tmp_path / "cache")
+    cache = package_cache.PackageCache(tmp_path / "cache")
     prefix = tmp_path / "env"
     install.install([good], prefix, cache=cache)
     return prefix, cache, good, channel
@@ -128,7 +129,7 @@ def _hostile_records(channel, tmp_path):
 
 def test_installer_refuses_hostile_packages_and_keeps_the_environment(installed_env, tmp_path):
     prefix, cache, good, channel = installed_env
-    small_cache = install.PackageCache(cache.root, limits=package.ExtractLimits(max_bytes=1_000_000))
+    small_cache = package_cache.PackageCache(cache.root, limits=package.ExtractLimits(max_bytes=1_000_000))
     before = snapshot_tree(prefix, ignore=())
     for case, hostile in _hostile_records(channel, tmp_path):
         # a second package the cache lacks: two to unpack, so worker processes unpack them

@@ -1,5 +1,6 @@
-"""Unit tests for minipixi.install.install: cache, linking, placeholders, noarch python, transactions,
-downloads, the prefix lock, and recovery from an install killed at a random point."""
+"""Unit tests for the installer (minipixi.install: install, package_cache, link, transaction): cache,
+linking, placeholders, noarch python, transactions, downloads, the prefix lock, and recovery from an
+install killed at a random point."""
 
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ import pytest
 from pkgfactory import BINARY_PLACEHOLDER, TEXT_PLACEHOLDER, make_package, snapshot_tree
 
 from minipixi.install import install
+from minipixi.install import link
 from minipixi.install import package
+from minipixi.install import package_cache
+from minipixi.install import transaction
 from minipixi.install import workers
 from minipixi.errors import ExtractError, InstallError
 from minipixi.records import PackageRecord
@@ -30,36 +34,36 @@ from minipixi.records import PackageRecord
 
 def test_binary_replacement_keeps_length_and_pads_the_c_string():
     data = b"head\0/ph/placeholder/lib:/ph/placeholder/bin\0tail"
-    out = install.replace_binary_prefix(data, b"/ph/placeholder", b"/env")
+    out = link.replace_binary_prefix(data, b"/ph/placeholder", b"/env")
     assert len(out) == len(data)
     assert out == b"head\0/env/lib:/env/bin" + b"\0" * 22 + b"\0tail"
 
 
 def test_binary_replacement_refuses_a_longer_prefix():
     with pytest.raises(InstallError, match="longer than the placeholder"):
-        install.replace_binary_prefix(b"x/ph\0", b"/ph", b"/much/longer")
+        link.replace_binary_prefix(b"x/ph\0", b"/ph", b"/much/longer")
 
 
 def test_text_replacement_and_long_shebangs():
-    assert install.replace_text_prefix(b"a /ph b /ph", b"/ph", b"/e") == b"a /e b /e"
+    assert link.replace_text_prefix(b"a /ph b /ph", b"/ph", b"/e") == b"a /e b /e"
     long = b"#!/" + b"x" * 150 + b"/bin/python3 -E\nprint(1)\n"
-    assert install.fix_long_shebang(long) == b"#!/usr/bin/env python3 -E\nprint(1)\n"
+    assert link.fix_long_shebang(long) == b"#!/usr/bin/env python3 -E\nprint(1)\n"
     short = b"#!/env/bin/python\nprint(1)\n"
-    assert install.fix_long_shebang(short) == short
+    assert link.fix_long_shebang(short) == short
 
 
 def test_target_paths_of_noarch_python():
-    py = install.PythonInfo("3.12", "lib/python3.12/site-packages")
-    assert install.target_path("site-packages/a/b.py", "python", py) == "lib/python3.12/site-packages/a/b.py"
-    assert install.target_path("python-scripts/tool", "python", py) == "bin/tool"
-    assert install.target_path("site-packages/a.py", None, py) == "site-packages/a.py"
-    assert install.target_path("info/x", "python", py) == "info/x"
+    py = transaction.PythonInfo("3.12", "lib/python3.12/site-packages")
+    assert link.target_path("site-packages/a/b.py", "python", py) == "lib/python3.12/site-packages/a/b.py"
+    assert link.target_path("python-scripts/tool", "python", py) == "bin/tool"
+    assert link.target_path("site-packages/a.py", None, py) == "site-packages/a.py"
+    assert link.target_path("info/x", "python", py) == "info/x"
 
 
 def test_python_info_uses_the_record_site_packages_path():
     rec = PackageRecord("python", "3.13.1", "h_cp313t", python_site_packages_path="lib/python3.13t/site-packages")
-    assert install.PythonInfo.from_records([rec]) == install.PythonInfo("3.13", "lib/python3.13t/site-packages")
-    assert install.PythonInfo.from_records([PackageRecord("python", "3.12.0", "h")]).site_packages == \
+    assert transaction.PythonInfo.from_records([rec]) == transaction.PythonInfo("3.13", "lib/python3.13t/site-packages")
+    assert transaction.PythonInfo.from_records([PackageRecord("python", "3.12.0", "h")]).site_packages == \
         "lib/python3.12/site-packages"
 
 
@@ -88,7 +92,7 @@ def channel(tmp_path):
 
 
 def _install(records, prefix, tmp_path, **kw):
-    return install.install(records, prefix, cache=install.PackageCache(tmp_path / "cache"), **kw)
+    return install.install(records, prefix, cache=package_cache.PackageCache(tmp_path / "cache"), **kw)
 
 
 def test_fresh_install_links_files_and_writes_records(channel, tmp_path):
@@ -107,7 +111,7 @@ def test_fresh_install_links_files_and_writes_records(channel, tmp_path):
     assert sorted(meta["files"]) == ["bin/tool", "lib/libtool.so", "share/tool/data.txt"]
     tool_entry = next(p for p in meta["paths_data"]["paths"] if p["_path"] == "bin/tool")
     assert tool_entry["prefix_placeholder"] == TEXT_PLACEHOLDER and "sha256_in_prefix" in tool_entry
-    assert (tmp_path / "cache" / "tool-1.0-0" / install.COMPLETE_MARKER).exists()
+    assert (tmp_path / "cache" / "tool-1.0-0" / package_cache.COMPLETE_MARKER).exists()
 
 
 def test_binary_placeholder_is_padded(tmp_path):
@@ -175,8 +179,8 @@ def test_rebuilt_package_with_same_name_is_changed(tmp_path):
     _, first = make_package(tmp_path / "a", "p", {"f": "first"})
     _, second = make_package(tmp_path / "b", "p", {"f": "second"})
     prefix = tmp_path / "env"
-    install.install([first], prefix, cache=install.PackageCache(tmp_path / "c"))
-    tx = install.install([second], prefix, cache=install.PackageCache(tmp_path / "c"))
+    install.install([first], prefix, cache=package_cache.PackageCache(tmp_path / "c"))
+    tx = install.install([second], prefix, cache=package_cache.PackageCache(tmp_path / "c"))
     assert [op.kind for op in tx.operations] == ["change"]
     assert (prefix / "f").read_text() == "second"
 
@@ -267,7 +271,7 @@ def test_http_errors_and_wrong_hashes(server, tmp_path):
         _install([dataclasses.replace(rec, url=f"{base}/missing.conda")], tmp_path / "env", tmp_path)
     failures[f"/{archive.name}"] = 10
     with pytest.raises(InstallError, match="503"):
-        install.download(rec.url.replace(archive.parent.as_uri(), base), tmp_path / "x.conda", retries=1)
+        package_cache.download(rec.url.replace(archive.parent.as_uri(), base), tmp_path / "x.conda", retries=1)
     failures[f"/{archive.name}"] = 0
     with pytest.raises(package.HashMismatchError) as info:
         _install([dataclasses.replace(rec, url=f"{base}/{archive.name}", sha256="2" * 64)],
@@ -281,12 +285,12 @@ def test_http_errors_and_wrong_hashes(server, tmp_path):
 RUNNER = """
 import json, sys
 from pathlib import Path
-from minipixi.install import install
+from minipixi.install import install, package_cache
 from minipixi.records import PackageRecord
 records = [PackageRecord.from_repodata(fn, data) for fn, data in json.load(open(sys.argv[1]))]
 if len(sys.argv) > 4:  # link in worker processes from this many packages on
     install.LINK_IN_PROCESSES_FROM = int(sys.argv[4])
-install.install(records, Path(sys.argv[2]), cache=install.PackageCache(Path(sys.argv[3])))
+install.install(records, Path(sys.argv[2]), cache=package_cache.PackageCache(Path(sys.argv[3])))
 """
 
 
@@ -342,13 +346,13 @@ def test_install_killed_at_a_random_point_is_repaired(kill_channel, tmp_path, se
     cold = seed % 2 == 1
     cache = tmp_path / "cache" if cold else tmp / "clean-cache"
     prefix = tmp_path / "env"
-    install.install(old, prefix, cache=install.PackageCache(tmp_path / "old-cache"))
+    install.install(old, prefix, cache=package_cache.PackageCache(tmp_path / "old-cache"))
     _kill_an_install(new, prefix, cache, durations["cold" if cold else "warm"], seed, tmp_path,
                      link_from=0 if seed % 4 < 2 else None)
-    install.install(new, prefix, cache=install.PackageCache(cache))
+    install.install(new, prefix, cache=package_cache.PackageCache(cache))
     repaired = snapshot_tree(prefix, ignore=())
     shutil.rmtree(prefix)
-    install.install(new, prefix, cache=install.PackageCache(cache))
+    install.install(new, prefix, cache=package_cache.PackageCache(cache))
     assert repaired == snapshot_tree(prefix, ignore=())  # the same as a clean install
     assert not list((prefix / "conda-meta").glob(".*.tmp"))
     leftovers = [p.name for p in Path(cache).iterdir() if p.name.endswith((".partial", ".part"))]
@@ -360,7 +364,7 @@ def test_killed_install_then_going_back_removes_half_linked_packages(kill_channe
     """Kill an install of `new` over `old`, then install `old` again: the half-linked new
     packages (no conda-meta record yet) must leave no file behind."""
     tmp, old, new, durations = kill_channel
-    old_cache = install.PackageCache(tmp_path / "old-cache")
+    old_cache = package_cache.PackageCache(tmp_path / "old-cache")
     prefix = tmp_path / "env"
     install.install(old, prefix, cache=old_cache)
     clean_old = snapshot_tree(prefix, ignore=())
@@ -385,7 +389,7 @@ def test_two_concurrent_installs_take_turns(kill_channel, tmp_path):
     prefix = tmp_path / "env"
     clean_installs = []
     for records, cache in sets:  # the clean results, which also warms both caches
-        install.install(records, prefix, cache=install.PackageCache(cache))
+        install.install(records, prefix, cache=package_cache.PackageCache(cache))
         clean_installs.append(snapshot_tree(prefix, ignore=()))
         shutil.rmtree(prefix)
     for round_ in range(3):
@@ -415,7 +419,7 @@ def test_extract_failure_in_the_cache_leaves_no_folder(tmp_path):
     archive, rec = make_package(tmp_path / "ch", "bad", {"a": "a"})
     archive.write_bytes(archive.read_bytes()[:100])
     rec = dataclasses.replace(rec, sha256=None, md5=None)
-    cache = install.PackageCache(tmp_path / "cache")
+    cache = package_cache.PackageCache(tmp_path / "cache")
     with pytest.raises(ExtractError):
         cache.fetch(rec)
     assert not cache.package_dir(rec).exists() and not cache.is_complete(rec)
@@ -445,8 +449,8 @@ def test_a_pool_and_no_pool_unpack_the_same_trees(tmp_path):
                for i in range(6)]
     trees = []
     for workers in (0, 2):
-        cache = install.PackageCache(tmp_path / f"cache{workers}")
-        dirs = install.fetch_all(records, cache, workers=workers)
+        cache = package_cache.PackageCache(tmp_path / f"cache{workers}")
+        dirs = package_cache.fetch_all(records, cache, workers=workers)
         trees.append({name: snapshot_tree(path, ignore=()) for name, path in dirs.items()})
     assert trees[0] == trees[1]
 
@@ -490,7 +494,7 @@ def test_linking_in_worker_processes_gives_the_same_prefix(tmp_path):
                                                                for j in range(5)})[1]
                for i in range(count)]
     clash = make_package(tmp_path / "channel", "clash", {"lib/p0/0.txt": "clash"})[1]
-    cache = install.PackageCache(tmp_path / "cache")
+    cache = package_cache.PackageCache(tmp_path / "cache")
     for wanted in (records, records + [clash]):
         trees = []
         for workers in (0, 2):
@@ -505,9 +509,9 @@ def test_linking_in_worker_processes_gives_the_same_prefix(tmp_path):
 LOCK_HOLDER_SCRIPT = """
 import sys, time
 from pathlib import Path
-from minipixi.install import install
+from minipixi.install import package_cache
 from minipixi.install import workers
-with install._file_lock(Path(sys.argv[1])):
+with package_cache.file_lock(Path(sys.argv[1])):
     with workers.WorkerPool(2, fork_only=True) as pool:
         print(*pool._pool._processes, flush=True)
         time.sleep(60)
@@ -554,7 +558,7 @@ def test_workers_are_spawned_when_a_thread_runs(tmp_path):
         with workers.WorkerPool(2, fork_only=True) as pool:
             assert not pool.has_workers
         prefix = tmp_path / "env"
-        install.install(records, prefix, cache=install.PackageCache(tmp_path / "cache"), workers=2)
+        install.install(records, prefix, cache=package_cache.PackageCache(tmp_path / "cache"), workers=2)
     finally:
         stop.set()
         waiter.join()

@@ -1,4 +1,5 @@
-"""Unit tests for minipixi.lock.lockfile and minipixi.lock.yaml_dialect: no corpus, no py-rattler needed."""
+"""Unit tests for the lock modules (minipixi.lock: model, locations, read, write, yaml_dialect): no corpus,
+no py-rattler needed."""
 
 from __future__ import annotations
 

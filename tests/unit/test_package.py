@@ -1,4 +1,5 @@
-"""Unit tests for minipixi.install.package: reading, verifying, extracting and writing packages."""
+"""Unit tests for minipixi.install.package, package_info and package_writer: reading, verifying, extracting
+and writing packages."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from pkgfactory import (
 )
 
 from minipixi.install import package
+from minipixi.install import package_info
+from minipixi.install import package_writer
 from minipixi.errors import ExtractError
 
 
@@ -66,9 +69,9 @@ def test_extract_gives_the_tree_and_readers_parse_info(tmp_path):
         entry_points=("demo = demo.cli:main",), build="pyh_0")
     dest = package.extract(archive, tmp_path / "out", sha256=record.sha256)
     assert (dest / "site-packages/demo/__init__.py").read_text() == "x = 1\n"
-    assert package.read_index_json(dest)["name"] == "py-demo"
-    assert [e.path for e in package.read_paths(dest)] == ["site-packages/demo/__init__.py"]
-    assert package.read_noarch(dest) == package.NoarchInfo("python", ("demo = demo.cli:main",))
+    assert package_info.read_index_json(dest)["name"] == "py-demo"
+    assert [e.path for e in package_info.read_paths(dest)] == ["site-packages/demo/__init__.py"]
+    assert package_info.read_noarch(dest) == package_info.NoarchInfo("python", ("demo = demo.cli:main",))
     assert not list(tmp_path.glob(".out.*"))  # no temporary folder left behind
 
 
@@ -109,12 +112,12 @@ def test_legacy_package_without_paths_json(tmp_path):
     ]
     archive = write_raw_tar_bz2(tmp_path / "old-1-0.tar.bz2", members)
     dest = package.extract(archive, tmp_path / "out")
-    entries = {e.path: e for e in package.read_paths(dest)}
+    entries = {e.path: e for e in package_info.read_paths(dest)}
     assert entries["bin/old"].prefix_placeholder == TEXT_PLACEHOLDER
     assert entries["bin/old"].file_mode == "text"
     assert entries["lib/libold.so"].no_link
     assert entries["lib/link.so"].path_type == "softlink"
-    assert package.read_noarch(dest).kind is None
+    assert package_info.read_noarch(dest).kind is None
 
 
 def test_archive_kind_refuses_other_files(tmp_path):
@@ -129,15 +132,15 @@ def test_read_info_file_reads_only_info(tmp_path):
 
 
 def test_path_entry_json_round_trip():
-    entry = package.PathEntry("bin/x", "hardlink", "ab" * 32, 3, TEXT_PLACEHOLDER, "text", True)
-    assert package.parse_paths_json({"paths": [entry.to_json()]}) == [entry]
+    entry = package_info.PathEntry("bin/x", "hardlink", "ab" * 32, 3, TEXT_PLACEHOLDER, "text", True)
+    assert package_info.parse_paths_json({"paths": [entry.to_json()]}) == [entry]
 
 
 def test_empty_folders_are_dropped_and_required_index_fields_filled(tmp_path):
     src = tmp_path / "src"
     (src / "share/empty").mkdir(parents=True)
     (src / "share/file.txt").write_text("x")
-    archive = package.write_conda(src, tmp_path / "out", {"name": "e", "version": "1", "build": "0"})
+    archive = package_writer.write_conda(src, tmp_path / "out", {"name": "e", "version": "1", "build": "0"})
     paths = json.loads(package.read_info_file(archive, "paths.json"))["paths"]
     assert [p["_path"] for p in paths] == ["share/file.txt"]
     index = json.loads(package.read_info_file(archive, "index.json"))

@@ -5,7 +5,7 @@ package files it lists. This script makes one from ``recipe.yaml`` in three step
 
 1. **expand** every recipe entry into one build per (subdir, python version), filling the
    ``{py}``, ``{pyver}``, ``{hash}``... placeholders of its build string, dependencies and files;
-2. **pack** each build's files into a `.conda` with `minipixi.install.package.write_conda`
+2. **pack** each build's files into a `.conda` with `minipixi.install.package_writer.write_conda`
    (``info/index.json`` says what the package is; ``info/link.json`` lists the entry points of
    noarch python packages);
 3. **index** each subdir: ``repodata.json`` lists every package with its size and hashes.
@@ -173,7 +173,7 @@ def index_json(build: Build) -> dict:
 
 def build_channel(recipe_path: Path = RECIPE, out_dir: Path = CHANNEL) -> Path:
     """Build the whole channel into `out_dir` (replaced atomically). Returns `out_dir`."""
-    from minipixi.install.package import write_conda
+    from minipixi.install.package_writer import write_conda
 
     recipe = yaml.safe_load(recipe_path.read_text(encoding="utf-8"))
     builds = expand_recipe(recipe)
