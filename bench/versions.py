@@ -31,7 +31,8 @@ from pathlib import Path
 import rattler
 
 from minipixi import version, version_kernel
-from minipixi.version import Version, VersionSpec
+from minipixi.version import Version
+from minipixi.version_spec import VersionSpec
 
 SPEC = ">=1.2,<3|2024.*"
 

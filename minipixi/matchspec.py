@@ -32,7 +32,8 @@ from urllib.parse import quote
 
 from minipixi.errors import MatchSpecError, RecordError, VersionError, shorten
 from minipixi.records import PACKAGE_EXTENSIONS, parse_package_filename
-from minipixi.version import MAX_NESTING, MAX_NUMBER, VersionSpec
+from minipixi.version import MAX_NUMBER
+from minipixi.version_spec import MAX_NESTING, VersionSpec
 
 if TYPE_CHECKING:
     from minipixi.records import PackageRecord

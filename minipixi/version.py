@@ -1,12 +1,14 @@
-"""Conda versions and version specs: how `1.2rc1 < 1.2 < 1.2.post1` and what `>=1.2,<2|3.*` means.
+"""Conda versions: how `1.2rc1 < 1.2 < 1.2.post1`, read from text into a comparable value.
 
-Two types live here. `Version` parses a conda version literal (CEP 33) and orders it the way
-conda and rattler do; `VersionSpec` parses the version part of a MatchSpec (CEP 29) and answers
-`matches(version)`. Both are immutable values. This is the readable reference: the numba batch
-kernel in `version_kernel.py` must give exactly the same answers, and its tests check that.
-Lesson: Episode 2, "Versions and specs" (under the hood). Read first; read next `matchspec.py`.
-Ground truth: rattler's `rattler_conda_version` crate (`version/parse.rs`, `version/mod.rs`,
-`version_spec/parse.rs`), itself checked against conda's `VersionOrder`.
+`Version` parses a conda version literal (CEP 33) and orders it the way conda and rattler do.
+It is an immutable value: parsed once (`parse_version` caches), hashable, totally ordered. This
+module reads the text; `version_order.py` holds the rules that order what was read, and
+`version_spec.py` the little language of ``>=1.2,<2|3.*`` built on top. This is the readable
+reference: the numba batch kernel in `version_kernel.py` must give exactly the same answers,
+and its tests check that.
+Lesson: Episode 2, "Versions and specs" (under the hood). Read first; read next
+`version_order.py`. Ground truth: rattler's `rattler_conda_version` crate (`version/parse.rs`,
+`version/mod.rs`), itself checked against conda's `VersionOrder`.
 
 How a version is read (``1!2.0rc1-3+local.1`` as the example)::
 
@@ -16,11 +18,17 @@ How a version is read (``1!2.0rc1-3+local.1`` as the example)::
 
 Each segment is split into components: runs of digits become numbers, runs of letters become
 lower-case strings. A segment that starts with letters gets an implicit leading 0, so ``rc1``
-reads as ``0 rc 1``. Components compare by kind first::
+reads as ``0 rc 1``:
 
-    dev  <  '_' (a trailing underscore or dash)  <  other strings  <  numbers  <  post
+>>> v = parse_version("1!2.0rc1-3+local.1")
+>>> v.epoch, v.components, v.local
+(1, ((2,), (0, 'rc', 1), (3,)), ((0, 'local'), (1,)))
 
-and a missing component counts as the number 0, so ``1.1 == 1.1.0`` and ``1.1.dev1 < 1.1``.
+Components compare by kind first (dev < '_' < strings < numbers < post) and a missing component
+counts as the number 0 (see `version_order.py`):
+
+>>> parse_version("1.1") == parse_version("1.1.0"), parse_version("1.1.dev1") < parse_version("1.1")
+(True, True)
 """
 
 from __future__ import annotations
@@ -28,28 +36,21 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Union
 
 from minipixi.errors import VersionError, shorten
+from minipixi.version_order import Component, part_key, starts_with
 
 __all__ = [
+    "MAX_NUMBER",
+    "ParseProblem",
     "Version",
-    "VersionSpec",
-    "AnyVersion",
-    "Constraint",
-    "Group",
     "parse_version",
-    "component_sort_key",
-    "same_spelling_equal",
-    "underscore_style",
+    "parse_version_prefix",
 ]
 
 # The largest number rattler accepts in a component (it stores them as u64).
 MAX_NUMBER = 2**64 - 1
 
-# How deep parentheses may nest in a version spec. Real specs use one level; the bound keeps a
-# hostile spec of 3,000 '(' from exhausting Python's stack (a RecursionError, not our error).
-MAX_NESTING = 64
 
 # The common shape: [epoch!]segments[+segments], segments of letters and digits joined by one
 # separator each. Everything else (an openssl tail like 1.0.1_, every error) takes the reader.
@@ -61,34 +62,10 @@ _RUN = re.compile(r"[0-9]+|[A-Za-z]+")
 # One token is a run of ASCII digits, a run of ASCII letters, or any other single character.
 _TOKEN = re.compile(r"[0-9]+|[A-Za-z]+|[^0-9A-Za-z]", re.S)
 
-Component = Union[int, str]
-"""A number, a lower-case string, or one of the special strings 'dev', 'post', '_' and '-'."""
 
-
-class _ParseProblem(Exception):
-    """Internal: why a version literal is malformed (turned into a VersionError by callers)."""
-
-
-# --8<-- [start:component-order]
-# Kind ranks: dev < '_' < other strings < numbers < post. 'dev' and 'post' are special only when
-# they are a whole run of letters ('devel' is an ordinary string); '_' and '-' stand for a
-# trailing underscore or dash (the openssl convention: 1.0.1_ sorts before 1.0.1a). The two
-# sort as equals, but a prefix test (1.0.1-.* against 1.0.1_) tells them apart, as rattler does.
-_DEV, _UNDERSCORE, _STRING, _NUMBER, _POST = range(5)
-
-
-def component_sort_key(component: Component) -> tuple:
-    """Sort key of one component: (kind rank, value). Equal keys mean equal components."""
-    if isinstance(component, int):
-        return (_NUMBER, component)
-    if component == "dev":
-        return (_DEV,)
-    if component == "post":
-        return (_POST,)
-    if component == "_" or component == "-":
-        return (_UNDERSCORE,)
-    return (_STRING, component)
-# --8<-- [end:component-order]
+class ParseProblem(Exception):
+    """Why a version literal is malformed: turned into a VersionError that quotes the whole text
+    by `parse_version`, or by `version_spec.py` for a version inside a spec."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -117,7 +94,7 @@ class _Reader:
         if self.dash_or_underscore is None:
             self.dash_or_underscore = char
         elif self.dash_or_underscore != char:
-            raise _ParseProblem(
+            raise ParseProblem(
                 "cannot use both underscores and dashes as version segment separators"
             )
 
@@ -127,7 +104,7 @@ def _number(digits: str, what: str = "number") -> int:
     Python refuses to convert more than 4,300 digits (a ValueError, not our error), and a
     number longer than 20 digits cannot fit anyway."""
     if len(digits.lstrip("0")) > len(str(MAX_NUMBER)) or int(digits) > MAX_NUMBER:
-        raise _ParseProblem(f"the {what} {shorten(digits)} is too large (at most {MAX_NUMBER})")
+        raise ParseProblem(f"the {what} {shorten(digits)} is too large (at most {MAX_NUMBER})")
     return int(digits)
 
 
@@ -156,7 +133,7 @@ def _read_part(reader: _Reader) -> list[tuple[str, bool, list[Component]]]:
     """
     first = _read_segment(reader)
     if first is None:
-        raise _ParseProblem("expected a version component e.g. `2` or `rc`")
+        raise ParseProblem("expected a version component e.g. `2` or `rc`")
     segments = [("", *first)]
     while (separator := reader.peek()) in (".", "-", "_"):
         reader.note_separator(separator)
@@ -199,101 +176,16 @@ def _read_version(reader: _Reader) -> _Parsed:
     local: list = []
     if reader.peek() == "+":
         if len(main) > 127:
-            raise _ParseProblem("the version string contains too many version segments")
+            raise ParseProblem("the version string contains too many version segments")
         reader.pos += 1
         local = _read_part(reader)
     return _Parsed(epoch, has_epoch, main, local)
 
 
-# --------------------------------------------------------------------------------------------
-# Ordering: one sort key per version
-# --------------------------------------------------------------------------------------------
-
-# --8<-- [start:padding-key]
-# A version compares as if every segment, and the list of segments, went on forever with zeros:
-# 1.1 is 1.1.0.0..., and 1.0a reads 1.0a0... So a plain tuple of components would be wrong (a
-# shorter tuple sorts first, but '1.0a' < '1.0' because 'a' < 0). Instead each item that is not
-# zero is written as (sign, zeros before it, its key): an item below zero is smaller the sooner
-# it comes, an item above zero is larger the sooner it comes, and a final 0 says "only zeros
-# from here on", which sits between the two. Written one after another, these compare exactly
-# like the zero-padded lists. For the components of one segment (a number's key is (3, n),
-# a string's (2, s)):
-#
-#     [1, 0, 'a']  ->  (1, 0, 3, 1,   -1, 1, 2, 'a',   0)
-#     [1]          ->  (1, 0, 3, 1,   0)         at the fifth place -1 < 0, so [1, 0, 'a'] < [1]
-#
-# Segments are then keyed the same way, with a segment's key as its item, and the version key
-# is the epoch followed by the keys of both parts. All of it is one flat tuple (quick to compare
-# and hash): every item starts with its sign and has a fixed shape after it, so two keys line up
-# item by item until they first differ.
-def _padded_key(item_keys: list[tuple[int, tuple]]) -> tuple:
-    """Key of a zero-padded sequence; `item_keys` are (sign, key) pairs, sign in -1/0/1."""
-    out: list = []
-    zeros = 0
-    for sign, key in item_keys:
-        if sign == 0:
-            zeros += 1
-            continue
-        out += (sign, zeros if sign < 0 else -zeros)
-        out += key
-        zeros = 0
-    out.append(0)
-    return tuple(out)
-# --8<-- [end:padding-key]
-
-
-def _component_item(component: Component) -> tuple[int, tuple]:
-    key = component_sort_key(component)
-    if key[0] == _NUMBER:
-        return (1 if component else 0), key
-    return (1 if key[0] == _POST else -1), key
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def _segment_item(components: tuple[Component, ...]) -> tuple[int, tuple]:
-    """(sign, key) of one segment; cached, since segments like (0,) and (1,) recur endlessly."""
-    key = _padded_key([_component_item(c) for c in components])
-    return key[0], key
-
-
-_NO_SEGMENTS_KEY = _padded_key([])
-
-
-def _part_key(segments: tuple[tuple[Component, ...], ...]) -> tuple:
-    if not segments:  # most versions have no local part
-        return _NO_SEGMENTS_KEY
-    return _padded_key([_segment_item(s) for s in segments])
-
 
 # --------------------------------------------------------------------------------------------
 # Version
 # --------------------------------------------------------------------------------------------
-
-
-def _starts_with(
-    version: tuple[tuple[Component, ...], ...], prefix: tuple[tuple[Component, ...], ...]
-) -> bool:
-    """Does `version` begin with `prefix`, segment by segment? (rattler's rule, zeros implied).
-
-    ``1.2.3`` starts with ``1.2``; ``1.2`` starts with ``1.2.0``; ``1.2a`` starts with ``1.2``
-    (the last prefix segment may be continued), but ``1.2a.3`` does not start with ``1.2.3``.
-    """
-    extra_before = False
-    for index, wanted in enumerate(prefix):
-        if index >= len(version):
-            if any(c != 0 for c in wanted):
-                return False
-            continue
-        if extra_before:
-            return False
-        have = version[index]
-        if have[: len(wanted)] != wanted[: len(have)]:
-            return False
-        if len(have) > len(wanted):
-            extra_before = True
-        elif any(c != 0 for c in wanted[len(have) :]):
-            return False
-    return True
 
 
 class Version:
@@ -302,6 +194,16 @@ class Version:
     ``Version("1.2rc1")`` raises VersionError for malformed text. ``str(v)`` is the text as
     written; `canonical` is rattler's normalised spelling (lower case, no leading zeros).
     ``==`` is conda's equality (``1.1 == 1.1.0``, ``1.0RC1 == 1.0rc1``); hashing agrees with it.
+
+    >>> v = Version("1!2.0RC1+local.7")
+    >>> v.epoch, v.components, v.local
+    (1, ((2,), (0, 'rc', 1)), ((0, 'local'), (7,)))
+    >>> str(v), v.canonical
+    ('1!2.0RC1+local.7', '1!2.0rc1+local.7')
+    >>> Version("1.1") == Version("1.1.0"), len({Version("1.1"), Version("1.1.0")})
+    (True, 1)
+    >>> Version("1.2rc1") < Version("1.2") < Version("1.2.post1")
+    True
     """
 
     __slots__ = ("_text", "_epoch", "_has_epoch", "_main", "_local", "_layout", "_key")
@@ -329,7 +231,7 @@ class Version:
         set_slot(self, "_main", main)
         set_slot(self, "_local", local)
         set_slot(self, "_layout", layout)
-        set_slot(self, "_key", (epoch,) + _part_key(main) + _part_key(local))
+        set_slot(self, "_key", (epoch,) + part_key(main) + part_key(local))
         return self
 
     def __setattr__(self, name, value):
@@ -376,20 +278,28 @@ class Version:
 
     # -- questions -----------------------------------------------------------------------------
     def startswith(self, other: Version) -> bool:
-        """The prefix test behind ``1.2.*``: same epoch, segments (and local part) begin alike."""
+        """The prefix test behind ``1.2.*``: same epoch, segments (and local part) begin alike.
+
+        >>> Version("1.2.3").startswith(Version("1.2")), Version("1.20").startswith(Version("1.2"))
+        (True, False)
+        """
         return (
             self._epoch == other._epoch
-            and _starts_with(self._main, other._main)
-            and _starts_with(self._local, other._local)
+            and starts_with(self._main, other._main)
+            and starts_with(self._local, other._local)
         )
 
     def compatible_with(self, other: Version) -> bool:
-        """The test behind ``~=1.2.3``: ``>= 1.2.3`` and still starting with ``1.2``."""
+        """The test behind ``~=1.2.3``: ``>= 1.2.3`` and still starting with ``1.2``.
+
+        >>> [Version(t).compatible_with(Version("1.2.3")) for t in ("1.2.2", "1.2.9", "1.3")]
+        [False, True, False]
+        """
         return (
             self >= other
             and self._epoch == other._epoch
-            and _starts_with(self._main, other._main[:-1])
-            and _starts_with(self._local, other._local)
+            and starts_with(self._main, other._main[:-1])
+            and starts_with(self._local, other._local)
         )
 
     # -- order ---------------------------------------------------------------------------------
@@ -421,27 +331,6 @@ class Version:
         return f"Version({self._text!r})"
 
 
-def underscore_style(version: Version) -> str:
-    """'_' or '-' when the version has openssl-style trailing components (1.0.1_), else ''.
-
-    A version never mixes the two (the parser refuses it), and such a component always ends
-    its segment, so looking at segment ends is enough.
-    """
-    for segment in version.components + version.local:
-        if segment[-1] == "_" or segment[-1] == "-":
-            return segment[-1]
-    return ""
-
-
-def same_spelling_equal(a: Version, b: Version) -> bool:
-    """``==`` as a spec means it: equal, and a trailing '-' is not a trailing '_' (rattler).
-
-    Ordering treats ``1.0.1-`` and ``1.0.1_`` as equal, but ``==1.0.1-`` does not match
-    ``1.0.1_``, just as the prefix test ``1.0.1-.*`` does not.
-    """
-    return a == b and underscore_style(a) == underscore_style(b)
-
-
 def _render_part(segments, layout) -> str:
     pieces = []
     for components, (separator, implicit) in zip(segments, layout):
@@ -462,7 +351,14 @@ def _version_problem(text: str, reason: str) -> VersionError:
 def parse_version(text: str) -> Version:
     """Parse a conda version literal (cached: the solver parses the same strings many times).
 
-    Raises VersionError that quotes `text` and says what is wrong.
+    Raises VersionError that quotes `text` and says what is wrong:
+
+    >>> parse_version("2.0rc1").components
+    ((2,), (0, 'rc', 1))
+    >>> parse_version("1.0-2_3")
+    Traceback (most recent call last):
+    ...
+    minipixi.errors.VersionError: invalid version '1.0-2_3': cannot use both underscores and dashes as version segment separators
     """
     if not isinstance(text, str):
         raise VersionError(f"a version must be text, not {type(text).__name__}: {shorten(repr(text))}")
@@ -474,7 +370,7 @@ def parse_version(text: str) -> Version:
     reader = _Reader(text)
     try:
         parsed = _read_version(reader)
-    except _ParseProblem as err:
+    except ParseProblem as err:
         raise _version_problem(text, str(err)) from None
     if reader.pos < len(reader.tokens):
         rest = reader.rest()
@@ -519,7 +415,7 @@ def _parse_common(text: str) -> Version | None:
     try:
         main, main_layout = _split_part(main_text)
         local, local_layout = _split_part(local_text) if local_text else ((), ())
-    except _ParseProblem:
+    except ParseProblem:
         return None  # a number too large: the reader reports it
     if local_text and len(main) > 127:
         return None
@@ -530,319 +426,16 @@ def _parse_common(text: str) -> Version | None:
 # --8<-- [end:fast-path]
 
 
-def _parse_version_prefix(text: str) -> tuple[Version, str]:
-    """Parse the longest version at the start of `text`; return it and the unread rest."""
+def parse_version_prefix(text: str) -> tuple[Version, str]:
+    """Parse the longest version at the start of `text`; return it and the unread rest (a spec's
+    glob or operator tail, for `version_spec.py` to read). Raises ParseProblem.
+
+    >>> parse_version_prefix("1.2.*")
+    (Version('1.2'), '.*')
+    """
     if not text:
-        raise _ParseProblem("empty string")
+        raise ParseProblem("empty string")
     reader = _Reader(text)
     parsed = _read_version(reader)
     rest = reader.rest()
     return Version._from_parsed(text[: len(text) - len(rest)], parsed), rest
-
-
-# --------------------------------------------------------------------------------------------
-# VersionSpec: a small expression language over versions
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AnyVersion:
-    """``*``: every version matches."""
-
-    def matches(self, version: Version) -> bool:
-        return True
-
-    def render(self, parent: str | None = None) -> str:
-        return "*"
-
-
-# --8<-- [start:constraint]
-# op -> (how it is written, test). 'startswith' is both `=1.2` and `1.2.*`; '~=' is compatible.
-_OPERATORS = {
-    "==": ("==", lambda v, bound: same_spelling_equal(v, bound)),
-    "!=": ("!=", lambda v, bound: not same_spelling_equal(v, bound)),
-    ">": (">", lambda v, bound: v > bound),
-    ">=": (">=", lambda v, bound: v >= bound),
-    "<": ("<", lambda v, bound: v < bound),
-    "<=": ("<=", lambda v, bound: v <= bound),
-    "startswith": ("", lambda v, bound: v.startswith(bound)),
-    "not-startswith": ("!=", lambda v, bound: not v.startswith(bound)),
-    "~=": ("~=", lambda v, bound: v.compatible_with(bound)),
-}
-
-
-@dataclass(frozen=True)
-class Constraint:
-    """One comparison of a candidate version against a bound, e.g. ``>=1.2`` or ``1.2.*``."""
-
-    op: str
-    version: Version
-
-    def matches(self, version: Version) -> bool:
-        return _OPERATORS[self.op][1](version, self.version)
-
-    def render(self, parent: str | None = None) -> str:
-        written, _ = _OPERATORS[self.op]
-        if self.op in ("startswith", "not-startswith"):
-            return f"{written}{self.version.canonical}.*"
-        return f"{written}{self.version.canonical}"
-# --8<-- [end:constraint]
-
-
-@dataclass(frozen=True)
-class Group:
-    """``a,b`` (op 'and': all must match) or ``a|b`` (op 'or': one must match)."""
-
-    op: str
-    items: tuple
-
-    def matches(self, version: Version) -> bool:
-        if self.op == "and":
-            return all(item.matches(version) for item in self.items)
-        return any(item.matches(version) for item in self.items)
-
-    def render(self, parent: str | None = None) -> str:
-        text = ("," if self.op == "and" else "|").join(i.render(self.op) for i in self.items)
-        # ',' binds tighter than '|', so an or-group inside an and-group needs parentheses.
-        return f"({text})" if self.op == "or" and parent == "and" else text
-
-
-SpecNode = Union[AnyVersion, Constraint, Group]
-
-
-class VersionSpec:
-    """The version part of a MatchSpec, e.g. ``>=1.2,<2|3.*``.
-
-    ``VersionSpec(text)`` parses leniently, as rattler does by default (``1.2`` means ``==1.2``,
-    ``>=1.2.*`` means ``>=1.2``); ``strict=True`` rejects those ambiguous forms. Raises
-    VersionError. `root` is the parsed tree; ``str(spec)`` is rattler's canonical text.
-    """
-
-    __slots__ = ("_text", "root", "_canonical")
-
-    def __init__(self, text: str, *, strict: bool = False) -> None:
-        if not isinstance(text, str):
-            raise VersionError(f"a version spec must be text, not {type(text).__name__}")
-        root = _parse_spec_cached(text, strict)
-        object.__setattr__(self, "_text", text)
-        object.__setattr__(self, "root", root)
-        object.__setattr__(self, "_canonical", root.render())
-
-    def __setattr__(self, name, value):
-        raise AttributeError("VersionSpec is immutable")
-
-    def matches(self, version: Version | str) -> bool:
-        """Does `version` (a Version or its text) satisfy this spec?"""
-        if isinstance(version, str):
-            version = parse_version(version)
-        return self.root.matches(version)
-
-    @property
-    def text(self) -> str:
-        """The spec as written."""
-        return self._text
-
-    def __str__(self) -> str:
-        return self._canonical
-
-    def __repr__(self) -> str:
-        return f"VersionSpec({self._canonical!r})"
-
-    def __eq__(self, other):
-        if not isinstance(other, VersionSpec):
-            return NotImplemented
-        return self._canonical == other._canonical
-
-    def __hash__(self) -> int:
-        return hash(self._canonical)
-
-    def __reduce__(self):
-        return (VersionSpec, (self._text,))
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def _parse_spec_cached(text: str, strict: bool) -> SpecNode:
-    try:
-        return _SpecParser(text.strip(), strict).parse()
-    except _ParseProblem as err:
-        raise VersionError(
-            f"invalid version spec '{shorten(text)}': {err}",
-            hint="a version spec looks like >=1.2,<2 or 1.2.* or ==1.2.3|>=2; "
-            "',' means and, '|' means or",
-        ) from None
-
-
-def _is_star_glob(rest: str) -> bool:
-    """'*', '.*', '.*.*', ...: a glob that means "anything after this"."""
-    if rest == "*":
-        return True
-    while rest.endswith(".*"):
-        rest = rest[:-2]
-    return rest == ""
-
-
-def _is_repeated_glob(rest: str) -> bool:
-    """'.*.*' or '.*.': the odd `mkl 2023.*.*` spelling found in real repodata."""
-    rest = rest[:-1] if rest.endswith(".") else rest
-    if not rest:
-        return False
-    while rest.endswith(".*"):
-        rest = rest[:-2]
-    return rest == ""
-
-
-_OPERATOR_CHARS = "=!<>~"
-_TEXT_OPERATORS = {"==": "==", "!=": "!=", "<=": "<=", ">=": ">=", "<": "<", ">": ">",
-                   "=": "startswith", "~=": "~="}
-
-
-class _SpecParser:
-    """Recursive descent over a version spec. Grammar (',' binds tighter than '|')::
-
-        spec   := and ( '|' and )*
-        and    := term ( ',' term )*
-        term   := '(' spec ')' | '*' | '*.*' | [operator] version [glob]
-
-    Spaces are allowed around ',', '|' and inside parentheses. Regular expressions
-    (``^1.2.*$``), which conda once accepted, are rejected as rattler does. Each '(' costs a
-    few Python stack frames, so nesting deeper than MAX_NESTING is an error, not a crash.
-    """
-
-    def __init__(self, text: str, strict: bool) -> None:
-        self.text = text
-        self.pos = 0
-        self.strict = strict
-        self.depth = 0  # open parentheses around the current term (bounded: no RecursionError)
-
-    def parse(self) -> SpecNode:
-        if "$" in self.text or "^" in self.text:
-            raise _ParseProblem("regex constraints are not supported")
-        if not self.text:
-            raise _ParseProblem("empty version spec")
-        node = self._or_group()
-        if self.pos != len(self.text):
-            raise _ParseProblem(f"unexpected {shorten(self.text[self.pos:])!r}")
-        return node
-
-    def _skip_spaces(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos].isspace():
-            self.pos += 1
-
-    def _accept(self, char: str) -> bool:
-        """Consume optional spaces, `char`, optional spaces; or consume nothing."""
-        start = self.pos
-        self._skip_spaces()
-        if self.text.startswith(char, self.pos):
-            self.pos += 1
-            self._skip_spaces()
-            return True
-        self.pos = start
-        return False
-
-    def _or_group(self) -> SpecNode:
-        items = [self._and_group()]
-        while self._accept("|"):
-            items.append(self._and_group())
-        return _flatten("or", items)
-
-    def _and_group(self) -> SpecNode:
-        items = [self._term()]
-        while self._accept(","):
-            items.append(self._term())
-        return _flatten("and", items)
-
-    def _term(self) -> SpecNode:
-        if self._accept("("):
-            self.depth += 1
-            if self.depth > MAX_NESTING:
-                raise _ParseProblem(f"parentheses nested more than {MAX_NESTING} deep")
-            node = self._or_group()
-            if not self._accept(")"):
-                raise _ParseProblem(f"missing ')' in {shorten(self.text)!r}")
-            self.depth -= 1
-            return node
-        if self.text.startswith("*", self.pos):
-            self.pos += 3 if self.text.startswith("*.*", self.pos) else 1
-            return AnyVersion()
-        return self._constraint()
-
-    def _read_while(self, allowed) -> str:
-        start = self.pos
-        while self.pos < len(self.text) and allowed(self.text[self.pos]):
-            self.pos += 1
-        return self.text[start : self.pos]
-
-    def _constraint(self) -> SpecNode:
-        op_text = self._read_while(lambda c: c in _OPERATOR_CHARS)
-        if op_text and op_text not in _TEXT_OPERATORS:
-            raise _ParseProblem(f"invalid operator '{shorten(op_text)}'")
-        op = _TEXT_OPERATORS.get(op_text)
-        word = self._read_while(lambda c: c.isalnum() or c in "!-_.*+")
-        if not word:
-            raise _ParseProblem(f"expected a version at position {self.pos + 1}")
-        if word == "*":
-            return self._star_with_operator(op_text)
-        if "+" in word and (local := self._glob_with_local(op, op_text, word)) is not None:
-            return local
-        return self._versioned(op, op_text, word)
-
-    def _star_with_operator(self, op_text: str) -> SpecNode:
-        """``>=*`` and friends exist in the wild; the harmless ones mean any version."""
-        if self.strict or op_text not in ("==", ">=", "<=", "~=", "="):
-            raise _ParseProblem(f"'*' is incompatible with '{op_text}' operator")
-        return AnyVersion()
-
-    def _glob_with_local(self, op, op_text: str, word: str) -> SpecNode | None:
-        """``3.4.*+aws``: a glob before a local part, compared as ``3.4+aws``."""
-        release, local = word[: word.index("+")], word[word.index("+") :]
-        if not release.endswith("*"):
-            return None
-        base = release[:-2] if release.endswith(".*") else release[:-1]
-        try:
-            version, rest = _parse_version_prefix(base + local)
-        except _ParseProblem:
-            return None
-        if rest:
-            return None
-        if op == "!=":
-            return Constraint("not-startswith", version)
-        if op is None:
-            return Constraint("startswith", version)
-        if self.strict:
-            raise _ParseProblem(f"'*' is incompatible with '{op_text}' operator")
-        return Constraint(">=" if op in (">=", ">") else op, version)
-
-    def _versioned(self, op, op_text: str, word: str) -> SpecNode:
-        version, rest = _parse_version_prefix(word)
-        if rest == "":
-            if op is None and self.strict:
-                raise _ParseProblem(
-                    f"missing range specifier for '{shorten(word)}'. Did you mean '=={shorten(word)}' or "
-                    f"'{shorten(word)}.*'?"
-                )
-            return Constraint(op or "==", version)
-        if op in (">=", ">") and not self.strict and _is_star_glob(rest):
-            return Constraint(">=", version)
-        if rest in ("*", ".*") and op == "!=":
-            return Constraint("not-startswith", version)
-        if op is not None and not self.strict and _is_star_glob(rest):
-            return Constraint(op, version)
-        if rest in ("*", ".*") and op is None:
-            return Constraint("startswith", version)
-        if op is None and not self.strict and _is_repeated_glob(rest):
-            return Constraint("startswith", version)
-        if rest in ("*", ".*"):
-            raise _ParseProblem(f"'*' is incompatible with '{op_text}' operator")
-        if "*" in word:
-            raise _ParseProblem("regex constraints are not supported ('*' only at the end)")
-        raise _ParseProblem(f"invalid version '{shorten(word)}': unexpected {rest[0]!r}")
-
-
-def _flatten(op: str, items: list[SpecNode]) -> SpecNode:
-    """One item stays itself; nested groups of the same kind merge: (a,b),c -> a,b,c."""
-    if len(items) == 1:
-        return items[0]
-    merged: list[SpecNode] = []
-    for item in items:
-        merged.extend(item.items if isinstance(item, Group) and item.op == op else [item])
-    return Group(op, tuple(merged))

@@ -4,8 +4,9 @@
 these 5,000 builds", "which of them match >=1.2,<2|3.*". This module answers them in compiled
 loops by turning every version into one row of int64 numbers so that comparing two versions is
 comparing two rows left to right. It keeps `version.py`'s contract exactly (its tests run both
-and compare), so `solver.py` reads the same whichever one it calls.
-Lesson: Episode 2, "Versions and specs" (under the hood: a fast path). Read after `version.py`.
+and compare), so `solver/provider.py` reads the same whichever one it calls.
+Lesson: Episode 2, "Versions and specs" (under the hood: a fast path). Read after
+`version_spec.py`; read next `records.py`.
 Ground truth: `minipixi.version` itself, which is checked against rattler and conda.
 
 How a batch is encoded::
@@ -36,16 +37,9 @@ from typing import Iterable, Sequence, Union
 import numba
 import numpy as np
 
-from minipixi.version import (
-    AnyVersion,
-    Constraint,
-    Group,
-    Version,
-    VersionSpec,
-    component_sort_key,
-    parse_version,
-    underscore_style,
-)
+from minipixi.version import Version, parse_version
+from minipixi.version_order import component_sort_key, underscore_style
+from minipixi.version_spec import AnyVersion, Constraint, Group, VersionSpec
 
 __all__ = ["EncodedVersions", "encode_versions", "argsort_versions", "sort_versions", "matches"]
 

@@ -61,7 +61,7 @@ def render_environment_yml(name: str, channels: Sequence[str], dependencies: Seq
 
 def manifest_dependency_line(dep) -> str:
     """One loose spec from a manifest dependency: ``conda-forge::name ==1.2 build``."""
-    from minipixi.version import VersionSpec
+    from minipixi.version_spec import VersionSpec
 
     head = f"{dep.channel}::{dep.name}" if dep.channel else dep.name
     parts = [head]

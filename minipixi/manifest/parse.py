@@ -241,7 +241,7 @@ def _version_text(ctx: _Context, value: Any, path: Sequence[Any], what: str) -> 
 
 def _check_version_spec(ctx: _Context, text: str, path: Sequence[Any], what: str) -> None:
     try:
-        from minipixi.version import VersionSpec
+        from minipixi.version_spec import VersionSpec
     except ImportError:
         return
     try:
@@ -823,7 +823,8 @@ def _check_workspace_fields(ctx: _Context, key: str, table: Mapping[str, Any]) -
 def _check_requires_pixi(ctx: _Context, text: str, path: tuple) -> None:
     """``requires-pixi`` must admit the Pixi version minipixi follows (`PIXI_VERSION`)."""
     _check_version_spec(ctx, text, path, "requires-pixi")
-    from minipixi.version import Version, VersionSpec
+    from minipixi.version import Version
+    from minipixi.version_spec import VersionSpec
 
     if not VersionSpec(text).matches(Version(PIXI_VERSION)):
         raise ctx.error(path, f"this workspace requires pixi {shorten(text)}, but minipixi follows pixi {PIXI_VERSION}",

@@ -19,7 +19,8 @@ import re
 import pytest
 
 from minipixi.errors import VersionError
-from minipixi.version import Version, VersionSpec
+from minipixi.version import Version
+from minipixi.version_spec import VersionSpec
 
 pytestmark = pytest.mark.corpus
 

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minipixi.errors import VersionError
-from minipixi.version import Version, VersionSpec
+from minipixi.version import Version
+from minipixi.version_spec import VersionSpec
 from strategies_version import (
     spec_like_texts,
     spec_texts,

@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from minipixi import version, version_kernel
-from minipixi.version import Version, VersionSpec
+from minipixi.version import Version
+from minipixi.version_spec import VersionSpec
 from strategies_version import spec_texts, version_like_texts, version_texts, versions
 
 

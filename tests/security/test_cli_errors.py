@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from minipixi.cli import main
 from minipixi.errors import MatchSpecError, VersionError
 from minipixi.matchspec import BuildNumberSpec, parse_matchspec, parse_nameless_matchspec
-from minipixi.version import MAX_NUMBER, VersionSpec, parse_version
+from minipixi.version import MAX_NUMBER, parse_version
+from minipixi.version_spec import VersionSpec
 from sample_workspaces import EXAMPLE, write_manifest
 
 HUGE = "9" * 5000  # more digits than Python's int() accepts (4,300), far more than a u64

@@ -19,7 +19,7 @@ from minipixi.matchspec import (
     string_matches,
 )
 from minipixi.records import PackageRecord
-from minipixi.version import VersionSpec
+from minipixi.version_spec import VersionSpec
 from strategies_records import matchspec_texts, package_records
 
 PYTORCH = PackageRecord(
@@ -365,7 +365,7 @@ def test_nameless_canonical_string():
 def test_a_local_channel_has_one_url_for_specs_and_records(tmp_path, monkeypatch):
     """A spec's `./channel::name` must name the URL the records read from `./channel` carry,
     through a symlink and with characters a URL encodes (rattler: folded as text, not resolved)."""
-    from minipixi.channel import fetch as channels
+    from minipixi.channel import names as channels
 
     (tmp_path / "real").mkdir()
     (tmp_path / "link").symlink_to("real")

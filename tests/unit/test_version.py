@@ -7,15 +7,9 @@ import pickle
 import pytest
 
 from minipixi.errors import VersionError
-from minipixi.version import (
-    AnyVersion,
-    Constraint,
-    Group,
-    Version,
-    VersionSpec,
-    component_sort_key,
-    parse_version,
-)
+from minipixi.version import Version, parse_version
+from minipixi.version_order import component_sort_key
+from minipixi.version_spec import AnyVersion, Constraint, Group, VersionSpec
 
 
 # -- parsing ------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import pytest
 
 from minipixi import version_kernel as kernel
 from minipixi.errors import VersionError
-from minipixi.version import Version, VersionSpec
+from minipixi.version import Version
+from minipixi.version_spec import VersionSpec
 
 
 def test_table_codes_follow_component_order_with_gaps():
