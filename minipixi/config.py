@@ -219,7 +219,7 @@ def read_config_file(path: Path) -> dict:
     try:
         text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
-        from minipixi.manifest.locate import decode_utf8  # lazy: only a broken file needs it
+        from minipixi.manifest.locate import decode_utf8  # lazy: manifest/ loads tomlkit; only bad bytes need it
 
         decode_utf8(raw, str(path), MinipixiError)  # raises at the first bad byte
         raise
@@ -242,7 +242,7 @@ def read_config_file(path: Path) -> dict:
 def check_config(data: dict, path: Path, text: str = "") -> None:
     """Every key of a config file known (`CONFIG_KEYS`) and of the type minipixi reads."""
     def fail(keys: tuple, message: str, hint: str) -> MinipixiError:
-        from minipixi.manifest.locate import scan  # lazy: only a wrong file needs positions
+        from minipixi.manifest.locate import scan  # lazy: manifest/ loads tomlkit; only a wrong file needs it
 
         span = scan(text).find(keys) if text else None
         where = Location(str(path), span.line, span.column) if span else str(path)

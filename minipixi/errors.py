@@ -24,6 +24,9 @@ exceptions that carry causes instead of prose.
 
 from __future__ import annotations
 
+import re
+
+
 class Location:
     """A place in a file: 1-based line and column, both optional.
 
@@ -204,8 +207,6 @@ def toml_error_position(err: Exception) -> tuple[str, int | None, int | None]:
     Python 3.11's tomllib and tomlkit put the position only in the text:
     ``"Expected ']' ... (at line 2, column 3)"``.
     """
-    import re
-
     text = str(err)
     found = re.search(r"\s*\(?at line (\d+), column (\d+)\)?\s*$", text)
     if not found:

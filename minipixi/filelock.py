@@ -59,7 +59,7 @@ def lock_exclusively(fd: int, owner: str = "file", *, system: str | None = None)
     if system == "nt":
         _lock_windows(fd)
         return
-    import fcntl  # POSIX only
+    import fcntl  # lazy: POSIX only, and importing minipixi must work on Windows
 
     if owner == "file":
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -69,7 +69,7 @@ def lock_exclusively(fd: int, owner: str = "file", *, system: str | None = None)
 
 def _lock_windows(fd: int) -> None:
     """``msvcrt.locking`` on byte 0 of the file, retried until the other holder lets go."""
-    import msvcrt  # Windows only
+    import msvcrt  # lazy: Windows only, and importing minipixi must work elsewhere
 
     os.lseek(fd, 0, os.SEEK_SET)  # msvcrt locks bytes from the current position
     while True:

@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
 from minipixi.errors import ChannelError, MinipixiError
+from minipixi.files import new_file_mode
 
 GiB = 2**30
 MiB = 2**20
@@ -174,7 +175,7 @@ def timeouts(limits: Limits):
 
 def new_client(limits: Limits | None = None):
     """An httpx.Client with our timeouts, redirects followed and our User-Agent."""
-    import httpx
+    import httpx  # lazy: the CLI starts faster when a command downloads nothing
 
     return httpx.Client(timeout=timeouts(limits or Limits.from_env()), follow_redirects=True,
                         headers={"User-Agent": USER_AGENT}, verify=tls_context())
@@ -184,7 +185,7 @@ def new_client(limits: Limits | None = None):
 def tls_context():
     """The TLS settings httpx would make (its CA file, or ``SSL_CERT_FILE``), made once per
     process: loading the CA file costs a twentieth of a second of CPU, each client again."""
-    import httpx
+    import httpx  # lazy: the CLI starts faster when a command downloads nothing
 
     return httpx.create_ssl_context()
 
@@ -241,7 +242,7 @@ def download(url: str, dest: Path, *, limits: Limits | None = None, size_limit: 
             with job.lock:  # the waiting side may give up at this very moment: decide once
                 if job.stopped:
                     raise _Abandoned()
-                os.chmod(tmp, _new_file_mode())
+                os.chmod(tmp, new_file_mode())
                 os.replace(tmp, dest)
         finally:
             tmp.unlink(missing_ok=True)
@@ -285,12 +286,6 @@ class _Abandoned(Exception):
     """Raised in the helper thread when the caller stopped waiting for it."""
 
 
-def _new_file_mode() -> int:
-    from minipixi.files import new_file_mode
-
-    return new_file_mode()
-
-
 def _transfer(url: str, consume, *, limits: Limits | None, size_limit: str, client,
               headers: Mapping[str, str] | None, on_start=None) -> Fetched:
     """Run the request and `consume(response, job, limits)` in a helper thread, waiting for
@@ -330,7 +325,7 @@ def _deadline_error(url: str, limits: Limits) -> DownloadError:
 
 def _request(url: str, consume, limits: Limits, size_limit: str, client, headers, on_start,
              job: _Job) -> Fetched:
-    import httpx
+    import httpx  # lazy: the CLI starts faster when a command downloads nothing
 
     own = client is None
     http = new_client(limits) if own else client
@@ -432,7 +427,7 @@ def _encodings(response, url: str) -> list[str]:
 
 
 def _decoder(name: str, chunks: Iterable[bytes], url: str) -> Iterator[bytes]:
-    import zstandard
+    import zstandard  # lazy: only a compressed download needs the zstd library
 
     try:
         yield from _DECODERS[name](chunks, url)
@@ -448,7 +443,7 @@ def zstd_pieces(chunks: Iterable[bytes], url: str) -> Iterator[bytes]:
     Each step feeds at most `ZSTD_STEP` bytes, so no step can produce more than ~32 MiB; the
     caller counts the total. A stream that ends inside a frame is an error (truncated).
     """
-    import zstandard
+    import zstandard  # lazy: only a compressed download needs the zstd library
 
     frame = None
     for chunk in chunks:

@@ -32,6 +32,7 @@ from urllib.request import url2pathname
 
 from minipixi.errors import ChannelError
 from minipixi.matchspec import path_to_file_url
+from minipixi.records import PackageRecord
 
 DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
 _NAME = re.compile(r"^[A-Za-z0-9_.+-]+(/[A-Za-z0-9_.+-]+)*$")
@@ -139,6 +140,11 @@ def download_urls(url: str, mirrors: Mapping[str, Sequence[str]]) -> list[str]:
 def download_url(record, mirrors: Mapping[str, Sequence[str]]):
     """The record (a `records.PackageRecord`) with its url moved to the first mirror of its
     channel, if one is set: what the installer downloads."""
+    return replace(record, url=download_urls(record.url, mirrors)[0]) if record.url else record
+
+
+def download_url(record: PackageRecord, mirrors: Mapping[str, Sequence[str]]) -> PackageRecord:
+    """The record with its url moved to the first mirror of its channel (if one is set)."""
     return replace(record, url=download_urls(record.url, mirrors)[0]) if record.url else record
 
 

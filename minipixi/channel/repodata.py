@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import urljoin
 
 from minipixi.errors import ChannelError, RecordError
 from minipixi.records import PackageRecord
@@ -325,8 +326,6 @@ def subdir_base_url(channel: str, subdir: str, info: dict) -> str:
     Repodata version 2 may set ``info.base_url`` (absolute, or relative to the subdir) so that
     packages are served from elsewhere than the index.
     """
-    from urllib.parse import urljoin
-
     default = channel.rstrip("/") + "/" + subdir + "/"
     base = info.get("base_url")
     if not isinstance(base, str) or not base:

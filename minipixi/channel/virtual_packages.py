@@ -37,6 +37,7 @@ import sys
 from typing import Iterable, Mapping
 
 from minipixi.errors import InstallError
+from minipixi.matchspec import MatchSpec
 from minipixi.records import PackageRecord
 
 # --8<-- [start:defaults]
@@ -116,6 +117,12 @@ def default_virtual_packages(
         records.append(virtual_record("__archspec", "1", arch))
     return records
 # --8<-- [end:default_virtual_packages]
+
+
+def declared_virtual_packages(resolved) -> list[PackageRecord]:
+    """The virtual packages a solve of a resolved environment assumes: the defaults for its
+    subdir with what the manifest declares (system requirements, a rich platform entry)."""
+    return default_virtual_packages(resolved.subdir, **resolved.virtual_package_options())
 
 
 def _libc_family_and_version(libc) -> tuple[str, str]:
@@ -298,8 +305,6 @@ def _cuda_from_nvidia_smi() -> str | None:
 
 def required_virtual_packages(records: Iterable[PackageRecord]) -> list:
     """The virtual-package specs that `records` depend on (``__cuda >=12``), sorted, unique."""
-    from minipixi.matchspec import MatchSpec
-
     texts = {dep for record in records for dep in record.depends if is_virtual(dep.strip())}
     return [MatchSpec.parse(text) for text in sorted(texts)]
 
@@ -314,8 +319,6 @@ def check_installable(
     see `required_virtual_packages`). Only the names Pixi checks are judged (CHECKED_AT_INSTALL).
     The error names the package, what is required and what was found, and the fix.
     """
-    from minipixi.matchspec import MatchSpec
-
     detected = list(detected)
     for item in required:
         spec = MatchSpec.parse(item) if isinstance(item, str) else item

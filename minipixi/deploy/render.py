@@ -32,6 +32,7 @@ Lesson: Episodes 6 (containers), 7 (HTCondor) and 8 (Slurm). Read after `export.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -191,8 +192,6 @@ def _rel(path: str) -> str:
 
 
 def _json_argv(command: str) -> str:
-    import json
-
     return json.dumps(shlex.split(command))
 
 

@@ -38,6 +38,7 @@ are in the shared corpus).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -250,8 +251,6 @@ def manifest_env_last(ctx: ActivationContext) -> tuple[dict[str, str], dict[str,
     """The variables to set before the activation scripts, and the manifest's ``[activation.env]``
     to set after them: Pixi documents the priority task env > ``[activation.env]`` >
     ``[activation]`` scripts > the packages' scripts > the variables minipixi started with."""
-    import dataclasses
-
     return activation_variables(dataclasses.replace(ctx, env={})), {str(k): str(v) for k, v in ctx.env.items()}
 
 

@@ -4,8 +4,8 @@
   graph is the reading order, and a cycle is a chapter that needs the next one to make sense.
 - Imports sit at the top of a module. An import inside a function is allowed only when it is
   *lazy on purpose*: it loads a heavy library (or a minipixi module that loads one at import
-  time), so that ``minipixi --help`` stays fast, and it says so with a ``# lazy: <reason>``
-  comment on its line.
+  time), so that ``minipixi --help`` stays fast, or a module that exists on one operating system
+  only (``fcntl``, ``msvcrt``), and it says so with a ``# lazy: <reason>`` comment on its line.
 - No module over 700 lines, and cli.py (grammar, rendering, one error handler) under 500.
 - A module docstring that names another module (a backticked ``solver/search.py`` or
   ``install/``) names one that exists, and only one module calls itself the place to start.
@@ -31,7 +31,12 @@ HEAVY = {"numba", "numpy", "httpx", "yaml", "tomlkit", "hypothesis", "bashlex", 
          "msgpack", "zstandard", "packaging", "tomllib"}
 # Standard-library modules that are slow to import (tens of milliseconds) or start machinery.
 HEAVY_STDLIB = {"multiprocessing", "concurrent", "asyncio", "ssl", "http", "urllib", "email",
-                "doctest", "importlib", "sqlite3", "tarfile", "zipfile", "subprocess", "ctypes"}
+                "doctest", "importlib", "sqlite3", "tarfile", "zipfile", "subprocess", "ctypes",
+                "dataclasses"}  # 15 ms with `inspect`: tests/cli/test_startup.py keeps it out of --help
+# Modules that exist on one operating system only: `import minipixi.x` must work everywhere, so
+# these are imported inside the function that runs on that system (tests/unit/test_portability.py).
+ONE_SYSTEM_ONLY = {"fcntl", "pwd", "grp", "termios", "resource", "tty", "pty", "posix", "syslog",
+                   "crypt", "spwd", "nis", "readline", "msvcrt", "winreg", "_winapi", "winsound"}
 MAX_LINES = 700
 MAX_CLI_LINES = 500
 
@@ -158,13 +163,14 @@ def test_no_import_cycles():
 
 
 def _heavy_modules() -> set[str]:
-    """minipixi modules that import a heavy library when they are imported."""
+    """minipixi modules that import a heavy library (or a slow standard-library module) when
+    they are imported: what ``--help`` must not load (tests/cli/test_startup.py)."""
     top = _graph(include_functions=False)
     direct = set()
     for name, path in MODULES.items():
         for _node, targets, in_function, type_checking in _imports(path):
             if not in_function and not type_checking and any(
-                    t.split(".")[0] in HEAVY for t in targets):
+                    t.split(".")[0] in HEAVY | HEAVY_STDLIB for t in targets):
                 direct.add(name)
     heavy, changed = set(direct), True
     while changed:
@@ -195,7 +201,7 @@ def test_function_level_imports_are_lazy_on_purpose():
             if not in_function or type_checking:
                 continue
             where = f"{path.relative_to(ROOT)}:{node.lineno}"
-            heavy = all(t.split(".")[0] in HEAVY | HEAVY_STDLIB or _runs_heavy(name, t, heavy_minipixi)
+            heavy = all(t.split(".")[0] in HEAVY | HEAVY_STDLIB | ONE_SYSTEM_ONLY or _runs_heavy(name, t, heavy_minipixi)
                         for t in targets)
             commented = any("# lazy:" in lines[i] for i in range(node.lineno - 1, node.end_lineno))
             if not heavy:
