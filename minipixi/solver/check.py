@@ -4,11 +4,16 @@
 every broken rule in words. The tests run it on every solution (ours and rattler's), and the
 brute-force oracle uses it to enumerate valid environments: the slow, obvious version kept "to
 give us something to test more complicated solutions against" (sdxpy).
+
+`unmet_dependencies` is the one rule for a record's own ``depends`` and ``constrains``, as data;
+the up-to-date check of a lock file (`lock/satisfiability.py`) phrases the same findings its own
+way.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
 
 from minipixi.records import PackageRecord
 from minipixi.solver.provider import as_spec
@@ -46,15 +51,41 @@ def find_violations(
 
 
 def _record_violations(record: PackageRecord, present: dict[str, list[PackageRecord]]) -> list[str]:
-    problems = []
     where = f"{record.name} {record.version} ({record.build})"
+    return [f"{where} depends on {u.spec}, which nothing matches" if u.kind == "depends" else
+            f"{where} constrains {u.spec}, but {u.found.name} {u.found.version} is present"
+            for u in unmet_dependencies(record, present)]
+
+
+@dataclass(frozen=True)
+class Unmet:
+    """One of a record's own rules that the records present break.
+
+    `kind` is "depends" (nothing present matches `spec`; `found` is the present record of that
+    name, None when there is none) or "constrains" (`found` is present and `spec` refuses it).
+    """
+
+    record: PackageRecord
+    kind: str
+    spec: str
+    found: PackageRecord | None
+
+
+def unmet_dependencies(record: PackageRecord, present: Mapping[str, Sequence[PackageRecord]], *,
+                       skip_virtual: bool = False) -> list[Unmet]:
+    """The ``depends`` of `record` that no present record matches, then the ``constrains`` that a
+    present record breaks (`present`: records by name). `skip_virtual` leaves out dependencies on
+    virtual packages (``__cuda``...), which are the machine's business, not the records'."""
+    unmet = []
     for text in record.depends:
         spec = as_spec(text)
-        if not any(spec.matches(r) for r in present.get(spec.name, [])):
-            problems.append(f"{where} depends on {text}, which nothing matches")
+        if skip_virtual and spec.name.startswith("__"):
+            continue
+        candidates = present.get(spec.name, ())
+        if not any(spec.matches(r) for r in candidates):
+            unmet.append(Unmet(record, "depends", text, candidates[0] if candidates else None))
     for text in record.constrains:
         spec = as_spec(text)
-        for other in present.get(spec.name, []):
-            if not spec.matches(other):
-                problems.append(f"{where} constrains {text}, but {other.name} {other.version} is present")
-    return problems
+        unmet += [Unmet(record, "constrains", text, other)
+                  for other in present.get(spec.name, ()) if not spec.matches(other)]
+    return unmet

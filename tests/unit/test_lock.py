@@ -378,6 +378,33 @@ def test_lock_satisfies_names_every_reason(matchspec):
         "platform osx-arm64 is not in the lock"]
 
 
+def test_the_lock_check_and_the_solution_check_find_the_same_broken_dependencies(matchspec):
+    """One rule for a record's own depends and constrains (`solver.check.unmet_dependencies`):
+    the up-to-date check and the solver's checker agree on which entries are broken, virtual
+    packages aside (the lock leaves those to the platform)."""
+    from minipixi.lock.satisfiability import lock_satisfies
+    from minipixi.solver.check import find_violations
+
+    app = record("app", "1.0", "h0_0", depends=("lib >=2", "tool", "__glibc >=2.17", "ok"),
+                 constrains=("extra <1", "absent <1"))
+    env = env_of(app, record("lib", "1.5", "h0_0"), record("extra", "1.2", "h0_0"),
+                 record("ok", "1", "h0_0"))
+    reasons = lock_satisfies(env, "linux-64", {}, ["conda-forge"])
+    assert reasons == [
+        "app 1.0 h0_0 depends on 'lib >=2' but locked is lib 1.5 h0_0 on linux-64",
+        "app 1.0 h0_0 depends on 'tool' but none is locked on linux-64",
+        "app 1.0 h0_0 constrains 'extra <1' but locked is extra 1.2 h0_0 on linux-64",
+    ]
+    glibc = record("__glibc", "2.28", "0")
+    violations = find_violations([p.record for p in env.conda_packages("linux-64")], [],
+                                 virtual_packages=[glibc])
+    assert violations == [
+        "app 1.0 (h0_0) depends on lib >=2, which nothing matches",
+        "app 1.0 (h0_0) depends on tool, which nothing matches",
+        "app 1.0 (h0_0) constrains extra <1, but extra 1.2 is present",
+    ]
+
+
 def test_file_urls_are_written_as_paths_like_rattler():
     url = "file:///tmp/local%20channel/linux-64/foo-1.0-h0_0.conda"
     text = ("version: 6\nenvironments:\n  default:\n    channels: []\n    packages:\n"
