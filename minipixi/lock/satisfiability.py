@@ -22,11 +22,11 @@ The rules follow Pixi's ``pixi_core::lock_file::satisfiability``, in its order:
    locked conda package is reachable from the specs ("too many packages"); the locked packages'
    virtual-package needs are met by what the platform declares.
 
-PyPI packages are checked as far as the lock says enough, without resolving anything: the
-recorded indexes and ``pypi-prerelease-mode`` against ``[pypi-options]``, ``no-build`` against
-locked source distributions, and each requirement (whose ``env-markers`` hold on the platform)
-against its locked package: present (or provided by a conda package's ``pkg:pypi`` purl), from
-the ``index`` it names, with a version, in its range, with what its ``extras`` bring in.
+PyPI packages are checked as far as the lock says enough, without resolving anything: here
+the recorded indexes and ``pypi-prerelease-mode`` against ``[pypi-options]`` and ``no-build``
+against locked source distributions; in `lock/pypi_satisfiability.py` the wheel tags against the
+locked Python, each requirement (the manifest's, then every locked package's ``requires_dist``)
+against what meets it, and, per solve group, conda packages that only PyPI requirements reach.
 
 Settings the check can judge without solving are judged, even where minipixi cannot yet solve
 with them: a conditional dependency (``when = "__cuda>=12"``) is required only on the platforms whose virtual packages
@@ -34,7 +34,7 @@ meet its condition. Any other such setting (pixi-build sources, ``extras``) is r
 own message rather than judged wrongly.
 
 Lesson: Episode 2, "The lock file" (when does `pixi install` re-solve?). Read after `lock.py`;
-`workspace.py` calls `outdated` before every solve.
+`app/relock.py` calls `outdated` before every solve.
 """
 
 from __future__ import annotations
@@ -43,7 +43,11 @@ import datetime
 import re
 from typing import Any, Mapping, Sequence
 
-from minipixi.lock.model import normalize_pypi_name
+from minipixi.channel.virtual_packages import declared_virtual_packages
+from minipixi.lock.model import closure, lock_platform_names, normalize_pypi_name
+from minipixi.lock.pypi_satisfiability import (PypiWalk, dependency_overrides, pypi_only_reasons, pypi_reasons,
+                                               walk_pypi, wheel_tag_reasons)
+from minipixi.solver.check import unmet_dependencies
 
 # Settings that change how a workspace is *solved* but not whether a lock fits it: the check
 # compares them with what the lock records instead of refusing the manifest.
@@ -73,9 +77,8 @@ def outdated(workspace, lock, *, now: datetime.datetime | None = None) -> dict[t
     clock for ``exclude-newer`` durations (``7d``). Raises ManifestError for a setting
     minipixi cannot check (see the module).
     """
-    from minipixi.app.workspace import lock_platform_names
-
     reasons: dict[tuple[str, str], list[str]] = {}
+    walks: dict[tuple[str, str], PypiWalk] = {}  # what the PyPI walk found, for the solve groups
     if lock is not None:
         for name in lock.environments:
             if name not in workspace.environments:
@@ -93,9 +96,29 @@ def outdated(workspace, lock, *, now: datetime.datetime | None = None) -> dict[t
         for platform in platforms:
             mine = list(found)
             if not mine:
-                mine = platform_reasons(workspace, env, platform, lock, locked_env, names[platform])
+                mine = platform_reasons(workspace, env, platform, lock, locked_env, names[platform], walks)
             if mine:
                 reasons[(env, platform)] = mine
+    return solve_group_reasons(workspace, walks, reasons)
+
+
+def solve_group_reasons(workspace, walks: Mapping[tuple[str, str], PypiWalk],
+                        reasons: dict[tuple[str, str], list[str]]) -> dict[tuple[str, str], list[str]]:
+    """Add to `reasons` the (environment, platform) pairs of a solve group (or a lone
+    environment) where a conda package only PyPI requirements reach (`pypi_only_reasons`);
+    a group with a member already stale on that platform is re-solved anyway."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for env, platform in walks:
+        group = workspace.environment(env).solve_group
+        groups.setdefault((f"group {group}" if group else f"env {env}", platform), []).append(env)
+    for (group, platform), members in groups.items():
+        if group.startswith("group "):
+            members = [e for e in workspace.environments if workspace.environment(e).solve_group == group[6:]]
+        if any((env, platform) not in walks for env in members):
+            continue
+        found = pypi_only_reasons(walks[(env, platform)] for env in members)
+        for env in members if found else ():
+            reasons.setdefault((env, platform), found)
     return reasons
 
 
@@ -134,7 +157,8 @@ def environment_reasons(workspace, env: str, lock, locked_env, *, now=None) -> l
         if reasons:
             return reasons
         if first.pypi_dependencies:
-            reasons = index_reasons(workspace, env, locked_env) or no_build_reasons(workspace, env, locked_env)
+            reasons = (index_reasons(workspace, env, locked_env) or no_build_reasons(workspace, env, locked_env)
+                       or wheel_tag_reasons(locked_env, _tag_platforms(workspace, env, lock, locked_env)))
             if reasons:
                 return reasons
     cutoffs = exclude_newer_cutoffs(workspace, now=now)
@@ -214,6 +238,22 @@ def no_build_reasons(workspace, env: str, lock_env) -> list[str]:
     return []
 
 
+def _tag_platforms(workspace, env: str, lock, locked_env):
+    """For the wheel-tag check: (lock platform name, subdir, virtual package versions of the
+    manifest platform it stands for) per locked platform with PyPI packages; the manifest
+    platform is the one of that name, else the environment's first of that subdir."""
+    entries = workspace.environment_platforms(env)
+    for name, packages in locked_env.packages.items():
+        if not locked_env.pypi_packages(name):
+            continue
+        subdir = lock.platform(name).subdir
+        entry = name if name in entries else next(
+            (e for e in entries if workspace.platform(e).subdir == subdir), None)
+        if entry is not None:
+            virtual = declared_virtual_packages(workspace.resolve(env, entry))
+            yield name, subdir, {r.name: r.version for r in virtual}
+
+
 # ---- exclude-newer --------------------------------------------------------------------------------
 
 _DURATION_PART = re.compile(r"(\d+)\s*([A-Za-z]+)")
@@ -278,15 +318,10 @@ def exclude_newer_cutoffs(workspace, *, now=None) -> dict[str | None, datetime.d
 
 
 def _pixi_document(workspace) -> Mapping[str, Any]:
-    """The manifest's pixi part as TOML data ([tool.pixi] of a pyproject.toml); {} if unreadable."""
-    import tomllib
-
-    try:
-        document = tomllib.loads(workspace.path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return {}
-    if workspace.path.name == "pyproject.toml":
-        document = document.get("tool", {}).get("pixi", {})
+    """The manifest's pixi part as TOML data ([tool.pixi] of a pyproject.toml), as the manifest
+    reader parsed it (`Workspace.document`): never read from the file again, so a manifest
+    edited in memory (``add``, before it writes) is judged as edited."""
+    document = workspace.document
     return document if isinstance(document, dict) else {}
 
 
@@ -358,8 +393,6 @@ _VIRTUAL_NAME = {"cuda": "__cuda", "libc": "__glibc", "glibc": "__glibc", "linux
 
 def matched_platform_names(workspace, lock) -> dict[str, str]:
     """Manifest platform entry -> the name the existing lock gives it (where it has one)."""
-    from minipixi.app.workspace import lock_platform_names
-
     numbered = lock_platform_names(workspace)
     found = {}
     for entry in workspace.platforms:
@@ -395,8 +428,10 @@ def _same_virtual(locked: str | None, version: str) -> bool:
         return False
 
 
-def platform_reasons(workspace, env: str, platform: str, lock, locked_env, numbered_name: str) -> list[str]:
-    """Why the locked packages of (`env`, manifest `platform`) no longer fit the manifest."""
+def platform_reasons(workspace, env: str, platform: str, lock, locked_env, numbered_name: str,
+                     walks: dict | None = None) -> list[str]:
+    """Why the locked packages of (`env`, manifest `platform`) no longer fit the manifest.
+    What the PyPI walk found is left in `walks` (for `solve_group_reasons`)."""
     from minipixi.channel.virtual_packages import check_installable, required_virtual_packages
     from minipixi.errors import InstallError
 
@@ -408,16 +443,25 @@ def platform_reasons(workspace, env: str, platform: str, lock, locked_env, numbe
     changed = definition_reasons(workspace.platform(platform), lock.platform(name))
     if changed:
         return changed
-    unused_check = not resolved.pypi_dependencies and not locked_env.pypi_packages(name)
-    reasons = conda_reasons(locked_env, name, specs, platform, unused_check=unused_check)
-    if not reasons:
-        reasons = pypi_reasons(locked_env, name, resolved.pypi_dependencies, platform, resolved.subdir)
+    with_pypi = bool(resolved.pypi_dependencies or locked_env.pypi_packages(name))
+    reasons = conda_reasons(locked_env, name, specs, platform, unused_check=not with_pypi)
+    # A checkable manifest asks for binaries only (a source spec is refused): a locked source
+    # package is one Pixi would build, for a spec that no longer asks for that.
+    reasons = reasons or [f"package '{p.name}' is locked as source, but is only required as binary"
+                          for p in locked_env.conda_packages(name) if p.is_source][:1]
+    if not reasons and with_pypi:
+        overrides = dependency_overrides(pypi_options(workspace, env))
+        reasons = pypi_reasons(locked_env, name, resolved.pypi_dependencies, platform, resolved.subdir, overrides)
+        walk = walk_pypi(locked_env, name, resolved.pypi_dependencies, specs, resolved.subdir, platform, overrides)
+        reasons = reasons or walk.reasons
+    elif not reasons:
+        walk = PypiWalk(expected={p.name for p in locked_env.conda_packages(name)})
+    if not reasons and walks is not None:
+        walks[(env, platform)] = walk
     if not reasons:
         records = [p.record for p in locked_env.conda_packages(name)]
         try:
-            from minipixi.app.workspace import _platform_virtual_packages
-
-            check_installable(required_virtual_packages(records), _platform_virtual_packages(resolved))
+            check_installable(required_virtual_packages(records), declared_virtual_packages(resolved))
         except InstallError as err:
             reasons = [f"the system requirements changed: {err.message}"]
     return reasons
@@ -450,9 +494,7 @@ def checkable_specs(resolved, workspace=None) -> dict[str, Any]:
     specs = {name: dep.to_matchspec() for name, dep in resolved.dependencies.items()}
     if conditions:
         from minipixi.matchspec import MatchSpec
-        from minipixi.app.workspace import _platform_virtual_packages
-
-        virtual = _platform_virtual_packages(resolved)
+        virtual = declared_virtual_packages(resolved)
         for name, condition in conditions.items():
             wanted = MatchSpec.parse(condition)
             if name in specs and not any(r.name == wanted.name and wanted.matches(r) for r in virtual):
@@ -500,11 +542,10 @@ def conda_reasons(lock_env, platform: str, specs: Mapping[str, Any], shown: str 
             reasons.append(f"{name} is required by the manifest but not locked for {shown}")
         elif not spec.matches(package.record):
             reasons.append(f"locked {_describe(package)} does not satisfy '{spec}' on {shown}")
+    present = {name: [package.record] for name, package in locked.items()}
     for package in locked.values():
-        reasons.extend(_dependency_reasons(package, locked, shown))
+        reasons.extend(_dependency_reasons(package, present, shown))
     if not reasons and unused_check:
-        from minipixi.app.workspace import closure  # here: workspace imports this module
-
         unused = sorted(set(locked) - {r.name for r in closure([p.record for p in locked.values()], specs)})
         if unused:
             reasons.append(f"more conda packages are locked for {shown} than the environment uses: "
@@ -530,135 +571,14 @@ def _describe(package) -> str:
     return f"{package.name} {package.version} {package.build}"
 
 
-def _dependency_reasons(package, locked: Mapping[str, Any], platform: str) -> list[str]:
-    from minipixi.matchspec import MatchSpec  # lazy: the lock reader needs no spec parser
-
+def _dependency_reasons(package, present: Mapping[str, Sequence[Any]], platform: str) -> list[str]:
+    """The locked records' own depends and constrains, by the solver's rule (`solver/check.py`):
+    virtual packages (``__*``) are left to the platform's check."""
     reasons = []
-    for text in package.record.depends:
-        spec = MatchSpec.parse(text)
-        if spec.name.startswith("__"):
-            continue
-        target = locked.get(spec.name)
-        if target is None or not spec.matches(target.record):
-            found = f"locked is {_describe(target)}" if target else "none is locked"
-            reasons.append(f"{_describe(package)} depends on '{text}' but {found} on {platform}")
-    for text in package.record.constrains:
-        spec = MatchSpec.parse(text)
-        target = locked.get(spec.name)
-        if target is not None and not spec.matches(target.record):
-            reasons.append(f"{_describe(package)} constrains '{text}' but locked is "
-                           f"{_describe(target)} on {platform}")
+    for unmet in unmet_dependencies(package.record, present, skip_virtual=True):
+        found = f"locked is {_describe(unmet.found)}" if unmet.found else "none is locked"
+        if unmet.kind == "depends":
+            reasons.append(f"{_describe(package)} depends on '{unmet.spec}' but {found} on {platform}")
+        else:
+            reasons.append(f"{_describe(package)} constrains '{unmet.spec}' but {found} on {platform}")
     return reasons
-
-
-def pypi_reasons(lock_env, platform: str, requirements: Mapping[str, Any], shown: str,
-                 shown_subdir: str | None = None) -> list[str]:
-    """Each PyPI requirement against the lock: locked as a PyPI package (or as a conda package
-    the conda side brings in, recognised by its ``pkg:pypi`` purl), from the index it names,
-    with a version, in its version range."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-    from packaging.version import InvalidVersion, Version
-
-    locked = {normalize_pypi_name(p.name): p for p in lock_env.pypi_packages(platform)}
-    conda = {p.name: p for p in lock_env.conda_packages(platform)}
-    as_conda = {normalize_pypi_name(purl.split("/", 1)[1].split("?")[0].split("@")[0]): name
-                for name, p in conda.items() for purl in (p.purls or ()) if purl.startswith("pkg:pypi/")}
-    known_indexes = {str(i).rstrip("/") for i in (lock_env.indexes or ())} | {
-        str(getattr(link, "get", lambda k: link)("url") or link).rstrip("/") for link in (lock_env.find_links or ())}
-    for name, requirement in requirements.items():
-        if not _marker_applies(requirement, shown_subdir):
-            continue
-        key = normalize_pypi_name(name)
-        package = locked.get(key)
-        if package is None:
-            if key in as_conda:
-                continue
-            return [f"the PyPI requirement {name} is not locked as a PyPI package for {shown}"]
-        raw = getattr(requirement, "requirement", requirement)
-        wanted_index = raw.get("index") if isinstance(raw, Mapping) else None
-        locked_index = dict(package.extra).get("index")
-        if wanted_index and str(wanted_index).rstrip("/") != str(locked_index or "").rstrip("/"):
-            return [f"{name} must come from the index {wanted_index}, the lock has it from "
-                    f"{locked_index or package.location}"]
-        if not wanted_index and locked_index and lock_env.indexes is not None and \
-                str(locked_index).rstrip("/") not in known_indexes:
-            return [f"{name} is locked from the index {locked_index}, which the manifest no longer names"]
-        extras = raw.get("extras") if isinstance(raw, Mapping) else None
-        for extra in extras or ():
-            missing = _missing_extra_requirements(package, str(extra), locked, as_conda, shown_subdir)
-            if missing:
-                return [f"{name}[{extra}] needs {', '.join(missing)}, which the lock does not hold for {shown}"]
-        if not package.version:
-            if "://" in package.location and not package.location.startswith("file:"):
-                return [f"the locked PyPI package {name} has no version"]
-            continue
-        text = _pypi_version_text(requirement)
-        if not text:
-            continue
-        try:
-            if Version(package.version) not in SpecifierSet(text, prereleases=True):
-                return [f"locked PyPI package {package.name} {package.version} does not satisfy "
-                        f"'{text}' on {shown}"]
-        except (InvalidSpecifier, InvalidVersion):
-            continue  # a form the check cannot read: left to a real solve
-    return []
-
-
-_MARKER_PLATFORM = {"linux": ("linux", "Linux", "posix"), "osx": ("darwin", "Darwin", "posix"),
-                    "win": ("win32", "Windows", "nt")}
-
-
-def _marker_applies(requirement, subdir: str | None) -> bool:
-    """Whether a requirement's ``env-markers`` about the platform hold on `subdir` (True when
-    there are none, or when they ask about something else)."""
-    raw = getattr(requirement, "requirement", requirement)
-    text = raw.get("env-markers") if isinstance(raw, Mapping) else None
-    if not text or not subdir:
-        return True
-    from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName, default_environment
-
-    sys_platform, system, os_name = _MARKER_PLATFORM.get(subdir.split("-")[0], ("", "", ""))
-    environment = {**default_environment(), "sys_platform": sys_platform, "platform_system": system,
-                   "os_name": os_name}
-    try:
-        return Marker(str(text)).evaluate(environment)
-    except (InvalidMarker, UndefinedEnvironmentName):
-        return True
-
-
-def _missing_extra_requirements(package, extra: str, locked, as_conda, subdir) -> list[str]:
-    """The names `package`'s ``extra`` brings in (its requires_dist with ``extra == ...``) that
-    are locked neither as PyPI packages nor as conda packages that provide them."""
-    from packaging.markers import UndefinedEnvironmentName, default_environment
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    sys_platform, system, os_name = _MARKER_PLATFORM.get((subdir or "").split("-")[0], ("", "", ""))
-    environment = {**default_environment(), "sys_platform": sys_platform, "platform_system": system,
-                   "os_name": os_name}
-    missing = []
-    for text in package.requires_dist:
-        try:
-            requirement = Requirement(text)
-        except InvalidRequirement:
-            continue
-        if requirement.marker is None or "extra" not in str(requirement.marker):
-            continue
-        try:
-            wanted = requirement.marker.evaluate({**environment, "extra": extra})
-            if wanted and requirement.marker.evaluate({**environment, "extra": ""}):
-                continue  # needed without the extra too: not the extra's business
-        except UndefinedEnvironmentName:
-            continue
-        key = normalize_pypi_name(requirement.name)
-        if wanted and key not in locked and key not in as_conda:
-            missing.append(requirement.name)
-    return missing
-
-
-def _pypi_version_text(requirement) -> str | None:
-    text = getattr(requirement, "requirement", requirement)
-    if isinstance(text, Mapping):
-        text = text.get("version")
-    if not isinstance(text, str) or text.strip() in ("", "*"):
-        return None
-    return text.strip()

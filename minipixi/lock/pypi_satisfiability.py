@@ -1,0 +1,412 @@
+"""PyPI packages in the up-to-date check: does what the lock holds still install, and is it all needed?
+
+A pixi.lock mixes two worlds per platform: conda packages (solved first) and PyPI packages
+(solved by uv on top of the locked Python). `lock/satisfiability.py` judges the conda side;
+this module judges the PyPI side with Pixi's rules (``pixi_core::lock_file::satisfiability``:
+``environment.rs`` for wheel tags, ``platform.rs`` for the requirement walk and the solve group),
+without resolving anything:
+
+1. **Wheel tags.** A locked wheel must be installable by the locked Python on the platform the
+   manifest describes: its tags (``cp311-abi3-manylinux_2_28_x86_64``) must be among those a
+   CPython of that version accepts on that OS, libc and architecture. Raise nothing in the
+   lock, lower ``[system-requirements] libc`` to 2.17, and a ``manylinux_2_28`` wheel no longer
+   fits ("incompatible with the tags on wheel"). `platform_tags` builds the accepted set with
+   ``packaging.tags``, as Pixi's ``pypi_modifiers::pypi_tags`` does with uv's.
+2. **The requirement walk.** Start from the manifest's PyPI requirements whose markers hold (the
+   marker environment comes from the locked Python and the platform, `marker_environment`);
+   each must be met by a locked PyPI package, or by a conda package whose ``pkg:pypi`` purl
+   provides it; then follow every locked PyPI package's ``requires_dist`` (markers evaluated,
+   extras included) the same way. A requirement nothing meets makes the lock stale ("the
+   requirement 'packaging>=20.0' could not be satisfied (required by 'matplotlib')"): in a
+   solve group, uv may have counted on a conda package that only another member installs.
+   A locked PyPI package the walk never reaches is one too many.
+3. **Conda packages standing in for PyPI ones.** A conda package that only PyPI requirements
+   reach (no conda spec or conda dependency of any environment of the solve group asks for it)
+   should have been locked as a PyPI package: "'boltons' is locked as a conda package but only
+   requested by pypi dependencies". `PypiWalk.expected` / `PypiWalk.used_by_pypi` carry what
+   `lock/satisfiability.py` needs to check that across a solve group.
+
+Lesson: Episode 2, "The lock file" (when does `pixi install` re-solve?). Read after
+`lock/satisfiability.py`, which calls `wheel_tag_reasons` per environment and `walk_pypi` per
+platform.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from minipixi.lock.model import normalize_pypi_name
+from minipixi.matchspec import MatchSpec
+
+# ---- the locked Python and the platform -----------------------------------------------------------
+
+# sys_platform, platform_system, os_name per conda OS (Pixi's determine_marker_environment).
+_OS_MARKERS = {"linux": ("linux", "Linux", "posix"), "osx": ("darwin", "Darwin", "posix"),
+               "win": ("win32", "Windows", "nt")}
+_MACHINE = {"linux-32": "i386", "linux-64": "x86_64", "linux-aarch64": "aarch64", "linux-armv6l": "armv6l",
+            "linux-armv7l": "armv7l", "linux-ppc64le": "ppc64le", "linux-ppc64": "ppc64",
+            "linux-s390x": "s390x", "linux-riscv64": "riscv64", "osx-64": "x86_64", "osx-arm64": "arm64",
+            "win-32": "x86", "win-64": "AMD64", "win-arm64": "ARM64"}
+# The architecture as wheel platform tags spell it, per conda architecture.
+_WHEEL_ARCH = {"64": "x86_64", "32": "i686", "aarch64": "aarch64", "arm64": "aarch64", "armv7l": "armv7l",
+               "ppc64le": "ppc64le", "ppc64": "ppc64", "s390x": "s390x", "riscv64": "riscv64"}
+_WINDOWS_TAG = {"64": "win_amd64", "32": "win32", "arm64": "win_arm64"}
+_FREE_THREADED = re.compile(r"cp\d{3}t")
+
+
+def python_record(lock_env, platform: str):
+    """The locked ``python`` conda record of `platform`, or None (then markers and tags are unknown)."""
+    return next((p.record for p in lock_env.conda_packages(platform) if p.name == "python"), None)
+
+
+def _major_minor(version: str) -> tuple[int, int] | None:
+    parts = re.findall(r"\d+", version.split("+")[0])
+    if not parts:
+        return None
+    return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
+
+
+def marker_environment(python, subdir: str) -> dict[str, str] | None:
+    """What PEP 508 markers see on `subdir` with the locked `python` record (None: another OS)."""
+    os_markers = _OS_MARKERS.get(subdir.split("-")[0])
+    version = _major_minor(python.version)
+    if os_markers is None or version is None:
+        return None
+    sys_platform, system, os_name = os_markers
+    return {"implementation_name": "cpython", "implementation_version": python.version,
+            "os_name": os_name, "platform_machine": _MACHINE.get(subdir, ""),
+            "platform_python_implementation": "CPython", "platform_release": "",
+            "platform_system": system, "platform_version": "", "python_full_version": python.version,
+            "python_version": f"{version[0]}.{version[1]}", "sys_platform": sys_platform}
+
+
+def _gil_disabled(python) -> bool:
+    """A free-threaded CPython: its ``python_abi`` dependency names a ``cpXYZt`` build."""
+    for text in python.depends:
+        head, _, rest = text.partition(" ")
+        if head == "python_abi" and _FREE_THREADED.search(rest):
+            return True
+    return False
+
+
+def _wheel_platforms(subdir: str, virtual: Mapping[str, str]) -> list[str]:
+    """The wheel platform tags `subdir` accepts, given the platform's virtual package versions."""
+    from packaging.tags import mac_platforms  # lazy: packaging is only needed for PyPI checks
+
+    os_name, _, arch = subdir.partition("-")
+    if os_name == "win":
+        return [_WINDOWS_TAG[arch]] if arch in _WINDOWS_TAG else []
+    wheel_arch = _WHEEL_ARCH.get(arch)
+    if wheel_arch is None:
+        return []
+    if os_name == "osx":
+        version = _major_minor(virtual.get("__osx", "13.0")) or (13, 0)
+        return list(mac_platforms(version, "arm64" if wheel_arch == "aarch64" else wheel_arch))
+    if os_name != "linux":
+        return []
+    if "__musl" in virtual:
+        major, minor = _major_minor(virtual["__musl"]) or (1, 2)
+        return [f"musllinux_{major}_{m}_{wheel_arch}" for m in range(minor, -1, -1)] + [f"linux_{wheel_arch}"]
+    major, minor = _major_minor(virtual.get("__glibc", "2.28")) or (2, 28)
+    oldest = 5 if wheel_arch in ("x86_64", "i686") else 17
+    found = []
+    for m in range(minor, oldest - 1, -1):  # uv's order: each manylinux_2_M, its legacy alias after it
+        found.append(f"manylinux_{major}_{m}_{wheel_arch}")
+        legacy = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}.get(m) if major == 2 else None
+        if legacy and (m == 17 or wheel_arch in ("x86_64", "i686")):
+            found.append(f"{legacy}_{wheel_arch}")
+    return found + [f"linux_{wheel_arch}"]
+
+
+def platform_tags(python, subdir: str, virtual: Mapping[str, str]) -> frozenset:
+    """Every wheel tag the locked CPython `python` accepts on `subdir` (``packaging`` Tags)."""
+    from packaging.tags import compatible_tags, cpython_tags  # lazy: packaging is only needed for PyPI
+
+    version = _major_minor(python.version)
+    platforms = _wheel_platforms(subdir, virtual)
+    if version is None or not platforms:
+        return frozenset()
+    abi = f"cp{version[0]}{version[1]}" + ("t" if _gil_disabled(python) else "")
+    return frozenset([*cpython_tags(version, [abi], platforms),
+                      *compatible_tags(version, f"cp{version[0]}{version[1]}", platforms)])
+
+
+def wheel_file_name(location: str) -> str | None:
+    """The file name of a locked PyPI package when it is a wheel (``.whl``), else None."""
+    name = location.split("?")[0].split("#")[0].rstrip("/").rsplit("/", 1)[-1]
+    return name if name.endswith(".whl") else None
+
+
+# --8<-- [start:wheel-tags]
+def wheel_tag_reasons(lock_env, platforms: Iterable[tuple[str, str, Mapping[str, str]]]) -> list[str]:
+    """A locked wheel the locked Python cannot install on its platform (Pixi's
+    ``PypiWheelTagsCheck``). `platforms`: (lock platform name, subdir, the manifest platform's
+    virtual package versions) for each locked platform the manifest still describes."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename  # lazy: PyPI only
+
+    for name, subdir, virtual in platforms:
+        python = python_record(lock_env, name)
+        supported = platform_tags(python, subdir, virtual) if python is not None else frozenset()
+        if not supported:
+            continue  # no Python, or a platform wheels do not describe: nothing to compare
+        for package in lock_env.pypi_packages(name):
+            file_name = wheel_file_name(package.location)
+            if file_name is None:
+                continue
+            try:
+                tags = parse_wheel_filename(file_name)[3]
+            except InvalidWheelFilename:
+                continue
+            if not tags & supported:
+                return [f"the lock file was solved with system requirements incompatible with the tags "
+                        f"on wheel ({package.name}): {file_name} does not install with python "
+                        f"{python.version} on {subdir}"]
+    return []
+# --8<-- [end:wheel-tags]
+
+
+# ---- the requirement walk ----------------------------------------------------------------------------
+
+@dataclass
+class PypiWalk:
+    """What walking one platform's PyPI requirements found.
+
+    `reasons`: why the lock is stale (empty when it fits). `expected`: conda names some conda
+    spec or conda dependency asks for; `used_by_pypi`: conda names a PyPI requirement was met
+    by. The solve-group check needs both (see the module).
+    """
+
+    reasons: list[str] = field(default_factory=list)
+    expected: set[str] = field(default_factory=set)
+    used_by_pypi: set[str] = field(default_factory=set)
+
+
+def conda_as_pypi(lock_env, platform: str) -> dict[str, tuple[str, str]]:
+    """PyPI name -> (conda name, version) for the conda packages that install a PyPI package:
+    named by a ``pkg:pypi/NAME[@VERSION]`` purl, or, for a conda-forge record of a lock that
+    records no purls at all, by its own name (Pixi's backwards-compatible guess)."""
+    found = {}
+    for package in lock_env.conda_packages(platform):
+        if package.purls is None and "conda-forge" in package.location:
+            found.setdefault(normalize_pypi_name(package.name), (package.name, package.version))
+        for purl in package.purls or ():
+            if purl.startswith("pkg:pypi/"):
+                name, _, version = purl[len("pkg:pypi/"):].split("?")[0].partition("@")
+                found[normalize_pypi_name(name)] = (package.name, version or package.version)
+    return found
+
+
+def _reach(lock_env, platform: str, roots: Iterable[str]) -> set[str]:
+    """The conda names reachable from `roots` through the locked packages' ``depends``."""
+    by_name = {p.name: p.record for p in lock_env.conda_packages(platform)}
+    seen: set[str] = set()
+    todo = [n for n in roots if n in by_name]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for text in by_name[name].depends:
+            dependency = MatchSpec.parse(text).name
+            if dependency in by_name and dependency not in seen:
+                todo.append(dependency)
+    return seen
+
+
+def _applies(marker, environment: Mapping[str, str], extras: Iterable[str]) -> bool:
+    """Whether a requirement's marker holds with any of the requested `extras` (or none)."""
+    from packaging.markers import UndefinedEnvironmentName  # lazy: PyPI only
+
+    if marker is None:
+        return True
+    try:
+        return any(marker.evaluate({**environment, "extra": extra}) for extra in ("", *extras))
+    except UndefinedEnvironmentName:
+        return True
+
+
+def _contains(specifier, version: str) -> bool:
+    """Whether `version` is in a requirement's `specifier` (prereleases count, as in uv)."""
+    from packaging.version import InvalidVersion, Version  # lazy: PyPI only
+
+    try:
+        return specifier.contains(Version(version), prereleases=True)
+    except InvalidVersion:
+        return True  # a version the check cannot read: left to a real solve
+
+
+def as_requirement(name: str, requirement):
+    """A manifest PyPI dependency as a ``packaging`` Requirement (name, extras, version, marker):
+    from a table (``{ version, extras, env-markers }``), a version (``">=1"``) or, as a
+    pyproject.toml writes them, a whole PEP 508 line (``"types-boto3[s3]; python_version<'4'"``).
+    None for a form it cannot read."""
+    from packaging.requirements import InvalidRequirement, Requirement  # lazy: PyPI only
+
+    raw = getattr(requirement, "requirement", requirement)
+    try:
+        if isinstance(raw, str):
+            line = raw.strip()
+            parsed = Requirement(line) if line[:1].isalnum() else None
+            if parsed is not None and normalize_pypi_name(parsed.name) == normalize_pypi_name(name):
+                return parsed
+            return Requirement(name if line in ("", "*") else f"{name}{line}")
+        if not isinstance(raw, Mapping):
+            return Requirement(name)
+        extras = ",".join(str(e) for e in raw.get("extras") or ())
+        version = raw.get("version")
+        version = "" if not isinstance(version, str) or version.strip() in ("", "*") else version.strip()
+        marker = raw.get("env-markers")
+        return Requirement(f"{name}{f'[{extras}]' if extras else ''}{version}{f'; {marker}' if marker else ''}")
+    except InvalidRequirement:
+        return None
+
+
+def manifest_requirements(requirements: Mapping[str, Any], environment: Mapping[str, str]) -> list:
+    """The manifest's PyPI requirements as ``packaging`` Requirements, those whose markers do not
+    hold here left out."""
+    found = []
+    for name, requirement in requirements.items():
+        parsed = as_requirement(name, requirement)
+        if parsed is not None and _applies(parsed.marker, environment, parsed.extras):
+            found.append(parsed)
+    return found
+
+
+def dependency_overrides(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``[pypi-options] dependency-overrides`` as normalized name -> Requirement: each replaces
+    every requirement on that name, the manifest's and the locked packages' alike."""
+    table = options.get("dependency-overrides")
+    found = {}
+    for name, value in (table.items() if isinstance(table, Mapping) else ()):
+        parsed = as_requirement(str(name), value)
+        if parsed is not None:
+            found[normalize_pypi_name(str(name))] = parsed
+    return found
+
+
+def pypi_reasons(lock_env, platform: str, requirements: Mapping[str, Any], shown: str,
+                 subdir: str | None = None, overrides: Mapping[str, Any] | None = None) -> list[str]:
+    """Each PyPI requirement of the manifest (whose markers hold) against the lock: locked as a
+    PyPI package (or as a conda package the conda side brings in, recognised by its ``pkg:pypi``
+    purl), from the index it names, with a version, in its version range (or the range of its
+    `overrides` entry, see `dependency_overrides`)."""
+    overrides = overrides or {}
+    locked = {normalize_pypi_name(p.name): p for p in lock_env.pypi_packages(platform)}
+    as_conda = conda_as_pypi(lock_env, platform)
+    python = python_record(lock_env, platform)
+    environment = marker_environment(python, subdir) if python is not None and subdir else None
+    applying = None if environment is None else {
+        normalize_pypi_name(r.name) for r in manifest_requirements(requirements, environment)}
+    known_indexes = {str(i).rstrip("/") for i in (lock_env.indexes or ())} | {
+        str(getattr(link, "get", lambda k: link)("url") or link).rstrip("/") for link in (lock_env.find_links or ())}
+    for name, requirement in requirements.items():
+        key = normalize_pypi_name(name)
+        if applying is not None and key not in applying:
+            continue
+        package = locked.get(key)
+        if package is None:
+            if key in as_conda:
+                continue
+            return [f"the PyPI requirement {name} is not locked as a PyPI package for {shown}"]
+        raw = getattr(requirement, "requirement", requirement)
+        wanted_index = raw.get("index") if isinstance(raw, Mapping) else None
+        locked_index = dict(package.extra).get("index")
+        if wanted_index and str(wanted_index).rstrip("/") != str(locked_index or "").rstrip("/"):
+            return [f"{name} must come from the index {wanted_index}, the lock has it from "
+                    f"{locked_index or package.location}"]
+        if not wanted_index and locked_index and lock_env.indexes is not None and \
+                str(locked_index).rstrip("/") not in known_indexes:
+            return [f"{name} is locked from the index {locked_index}, which the manifest no longer names"]
+        if not package.version:
+            if "://" in package.location and not package.location.startswith("file:"):
+                return [f"the locked PyPI package {name} has no version"]
+            continue
+        parsed = overrides.get(key) or as_requirement(name, requirement)
+        if parsed is not None and parsed.specifier and not _contains(parsed.specifier, package.version):
+            return [f"locked PyPI package {package.name} {package.version} does not satisfy "
+                    f"'{parsed.specifier}' on {shown}"]
+    return []
+
+
+# --8<-- [start:walk]
+def walk_pypi(lock_env, platform: str, requirements: Mapping[str, Any], spec_names: Iterable[str],
+              subdir: str, shown: str | None = None, overrides: Mapping[str, Any] | None = None) -> PypiWalk:
+    """Pixi's walk over one platform's requirements (see the module): the manifest's PyPI
+    requirements, then each reached PyPI package's ``requires_dist``; the conda side reached
+    from `spec_names` (the manifest's conda specs) and from the conda packages PyPI reached.
+    `shown`: the platform as reasons name it (the manifest's name for the lock's `platform`)."""
+    shown, overrides = shown or platform, overrides or {}
+    from packaging.requirements import InvalidRequirement, Requirement  # lazy: PyPI only
+
+    walk = PypiWalk()
+    locked = {normalize_pypi_name(p.name): p for p in lock_env.pypi_packages(platform)}
+    python = python_record(lock_env, platform)
+    environment = marker_environment(python, subdir) if python is not None else None
+    if environment is None:
+        if requirements or locked:
+            walk.reasons = [f"no python interpreter is locked for {shown}, which the PyPI packages need"]
+        return walk
+    queue = [(r, "<environment>") for r in manifest_requirements(requirements, environment)]
+    if not queue and locked:
+        walk.reasons = [f"PyPI packages are locked for {shown} that the manifest no longer asks for: "
+                        f"{', '.join(sorted(p.name for p in locked.values()))}"]
+        return walk
+    conda = conda_as_pypi(lock_env, platform)
+    seen_requirements = {str(r) for r, _ in queue}
+    visited: set[str] = set()
+    while queue:
+        requirement, parent = queue.pop()
+        key = normalize_pypi_name(requirement.name)
+        specifier = (overrides.get(key) or requirement).specifier
+        if key in conda:
+            conda_name, version = conda[key]
+            walk.used_by_pypi.add(conda_name)
+            if not _contains(specifier, version):
+                walk.reasons = walk.reasons or [f"the conda package {conda_name} {version} does not satisfy the "
+                                                f"PyPI requirement '{requirement}' (required by '{parent}')"]
+            continue
+        package = locked.get(key)
+        if package is None or (parent != "<environment>" and package.version and "://" in package.location
+                               and not _contains(specifier, package.version)):
+            walk.reasons = walk.reasons or [f"the requirement '{requirement}' could not be satisfied "
+                                            f"(required by '{parent}')"]
+            continue
+        visited.add(key)
+        for text in package.requires_dist:
+            try:
+                child = Requirement(text)
+            except InvalidRequirement:
+                continue
+            if _applies(child.marker, environment, requirement.extras) and str(child) not in seen_requirements:
+                seen_requirements.add(str(child))
+                queue.append((child, package.name))
+    walk.expected = _reach(lock_env, platform, spec_names)
+    for name in walk.used_by_pypi:
+        walk.expected |= _reach(lock_env, platform, (MatchSpec.parse(text).name for text in
+                                                     _depends_of(lock_env, platform, name)))
+    unused = sorted({p.name for p in lock_env.conda_packages(platform)} - walk.expected - walk.used_by_pypi)
+    if unused:
+        walk.reasons = [f"more conda packages are locked for {shown} than the environment uses: "
+                        f"{', '.join(unused)}"]
+    elif not walk.reasons and set(locked) - visited:
+        walk.reasons = [f"more PyPI packages are locked for {shown} than the environment uses: "
+                        f"{', '.join(sorted(locked[k].name for k in set(locked) - visited))}"]
+    return walk
+# --8<-- [end:walk]
+
+
+def _depends_of(lock_env, platform: str, name: str) -> tuple[str, ...]:
+    return next((p.record.depends for p in lock_env.conda_packages(platform) if p.name == name), ())
+
+
+def pypi_only_reasons(walks: Iterable[PypiWalk]) -> list[str]:
+    """A conda package that only PyPI requirements reach, across the `walks` of one solve group
+    on one platform (or of one environment outside any group): it should be a PyPI package."""
+    walks = list(walks)
+    expected = set().union(*(w.expected for w in walks)) if walks else set()
+    for walk in walks:
+        for name in sorted(walk.used_by_pypi - expected):
+            return [f"'{name}' is locked as a conda package but only requested by pypi dependencies"]
+    return []
