@@ -1,14 +1,19 @@
 """minipixi: a readable re-implementation of Pixi, the package manager, in Python.
 
-Read the modules in pipeline order, the same order as the lesson:
+Read the packages in pipeline order, the same order as the lesson (and the table on the lesson
+site's "Under the hood" index page); each module's docstring names the one before and after it:
 
-    version -> matchspec -> records           (the types: what a spec and a record are)
-    manifest                                  (pixi.toml: what the user asks for)
-    channel -> virtual_packages -> solver     (which records satisfy the asks)
-    lock                                      (write the answer down, byte-stable)
-    package -> install -> activation -> tasks (turn the lock into a working prefix)
-    export, templates/                        (leave the laptop: conda files, containers, clusters)
-    cli                                       (the only module that prints)
+    `version.py` -> `matchspec.py` -> `records.py`   the types: what a spec and a record are (no I/O)
+    `errors.py` -> `files.py` -> `config.py` -> `http.py`   the plumbing under every command
+    `manifest/`                              pixi.toml: what the user asks for
+    `channel/` -> `solver/`                  which records satisfy the asks
+    `lock/`                                  write the answer down, byte-stable
+    `install/` -> `run/`                     turn the lock into a working prefix, and run in it
+    `pypi/`                                  the PyPI half of an environment
+    `deploy/`                                leave the laptop: conda files, containers, clusters
+    `app/`                                   one module per command, pipeline from top to bottom
+    `teaching/`                              the lesson's own tools: grading, the tour, the mirror
+    `cli.py`                                 grammar, rendering, one error handler: the only printer
 
 Importing this package is cheap on purpose: heavy modules (numba, httpx) load lazily.
 """

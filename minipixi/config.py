@@ -52,10 +52,10 @@ PIXI_NO_PROGRESS                                   nothing, and draws progress o
 
 Pixi's other behaviour variables (`UNSUPPORTED_PIXI_VARIABLES`: PIXI_NO_HARD_LINKS, ...) are an
 error that names them, never ignored. The variables Pixi *sets* for a process in an environment
-(PIXI_PROJECT_ROOT, PIXI_ENVIRONMENT_NAME, PIXI_PROJECT_MANIFEST, ..., see `activation.py`)
+(PIXI_PROJECT_ROOT, PIXI_ENVIRONMENT_NAME, PIXI_PROJECT_MANIFEST, ..., see `run/activation.py`)
 minipixi sets too, and ignores when it starts inside one, as Pixi does.
 
-Lesson: Setup ("Working offline"). Read before `channel.py`.
+Lesson: Setup ("Working offline"). Read after `filelock.py`; read next `http.py`, then `channel/`.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ download) is raised as a `MinipixiError`. It carries its context as data:
 - ``hint``: the fix, phrased as something the user can do;
 - ``details``: optional extra lines (a source excerpt with a caret, a conflict explanation).
 
-The library never prints. `minipixi.cli` renders an error exactly once, in the shape Pixi uses::
+The library never prints. `cli.py` renders an error exactly once, in the shape Pixi uses::
 
     error: unknown key 'featur' in pixi.toml
       --> pixi.toml:8:2
@@ -20,6 +20,9 @@ The library never prints. `minipixi.cli` renders an error exactly once, in the s
 Subclasses name the stage that failed, and keep their own data as attributes (a hash mismatch
 keeps the url, expected and actual digests), like rattler's typed errors and resolvelib's
 exceptions that carry causes instead of prose.
+
+Lesson: every episode's error messages. Read after `records.py`; read next `files.py`, and
+`cli.py` for the one place an error is rendered.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ minipixi holds three kinds of lock, all through this module:
 - the **prefix lock** (``conda-meta/.minipixi.lock``): two installs of one environment;
 - the **package-cache locks** (``<cache>/pkgs/.<package>.lock``): two downloads of one package,
   from two processes or two threads of one process;
-- the **workspace lock** (``.pixi/workspace.lock``, see `workspace_lock.py`): two commands that
+- the **workspace lock** (``.pixi/workspace.lock``, see `app/workspace_lock.py`): two commands that
   change pixi.toml and pixi.lock.
 
 A lock here is *advisory*: it stops nobody who does not ask for it, and the operating system
@@ -28,13 +28,13 @@ Windows      ``msvcrt.locking(fd, LK_LOCK, 1)``  the open file (a byte range of 
 
 `lock_exclusively` picks: ``owner="file"`` (the cache and prefix locks, taken by worker
 threads, so each open file must exclude the others) or ``owner="process"`` (the workspace lock,
-re-entrant by bookkeeping in `workspace_lock.py`, and never held by a forked child). On
+re-entrant by bookkeeping in `app/workspace_lock.py`, and never held by a forked child). On
 Windows both are ``msvcrt.locking``, which already behaves like ``flock`` for our use.
 
 ``fcntl`` and ``msvcrt`` exist only on their own systems, so they are imported inside the
 function that uses them: importing minipixi never fails on either.
 
-Read after `files.py`; used by `install.py` and `workspace_lock.py`.
+Read after `files.py`; read next `config.py`. Used by `install/` and `app/workspace_lock.py`.
 """
 
 from __future__ import annotations

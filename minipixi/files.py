@@ -25,7 +25,7 @@ over the old name, so a reader (or a crash) sees the old file or the new one, ne
 file gets the old file's mode, or for a new file the mode that ``open()`` would give under the
 current umask (``0644`` under umask ``022``), never ``mkstemp``'s private ``0600``.
 
-Read after `errors`; every module that writes a file or builds a path from outside data uses it.
+Read after `errors.py`; read next `filelock.py`. Every module that writes a file or builds a path from outside data uses it.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 A channel server is a stranger. It can answer slowly on purpose (one byte every two seconds,
 forever), declare or send a 10 GB "package", or send 48 kB of zstd that decompresses to 3 GB.
 `download` (to a file) and `fetch_bytes` (into memory) are the one way minipixi fetches over
-HTTP: repodata (`channel.py`), package archives (`install.py`) and repodata shards
-(`shards.py`) all go through them, and get the same five bounds:
+HTTP: repodata (`channel/fetch.py`), package archives (`install/`) and repodata shards
+(`channel/shards.py`) all go through them, and get the same five bounds:
 
 ==========================  =============================  ==========================================
 bound                       environment variable           default
@@ -39,7 +39,8 @@ How each bound is kept:
   the destination only when it is complete and checked; on any failure the temp file is
   removed, so the cache holds the old file or the new one.
 
-Lesson: Episode 4 ("Where packages come from"), with `channel.py`. Read after `files.py`.
+Lesson: Episode 4 ("Where packages come from"), with `channel/fetch.py`. Read after `config.py`;
+read next `channel/names.py`.
 """
 
 from __future__ import annotations

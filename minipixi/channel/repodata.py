@@ -22,8 +22,8 @@ The file is memory-mapped, so the operating system pages in what we touch and ca
 again: peak memory stays near the file's size, not a multiple of it. py-rattler's
 ``SparseRepoData`` makes the same bet (``bench/repodata.py`` compares the two).
 
-Lesson: Episode 4 ("Where packages come from"). Read after `records.py`, with `channel.py`
-(which downloads and caches the files this module reads); read next `solver.py`.
+Lesson: Episode 4 ("Where packages come from"). Read after `channel/names.py`, with `channel/fetch.py`
+(which downloads and caches the files this module reads); read next `channel/fetch.py`.
 Ground truth: rattler's ``repo_data`` and ``sparse`` modules.
 """
 

@@ -28,7 +28,7 @@ How minipixi reads it:
 
 1. **The index** is cached like ``repodata.json`` and revalidated the same way
    (``If-None-Match`` / ``If-Modified-Since``: a ``304`` downloads nothing). A ``404`` means
-   the channel has no shards, and ``channel.py`` falls back to ``repodata.json.zst``; that
+   the channel has no shards, and `channel/load.py` falls back to ``repodata.json.zst``; that
    answer is remembered for 14 days (as rattler does), so it costs one round trip, not one
    per load.
 2. **Shards are content-addressed**: a shard's name is the hash of its bytes, so a cached
@@ -45,15 +45,15 @@ How minipixi reads it:
    ``repodata.json`` entry does (hashes turned back into hex first), so the solve and the
    lock file are byte for byte those of the monolithic file.
 
-Every download goes through `http.fetch_bytes`, with the bounds of ``http.py`` (connect and
+Every download goes through `http.fetch_bytes`, with the bounds of `http.py` (connect and
 stall timeouts, a deadline per file), and no index or shard may take more than 256 MiB of
 memory, compressed or not. Offline, only the cached index and shards are used; a shard never
 downloaded is an error naming its package. Pixi's setting ``[repodata-config] disable-sharded = true`` (see
 `config.py`) turns all of this off. `build_shards` is the other side, a channel writing its
 shards, in a few lines: the tests and ``bench/shards.py`` serve what it makes.
 
-Lesson: Episode 4 ("Where packages come from", under the hood). Read after `channel.py`
-and `repodata.py`; read next `solver`. Ground truth: CEP 16 and rattler's
+Lesson: Episode 4 ("Where packages come from", under the hood). Read after `channel/fetch.py`
+and `channel/repodata.py`; read next `channel/load.py`. Ground truth: CEP 16 and rattler's
 ``gateway/sharded_subdir``.
 """
 

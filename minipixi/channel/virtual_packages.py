@@ -21,7 +21,7 @@ Two moments use them, and the lesson insists they stay apart:
    ``CONDA_OVERRIDE_CUDA=12`` is how an image is built for GPUs on a machine without one: the
    reason the lesson's Dockerfile sets it.
 
-Lesson: Episode 5 ("System requirements and CUDA"). Read after `records.py`; read next
+Lesson: Episode 5 ("System requirements and CUDA"). Read after `channel/load.py`; read next
 `solver/`. Ground truth: rattler_virtual_packages (defaults in its ``defaults.rs``) and Pixi's
 ``get_minimal_virtual_packages`` / machine validation.
 """

@@ -15,7 +15,7 @@ colleagues and clusters still speak conda. Two formats cover them:
 The reverse directions live elsewhere: `manifest/environment_yml.py` imports an ``environment.yml``
 (``minipixi init --import``), and `install_explicit_spec` below installs from a spec file.
 
-Lesson: Episode 3 ("Backwards compatibility with conda"). Read after `lock.py`.
+Lesson: Episode 3 ("Backwards compatibility with conda"). Read after `lock/`; read next `deploy/render.py`.
 Ground truth: the snapshots of ``pixi workspace export`` in the shared corpus.
 """
 

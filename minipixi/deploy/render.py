@@ -27,7 +27,7 @@ Placeholders are ``{{ name }}``; a line that holds only a placeholder whose valu
 disappears, so optional settings leave no blank holes. Every file starts with a comment that
 says which command made it.
 
-Lesson: Episodes 6 (containers), 7 (HTCondor) and 8 (Slurm). Read after `export.py`.
+Lesson: Episodes 6 (containers), 7 (HTCondor) and 8 (Slurm). Read after `deploy/export.py`.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ the prefix:
   (``etc/conda/activate.d/*.sh``), and the manifest's ``[activation]`` table adds its own
   ``env`` and ``scripts``.
 
-The same facts are rendered three ways: as a dictionary for `minipixi run` (see `tasks.py`),
+The same facts are rendered three ways: as a dictionary for `minipixi run` (see `run/tasks.py`),
 as the text of `minipixi shell-hook -s bash|zsh|fish|powershell|cmd` (what the lesson's
 Dockerfile appends to its entrypoint), and as the start of an interactive `minipixi shell`.
 
@@ -32,7 +32,7 @@ value and path is quoted for its shell: literally, except that bash and zsh stil
 ``$VAR`` or ``${VAR}`` in a value (``$(command)`` and backticks stay text).
 
 Lesson: Episode 2 ("pixi run" and "pixi shell") and Episode 6 (the shell-hook entrypoint).
-Read after `install.py`; read next `tasks.py`. Ground truth: rattler_shell (its bash snapshots
+Read after `install/`; read next `run/tasks.py`. Ground truth: rattler_shell (its bash snapshots
 are in the shared corpus).
 """
 

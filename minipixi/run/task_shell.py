@@ -32,7 +32,7 @@ What this shell refuses, with an error that says so (put such logic in a script 
 substitution ``$(...)`` and backticks, ``&`` (background jobs), subshells ``( )`` and groups
 ``{ }``, here-documents ``<<``, and the keywords ``if``, ``for``, ``while``, ``case``.
 
-Lesson: Episode 2 ("Tasks"). Read after `tasks.py`, which plans which tasks run; this module
+Lesson: Episode 2 ("Tasks"). Read after `run/tasks.py`, which plans which tasks run; this module
 runs each one. Ground truth: Pixi's task documentation and Deno's task-shell syntax.
 """
 

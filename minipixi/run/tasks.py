@@ -14,14 +14,14 @@ Running a task is three small steps, each a function here:
 2. **render**: fill the task's ``{{ arg }}`` placeholders from the command line (or the
    argument's default); extra words on the command line are appended to a task that declares
    no arguments, as Pixi does.
-3. **run**: each command runs in the task shell (`task_shell.py`: the same small shell on
+3. **run**: each command runs in the task shell (`run/task_shell.py`: the same small shell on
    every OS, as Pixi's deno_task_shell) with the activated environment (see
-   `activation.py`), in the task's ``cwd`` (relative to the workspace root), and the first
+   `run/activation.py`), in the task's ``cwd`` (relative to the workspace root), and the first
    failure stops the run, naming the task that failed. A ``clean-env = true`` task sees only
    what activation sets and a few of the user's variables (``HOME``, ``USER``, ``SHELL``, some
    ``LC_*``), as in Pixi; an argument with ``choices`` takes only one of them.
 
-Lesson: Episode 2 ("Tasks"). Read after `activation.py`. Ground truth: Pixi's task docs
+Lesson: Episode 2 ("Tasks"). Read after `run/activation.py`; read next `run/task_shell.py`. Ground truth: Pixi's task docs
 (`pixi run`, `depends-on`, task arguments).
 """
 
