@@ -31,7 +31,7 @@ from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 from minipixi.errors import ChannelError
-from minipixi.matchspec import path_to_file_url
+from minipixi.matchspec_parse import path_to_file_url
 from minipixi.records import PackageRecord
 
 DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"

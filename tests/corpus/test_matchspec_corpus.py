@@ -17,12 +17,9 @@ import pytest
 import yaml
 
 from minipixi.errors import MatchSpecError
-from minipixi.matchspec import (
-    BuildNumberSpec,
-    MatchSpec,
-    channel_base_url,
-    channel_display_name,
-)
+from minipixi.build_match import BuildNumberSpec
+from minipixi.matchspec import MatchSpec
+from minipixi.matchspec_parse import channel_base_url, channel_display_name
 from minipixi.records import PackageRecord
 
 pytestmark = pytest.mark.corpus

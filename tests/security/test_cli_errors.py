@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from minipixi.cli import main
 from minipixi.errors import MatchSpecError, VersionError
-from minipixi.matchspec import BuildNumberSpec, parse_matchspec, parse_nameless_matchspec
+from minipixi.build_match import BuildNumberSpec
+from minipixi.matchspec import parse_matchspec, parse_nameless_matchspec
 from minipixi.version import MAX_NUMBER, parse_version
 from minipixi.version_spec import VersionSpec
 from sample_workspaces import EXAMPLE, write_manifest
@@ -159,7 +160,7 @@ def test_a_glob_with_many_stars_answers_at_once():
     """`*a*a*...*!` against a long build string: a plain `.*` translation backtracks for minutes."""
     import signal
 
-    from minipixi.matchspec import string_matches
+    from minipixi.build_match import string_matches
 
     def hang(signum, frame):
         raise TimeoutError("the glob did not answer within 10 s")
@@ -178,7 +179,7 @@ def test_a_glob_with_many_stars_answers_at_once():
 def test_globs_match_as_the_plain_translation_does(pattern, text):
     import re
 
-    from minipixi.matchspec import string_matches
+    from minipixi.build_match import string_matches
 
     plain = re.compile(".*".join(map(re.escape, pattern.split("*"))), re.IGNORECASE | re.DOTALL)
     assert string_matches(pattern, text) == (plain.fullmatch(text) is not None)

@@ -9,14 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from minipixi.errors import MatchSpecError
-from minipixi.matchspec import (
-    BuildNumberSpec,
-    MatchSpec,
+from minipixi.build_match import BuildNumberSpec, string_matches
+from minipixi.matchspec import MatchSpec
+from minipixi.matchspec_parse import (
     channel_base_url,
     channel_display_name,
     parse_bracket_items,
     parse_channel_and_subdir,
-    string_matches,
 )
 from minipixi.records import PackageRecord
 from minipixi.version_spec import VersionSpec
