@@ -27,7 +27,7 @@ environment and command match it (Pixi calls that a sync). Environment and comma
 become folder and file names, so each must be one plain name (``../../x`` is refused when the
 file is read, and again before anything is written or removed: `files.check_component`,
 `files.remove_inside`). `parse_global_manifest` checks the
-file the way `manifest/parse.py` checks a pixi.toml, and reuses its helpers, so an error points
+file the way `manifest/shape.py` checks a pixi.toml, and reuses its helpers, so an error points
 at the line with a caret and a hint.
 
 Lesson: Episode 2 ("Global tools"); exercise 14 grades a global manifest. Read after
@@ -153,10 +153,11 @@ def parse_global_manifest(text: str, path: Path | str = GLOBAL_MANIFEST_NAME) ->
     did-you-mean), a value of the wrong type, a bad spec, an unsupported ``version``, or one
     command exposed by two environments.
     """
-    from minipixi.manifest.parse import _Context, _parse_toml, check_keys, expect
+    from minipixi.manifest.parse import parse_toml
+    from minipixi.manifest.shape import ParseContext, check_keys, expect
 
-    ctx = _Context(text, Path(path))
-    doc = _parse_toml(ctx)
+    ctx = ParseContext(text, Path(path))
+    doc = parse_toml(ctx)
     check_keys(ctx, doc, MANIFEST_KEYS, ())
     if "version" in doc and doc["version"] != GLOBAL_MANIFEST_VERSION:
         raise ctx.error(("version",), f"version {doc['version']!r} of the global manifest is not supported",
@@ -169,7 +170,9 @@ def parse_global_manifest(text: str, path: Path | str = GLOBAL_MANIFEST_NAME) ->
 
 def _parse_environment(ctx, name: str, table: Any) -> GlobalEnvironment:
     """One ``[envs.NAME]`` table (see `GlobalEnvironment`)."""
-    from minipixi.manifest.parse import check_keys, expect, expect_str_list, parse_channels, parse_dependency
+    from minipixi.manifest.parse_dependencies import parse_dependency
+    from minipixi.manifest.parse_platforms import parse_channels
+    from minipixi.manifest.shape import check_keys, expect, expect_str_list
 
     path = ("envs", name)
     if not ENVIRONMENT_NAME.match(name) or name in (".", ".."):
@@ -202,7 +205,7 @@ def _parse_environment(ctx, name: str, table: Any) -> GlobalEnvironment:
 
 def _parse_exposed(ctx, value: Any, key_path: tuple, env_name: str) -> dict[str, str]:
     """``exposed = { command = "program" }``: both plain file names."""
-    from minipixi.manifest.parse import expect
+    from minipixi.manifest.shape import expect
 
     table = expect(ctx, value, (dict,), key_path, f"the exposed commands of environment '{env_name}'")
     for command, program in table.items():
@@ -219,7 +222,7 @@ def _check_command(ctx, word: str, key_path: tuple, what: str, *, at_value: bool
 
 
 def _parse_platform(ctx, value: Any, key_path: tuple) -> str | None:
-    from minipixi.manifest.parse import did_you_mean, expect
+    from minipixi.manifest.shape import did_you_mean, expect
 
     if value is None:
         return None
@@ -390,7 +393,7 @@ def _tool_version(env: GlobalEnvironment, records) -> str:
 def install_tools(specs: list[str], *, channels: list[str], config: Config) -> list[GlobalTool]:
     """Install each spec as a global tool in an environment named after it, exposing every
     program of its own package; record it in the global manifest. Returns what was installed."""
-    from minipixi.manifest.parse import parse_spec_string
+    from minipixi.manifest.parse_dependencies import parse_spec_string
     from minipixi.matchspec import MatchSpec
 
     doc = _read()

@@ -42,8 +42,11 @@ from minipixi import files
 from minipixi.app.workspace_lock import workspace_lock
 from minipixi.errors import Location, ManifestError, source_excerpt
 from minipixi.manifest.locate import scan
-from minipixi.manifest.model import DEFAULT_FEATURE, KNOWN_PLATFORMS, SELECTORS, Workspace
-from minipixi.manifest.parse import did_you_mean, is_pyproject, parse_manifest
+from minipixi.manifest.find import is_pyproject
+from minipixi.manifest.model import DEFAULT_FEATURE, KNOWN_PLATFORMS, SELECTORS
+from minipixi.manifest.parse import parse_manifest
+from minipixi.manifest.shape import did_you_mean
+from minipixi.manifest.workspace import Workspace
 
 R = TypeVar("R")
 
@@ -99,29 +102,69 @@ def validate_new_text(text: str, path: Path, action: str) -> Workspace:
 
 
 # --8<-- [start:edit]
-def edit_manifest(path: Path | str, action: str, change: Callable[[tomlkit.TOMLDocument, Workspace], R]) -> R:
+def edit_manifest(path: Path | str | Draft, action: str,
+                  change: Callable[[tomlkit.TOMLDocument, Workspace], R]) -> R:
     """Apply ``change(document, workspace)`` to the manifest at `path`, validate, write atomically.
 
     `workspace` is the manifest as it is now (for checks); `action` names the edit for error
     messages ("add numpy"). Returns what `change` returns. If `change` or the validation
     raises, the file is not touched. The whole read-change-write holds the workspace lock.
+    Given a `Draft` instead of a path, the edit changes the draft and writes nothing.
     """
-
+    if isinstance(path, Draft):
+        return path.apply(action, change)
     path = Path(path)
     if not path.is_file():  # an error before the lock creates anything
         raise ManifestError(f"{path} does not exist", hint="run `minipixi init` first")
     with workspace_lock(path.absolute().parent):
-        old, form, workspace = read_for_edit(path)
-        doc = tomlkit.parse(old)
-        # In a pyproject.toml the manifest is the [tool.pixi] table: edits change it, nothing else.
-        result = change(doc["tool"]["pixi"] if is_pyproject(path) else doc, workspace)
-        new = tomlkit.dumps(doc)
-        if old.endswith("\n") and not old.endswith("\n\n"):
-            new = new.rstrip("\n") + "\n"  # removed tables can leave blank lines at the end
-        if new != old:
-            validate_new_text(new, path, action)
-            write_text_atomic(path, new, form)
+        draft = Draft(path, *read_for_edit(path))
+        result = draft.apply(action, change)
+        if draft.changed:
+            write_text_atomic(path, draft.text, draft.form)
     return result
+
+
+@dataclass
+class Draft:
+    """A manifest edited in memory: `text` (no BOM, LF) and its `workspace` after the edits so
+    far, `original` the text it started from. ``add`` edits a draft, solves it, pins, and only
+    then writes it once (`app/add.py`); `edit_manifest` uses one for every edit."""
+
+    path: Path
+    text: str
+    form: TextForm
+    workspace: Workspace
+    original: str = ""
+
+    def __post_init__(self) -> None:
+        self.original = self.original or self.text
+
+    @classmethod
+    def of(cls, path: Path, data: bytes, workspace: Workspace) -> Draft:
+        """A draft of the manifest whose bytes (already read and parsed) are `data`."""
+        text, form = decode_manifest(data, path)
+        return cls(path, text, form, workspace)
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original
+
+    def encoded(self) -> bytes:
+        """The bytes to write: the text in the file's own form (BOM, CRLF)."""
+        return self.form.encode(self.text)
+
+    def apply(self, action: str, change: Callable[[tomlkit.TOMLDocument, Workspace], R]) -> R:
+        """One edit: change the TOML document, render it, check it with the real parser."""
+        doc = tomlkit.parse(self.text)
+        # In a pyproject.toml the manifest is the [tool.pixi] table: edits change it, nothing else.
+        result = change(doc["tool"]["pixi"] if is_pyproject(self.path) else doc, self.workspace)
+        new = tomlkit.dumps(doc)
+        if self.text.endswith("\n") and not self.text.endswith("\n\n"):
+            new = new.rstrip("\n") + "\n"  # removed tables can leave blank lines at the end
+        if new != self.text:
+            self.workspace = validate_new_text(new, self.path, action)
+            self.text = new
+        return result
 # --8<-- [end:edit]
 
 

@@ -25,8 +25,9 @@ import tomlkit
 from minipixi.manifest.edit import (
     check_selector, edit_manifest, fill_table, get_table, not_there, prune_empty, section_keys,
 )
-from minipixi.manifest.model import DependencySpec, Workspace
+from minipixi.manifest.model import DependencySpec
 from minipixi.manifest.specs import parse_cli_spec, spec_toml_value
+from minipixi.manifest.workspace import Workspace
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ import tomlkit
 
 from minipixi.errors import ManifestError
 from minipixi.manifest.edit import edit_manifest, fill_table, get_table, inline, not_there, prune_empty, section_keys
-from minipixi.manifest.model import DEFAULT_FEATURE, Task, Workspace
+from minipixi.manifest.model import DEFAULT_FEATURE, Task
 from minipixi.manifest.parse import parse_manifest
+from minipixi.manifest.workspace import Workspace
 
 
 @dataclass(frozen=True)

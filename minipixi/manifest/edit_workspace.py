@@ -28,8 +28,10 @@ from minipixi.manifest.edit import (
     edit_manifest, fill_table, get_table, inline, located_error, not_there, prune_empty, section_keys,
     workspace_key,
 )
-from minipixi.manifest.model import DEFAULT_FEATURE, KNOWN_PLATFORMS, PLATFORM_VIRTUAL_KEYS, Workspace
-from minipixi.manifest.parse import derived_platform_name, did_you_mean
+from minipixi.manifest.model import DEFAULT_FEATURE, KNOWN_PLATFORMS, PLATFORM_VIRTUAL_KEYS
+from minipixi.manifest.parse_platforms import derived_platform_name
+from minipixi.manifest.shape import did_you_mean
+from minipixi.manifest.workspace import Workspace
 
 
 # ---- platforms ---------------------------------------------------------------------------------

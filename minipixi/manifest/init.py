@@ -24,8 +24,9 @@ from minipixi.errors import ManifestError, shorten
 from minipixi.manifest.edit import TextForm, decode_manifest, validate_new_text, write_text_atomic
 from minipixi.manifest.environment_yml import read_environment_yml
 from minipixi.manifest.machine import current_platform
+from minipixi.manifest.find import MANIFEST_NAME, PYPROJECT_NAME, manifest_in
 from minipixi.manifest.model import KNOWN_PLATFORMS
-from minipixi.manifest.parse import MANIFEST_NAME, PYPROJECT_NAME, did_you_mean, manifest_in
+from minipixi.manifest.shape import did_you_mean
 from minipixi.manifest.specs import spec_toml_value
 
 

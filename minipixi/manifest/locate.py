@@ -21,12 +21,15 @@ Two more "where" helpers live here, because every reader of a TOML or YAML file 
 byte, and `lone_cr` finds a carriage return that no line feed follows (TOML allows LF and CRLF
 line ends, nothing else).
 
-Read with `parse.py`, which uses it for every error. Ground truth: the TOML 1.0 grammar.
+Read after `manifest/model.py`; read next `manifest/find.py`. `manifest/shape.py` uses it for every
+error. Ground truth: the TOML 1.0 grammar.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from minipixi.errors import Location
 
 KeyPath = tuple  # a tuple of str (keys) and int (array indices)
 
@@ -283,8 +286,6 @@ def decode_utf8(data: bytes, path: str, error: type[Exception]) -> str:
     Line ends are kept as they are (no newline translation), so a CRLF file stays CRLF and a
     lone CR is still there for `lone_cr` to find.
     """
-    from minipixi.errors import Location
-
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:

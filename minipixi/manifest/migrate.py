@@ -24,8 +24,9 @@ from tomlkit.items import Table
 from minipixi.errors import ManifestError
 from minipixi.manifest.edit import edit_manifest, get_table, inline, workspace_key
 from minipixi.manifest.edit_workspace import entry_name
-from minipixi.manifest.model import DEFAULT_FEATURE, Workspace
+from minipixi.manifest.model import DEFAULT_FEATURE
 from minipixi.manifest.resolve import applicable_virtual_packages, merge_system_requirements, platform_requirements
+from minipixi.manifest.workspace import Workspace
 
 
 @dataclass

@@ -9,26 +9,25 @@ Inside a feature, ``[target.SELECTOR.*]`` tables hold what applies to some platf
 selector is a platform (``linux-64``), a family (``unix``, ``linux``, ``osx``, ``win``), the name
 of a rich platform entry (``linux-64-cuda``) or a glob over those names (``cuda-*``).
 
-These classes only hold data. `parse.py` builds them from TOML (and checks them), `resolve.py`
-answers "what does environment E on platform P need?", and `edit.py` changes the TOML text.
+These classes only hold data. `manifest/parse.py` builds them from TOML (and checks them),
+`manifest/resolve.py` answers "what does environment E on platform P need?", the `Workspace`
+that holds them all is `manifest/workspace.py`, and `manifest/edit.py` changes the TOML text.
 
-Lesson: Episode 2 ("the manifest", "multi-environment") and Episode 5 (platform entries). Read
-first in this package; read next `parse.py`. Ground truth: Pixi's manifest schema.
+Lesson: Episode 2 ("the manifest", "multi-environment") and Episode 5 (platform entries). The
+first module of `manifest/`; read next `manifest/locate.py`. Ground truth: Pixi's manifest
+schema.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Mapping
+
+from minipixi.errors import ManifestError
+from minipixi.matchspec import MatchSpec
 
 DEFAULT_FEATURE = "default"
 DEFAULT_ENVIRONMENT = "default"
-
-#: The Pixi release whose manifest, lock file and commands minipixi follows. A manifest's
-#: ``requires-pixi`` is checked against it. (Defined in the package root, so ``--version`` can
-#: say it without importing the manifest reader.)
-from minipixi import PIXI_VERSION  # noqa: E402
 
 #: The conda subdirs Pixi knows (from its manifest schema).
 KNOWN_PLATFORMS = (
@@ -63,8 +62,6 @@ class Unsupported:
     selector: str | None = None
 
     def error(self):
-        from minipixi.errors import ManifestError
-
         return ManifestError(self.message, where=self.where, details=self.details, hint=self.hint)
 
 
@@ -113,8 +110,6 @@ class DependencySpec:
 
     def to_matchspec(self):
         """This dependency as a `minipixi.matchspec.MatchSpec` (raises MatchSpecError)."""
-        from minipixi.matchspec import MatchSpec  # lazy: keeps the manifest importable alone
-
         return MatchSpec.parse(self.matchspec_text())
 
 
@@ -258,65 +253,3 @@ class Environment:
         if self.no_default_feature or DEFAULT_FEATURE in self.features:
             return self.features
         return self.features + (DEFAULT_FEATURE,)
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """A whole pixi.toml. `features` holds ``default``; `environments` holds ``default``.
-
-    `warnings` are things Pixi would warn about (deprecated tables, unused features...);
-    `syntax_warnings` is the part about how the file is written (deprecated or ignored forms),
-    which the CLI shows on every command, as Pixi logs its "project-deprecated" warnings. The
-    library never prints. Read one with `read_manifest`; ask it questions with
-    `resolve` (see resolve.py).
-    """
-
-    path: Path
-    name: str
-    channels: tuple[ChannelEntry, ...]
-    platforms: tuple[PlatformEntry, ...]
-    features: Mapping[str, Feature]
-    environments: Mapping[str, Environment]
-    version: str | None = None
-    authors: tuple[str, ...] = ()
-    description: str | None = None
-    channel_priority: str = "strict"
-    solve_strategy: str = "highest"
-    requires_pixi: str | None = None
-    unsupported: tuple[Unsupported, ...] = ()  # workspace-wide settings minipixi cannot honour
-    legacy_project: bool = False
-    warnings: tuple[str, ...] = ()
-    syntax_warnings: tuple[str, ...] = ()
-
-    @property
-    def root(self) -> Path:
-        """The workspace folder (where pixi.toml lives)."""
-        return self.path.parent
-
-    @property
-    def default_feature(self) -> Feature:
-        return self.features[DEFAULT_FEATURE]
-
-    def platform(self, name: str) -> PlatformEntry:
-        """The platform entry called `name` (a rich name or a plain subdir); KeyError if none."""
-        for entry in self.platforms:
-            if entry.name == name:
-                return entry
-        raise KeyError(name)
-
-    def environment(self, name: str) -> Environment:
-        """The environment `name`; raises ManifestError naming the known ones."""
-        from minipixi.manifest.resolve import get_environment
-
-        return get_environment(self, name)
-
-    def environment_platforms(self, name: str) -> tuple[str, ...]:
-        from minipixi.manifest.resolve import environment_platforms
-
-        return environment_platforms(self, self.environment(name))
-
-    def resolve(self, environment: str, platform: str):
-        """What `environment` needs on `platform`: a `ResolvedEnvironment` (see resolve.py)."""
-        from minipixi.manifest.resolve import resolve_environment
-
-        return resolve_environment(self, environment, platform)

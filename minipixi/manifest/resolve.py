@@ -25,21 +25,25 @@ answer per (environment, platform). The rules, as Pixi applies them:
   platform's subdir become virtual packages (no ``__cuda`` on osx, no ``__glibc`` on win).
 
 Lesson: Episode 2 ("multi-platform, multi-environment") and Episode 5 (system requirements). Read
-after `parse.py`; read next `solver.py`.
+after `manifest/parse.py`; read next `manifest/workspace.py`, then `solver/`.
 """
 
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from minipixi.errors import ManifestError
+from minipixi.errors import ManifestError, MinipixiError
 from minipixi.manifest.model import (
     DEFAULT_FEATURE, Activation, DependencySpec, Environment, Feature, PlatformEntry,
-    PypiDependency, SystemRequirements, Target, Task, Unsupported, Workspace,
+    PypiDependency, SystemRequirements, Target, Task, Unsupported,
 )
+from minipixi.version import Version
+
+if TYPE_CHECKING:  # only named in annotations: workspace.py builds on this module
+    from minipixi.manifest.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -202,7 +206,7 @@ def workspace_channel(workspace: Workspace, channel: str | None) -> str | None:
     relative = channel is not None and (channel in (".", "..") or channel.startswith(("./", "../", ".\\", "..\\")))
     if not relative:
         return channel
-    from minipixi.channel.fetch import channel_base_url  # lazy: only path channels need it
+    from minipixi.channel.names import channel_base_url  # lazy: only path channels need it
 
     return channel_base_url(str(workspace.root.absolute() / channel))
 
@@ -236,10 +240,8 @@ def _combined(per_feature: list[dict[str, DependencySpec]]) -> dict[str, Depende
 
 def _version_key(text: str) -> Any:
     try:
-        from minipixi.version import Version
-
         return Version(text)
-    except Exception:  # noqa: BLE001 - before version.py exists, compare numerically
+    except MinipixiError:  # not a conda version: compare its numbers
         return tuple(int(p) if p.isdigit() else 0 for p in text.replace("-", ".").split("."))
 
 
@@ -333,8 +335,6 @@ def _resolve(workspace: Workspace, environment: str, platform: str) -> ResolvedE
 
 def _with_channels(workspace: Workspace, specs: dict[str, DependencySpec]) -> dict[str, DependencySpec]:
     """Specs whose ``channel`` is a relative path get the folder under the workspace root."""
-    from dataclasses import replace
-
     return {name: replace(spec, channel=workspace_channel(workspace, spec.channel)) if spec.channel else spec
             for name, spec in specs.items()}
 

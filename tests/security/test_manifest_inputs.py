@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from cli_checks import assert_clean_error, run
 
+from minipixi import PIXI_VERSION
 from minipixi.cli import main
 from minipixi.manifest import read_manifest
-from minipixi.manifest.model import PIXI_VERSION
 
 HEAD = '[workspace]\nname = "x"\nchannels = ["conda-forge"]\nplatforms = ["linux-64"]\n'
 DEEP_ARRAY = "a = " + "[" * 5000 + "]" * 5000 + "\n"
@@ -522,7 +522,7 @@ def test_a_hostile_pyproject_is_found_then_refused_at_its_place(tmp_path):
     [tool.pixi] is passed over; one over the size bound is not opened while looking."""
     from minipixi.errors import ManifestError
     from minipixi.manifest import find_manifest
-    from minipixi.manifest.parse import MAX_MANIFEST_BYTES
+    from minipixi.manifest.find import MAX_MANIFEST_BYTES
 
     deep = tmp_path / "deep"
     deep.mkdir()
