@@ -2,16 +2,9 @@
 
 from hypothesis import given, strategies as st
 
-from minipixi.teaching.checks import (
-    all_tasks,
-    manifest_dependency_names,
-    platforms_of,
-    property_settings,
-    environment_records,
-    starts_jupyterlab,
-    task_tree,
-)
-from minipixi.teaching.grade import CheckFailed, check
+from minipixi.teaching.checks.environments import environment_records, manifest_dependency_names, platforms_of
+from minipixi.teaching.checks.tasks import all_tasks, starts_jupyterlab, task_tree
+from minipixi.teaching.grade import CheckFailed, check, property_settings
 
 TITLE = "Packages and a task for JupyterLab"
 PROPERTY = property_settings()

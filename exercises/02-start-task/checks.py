@@ -1,6 +1,6 @@
 """Checks for exercise 02: a `start` task that depends on `lab`."""
 
-from minipixi.teaching.checks import all_tasks, starts_jupyterlab, task_tree, task_plan
+from minipixi.teaching.checks.tasks import all_tasks, starts_jupyterlab, task_plan, task_tree
 from minipixi.teaching.grade import CheckFailed, check
 
 TITLE = "A task that depends on another"

@@ -2,15 +2,11 @@
 
 from hypothesis import given, strategies as st
 
-from minipixi.teaching.checks import (
-    all_tasks,
-    manifest_dependency_names,
-    platforms_of,
-    property_settings,
-    environment_records,
-    subdir_of,
+from minipixi.teaching.checks.environments import (
+    environment_records, manifest_dependency_names, platforms_of, subdir_of,
 )
-from minipixi.teaching.grade import CheckFailed, check
+from minipixi.teaching.checks.tasks import all_tasks
+from minipixi.teaching.grade import CheckFailed, check, property_settings
 
 TITLE = "One workspace, three operating systems"
 PROPERTY = property_settings()

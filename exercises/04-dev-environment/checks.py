@@ -2,15 +2,10 @@
 
 from hypothesis import given, strategies as st
 
-from minipixi.teaching.checks import (
-    manifest_dependency_names,
-    platforms_of,
-    property_settings,
-    require_environment,
-    environment_records,
-    subdir_of,
+from minipixi.teaching.checks.environments import (
+    environment_records, manifest_dependency_names, platforms_of, require_environment, subdir_of,
 )
-from minipixi.teaching.grade import CheckFailed, check
+from minipixi.teaching.grade import CheckFailed, check, property_settings
 
 TITLE = "A development environment"
 PROPERTY = property_settings()

@@ -2,16 +2,12 @@
 
 from hypothesis import given, strategies as st
 
-from minipixi.teaching.checks import (
-    has_upper_bound,
-    manifest_dependency_names,
-    platforms_of,
-    property_settings,
-    read_yaml,
-    solved_versions,
-)
 from minipixi.errors import MinipixiError
-from minipixi.teaching.grade import CheckFailed, check
+from minipixi.teaching.checks.environments import (
+    has_upper_bound, manifest_dependency_names, platforms_of, solved_versions,
+)
+from minipixi.teaching.checks.files import read_yaml
+from minipixi.teaching.grade import CheckFailed, check, property_settings
 
 TITLE = "An environment.yml for conda users"
 PROPERTY = property_settings()

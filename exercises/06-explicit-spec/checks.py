@@ -2,7 +2,8 @@
 
 import re
 
-from minipixi.teaching.checks import find_files, platforms_of, read_explicit_spec, solved_versions, subdir_of
+from minipixi.teaching.checks.environments import platforms_of, solved_versions, subdir_of
+from minipixi.teaching.checks.files import find_files, read_explicit_spec
 from minipixi.teaching.grade import CheckFailed, check
 
 TITLE = "Explicit spec files"

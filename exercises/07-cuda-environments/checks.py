@@ -1,13 +1,14 @@
 """Checks for exercise 07: a CPU and a GPU environment in one workspace.
 
 The solving properties are shared with exercise 08 (the same workspace written with platform
-entries): see `require_cpu_only` and `require_cuda_build_for_any_cuda12_driver` in minipixi/teaching/checks.py.
+entries): see `require_cpu_only` and `require_cuda_build_for_any_cuda12_driver` in
+minipixi/teaching/checks/cuda.py.
 """
 
-from minipixi.teaching.checks import (
-    declared_cuda, linux_platform, require_cpu_only, require_cuda_build_for_any_cuda12_driver,
-    require_cuda_explanation, require_environment,
+from minipixi.teaching.checks.cuda import (
+    linux_platform, require_cpu_only, require_cuda_build_for_any_cuda12_driver, require_cuda_explanation,
 )
+from minipixi.teaching.checks.environments import declared_cuda, require_environment
 from minipixi.teaching.grade import CheckFailed, check
 from minipixi.version import Version
 

@@ -1,14 +1,10 @@
 """Checks for exercise 08: the cpu/gpu workspace of exercise 07 with rich platform entries."""
 
-from minipixi.teaching.checks import (
-    declared_cuda,
-    linux_platform,
-    read_toml,
-    require_cpu_only,
-    require_cuda_build_for_any_cuda12_driver,
-    require_cuda_explanation,
-    toml_keys,
+from minipixi.teaching.checks.cuda import (
+    linux_platform, require_cpu_only, require_cuda_build_for_any_cuda12_driver, require_cuda_explanation,
 )
+from minipixi.teaching.checks.environments import declared_cuda
+from minipixi.teaching.checks.files import read_toml, toml_keys
 from minipixi.teaching.grade import CheckFailed, check
 from minipixi.version import Version
 

@@ -1,12 +1,14 @@
 """Checks for exercise 09: a multi-stage Dockerfile that installs only the locked gpu environment."""
 
-from minipixi.teaching.checks import (
-    CUDA_OVERRIDE, absolute_path, activation_order, copies_from, cuda_override_installs, dockerfile_stages,
-    hook_files, installed_environments, instruction_tree, pixi_calls, shell_assignments, shell_hook_calls,
-    stage_bases,
-)
-from minipixi.teaching.command_reading import key_values
+from minipixi.teaching.checks.cuda import cuda_override_installs
 from minipixi.teaching.grade import CheckFailed, check
+from minipixi.teaching.reading.dockerfile import (
+    copies_from, dockerfile_stages, instruction_tree, key_values, stage_bases,
+)
+from minipixi.teaching.reading.pixi_calls import (
+    CUDA_OVERRIDE, absolute_path, activation_order, hook_files, installed_environments, pixi_calls,
+    shell_assignments, shell_hook_calls,
+)
 
 TITLE = "A container image for the GPU environment"
 

@@ -1,10 +1,14 @@
 """Checks for exercise 10: a two-stage Apptainer definition for the locked gpu environment."""
 
-from minipixi.teaching.checks import (
-    CUDA_OVERRIDE, activation_order, apptainer_stages, cuda_override_installs, hook_files, installed_environments,
-    pixi_calls, read_commands, reached_commands, sets_cuda_override, shell_lines,
-)
+from minipixi.teaching.checks.cuda import cuda_override_installs
 from minipixi.teaching.grade import CheckFailed, check
+from minipixi.teaching.reading.apptainer import apptainer_stages, shell_lines
+from minipixi.teaching.reading.commands import reached
+from minipixi.teaching.reading.pixi_calls import (
+    CUDA_OVERRIDE, activation_order, hook_files, installed_environments, pixi_calls, sets_cuda_override,
+    shell_assignments,
+)
+from minipixi.teaching.reading.shell import read_commands
 
 TITLE = "An Apptainer image for the GPU environment"
 
@@ -35,7 +39,7 @@ def check_sections(sub):
               [f"%{n}" for n in ("runscript", "startscript", "test") if n not in final]
     if missing:
         raise CheckFailed(f"the definition (its final stage, for the run sections) lacks {', '.join(missing)}")
-    if not [c for c in reached_commands(read_commands(final["test"][1], "%test")) if c.words]:
+    if not [c for c in reached(read_commands(final["test"][1], "%test")) if c.words]:
         raise CheckFailed("%test runs nothing")
 
 
@@ -57,8 +61,6 @@ def check_installs_only_gpu_locked(sub):
 @check(points=1)
 def check_cuda_override_before_install(sub):
     """CONDA_OVERRIDE_CUDA is set in %post before the install, to a CUDA version the lock accepts."""
-    from minipixi.teaching.checks import shell_assignments
-
     for tree in post_trees(sub):
         calls = pixi_calls(tree, "install")
         if calls:

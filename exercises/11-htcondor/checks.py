@@ -2,12 +2,13 @@
 
 import re
 
-from minipixi.teaching.checks import (
-    activation_order, bash_syntax_ok, only_file, parse_submit_description, queue_count, read_commands,
-    reached_commands, script_reads, transferred,
-)
-from minipixi.teaching.command_reading import invocations
+from minipixi.teaching.checks.files import bash_syntax_ok, only_file
 from minipixi.teaching.grade import CheckFailed, check
+from minipixi.teaching.reading.batch import script_reads
+from minipixi.teaching.reading.commands import invocations, reached
+from minipixi.teaching.reading.pixi_calls import activation_order
+from minipixi.teaching.reading.shell import read_commands
+from minipixi.teaching.reading.submit import parse_submit_description, queue_count, transferred
 
 TITLE = "An HTCondor job on a GPU"
 
@@ -73,7 +74,7 @@ def check_container_universe(sub):
         raise CheckFailed("the submit description names no container_image")
     tree = read_commands(sub.read_text(script(sub)), "the script")
     start = activation_order(tree, "gpu", image_activation_scripts(tree))
-    pythons = [c.order for c in reached_commands(tree) if c.program in ("python", "python3")]
+    pythons = [c.order for c in reached(tree) if c.program in ("python", "python3")]
     if start is None or (pythons and min(pythons) < start):
         raise CheckFailed("inside the container the script runs python without activating the image's gpu "
                           "environment: HTCondor starts your executable, not the image's entrypoint")

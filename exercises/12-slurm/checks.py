@@ -1,10 +1,12 @@
 """Checks for exercise 12: a Slurm batch script with its site settings and the environment."""
 
-from minipixi.teaching.checks import (
-    activation_order, all_sbatch_lines, bash_syntax_ok, environment_option, hook_files, is_placeholder, only_file,
-    pixi_calls, read_commands, sbatch_directives, shell_hook_calls, slurm_time_ok,
-)
+from minipixi.teaching.checks.files import bash_syntax_ok, only_file
 from minipixi.teaching.grade import CheckFailed, check
+from minipixi.teaching.reading.batch import all_sbatch_lines, is_placeholder, sbatch_directives, slurm_time_ok
+from minipixi.teaching.reading.pixi_calls import (
+    activation_order, environment_option, hook_files, pixi_calls, shell_hook_calls,
+)
+from minipixi.teaching.reading.shell import read_commands
 
 TITLE = "A Slurm batch script"
 

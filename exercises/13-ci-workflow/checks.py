@@ -2,11 +2,14 @@
 
 import fnmatch
 
-from minipixi.teaching.checks import (
-    find_files, reached_commands, read_commands, read_yaml, uses_action, workflow_steps, workflow_triggers,
-)
-from minipixi.teaching.command_reading import ExpressionError, action_boolean, evaluate_setting, step_runs
+from minipixi.teaching.checks.files import find_files, read_yaml
 from minipixi.teaching.grade import CheckFailed, check
+from minipixi.teaching.reading.commands import reached
+from minipixi.teaching.reading.shell import read_commands
+from minipixi.teaching.reading.workflow import (
+    ExpressionError, action_boolean, evaluate_setting, step_runs, uses_action, workflow_steps,
+    workflow_triggers,
+)
 
 TITLE = "Build and publish the image in CI"
 PULL_REQUESTS = ("pull_request", "pull_request_target")
@@ -116,7 +119,7 @@ def _logs_in(step: dict) -> bool:
     if uses_action(step, "docker/login-action"):
         return registry == "ghcr.io"
     if "run" in step:
-        for call in reached_commands(read_commands(str(step["run"]), "a run: step")):
+        for call in reached(read_commands(str(step["run"]), "a run: step")):
             if call.program == "docker" and call.words[1:2] == ("login",) and "ghcr.io" in call.words[2:]:
                 return True
     return False

@@ -4,13 +4,10 @@ import subprocess
 
 from hypothesis import given, strategies as st
 
-from minipixi.teaching.checks import (
-    global_environment_programs,
-    property_settings,
-    read_global_manifest,
-    update_global_tools,
+from minipixi.teaching.checks.global_tools import (
+    global_environment_programs, read_global_manifest, update_global_tools,
 )
-from minipixi.teaching.grade import CheckFailed, check
+from minipixi.teaching.grade import CheckFailed, check, property_settings
 
 TITLE = "Global tools"
 PROPERTY = property_settings()

@@ -1,11 +1,11 @@
 """Grading: check a learner's exercise with properties, for the learner and for a classroom.
 
-An *exercise* is a folder ``exercises/NN-slug/`` with the task (``README.md``), a ``starter/``
-and a reference ``solution/``, and ``checks.py``: a list of *checks*. A check is a function that
-looks at a *submission* (the learner's folder) and raises `CheckFailed` with feedback when it
-finds a problem. Checks test properties, not strings: they load the learner's pixi.toml with
-minipixi, solve it on the teaching channel, draw CUDA driver versions with hypothesis, and so
-on, so that any correct answer passes however it is written.
+An *exercise* is a folder of the lesson's ``exercises`` (``NN-slug``) with the task
+(``README.md``), a ``starter`` and a reference ``solution`` folder, and checks.py: a list of
+*checks*. A check is a function that looks at a *submission* (the learner's folder) and raises
+`CheckFailed` with feedback when it finds a problem. Checks test properties, not strings: they
+load the learner's pixi.toml with minipixi, solve it on the teaching channel, draw CUDA driver
+versions with hypothesis, and so on, so that any correct answer passes however it is written.
 
 Each check has points, and may be *hidden*: it is scored, but the learner sees neither its name,
 nor its description, nor its feedback, in any format (``--show-hidden`` shows them to an
@@ -17,13 +17,18 @@ The submission is data, never code. The checks come from the instructor's exerci
 submission is on ``sys.path`` while checks are imported or run; and solving reads conda-forge's
 offline teaching mirror and nothing else, so a channel the submission declares (``./chan``) is a
 finding, never read or installed from. A whole class is graded in isolated worker processes
-by `gradebook.py`.
+by `teaching/gradebook.py`.
 
 Reports render as text (for a learner), JSON, JUnit XML (for CI systems) and the result format
 of GitHub Classroom's autograding reporter (``exercises/classroom/`` has a workflow).
 
-Lesson: every challenge of the lesson is an exercise. Read `exercises/README.md` first, then
-this module, `checks.py` and `gradebook.py`.
+The shared checks exercises are built from live in `teaching/checks/` (properties of
+environments, tasks, files, CUDA builds, global tools); the readers of learner files they use
+(shell text, Dockerfiles, Apptainer definitions, batch scripts, HTCondor submit files, GitHub
+workflows), which never run any of it, live in `teaching/reading/`.
+
+Lesson: every challenge of the lesson is an exercise. Read `exercises/README.md` before this
+module; read next `teaching/checks/environments.py`, and `teaching/gradebook.py` last.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ import json
 import os
 import signal
 import sys
+import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -72,6 +79,16 @@ def check(points: int = 1, *, hidden: bool = False, name: str | None = None):
                      doc[0] if doc else "", hidden)
 
     return wrap
+
+
+def property_settings():
+    """Settings for a hypothesis property inside a check: few examples, always the same ones,
+    no example database, no deadline, and no health check that would fail a learner's grade
+    (e.g. when the grader itself runs inside a hypothesis test)."""
+    from hypothesis import HealthCheck, settings  # lazy: hypothesis loads only for property checks
+
+    return settings(max_examples=8, derandomize=True, database=None, deadline=None,
+                    suppress_health_check=list(HealthCheck))
 
 
 # ---- the submission: a folder the grader reads, and never reads outside of ------------------
@@ -122,7 +139,7 @@ class Submission:
     def workspace(self):
         """The submission's pixi.toml, read by minipixi (CheckFailed with minipixi's message)."""
         if "workspace" not in self._cache:
-            from minipixi.manifest import parse_manifest
+            from minipixi.manifest.parse import parse_manifest  # lazy: tomlkit; `minipixi grade --help` stays fast
 
             text = self.read_text("pixi.toml")
             try:
@@ -134,8 +151,8 @@ class Submission:
 
     def project(self):
         """The submission as a project on the offline teaching channel, for solving."""
-        from minipixi.config import Config
-        from minipixi.app.workspace import Project
+        from minipixi.app.workspace import Project  # lazy: loads the solver and httpx
+        from minipixi.config import Config  # lazy: reads TOML config files
 
         return Project(self.workspace(), Config(offline=True))
 
@@ -347,8 +364,6 @@ class _Timeout(Exception):
 @contextmanager
 def _time_limit(seconds: int) -> Iterator[None]:
     """Stop the block after `seconds` (SIGALRM, main thread only; elsewhere no limit)."""
-    import threading
-
     if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
         yield
         return
@@ -393,8 +408,6 @@ def grade(exercise: Exercise, submission_dir: Path, *, timeout: int = DEFAULT_TI
 
     The submission is data: no checks file may come from inside it, nothing inside it is on
     ``sys.path``, and solving reads conda-forge's teaching mirror only (`_grading_environment`)."""
-    import tempfile
-
     root = Path(submission_dir).resolve()
     if not root.is_dir():
         raise GradeError(f"{submission_dir} is not a folder", hint="give the folder that holds your pixi.toml")
@@ -412,8 +425,8 @@ def _grading_environment(scratch: Path) -> Iterator[None]:
     """Solve offline, on conda-forge's teaching mirror and nothing else (a channel the
     submission declares is refused by `channel.load_channel_records`), with a private home and
     no CUDA override leaking in from the grader's own shell."""
-    from minipixi.channel.fetch import READABLE_CHANNELS
-    from minipixi.config import CONDA_FORGE_URL, cache_dir, temporary_environ
+    from minipixi.channel.load import READABLE_CHANNELS  # lazy: loads httpx
+    from minipixi.config import CONDA_FORGE_URL, cache_dir, temporary_environ  # lazy: reads TOML config files
 
     token = READABLE_CHANNELS.set(frozenset({CONDA_FORGE_URL}))
     try:
@@ -431,7 +444,7 @@ def _grading_environment(scratch: Path) -> Iterator[None]:
 #
 # Every format is learner-facing unless `show_hidden` is set: a hidden check is then shown as
 # "hidden check N" with its points, and neither its name, its description nor its message
-# appear, in any format. The instructor's gradebook (`gradebook.py`) shows everything.
+# appear, in any format. The instructor's gradebook (`teaching/gradebook.py`) shows everything.
 
 @dataclass(frozen=True)
 class _Shown:

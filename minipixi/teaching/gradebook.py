@@ -1,6 +1,6 @@
 """A whole class at once: each submission graded in its own worker process, then a gradebook.
 
-``minipixi grade 07 --class submissions/`` grades every sub-folder of ``submissions/`` (one per
+``minipixi grade 07 --class submissions`` grades every sub-folder of ``submissions`` (one per
 learner) and writes, into the output folder (``-o``, default ``grades-<exercise>``):
 
 - ``gradebook.csv`` and ``gradebook.json``: one row per learner, the points of every check
@@ -9,8 +9,8 @@ learner) and writes, into the output folder (``-o``, default ``grades-<exercise>
 
 This is the path an instructor can trust: it runs on the instructor's machine, from the
 instructor's exercises, and a learner can change nothing in it (in GitHub Classroom a learner can
-edit the workflow that grades them). `grade.py` already treats a submission as data; the worker
-adds the walls that keep one submission from costing more than its own share:
+edit the workflow that grades them). `teaching/grade.py` already treats a submission as data;
+the worker adds the walls that keep one submission from costing more than its own share:
 
 - **a process of its own**, started as ``python -I`` (no ``PYTHONPATH``, no user site folder, no
   current folder on ``sys.path``), in a new session, so that it and anything it starts can be
@@ -29,7 +29,8 @@ Workers run a few at a time (``--jobs``). The worker is this module run as a scr
 (`_worker_main`); it grades with `grade.grade` and prints the JSON report, hidden checks
 included, so a row of the gradebook is exactly what ``minipixi grade EX FOLDER`` scores.
 
-Lesson: instructor notes (``lessons/instructor-notes.md``). Read after `grade.py`.
+Lesson: instructor notes (``lessons/instructor-notes.md``). Read after
+`teaching/checks/global_tools.py` (and `teaching/grade.py`): the last module of `teaching/`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import os
 import shutil
 import signal
@@ -52,9 +54,16 @@ from functools import cache
 from pathlib import Path
 
 from minipixi.errors import GradeError
+from minipixi.files import check_component, write_atomic
 from minipixi.teaching.grade import (
-    DEFAULT_TIMEOUT, CheckResult, Exercise, Report, load_exercise, refuse_inside_submission, render,
+    DEFAULT_TIMEOUT, CheckResult, Exercise, Report, grade, load_exercise, refuse_inside_submission, render,
+    render_json,
 )
+
+try:
+    import resource  # the worker's limits (POSIX)
+except ImportError:  # Windows: class grading needs POSIX process groups and limits
+    resource = None
 
 #: Where every proxy variable points inside a worker: the discard port on the loopback address.
 NO_ROUTE = "http://127.0.0.1:9"
@@ -267,9 +276,6 @@ def _report_from_json(data: dict, exercise: Exercise) -> Report:
 def _limit_self(request: dict) -> None:
     """The worker's own limits, set before it reads the submission (and inherited by anything
     it starts): address space, CPU seconds, file size; no core dumps."""
-    import math
-    import resource
-
     memory = request["memory_mb"] * 1024 * 1024
     cpu = math.ceil(request["cpu_seconds"]) + 1
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -282,8 +288,6 @@ def _limit_self(request: dict) -> None:
 def _worker_main(request_path: str) -> int:
     """In the worker: limit itself, grade, print the JSON report (exit 0); a submission that
     cannot be graded prints ``{"error": ...}`` (exit 3)."""
-    from minipixi.teaching.grade import grade, render_json
-
     request = json.loads(Path(request_path).read_text(encoding="utf-8"))
     _limit_self(request)
     try:
@@ -345,8 +349,6 @@ def render_gradebook_json(book: Gradebook) -> str:
 
 def write_gradebook(book: Gradebook, *, show_hidden: bool = False) -> None:
     """The gradebook (CSV, JSON) and each learner's reports, every file written atomically."""
-    from minipixi.files import check_component, write_atomic
-
     reports = book.folder / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     for entry in book.entries:

@@ -15,6 +15,7 @@ Lesson: all of it, in ten minutes. Read after `cli.py`.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 
 
@@ -29,8 +30,6 @@ class Step:
 
     def command_line(self) -> str:
         """The command as a learner types it, quoted where the shell needs quotes."""
-        import shlex
-
         prefix = "".join(f"{k}={v} " for k, v in self.env.items())
         return prefix + "minipixi " + " ".join(shlex.quote(w) for w in self.words)
 
@@ -52,7 +51,7 @@ def tour_steps(machine: str | None = None) -> list[Step]:
     starts on it and then adds the lesson's other platforms, so an Intel Mac (osx-64) or an ARM
     Linux laptop (linux-aarch64) runs the same tour and can install what it locks.
     """
-    from minipixi.manifest.machine import current_platform
+    from minipixi.manifest.machine import current_platform  # lazy: the manifest package loads tomlkit; `--help` stays fast
 
     machine = machine or current_platform()
     others = [p for p in LESSON_PLATFORMS if p != machine]

@@ -1,16 +1,22 @@
-"""The shared helpers of minipixi/teaching/checks.py read every equivalent way of writing a thing the
-same way (quoting, short and long options, ENV forms, list commands), and refuse look-alikes."""
+"""The shared checks (minipixi/teaching/checks/) and readers of learner files
+(minipixi/teaching/reading/) read every equivalent way of writing a thing the same way (quoting,
+short and long options, ENV forms, list commands), and refuse look-alikes."""
 
 from __future__ import annotations
 
 import pytest
 
-from minipixi.teaching.checks import (
-    apptainer_stages, dockerfile_stages, installed_environments, is_placeholder,
-    read_global_manifest, run_environment, sbatch_directives, script_reads, sets_cuda_override,
-    shell_hook_environment, slurm_time_ok, starts_jupyterlab, transferred, workflow_triggers,
-)
+from minipixi.teaching.checks.global_tools import read_global_manifest
+from minipixi.teaching.checks.tasks import starts_jupyterlab
 from minipixi.teaching.grade import CheckFailed, Submission
+from minipixi.teaching.reading.apptainer import apptainer_stages
+from minipixi.teaching.reading.batch import is_placeholder, sbatch_directives, script_reads, slurm_time_ok
+from minipixi.teaching.reading.dockerfile import dockerfile_stages
+from minipixi.teaching.reading.pixi_calls import (
+    installed_environments, run_environment, sets_cuda_override, shell_hook_environment,
+)
+from minipixi.teaching.reading.submit import transferred
+from minipixi.teaching.reading.workflow import workflow_triggers
 
 
 @pytest.mark.parametrize("command, expected", [

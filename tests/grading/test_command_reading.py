@@ -1,15 +1,18 @@
-"""command_reading: learner commands are read with real parsers and walked like a shell or
-GitHub Actions would, without running anything. Tables of what is reached, what an expression
-evaluates to, and a property: any text either reads or fails with CommandSyntaxError."""
+"""teaching/reading/ (commands, shell, dockerfile, workflow): learner commands are read with real
+parsers and walked like a shell or GitHub Actions would, without running anything. Tables of what
+is reached, what an expression evaluates to, and a property: any text either reads or fails with
+CommandSyntaxError."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import given, strategies as st
 
-from minipixi.teaching.command_reading import (
-    CommandSyntaxError, dockerfile_instructions, evaluate_expression, evaluate_setting, key_values, parse_bash,
-    parse_expression, parse_task, reached, step_runs, unwrap,
+from minipixi.teaching.reading.commands import CommandSyntaxError, reached, unwrap
+from minipixi.teaching.reading.dockerfile import dockerfile_instructions, key_values
+from minipixi.teaching.reading.shell import parse_bash, parse_task
+from minipixi.teaching.reading.workflow import (
+    evaluate_expression, evaluate_setting, parse_expression, step_runs,
 )
 
 

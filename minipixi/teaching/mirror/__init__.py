@@ -1,1 +1,2 @@
-"""The bundled offline teaching channel: `recipe.yaml`, its builder `build.py`, and `channel/`."""
+"""The bundled offline teaching channel: its recipe (recipe.yaml), its builder
+`teaching/mirror/build.py`, and the channel built from them (the ``channel`` folder here)."""

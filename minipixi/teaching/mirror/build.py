@@ -22,6 +22,7 @@ in the prefix, programs in ``Library/bin``, python files in ``Lib/site-packages`
 files (a file with a NUL byte is a binary one).
 
 Lesson: Episode 4 ("What is inside a conda package") uses these packages as its specimens.
+Read after `install/package_writer.py`, the writer of each ``.conda`` file.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from minipixi.install.package_writer import write_conda
 
 HERE = Path(__file__).resolve().parent
 RECIPE = HERE / "recipe.yaml"
@@ -173,8 +176,6 @@ def index_json(build: Build) -> dict:
 
 def build_channel(recipe_path: Path = RECIPE, out_dir: Path = CHANNEL) -> Path:
     """Build the whole channel into `out_dir` (replaced atomically). Returns `out_dir`."""
-    from minipixi.install.package_writer import write_conda
-
     recipe = yaml.safe_load(recipe_path.read_text(encoding="utf-8"))
     builds = expand_recipe(recipe)
     staging = Path(tempfile.mkdtemp(prefix=".channel-", dir=out_dir.parent))
