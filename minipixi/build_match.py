@@ -110,7 +110,7 @@ def string_matches(pattern: str, text: str) -> bool:
 
     >>> string_matches("py3*_0", "py313h1_0"), string_matches("py3*_0", "py313h1_1")
     (True, False)
-    >>> string_matches("^py3\\d+$", "py313"), string_matches("CUDA*", "cuda126_1")
+    >>> string_matches(r"^py3\\d+$", "py313"), string_matches("CUDA*", "cuda126_1")
     (True, True)
     """
     return compile_string_matcher(pattern).fullmatch(text) is not None

@@ -17,8 +17,19 @@ when it is read (`check_record_paths`, called by `from_repodata` and by the lock
 of those is one plain name (or, for the site-packages path, a relative path that stays inside)
 by the one rule of `files.py`. A refusal names the record, the field and the value.
 Lesson: Episode 4, "What is inside a conda package" (the `info/index.json` section: a record
-is that file plus the checksums of the archive). Read after `version.py`; read next
-`matchspec.py`. Ground truth: rattler_conda_types (`repo_data/mod.rs`, `PackageRecord`).
+is that file plus the checksums of the archive). Read after `version_kernel.py`; read next
+`build_match.py`, then `matchspec.py`. Ground truth: rattler_conda_types (`repo_data/mod.rs`,
+`PackageRecord`).
+
+>>> record = PackageRecord.from_repodata("numpy-2.1.0-py313h1_0.conda", {
+...     "name": "numpy", "version": "2.1.0", "build": "py313h1_0", "build_number": 0,
+...     "depends": ["python >=3.13,<3.14.0a0", "libblas >=3.9"], "timestamp": 1725000000,
+... }, channel="conda-forge", subdir="linux-64")
+>>> print(record), record.dist_name, record.timestamp
+numpy 2.1.0 py313h1_0
+(None, 'numpy-2.1.0-py313h1_0', 1725000000000)
+>>> record.parsed_version > PackageRecord("numpy", "2.1.0rc1", "0").parsed_version
+True
 """
 
 from __future__ import annotations
@@ -30,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from minipixi.errors import RecordError
 from minipixi.files import UnsafePathError, check_component, check_relative
 
-from minipixi.version import parse_version  # 4 ms to import; no cycle (it needs only errors)
+from minipixi.version import parse_version
 
 if TYPE_CHECKING:
     from minipixi.version import Version
@@ -89,7 +100,11 @@ class PackageRecord:
 
     @property
     def dist_name(self) -> str:
-        """`name-version-build`, the name of the package file without its extension."""
+        """`name-version-build`, the name of the package file without its extension.
+
+        >>> PackageRecord("python-dateutil", "2.9.0", "pyhd8ed1ab_0").dist_name
+        'python-dateutil-2.9.0-pyhd8ed1ab_0'
+        """
         return f"{self.name}-{self.version}-{self.build}"
 
     def __str__(self) -> str:
@@ -161,6 +176,9 @@ class PackageRecord:
 
         Empty optional fields are left out; `depends` is always written. `fn`, `url` and
         `channel` are not part of the entry (the file name is the entry's key).
+
+        >>> PackageRecord("zlib", "1.3.1", "h4ab18f5_1", subdir="linux-64", md5="ab12").to_repodata()
+        {'build': 'h4ab18f5_1', 'build_number': 0, 'depends': [], 'md5': 'ab12', 'name': 'zlib', 'subdir': 'linux-64', 'version': '1.3.1'}
         """
         out: dict[str, Any] = {}
         for field in fields(self):
@@ -181,6 +199,10 @@ class PackageRecord:
 
         Only the leading name of each spec is read; a full MatchSpec parse is not needed to
         know which package a dependency is about.
+
+        >>> record = PackageRecord("pytorch", "2.7.0", "cuda126_0", depends=("__cuda>=12", "python 3.12.*"))
+        >>> record.depends_on("__cuda"), record.depends_on("python"), record.depends_on("py")
+        (True, True, False)
         """
         return any(_SPEC_NAME.match(dep).group(0) == name for dep in self.depends)
 
@@ -237,6 +259,11 @@ def check_record_paths(record: PackageRecord, *, source: str = "record",
     joined `name-version-build` (the file name is that plus an extension, and the URL ends in
     the file name); only when something is refused are the fields checked one by one, to name
     the one at fault.
+
+    >>> check_record_paths(PackageRecord("evil", "1.0", "0", fn="../../bin/sh"), source="a test")
+    Traceback (most recent call last):
+    ...
+    minipixi.records.UnsafeRecordError: a test: unsafe `fn` '../../bin/sh': it climbs out of its folder with '..'
     """
     fn, url, dist_name = record.fn, record.url, record.dist_name
     if (_is_file_name(dist_name) and ".." not in (record.name, record.version, record.build)
@@ -312,6 +339,9 @@ def parse_track_features(value: Any) -> tuple[str, ...]:
 
     Repodata writes it as one string separated by spaces or commas ("cuda92",
     "foo,bar", "a b"), sometimes as a list, and often as "" for none.
+
+    >>> parse_track_features("foo,bar"), parse_track_features(["a", ""]), parse_track_features("")
+    (('foo', 'bar'), ('a',), ())
     """
     if not value:
         return ()
@@ -321,7 +351,11 @@ def parse_track_features(value: Any) -> tuple[str, ...]:
 
 
 def normalize_timestamp(value: int | float | None) -> int | None:
-    """A repodata timestamp in milliseconds, whether it was written in seconds or milliseconds."""
+    """A repodata timestamp in milliseconds, whether it was written in seconds or milliseconds.
+
+    >>> normalize_timestamp(1725000000), normalize_timestamp(1725000000123)
+    (1725000000000, 1725000000123)
+    """
     if value is None:
         return None
     value = int(value)
@@ -344,6 +378,13 @@ def parse_package_filename(fn: str) -> PackageFilename:
 
     Names may contain dashes (`python-dateutil`), but versions and builds never do, so the
     last two dashes are the separators. Raises RecordError for any other shape.
+
+    >>> parse_package_filename("python-dateutil-2.9.0-pyhd8ed1ab_0.tar.bz2")
+    PackageFilename(name='python-dateutil', version='2.9.0', build='pyhd8ed1ab_0', extension='.tar.bz2')
+    >>> parse_package_filename("numpy.conda")
+    Traceback (most recent call last):
+    ...
+    minipixi.errors.RecordError: 'numpy.conda' is not of the form name-version-build.conda
     """
     extension = next((ext for ext in PACKAGE_EXTENSIONS if fn.endswith(ext)), None)
     if extension is None:
