@@ -101,7 +101,6 @@ def url_of_location(location: str) -> str | None:
     return None
 
 
-
 def derived_for(kind: str, location: str) -> DerivedFields:
     """What a location says: a URL or path (`conda:`), or a v7 `conda_source:` identifier.
 

@@ -47,6 +47,7 @@ from typing import Any, Iterable, Mapping, Sequence, Union
 
 from minipixi.errors import LockError
 from minipixi.lock.locations import ARCHIVE_SUFFIXES, location_of_url
+from minipixi.matchspec import MatchSpec
 from minipixi.records import PackageRecord
 
 LOCK_FILE_NAME = "pixi.lock"
@@ -66,8 +67,6 @@ CONDA_FIELD_ORDER = (
 PYPI_FIELD_ORDER = (
     "pypi", "name", "version", "md5", "sha256", "requires_dist", "requires_python", "editable",
 )
-# Solve options: written in this order, and left out when they hold the default.
-
 
 
 # ---------------------------------------------------------------------------------------
@@ -243,7 +242,7 @@ def choose_lock_version(platforms: Iterable[LockPlatform]) -> int:
     """7 when some platform carries virtual packages or a name of its own, else 6.
 
     Pixi 0.77 writes every new lock as v7 (rattler_lock's writer knows only its latest
-    version), listing each platform's default virtual packages; `workspace._entry_virtual`
+    version), listing each platform's default virtual packages; `app/relock.py`
     gives every platform those, so new locks are v7. 6 remains for a LockFile built from bare
     platforms (a v6 lock read and written back unchanged keeps its version anyway).
     """
@@ -262,6 +261,36 @@ def name_lock_platforms(entries: Sequence[tuple[str, bool]]) -> list[str]:
         count += rich
         names.append(f"p{count}" if rich else subdir)
     return names
+
+
+def lock_platform_names(workspace) -> dict[str, str]:
+    """Manifest platform entry name -> lock platform name, for a whole manifest.
+
+    In a v6 lock a platform is its subdir. With rich entries (v7), Pixi keeps a plain entry's
+    subdir as its name and numbers the rich ones ``p1``, ``p2``... in manifest order.
+    """
+    entries = workspace.platforms
+    numbered = name_lock_platforms([(e.subdir, e.rich and (e.name != e.subdir or bool(e.virtual)))
+                                    for e in entries])
+    return {entry.name: name for entry, name in zip(entries, numbered)}
+
+
+def closure(records: Sequence[PackageRecord], roots: Iterable[str]) -> list[PackageRecord]:
+    """The records reachable from `roots` through `depends` (how a solve-group member gets its
+    own share of the group's solution, and which locked packages nothing needs)."""
+    by_name = {r.name: r for r in records}
+    seen: set[str] = set()
+    todo = [n for n in roots if n in by_name]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for dep in by_name[name].depends:
+            dep_name = MatchSpec.parse(dep).name
+            if dep_name in by_name and dep_name not in seen:
+                todo.append(dep_name)
+    return [r for r in records if r.name in seen]
 
 
 def make_lock_file(environments: Mapping[str, LockedEnvironment],

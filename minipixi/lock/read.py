@@ -90,6 +90,12 @@ def _lock_error(path: str, text: str, message: str, position: tuple[int, int] | 
 
 def read_lock(path: str | os.PathLike) -> LockFile:
     """Read pixi.lock (version 6 or 7). Raises LockError naming the place and the fix."""
+    return parse_lock(read_lock_text(path), str(path))
+
+
+def read_lock_text(path: str | os.PathLike) -> str:
+    """The text of pixi.lock, size-checked before it is read; LockError when it cannot be read.
+    (`app/project.py` keeps it, to tell whether a new lock changes a byte of the file.)"""
     path = Path(path)
     try:
         check_size(path.stat().st_size)  # before reading it: a huge file is refused unread
@@ -101,7 +107,7 @@ def read_lock(path: str | os.PathLike) -> LockFile:
                         hint=REGENERATE_HINT) from err
     except (OSError, UnicodeDecodeError) as err:
         raise LockError(f"cannot read {path}: {err}", where=str(path), hint=REGENERATE_HINT) from err
-    return parse_lock(text, str(path))
+    return text
 
 
 def parse_lock(text: str, path: str = LOCK_FILE_NAME) -> LockFile:

@@ -328,7 +328,6 @@ def purl_order(purl: str) -> tuple[str, ...]:
     return (kind, namespace, name, version, qualifiers, subpath)
 
 
-
 def _pypi_to_yaml(package: PypiPackage) -> dict[str, Any]:
     fields: dict[str, Any] = {"pypi": package.location, "name": normalize_pypi_name(package.name)}
     if package.version:
@@ -362,7 +361,6 @@ def write_lock(lock: LockFile, path: str | os.PathLike) -> None:
     A reader never sees half a lock file, even if minipixi is killed mid-write.
     """
     write_atomic(path, render_lock(lock))
-
 
 
 def _subdir_order(name: str) -> tuple[int, str]:
