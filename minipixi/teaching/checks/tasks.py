@@ -1,8 +1,8 @@
 """Checks on tasks: which tasks a workspace has, the order they run in, and what they start.
 
 A Pixi task is a named command in pixi.toml (``lab = "jupyter lab"``), possibly with
-``depends-on`` other tasks. The checks read tasks with minipixi's own reader (`manifest/resolve.py`:
-`list_tasks`, every form Pixi accepts), order them with the planner `minipixi run` uses
+``depends-on`` other tasks. The checks list tasks with minipixi's own reader
+(`manifest/resolve.py`: `list_tasks`), order them with the planner `minipixi run` uses
 (`run/tasks.py`: `plan_tasks`, which refuses cycles), and read each command with Pixi's task-shell
 grammar (`teaching/reading/shell.py`), so ``start = "true || jupyter lab"`` is seen to start
 nothing and ``lab = "jupyter lab --no-browser"`` to start JupyterLab. No task is ever run.
