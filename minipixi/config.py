@@ -290,6 +290,7 @@ def read_repodata_config(table: object, path: Path) -> None:
     check(table, "[repodata-config]")
 
 
+# --8<-- [start:load]
 def load_config(workspace_root: Path | None = None, *, offline: bool = False) -> Config:
     """The config for a command: user file, then workspace file, then flags and variables."""
     merged: dict = {"mirrors": {}, "repodata-config": {}}
@@ -314,6 +315,7 @@ def load_config(workspace_root: Path | None = None, *, offline: bool = False) ->
     offline = offline or _truthy(os.environ.get("MINIPIXI_OFFLINE")) or merged.get("offline", False)
     return Config(offline=offline, mirrors=merged["mirrors"], sources=tuple(sources),
                   repodata_config=merged["repodata-config"])
+# --8<-- [end:load]
 
 
 @contextmanager

@@ -61,6 +61,7 @@ class Location:
         return ":".join(parts)
 
 
+# --8<-- [start:error]
 class MinipixiError(Exception):
     """Base of every error a user can cause. Rendered once, by the CLI."""
 
@@ -104,6 +105,7 @@ class MinipixiError(Exception):
         if self.hint:
             lines.append(f"help: {self.hint}")
         return "\n".join(shorten(line, MAX_LINE) for line in lines)
+# --8<-- [end:error]
 
 
 def _rebuild_error(cls: type[MinipixiError], state: dict) -> MinipixiError:

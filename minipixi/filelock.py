@@ -48,6 +48,7 @@ OWNERS = ("file", "process")
 _WINDOWS_RETRY_S = 0.1
 
 
+# --8<-- [start:lock]
 def lock_exclusively(fd: int, owner: str = "file", *, system: str | None = None) -> None:
     """Block until we hold the exclusive lock on the open file `fd` (see the module's table).
 
@@ -65,6 +66,7 @@ def lock_exclusively(fd: int, owner: str = "file", *, system: str | None = None)
         fcntl.flock(fd, fcntl.LOCK_EX)
     else:
         fcntl.lockf(fd, fcntl.LOCK_EX)
+# --8<-- [end:lock]
 
 
 def _lock_windows(fd: int) -> None:

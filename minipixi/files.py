@@ -64,6 +64,7 @@ def _has_drive(text: str) -> bool:
     return len(text) >= 2 and text[1] == ":" and text[0].isalpha()
 
 
+# --8<-- [start:check-component]
 def check_relative(value: object, *, what: str, where: str | None = None) -> str:
     """Return `value` if it is a relative path that stays below the folder it is joined to.
 
@@ -93,6 +94,7 @@ def check_component(value: object, *, what: str, where: str | None = None) -> st
     if value in (".", ".."):
         raise _refuse(value, what, where, "it is not a name")
     return value
+# --8<-- [end:check-component]
 
 
 # ---- checking paths against the real folder -----------------------------------------------
@@ -101,6 +103,7 @@ def _is_within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
+# --8<-- [start:inside]
 def inside(root: str | os.PathLike, name: str, *, what: str, where: str | None = None) -> Path:
     """``root / name``, after proving that it lies inside `root` on disk as well as in text.
 
@@ -120,6 +123,7 @@ def inside(root: str | os.PathLike, name: str, *, what: str, where: str | None =
     if not _is_within(parent, real_root):
         raise _refuse(name, what, where, f"a symlink inside carries it out of {root_path}")
     return target
+# --8<-- [end:inside]
 
 
 def check_inside(root: str | os.PathLike, path: str | os.PathLike, *, what: str,
@@ -169,6 +173,7 @@ def new_file_mode(executable: bool = False) -> int:
     return (0o777 if executable else 0o666) & ~_umask()
 
 
+# --8<-- [start:write-atomic]
 def write_atomic(path: str | os.PathLike, data: bytes | str, *, mode: int | None = None,
                  executable: bool = False, fsync: bool | None = None) -> Path:
     """Replace `path` with `data` in one step; return the path.
@@ -209,3 +214,4 @@ def write_atomic(path: str | os.PathLike, data: bytes | str, *, mode: int | None
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+# --8<-- [end:write-atomic]

@@ -406,7 +406,6 @@ class ShardedSubdir:
                 pass  # the solver says so if it ever needs this record
         return records, dependency_names(shard)
 # --8<-- [end:subdir]
-# --8<-- [end:subdir]
 
 
 # --8<-- [start:gateway]

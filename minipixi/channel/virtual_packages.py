@@ -151,6 +151,7 @@ def _cuda_records(cuda) -> list[PackageRecord]:
 # --- detection: this machine, at install time ------------------------------------------------
 
 
+# --8<-- [start:detect]
 def detect_virtual_packages(environ: Mapping[str, str] | None = None) -> list[PackageRecord]:
     """The virtual packages of this machine, each replaceable by ``CONDA_OVERRIDE_<NAME>``.
 
@@ -178,6 +179,7 @@ def detect_virtual_packages(environ: Mapping[str, str] | None = None) -> list[Pa
     if arch:
         records.append(virtual_record("__archspec", "1", arch))
     return records
+# --8<-- [end:detect]
 
 
 def _with_override(env: Mapping[str, str], name: str, probe) -> str | None:

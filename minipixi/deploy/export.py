@@ -95,6 +95,7 @@ def pypi_requirement_line(name: str, requirement) -> str:
     return f"{name}{extras}{'' if version in ('*', '') else version}"
 
 
+# --8<-- [start:environment-yml]
 def environment_yml_from_manifest(workspace, environment: str, platform: str) -> str:
     """environment.yml with the manifest's (loose) specs for `environment` on `platform`."""
     resolved = workspace.resolve(environment, platform)
@@ -111,6 +112,7 @@ def environment_yml_from_lock(lock, workspace, environment: str, platform_name: 
            else f"{p.name} @ {p.location}" for p in env_lock.pypi_packages(platform_name)]
     channels = _channel_names(c.url for c in env_lock.channels)
     return render_environment_yml(environment, channels, conda, pip)
+# --8<-- [end:environment-yml]
 
 
 def _locked_env(lock, environment: str, platform_name: str):
@@ -155,6 +157,7 @@ def sort_topologically(records: Sequence[PackageRecord]) -> list[PackageRecord]:
 # --8<-- [end:topological]
 
 
+# --8<-- [start:explicit]
 def render_explicit_spec(records: Sequence[PackageRecord], platform: str) -> str:
     """The @EXPLICIT file for one platform: ``URL#md5`` per package, dependencies first."""
     lines = [EXPLICIT_HEADER, f"# platform: {platform}", "@EXPLICIT"]
@@ -163,6 +166,7 @@ def render_explicit_spec(records: Sequence[PackageRecord], platform: str) -> str
             raise ExportError(f"{record.name} {record.version} has no URL, so it cannot go in an explicit spec")
         lines.append(f"{record.url}#{record.md5}" if record.md5 else record.url)
     return "\n".join(lines) + "\n"
+# --8<-- [end:explicit]
 
 
 def explicit_spec_files(lock, workspace, environments: Sequence[str] | None = None,

@@ -169,6 +169,7 @@ def _command(options: DeployOptions) -> str:
 
 # ---- one function per kind -----------------------------------------------------------------
 
+# --8<-- [start:dockerfile]
 def render_dockerfile(options: DeployOptions) -> dict[str, str]:
     ignore = ""
     if options.tool == "pixi":
@@ -184,6 +185,7 @@ def render_dockerfile(options: DeployOptions) -> dict[str, str]:
         "default_command": f'CMD {_json_argv(options.command)}' if options.command else "",
     }
     return {"Dockerfile": render_template("Dockerfile", values)}
+# --8<-- [end:dockerfile]
 
 
 def _rel(path: str) -> str:
@@ -219,6 +221,7 @@ def default_gpus(requested: int | None, declared_cuda: str | None) -> int:
     return 1 if declared_cuda else 0
 
 
+# --8<-- [start:htcondor]
 def render_htcondor(options: DeployOptions) -> dict[str, str]:
     name = options.job_name
     submit, execute, helper = f"{name}.sub", f"{name}.sh", "submit.sh"
@@ -256,8 +259,10 @@ def render_htcondor(options: DeployOptions) -> dict[str, str]:
         execute: render_template("htcondor_execute.sh", exec_values),
         helper: render_template("htcondor_submit.sh", helper_values),
     }
+# --8<-- [end:htcondor]
 
 
+# --8<-- [start:slurm]
 def render_slurm(options: DeployOptions) -> dict[str, str]:
     name = options.job_name
     script = f"{name}.sbatch"
@@ -281,6 +286,7 @@ def render_slurm(options: DeployOptions) -> dict[str, str]:
         "environment": options.environment, "command": _command(options),
     }
     return {script: render_template("slurm.sbatch", values)}
+# --8<-- [end:slurm]
 
 
 def render_github_workflow(options: DeployOptions) -> dict[str, str]:

@@ -224,6 +224,7 @@ def _cmd_text(value: str, what: str) -> str:
     return value.replace("%", "%%")
 
 
+# --8<-- [start:shell-hook]
 def render_shell_hook(ctx: ActivationContext, shell: str = "bash") -> str:
     """The text of ``shell-hook -s SHELL``: source it and the environment is active."""
     if shell not in SHELLS:
@@ -245,6 +246,7 @@ def render_shell_hook(ctx: ActivationContext, shell: str = "bash") -> str:
         check_variable_name(key, "the manifest's [activation.env]")
         lines.append(_render_set(shell, key, value))
     return "\n".join(lines) + "\n"
+# --8<-- [end:shell-hook]
 
 
 def manifest_env_last(ctx: ActivationContext) -> tuple[dict[str, str], dict[str, str]]:

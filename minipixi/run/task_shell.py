@@ -112,6 +112,7 @@ def _variable(script: str, i: int) -> tuple[str, int]:
     return script[i + 1:j], j
 
 
+# --8<-- [start:tokenize]
 def tokenize(script: str) -> list[Word | Op]:
     """Split `script` into words and operators (the lexer; see the module docstring)."""
     if len(script) > MAX_SCRIPT_LENGTH:
@@ -179,6 +180,7 @@ def tokenize(script: str) -> list[Word | Op]:
                 i += 1
     end_word()
     return tokens
+# --8<-- [end:tokenize]
 
 
 def _merge(parts: list[Part]) -> tuple[Part, ...]:
@@ -259,6 +261,7 @@ def _plain_text(word: Word) -> str | None:
     return None
 
 
+# --8<-- [start:parse]
 def parse(script: str) -> list[AndOr]:
     """Read `script` into a list of and-or lists (the grammar in the module docstring)."""
     tokens = tokenize(script)
@@ -315,6 +318,7 @@ def parse(script: str) -> list[AndOr]:
                 raise _error(script, tok.column, f"unexpected '{tok.text}'")
             pos += 1
     return result
+# --8<-- [end:parse]
 
 
 def quote(word: str) -> str:
@@ -351,6 +355,7 @@ class ShellState:
         return self.variables.get(name, self.env.get(name, ""))
 
 
+# --8<-- [start:expand]
 def expand(word: Word, state: ShellState) -> list[str]:
     """A word as the arguments it becomes: variables, ``~``, then unquoted ``*``/``?`` patterns."""
     values = []
@@ -367,6 +372,7 @@ def expand(word: Word, state: ShellState) -> list[str]:
         if matches:
             return matches
     return ["".join(values)]
+# --8<-- [end:expand]
 
 
 def _builtin(name: str, args: list[str], state: ShellState, out: IO[bytes], err: IO[bytes]) -> int:

@@ -186,6 +186,7 @@ def _cmd_text(task: Any) -> str | None:
     return " ".join(cmd) if isinstance(cmd, (list, tuple)) else str(cmd)
 
 
+# --8<-- [start:render]
 def render_command(name: str, task: Any, args: Sequence[str | Mapping[str, str]]) -> str | None:
     """The command line of `task` called with `args` (None for a task with no command).
 
@@ -230,6 +231,7 @@ def render_command(name: str, task: Any, args: Sequence[str | Mapping[str, str]]
     if cmd is None:
         return None
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), cmd)
+# --8<-- [end:render]
 
 
 def build_steps(tasks: Mapping[str, Any], name: str, args: Sequence[str] = ()) -> list[TaskStep]:
@@ -268,6 +270,7 @@ def clean_environment(activated: Mapping[str, str], base: Mapping[str, str] | No
     return kept
 
 
+# --8<-- [start:run]
 def run_steps(
     steps: Sequence[TaskStep],
     *,
@@ -300,3 +303,4 @@ def run_steps(
             )
             error.exit_code = code
             raise error
+# --8<-- [end:run]
