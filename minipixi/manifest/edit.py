@@ -25,7 +25,7 @@ in `manifest/edit_dependencies.py` (``add``/``remove``), `manifest/edit_tasks.py
 `manifest/migrate.py` (``workspace migrate``) and `manifest/init.py` (``init``).
 
 Lesson: Episode 2 (``pixi add``, ``pixi task add``) and Episode 5. Read after
-`manifest/resolve.py`; read next `manifest/specs.py`.
+`manifest/workspace.py`; read next `manifest/specs.py`.
 """
 
 from __future__ import annotations
@@ -272,6 +272,18 @@ def prune_empty(doc: Any, keys: Sequence[str], keep_top_level: bool = True,
 def _is_all_of_the_feature(doc: Any, keys: Sequence[str], depth: int) -> bool:
     """Is the table at keys[:depth] everything the feature keys[:2] still holds?"""
     return all(len(get_table(doc, keys[:k], create=False)) == 1 for k in range(2, depth))
+
+
+def remove_entries(doc: Any, keys: Sequence[str], names: Sequence[str], workspace: Workspace,
+                   *, keep_top_level: bool = True) -> None:
+    """Delete `names` from the table at `keys`, then the tables that leaves empty (`prune_empty`).
+    A name that is not there is an error pointing at the table, with a did-you-mean."""
+    table = get_table(doc, keys, create=False)
+    for name in names:
+        if table is None or name not in table:
+            raise not_there(name, keys, table, workspace)
+        del table[name]
+    prune_empty(doc, keys, keep_top_level, workspace)
 
 
 def section_keys(table: str, *, feature: str | None = None, platform: str | None = None) -> tuple[str, ...]:

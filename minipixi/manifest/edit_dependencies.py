@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 import tomlkit
 
 from minipixi.manifest.edit import (
-    check_selector, edit_manifest, fill_table, get_table, not_there, prune_empty, section_keys,
+    check_selector, edit_manifest, fill_table, get_table, remove_entries, section_keys,
 )
 from minipixi.manifest.model import DependencySpec
 from minipixi.manifest.specs import parse_cli_spec, spec_toml_value
@@ -94,13 +94,7 @@ def remove_dependencies(
 
     def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> list[str]:
         for platform in platforms or [None]:
-            keys = section_keys(table, feature=feature, platform=platform)
-            target = get_table(doc, keys, create=False)
-            for name in names:
-                if target is None or name not in target:
-                    raise not_there(name, keys, target, workspace)
-                del target[name]
-            prune_empty(doc, keys, workspace=workspace)
+            remove_entries(doc, section_keys(table, feature=feature, platform=platform), names, workspace)
         return list(names)
 
     return edit_manifest(path, "remove " + " ".join(names), change)

@@ -20,7 +20,7 @@ from typing import Any, Mapping, Sequence
 import tomlkit
 
 from minipixi.errors import ManifestError
-from minipixi.manifest.edit import edit_manifest, fill_table, get_table, inline, not_there, prune_empty, section_keys
+from minipixi.manifest.edit import edit_manifest, fill_table, get_table, inline, remove_entries, section_keys
 from minipixi.manifest.model import DEFAULT_FEATURE, Task
 from minipixi.manifest.parse import parse_manifest
 from minipixi.manifest.workspace import Workspace
@@ -92,12 +92,7 @@ def remove_task(path: Path | str, names: Sequence[str], *, feature: str | None =
     keys = section_keys("tasks", feature=feature, platform=platform)
 
     def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> list[str]:
-        table = get_table(doc, keys, create=False)
-        for name in names:
-            if table is None or name not in table:
-                raise not_there(name, keys, table, workspace)
-            del table[name]
-        prune_empty(doc, keys, workspace=workspace)
+        remove_entries(doc, keys, names, workspace)
         return list(names)
 
     return edit_manifest(path, "remove task " + ", ".join(names), change)

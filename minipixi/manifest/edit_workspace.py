@@ -25,8 +25,8 @@ from tomlkit.items import Array
 
 from minipixi.errors import ManifestError
 from minipixi.manifest.edit import (
-    edit_manifest, fill_table, get_table, inline, located_error, not_there, prune_empty, section_keys,
-    workspace_key,
+    edit_manifest, fill_table, get_table, inline, located_error, prune_empty, remove_entries,
+    section_keys, workspace_key,
 )
 from minipixi.manifest.model import DEFAULT_FEATURE, KNOWN_PLATFORMS, PLATFORM_VIRTUAL_KEYS
 from minipixi.manifest.parse_platforms import derived_platform_name
@@ -213,12 +213,9 @@ def _check_new_environment(workspace: Workspace, name: str, features: Sequence[s
 
 
 def remove_environment(path: Path | str, name: str) -> None:
+    """Remove ``name`` from [environments] (and the table, if that empties it)."""
     def change(doc: tomlkit.TOMLDocument, workspace: Workspace) -> None:
-        table = get_table(doc, ("environments",), create=False)
-        if table is None or name not in table:
-            raise not_there(name, ("environments",), table, workspace)
-        del table[name]
-        prune_empty(doc, ("environments",), keep_top_level=False)
+        remove_entries(doc, ("environments",), [name], workspace, keep_top_level=False)
 
     edit_manifest(path, f"remove environment '{name}'", change)
 

@@ -114,22 +114,11 @@ def init_workspace(
         channels = list(channels) or imported.channels
         deps = {spec.name: spec_toml_value(spec) for spec in imported.dependencies}
         pypi = imported.pypi or None
-    for platform in platforms:
-        if platform not in KNOWN_PLATFORMS:
-            raise ManifestError(f"'{platform}' is not a known platform",
-                                hint=f"did you mean '{did_you_mean(platform, KNOWN_PLATFORMS, 0.8)}'?")
+    _check_platforms(platforms)
     text = render_new_manifest(name or folder.resolve().name, list(channels) or ["conda-forge"],
                                list(platforms) or [current_platform()], authors, deps, pypi)
     validate_new_text(text, manifest, f"create {manifest}")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(manifest, text)
-    except OSError as err:
-        raise ManifestError(f"cannot create {manifest}: {err.strerror or err}",
-                            hint="choose a folder you can write to (not an existing file)") from err
-    for filename, content in ((".gitignore", GITIGNORE), (".gitattributes", GITATTRIBUTES)):
-        if not (folder / filename).exists():
-            write_text_atomic(folder / filename, content)
+    _write_new(folder, manifest, text, TextForm(), "create")
     return manifest
 
 
@@ -138,10 +127,7 @@ def _init_pyproject(folder: Path, name: str | None, channels: Sequence[str], pla
     found = manifest_in(folder) if folder.is_dir() else None
     if found is not None:
         raise ManifestError(f"{found} already holds a pixi manifest", hint="edit it, or remove it to start again")
-    for platform in platforms:
-        if platform not in KNOWN_PLATFORMS:
-            raise ManifestError(f"'{platform}' is not a known platform",
-                                hint=f"did you mean '{did_you_mean(platform, KNOWN_PLATFORMS, 0.8)}'?")
+    _check_platforms(platforms)
     existing = None
     form = TextForm()
     if manifest.is_file():
@@ -149,13 +135,26 @@ def _init_pyproject(folder: Path, name: str | None, channels: Sequence[str], pla
     text = render_pyproject_manifest(name or folder.resolve().name, list(channels) or ["conda-forge"],
                                      list(platforms) or [current_platform()], existing)
     validate_new_text(text, manifest, f"add [tool.pixi] to {manifest}" if existing is not None else f"create {manifest}")
+    _write_new(folder, manifest, text, form, "write")
+    return manifest
+
+
+def _check_platforms(platforms: Sequence[str]) -> None:
+    for platform in platforms:
+        if platform not in KNOWN_PLATFORMS:
+            raise ManifestError(f"'{platform}' is not a known platform",
+                                hint=f"did you mean '{did_you_mean(platform, KNOWN_PLATFORMS, 0.8)}'?")
+
+
+def _write_new(folder: Path, manifest: Path, text: str, form: TextForm, verb: str) -> None:
+    """Write the checked `text` (creating `folder`), then a .gitignore and a .gitattributes
+    where there are none yet."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         write_text_atomic(manifest, text, form)
     except OSError as err:
-        raise ManifestError(f"cannot write {manifest}: {err.strerror or err}",
+        raise ManifestError(f"cannot {verb} {manifest}: {err.strerror or err}",
                             hint="choose a folder you can write to (not an existing file)") from err
     for filename, content in ((".gitignore", GITIGNORE), (".gitattributes", GITATTRIBUTES)):
         if not (folder / filename).exists():
             write_text_atomic(folder / filename, content)
-    return manifest
