@@ -33,7 +33,7 @@ with them: a conditional dependency (``when = "__cuda>=12"``) is required only o
 meet its condition. Any other such setting (pixi-build sources, ``extras``) is refused with its
 own message rather than judged wrongly.
 
-Lesson: Episode 2, "The lock file" (when does `pixi install` re-solve?). Read after `lock.py`;
+Lesson: Episode 2, "The lock file" (when does `pixi install` re-solve?). Read after `lock/write.py`;
 `app/relock.py` calls `outdated` before every solve.
 """
 

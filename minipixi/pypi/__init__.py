@@ -12,5 +12,5 @@ packages. This package holds that side of minipixi, one concept per module:
 Both are foundations of issue 20: the resolution step (a PubGrub provider over `index`) and the
 install step (the lock's PyPI entries through `wheel`) call them; no command does yet.
 
-Read after ``channel.py`` and ``install.py``: these are their PyPI counterparts.
+Read after `channel/` and `install/`: these are their PyPI counterparts.
 """

@@ -34,7 +34,7 @@ We parse it with ``email.parser``, and the versions, specifiers, markers and whe
 lesson hand-writes its versions; here we lean on the standard's own code).
 
 **Cache.** Pages are cached under ``<cache>/pypi/simple/`` with the ``ETag`` / ``Last-Modified``
-the server sent, and revalidated exactly like repodata (``channel.py``): a conditional request,
+the server sent, and revalidated exactly like repodata (`channel/fetch.py`): a conditional request,
 and a ``304 Not Modified`` reuses the cached page. Files and metadata files are cached under
 ``<cache>/pypi/files/`` by URL; a cached file is re-hashed before it is used. With
 ``offline=True`` only the cache is read, and a missing page is an error naming the project.
@@ -45,7 +45,7 @@ called ``../../x.whl`` is refused with an error naming the project page.
 
 Not wired to a command yet: the PyPI resolution step of issue 20 (a PubGrub provider) will
 call `fetch_project`, `usable_files` and `fetch_metadata`, and the install step `fetch_file`.
-Read after ``channel.py``; read next ``pypi/wheel.py``.
+Read after `channel/fetch.py`; read next `pypi/wheel.py`.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ unzipping it into ``site-packages``, with four rules on top:
    script with the prefix's interpreter on its ``#!`` line that imports the function and exits
    with what it returns. On Windows the launcher is ``Scripts/<name>.cmd`` (pip and uv write a
    small ``.exe`` there; a ``.cmd`` file needs no compiler and can be read, as minipixi's global
-   launchers in ``global_tools.py``), built by the same pure text function, testable anywhere.
+   launchers in `app/global_tools.py`), built by the same pure text function, testable anywhere.
 4. **Our own records**: ``INSTALLER`` (``minipixi``: which tool owns the files) and a rewritten
    ``RECORD`` listing every file we wrote, launchers included, relative to ``site-packages``
    (so a launcher is ``../../../bin/tool``), with fresh digests. Uninstalling reads that RECORD
@@ -30,14 +30,14 @@ unzipping it into ``site-packages``, with four rules on top:
 
 **Safety.** Every member name and RECORD path passes ``files.check_relative`` and
 ``files.inside`` before it becomes a path; a symlink member, a ``.data`` scheme we do not know,
-or a member over the size bounds (``package.py``'s ``MINIPIXI_MAX_UNPACKED_SIZE`` and
+or a member over the size bounds (`install/package.py`'s ``MINIPIXI_MAX_UNPACKED_SIZE`` and
 ``MINIPIXI_MAX_UNPACKED_RATIO``) is refused. Every file is written through a temp file and a
 rename; a file that already exists (another package's) is refused rather than overwritten. If
 writing fails half-way, the files written so far are removed, so the prefix is as it was.
 
 Not wired to a command yet: the install step of issue 20 (the lock's PyPI entries, after the
-conda packages) will call `install_wheel` and `uninstall`. Read after ``pypi/index.py`` and
-``install.py``.
+conda packages) will call `install_wheel` and `uninstall`. Read after `pypi/index.py` and
+`install/`.
 """
 
 from __future__ import annotations
