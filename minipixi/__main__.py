@@ -1,4 +1,7 @@
-"""`python -m minipixi` runs the same command line as the `minipixi` script."""
+"""`python -m minipixi` runs the same command line as the `minipixi` script.
+
+Read next `cli.py`, where that command line is built and every error is rendered.
+"""
 
 from minipixi.cli import entrypoint
 

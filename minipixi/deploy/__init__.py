@@ -1,2 +1,3 @@
-"""Taking an environment elsewhere: export to conda's formats (export) and deployment files for
-containers, HTCondor, Slurm and CI (render, from the plain templates in templates/)."""
+"""Taking an environment elsewhere: export to conda's formats (`deploy/export.py`) and deployment
+files for containers, HTCondor, Slurm and CI (`deploy/render.py`, from the plain templates in
+`deploy/templates/`)."""

@@ -1,2 +1,3 @@
-"""Running things inside an environment: activation (variables and scripts), tasks (a graph of
-commands) and the task shell that reads them the same way on every OS."""
+"""Running things inside an environment: activation, variables and scripts (`run/activation.py`),
+tasks, a graph of commands (`run/tasks.py`), and the task shell that reads them the same way on
+every OS (`run/task_shell.py`)."""

@@ -7,8 +7,10 @@
   time), so that ``minipixi --help`` stays fast, or a module that exists on one operating system
   only (``fcntl``, ``msvcrt``), and it says so with a ``# lazy: <reason>`` comment on its line.
 - No module over 700 lines, and cli.py (grammar, rendering, one error handler) under 500.
-- A module docstring that names another module (a backticked ``solver/search.py`` or
-  ``install/``) names one that exists, and only one module calls itself the place to start.
+- Every module docstring says where the module sits in the reading order ("Read after
+  `x.py`; read next `y.py`", or for a package, its modules), a docstring that names another
+  module (a backticked ``solver/search.py`` or ``install/``) names one that exists, and only one
+  module calls itself the place to start.
 
 Everything is read with `ast`; nothing here imports the modules it checks.
 """
@@ -253,6 +255,25 @@ def test_docstring_pointers_name_modules_that_exist():
             starts.append(name)
     assert not wrong, "docstrings point at modules that do not exist:\n" + "\n".join(wrong)
     assert len(starts) <= 1, f"more than one module says 'read first': {starts}"
+
+
+READING_ORDER = re.compile(r"\bread (?:this module |this |it )?(?:first|after|next|before)\b", re.I)
+
+
+def test_every_module_says_where_it_sits_in_the_reading_order():
+    """A module's docstring names its neighbours: "Read after `x.py`; read next `y.py`" (or, for
+    a package's ``__init__.py``, lists its modules as pointers)."""
+    wrong = []
+    for name, path in MODULES.items():
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        pointers = [t for t in POINTER.findall(doc) if is_pointer(t)]
+        if not doc:
+            wrong.append(f"{path.relative_to(ROOT)}: no docstring")
+        elif path.name == "__init__.py" and not pointers:
+            wrong.append(f"{path.relative_to(ROOT)}: list the package's modules (`pkg/x.py`)")
+        elif path.name != "__init__.py" and not (READING_ORDER.search(doc) and pointers):
+            wrong.append(f"{path.relative_to(ROOT)}: say 'Read after `x.py`' or 'read next `y.py`'")
+    assert not wrong, "docstrings without a place in the reading order:\n" + "\n".join(wrong)
 
 
 @pytest.mark.parametrize("target, pointer, exists", [

@@ -1,1 +1,1 @@
-"""Plain-text templates for the deployment generators in `minipixi.deploy.render`."""
+"""Plain-text templates for the deployment generators in `deploy/render.py`."""
