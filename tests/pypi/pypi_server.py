@@ -160,7 +160,13 @@ class SimpleIndex:
                     return self.reply(304, b"", kind, etag)
                 self.reply(200, body, kind, etag)
 
-            def reply(self, status, body, kind, etag=None):
+            def do_HEAD(self):  # noqa: N802  (uv asks before it downloads a wheel)
+                found = index.resolve(self.path)
+                if found is None:
+                    return self.reply(404, b"not found", "text/plain", head=True)
+                self.reply(200, found[0], found[1], head=True)
+
+            def reply(self, status, body, kind, etag=None, head=False):
                 index.log.append((self.path, status))
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
@@ -168,7 +174,8 @@ class SimpleIndex:
                     self.send_header("ETag", etag)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if not head:
+                    self.wfile.write(body)
 
             def log_message(self, *args):
                 pass
