@@ -294,8 +294,12 @@ class Provider:
     # --8<-- [end:dependency_scores]
 
     def _reach_lowest(self, name: str, mask: int) -> tuple:
-        """`_reach` for the ``lowest`` strategy: rattler then ranks tied records by the *lowest*
-        version their dependencies reach (``lowest-direct`` keeps the highest, as `_reach`)."""
+        """`_reach` for the ``lowest`` strategy. rattler still finds the *highest* version each
+        dependency spec reaches, then prefers the record whose highest is the *lower* one (its
+        ``find_highest_version`` and ``CompareStrategy::LowestVersion``): of two xorg-xproto
+        builds, needing ``libgcc-ng >=7.3`` and ``>=9.3``, both reach the newest libgcc-ng, so
+        they tie and the newer build wins. (``lowest-direct`` ranks as `_reach`.) Candidates are
+        sorted lowest first here, so the highest is looked for in the whole mask."""
         if not mask:
             return (1, 0, 0)
         cands = self.candidates(name)
@@ -304,8 +308,8 @@ class Provider:
         ranks = self._low_ranks.get(name)
         if ranks is None:
             ranks = self._low_ranks[name] = version_ranks(cands.records)
-        low = min(indexes(mask), key=lambda i: (1 if cands.records[i].track_features else 0, ranks[i], i))
-        return (0, 1 if cands.records[low].track_features else 0, ranks[low])
+        top = max(indexes(mask), key=lambda i: (ranks[i], -i))
+        return (0, 1 if cands.records[top].track_features else 0, ranks[top])
 
     def _reach(self, name: str, mask: int) -> tuple:
         """How good the best version a spec matching `mask` can reach is (smaller is better)."""
@@ -358,11 +362,8 @@ class Provider:
         hits = [i for i, record in enumerate(records) if spec.matches(record)]
         if not hits:
             return (1, 0, 0)
-        if lowest:
-            low = min(hits, key=lambda i: (1 if records[i].track_features else 0, ranks[i], i))
-            return (0, 1 if records[low].track_features else 0, ranks[low])
-        top = max(hits, key=lambda i: (ranks[i], -i))
-        return (0, 1 if records[top].track_features else 0, -ranks[top])
+        top = max(hits, key=lambda i: (ranks[i], -i))  # the highest, whatever the strategy
+        return (0, 1 if records[top].track_features else 0, ranks[top] if lowest else -ranks[top])
 
     def _gather(self, name: str) -> tuple[list, list, list]:
         """Records of `name` from the task's sources, their origin, and whether each is hidden.

@@ -13,6 +13,7 @@ import pytest
 
 from minipixi.errors import SolveError
 from minipixi.solver import MergedSource, SolveTask, find_violations, solve
+from minipixi.solver.provider import as_spec
 
 rattler = pytest.importorskip("rattler")
 from rattler.exceptions import SolverError  # noqa: E402
@@ -67,6 +68,44 @@ def test_teaching_channel_strategies_match_rattler(specs, strategy):
     assert ours == _theirs(specs, sparse, virtual, strategy=strategy)
 
 
+def _tiny_channel(folder, records: dict[str, dict]) -> list:
+    """A channel of hand-made records (file name -> fields) in `folder`, read by both solvers."""
+    from minipixi.channel.repodata import SubdirRepodata
+
+    for subdir, packages in (("linux-64", records), ("noarch", {})):
+        (folder / subdir).mkdir(parents=True, exist_ok=True)
+        (folder / subdir / "repodata.json").write_text(json.dumps(
+            {"info": {"subdir": subdir}, "packages": {}, "packages.conda": packages}))
+    url = folder.resolve().as_uri() + "/"
+    ours = MergedSource([SubdirRepodata.read(folder / sd / "repodata.json", channel=url, subdir=sd)
+                         for sd in ("linux-64", "noarch")])
+    sparse = [rattler.SparseRepoData(rattler.Channel(url), sd, str(folder / sd / "repodata.json"))
+              for sd in ("linux-64", "noarch")]
+    return [ours, sparse]
+
+
+def _record(name, version, build, depends=(), timestamp=None):
+    fields = {"name": name, "version": version, "build": build, "build_number": 0, "depends": list(depends),
+              "subdir": "linux-64", "md5": "0" * 32, "sha256": "0" * 64, "size": 1}
+    if timestamp:
+        fields["timestamp"] = timestamp
+    return {f"{name}-{version}-{build}.conda": fields}
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_tied_builds_rank_by_the_highest_their_dependencies_reach(tmp_path, strategy):
+    """Two builds of app 1.0 (same build number) need dep >=1 and dep >=2. rattler ranks them
+    by the *highest* dep each reaches, also with ``lowest`` (then the lower highest wins): both
+    reach dep 3, so they tie and the newer build wins, and dep is then as low as it allows."""
+    records = {**_record("app", "1.0", "old_0", ["dep >=1"], timestamp=1_600_000_000_000),
+               **_record("app", "1.0", "new_0", ["dep >=2"], timestamp=1_700_000_000_000),
+               **_record("dep", "1.0", "h_0"), **_record("dep", "2.0", "h_0"), **_record("dep", "3.0", "h_0")}
+    ours_source, sparse = _tiny_channel(tmp_path, records)
+    ours = _ours(SolveTask(specs=["app"], sources=[ours_source], strategy=strategy))
+    assert ours == _theirs(["app"], sparse, [], strategy=strategy)
+    assert ours == (["app 1.0 new_0", "dep 2.0 h_0"] if strategy == "lowest" else ["app 1.0 new_0", "dep 3.0 h_0"])
+
+
 @pytest.fixture(scope="module")
 def unpacked(tmp_path_factory):
     data = solver_data.find_solver_data()
@@ -93,7 +132,7 @@ def test_real_channel_strategies_and_cutoffs_match_rattler(unpacked):
     cutoff = _median_timestamp(setup, unpacked)
     when = datetime.datetime.fromtimestamp(cutoff / 1000, datetime.timezone.utc)
     counts = {"same": 0, "different": 0, "unsat": 0}
-    differing = []
+    differing, requested_differ = [], []
     problems = solver_data.random_problems(setup, unpacked, 23, 8) + [["python"], ["openssl", "curl"]]
     for specs in problems:
         for options in ({"strategy": "lowest"}, {"strategy": "lowest-direct"}, {"exclude_newer": cutoff}):
@@ -116,12 +155,20 @@ def test_real_channel_strategies_and_cutoffs_match_rattler(unpacked):
             counts["same" if same else "different"] += 1
             if not same:
                 differing.append((specs, options, sorted(set(ours) ^ set(theirs))))
+                asked = {as_spec(s).name for s in specs}
+                if [r for r in ours if r.split()[0] in asked] != [r for r in theirs if r.split()[0] in asked]:
+                    requested_differ.append((specs, options))
     print(counts, differing)
-    # exclude-newer and lowest-direct give rattler's records exactly; with `lowest` everywhere
-    # the lowest solution is often not unique, and where the two searches decide names in a
-    # different order they may settle on other (equally valid) builds of the low versions.
+    # Candidate order is rattler's for every strategy (the tie-break above included), so
+    # exclude-newer and lowest-direct give rattler's records exactly, and so does `lowest`
+    # for every requested name. Where the lowest solution is not unique, two transitive names
+    # (python's libgcc-ng and zlib) may still settle differently: resolvo decides the oldest
+    # open requirement first (unless a newer one has both more conflict activity and fewer
+    # candidates), minipixi's search the most recently required name. Those cases are
+    # counted here, so any new difference fails.
+    assert not requested_differ, requested_differ
     assert all(options.get("strategy") == "lowest" for _, options, _ in differing), differing
-    assert counts["same"] >= 0.85 * (counts["same"] + counts["different"]), differing
+    assert counts["different"] <= 2, differing
 
 
 @pytest.mark.corpus
