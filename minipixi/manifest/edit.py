@@ -15,6 +15,10 @@ Every edit follows the same steps (`edit_manifest`), holding the workspace lock
    and the CRLF line endings back, and only then replace the file with `files.write_atomic`.
    A failed edit leaves the file byte for byte as it was.
 
+Steps 2 and 3 work on a `Draft`: the text being edited and the model it parses to. Every edit
+function accepts a path (read, edit, write, under the lock) or a draft (edit in memory, write
+nothing), so ``add`` can edit, solve, pin and then write pixi.toml once (`app/add.py`).
+
 Removing undoes adding: tables that an `add` created (``[feature.gpu.target.linux-64.dependencies]``)
 are removed again when they become empty, so ``add`` then ``remove`` restores the original
 bytes. Top-level tables (``[dependencies]``, ``[tasks]``) stay, as ``minipixi init`` writes them.

@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 import tomlkit
 
 from minipixi.manifest.edit import (
-    check_selector, edit_manifest, fill_table, get_table, remove_entries, section_keys,
+    Draft, check_selector, edit_manifest, fill_table, get_table, remove_entries, section_keys,
 )
 from minipixi.manifest.model import DependencySpec
 from minipixi.manifest.specs import parse_cli_spec, spec_toml_value
@@ -46,7 +46,7 @@ def dependency_table_name(*, host: bool = False, build: bool = False, pypi: bool
 
 # --8<-- [start:add]
 def add_dependencies(
-    path: Path | str,
+    path: Path | str | Draft,
     specs: Sequence[str],
     *,
     feature: str | None = None,
@@ -82,7 +82,7 @@ def _with_version(spec: DependencySpec, version: str) -> DependencySpec:
 
 
 def remove_dependencies(
-    path: Path | str,
+    path: Path | str | Draft,
     names: Sequence[str],
     *,
     feature: str | None = None,

@@ -20,7 +20,7 @@ from typing import Any, Mapping, Sequence
 import tomlkit
 
 from minipixi.errors import ManifestError
-from minipixi.manifest.edit import edit_manifest, fill_table, get_table, inline, remove_entries, section_keys
+from minipixi.manifest.edit import Draft, edit_manifest, fill_table, get_table, inline, remove_entries, section_keys
 from minipixi.manifest.model import DEFAULT_FEATURE, Task
 from minipixi.manifest.parse import parse_manifest
 from minipixi.manifest.workspace import Workspace
@@ -54,7 +54,7 @@ def task_toml_value(cmd: str | None, options: TaskOptions) -> Any:
 
 
 def add_task(
-    path: Path | str, name: str, cmd: str | None, *, depends_on: Sequence[str] = (),
+    path: Path | str | Draft, name: str, cmd: str | None, *, depends_on: Sequence[str] = (),
     description: str | None = None, cwd: str | None = None, env: Mapping[str, str] | None = None,
     feature: str | None = None, platform: str | None = None, clean_env: bool = False,
     args: Sequence[str] = (),
@@ -70,7 +70,10 @@ def add_task(
         fill_table(get_table(doc, keys, create=True), {name: value})
 
     edit_manifest(path, f"add task '{name}'", change)
-    workspace = parse_manifest(Path(path).read_text(encoding="utf-8"), Path(path))
+    if isinstance(path, Draft):
+        workspace = path.workspace
+    else:
+        workspace = parse_manifest(Path(path).read_text(encoding="utf-8"), Path(path))
     feat = workspace.features[feature or DEFAULT_FEATURE]
     return (feat.targets[platform] if platform else feat.default).tasks[name]
 
@@ -86,7 +89,7 @@ def describe_task(task: Task) -> str:
     return f"`{task.name}`: " + ", ".join(parts)
 
 
-def remove_task(path: Path | str, names: Sequence[str], *, feature: str | None = None,
+def remove_task(path: Path | str | Draft, names: Sequence[str], *, feature: str | None = None,
                 platform: str | None = None) -> list[str]:
     """Remove tasks by name (refusing if another task still depends on one)."""
     keys = section_keys("tasks", feature=feature, platform=platform)
