@@ -230,12 +230,12 @@ class Report:
         first, second = node.cause.cause1, node.cause.cause2
         derived = [c for c in (first, second) if isinstance(c.cause, Derived)]
         if not derived:
-            self.write(f"Because {self.ref(first)} and {self.ref(second)}, {conclusion}.", node)
+            self.write(f"Because {join(self.ref(first), self.ref(second))}, {conclusion}.", node)
             return
         if len(derived) == 1:
             other = second if derived[0] is first else first
             if id(derived[0]) in self.numbers:
-                self.write(f"Because {self.ref(other)} and {self.ref(derived[0])}, "
+                self.write(f"Because {join(self.ref(other), self.ref(derived[0]))}, "
                            f"{conclusion}.", node)
             else:
                 self.visit(derived[0])
@@ -247,7 +247,7 @@ class Report:
                 if id(cause) not in self.numbers:  # refer back to it after the other branch
                     self.numbers[id(cause)] = len(self.numbers) + 1
                     self.lines[-1][1] = self.numbers[id(cause)]
-        self.write(f"Because {self.ref(first)} and {self.ref(second)}, {conclusion}.", node)
+        self.write(f"Because {join(self.ref(first), self.ref(second))}, {conclusion}.", node)
 
     def text(self) -> str:
         """The lines, numbered where referred to; the last one, when not alone, opens "So,"."""
@@ -257,6 +257,11 @@ class Report:
                 line = "So, because " + line.split("ecause ", 1)[1]
             out.append(f"{line} ({number})" if number else line)
         return "\n".join(out)
+
+
+def join(first: str, second: str) -> str:
+    """"A and B", with a comma when A ends in a "which" clause of its own."""
+    return f"{first}, and {second}" if ", which" in first else f"{first} and {second}"
 
 
 # ---- the fix ------------------------------------------------------------------------------
@@ -281,7 +286,12 @@ def missing(provider: PyPIProvider, root: Incompatibility) -> list[tuple[str, li
 
 def render_hint(provider: PyPIProvider, root: Incompatibility) -> str:
     """The fix, chosen from why the versions the proof needed were missing."""
-    reasons = {d.reason for _, dropped in missing(provider, root) for d in dropped}
+    found = missing(provider, root)
+    reasons = {d.reason for _, dropped in found for d in dropped}
+    by_conda = sorted({project for project, _ in found if project in provider.conda})
+    if by_conda:
+        return (f"{', '.join(by_conda)} comes from conda here: change the conda dependency's "
+                "version, or the PyPI requirement on it")
     if SDIST_ONLY in reasons:
         return BUILD_HINT
     if "a pre-release" in reasons:
