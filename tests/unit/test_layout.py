@@ -244,6 +244,10 @@ def pointer_exists(target: str) -> bool:
     return (PACKAGE / target).exists() or (ROOT / target).exists()
 
 
+#: How a module calls itself the place to start ("Read first", "Read this module first").
+START = re.compile(r"\bread (?:this (?:module |file |package )?)?first\b", re.I)
+
+
 def test_docstring_pointers_name_modules_that_exist():
     wrong, starts = [], []
     for name, path in MODULES.items():
@@ -251,7 +255,7 @@ def test_docstring_pointers_name_modules_that_exist():
         for target in POINTER.findall(doc):
             if is_pointer(target) and not pointer_exists(target):
                 wrong.append(f"{path.relative_to(ROOT)} names `{target}`")
-        if re.search(r"\bread (?:this )?first\b", doc, re.I):
+        if START.search(doc):
             starts.append(name)
     assert not wrong, "docstrings point at modules that do not exist:\n" + "\n".join(wrong)
     assert len(starts) <= 1, f"more than one module says 'read first': {starts}"
@@ -288,6 +292,16 @@ def test_every_module_says_where_it_sits_in_the_reading_order():
 ])
 def test_the_pointer_rule(target, pointer, exists):
     assert (is_pointer(target), pointer_exists(target)) == (pointer, exists)
+
+
+@pytest.mark.parametrize("text, start", [
+    ("Read first; read next `version_order.py`.", True),
+    ("Read this module first: it is where a command starts.", True),
+    ("Read after `cli.py`; read next `app/`.", False),
+    ("The first of the core types; read next `version_order.py`.", False),
+])
+def test_the_start_rule(text, start):
+    assert bool(START.search(text)) == start
 
 
 def test_the_graph_counts_package_inits_and_relative_imports(tmp_path):
