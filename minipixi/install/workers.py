@@ -22,7 +22,7 @@ Processes bring three problems that threads do not have, and this module's answe
 
 Errors raised in a worker come back whole: `MinipixiError` knows how to be pickled.
 
-Lesson: Episode 4, "Under the hood" (installing). Read with `install/install.py` and `install/package_cache.py`.
+Lesson: Episode 4, "Under the hood" (installing). Read after `install/install.py`, with `install/package_cache.py`.
 Ground truth: Python's `concurrent.futures.ProcessPoolExecutor` and `multiprocessing` docs
 ("Contexts and start methods").
 """
