@@ -8,7 +8,8 @@ reference: the numba batch kernel in `version_kernel.py` must give exactly the s
 and its tests check that.
 Lesson: Episode 2, "Versions and specs" (under the hood). The first of the core types (after
 `cli.py` and `app/`, which use them); read next `version_order.py`. Ground truth: rattler's
-`rattler_conda_version` crate (`version/parse.rs`, `version/mod.rs`), itself checked against conda's `VersionOrder`.
+`rattler_conda_version` crate (`version/parse.rs`, `version/mod.rs`), itself checked against
+conda's `VersionOrder`.
 
 How a version is read (``1!2.0rc1-3+local.1`` as the example)::
 
