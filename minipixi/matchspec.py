@@ -19,7 +19,7 @@ This module is the value: its fields, what it matches, and conda's canonical str
 
 Lesson: Episode 2, "Adding dependencies" (what `pixi add "numpy>=1.26"` writes). Read after
 `build_match.py`; read next `matchspec_parse.py`, then `solver/`. Ground truth: rattler's
-`match_spec/mod.rs` and conda's `models/match_spec.py` (the canonical string).
+`match_spec/mod.rs` and conda's models/match_spec.py (the canonical string).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ it). Two modes, as in rattler: *lenient* (what conda accepted for years: ``numpy
 Channels, URLs and paths written in a spec are read here too (`parse_channel_and_subdir`,
 `channel_base_url`, `path_to_file_url`).
 Lesson: Episode 2, "Adding dependencies". Read after `matchspec.py`; read next `solver/`.
-Ground truth: rattler's `match_spec/parse.rs` and conda's `models/match_spec.py`.
+Ground truth: rattler's `match_spec/parse.rs` and conda's models/match_spec.py.
 """
 
 from __future__ import annotations

@@ -14,15 +14,20 @@ order they were requested. When no choice exists, say why in words.
 
 The package follows resolvelib's split into roles:
 
-- `task.py`: the question (`SolveTask`) and where records come from (`RecordSource`,
+- `solver/task.py`: the question (`SolveTask`) and where records come from (`RecordSource`,
   `RecordIndex`, `MergedSource`);
-- `provider.py`: candidates, best first, and which of them a spec matches;
-- `search.py`: the PubGrub loop (unit propagation, decisions, learning from conflicts);
-- `explain.py`: the proof of a failure as sentences, and the hint;
-- `check.py`: an independent checker of a solution (the tests' oracle uses it too).
+- `solver/provider.py`: candidates, best first, and which of them a spec matches;
+- `solver/incompatibility.py` and `solver/partial_solution.py`: the search's vocabulary (terms over masks of
+  candidates, incompatibilities) and what it has assumed so far;
+- `solver/search.py`: the PubGrub loop (unit propagation, decisions, learning from conflicts);
+- `solver/report.py`: a failure's proof as plain data (no masks, no provider), which
+  `solver/derivation.py` builds from the search's;
+- `solver/explain.py`: that proof as sentences, and the hint;
+- `solver/check.py`: an independent checker of a solution (the tests' oracle uses it too).
 
 Lesson: Episode 2, "Under the hood: the solver" (the lock-file section links here). Read after
-`records.py`, `matchspec.py` and `virtual_packages.py`; read next `lock.py`. Ground truth:
+`records.py`, `matchspec.py` and `channel/virtual_packages.py`; read next `solver/task.py`,
+then `lock/`. Ground truth:
 rattler_solve (``SolverTask``) and resolvo; PubGrub's ``doc/solver.md`` for the algorithm and
 the wording of explanations.
 """
@@ -32,9 +37,12 @@ from __future__ import annotations
 from minipixi.errors import SolveError
 from minipixi.records import PackageRecord
 from minipixi.solver.check import find_violations
-from minipixi.solver.explain import leaves, render_explanation, render_hint
+from minipixi.solver.derivation import failure_report
+from minipixi.solver.explain import render_explanation, render_hint
+from minipixi.solver.incompatibility import Incompatibility
 from minipixi.solver.provider import Provider
-from minipixi.solver.search import Incompatibility, Reporter, Search, Unsolvable
+from minipixi.solver.report import leaves
+from minipixi.solver.search import Reporter, Search, Unsolvable
 from minipixi.solver.task import MergedSource, RecordIndex, RecordSource, SolveTask
 
 __all__ = [
@@ -47,6 +55,7 @@ __all__ = [
     "SolveError",
     "SolveTask",
     "Unsolvable",
+    "failure_report",
     "find_violations",
     "render_explanation",
     "solve",
@@ -58,7 +67,7 @@ def solve(task: SolveTask, reporter: Reporter | None = None) -> list[PackageReco
     """The records to install for `task`, sorted by name (virtual packages left out).
 
     Raises SolveError when no set of records fits; its `details` explain why, its `hint` says
-    what to change, and `incompatibility` / `causes` keep the proof as data.
+    what to change, and `report` (a `report.Failure`) / `causes` keep the proof as data.
     """
     provider = Provider(task)
     search = Search(provider, reporter)
@@ -74,14 +83,16 @@ def solve(task: SolveTask, reporter: Reporter | None = None) -> list[PackageReco
 
 
 def unsolvable_error(provider: Provider, root: Incompatibility) -> SolveError:
-    """A SolveError that carries the proof, its explanation and the fix."""
+    """A SolveError that carries the proof (as data: masks stay in the search), its explanation
+    and the fix."""
     task = provider.task
     where = " ".join(part for part in (task.label, f"for {task.platform}" if task.platform else None) if part)
+    failure = failure_report(provider, root)
     error = SolveError(
         f"cannot solve {where or 'the specs'}: no set of records satisfies all requirements",
-        details=render_explanation(provider, root),
-        hint=render_hint(provider, root),
+        details=render_explanation(failure),
+        hint=render_hint(failure),
     )
-    error.incompatibility = root
-    error.causes = [leaf.cause for leaf in leaves(root)]
+    error.report = failure
+    error.causes = [leaf.cause for leaf in leaves(failure.root)]
     return error

@@ -8,6 +8,8 @@ give us something to test more complicated solutions against" (sdxpy).
 `unmet_dependencies` is the one rule for a record's own ``depends`` and ``constrains``, as data;
 the up-to-date check of a lock file (`lock/satisfiability.py`) phrases the same findings its own
 way.
+
+Read after `solver/explain.py`; read next `lock/` (a solve's records become a lock file).
 """
 
 from __future__ import annotations

@@ -18,72 +18,100 @@ The fix (`render_hint`) is chosen from the kinds of the leaves: a missing ``__cu
 ``cuda`` system requirement (or ``CONDA_OVERRIDE_CUDA`` when building an image), a missing
 package for the channel that has it, a pin for an update. The causes stay data (`leaves`);
 only this module makes prose.
+
+Everything here reads one `Failure` (`solver/report.py`): plain values, no masks, no provider,
+no search. So an explanation can be written, tested or changed without running a solve:
+
+>>> from minipixi.solver.report import Build, Depends, Derived, Fact, Failure, Package, Requested, Term
+>>> a2 = Build("a", "2.0", "0", "conda-forge", 0)
+>>> requested = Fact((Term("a", (a2,), False),), Requested("a >=2"))
+>>> depends = Fact((Term("a", (a2,), True),), Depends("a", "b >=5"))
+>>> failure = Failure(Fact((), Derived(requested, depends)), packages={
+...     "a": Package("a", (a2,), requested=(a2,)), "b": Package("b", ())},
+...     requests=(), virtual={}, pinned={}, sources=("conda-forge",))
+>>> print(render_explanation(failure))
+Because the request requires a >=2 and a 2.0 depends on b >=5, which is in none of conda-forge, solving failed.
+>>> render_hint(failure)
+'no channel of this environment has b for the platform: check the name, add the channel that has it, or limit the dependency to the platforms that have it'
+
+Lesson: Episode 2, "Under the hood: the solver", and Episode 5 (the missing ``__cuda``). Read
+after `solver/derivation.py`; read next `solver/check.py`. Ground truth: PubGrub's
+``doc/solver.md`` ("Error Reporting") and pubgrub-rs ``report.rs``.
 """
 
 from __future__ import annotations
 
 import re
 
-from minipixi.solver.provider import Provider, as_spec, indexes
-from minipixi.solver.search import (
+from minipixi.errors import MinipixiError
+from minipixi.matchspec import parse_matchspec
+from minipixi.solver.report import (
+    Build,
     Constrains,
     Constraint,
     Depends,
     Derived,
+    Disjoint,
     Excluded,
-    Incompatibility,
+    Fact,
+    Failure,
     Malformed,
     Pigeonhole,
     Provided,
     Requested,
     Term,
+    Unavailable,
+    leaves,
 )
+from minipixi.version import parse_version
 
 
 # --- naming record sets -----------------------------------------------------------------------
 
 
-def describe_records(provider: Provider, name: str, mask: int, use_label: bool = True) -> str:
+def describe_records(failure: Failure, name: str, chosen: tuple[Build, ...], use_label: bool = True) -> str:
     """A record set in words: "every build of foo"; one record ("foo 1.2", with its build when
     the version has several); a few versions ("foo 1.2 | 1.3"); else, when `use_label`, the
     spec it came from ("foo >=1.2"); else the first versions ("foo 1.9 | ... and 20 more")."""
-    cands = provider.candidates(name)
-    asked = requested_range(provider, name)
-    if asked is not None and asked != cands.full and mask & asked:
-        mask &= asked  # the request rules the others out: they are not worth a word
-    if mask == cands.full and len(cands.records) > 1:
+    package = failure.packages[name]
+    every = package.builds
+    asked = package.requested
+    if asked is not None and len(asked) != len(every) and _overlap(chosen, asked):
+        chosen = _common(chosen, asked)  # the request rules the others out: they are not worth a word
+    if len(chosen) == len(every) and len(every) > 1:
         return f"every build of {name}"
-    chosen = [cands.records[i] for i in indexes(mask)]
-    builds = {v: sum(r.version == v for r in cands.records) for v in {r.version for r in chosen}}
+    builds = {v: sum(b.version == v for b in every) for v in {b.version for b in chosen}}
     if len(chosen) == 1:
         record = chosen[0]
         several = builds[record.version] > 1
         return f"{name} {record.version}" + (f" ({record.build})" if several else "")
-    versions = list(dict.fromkeys(r.version for r in chosen))
-    label = provider.labels.get((name, mask)) if use_label and mask != cands.full else None
+    versions = list(dict.fromkeys(b.version for b in chosen))
+    label = package.labels.get(chosen) if use_label and len(chosen) != len(every) else None
     if label is not None and len(versions) > 3:
         return label
-    complete = all(sum(r.version == v for r in chosen) == builds[v] for v in versions)
+    complete = all(sum(b.version == v for b in chosen) == builds[v] for v in versions)
     shown = " | ".join(versions[:4]) + (f" and {len(versions) - 4} more" if len(versions) > 4 else "")
     return f"{name} {shown}" if complete else f"some builds of {name} {shown}"
 
 
-def requested_range(provider: Provider, name: str) -> int | None:
-    """The candidates of `name` that every spec of the request on it matches (None when the
-    request does not name it)."""
-    cache = provider.__dict__.setdefault("_requested_ranges", {})
-    if name not in cache:
-        masks = [provider.matches(text) for text in map(str, provider.task.specs) if as_spec(text).name == name]
-        allowed = None
-        for mask in masks:
-            allowed = mask if allowed is None else allowed & mask
-        cache[name] = allowed
-    return cache[name]
+def _overlap(first: tuple[Build, ...], second: tuple[Build, ...]) -> bool:
+    return not set(first).isdisjoint(second)
+
+
+def _common(first: tuple[Build, ...], second: tuple[Build, ...]) -> tuple[Build, ...]:
+    """The builds in both, best first (the order every list of builds keeps)."""
+    keep = set(second)
+    return tuple(b for b in first if b in keep)
+
+
+def _within(first: tuple[Build, ...], second: tuple[Build, ...]) -> bool:
+    """Is every build of `first` one of `second`?"""
+    return set(first) <= set(second)
 
 
 def short_version_spec(spec_text: str) -> str:
     """A dependency's version as people say it: ">=3.7,<3.8.0a0", "3.7.*" and "3.7*" are "3.7"."""
-    spec = as_spec(spec_text)
+    spec = parse_matchspec(spec_text)
     text = str(spec.version) if spec.version is not None else "*"
     match = re.fullmatch(r">=([\w.]+),<([\w.]+?)(?:\.0a0|a0)?", text)
     if match and _next_release(match.group(1)) == match.group(2):
@@ -103,9 +131,6 @@ def _next_release(version: str) -> str | None:
 
 def version_order(text: str) -> tuple:
     """Sort key for a version as text (what is not a version sorts last, as written)."""
-    from minipixi.errors import MinipixiError
-    from minipixi.version import parse_version
-
     try:
         return (0, parse_version(text).sort_key, text)
     except MinipixiError:
@@ -121,36 +146,35 @@ def version_list(versions: list[str], limit: int = 5) -> str:
     return f"{' | '.join(versions[:2])} ... {versions[-1]} ({len(versions)} versions)"
 
 
-def describe_term(provider: Provider, term: Term) -> str:
+def describe_term(failure: Failure, term: Term) -> str:
     """A term as the records it is about: what is ruled out (positive) or required (negative).
     A requirement keeps the words of its spec ("bors <2.0 is required")."""
     if term.positive:
-        return describe_records(provider, term.name, term.mask)
-    label = provider.labels.get((term.name, term.mask))
-    return label if label is not None else describe_records(provider, term.name, term.mask)
+        return describe_records(failure, term.name, term.builds)
+    label = failure.packages[term.name].labels.get(term.builds)
+    return label if label is not None else describe_records(failure, term.name, term.builds)
 
 
 # --- one incompatibility as one clause --------------------------------------------------------
 
 
 class Wording:
-    """Turns incompatibilities into clauses, in the context of one task (platform, label)."""
+    """Turns facts into clauses, in the context of one failure (platform, label)."""
 
-    def __init__(self, provider: Provider) -> None:
-        self.provider = provider
-        task = provider.task
-        self.who = task.label or "the request"
-        self.platform = task.platform or "the platform"
-        target = " ".join(p for p in (task.label, f"for {task.platform}" if task.platform else None) if p)
+    def __init__(self, failure: Failure) -> None:
+        self.failure = failure
+        self.who = failure.label or "the request"
+        self.platform = failure.platform or "the platform"
+        target = " ".join(p for p in (failure.label, f"for {failure.platform}" if failure.platform else None) if p)
         self.failed = f"solving {target} failed" if target else "solving failed"
 
-    def clause(self, incompatibility: Incompatibility) -> str:
+    def clause(self, incompatibility: Fact) -> str:
         cause = incompatibility.cause
         if isinstance(cause, Derived):
             return self.derived(incompatibility)
         return self.external(incompatibility)
 
-    def external(self, incompatibility: Incompatibility) -> str:
+    def external(self, incompatibility: Fact) -> str:
         cause, terms = incompatibility.cause, incompatibility.terms
         if isinstance(cause, Requested):
             tail = "" if terms else f", {self.nothing_matches(cause.spec)}"
@@ -166,7 +190,7 @@ class Wording:
             return (f"{_names(list(cause.names), 4)} ({len(cause.names)} packages) each depend on all the "
                     f"others having another version, and they have only {len(cause.versions)} versions "
                     f"between them ({_span(list(cause.versions))})")
-        subject = describe_records(self.provider, terms[0].name, terms[0].mask, use_label=False)
+        subject = describe_records(self.failure, terms[0].name, terms[0].builds, use_label=False)
         if isinstance(cause, Depends):
             if len(terms) == 1:
                 return f"{subject} depends on {cause.spec}, {self.nothing_matches(cause.spec)}"
@@ -180,46 +204,42 @@ class Wording:
     def nothing_matches(self, spec_text: str) -> str:
         """Why a spec matches nothing, as a "which" clause: the platform lacks a virtual
         package, no channel has the name, or no record of it fits."""
-        spec = as_spec(spec_text)
+        spec = parse_matchspec(spec_text)
         if spec.name.startswith("__"):
-            have = self.provider.virtual.get(spec.name)
+            have = self.failure.virtual.get(spec.name)
             if not have:
                 return f"which {self.platform} does not provide here"
-            versions = " | ".join(r.version for r in have)
+            versions = " | ".join(have)
             return f"which {self.platform} does not provide here (it has {spec.name} {versions})"
-        cands = self.provider.candidates(spec.name)
-        if not cands.records:
+        builds = self.failure.packages[spec.name].builds
+        if not builds:
             return f"which is in none of {self.sources()}"
-        versions = list(dict.fromkeys(r.version for r in sorted(cands.records, key=lambda r: r.parsed_version.sort_key)))
-        return f"which no record matches (there is only {spec.name} {version_list(versions)})"
+        return f"which no record matches (there is only {spec.name} {version_list(sorted_versions(builds))})"
 
     def sources(self) -> str:
-        from minipixi.solver.task import source_label
+        return ", ".join(self.failure.sources) if self.failure.sources else "any channel"
 
-        labels = [source_label(s, i) for i, s in enumerate(self.provider.task.sources)]
-        return ", ".join(labels) if labels else "any channel"
-
-    def excluded(self, incompatibility: Incompatibility) -> str:
+    def excluded(self, incompatibility: Fact) -> str:
         cause, term = incompatibility.cause, incompatibility.terms[0]
-        subject = describe_records(self.provider, term.name, term.mask)
+        subject = describe_records(self.failure, term.name, term.builds)
         if cause.reason == "pinned":
-            pin = self.provider.pinned[cause.name]
-            return f"{cause.name} is pinned to {pin.version} ({pin.build}), which rules out {subject}"
-        cands = self.provider.candidates(cause.name)
-        origins = sorted({cands.origins[i] for i in indexes(term.mask)})
-        winner = next(cands.origins[i] for i in range(len(cands.records)) if not term.mask >> i & 1)
+            version, build = self.failure.pinned[cause.name]
+            return f"{cause.name} is pinned to {version} ({build}), which rules out {subject}"
+        hidden = set(term.builds)
+        origins = sorted({b.origin for b in term.builds})
+        winner = next(b.origin for b in self.failure.packages[cause.name].builds if b not in hidden)
         return (
-            f"{subject} {'is' if term.mask & (term.mask - 1) == 0 else 'are'} only in "
+            f"{subject} {'is' if len(term.builds) <= 1 else 'are'} only in "
             f"{', '.join(origins)}, which strict channel priority hides behind {winner}"
         )
 
-    def derived(self, incompatibility: Incompatibility) -> str:
-        """PubGrub's wording of a derived incompatibility, by the shape of its terms."""
+    def derived(self, incompatibility: Fact) -> str:
+        """PubGrub's wording of a derived fact, by the shape of its terms."""
         terms = incompatibility.terms
         if not terms:
             return self.failed
-        positive = [describe_term(self.provider, t) for t in terms if t.positive]
-        negative = [describe_term(self.provider, t) for t in terms if not t.positive]
+        positive = [describe_term(self.failure, t) for t in terms if t.positive]
+        negative = [describe_term(self.failure, t) for t in terms if not t.positive]
         if len(terms) == 1:
             return f"{positive[0]} cannot be used" if positive else f"{negative[0]} is required"
         if not negative:
@@ -232,11 +252,11 @@ class Wording:
 # --- the derivation as numbered lines (PubGrub's reporter) -----------------------------------
 
 
-class Report:
+class Lines:
     """Writes the derivation of `root` as lines; `text()` joins them."""
 
-    def __init__(self, provider: Provider, root: Incompatibility) -> None:
-        self.words = Wording(provider)
+    def __init__(self, failure: Failure, root: Fact) -> None:
+        self.words = Wording(failure)
         self.lines: list[list] = []  # [text, number or None]
         self.numbers: dict[int, int] = {}
         self.uses: dict[int, int] = {}
@@ -246,7 +266,7 @@ class Report:
         else:
             self.write(f"Because {self.words.clause(root)}, {self.words.failed}.", root)
 
-    def _count_uses(self, root: Incompatibility) -> None:
+    def _count_uses(self, root: Fact) -> None:
         stack, seen = [root], set()
         while stack:
             node = stack.pop()
@@ -258,20 +278,20 @@ class Report:
                     seen.add(id(cause))
                     stack.append(cause)
 
-    def write(self, text: str, incompatibility: Incompatibility) -> None:
+    def write(self, text: str, incompatibility: Fact) -> None:
         number = None
         if self.uses.get(id(incompatibility), 0) > 1:
             number = len(self.numbers) + 1
             self.numbers[id(incompatibility)] = number
         self.lines.append([text, number])
 
-    def ref(self, incompatibility: Incompatibility) -> str:
+    def ref(self, incompatibility: Fact) -> str:
         number = self.numbers.get(id(incompatibility))
         clause = self.words.clause(incompatibility)
         return f"{clause} ({number})" if number else clause
 
     # --8<-- [start:visit]
-    def visit(self, node: Incompatibility) -> None:
+    def visit(self, node: Fact) -> None:
         """One derived step, after the steps it needs (PubGrub's ``_visit``)."""
         conclusion = self.words.clause(node)
         cause1, cause2 = node.cause.cause1, node.cause.cause2
@@ -319,7 +339,7 @@ class Report:
             self.visit(derived)
             self.write(f"And because {self.words.clause(external)}, {conclusion}.", node)
 
-    def _pair(self, first: Incompatibility, second: Incompatibility) -> str:
+    def _pair(self, first: Fact, second: Fact) -> str:
         """Two external facts; a dependency chain reads "A depends on B which depends on C",
         and two requests read "the request requires both A and B"."""
         if isinstance(first.cause, Requested) and isinstance(second.cause, Requested):
@@ -329,7 +349,7 @@ class Report:
             if isinstance(a.cause, Depends) and isinstance(b.cause, Depends) and len(a.terms) == 2:
                 target, subject = a.terms[1], b.terms[0]
                 if target.name == subject.name and subject.positive and not target.positive:
-                    if subject.mask & ~target.mask == 0 or target.mask & ~subject.mask == 0:
+                    if _within(subject.builds, target.builds) or _within(target.builds, subject.builds):
                         tail = self.words.clause(b).split(" depends on ", 1)[1]
                         return f"{self.words.clause(a)} which depends on {tail}"
         return join_clauses(self.words.clause(first), self.words.clause(second))
@@ -352,26 +372,29 @@ def join_clauses(first: str, second: str) -> str:
 MAX_LINES = 8  # a longer derivation shows its first and last steps only
 
 
+
 # --8<-- [start:render_explanation]
-def render_explanation(provider: Provider, root: Incompatibility) -> str:
+def render_explanation(failure: Failure) -> str:
     """Why nothing fits, root cause first.
 
     Two causes explain a failure on their own, and then they are the whole explanation, in two
-    lines: a requested package whose every allowed record needs something no channel has
-    ("setuptools 40.0.0 needs python 2.7 | 3.5 | 3.6 | 3.7, and none is available"), and two
-    requested packages whose records need disjoint versions of one dependency. (Both are read
-    from the records themselves, so each is a complete proof on its own.) Otherwise the
-    derivation is written out as PubGrub does (`Report`), led by its root cause: a pigeonhole
-    fact, or else the first clash of two dependencies it rests on ("every build of mro-base
-    depends on _r-mutex 1.* mro_2 and every build of r-base depends on _r-mutex 1.*
-    anacondar_1"). A long derivation keeps only its first and last steps."""
-    words = Wording(provider)
-    for sentence in (_unavailable(provider, words), _disjoint_requests(provider, words)):
-        if sentence is not None:
-            return sentence
-    text = Report(provider, root).text().split("\n")
+    lines (`failure.shortcut`): a requested package whose every allowed record needs something
+    no channel has ("setuptools 40.0.0 needs python 2.7 | 3.5 | 3.6 | 3.7, and none is
+    available"), and two requested packages whose records need disjoint versions of one
+    dependency. (Both are read from the records themselves, so each is a complete proof on its
+    own.) Otherwise the derivation is written out as PubGrub does (`Lines`), led by its root
+    cause: a pigeonhole fact, or else the first clash of two dependencies it rests on ("every
+    build of mro-base depends on _r-mutex 1.* mro_2 and every build of r-base depends on
+    _r-mutex 1.* anacondar_1"). A long derivation keeps only its first and last steps."""
+    words = Wording(failure)
+    if isinstance(failure.shortcut, Unavailable):
+        return _unavailable(failure, words, failure.shortcut)
+    if isinstance(failure.shortcut, Disjoint):
+        return _disjoint(failure, words, failure.shortcut)
+    root = failure.root
+    text = Lines(failure, root).text().split("\n")
     counting = _pigeonhole(words, root)
-    lead = counting or _leaf_clash(provider, words, root)
+    lead = counting or _leaf_clash(failure, words, root)
     if lead is not None and not text[0].startswith(lead[:-1]):
         text = [lead, *text]
     if len(text) > MAX_LINES or counting and len(text) > 3:  # after the counting, only the chain
@@ -391,138 +414,72 @@ def _names(names: list[str], limit: int = 6) -> str:
     return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def _requested(provider: Provider) -> list[tuple[str, str, int]]:
-    """(name, spec text, allowed mask) for each requested name, in request order."""
-    out, seen = [], set()
-    for text in map(str, provider.task.specs):
-        name = as_spec(text).name
-        if name not in seen and not name.startswith("__"):
-            seen.add(name)
-            out.append((name, text, requested_range(provider, name) or 0))
-    return out
-
-
-def _needs(provider: Provider, name: str, allowed: int) -> dict[str, list[tuple[str, int]]]:
-    """For each name every allowed record of `name` depends on: (spec text, matches) pairs."""
-    cands = provider.candidates(name)
-    per_record = []
-    for i in indexes(allowed):
-        needs: dict[str, list[str]] = {}
-        for text in cands.records[i].depends:
-            try:
-                needs.setdefault(as_spec(text).name, []).append(text)
-            except Exception:  # a malformed spec: the search explains it
-                return {}
-        per_record.append(needs)
-    if not per_record:
-        return {}
-    shared = set.intersection(*(set(n) for n in per_record))
-    return {target: [(t, provider.matches(t)) for t in dict.fromkeys(x for n in per_record for x in n[target])]
-            for target in sorted(shared)}
-
-
-def _unavailable(provider: Provider, words: Wording) -> str | None:
+def _unavailable(failure: Failure, words: Wording, found: Unavailable) -> str:
     """ "A needs B x | y, and there is none": every allowed record of a requested name needs a
     package version no channel has."""
-    for name, text, allowed in _requested(provider):
-        if not allowed or any(provider.is_hidden(name, i) for i in indexes(allowed)):
-            continue
-        cands = provider.candidates(name)
-        records = [cands.records[i] for i in indexes(allowed)]
-        for target, specs in _needs(provider, name, allowed).items():
-            if any(mask for _, mask in specs) or target.startswith("__"):
-                continue
-            if not all(any(as_spec(t).name == target and provider.matches(t) == 0 for t in r.depends) for r in records):
-                continue
-            subject = describe_records(provider, name, allowed)
-            wanted = version_list([short_version_spec(t) for t, _ in specs], limit=8)
-            have = provider.candidates(target).records
-            tail = (f"there is only {target} {version_list(sorted_versions(have))}" if have
-                    else f"no channel has {target}")
-            return (f"{subject} needs {target} {wanted}, and none is available ({tail}).\n"
-                    f"So, because {words.who} requires {text}, {words.failed}.")
-    return None
+    request, target = found.request, found.target
+    subject = describe_records(failure, request.name, request.allowed)
+    wanted = version_list([short_version_spec(t) for t in found.wanted], limit=8)
+    have = failure.packages[target].builds
+    tail = (f"there is only {target} {version_list(sorted_versions(have))}" if have
+            else f"no channel has {target}")
+    return (f"{subject} needs {target} {wanted}, and none is available ({tail}).\n"
+            f"So, because {words.who} requires {request.spec}, {words.failed}.")
 
 
-def sorted_versions(records) -> list[str]:
-    return list(dict.fromkeys(r.version for r in sorted(records, key=lambda r: r.parsed_version.sort_key)))
+def sorted_versions(builds) -> list[str]:
+    """The distinct versions of `builds` (records or `Build` values), lowest first."""
+    return list(dict.fromkeys(r.version for r in sorted(builds, key=lambda r: r.parsed_version.sort_key)))
 
 
-def _disjoint_requests(provider: Provider, words: Wording) -> str | None:
+def _disjoint(failure: Failure, words: Wording, found: Disjoint) -> str:
     """Two requested packages whose records need disjoint versions of one dependency."""
-    asked = _requested(provider)
-    needs = {name: _needs(provider, name, allowed) for name, _, allowed in asked if allowed}
-    for a, (name1, text1, allowed1) in enumerate(asked):
-        for name2, text2, allowed2 in asked[a + 1:]:
-            for target in sorted(set(needs.get(name1, {})) & set(needs.get(name2, {}))):
-                union1 = union2 = 0
-                for _, mask in needs[name1][target]:
-                    union1 |= mask
-                for _, mask in needs[name2][target]:
-                    union2 |= mask
-                if union1 & union2 or not (union1 and union2):
-                    continue
-                def side(name, allowed):
-                    specs = [short_version_spec(t) for t, _ in needs[name][target]]
-                    return f"{describe_records(provider, name, allowed)} depends on {target} {version_list(specs, 8)}"
-                subject1 = describe_records(provider, name1, allowed1)
-                subject2 = describe_records(provider, name2, allowed2)
-                return (f"Because {side(name1, allowed1)} and {side(name2, allowed2)}, {subject1} and {subject2} "
-                        f"cannot be installed together.\n"
-                        f"So, because {words.who} requires both {text1} and {text2}, {words.failed}.")
-    return None
+    def side(request, wanted):
+        specs = [short_version_spec(t) for t in wanted]
+        return f"{describe_records(failure, request.name, request.allowed)} depends on {found.target} {version_list(specs, 8)}"
+    first, second = found.first, found.second
+    subject1 = describe_records(failure, first.name, first.allowed)
+    subject2 = describe_records(failure, second.name, second.allowed)
+    return (f"Because {side(first, found.first_wanted)} and {side(second, found.second_wanted)}, {subject1} and "
+            f"{subject2} cannot be installed together.\n"
+            f"So, because {words.who} requires both {first.spec} and {second.spec}, {words.failed}.")
 
 
-def _pigeonhole(words: Wording, root: Incompatibility) -> str | None:
-    """The pigeonhole fact a proof rests on, as its root cause (see `pigeonhole.py`)."""
+def _pigeonhole(words: Wording, root: Fact) -> str | None:
+    """The pigeonhole fact a proof rests on, as its root cause (see `solver/pigeonhole.py`)."""
     for leaf in leaves(root):
         if isinstance(leaf.cause, Pigeonhole):
             return f"Because {words.clause(leaf)}, they cannot all be installed."
     return None
 
 
-def _leaf_clash(provider: Provider, words: Wording, root: Incompatibility) -> str | None:
+def _leaf_clash(failure: Failure, words: Wording, root: Fact) -> str | None:
     """The first two dependencies of different packages, among the facts the proof rests on,
     that no version satisfies at once (two packages pinning one mutex to different builds)."""
     found = [leaf for leaf in leaves(root) if isinstance(leaf.cause, Depends) and len(leaf.terms) == 2]
-    requested = {name for name, _, _ in _requested(provider)}
+    requested = {request.name for request in failure.requests}
     found.sort(key=lambda leaf: leaf.terms[0].name not in requested)
     for a, first in enumerate(found):
         for second in found[a + 1:]:
             (s1, t1), (s2, t2) = first.terms, second.terms
-            if s1.name != s2.name and t1.name == t2.name and not t1.mask & t2.mask:
-                subject1 = describe_records(provider, s1.name, s1.mask, use_label=False)
-                subject2 = describe_records(provider, s2.name, s2.mask, use_label=False)
+            if s1.name != s2.name and t1.name == t2.name and not _overlap(t1.builds, t2.builds):
+                subject1 = describe_records(failure, s1.name, s1.builds, use_label=False)
+                subject2 = describe_records(failure, s2.name, s2.builds, use_label=False)
                 return (f"Because {words.clause(first)} and {words.clause(second)}, {subject1} and {subject2} "
                         f"cannot be installed together.")
     return None
 
 
-# --- leaves and the hint ----------------------------------------------------------------------
+# --- the hint ---------------------------------------------------------------------------------
 
 
-def leaves(root: Incompatibility) -> list[Incompatibility]:
-    """The external incompatibilities a derivation rests on, each once, in first-seen order."""
-    found, stack, seen = [], [root], set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node.cause, Derived):
-            stack += [node.cause.cause2, node.cause.cause1]
-        else:
-            found.append(node)
-    return found
-
-
-def _virtual_need(provider: Provider, external: list[Incompatibility]) -> tuple[str, str | None] | None:
+def _virtual_need(external: list[Fact]) -> tuple[str, str | None] | None:
     """The virtual package at fault and the version wanted, when one is among the leaves."""
     for leaf in external:
         cause = leaf.cause
         spec_text = getattr(cause, "spec", None)
         if isinstance(cause, (Depends, Constrains, Requested)) and spec_text:
-            spec = as_spec(spec_text)
+            spec = parse_matchspec(spec_text)
             if spec.name.startswith("__"):
                 wanted = re.search(r"\d+(\.\d+)*", str(spec.version)) if spec.version is not None else None
                 return spec.name, wanted.group(0) if wanted else None
@@ -533,15 +490,15 @@ def _virtual_need(provider: Provider, external: list[Incompatibility]) -> tuple[
 
 
 # --8<-- [start:render_hint]
-def render_hint(provider: Provider, root: Incompatibility) -> str:
+def render_hint(failure: Failure) -> str:
     """The fix, chosen from the kinds of the leaves: virtual, missing, excluded, or versions."""
-    external = leaves(root)
-    platform = provider.task.platform or "the platform"
-    virtual = _virtual_need(provider, external)
+    external = leaves(failure.root)
+    platform = failure.platform or "the platform"
+    virtual = _virtual_need(external)
     if virtual is not None:
-        have = [r.version for r in provider.virtual.get(virtual[0], [])]
+        have = list(failure.virtual.get(virtual[0], ()))
         return _virtual_hint(virtual[0], virtual[1], platform, have)
-    missing = [_missing_name(provider, leaf) for leaf in external]
+    missing = [_missing_name(failure, leaf) for leaf in external]
     missing = [name for name in missing if name]
     if missing:
         return (
@@ -562,11 +519,11 @@ def render_hint(provider: Provider, root: Incompatibility) -> str:
 # --8<-- [end:render_hint]
 
 
-def _missing_name(provider: Provider, leaf: Incompatibility) -> str | None:
+def _missing_name(failure: Failure, leaf: Fact) -> str | None:
     cause = leaf.cause
     if isinstance(cause, Requested) and not leaf.terms or isinstance(cause, Depends) and len(leaf.terms) == 1:
-        name = as_spec(cause.spec).name
-        return name if not provider.candidates(name).records else None
+        name = parse_matchspec(cause.spec).name
+        return name if not failure.packages[name].builds else None
     return None
 
 

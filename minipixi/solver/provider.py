@@ -1,7 +1,7 @@
 """Candidates and preferences: everything the search needs to know about packages.
 
-The search in `search.py` never parses a version or reads a record; it asks this module (the
-*provider*, as resolvelib calls it) three questions:
+The search in `solver/search.py` never parses a version or reads a record; it asks this module
+(the *provider*, as resolvelib calls it) three questions:
 
 - `Provider.candidates(name)`: every record of a name, **best first**. The order is the
   preference order of rattler and conda: a record with ``track_features`` sorts below every
@@ -24,6 +24,8 @@ Filtering and sorting many candidates goes through the numba kernel in `version_
 (`matches`, `argsort_versions`) once a solve has done enough version checks for numba's start-up
 to pay (the rule is at KERNEL_WORK); the plain Python path reads the same and is the only one a
 lesson-sized solve ever takes.
+
+Read after `solver/task.py`; read next `solver/incompatibility.py`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from minipixi.errors import MatchSpecError
+from minipixi.matchspec import MatchSpec
 from minipixi.records import PackageRecord
 from minipixi.solver.task import SolveTask, source_label
 
@@ -51,8 +54,6 @@ KERNEL_WORK = 300_000
 @lru_cache(maxsize=65536)
 def parse_spec(text: str):
     """MatchSpec.parse with a cache: the same dependency text appears in thousands of records."""
-    from minipixi.matchspec import MatchSpec
-
     return MatchSpec.parse(text)
 
 
@@ -105,7 +106,7 @@ def version_ranks(records: list[PackageRecord]) -> list[int]:
     Sorted by the kernel's argsort when it is already running and the name is big."""
     keys = [r.parsed_version.sort_key for r in records]  # equal keys exactly for equal versions
     if len(records) >= KERNEL_MIN_CANDIDATES and kernel_started():
-        from minipixi import version_kernel
+        from minipixi import version_kernel  # lazy: numba takes ~1.5 s to start (see KERNEL_WORK)
 
         order = [int(i) for i in version_kernel.argsort_versions([r.parsed_version for r in records])]
     else:
@@ -180,7 +181,7 @@ def mask_of(bits) -> int:
 
 def mask_from_bool_array(array) -> int:
     """A mask from a numpy bool array, without a Python loop over its items."""
-    import numpy as np
+    import numpy as np  # lazy: only the kernel's answers are numpy arrays
 
     packed = np.packbits(np.asarray(array, dtype=bool), bitorder="little")
     return int.from_bytes(packed.tobytes(), "little")
@@ -443,7 +444,7 @@ class Provider:
             return cands.full
         if not self._kernel_pays(len(records)):
             return mask_of(spec.version.matches(r.parsed_version) for r in records)
-        from minipixi import version_kernel
+        from minipixi import version_kernel  # lazy: numba takes ~1.5 s to start (see KERNEL_WORK)
 
         if cands._encoded is None:
             cands._encoded = version_kernel.encode_versions([r.parsed_version for r in records])

@@ -1,18 +1,9 @@
 """The search: PubGrub's unit propagation and conflict-driven backjumping, over record masks.
 
-Vocabulary (PubGrub's, from dart-lang/pub ``doc/solver.md``):
-
-- A **term** is a statement about one package name: ``pytorch ∈ {these records}`` (positive:
-  installed, as one of them) or ``not pytorch ∈ {these records}`` (negative: not installed, or
-  installed as another record). The set is a *mask* over the name's candidates (see
-  `provider.py`), so intersections and unions are ``&`` and ``|`` on Python ints.
-- An **incompatibility** is a set of terms that cannot all be true. Facts from outside the
-  search are *external* ("every build of pytorch 2.7.0 depends on __cuda" is
-  ``{pytorch ∈ 2.7.0 builds, not __cuda ∈ anything}``); the search *derives* new ones from two
-  causes when it meets a conflict. Deriving the empty incompatibility proves that no solution
-  exists, and its two causes, recursively, are the explanation (`explain.py` writes it out).
-- The **partial solution** is a list of assignments: **decisions** (we picked a record) and
-  **derivations** (an incompatibility forced a term). Each has a decision level.
+Its vocabulary (terms, incompatibilities, masks) is `solver/incompatibility.py`; what it has
+assumed so far is the `PartialSolution` of `solver/partial_solution.py`. Deriving the empty
+incompatibility proves that no solution exists; `Unsolvable` carries it out, and
+`solver/derivation.py` turns it into the data `solver/explain.py` writes out.
 
 The loop (`Search.run`) alternates two steps until every required name is decided:
 
@@ -37,57 +28,22 @@ What keeps hard problems fast (each is explained where it lives):
   watched term a change could make true, so thousands of learned facts cost almost nothing.
 - **Activity** (`_bump`, `_next_name`): names that keep meeting conflicts are decided first, so
   the search works on the real trouble rather than on whatever was required last.
-- **Pigeonhole facts** (`pigeonhole.py`): packages that must all have different versions,
+- **Pigeonhole facts** (`solver/pigeonhole.py`): packages that must all have different versions,
   more of them than versions, cannot all be installed; learning alone would need exponentially
   many conflicts to find that out (a sudoku written as a channel is made of such packages).
+
+Lesson: Episode 2, "Under the hood: the solver". Read after `solver/partial_solution.py`;
+read next `solver/pigeonhole.py`, then `solver/report.py`. Ground truth: PubGrub's ``doc/solver.md``, resolvo and MiniSat.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Iterable
-
 from minipixi.errors import MatchSpecError
+from minipixi.solver.incompatibility import Derived, Incompatibility, Term, anything, bits, make_incompatibility
+from minipixi.solver.partial_solution import Assignment, PartialSolution
 from minipixi.solver.pigeonhole import crowded_clique, different_from
 from minipixi.solver.provider import Provider, as_spec, best_index, version_only
-
-
-# --8<-- [start:Term]
-@dataclass(frozen=True, slots=True)
-class Term:
-    """``name ∈ mask`` when positive; ``not name ∈ mask`` when negative."""
-
-    name: str
-    mask: int
-    positive: bool
-
-    def negate(self) -> Term:
-        return Term(self.name, self.mask, not self.positive)
-
-    def intersect(self, other: Term) -> Term:
-        """Both terms at once (same name)."""
-        if self.positive and other.positive:
-            return Term(self.name, self.mask & other.mask, True)
-        if self.positive:
-            return Term(self.name, self.mask & ~other.mask, True)
-        if other.positive:
-            return Term(self.name, other.mask & ~self.mask, True)
-        return Term(self.name, self.mask | other.mask, False)
-
-    def satisfied_by(self, state: Term) -> bool:
-        """Whether every possibility `state` allows makes this term true."""
-        if state.positive:
-            inside = state.mask & ~self.mask if self.positive else state.mask & self.mask
-            return inside == 0
-        return (not self.positive) and self.mask & ~state.mask == 0
-
-    def contradicted_by(self, state: Term) -> bool:
-        """Whether no possibility `state` allows makes this term true."""
-        if state.positive:
-            overlap = state.mask & self.mask if self.positive else state.mask & ~self.mask
-            return overlap == 0
-        return self.positive and self.mask & ~state.mask == 0
-# --8<-- [end:Term]
+from minipixi.solver.report import Constrains, Constraint, Depends, Excluded, Malformed, Pigeonhole, Provided, Requested
 
 
 def spec_text(spec) -> str:
@@ -99,125 +55,6 @@ def spec_text(spec) -> str:
         return f"{spec.name} {spec.version}"
     return str(spec)
 
-
-def bits(mask: int):
-    """Each set bit of `mask`, as a mask of its own, lowest first."""
-    while mask:
-        low = mask & -mask
-        yield low
-        mask ^= low
-
-
-def anything(name: str) -> Term:
-    """The state of a name nothing is known about: not installed, or installed as anything."""
-    return Term(name, 0, False)
-
-
-# --- causes: why an incompatibility holds (rendered by explain.py) ---------------------------
-
-
-@dataclass(frozen=True)
-class Requested:
-    """The task asks for `spec`."""
-
-    spec: str
-
-
-@dataclass(frozen=True)
-class Constraint:
-    """The task constrains `spec` (not installed, unless something else needs it)."""
-
-    spec: str
-
-
-@dataclass(frozen=True)
-class Depends:
-    """Records of `name` depend on `spec`."""
-
-    name: str
-    spec: str
-
-
-@dataclass(frozen=True)
-class Constrains:
-    """Records of `name` constrain `spec`: if its name is installed, it must match."""
-
-    name: str
-    spec: str
-
-
-@dataclass(frozen=True)
-class Provided:
-    """The platform provides this virtual package (it is always installed)."""
-
-    name: str
-    versions: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Excluded:
-    """Records of `name` that may not be used: `reason` is "channel-priority" or "pinned"."""
-
-    name: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Malformed:
-    """Records of `name` list a spec that cannot be parsed: they are never picked."""
-
-    name: str
-    spec: str
-    problem: str
-
-
-@dataclass(frozen=True)
-class Pigeonhole:
-    """Each of `names` depends on the others having another version, and they have only
-    `versions` between them (see `pigeonhole.py`)."""
-
-    names: tuple[str, ...]
-    versions: tuple[str, ...]
-
-
-@dataclass(frozen=True, eq=False)
-class Derived:
-    """Learned during the search from two incompatibilities."""
-
-    cause1: Incompatibility
-    cause2: Incompatibility
-
-
-@dataclass(eq=False)
-class Incompatibility:
-    """Terms that cannot all be true, and why (an external cause, or `Derived`). `watched`:
-    the positions of the (at most two) terms the search watches (see `Search._watch`)."""
-
-    terms: tuple[Term, ...]
-    cause: object
-    watched: list[int] = field(default_factory=list, repr=False)
-    witness: list[int] = field(default_factory=list, repr=False)
-
-    def term_for(self, name: str) -> Term | None:
-        return next((t for t in self.terms if t.name == name), None)
-
-    def is_failure(self) -> bool:
-        return not self.terms
-
-
-def make_incompatibility(terms: Iterable[Term], cause) -> Incompatibility | None:
-    """Merge terms on the same name; drop always-true ones; None when it can never hold."""
-    merged: dict[str, Term] = {}
-    for term in terms:
-        merged[term.name] = merged[term.name].intersect(term) if term.name in merged else term
-    kept = []
-    for term in merged.values():
-        if term.positive and term.mask == 0:
-            return None  # "installed as none of nothing" is false: the incompatibility is vacuous
-        if not term.positive and term.mask == 0:
-            continue  # "not installed as any of nothing" is always true
-        kept.append(term)
-    return Incompatibility(tuple(kept), cause)
 
 
 class Unsolvable(Exception):
@@ -238,103 +75,14 @@ class Reporter:
     def backjumping(self, level: int) -> None: ...
 
 
-# --- the partial solution ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Assignment:
-    term: Term
-    level: int
-    cause: Incompatibility | None  # None for a decision
-    index: int  # position in the partial solution
-
-    @property
-    def is_decision(self) -> bool:
-        return self.cause is None
-
-
-class PartialSolution:
-    """Assignments in order, plus each name's accumulated state (all its assignments at once)."""
-
-    def __init__(self) -> None:
-        self.assignments: list[Assignment] = []
-        self.by_name: dict[str, list[Assignment]] = {}
-        self.states: dict[str, Term] = {}
-        self.decisions: dict[str, int] = {}  # name -> candidate index
-        self.undecided: set[str] = set()  # names that must be installed but have no decision yet
-        self.first_required: dict[str, int] = {}  # name -> when it first had to be installed
-        self.level = 0
-
-    def state(self, name: str) -> Term:
-        return self.states.get(name) or anything(name)
-
-    def add(self, term: Term, cause: Incompatibility | None) -> None:
-        if cause is None:
-            self.level += 1
-            self.decisions[term.name] = best_index(term.mask)
-        assignment = Assignment(term, self.level, cause, len(self.assignments))
-        self.assignments.append(assignment)
-        self.by_name.setdefault(term.name, []).append(assignment)
-        previous = self.states.get(term.name)
-        self.states[term.name] = term if previous is None else previous.intersect(term)
-        self._note_undecided(term.name)
-
-    def backtrack(self, level: int) -> None:
-        """Forget every assignment made above `level`."""
-        while self.assignments and self.assignments[-1].level > level:
-            gone = self.assignments.pop()
-            self.by_name[gone.term.name].pop()
-            if gone.is_decision:
-                del self.decisions[gone.term.name]
-            self._recompute(gone.term.name)
-        self.level = level
-
-    def _recompute(self, name: str) -> None:
-        state = None
-        for assignment in self.by_name[name]:
-            state = assignment.term if state is None else state.intersect(assignment.term)
-        if state is None:
-            self.states.pop(name, None)
-        else:
-            self.states[name] = state
-        self._note_undecided(name)
-
-    def _note_undecided(self, name: str) -> None:
-        """Keep `undecided` current: installed (a positive state) but not decided yet."""
-        state = self.states.get(name)
-        if state is None or not state.positive or name in self.decisions:
-            self.undecided.discard(name)
-        else:
-            self.first_required.setdefault(name, len(self.first_required))
-            self.undecided.add(name)
-
-    def satisfier_and_before(self, term: Term) -> tuple[Assignment, Term | None]:
-        """`satisfier(term)`, and the name's state just before it (None: nothing known)."""
-        state = None
-        for assignment in self.by_name.get(term.name, ()):
-            before = state
-            state = assignment.term if state is None else state.intersect(assignment.term)
-            if term.satisfied_by(state):
-                return assignment, before
-        raise AssertionError(f"{term} is not satisfied")
-
-    def satisfier(self, term: Term) -> Assignment:
-        """The earliest assignment after which the accumulated state of the name satisfies `term`."""
-        state = None
-        for assignment in self.by_name.get(term.name, ()):
-            state = assignment.term if state is None else state.intersect(assignment.term)
-            if term.satisfied_by(state):
-                return assignment
-        raise AssertionError(f"{term} is not satisfied")  # a bug in the search, not the user
-
 
 # --- the solver -------------------------------------------------------------------------------
 
 CONFLICT = object()
 NOTHING = object()
-DECAY = 0.95
+DECAY = 0.95  # how fast the activity of names not met in recent conflicts fades (as in MiniSat)
 MAX_TIED = 10_000  # names read when looking for pigeonhole facts (pigeonhole.py) ...
-CLIQUE_BUDGET = 20_000  # ... and steps spent looking for a crowded clique among them  # how fast the activity of names not met in recent conflicts fades (as in MiniSat)
+CLIQUE_BUDGET = 20_000  # ... and steps spent looking for a crowded clique among them
 
 
 class Search:
@@ -793,3 +541,4 @@ class Search:
         bad = provider.candidates(target).full & ~provider.matches(text)
         terms = [Term(name, group, True), Term(target, bad, True)]
         return make_incompatibility(terms, Constrains(name, text))
+

@@ -8,6 +8,8 @@ A *record source* is anything with ``records(name) -> Sequence[PackageRecord]``:
 `RecordIndex`, a lazily parsed channel subdir (`minipixi.channel.fetch.SubdirRepodata`), or a
 `MergedSource` that makes a channel's ``linux-64`` and ``noarch`` one priority tier. The solver
 only ever asks for the names it meets, so a 300,000-record channel is never read whole.
+
+Read after `solver/__init__.py` (`solve()`); read next `solver/provider.py`.
 """
 
 from __future__ import annotations

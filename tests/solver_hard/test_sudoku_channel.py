@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from minipixi.errors import SolveError
-from minipixi.solver import Provider, Search, Unsolvable, render_explanation
+from minipixi.solver import Provider, Search, Unsolvable, failure_report, render_explanation
 
 import solver_data
 
@@ -38,7 +38,7 @@ def prove(unpacked, specs):
     search = Search(Provider(task))
     with pytest.raises(Unsolvable) as caught:
         search.run()
-    return search, render_explanation(search.provider, caught.value.incompatibility)
+    return search, render_explanation(failure_report(search.provider, caught.value.incompatibility))
 
 
 @pytest.mark.parametrize("specs", NAMED, ids=["five-givens", "one-cell"])

@@ -1,6 +1,7 @@
 """The examples in the core types' docstrings run, and say what the code does.
 
-The docstrings of the version, spec and record modules teach by example (``>>> Version("1.1")
+The docstrings of the version, spec and record modules (and of the solver's terms and its
+data-only failure report, which an explanation is written from) teach by example (``>>> Version("1.1")
 == Version("1.1.0")``). An example that no longer holds would teach something false, so each
 module's examples are run here with `doctest`: none may fail, and each module must have some.
 """
@@ -20,6 +21,9 @@ MODULES = [
     "minipixi.build_match",
     "minipixi.matchspec",
     "minipixi.matchspec_parse",
+    "minipixi.solver.incompatibility",
+    "minipixi.solver.report",
+    "minipixi.solver.explain",
 ]
 
 

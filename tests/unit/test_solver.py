@@ -8,7 +8,7 @@ from minipixi.errors import SolveError
 from minipixi.records import PackageRecord
 from minipixi.solver import MergedSource, RecordIndex, Reporter, SolveTask, find_violations, solve
 from minipixi.solver.provider import Provider, indexes, mask_from_bool_array, mask_of
-from minipixi.solver.search import Term
+from minipixi.solver.incompatibility import Term
 from minipixi.channel.virtual_packages import default_virtual_packages
 
 STAMP = iter(range(1, 10**6))
