@@ -8,7 +8,7 @@ serves shards is read through `channel/shards.py` instead, so only the names a s
 downloaded. While `minipixi grade` runs, only conda-forge may be read (`READABLE_CHANNELS`).
 
 Lesson: Episode 4 ("Where packages come from", under the hood). Read after `channel/shards.py`;
-read next `solver/`. Ground truth: rattler's ``repodata_gateway`` (``Gateway::query``).
+read next `channel/virtual_packages.py`, then `solver/`. Ground truth: rattler's ``repodata_gateway`` (``Gateway::query``).
 """
 
 from __future__ import annotations
