@@ -43,11 +43,14 @@ import datetime
 import re
 from typing import Any, Mapping, Sequence
 
-from minipixi.channel.virtual_packages import declared_virtual_packages
+from minipixi.channel.virtual_packages import check_installable, declared_virtual_packages, required_virtual_packages
+from minipixi.errors import InstallError
 from minipixi.lock.model import closure, lock_platform_names, normalize_pypi_name
 from minipixi.lock.pypi_satisfiability import (PypiWalk, dependency_overrides, pypi_only_reasons, pypi_reasons,
                                                walk_pypi, wheel_tag_reasons)
+from minipixi.matchspec import MatchSpec
 from minipixi.solver.check import unmet_dependencies
+from minipixi.version import Version
 
 # Settings that change how a workspace is *solved* but not whether a lock fits it: the check
 # compares them with what the lock records instead of refusing the manifest.
@@ -420,8 +423,6 @@ def _declared_virtual(entry) -> dict[str, str]:
 def _same_virtual(locked: str | None, version: str) -> bool:
     if locked is None:
         return False
-    from minipixi.version import Version
-
     try:
         return Version(locked.split("=")[1]) == Version(version)
     except Exception:  # an unreadable version in a lock: not the same
@@ -432,9 +433,6 @@ def platform_reasons(workspace, env: str, platform: str, lock, locked_env, numbe
                      walks: dict | None = None) -> list[str]:
     """Why the locked packages of (`env`, manifest `platform`) no longer fit the manifest.
     What the PyPI walk found is left in `walks` (for `solve_group_reasons`)."""
-    from minipixi.channel.virtual_packages import check_installable, required_virtual_packages
-    from minipixi.errors import InstallError
-
     resolved = workspace.resolve(env, platform)
     specs = checkable_specs(resolved, workspace)
     name = match_lock_platform(workspace, platform, numbered_name, lock, locked_env)
@@ -493,7 +491,6 @@ def checkable_specs(resolved, workspace=None) -> dict[str, Any]:
             raise unsupported.error()
     specs = {name: dep.to_matchspec() for name, dep in resolved.dependencies.items()}
     if conditions:
-        from minipixi.matchspec import MatchSpec
         virtual = declared_virtual_packages(resolved)
         for name, condition in conditions.items():
             wanted = MatchSpec.parse(condition)
