@@ -31,7 +31,7 @@ file the way `manifest/shape.py` checks a pixi.toml, and reuses its helpers, so 
 at the line with a caret and a hint.
 
 Lesson: Episode 2 ("Global tools"); exercise 14 grades a global manifest. Read after
-`workspace.py`. Ground truth: Pixi's pixi_global crate (its parsed_manifest.rs).
+`app/graph.py`. Ground truth: Pixi's pixi_global crate (its parsed_manifest.rs).
 """
 
 from __future__ import annotations
@@ -44,10 +44,22 @@ from typing import Any, Mapping
 
 import tomlkit
 
+from minipixi.app.relock import solve_task
+from minipixi.channel.names import download_url
+from minipixi.channel.virtual_packages import default_virtual_packages, detect_virtual_packages
 from minipixi.config import Config, home_dir
 from minipixi.errors import InstallError, MinipixiError
 from minipixi.files import check_component, remove_inside, write_atomic
+from minipixi.install.install import install
+from minipixi.install.prefix_records import read_prefix_records
+from minipixi.manifest.machine import current_platform
 from minipixi.manifest.model import KNOWN_PLATFORMS, DependencySpec
+from minipixi.manifest.parse import parse_toml
+from minipixi.manifest.parse_dependencies import parse_dependency, parse_spec_string
+from minipixi.manifest.parse_platforms import parse_channels
+from minipixi.manifest.shape import ParseContext, check_keys, did_you_mean, expect, expect_str_list
+from minipixi.matchspec import MatchSpec
+from minipixi.solver import solve
 
 GLOBAL_MANIFEST_NAME = "pixi-global.toml"
 GLOBAL_MANIFEST_VERSION = 1
@@ -111,6 +123,7 @@ def _system(system: str | None) -> str:
     return "nt" if (system or os.name) == "nt" else "posix"
 
 
+# --8<-- [start:launcher]
 def launcher_text(program: Path, prefix: Path, env_name: str, system: str | None = None) -> str:
     """The launcher that runs `program` of the environment at `prefix`, activated.
 
@@ -142,6 +155,7 @@ def launcher_text(program: Path, prefix: Path, env_name: str, system: str | None
         f'export PATH="{prefix}/bin:$PATH" CONDA_PREFIX="{prefix}"\n'
         f'exec "{program}" "$@"\n'
     )
+# --8<-- [end:launcher]
 
 
 # ---- reading the global manifest -----------------------------------------------------------------
@@ -153,9 +167,6 @@ def parse_global_manifest(text: str, path: Path | str = GLOBAL_MANIFEST_NAME) ->
     did-you-mean), a value of the wrong type, a bad spec, an unsupported ``version``, or one
     command exposed by two environments.
     """
-    from minipixi.manifest.parse import parse_toml
-    from minipixi.manifest.shape import ParseContext, check_keys, expect
-
     ctx = ParseContext(text, Path(path))
     doc = parse_toml(ctx)
     check_keys(ctx, doc, MANIFEST_KEYS, ())
@@ -170,10 +181,6 @@ def parse_global_manifest(text: str, path: Path | str = GLOBAL_MANIFEST_NAME) ->
 
 def _parse_environment(ctx, name: str, table: Any) -> GlobalEnvironment:
     """One ``[envs.NAME]`` table (see `GlobalEnvironment`)."""
-    from minipixi.manifest.parse_dependencies import parse_dependency
-    from minipixi.manifest.parse_platforms import parse_channels
-    from minipixi.manifest.shape import check_keys, expect, expect_str_list
-
     path = ("envs", name)
     if not ENVIRONMENT_NAME.match(name) or name in (".", ".."):
         raise ctx.error(path, f"'{name}' is not a valid name for a global environment",
@@ -205,8 +212,6 @@ def _parse_environment(ctx, name: str, table: Any) -> GlobalEnvironment:
 
 def _parse_exposed(ctx, value: Any, key_path: tuple, env_name: str) -> dict[str, str]:
     """``exposed = { command = "program" }``: both plain file names."""
-    from minipixi.manifest.shape import expect
-
     table = expect(ctx, value, (dict,), key_path, f"the exposed commands of environment '{env_name}'")
     for command, program in table.items():
         _check_command(ctx, command, key_path + (command,), "a command")
@@ -222,8 +227,6 @@ def _check_command(ctx, word: str, key_path: tuple, what: str, *, at_value: bool
 
 
 def _parse_platform(ctx, value: Any, key_path: tuple) -> str | None:
-    from minipixi.manifest.shape import did_you_mean, expect
-
     if value is None:
         return None
     expect(ctx, value, (str,), key_path, "platform")
@@ -281,28 +284,15 @@ def solve_environment(env: GlobalEnvironment, config: Config, subdir: str | None
     On this machine's subdir the solve uses the detected virtual packages; on another one,
     Pixi's defaults for it. Raises SolveError (or ChannelError) when it cannot be solved.
     """
-    from minipixi.channel.fetch import load_channel_records
-    from minipixi.config import cache_dir
-    from minipixi.manifest.machine import current_platform
-    from minipixi.solver import SolveTask, solve
-    from minipixi.channel.virtual_packages import default_virtual_packages, detect_virtual_packages
-
     subdir = subdir or env.platform or current_platform()
     virtual = detect_virtual_packages() if subdir == current_platform() else default_virtual_packages(subdir)
-    sources = load_channel_records(list(env.channels), subdir, cache_dir=cache_dir(),
-                                   offline=config.offline, mirrors=config.effective_mirrors(),
-                                   sharded=config.use_shards)
-    task = SolveTask(specs=env.specs(), sources=sources, virtual_packages=virtual,
-                     platform=subdir, label=f"global environment '{env.name}'")
-    return solve(task)
+    return solve(solve_task(config, env.specs(), channels=list(env.channels), subdir=subdir,
+                            virtual_packages=virtual, label=f"global environment '{env.name}'"))
 
 
 def install_environment(env: GlobalEnvironment, config: Config, prefix: Path | None = None,
                         subdir: str | None = None) -> list:
     """Solve `env` and make `prefix` (default ``envs/<name>``) hold exactly that; the records."""
-    from minipixi.install.install import install
-    from minipixi.app.workspace import download_url
-
     records = solve_environment(env, config, subdir)
     mirrors = config.effective_mirrors()
     install([download_url(r, mirrors) for r in records], prefix or environment_prefix(env.name),
@@ -314,8 +304,6 @@ def executables(prefix: Path, package: str | None = None, system: str | None = N
     """The programs installed packages put in ``bin/`` (only `package`'s when given), sorted.
     On Windows: ``.exe``/``.bat``/``.cmd`` files in the Windows program folders, named without
     their ending (``bat.exe`` is the program ``bat``)."""
-    from minipixi.install.prefix_records import read_prefix_records
-
     installed = read_prefix_records(prefix)
     if package is not None:
         installed = {package: installed[package]} if package in installed else {}
@@ -390,12 +378,10 @@ def _tool_version(env: GlobalEnvironment, records) -> str:
 
 # ---- the commands ----------------------------------------------------------------------------------
 
+# --8<-- [start:install-tools]
 def install_tools(specs: list[str], *, channels: list[str], config: Config) -> list[GlobalTool]:
     """Install each spec as a global tool in an environment named after it, exposing every
     program of its own package; record it in the global manifest. Returns what was installed."""
-    from minipixi.manifest.parse_dependencies import parse_spec_string
-    from minipixi.matchspec import MatchSpec
-
     doc = _read()
     if not doc:
         doc["version"] = GLOBAL_MANIFEST_VERSION
@@ -413,6 +399,7 @@ def install_tools(specs: list[str], *, channels: list[str], config: Config) -> l
         installed.append(GlobalTool(spec.name, _tool_version(env, records), tuple(env.exposed)))
     _write(doc)
     return installed
+# --8<-- [end:install-tools]
 
 
 def _manifest_entry(env: GlobalEnvironment) -> tomlkit.items.Table:
@@ -430,8 +417,6 @@ def _manifest_entry(env: GlobalEnvironment) -> tomlkit.items.Table:
 
 def list_tools() -> list[GlobalTool]:
     """The installed global tools, from the global manifest and their environments."""
-    from minipixi.install.prefix_records import read_prefix_records
-
     tools = []
     for env in read_global_manifest().values():
         installed = read_prefix_records(environment_prefix(env.name))

@@ -1,8 +1,9 @@
 """Pictures of graphs: an environment's dependencies (and the lesson's figures) as DOT, Mermaid or SVG.
 
-Reading order: after `why` (the same graph, read from a lock) and before `cli` (``minipixi tree
---format dot|mermaid|svg``). The lesson site's figures are drawn by this module too, from real
-runs (``scripts/generate_lesson_outputs.py``), so a picture can never drift from the program.
+Read after `app/why.py` (the same graph, read from a lock); read next `app/global_tools.py`.
+``minipixi tree --format dot|mermaid|svg`` renders through `commands/inspect.py`, and the lesson
+site's figures are drawn by this module too, from real runs
+(``scripts/generate_lesson_outputs.py``), so a picture can never drift from the program.
 
 A `Graph` is plain data: nodes with a label and a *kind* (which says how to colour them) and
 edges with an optional label. Three renderers read it:
@@ -90,7 +91,7 @@ def environment_graph(records: Iterable[PackageRecord], requested: Mapping[str, 
                       title: str, virtual: bool = True) -> Graph:
     """The locked `records` as a graph from the manifest's `requested` specs (name -> text),
     coloured by what needs ``__cuda``. With `virtual`, virtual packages are nodes too."""
-    from minipixi.app.why import MANIFEST, edges
+    from minipixi.app.why import MANIFEST, edges  # lazy: why.py loads the solver (numba); drawing a Graph needs neither
 
     records = sorted(records, key=lambda r: r.name)
     by_name = {r.name: r for r in records}
@@ -218,6 +219,7 @@ Lane = tuple[float, float, float]  # an edge's way through a column it skips: (x
 LANE_H = 2  # the height a lane takes in its column (plus GAP_Y)
 
 
+# --8<-- [start:layout]
 def layout(graph: Graph) -> tuple[dict[str, tuple[float, float, float, float]], set[Edge],
                                   dict[int, list[Lane]]]:
     """Boxes (x, y, width, height) for every node, the back edges, and for each edge that skips
@@ -287,6 +289,7 @@ def layout(graph: Graph) -> tuple[dict[str, tuple[float, float, float, float]], 
     lanes = {i: [(placed[d][0], placed[d][0] + placed[d][2], placed[d][1] + LANE_H / 2) for d in ds]
              for i, ds in dummies.items()}
     return {n: placed[n] for n in graph.nodes}, back, lanes
+# --8<-- [end:layout]
 
 
 def _fmt(value: float) -> str:

@@ -16,18 +16,26 @@ Both return what changed per environment and platform (`lock_diff.diff_locks`), 
 ``dry_run`` change no file: the work is done inside an edit transaction that is then rolled
 back, so a dry run answers with exactly what a real run would write. The CLI renders.
 
-Lesson: Episode 2 ("The lock file": updating on purpose). Read after `workspace.py` and
-`satisfiability.py`.
+Lesson: Episode 2 ("The lock file": updating on purpose). Read after `app/add.py`; read next
+`app/run.py`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Sequence
 
+from minipixi.app.add import solved_versions
+from minipixi.app.project import existing_lock, open_project, refresh
+from minipixi.app.relock import compute_lock, update_lock, write_lock
+from minipixi.app.workspace_lock import edit_transaction
 from minipixi.errors import ManifestError
 from minipixi.lock.diff import LockDiff, PackageChange, describe, diff_locks
+from minipixi.lock.model import lock_platform_names
+from minipixi.lock.satisfiability import matched_platform_names
+from minipixi.manifest.edit_dependencies import add_dependencies
+from minipixi.manifest.pins import solved_pin
 
 
 @dataclass
@@ -69,15 +77,14 @@ class _RollBack(Exception):
 
 # ---- update ---------------------------------------------------------------------------------------
 
+# --8<-- [start:update]
 def update(project, packages: Sequence[str] = (), *, environments: Sequence[str] = (),
            platforms: Sequence[str] = (), dry_run: bool = False,
            on_solve: Callable[[str, str], None] = lambda env, platform: None) -> UpdateResult:
     """`minipixi update`: re-solve the selected environments and platforms with `packages`
     freed from the lock (all of them when none is named). See the module docstring."""
-    from minipixi.app.workspace import _reread_if_changed
-
     def work() -> UpdateResult:
-        _reread_if_changed(project)
+        refresh(project)
         return _update(project, packages, environments, platforms, on_solve)
 
     return _transaction(project.workspace.path, dry_run, work)
@@ -86,8 +93,6 @@ def update(project, packages: Sequence[str] = (), *, environments: Sequence[str]
 def _transaction(manifest: Path, dry_run: bool, work: Callable[[], UpdateResult]) -> UpdateResult:
     """Run `work` holding the workspace's edit transaction; a dry run is rolled back, so no file
     changes, and still returns what it would have done."""
-    from minipixi.app.workspace_lock import edit_transaction
-
     try:
         with edit_transaction(manifest):
             result = work()
@@ -100,15 +105,15 @@ def _transaction(manifest: Path, dry_run: bool, work: Callable[[], UpdateResult]
 
 
 def _update(project, packages, environments, platforms, on_solve) -> UpdateResult:
-    from minipixi.app.workspace import _update_lock, read_existing_lock
-
     ws = project.workspace
-    old = read_existing_lock(project)
+    old = existing_lock(project)
     pairs = _selected_pairs(ws, environments, platforms)
     if packages:
         _check_known(ws, old, packages, pairs)
     prefer = _freed(old, pairs, packages, ws) if old is not None else None
-    result = _update_lock(project, force=False, on_solve=on_solve, resolve=frozenset(pairs), prefer=prefer)
+    result = compute_lock(project, on_solve=on_solve, resolve=pairs, prefer=prefer)
+    if result.changed:
+        write_lock(project, result.lock)
     return UpdateResult(diff=diff_locks(old, result.lock), lock_changed=result.changed)
 
 
@@ -134,8 +139,6 @@ def _check_known(ws, old, packages: Sequence[str], pairs) -> None:
     for env, platform in pairs:
         known.update(ws.resolve(env, platform).dependencies)
         if old is not None and env in old.environments:
-            from minipixi.app.workspace import lock_platform_names
-
             for package in old.environments[env].packages.get(lock_platform_names(ws)[platform], ()):
                 known.add(package.name)
             for locked in old.environments[env].packages.values():
@@ -149,9 +152,6 @@ def _check_known(ws, old, packages: Sequence[str], pairs) -> None:
 
 def _freed(old, pairs, packages: Sequence[str], ws):
     """`old` with the freed packages taken out of the selected pairs (the solver's preferences)."""
-    from minipixi.lock.satisfiability import matched_platform_names
-    from minipixi.app.workspace import lock_platform_names
-
     names = {**lock_platform_names(ws), **matched_platform_names(ws, old)}
     freed = set(packages)
     environments = dict(old.environments)
@@ -163,20 +163,18 @@ def _freed(old, pairs, packages: Sequence[str], ws):
         kept = tuple(p for p in locked.packages.get(name, ()) if freed and p.name not in freed)
         environments[env] = replace(locked, packages={**locked.packages, name: kept})
     return replace(old, environments=environments)
+# --8<-- [end:update]
 
 
 # ---- upgrade --------------------------------------------------------------------------------------
 
+# --8<-- [start:upgrade]
 def upgrade(manifest: Path, packages: Sequence[str] = (), *, feature: str | None = None,
             exclude: Sequence[str] = (), dry_run: bool = False, offline: bool = False,
             on_solve: Callable[[str, str], None] = lambda env, platform: None) -> UpdateResult:
     """`minipixi upgrade`: raise the pins of `packages` (every dependency of `feature`, default
     feature when None, if none is named; less those in `exclude`) to the newest versions that
     solve, then update."""
-    from minipixi.manifest.edit_dependencies import add_dependencies
-    from minipixi.manifest.pins import solved_pin
-    from minipixi.app.workspace import _min_max_versions, open_project, read_existing_lock, update_lock
-
     def work() -> UpdateResult:
         project = open_project(manifest, offline=offline)
         ws = project.workspace
@@ -199,10 +197,10 @@ def upgrade(manifest: Path, packages: Sequence[str] = (), *, feature: str | None
             add_dependencies(manifest, [_written(current[n], None) for n in names], feature=feature)
         project = open_project(manifest, offline=offline)
         result = update(project, names, environments=envs, on_solve=on_solve)
-        lock = read_existing_lock(project)
+        lock = existing_lock(project)
         pins, edits = [], []
         for name in names:
-            span = _min_max_versions(lock, envs, name)
+            span = solved_versions(lock, envs, name)
             version = solved_pin(*span, name) if span else current[name].version
             pins.append(_written(current[name], version))
             if version != current[name].version:
@@ -214,6 +212,7 @@ def upgrade(manifest: Path, packages: Sequence[str] = (), *, feature: str | None
         return result
 
     return _transaction(manifest, dry_run, work)
+# --8<-- [end:upgrade]
 
 
 def _written(dep, version: str | None) -> str:

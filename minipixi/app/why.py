@@ -1,6 +1,7 @@
 """Why is this package here? Every path from the manifest to one package of a locked environment.
 
-Reading order: after `lock` (it reads a lock's records) and next to `workspace.render_tree`.
+Reading order: after `app/inspect.py` (it reads a lock's records, as ``tree`` does); read next
+`app/graph.py`.
 Episode 4 uses it: ``minipixi why python`` answers the question a learner asks when a package
 they never typed shows up in ``minipixi list``.
 
@@ -32,7 +33,11 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
 
+from minipixi.app.project import host_platform_entry
+from minipixi.app.relock import load_sources
 from minipixi.errors import InstallError, LockError
+from minipixi.lock.model import lock_platform_names
+from minipixi.matchspec import MatchSpec
 from minipixi.records import PackageRecord
 
 #: Stop listing after this many paths (a big environment can reach one package in thousands).
@@ -110,6 +115,7 @@ def edges(records: Iterable[PackageRecord]) -> dict[str, list[tuple[str, str]]]:
     return graph
 
 
+# --8<-- [start:explain]
 def explain(records: Iterable[PackageRecord], requested: Mapping[str, str], package: str, *,
             environment: str, platform: str, where: str = "pixi.lock",
             max_paths: int = MAX_PATHS, max_steps: int = MAX_STEPS) -> Answer:
@@ -172,6 +178,7 @@ def explain(records: Iterable[PackageRecord], requested: Mapping[str, str], pack
                 walk.append((child, path + (step,)))
     version = by_name[target].version if target in by_name else ""
     return Answer(target, version, environment, platform, tuple(found), truncated)
+# --8<-- [end:explain]
 
 
 def manifest_specs(resolved) -> dict[str, str]:
@@ -225,8 +232,6 @@ class Reason:
 
 
 def _matches(spec: str, record: PackageRecord) -> bool:
-    from minipixi.matchspec import MatchSpec
-
     return MatchSpec.parse(spec).matches(record)
 
 
@@ -281,8 +286,6 @@ def version_reasons(records: Iterable[PackageRecord], requested: Mapping[str, st
 def explain_lock(project, lock, environments: Iterable[str]) -> list[tuple[str, str, list[Reason]]]:
     """`version_reasons` for each of `environments` on the platform this machine installs
     (else its first platform), reading the channels the solve read. [(env, platform, reasons)]"""
-    from minipixi.app.workspace import host_platform_entry, load_sources, lock_platform_names
-
     ws = project.workspace
     out = []
     for env in environments:
@@ -295,7 +298,7 @@ def explain_lock(project, lock, environments: Iterable[str]) -> list[tuple[str, 
         if env_lock is None or name not in env_lock.packages:
             continue
         resolved = ws.resolve(env, platform)
-        sources = load_sources(project, resolved.channels, resolved.subdir)
+        sources = load_sources(project.config, resolved.channels, resolved.subdir)
 
         def available(package: str, sources=sources) -> list[PackageRecord]:
             return [r for source in sources for r in source.records(package)]

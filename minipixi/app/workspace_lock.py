@@ -15,7 +15,7 @@ So every command that changes pixi.toml or pixi.lock holds the workspace lock
    until the first has finished (Pixi serialises its own commands the same way);
 2. **remember**: read the bytes of pixi.toml and pixi.lock as they are now. Nobody else can
    change them while we hold the lock, so whatever changes from here on is ours;
-3. **edit and relock** (`add_and_pin`: write the spec, solve, write the lock, pin);
+3. **edit and relock** (`app/add.py`: edit in memory, solve, pin, write both files);
 4. **on any failure** (an error, Ctrl-C, a full disk): put back exactly the remembered bytes,
    with Ctrl-C held off for those few writes, so the pair is always "as before" or "as after",
    never one of each. Nothing is left behind: the writes go through `files.write_atomic`,
@@ -33,18 +33,22 @@ inside (`edit_manifest`, `update_lock`) take it again without waiting for themse
 when the process ends, however it ends: a killed command never leaves a stale lock. Windows has the
 same idea in ``msvcrt.locking``; `filelock.lock_exclusively` chooses.
 
-Read after `files`; used by `manifest/edit.py` (every edit) and `workspace.py` (`update_lock`,
-`add_and_pin`), and by the CLI around the whole of ``add`` (edit, relock, install).
+Read after `files.py`; used by `manifest/edit.py` (every edit), `app/relock.py` (`update_lock`)
+and `app/add.py` (the whole of ``add``: edit, relock, install).
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from minipixi.errors import ManifestError, MinipixiError
+from minipixi.filelock import lock_exclusively
+from minipixi.files import write_atomic
 
 LOCK_FILE = Path(".pixi") / "workspace.lock"
 LOCK_NAME = "pixi.lock"
@@ -62,8 +66,6 @@ def _lock_exclusively(fd: int) -> None:
     child that runs another command, never holds or deadlocks on its parent's lock). Windows:
     ``msvcrt.locking`` on byte 0. `filelock.py` is the one place that knows both.
     """
-    from minipixi.filelock import lock_exclusively
-
     lock_exclusively(fd, "process")
 
 
@@ -99,31 +101,32 @@ def workspace_lock(root: str | os.PathLike) -> Iterator[None]:
 
 def write_pixi_folder_files(folder: Path) -> None:
     """``.pixi/.gitignore`` (nothing in .pixi is committed) and ``.condapackageignore``."""
-    from minipixi.files import write_atomic
-
     for name, text in ((".gitignore", "*\n"), (".condapackageignore", ".pixi\n")):
         if not (folder / name).exists():
             write_atomic(folder / name, text)
 
 
+# --8<-- [start:edit-transaction]
 @contextmanager
-def edit_transaction(manifest: str | os.PathLike) -> Iterator[None]:
+def edit_transaction(manifest: str | os.PathLike, before: bytes | None = None) -> Iterator[None]:
     """Hold the workspace lock while the block changes `manifest` and the pixi.lock beside it;
-    if the block fails in any way (Ctrl-C included), put both back byte for byte."""
+    if the block fails in any way (Ctrl-C included), put both back byte for byte. `before`:
+    the manifest's bytes, when the caller read them under the lock already (`app/add.py`)."""
     manifest = Path(manifest).absolute()
     if manifest.is_dir():
         manifest = manifest / "pixi.toml"
     if not manifest.is_file():
         raise ManifestError(f"{manifest} does not exist", hint="run `minipixi init` first")
-    paths = (manifest, manifest.parent / LOCK_NAME)
     with workspace_lock(manifest.parent):
-        saved = {path: _read(path) for path in paths}
+        lock = manifest.parent / LOCK_NAME
+        saved = {manifest: _read(manifest) if before is None else before, lock: _read(lock)}
         try:
             yield
         except BaseException:
             with _interrupts_held():
                 _put_back(saved)
             raise
+# --8<-- [end:edit-transaction]
 
 
 def _read(path: Path) -> bytes | None:
@@ -136,8 +139,6 @@ def _read(path: Path) -> bytes | None:
 def _put_back(saved: dict[Path, bytes | None]) -> None:
     """Make each file hold its saved bytes again (or not exist, if it did not). Files that were
     never changed are not written at all, so a full disk rarely gets in the way."""
-    from minipixi.files import write_atomic
-
     for path, data in saved.items():
         if _read(path) == data:
             continue
@@ -159,9 +160,6 @@ def _interrupts_held() -> Iterator[None]:
     """Hold off Ctrl-C (SIGINT) and SIGTERM while the block runs; one that arrives meanwhile is
     delivered right after. Only the main thread of a POSIX process can do this; elsewhere the
     block simply runs."""
-    import signal
-    import threading
-
     if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
         yield
         return

@@ -137,12 +137,6 @@ def download_urls(url: str, mirrors: Mapping[str, Sequence[str]]) -> list[str]:
     return list(find_mirrors(url, mirrors)) or [url]
 
 
-def download_url(record, mirrors: Mapping[str, Sequence[str]]):
-    """The record (a `records.PackageRecord`) with its url moved to the first mirror of its
-    channel, if one is set: what the installer downloads."""
-    return replace(record, url=download_urls(record.url, mirrors)[0]) if record.url else record
-
-
 def download_url(record: PackageRecord, mirrors: Mapping[str, Sequence[str]]) -> PackageRecord:
     """The record with its url moved to the first mirror of its channel (if one is set)."""
     return replace(record, url=download_urls(record.url, mirrors)[0]) if record.url else record

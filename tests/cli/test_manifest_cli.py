@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from minipixi.cli import main, workspace_subcommands
+from minipixi.cli import main
+from minipixi.commands.common import workspace_subcommands
 
 # Our own rendering of the manifests the lesson shows (package names and versions are facts).
 EXAMPLE = """

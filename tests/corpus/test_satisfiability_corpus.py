@@ -46,7 +46,8 @@ def _manifest(folder: Path) -> Path:
 
 
 def _verdict(manifest: Path) -> tuple[str, str]:
-    from minipixi.app.workspace import check_lock, open_project
+    from minipixi.app.project import open_project
+    from minipixi.app.relock import check_lock
 
     try:
         reasons = check_lock(open_project(manifest, offline=True))
@@ -79,7 +80,8 @@ def test_every_verdict_is_pixis_or_a_named_refusal():
 
 
 def test_lock_leaves_every_up_to_date_lock_byte_identical(tmp_path):
-    from minipixi.app.workspace import open_project, update_lock
+    from minipixi.app.project import open_project
+    from minipixi.app.relock import update_lock
 
     kept = 0
     for i, folder in enumerate(_pairs()):

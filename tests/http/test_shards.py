@@ -24,7 +24,8 @@ from minipixi.channel.load import load_channel_records
 from minipixi.config import Config, load_config
 from minipixi.errors import ChannelError, MinipixiError
 from minipixi.channel.shards import build_shards, digest_matches
-from minipixi.app.workspace import open_project, update_lock
+from minipixi.app.project import open_project
+from minipixi.app.relock import update_lock
 
 # ---- a channel: a few names with depends chains, .tar.bz2/.conda twins, a noarch package -------
 

@@ -110,7 +110,7 @@ def test_clean_of_one_environment_behind_a_symlinked_envs_folder_is_refused(work
 
 
 def test_the_prefix_of_an_environment_is_checked_as_a_folder_name(workspace):
-    from minipixi.app.workspace import open_project
+    from minipixi.app.project import open_project
 
     project = open_project()
     assert project.prefix("default") == workspace / ".pixi" / "envs" / "default"

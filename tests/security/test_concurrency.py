@@ -224,7 +224,8 @@ def test_a_lock_update_reads_a_manifest_changed_since_the_command_opened_it(base
     """`install` opened pixi.toml, then another command added bat and relocked; the lock
     `install` writes must follow the manifest on disk, not its stale copy."""
     from minipixi.manifest.edit_dependencies import add_dependencies
-    from minipixi.app.workspace import open_project, update_lock
+    from minipixi.app.project import open_project
+    from minipixi.app.relock import update_lock
 
     before, _, _ = base
     workspace = fresh(tmp_path, before, "stale")

@@ -9,7 +9,8 @@ import textwrap
 
 import pytest
 
-from minipixi.app.workspace import check_lock, open_project
+from minipixi.app.project import open_project
+from minipixi.app.relock import check_lock
 
 pytest.importorskip("packaging")
 

@@ -3,7 +3,8 @@ the reason Pixi gives, and an untouched lock stays fresh."""
 
 from __future__ import annotations
 
-from minipixi.app.workspace import check_lock, open_project, update_lock
+from minipixi.app.project import open_project
+from minipixi.app.relock import check_lock, update_lock
 from sample_workspaces import write_manifest
 
 BASE = """

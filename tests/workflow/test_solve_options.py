@@ -4,7 +4,8 @@ recorded in pixi.lock as Pixi records them, and the lock they make is up to date
 from __future__ import annotations
 
 from minipixi.lock.read import read_lock
-from minipixi.app.workspace import check_lock, open_project, update_lock
+from minipixi.app.project import open_project
+from minipixi.app.relock import check_lock, update_lock
 from sample_workspaces import write_manifest
 
 MANIFEST = """

@@ -6,7 +6,8 @@ import pytest
 
 from minipixi.errors import LockError
 from minipixi.manifest.machine import current_platform
-from minipixi.app.workspace import install_environment, open_project
+from minipixi.app.project import open_project
+from minipixi.app.sync import install_environment
 
 
 def _project(tmp_path, platform):
@@ -27,7 +28,7 @@ def _project(tmp_path, platform):
 def test_frozen_install_of_a_source_package_names_it_and_the_lock(tmp_path):
     root = _project(tmp_path, current_platform())
     with pytest.raises(LockError, match="source packages is not supported by minipixi") as info:
-        install_environment(open_project(root / "pixi.toml"), frozen=True)
+        install_environment(open_project(root / "pixi.toml"), mode="frozen")
     assert "my-tool" in str(info.value)
     assert str(info.value.where).endswith("pixi.lock")
     assert not (root / ".pixi" / "envs" / "default").exists()

@@ -64,7 +64,8 @@ def rattler_solve(rattler, specs, platform, cuda):
 
 @pytest.mark.parametrize("workspace", ["example", "cuda-exercise"])
 def test_every_tour_solve_agrees_with_rattler(tour_folder, rattler, workspace):
-    from minipixi.app.workspace import lock_platform_names, open_project
+    from minipixi.app.project import open_project
+    from minipixi.lock.model import lock_platform_names
 
     project = open_project(tour_folder / workspace / "pixi.toml")
     lock = read_lock(tour_folder / workspace / "pixi.lock")
@@ -100,7 +101,8 @@ def _run_tour(folder, cache, machine) -> int:
 def test_tour_runs_on_intel_macs_and_arm_linux(tour_folder, shared_cache, tmp_path, machine, capfd):
     """An Intel Mac or an ARM Linux laptop runs the whole tour offline: its own platform is added
     to each workspace, and the platforms both tours lock get the very same packages."""
-    from minipixi.app.workspace import lock_platform_names, open_project
+    from minipixi.app.project import open_project
+    from minipixi.lock.model import lock_platform_names
 
     assert _run_tour(tmp_path / "t", shared_cache, machine) == 0
     assert "torch 2.7.0 cuda available: False" in capfd.readouterr().out

@@ -7,7 +7,8 @@ import json
 
 from minipixi.lock.read import read_lock
 from minipixi.app.update import update, upgrade
-from minipixi.app.workspace import open_project, update_lock
+from minipixi.app.project import open_project
+from minipixi.app.relock import update_lock
 from sample_workspaces import write_manifest
 
 PINNED = """
@@ -101,13 +102,13 @@ def test_install_locked_names_the_first_reason(offline, tmp_path):
     import pytest
 
     from minipixi.errors import LockError
-    from minipixi.app.workspace import locked_records
+    from minipixi.app.policy import records_for
 
     manifest = write_manifest(tmp_path / "ws", PINNED)
     update_lock(open_project(manifest, offline=True))
     manifest.write_text(manifest.read_text().replace('"==12.6"', '"==13.0"'))
     with pytest.raises(LockError) as caught:
-        locked_records(open_project(manifest, offline=True), "default", locked=True)
+        records_for(open_project(manifest, offline=True), "default", mode="locked")
     assert "locked cuda-version 12.6" in caught.value.message and "--locked" in caught.value.message
 
 

@@ -9,10 +9,11 @@ import pytest
 
 from minipixi.errors import InstallError, LockError, SolveError
 from minipixi.lock.read import read_lock
-from minipixi.app.workspace import (
-    activation_context, check_lock, closure, install_environment, lock_platform_names,
-    open_project, update_lock,
-)
+from minipixi.app.project import open_project
+from minipixi.app.relock import check_lock, update_lock
+from minipixi.app.run import activation_context
+from minipixi.app.sync import install_environment
+from minipixi.lock.model import closure, lock_platform_names
 from sample_workspaces import CUDA_EXERCISE, EXAMPLE, write_manifest
 
 
@@ -49,9 +50,9 @@ def test_locked_refuses_a_stale_lock_and_frozen_uses_it(offline, tmp_path):
     update_lock(open_project(path))
     path.write_text(path.read_text().replace('jupyterlab = ">=4.4.3,<5"\n', 'jupyterlab = ">=4.4.3,<5"\nbat = "*"\n'))
     with pytest.raises(LockError, match="out of date") as info:
-        install_environment(open_project(path), locked=True)
+        install_environment(open_project(path), mode="locked")
     assert "bat" in info.value.details
-    prefix, _ = install_environment(open_project(path), frozen=True)
+    prefix, _ = install_environment(open_project(path), mode="frozen")
     assert not (prefix / "bin" / "bat").exists() and (prefix / "bin" / "jupyter").exists()
     prefix, _ = install_environment(open_project(path))
     assert (prefix / "bin" / "bat").exists()
@@ -83,10 +84,10 @@ def test_gpu_environment_solves_anywhere_but_installs_only_with_cuda(offline, tm
     assert all(not p.build.startswith("cuda") for p in lock.environments["cpu"].conda_packages("osx-arm64"))
     monkeypatch.setenv("CONDA_OVERRIDE_CUDA", "")  # this machine: no GPU
     with pytest.raises(InstallError, match="__cuda") as info:
-        install_environment(open_project(path), "gpu", locked=True)
+        install_environment(open_project(path), "gpu", mode="locked")
     assert "CONDA_OVERRIDE_CUDA" in info.value.hint
     monkeypatch.setenv("CONDA_OVERRIDE_CUDA", "12")  # how an image build gets past it
-    prefix, _ = install_environment(open_project(path), "gpu", locked=True)
+    prefix, _ = install_environment(open_project(path), "gpu", mode="locked")
     assert (prefix / "lib" / "python3.13" / "site-packages" / "torch" / "version.py").read_text().strip() == 'cuda = "12.6"'
 
 

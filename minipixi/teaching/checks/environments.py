@@ -8,7 +8,7 @@ passes however it is written (any order, any quoting, old or new manifest forms)
 
 - with a pixi.lock in the submission (made with real Pixi and real conda-forge, say), the
   records it locks, checked *structurally* against pixi.toml by the same rules `minipixi lock
-  --check` uses (`app/workspace.py`: `outdated_reasons`), never solved again, so a correct answer
+  --check` uses (`app/relock.py`: `outdated_reasons`), never solved again, so a correct answer
   does not depend on which versions the teaching mirror holds;
 - without one, the environment solved on the teaching channel (`solve`), for this machine's
   declared CUDA or for a made-up driver (``cuda=``), which the CUDA checks vary.
@@ -22,14 +22,15 @@ Lesson: every episode's challenges. Read after `teaching/grade.py`; read next
 
 from __future__ import annotations
 
-from minipixi.app.workspace import load_sources, lock_platform_names, outdated_reasons
+from minipixi.app.relock import load_sources, outdated_reasons, solve_task
 from minipixi.channel.load import READABLE_CHANNELS, ChannelRefused
 from minipixi.channel.virtual_packages import default_virtual_packages
 from minipixi.errors import MinipixiError
+from minipixi.lock.model import lock_platform_names
 from minipixi.lock.read import parse_lock
 from minipixi.manifest.resolve import require_conda_only
 from minipixi.matchspec_parse import channel_base_url
-from minipixi.solver import SolveTask, solve as run_solver
+from minipixi.solver import solve as run_solver
 from minipixi.teaching.grade import CheckFailed, Submission
 from minipixi.version import parse_version
 
@@ -81,17 +82,16 @@ def solve(sub: Submission, environment: str, platform: str, *, cuda: str | None 
     if cuda != "declared":
         options["cuda"] = cuda
     try:
-        sources = load_sources(project, resolved.channels, resolved.subdir)
+        sources = load_sources(project.config, resolved.channels, resolved.subdir)
     except ChannelRefused as err:  # a channel of the learner's own: a finding, never read
         raise CheckFailed(f"environment '{environment}': {err.message} ({err.hint})") from err
     except MinipixiError as err:
         raise CheckFailed(f"the grader has no packages for {resolved.subdir} (platform '{platform}'): "
                           "is that platform name one the lesson uses?") from err
-    task = SolveTask(specs=list(resolved.specs.values()),
-                     sources=sources,
-                     virtual_packages=default_virtual_packages(resolved.subdir, **options),
-                     constraints=list(resolved.constraint_specs.values()), platform=resolved.subdir,
-                     label=f"environment '{environment}'")
+    task = solve_task(project.config, resolved.specs.values(), channels=resolved.channels, subdir=resolved.subdir,
+                      virtual_packages=default_virtual_packages(resolved.subdir, **options),
+                      constraints=resolved.constraint_specs.values(), label=f"environment '{environment}'",
+                      sources=sources)
     try:
         return run_solver(task)
     except MinipixiError as err:

@@ -1,0 +1,62 @@
+"""Sync: make ``.pixi/envs/<environment>`` hold exactly what pixi.lock says (``minipixi install``).
+
+``install_environment`` reads top to bottom:
+
+1. take the locked records for this machine's platform, after the lock policy
+   (`app/policy.py`: update the lock, or ``--locked`` / ``--frozen``);
+2. ask the machine: do its virtual packages (a GPU driver, glibc ...) meet what the packages
+   need and what the manifest promises? Pixi refuses to install when they do not, and so do we
+   (``CONDA_OVERRIDE_CUDA`` lets an image build without a GPU say it will have one);
+3. download from a mirror where one is set, and install (`install/install.py`: the
+   transaction that adds, removes and relinks packages);
+4. write ``conda-meta/pixi``: which manifest and lock made this prefix.
+
+Lesson: Episode 2 ("pixi install") and Episode 5 (system requirements). Read after
+`app/policy.py`; read next `app/add.py`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from minipixi.app.policy import records_for
+from minipixi.app.project import Project
+from minipixi.app.relock import OnSolve, no_progress
+from minipixi.app.workspace_lock import write_pixi_folder_files
+from minipixi.channel.names import download_url
+from minipixi.channel.virtual_packages import check_installable, detect_virtual_packages, required_virtual_packages
+from minipixi.files import write_atomic
+from minipixi.install.install import install
+
+
+# --8<-- [start:install_environment]
+def install_environment(project: Project, environment: str = "default", mode: str = "default", *,
+                        reporter=None, on_solve: OnSolve = no_progress):
+    """Make ``.pixi/envs/<environment>`` match the lock. Returns (prefix, transaction)."""
+    platform, records = records_for(project, environment, mode=mode, on_solve=on_solve)
+    resolved = project.workspace.resolve(environment, platform)
+    # What the packages need, and what the manifest promises the machine has (its system
+    # requirements or platform entry): Pixi refuses to install when either is not met.
+    declared = [f"{name} >={version}" for name, version in sorted(resolved.virtual_packages.items())]
+    check_installable(required_virtual_packages(records) + declared, detect_virtual_packages(),
+                      environment=environment)
+    mirrors = project.config.effective_mirrors()
+    to_fetch = [download_url(r, mirrors) for r in records]
+    requested = {name: str(spec) for name, spec in resolved.specs.items()}
+    prefix = project.prefix(environment)
+    write_pixi_folder_files(project.root / ".pixi")
+    transaction = install(to_fetch, prefix, requested_specs=requested, reporter=reporter)
+    _write_environment_file(project, environment, prefix)
+    return prefix, transaction
+# --8<-- [end:install_environment]
+
+
+def _write_environment_file(project: Project, environment: str, prefix: Path) -> None:
+    """``conda-meta/pixi``: which manifest and lock made this prefix (as Pixi writes it)."""
+    lock = project.lock_path
+    lock_hash = hashlib.sha256(lock.read_bytes()).hexdigest()[:16] if lock.is_file() else None
+    data = {"manifest_path": str(project.workspace.path), "environment_name": environment,
+            "pixi_version": "minipixi", "environment_lock_file_hash": lock_hash}
+    write_atomic(prefix / "conda-meta" / "pixi", json.dumps(data, indent=2) + "\n")
