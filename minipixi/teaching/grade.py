@@ -151,7 +151,7 @@ class Submission:
 
     def project(self):
         """The submission as a project on the offline teaching channel, for solving."""
-        from minipixi.app.workspace import Project  # lazy: loads the solver and httpx
+        from minipixi.app.project import Project  # lazy: loads the manifest reader (tomlkit) and YAML
         from minipixi.config import Config  # lazy: reads TOML config files
 
         return Project(self.workspace(), Config(offline=True))
