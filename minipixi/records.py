@@ -36,15 +36,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 from minipixi.errors import RecordError
 from minipixi.files import UnsafePathError, check_component, check_relative
-
-from minipixi.version import parse_version
-
-if TYPE_CHECKING:
-    from minipixi.version import Version
+from minipixi.version import Version, parse_version
 
 #: Package file suffixes a channel may serve, newest format first.
 PACKAGE_EXTENSIONS = (".conda", ".tar.bz2")

@@ -17,9 +17,11 @@ The package follows resolvelib's split into roles:
 - `solver/task.py`: the question (`SolveTask`) and where records come from (`RecordSource`,
   `RecordIndex`, `MergedSource`);
 - `solver/provider.py`: candidates, best first, and which of them a spec matches;
-- `solver/incompatibility.py` and `solver/partial_solution.py`: the search's vocabulary (terms over masks of
-  candidates, incompatibilities) and what it has assumed so far;
-- `solver/search.py`: the PubGrub loop (unit propagation, decisions, learning from conflicts);
+- `solver/incompatibility.py` and `solver/partial_solution.py`: the search's vocabulary
+  (terms over masks of candidates, incompatibilities) and what it has assumed so far;
+- `solver/search.py`: the PubGrub loop (unit propagation, decisions, learning from conflicts),
+  with `solver/watches.py` (which facts to look at after a change) and `solver/pigeonhole.py`
+  (a counting fact learning alone finds too slowly);
 - `solver/report.py`: a failure's proof as plain data (no masks, no provider), which
   `solver/derivation.py` builds from the search's;
 - `solver/explain.py`: that proof as sentences, and the hint;

@@ -97,7 +97,7 @@ class Derived:
 class Incompatibility:
     """Terms that cannot all be true, and why: an external cause (one of `solver/report.py`'s
     `Requested`, `Depends`, ...), or `Derived`. `watched`: the positions of the (at most two)
-    terms the search watches, and `witness` their witnesses (see `Search._watch`)."""
+    terms the search watches, and `witness` their witnesses (see `solver/watches.py`)."""
 
     terms: tuple[Term, ...]
     cause: object

@@ -15,8 +15,8 @@ another version. `crowded_clique(graph, name, versions, budget)`: a set of mutua
 names, including `name`, with more members than versions between them (or None). The search
 for it is bounded: it is a shortcut, and must never cost more than it saves.
 
-Read after `solver/search.py`, which calls these when it first decides a name; read next
-`solver/report.py`.
+Read after `solver/watches.py` and `solver/search.py`, which calls these when it first decides
+a name; read next `solver/report.py`.
 """
 
 from __future__ import annotations

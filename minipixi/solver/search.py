@@ -24,8 +24,8 @@ What keeps hard problems fast (each is explained where it lives):
 
 - **Learning and backjumping** (`resolve_conflict`): a dead end is learned once, as a fact, and
   the search jumps straight back to the decision that caused it.
-- **Watched terms** (`_watch`, `_wake`): propagation looks only at the incompatibilities whose
-  watched term a change could make true, so thousands of learned facts cost almost nothing.
+- **Watched terms** (`solver/watches.py`): propagation looks only at the incompatibilities
+  whose watched term a change could make true, so thousands of learned facts cost almost nothing.
 - **Activity** (`_bump`, `_next_name`): names that keep meeting conflicts are decided first, so
   the search works on the real trouble rather than on whatever was required last.
 - **Pigeonhole facts** (`solver/pigeonhole.py`): packages that must all have different versions,
@@ -33,17 +33,18 @@ What keeps hard problems fast (each is explained where it lives):
   many conflicts to find that out (a sudoku written as a channel is made of such packages).
 
 Lesson: Episode 2, "Under the hood: the solver". Read after `solver/partial_solution.py`;
-read next `solver/pigeonhole.py`, then `solver/report.py`. Ground truth: PubGrub's ``doc/solver.md``, resolvo and MiniSat.
+read next `solver/watches.py`, then `solver/pigeonhole.py` and `solver/report.py`. Ground truth: PubGrub's ``doc/solver.md``, resolvo and MiniSat.
 """
 
 from __future__ import annotations
 
 from minipixi.errors import MatchSpecError
-from minipixi.solver.incompatibility import Derived, Incompatibility, Term, anything, bits, make_incompatibility
+from minipixi.solver.incompatibility import Derived, Incompatibility, Term, make_incompatibility
 from minipixi.solver.partial_solution import Assignment, PartialSolution
 from minipixi.solver.pigeonhole import crowded_clique, different_from
 from minipixi.solver.provider import Provider, as_spec, best_index, version_only
 from minipixi.solver.report import Constrains, Constraint, Depends, Excluded, Malformed, Pigeonhole, Provided, Requested
+from minipixi.solver.watches import CONFLICT, NOTHING, Watches
 
 
 def spec_text(spec) -> str:
@@ -78,8 +79,6 @@ class Reporter:
 
 # --- the solver -------------------------------------------------------------------------------
 
-CONFLICT = object()
-NOTHING = object()
 DECAY = 0.95  # how fast the activity of names not met in recent conflicts fades (as in MiniSat)
 MAX_TIED = 10_000  # names read when looking for pigeonhole facts (pigeonhole.py) ...
 CLIQUE_BUDGET = 20_000  # ... and steps spent looking for a crowded clique among them
@@ -92,10 +91,7 @@ class Search:
         self.provider = provider
         self.reporter = reporter or Reporter()
         self.solution = PartialSolution()
-        self.watching: dict[str, dict[int, list]] = {}  # name -> witness bit -> watches
-        self._full: dict[str, int] = {}  # name -> mask of all its candidates
-        self.pending: list[Incompatibility] = []  # added while already unit (or conflicting)
-        self.early: list[tuple[Incompatibility, int]] = []  # added above the level they were unit from
+        self.watches = Watches(provider, self.solution)  # which facts to look at, and when
         self.activity: dict[str, float] = {}  # name -> how often it met conflicts lately
         self.bump = 1.0
         self.requested: list[str] = []
@@ -148,10 +144,10 @@ class Search:
         self._add(incompatibility)
 
     def _add(self, incompatibility: Incompatibility) -> None:
-        """Learn an incompatibility: watch two of its terms (see `_watch`)."""
+        """Learn an incompatibility: watch two of its terms (see `solver/watches.py`)."""
         for term in incompatibility.terms:
             self._touch(term.name)
-        self._watch(incompatibility)
+        self.watches.watch(incompatibility)
 
     def _touch(self, name: str) -> None:
         """The first time a name appears: add the exclusions of its candidates, and the
@@ -166,66 +162,12 @@ class Search:
             if incompatibility is not None:
                 self._add(incompatibility)
 
-    # --8<-- [start:watch]
-    def _possible(self, term: Term) -> int:
-        """What `term` (or a name's state) allows, as a mask: bit i for candidate i, and one bit
-        above them for "not installed". A term holds in a state when the state allows nothing
-        the term does not: ``possible(state) & ~possible(term) == 0``."""
-        full = self._full.get(term.name)
-        if full is None:
-            full = self._full[term.name] = self.provider.candidates(term.name).full
-        return term.mask if term.positive else (full + 1) | (full & ~term.mask)
-
-    def _watch(self, incompatibility: Incompatibility) -> None:
-        """Choose two terms to watch (ones that do not hold yet, if there are), and for each a
-        *witness*: one possibility its name still has that the term does not allow.
-
-        This is the two-watched-literal scheme of SAT solvers (resolvo uses it too), and it is
-        why propagation stays fast with thousands of learned facts: an incompatibility can only
-        become unit or conflicting once all but one of its terms hold, and a watched term can
-        only come to hold when its witness is ruled out. So when a name's state narrows, the
-        search looks only at the watches whose witness was just ruled out (`_wake`); undoing
-        assignments never needs a watch moved. An incompatibility that is unit or conflicting
-        already when it is added goes to `pending`, for `propagate` to look at first.
-        """
-        order = []
-        for k, term in enumerate(incompatibility.terms):
-            state = self.solution.state(term.name)
-            witness = self._possible(state) & ~self._possible(term)
-            if witness:
-                order.append((False, 0, k, witness))
-                continue
-            # It holds: the witness is one the assignment that made it hold ruled out, so that
-            # undoing that assignment (the only way it stops holding) wakes the watch again.
-            satisfier, before = self.solution.satisfier_and_before(term)
-            witness = self._possible(before or anything(term.name)) & ~self._possible(term)
-            order.append((True, -satisfier.index, k, witness))
-        order.sort(key=lambda item: item[:3])
-        incompatibility.watched = [k for _, _, k, _ in order[:2]]
-        incompatibility.witness = [w & -w for _, _, _, w in order[:2]]
-        for slot, k in enumerate(incompatibility.watched):
-            buckets = self.watching.setdefault(incompatibility.terms[k].name, {})
-            buckets.setdefault(incompatibility.witness[slot], []).append((incompatibility, slot))
-        if len(order) == 1 or order[1][0]:  # all but one term (or all) hold already
-            self.pending.append(incompatibility)
-            held = [self.solution.satisfier(t).level for t in incompatibility.terms
-                    if not (self._possible(self.solution.state(t.name)) & ~self._possible(t))]
-            if held and max(held) < self.solution.level:
-                # It would have propagated at a lower level, had it been known then: a backjump
-                # to a level in between must force it again (see `_backjumped`).
-                self.early.append((incompatibility, max(held)))
-
-    def _unwatch(self, incompatibility: Incompatibility) -> None:
-        for slot, k in enumerate(incompatibility.watched):
-            bucket = self.watching[incompatibility.terms[k].name][incompatibility.witness[slot]]
-            bucket[:] = [entry for entry in bucket if entry[0] is not incompatibility]
-    # --8<-- [end:watch]
-
     def _assign(self, term: Term, cause: Incompatibility | None, changed: dict[str, int]) -> None:
         """Add an assignment; note in `changed` the possibilities of the name it ruled out."""
-        before = self._possible(self.solution.state(term.name))
+        possible = self.watches.possible
+        before = possible(self.solution.state(term.name))
         self.solution.add(term, cause)
-        ruled_out = before & ~self._possible(self.solution.states[term.name])
+        ruled_out = before & ~possible(self.solution.states[term.name])
         changed[term.name] = changed.pop(term.name, 0) | ruled_out
 
     # --8<-- [start:propagate]
@@ -234,93 +176,23 @@ class Search:
         then, for each name whose state narrowed, at the watches whose witness it ruled out. An
         incompatibility with all terms but one true forces the opposite of that one; with all
         terms true it is a conflict: learn from it, backjump, and go on from what it forces."""
-        while changed or self.pending:
-            if self.pending:
-                incompatibility = self.pending.pop()
-                found = [(incompatibility, self._relation(incompatibility))]
+        watches = self.watches
+        while changed or watches.pending:
+            if watches.pending:
+                incompatibility = watches.pending.pop()
+                found = [(incompatibility, watches.relation(incompatibility))]
             else:
-                found = self._wake(*changed.popitem())
+                found = watches.wake(*changed.popitem())
             for incompatibility, result in found:
                 if result is CONFLICT:
                     learned = self.resolve_conflict(incompatibility)
-                    unsatisfied = self._relation(learned)
+                    unsatisfied = watches.relation(learned)
                     changed = {}
                     self._assign(unsatisfied.negate(), learned, changed)
                     break
                 if result is not NOTHING:
                     self._assign(result.negate(), incompatibility, changed)
     # --8<-- [end:propagate]
-
-    def _wake(self, name: str, ruled_out: int):
-        """Visit the watches on `name` whose witness was just ruled out.
-
-        A watch whose term still does not hold moves to a new witness. One whose term now holds
-        moves to another term of its incompatibility that does not hold; when there is none,
-        the incompatibility is unit (yield the other watched term, to be forced false) or a
-        conflict (yield CONFLICT). One whose other watched term is already false is satisfied
-        and keeps its watches."""
-        buckets = self.watching.get(name)
-        if not buckets:
-            return
-        allowed = self._possible(self.solution.states[name])
-        if len(buckets) <= ruled_out.bit_count():
-            hit = [bit for bit in buckets if bit & ruled_out]
-        else:
-            hit = [bit for bit in bits(ruled_out) if bit in buckets]
-        for bit in hit:
-            bucket = buckets.get(bit)
-            i = len(bucket) if bucket else 0
-            while i > 0:  # newest first, as PubGrub advises: learned facts say the most
-                i -= 1
-                incompatibility, slot = bucket[i]
-                terms, watched = incompatibility.terms, incompatibility.watched
-                witness = allowed & ~self._possible(terms[watched[slot]])
-                if witness:  # the term still does not hold: a new witness
-                    self._move(bucket, i, incompatibility, slot, watched[slot], witness & -witness)
-                    continue
-                other = watched[1 - slot] if len(watched) == 2 else None
-                replacement = self._open_term(incompatibility, other, watched[slot])
-                if replacement is not None:
-                    k, witness = replacement
-                    self._move(bucket, i, incompatibility, slot, k, witness & -witness)
-                    continue
-                result = self._relation(incompatibility)
-                if result is not NOTHING:
-                    yield incompatibility, result
-
-    def _open_term(self, incompatibility: Incompatibility, *skip: int):
-        """A term (its position and witnesses) that does not hold, other than those in `skip`."""
-        states = self.solution.states
-        for k, term in enumerate(incompatibility.terms):
-            if k not in skip:
-                state = states.get(term.name)
-                witness = self._possible(state or anything(term.name)) & ~self._possible(term)
-                if witness:
-                    return k, witness
-        return None
-
-    def _move(self, bucket: list, i: int, incompatibility: Incompatibility, slot: int, k: int, bit: int) -> None:
-        """Move watch `slot` of `incompatibility` (entry `i` of `bucket`) to term `k`, witness `bit`
-        (swap-remove: the entries after `i` were visited already)."""
-        bucket[i] = bucket[-1]
-        bucket.pop()
-        incompatibility.watched[slot] = k
-        incompatibility.witness[slot] = bit
-        buckets = self.watching.setdefault(incompatibility.terms[k].name, {})
-        buckets.setdefault(bit, []).append((incompatibility, slot))
-
-    def _relation(self, incompatibility: Incompatibility):
-        """CONFLICT if all terms hold; the one term that does not, if only one; else NOTHING."""
-        unsatisfied = None
-        states = self.solution.states
-        for term in incompatibility.terms:
-            state = states.get(term.name)  # None: nothing known, so neither satisfied nor contradicted
-            if state is not None and term.satisfied_by(state):
-                continue
-            if unsatisfied is not None or (state is not None and term.contradicted_by(state)):
-                return NOTHING
-            unsatisfied = term
-        return CONFLICT if unsatisfied is None else unsatisfied
 
     # --8<-- [start:resolve_conflict]
     def resolve_conflict(self, incompatibility: Incompatibility) -> Incompatibility:
@@ -349,10 +221,10 @@ class Search:
                 if learned:
                     self._add(incompatibility)
                 else:  # already known: watch the terms that are open again after the backjump
-                    self._unwatch(incompatibility)
-                    self._watch(incompatibility)
-                if incompatibility in self.pending:
-                    self.pending.remove(incompatibility)  # propagate forces it at once
+                    self.watches.unwatch(incompatibility)
+                    self.watches.watch(incompatibility)
+                if incompatibility in self.watches.pending:
+                    self.watches.pending.remove(incompatibility)  # propagate forces it at once
                 self.bump /= DECAY
                 return incompatibility
             incompatibility = self._resolve(incompatibility, satisfier, term)
@@ -361,17 +233,9 @@ class Search:
     # --8<-- [end:resolve_conflict]
 
     def _backjump(self, level: int) -> None:
-        """Undo every assignment above `level`. Facts that were added at a higher level but
-        were unit from a level at or below `level` (a record's dependencies are only read when
-        it is decided) must be looked at again: what they forced was undone with the rest."""
+        """Undo every assignment above `level`, and tell the watches (see `Watches.backjumped`)."""
         self.solution.backtrack(level)
-        kept = []
-        for incompatibility, unit_from in self.early:
-            if unit_from <= level:
-                self.pending.append(incompatibility)
-                if unit_from < level:
-                    kept.append((incompatibility, unit_from))
-        self.early = kept
+        self.watches.backjumped(level)
 
     def _bump(self, incompatibility: Incompatibility) -> None:
         """Raise the activity of the names in a conflict (VSIDS, from the SAT solver Chaff):
@@ -420,9 +284,9 @@ class Search:
         if name is None:
             return None
         index = best_index(self.solution.state(name).mask)
-        before, changed = len(self.pending), {}
+        before, changed = len(self.watches.pending), {}
         self._add_record_facts(name, index)
-        if len(self.pending) == before:
+        if len(self.watches.pending) == before:
             record = self.provider.candidates(name).records[index]
             self.reporter.deciding(name, record)
             self.decision_count += 1
