@@ -28,9 +28,9 @@ matches" is two external facts and the step derived from them:
 ['Requested', 'Depends']
 
 Lesson: Episode 2, "Under the hood: the solver" (explaining failure). Read after
-`solver/search.py`; read next `solver/derivation.py`, then `solver/explain.py`. Ground truth:
-pubgrub-rs (`report.rs`: ``DerivationTree``, ``External``, ``Derived``) and PubGrub's
-``doc/solver.md``.
+`solver/pigeonhole.py` (the search's last part); read next `solver/derivation.py`, then
+`solver/explain.py`. Ground truth: pubgrub-rs (`report.rs`: ``DerivationTree``, ``External``,
+``Derived``) and PubGrub's ``doc/solver.md``.
 """
 
 from __future__ import annotations

@@ -33,7 +33,8 @@ What keeps hard problems fast (each is explained where it lives):
   many conflicts to find that out (a sudoku written as a channel is made of such packages).
 
 Lesson: Episode 2, "Under the hood: the solver". Read after `solver/partial_solution.py`;
-read next `solver/watches.py`, then `solver/pigeonhole.py` and `solver/report.py`. Ground truth: PubGrub's ``doc/solver.md``, resolvo and MiniSat.
+read next `solver/watches.py`, then `solver/pigeonhole.py` and `solver/report.py`. Ground truth:
+PubGrub's ``doc/solver.md``, resolvo and MiniSat.
 """
 
 from __future__ import annotations
