@@ -59,7 +59,7 @@ def add(project: Project, specs: Sequence[str], *, feature: str | None = None, p
             draft = Draft.of(project.workspace.path, project.manifest_bytes, project.workspace)
             added = add_dependencies(draft, specs, feature=feature, platforms=platforms, table=table)
             if not relock:  # --no-lockfile-update, --pypi: the edit alone
-                _save(project, draft)
+                save_manifest(project, draft)
                 return AddResult(added)
             lock = None
             if table == "dependencies":  # host and build dependencies are locked by the install
@@ -73,7 +73,7 @@ def add(project: Project, specs: Sequence[str], *, feature: str | None = None, p
                     project.workspace = draft.workspace
                     update = compute_lock(project, old=update.lock)  # the pins fit: nothing to solve
                 lock = update.lock
-            _save(project, draft)
+            save_manifest(project, draft)
             if lock is not None and update.changed:
                 write_lock(project, lock)
         result = AddResult(added, lock)
@@ -83,7 +83,7 @@ def add(project: Project, specs: Sequence[str], *, feature: str | None = None, p
 # --8<-- [end:add]
 
 
-def _save(project: Project, draft: Draft) -> None:
+def save_manifest(project: Project, draft: Draft) -> None:
     """Write the edited manifest (if the edit changed it) and remember it as the project's."""
     if draft.changed:
         write_text_atomic(draft.path, draft.text, draft.form)
@@ -145,5 +145,5 @@ def remove(project: Project, names: Sequence[str], *, feature: str | None = None
         refresh(project)
         draft = Draft.of(project.workspace.path, project.manifest_bytes, project.workspace)
         removed = remove_dependencies(draft, names, feature=feature, platforms=platforms, table=table)
-        _save(project, draft)
+        save_manifest(project, draft)
         return removed

@@ -23,17 +23,17 @@ Lesson: Episode 2 ("The lock file": updating on purpose). Read after `app/add.py
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Callable, Sequence
 
-from minipixi.app.add import solved_versions
-from minipixi.app.project import existing_lock, open_project, refresh
-from minipixi.app.relock import compute_lock, update_lock, write_lock
-from minipixi.app.workspace_lock import edit_transaction
+from minipixi.app.add import save_manifest, solved_versions
+from minipixi.app.project import Project, existing_lock, refresh
+from minipixi.app.relock import LockUpdate, compute_lock, write_lock
+from minipixi.app.workspace_lock import edit_transaction, workspace_lock
 from minipixi.errors import ManifestError
 from minipixi.lock.diff import LockDiff, PackageChange, describe, diff_locks
 from minipixi.lock.model import lock_platform_names
 from minipixi.lock.satisfiability import matched_platform_names
+from minipixi.manifest.edit import Draft
 from minipixi.manifest.edit_dependencies import add_dependencies
 from minipixi.manifest.pins import solved_pin
 
@@ -84,37 +84,41 @@ def update(project, packages: Sequence[str] = (), *, environments: Sequence[str]
     """`minipixi update`: re-solve the selected environments and platforms with `packages`
     freed from the lock (all of them when none is named). See the module docstring."""
     def work() -> UpdateResult:
-        refresh(project)
-        return _update(project, packages, environments, platforms, on_solve)
+        result, relocked = _update(project, packages, environments, platforms, on_solve)
+        if relocked.changed:
+            write_lock(project, relocked.lock)
+        return result
 
-    return _transaction(project.workspace.path, dry_run, work)
+    return _transaction(project, dry_run, work)
 
 
-def _transaction(manifest: Path, dry_run: bool, work: Callable[[], UpdateResult]) -> UpdateResult:
-    """Run `work` holding the workspace's edit transaction; a dry run is rolled back, so no file
-    changes, and still returns what it would have done."""
+def _transaction(project: Project, dry_run: bool, work: Callable[[], UpdateResult]) -> UpdateResult:
+    """Run `work` holding the workspace's edit transaction (on the manifest as it is now: read
+    again if another command changed it); a dry run is rolled back, so no file changes, and
+    still returns what it would have done."""
     try:
-        with edit_transaction(manifest):
-            result = work()
-            result.dry_run = dry_run
-            if dry_run:
-                raise _RollBack(result)
-            return result
+        with workspace_lock(project.root):
+            refresh(project)
+            with edit_transaction(project.workspace.path, before=project.manifest_bytes):
+                result = work()
+                result.dry_run = dry_run
+                if dry_run:
+                    raise _RollBack(result)
+                return result
     except _RollBack as rolled:
         return rolled.result
 
 
-def _update(project, packages, environments, platforms, on_solve) -> UpdateResult:
+def _update(project, packages, environments, platforms, on_solve) -> tuple[UpdateResult, LockUpdate]:
+    """The lock with `packages` freed in the selected pairs, computed in memory, and its diff."""
     ws = project.workspace
     old = existing_lock(project)
     pairs = _selected_pairs(ws, environments, platforms)
     if packages:
         _check_known(ws, old, packages, pairs)
     prefer = _freed(old, pairs, packages, ws) if old is not None else None
-    result = compute_lock(project, on_solve=on_solve, resolve=pairs, prefer=prefer)
-    if result.changed:
-        write_lock(project, result.lock)
-    return UpdateResult(diff=diff_locks(old, result.lock), lock_changed=result.changed)
+    relocked = compute_lock(project, on_solve=on_solve, resolve=pairs, prefer=prefer)
+    return UpdateResult(diff=diff_locks(old, relocked.lock), lock_changed=relocked.changed), relocked
 
 
 def _selected_pairs(ws, environments: Sequence[str], platforms: Sequence[str]) -> list[tuple[str, str]]:
@@ -169,14 +173,14 @@ def _freed(old, pairs, packages: Sequence[str], ws):
 # ---- upgrade --------------------------------------------------------------------------------------
 
 # --8<-- [start:upgrade]
-def upgrade(manifest: Path, packages: Sequence[str] = (), *, feature: str | None = None,
-            exclude: Sequence[str] = (), dry_run: bool = False, offline: bool = False,
+def upgrade(project: Project, packages: Sequence[str] = (), *, feature: str | None = None,
+            exclude: Sequence[str] = (), dry_run: bool = False,
             on_solve: Callable[[str, str], None] = lambda env, platform: None) -> UpdateResult:
     """`minipixi upgrade`: raise the pins of `packages` (every dependency of `feature`, default
     feature when None, if none is named; less those in `exclude`) to the newest versions that
-    solve, then update."""
+    solve, then update. As `add` does, the manifest is edited in memory (unpinned, solved,
+    pinned) and each file written once."""
     def work() -> UpdateResult:
-        project = open_project(manifest, offline=offline)
         ws = project.workspace
         table = ws.features.get(feature or "default")
         if table is None:
@@ -193,11 +197,12 @@ def upgrade(manifest: Path, packages: Sequence[str] = (), *, feature: str | None
         names = [n for n in names if current[n].source is None and n not in exclude]
         envs = [e for e, env in ws.environments.items()
                 if (feature is None and not env.no_default_feature) or (feature and feature in env.features)]
+        draft = Draft.of(ws.path, project.manifest_bytes, ws)
         if names:  # unpinned, keeping what Pixi keeps: the channel and a wildcard build
-            add_dependencies(manifest, [_written(current[n], None) for n in names], feature=feature)
-        project = open_project(manifest, offline=offline)
-        result = update(project, names, environments=envs, on_solve=on_solve)
-        lock = existing_lock(project)
+            add_dependencies(draft, [_written(current[n], None) for n in names], feature=feature)
+            project.workspace = draft.workspace
+        result, relocked = _update(project, names, envs, (), on_solve)
+        lock = relocked.lock
         pins, edits = [], []
         for name in names:
             span = solved_versions(lock, envs, name)
@@ -206,12 +211,16 @@ def upgrade(manifest: Path, packages: Sequence[str] = (), *, feature: str | None
             if version != current[name].version:
                 edits.append(f"{name} {version}")
         if pins:
-            add_dependencies(manifest, pins, feature=feature)
-            update_lock(open_project(manifest, offline=offline))
+            add_dependencies(draft, pins, feature=feature)
+            project.workspace = draft.workspace
+            relocked = compute_lock(project, old=lock)  # the pins fit what was solved: no solve
+        save_manifest(project, draft)
+        if relocked.changed:
+            write_lock(project, relocked.lock)
         result.manifest_edits = edits
         return result
 
-    return _transaction(manifest, dry_run, work)
+    return _transaction(project, dry_run, work)
 # --8<-- [end:upgrade]
 
 

@@ -100,8 +100,8 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     from minipixi.app.update import upgrade  # lazy: the solver loads numba
 
     project = open_project(args)
-    result = upgrade(project.workspace.path, args.packages, feature=args.feature, exclude=args.exclude,
-                     dry_run=args.dry_run, offline=args.offline, on_solve=solving)
+    result = upgrade(project, args.packages, feature=args.feature, exclude=args.exclude,
+                     dry_run=args.dry_run, on_solve=solving)
     if args.json:
         out(json.dumps(result.to_json(), indent=2))
         return 0

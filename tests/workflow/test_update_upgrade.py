@@ -81,7 +81,7 @@ def test_update_refuses_an_unknown_package(offline, tmp_path):
 def test_upgrade_raises_the_pin_like_add(offline, tmp_path):
     manifest = write_manifest(tmp_path / "ws", PINNED)
     update_lock(open_project(manifest, offline=True))
-    result = upgrade(manifest, ["cuda-version"], offline=True)
+    result = upgrade(open_project(manifest, offline=True), ["cuda-version"])
     text = manifest.read_text()
     assert 'cuda-version = ">=13.0,<14"' in text
     assert 'numpy = "==1.26.4"' in text  # not named: untouched
@@ -93,7 +93,7 @@ def test_upgrade_dry_run_changes_no_file(offline, tmp_path):
     manifest = write_manifest(tmp_path / "ws", PINNED)
     update_lock(open_project(manifest, offline=True))
     before = (manifest.read_bytes(), (manifest.parent / "pixi.lock").read_bytes())
-    result = upgrade(manifest, dry_run=True, offline=True)
+    result = upgrade(open_project(manifest, offline=True), dry_run=True)
     assert (manifest.read_bytes(), (manifest.parent / "pixi.lock").read_bytes()) == before
     assert {c.name for _, _, c in result.changes} >= {"numpy", "cuda-version"}
 
@@ -148,6 +148,6 @@ def test_upgrade_keeps_the_channel_and_a_wildcard_build_of_a_table_spec(offline,
     manifest = write_manifest(tmp_path / "ws", PINNED.replace(
         'numpy = "==1.26.4"', 'numpy = { version = "==1.26.4", build = "py312*", channel = "conda-forge" }'))
     update_lock(open_project(manifest, offline=True))
-    result = upgrade(manifest, ["numpy"], offline=True)
+    result = upgrade(open_project(manifest, offline=True), ["numpy"])
     assert 'numpy = { version = ">=2.3.0,<3", build = "py312*", channel = "conda-forge" }' in manifest.read_text()
     assert result.manifest_edits == ["numpy >=2.3.0,<3"]
