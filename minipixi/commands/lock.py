@@ -120,10 +120,7 @@ def register_lock_commands(sub: argparse._SubParsersAction) -> None:
     update.add_argument("-e", "--environment", action="append", default=[], help="only this environment (repeatable)")
     update.add_argument("-p", "--platform", action="append", default=[],
                         help="only this platform: an entry's name or a conda subdir (repeatable)")
-    update.add_argument("--no-install", action="store_true",
-                        help="accepted for pixi's sake: minipixi installs nothing while updating (it solves no PyPI)")
-    update.add_argument("-n", "--dry-run", action="store_true", help="show what would change; write nothing")
-    update.add_argument("--json", action="store_true", help="the changes as JSON (stdout)")
+    _moving_options(update, "updating")
     update.add_argument("--explain", action="store_true",
                         help="then say, for each package, what brought it in and what limited its version")
     lock_options(update, policy=False)
@@ -133,9 +130,14 @@ def register_lock_commands(sub: argparse._SubParsersAction) -> None:
     upgrade.add_argument("-f", "--feature", help="the feature whose dependencies to upgrade (default: the default feature)")
     upgrade.add_argument("--exclude", action="append", default=[], metavar="PACKAGE",
                          help="leave this dependency's pin as it is (repeatable)")
-    upgrade.add_argument("--no-install", action="store_true",
-                         help="accepted for pixi's sake: minipixi installs nothing while upgrading (it solves no PyPI)")
-    upgrade.add_argument("-n", "--dry-run", action="store_true", help="show what would change; write nothing")
-    upgrade.add_argument("--json", action="store_true", help="the changes as JSON (stdout)")
+    _moving_options(upgrade, "upgrading")
     lock_options(upgrade, policy=False)
     upgrade.set_defaults(handler=cmd_upgrade)
+
+
+def _moving_options(parser: argparse.ArgumentParser, doing: str) -> None:
+    """The options `update` and `upgrade` share: --no-install, --dry-run, --json."""
+    parser.add_argument("--no-install", action="store_true",
+                        help=f"accepted for pixi's sake: minipixi installs nothing while {doing} (it solves no PyPI)")
+    parser.add_argument("-n", "--dry-run", action="store_true", help="show what would change; write nothing")
+    parser.add_argument("--json", action="store_true", help="the changes as JSON (stdout)")
