@@ -459,6 +459,20 @@ class Provider:
         self.python_checks += count
         return False
 
+    def dependencies(self, name: str, index: int) -> tuple[str, ...]:
+        """The dependency texts of candidate `index` of `name`, in the record's order (the
+        order the search opens them in; `pypi/provider.py` answers the same question)."""
+        return tuple(self.candidates(name).records[index].depends)
+
+    @staticmethod
+    def target_of(text: str) -> str | None:
+        """The name a dependency text is about; None when it cannot be parsed (the search
+        turns such a text into a `Malformed` fact instead)."""
+        try:
+            return as_spec(text).name
+        except MatchSpecError:
+            return None
+
     def depends_groups(self, name: str) -> dict[str, int]:
         """For each dependency text among the records of `name`: the mask of records listing it."""
         groups = self._depends.get(name)

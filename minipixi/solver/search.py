@@ -11,10 +11,11 @@ The loop (`Search.run`) alternates two steps until every required name is decide
    of that last term. If all terms hold, that is a conflict: walk back through the causes of the
    assignments that made it hold, deriving a new incompatibility, until it points at a decision
    that can be undone; backjump there and learn it.
-2. *Decision*: pick an undecided required name (the specs first, in their order; then a name
-   with a single candidate left; then the name met most in recent conflicts; then the name
-   required most recently), choose its best allowed record, and add that record's ``depends``
-   and ``constrains`` as incompatibilities.
+2. *Decision*: pick an undecided required name the way resolvo (rattler's solver, and so
+   Pixi's) picks it (`_next_name`: the specs first, in their order; then a name with a single
+   candidate left; then the name of the oldest open requirement, unless a later one names a
+   package both more active and with fewer candidates left), choose its best allowed record,
+   and add that record's ``depends`` and ``constrains`` as incompatibilities.
 
 Because the specs are decided first and in order, and every learned incompatibility is a true
 fact, the first spec gets the best record any solution allows it, the second the best given
@@ -26,8 +27,8 @@ What keeps hard problems fast (each is explained where it lives):
   the search jumps straight back to the decision that caused it.
 - **Watched terms** (`solver/watches.py`): propagation looks only at the incompatibilities
   whose watched term a change could make true, so thousands of learned facts cost almost nothing.
-- **Activity** (`_bump`, `_next_name`): names that keep meeting conflicts are decided first, so
-  the search works on the real trouble rather than on whatever was required last.
+- **Activity** (`_bump`, `_next_name`): a name that keeps meeting conflicts may be decided
+  before older requirements, so the search works on the real trouble early.
 - **Pigeonhole facts** (`solver/pigeonhole.py`): packages that must all have different versions,
   more of them than versions, cannot all be installed; learning alone would need exponentially
   many conflicts to find that out (a sudoku written as a channel is made of such packages).
@@ -94,6 +95,8 @@ class Search:
         self.solution = PartialSolution()
         self.watches = Watches(provider, self.solution)  # which facts to look at, and when
         self.activity: dict[str, float] = {}  # name -> how often it met conflicts lately
+        self.opened: dict[tuple[str, int], int] = {}  # record -> when its dependencies were opened
+        self.requirers: dict[str, list] = {}  # name -> (position, owner, index) of requirements on it
         self.bump = 1.0
         self.requested: list[str] = []
         self._touched: set[str] = set()
@@ -206,17 +209,17 @@ class Search:
         means no later branch of the search can walk into the same dead end, which is what
         makes hard proofs of unsolvability (a sudoku with no answer) finish. Backjumping goes
         straight to the level where the learned fact forces something, skipping every decision
-        in between that had nothing to do with the conflict. Every name met on the way gains
-        *activity*, so the next decisions look at the names that keep conflicting.
+        in between that had nothing to do with the conflict. The names of the learned fact gain
+        *activity* (`_bump`), so the next decisions look at the names that keep conflicting.
         Raises Unsolvable on the empty incompatibility.
         """
         self.conflict_count += 1
         self.reporter.conflict(incompatibility)
         learned = False
         while not incompatibility.is_failure():
-            self._bump(incompatibility)
             satisfier, term, previous_level = self._satisfiers(incompatibility)
             if satisfier.is_decision or previous_level != satisfier.level:
+                self._bump(incompatibility)
                 self.reporter.backjumping(previous_level)
                 self._backjump(previous_level)
                 if learned:
@@ -239,10 +242,15 @@ class Search:
         self.watches.backjumped(level)
 
     def _bump(self, incompatibility: Incompatibility) -> None:
-        """Raise the activity of the names in a conflict (VSIDS, from the SAT solver Chaff):
-        recent conflicts count more, because `bump` grows after each one."""
+        """Raise the activity of the names in a learned fact (VSIDS, from the SAT solver Chaff),
+        scored as resolvo scores its learned clause: one bump per record the fact names. A
+        clause speaks of records, so "numpy is not 1.x" names every 1.x record (each one a
+        bump) while "numpy is 2.0" names the one that was chosen. Recent conflicts count
+        more: `bump` grows by 1/DECAY after each one, the same as fading every activity by
+        DECAY (resolvo's 0.95) without touching them all."""
         for term in incompatibility.terms:
-            self.activity[term.name] = self.activity.get(term.name, 0.0) + self.bump
+            weight = 1 if term.positive else term.mask.bit_count() or 1
+            self.activity[term.name] = self.activity.get(term.name, 0.0) + weight * self.bump
         if self.bump > 1e100:  # rescale everything, keeping the order
             self.activity = {name: value * 1e-100 for name, value in self.activity.items()}
             self.bump *= 1e-100
@@ -295,23 +303,83 @@ class Search:
         return changed
     # --8<-- [end:decide]
 
+    # --8<-- [start:next_name]
     def _next_name(self) -> str | None:
-        """Which name to decide next: the specs' names first, in their order (so they get the
-        best records any solution allows). Then a name with a single candidate left (no choice
-        to get wrong); then the most *active* one (met in recent conflicts: deciding it first
-        finds the real trouble early); then the one required most recently (depth first: finish
-        a package's dependencies before moving on)."""
+        """Which name to decide next: resolvo's rule, so that minipixi's answers are Pixi's.
+
+        The specs' names come first, in their order (so they get the best records any solution
+        allows). After them, a name can only be decided through a *requirement*: one dependency
+        of a record decided earlier whose dependencies are *open* (see `_open_batch`). Those
+        requirements are read in the order they were opened, oldest first, and:
+
+        - a name with a single candidate left is taken first (resolvo propagates it: no choice);
+        - otherwise the first open requirement wins, unless a later one names a package with
+          both more *activity* (met in recent conflicts) and fewer candidates left.
+
+        Oldest first is what resolvo, and so rattler and Pixi, do: where two solutions are
+        equally good (``lowest`` leaves many), deciding in the same order gives the same one.
+        A name required by no open requirement (a virtual package nothing depends on) is
+        decided last, in the order it was first required.
+        """
         solution = self.solution
         for name in self.requested:
             if name in solution.undecided:
                 return name
-        best, best_key = None, None
-        for name in solution.undecided:
-            mask = solution.states[name].mask
-            key = (mask & (mask - 1) == 0, self.activity.get(name, 0.0), solution.first_required[name])
-            if best_key is None or key > best_key:
-                best, best_key = name, key
+        while True:
+            open_names = self._open_requirements()
+            if open_names:
+                return self._first_or_hotter(open_names)
+            if not self._open_batch():
+                break
+        return min(solution.undecided, key=solution.first_required.__getitem__, default=None)
+
+    def _open_requirements(self) -> list[tuple[tuple[int, int], str]]:
+        """Each undecided name with the position of its oldest open requirement, oldest first:
+        a dependency of a record that is decided now and whose dependencies were opened."""
+        decisions, found = self.solution.decisions, []
+        for name in self.solution.undecided:
+            for position, owner, index in self.requirers.get(name, ()):
+                if decisions.get(owner) == index:
+                    found.append((position, name))
+                    break
+        found.sort()
+        return found
+
+    def _first_or_hotter(self, open_names: list[tuple[tuple[int, int], str]]) -> str:
+        """The first name with a single candidate left; else the oldest, unless a later one is
+        both more active and has fewer candidates left than the best so far (resolvo's rule)."""
+        states, activity = self.solution.states, self.activity
+        best, best_activity, best_count = None, 0.0, 0
+        for _, name in open_names:
+            count = states[name].mask.bit_count()
+            if count == 1:
+                return name
+            if best is None or (activity.get(name, 0.0) > best_activity and count < best_count):
+                best, best_activity, best_count = name, activity.get(name, 0.0), count
         return best
+
+    def _open_batch(self) -> bool:
+        """Open the dependencies of every decided record whose dependencies are not open yet,
+        in the order they were decided; say whether there were any.
+
+        resolvo reads a package's dependencies (its *requires clauses*) only once nothing open
+        is left to decide, all the packages decided since the last time together, so its search
+        goes level by level through the dependency graph; the positions given here (record,
+        then dependency) are the order its requirements are read in later."""
+        opened = False
+        for name, index in self.solution.decisions.items():
+            if (name, index) in self.opened:
+                continue
+            self.opened[(name, index)] = position = len(self.opened)
+            opened = True
+            seen, target_of = set(), self.provider.target_of
+            for k, text in enumerate(self.provider.dependencies(name, index) or ()):
+                target = target_of(text)
+                if target is not None and target not in seen:
+                    seen.add(target)
+                    self.requirers.setdefault(target, []).append(((position, k), name, index))
+        return opened
+    # --8<-- [end:next_name]
 
     def _add_record_facts(self, name: str, index: int) -> None:
         """The depends and constrains of the chosen record, each grouped over every record of
@@ -328,7 +396,7 @@ class Search:
         for text in record.constrains:
             if (name, "c", text) not in self._added:
                 self._added.add((name, "c", text))
-                target = self._constrains_target(name, text)
+                target = self.provider.target_of(text)
                 if target is None:
                     new.append(Incompatibility((Term(name, self.provider.constrains_groups(name)[text], True),),
                                                Malformed(name, text, "cannot be parsed")))
@@ -381,13 +449,6 @@ class Search:
                 found = self._versions_of[n] = {r.parsed_version.sort_key for r in self.provider.candidates(n).records}
             keys |= found
         return len(keys)
-
-    @staticmethod
-    def _constrains_target(name: str, text: str) -> str | None:
-        try:
-            return as_spec(text).name
-        except MatchSpecError:
-            return None
 
     def _depends_fact(self, name: str, text: str) -> Incompatibility | None:
         """{name ∈ records listing `text`, not target ∈ what `text` matches}."""
