@@ -22,10 +22,10 @@ so the very same search resolves both ecosystems. What differs is what a candida
   requirements the extra adds. The search needs no idea of extras at all.
 - **Markers are settled up front**: a ``Requires-Dist`` line whose marker is false on the
   target (``pywin32; sys_platform == "win32"`` on linux-64) is not a dependency there.
-- **Pre-releases** follow uv's default, *if-necessary-or-explicit*: a project that a
-  requirement the user wrote asks for with a pre-release (``foo>=2.0b1``) takes its newest
-  version, pre-release or not; any other project takes a pre-release only when no stable
-  version is allowed (its candidates list every stable version first).
+- **Pre-releases** follow uv's default, *if-necessary-or-explicit*: a project takes a
+  pre-release only when no stable version is allowed (its candidates list every stable
+  version first), even when a requirement names a pre-release (``foo>=2.0b1``: a stable 2.0
+  still beats 2.1rc1).
 - **Yanked files** (PEP 592) are dropped, unless a requirement the user wrote pins exactly
   their version with ``==``.
 - **Packages conda already installed** (from the conda records' ``purls``) have one candidate,
@@ -235,14 +235,17 @@ class PyPIProvider:
     def _prerelease_policy(self, project: str, versions: list[Version]) -> str:
         """``yes``: pre-releases are candidates like any version; ``if-necessary``: they come
         after every stable version, so the search takes one only when no stable version is
-        allowed; ``no``: they are dropped. (uv's modes, of which the default is
-        *if-necessary-or-explicit*: ``yes`` for a project the user asked for with a
-        pre-release in the specifier, ``if-necessary`` for all others.)"""
+        allowed; ``no``: they are dropped. uv's default, *if-necessary-or-explicit*, is
+        ``if-necessary`` for every project: asking for ``foo>=2.0b1`` still takes a stable
+        2.0 over a 2.1rc1 (uv 0.13 does, and the oracle test holds us to it). ``explicit``
+        allows pre-releases only of projects a user requirement names one for."""
         mode = self.prerelease
-        if mode == "allow" or (mode in ("if-necessary-or-explicit", "explicit")
-                               and project in self.explicit):
+        if mode == "allow":
             return "yes"
-        return "if-necessary" if mode in ("if-necessary-or-explicit", "if-necessary") else "no"
+        if mode in ("if-necessary-or-explicit", "if-necessary") or (
+                mode == "explicit" and project in self.explicit):
+            return "if-necessary"
+        return "no"
 
     def _best_wheel(self, project: str, version: Version, files: list[simple.DistFile]):
         """(None, the wheel to use) or (why no file of this version fits, None)."""

@@ -53,6 +53,8 @@ def index(tmp_path_factory):
     add(server, folder, "newpy", "2.0", requires_python=">=3.13", page_requires_python=">=3.13")
     add(server, folder, "newpy", "3.0", requires_python=">=3.13", pep658=False)
     add(server, folder, "hidden-newpy", "1.0", requires_python=">=3.14", pep658=False)
+    add(server, folder, "capped", "1.0")
+    add(server, folder, "capped", "2.0", requires_python="<3.12", page_requires_python="<3.12")
     # a package numpy-like that conda installs, and a user of it
     add(server, folder, "numpy", "2.1.0")
     add(server, folder, "uses-numpy", "1.0", ["numpy>=2"])
@@ -120,9 +122,14 @@ def test_yanked_files_only_when_pinned(index, tmp_path):
 
 def test_prereleases_if_necessary_or_explicit(index, tmp_path):
     assert versions(run(index, ["pre"], tmp_path)) == {"pre": "1.0"}
-    assert versions(run(index, ["pre>=1.0b1"], tmp_path)) == {"pre": "2.0b1"}  # explicit
+    assert versions(run(index, ["pre>=1.0b1"], tmp_path)) == {"pre": "1.0"}  # stable first
     assert versions(run(index, ["pre>1.0"], tmp_path)) == {"pre": "2.0b1"}  # necessary
     assert versions(run(index, ["onlypre"], tmp_path)) == {"onlypre": "1.0a1"}
+    assert versions(run(index, ["pre"], tmp_path, prerelease="allow")) == {"pre": "2.0b1"}
+    assert versions(run(index, ["pre>=2.0b1"], tmp_path, prerelease="explicit")) == \
+        {"pre": "2.0b1"}
+    unasked = failure(index, ["pre>1.0"], tmp_path, prerelease="explicit")
+    assert "pre 2.0b1 is a pre-release" in unasked.details
     assert versions(run(index, ["pre>=1.0b1"], tmp_path, prerelease="disallow")) == {"pre": "1.0"}
     error = failure(index, ["pre>1.0"], tmp_path, prerelease="disallow")
     assert "pre 2.0b1 is a pre-release" in error.details and "pre-release" in error.hint
@@ -134,6 +141,11 @@ def test_requires_python_from_the_page_and_from_the_metadata(index, tmp_path):
     assert versions(run(index, ["newpy"], tmp_path)) == {"newpy": "1.0"}
     assert versions(run(index, ["newpy"], tmp_path, target=Target("linux-64", "3.13"))) == \
         {"newpy": "3.0"}
+    # an upper bound counts too: the conda environment's Python is exact (uv pip compile
+    # reads only lower bounds, as it resolves for "this Python or newer")
+    assert versions(run(index, ["capped"], tmp_path)) == {"capped": "1.0"}
+    assert versions(run(index, ["capped"], tmp_path, target=Target("linux-64", "3.11"))) == \
+        {"capped": "2.0"}
     error = failure(index, ["hidden-newpy"], tmp_path)
     assert "hidden-newpy 1.0 cannot be used (Requires-Python >=3.14 in its metadata)" in \
         error.details
