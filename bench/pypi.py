@@ -41,7 +41,8 @@ UV = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).pare
 TARGET = Target("linux-64", "3.12")
 
 
-def build_index(folder: Path, packages: int, versions: int, seed: int = 20) -> tuple[SimpleIndex, list[str]]:
+def build_index(folder: Path, packages: int, versions: int,
+                seed: int = 20) -> tuple[SimpleIndex, list[str]]:
     """Requested projects p0..pN and dependency projects d0..dN; the newest versions of a
     requested project need newer dependencies than some others allow."""
     rng = random.Random(seed)
@@ -133,8 +134,8 @@ def main() -> None:
             print(f"both chose the same {len(mine)} versions ({older} older than the newest)")
             for name, (our_times, their_times) in rows.items():
                 best_ours, best_theirs = min(our_times), min(their_times)
-                print(f"{name}: minipixi {best_ours * 1000:7.1f} ms   uv {best_theirs * 1000:7.1f} ms"
-                      f"   ratio {best_ours / best_theirs:5.2f}x")
+                print(f"{name}: minipixi {best_ours * 1000:7.1f} ms   "
+                      f"uv {best_theirs * 1000:7.1f} ms   ratio {best_ours / best_theirs:5.2f}x")
 
 
 if __name__ == "__main__":

@@ -364,7 +364,7 @@ def usable_files(page: ProjectPage, *, python_version: str, tags: Iterable[Tag],
 
 
 def default_cache_dir() -> Path:
-    from minipixi.config import cache_dir
+    from minipixi.config import cache_dir  # lazy: only without cache_dir
 
     return cache_dir()
 

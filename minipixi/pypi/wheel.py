@@ -176,7 +176,7 @@ def _dist_info_name(archive: zipfile.ZipFile, name: str, where: str) -> str:
 
 
 def _limits(wheel: Path):
-    from minipixi.install.package import ExtractLimits  # the same bounds as conda packages
+    from minipixi.install.package import ExtractLimits  # lazy: install/ loads the extractor
 
     return ExtractLimits().for_archive(wheel.stat().st_size)
 

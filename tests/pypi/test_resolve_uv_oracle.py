@@ -4,8 +4,9 @@ Hypothesis writes small indexes (a handful of projects, a few versions each, wit
 dependencies, extras, markers, pre-releases, yanked files, sdist-only versions, wheels for
 another platform and Requires-Python), serves each on 127.0.0.1, and asks both resolvers for
 the same requirements, for one of linux-64, osx-arm64 and win-64 with CPython 3.11, 3.12 or
-3.13 (uv: ``--python-version 3.12 --python-platform x86_64-manylinux_2_28 --no-build``...). They must agree on whether a solution
-exists, and on every chosen version. (Skipped when uv is not installed.)
+3.13 (uv: ``--python-version 3.12 --python-platform x86_64-manylinux_2_28 --no-build``, ...).
+They must agree on whether a solution exists, and on every chosen version. (Skipped when uv
+is not installed.)
 
 Budget: the profile's (``ci``: 60 indexes, about 25 s on 2 cores, most of it in uv;
 ``thorough``: 5000, for a long local hunt).
