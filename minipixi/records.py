@@ -39,7 +39,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
 from minipixi.errors import RecordError
-from minipixi.files import UnsafePathError, check_component, check_relative
+from minipixi.files import MAX_NAME_BYTES, UnsafePathError, check_component, check_relative
 from minipixi.version import Version, parse_version
 
 #: Package file suffixes a channel may serve, newest format first.
@@ -138,33 +138,48 @@ class PackageRecord:
         if url is None and base_url is not None:
             url = f"{base_url.rstrip('/')}/{fn}"
         md5, sha256 = get("md5"), get("sha256")
+        # A solve builds thousands of records, so the usual shape of each field (an int, a
+        # plain string, nothing at all) is taken as it is, and only anything else goes through
+        # the function that checks or normalizes it; the result is the same either way.
+        build_number, size = get("build_number", 0), get("size")
+        if type(build_number) is not int:
+            build_number = _int_field(fn, data, "build_number", default=0)
+        if size is not None and type(size) is not int:
+            size = _int_field(fn, data, "size", default=None)
+        noarch, track_features, timestamp = get("noarch"), get("track_features"), get("timestamp")
+        if noarch is not None and (type(noarch) is not str or not noarch):
+            noarch = _normalize_noarch(noarch)
+        track_features = parse_track_features(track_features) if track_features else ()
+        if timestamp is not None:
+            timestamp = normalize_timestamp(timestamp)
+        depends, constrains = get("depends"), get("constrains")
         # One line per field: long, but it reads as the list of what a record holds.
-        record = _new_record(cls, dict(
-            name=name,
-            version=version,
-            build=build,
-            build_number=_int_field(fn, data, "build_number", default=0),
-            depends=tuple(get("depends") or ()),
-            constrains=tuple(get("constrains") or ()),
-            subdir=get("subdir") or subdir or "",
-            noarch=_normalize_noarch(get("noarch")),
-            track_features=parse_track_features(get("track_features")),
-            timestamp=normalize_timestamp(get("timestamp")),
-            md5=md5.hex() if type(md5) is bytes else md5,
-            sha256=sha256.hex() if type(sha256) is bytes else sha256,
-            size=_int_field(fn, data, "size", default=None),
-            license=get("license"),
-            license_family=get("license_family"),
-            fn=fn,
-            url=url,
-            channel=channel if channel is not None else get("channel"),
-            features=get("features") or None,
-            arch=get("arch"),
-            platform=get("platform"),
-            legacy_bz2_md5=get("legacy_bz2_md5"),
-            legacy_bz2_size=get("legacy_bz2_size"),
-            python_site_packages_path=get("python_site_packages_path"),
-        ))
+        record = _new_record(cls, {
+            "name": name,
+            "version": version,
+            "build": build,
+            "build_number": build_number,
+            "depends": tuple(depends) if depends else (),
+            "constrains": tuple(constrains) if constrains else (),
+            "subdir": get("subdir") or subdir or "",
+            "noarch": noarch,
+            "track_features": track_features,
+            "timestamp": timestamp,
+            "md5": md5.hex() if type(md5) is bytes else md5,
+            "sha256": sha256.hex() if type(sha256) is bytes else sha256,
+            "size": size,
+            "license": get("license"),
+            "license_family": get("license_family"),
+            "fn": fn,
+            "url": url,
+            "channel": channel if channel is not None else get("channel"),
+            "features": get("features") or None,
+            "arch": get("arch"),
+            "platform": get("platform"),
+            "legacy_bz2_md5": get("legacy_bz2_md5"),
+            "legacy_bz2_size": get("legacy_bz2_size"),
+            "python_site_packages_path": get("python_site_packages_path"),
+        })
         return check_record_paths(record, source=f"repodata record '{fn}'")
 
     def to_repodata(self) -> dict[str, Any]:
@@ -262,7 +277,7 @@ def check_record_paths(record: PackageRecord, *, source: str = "record",
     minipixi.records.UnsafeRecordError: a test: unsafe `fn` '../../bin/sh': it climbs out of its folder with '..'
     """
     fn, url, dist_name = record.fn, record.url, record.dist_name
-    if (_is_file_name(dist_name) and ".." not in (record.name, record.version, record.build)
+    if ((_is_plain_name(dist_name) or _is_file_name(dist_name)) and ".." not in (record.name, record.version, record.build)
             and (not fn or _is_archive_of(fn, dist_name) or _is_file_name(fn))
             and (not record.subdir or record.subdir in _SAFE_SUBDIRS or _is_file_name(record.subdir))
             and (not url or url_basename(url) == fn or _is_file_name(url_basename(url)))
@@ -297,6 +312,17 @@ def _is_archive_of(fn: str, dist_name: str) -> bool:
     """Is `fn` the archive of `dist_name` (``numpy-2.1-0`` + ``.conda``)? Then it is as safe
     a file name as `dist_name`: an extension adds no separator, NUL or drive."""
     return fn.startswith(dist_name) and fn[len(dist_name):] in PACKAGE_EXTENSIONS
+
+
+#: Names made only of these characters, and no longer than a file name may be, are ones
+#: `check_component` accepts, unless they are "." or ".." (no separator, NUL or drive colon).
+#: Testing a name against this pattern first is what makes checking every record of a solve
+#: cheap; anything else takes the full check, which also says what is wrong.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.+!=~-]{1,%d}" % MAX_NAME_BYTES)
+
+
+def _is_plain_name(value: str) -> bool:
+    return _PLAIN_NAME.fullmatch(value) is not None and value not in (".", "..")
 
 
 def _is_file_name(value: str) -> bool:

@@ -18,6 +18,7 @@ False
 from __future__ import annotations
 
 import functools
+import operator
 from dataclasses import dataclass
 from typing import Union
 
@@ -45,13 +46,15 @@ class AnyVersion:
 
 # --8<-- [start:constraint]
 # op -> (how it is written, test). 'startswith' is both `=1.2` and `1.2.*`; '~=' is compatible.
+# The order tests are the `operator` functions themselves (``operator.ge(v, bound)`` is
+# ``v >= bound``): a solve asks them for thousands of records, and a lambda would add a call.
 _OPERATORS = {
-    "==": ("==", lambda v, bound: same_spelling_equal(v, bound)),
+    "==": ("==", same_spelling_equal),
     "!=": ("!=", lambda v, bound: not same_spelling_equal(v, bound)),
-    ">": (">", lambda v, bound: v > bound),
-    ">=": (">=", lambda v, bound: v >= bound),
-    "<": ("<", lambda v, bound: v < bound),
-    "<=": ("<=", lambda v, bound: v <= bound),
+    ">": (">", operator.gt),
+    ">=": (">=", operator.ge),
+    "<": ("<", operator.lt),
+    "<=": ("<=", operator.le),
     "startswith": ("", lambda v, bound: v.startswith(bound)),
     "not-startswith": ("!=", lambda v, bound: not v.startswith(bound)),
     "~=": ("~=", lambda v, bound: v.compatible_with(bound)),
@@ -95,9 +98,17 @@ class Group:
     items: tuple
 
     def matches(self, version: Version) -> bool:
+        # Plain loops rather than all()/any() over a generator: the same answer, with no
+        # generator to make for each of the thousands of versions a solve checks.
         if self.op == "and":
-            return all(item.matches(version) for item in self.items)
-        return any(item.matches(version) for item in self.items)
+            for item in self.items:
+                if not item.matches(version):
+                    return False
+            return True
+        for item in self.items:
+            if item.matches(version):
+                return True
+        return False
 
     def render(self, parent: str | None = None) -> str:
         text = ("," if self.op == "and" else "|").join(i.render(self.op) for i in self.items)
