@@ -126,13 +126,14 @@ class PyPIProvider:
     `requirements` are the user's (PEP 508 texts, markers already meaning the `target`);
     `indexes` the simple index URLs, first first: a project comes from the first index that
     has it (uv's default, *first-index*, which keeps a public index from shadowing a private
-    one's package). `conda_provided` maps the PyPI names conda installed to their versions.
+    one's package). `conda_provided` maps the PyPI names conda installed to their versions
+    (None: not known), or is just a set of those names.
     """
 
     requirements: list[str]
     target: Target
     indexes: list[str]
-    conda_provided: Mapping[str, str | None] = field(default_factory=dict)
+    conda_provided: Mapping[str, str | None] | Iterable[str] = field(default_factory=dict)
     prerelease: str = "if-necessary-or-explicit"
     cache_dir: Path | None = None
     offline: bool = False
@@ -143,7 +144,9 @@ class PyPIProvider:
         if self.prerelease not in PRERELEASE_MODES:
             raise RequirementError(f"unknown pre-release mode '{self.prerelease}'",
                                    hint=f"use one of {', '.join(PRERELEASE_MODES)}")
-        self.conda = {canonicalize_name(n): v for n, v in self.conda_provided.items()}
+        provided = self.conda_provided  # a mapping name -> version, or just the names
+        pairs = provided.items() if isinstance(provided, Mapping) else ((n, None) for n in provided)
+        self.conda = {canonicalize_name(n): v for n, v in pairs}
         self.roots: list[tuple[str, list[str]]] = []  # (text as written, search texts)
         self.explicit: set[str] = set()  # projects a user requirement allows pre-releases of
         self.pins: dict[str, set[Version]] = {}  # project -> versions pinned with ==

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from minipixi import http
 from minipixi.errors import SolveError
@@ -111,15 +111,16 @@ class PyPISearch(Search):
 
 # --8<-- [start:resolve]
 def resolve(requirements: list[str], target: Target, indexes: list[str], *,
-            conda_provided: Mapping[str, str | None] | None = None,
+            conda_provided: Mapping[str, str | None] | Iterable[str] | None = None,
             prerelease: str = "if-necessary-or-explicit", cache_dir: Path | None = None,
             offline: bool = False, client=None, label: str | None = None,
             reporter: Reporter | None = None) -> Resolution:
     """The PyPI packages that satisfy `requirements` (PEP 508 texts) on `target`, from the
     simple indexes `indexes` (the first index that has a project serves it).
 
-    `conda_provided` maps PyPI names that conda installed to their versions (None: unknown):
-    they are not resolved again. Raises PyPIResolveError with the explanation when nothing
+    `conda_provided` maps PyPI names that conda installed (from the conda records' ``purls``)
+    to their versions (None: unknown), or is a set of those names: they are not resolved
+    again. Raises PyPIResolveError with the explanation when nothing
     fits, and `index.IndexError_` when an index cannot be read.
     """
     own = client is None

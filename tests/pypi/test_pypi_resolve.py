@@ -89,6 +89,8 @@ def test_extras_markers_and_platform_wheels(index, tmp_path):
     chosen = run(index, ["App[Viz]"], tmp_path)
     assert versions(chosen) == {"app": "2.0", "lib": "2.5", "plot": "1.0"}
     assert [p.extras for p in chosen.packages] == [("viz",), (), ()]
+    both = run(index, ["app[viz,nosuch]"], tmp_path)  # an extra app does not have adds nothing
+    assert versions(both) == versions(chosen) and both.packages[0].extras == ("nosuch", "viz")
     windows = Target("win-64", "3.12")  # lib 2.5 has no wheel for Windows; winonly applies
     assert versions(run(index, ["app"], tmp_path, target=windows)) == \
         {"app": "2.0", "lib": "2.0", "winonly": "1.0"}
@@ -155,7 +157,7 @@ def test_a_package_conda_installed_is_not_resolved_again(index, tmp_path):
     chosen = run(index, ["uses-numpy"], tmp_path, conda_provided={"NumPy": "2.1.3"})
     assert versions(chosen) == {"uses-numpy": "1.0"} and chosen.by_conda == ["numpy"]
     assert index.count("/simple/numpy/") == 0  # its page was never read
-    unknown = run(index, ["uses-numpy", "numpy>=1"], tmp_path, conda_provided={"numpy": None})
+    unknown = run(index, ["uses-numpy", "numpy>=1"], tmp_path, conda_provided={"numpy"})
     assert versions(unknown) == {"uses-numpy": "1.0"} and unknown.by_conda == ["numpy"]
     error = failure(index, ["uses-numpy"], tmp_path, conda_provided={"numpy": "1.26.4"})
     assert "uses-numpy 1.0 depends on numpy>=2" in error.details
