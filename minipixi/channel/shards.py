@@ -84,6 +84,7 @@ from minipixi.channel.names import Channel, is_local_url
 from minipixi.errors import ChannelError, RecordError, VersionError
 from minipixi.files import write_atomic
 from minipixi.records import PackageRecord
+from minipixi.version import parse_version
 from minipixi.channel.repodata import shadow_tar_bz2, subdir_base_url
 
 INDEX_FILE = "repodata_shards.msgpack.zst"
@@ -299,13 +300,18 @@ def check_shard(shard, name: str, where: str) -> dict:
         raise bad("not a map")
     for section in ("packages", "packages.conda"):
         entries = shard.get(section, {})
-        if not isinstance(entries, dict) or not all(
-                isinstance(fn, str) and isinstance(rec, dict) for fn, rec in entries.items()):
+        if not (isinstance(entries, dict) and all(map(_is_text, entries))
+                and all(map(_is_map, entries.values()))):
             raise bad(f"'{section}' is not a map of file names to records")
     removed = shard.get("removed", [])
-    if not isinstance(removed, list) or not all(isinstance(fn, str) for fn in removed):
+    if not isinstance(removed, list) or not all(map(_is_text, removed)):
         raise bad("'removed' is not a list of file names")
     return shard
+
+
+#: ``isinstance(x, str)`` and ``isinstance(x, dict)`` as functions that `map` calls without a
+#: Python frame per item: a solve's shards hold some fifteen thousand records to check.
+_is_text, _is_map = str.__instancecheck__, dict.__instancecheck__
 
 
 # --8<-- [start:records]
@@ -399,11 +405,13 @@ class ShardedSubdir:
                                    where=where), name, where)
         records = shard_records(shard, channel=self.channel.url, subdir=self.subdir,
                                 base_url=self.index.package_base_url, source=where)
-        for record in records:  # the solver compares every version of a name it reaches:
-            try:                    # parsed here, while other downloads are still under way
-                record.parsed_version
+        # The solver compares every version of a name it reaches: each distinct one is parsed
+        # here (`parse_version` caches it), while other downloads are still under way.
+        for version in {record.version for record in records}:
+            try:
+                parse_version(version)
             except VersionError:
-                pass  # the solver says so if it ever needs this record
+                pass  # the solver says so if it ever needs a record of this version
         return records, dependency_names(shard)
 # --8<-- [end:subdir]
 
