@@ -47,7 +47,8 @@ FILES = ["py3-none-any"] * 20 + [
     "cp313-cp313-manylinux_2_28_x86_64", "cp312-cp312-manylinux_2_31_x86_64",
     "cp312-cp312-win_amd64", "py3-none-win_amd64", "cp311-abi3-win_amd64",
     "cp312-cp312-macosx_11_0_arm64", "cp313-abi3-macosx_12_0_arm64", "py3-none-macosx_14_0_arm64",
-    "py2.py3-none-any", "cp312-none-any", None, None]
+    "py2.py3-none-any", "cp312-none-any", "cp312-cp312-linux_x86_64",
+    "py3-none-macosx_10_9_universal2", "py3-none-manylinux1_x86_64", None, None]
 # Lower bounds only: `uv pip compile` reads only the lower bound of a Requires-Python (it
 # resolves for "3.12 or newer"), while minipixi checks the whole specifier against the conda
 # environment's exact Python, as an installer must (test_pypi_resolve.py tests upper bounds).
