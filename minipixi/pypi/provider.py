@@ -161,7 +161,10 @@ class PyPIProvider:
                 self.explicit.add(project)
             for spec in requirement.specifier:
                 if spec.operator in ("==", "===") and "*" not in spec.version:
-                    self.pins.setdefault(project, set()).add(Version(spec.version))
+                    try:
+                        self.pins.setdefault(project, set()).add(Version(spec.version))
+                    except InvalidVersion:  # "===anything" compares text; it pins no version
+                        pass
         self.pages: dict[str, tuple[str, simple.ProjectPage] | None] = {}
         self.dropped: dict[str, list[Dropped]] = {}
         self.labels: dict[tuple[str, int], str] = {}

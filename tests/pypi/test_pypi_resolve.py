@@ -64,6 +64,7 @@ def index(tmp_path_factory):
     add(server, folder, "shared", "1.0")
     add(server, folder, "shared", "2.0")
     add(server, folder, "needs-sdist", "1.0", ["only-sdist"])
+    add(server, folder, "urldep", "1.0", ["other @ https://example.org/other-1.0-py3-none-any.whl"])
     server.add("only-sdist", Entry("only_sdist-1.0.tar.gz", b"not built"))
     server.add("only-sdist", Entry("only-sdist-1.1.zip", b"not built"))
     with server:
@@ -220,6 +221,8 @@ def test_requirements_it_cannot_use_are_errors(index, tmp_path):
         run(index, ["app >= = 1"], tmp_path)
     with pytest.raises(RequirementError, match="direct URL"):
         run(index, ["app @ https://example.org/app-1.0-py3-none-any.whl"], tmp_path)
+    with pytest.raises(RequirementError, match="urldep 1.0 depends on 'other @ https"):
+        run(index, ["urldep"], tmp_path)
     with pytest.raises(RequirementError, match="unknown pre-release mode"):
         run(index, ["app"], tmp_path, prerelease="sometimes")
     # a requirement whose marker is false on the target is not asked for at all
