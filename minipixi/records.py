@@ -273,7 +273,8 @@ def check_record_paths(record: PackageRecord, *, source: str = "record",
     minipixi.records.UnsafeRecordError: a test: unsafe `fn` '../../bin/sh': it climbs out of its folder with '..'
     """
     fn, url, dist_name = record.fn, record.url, record.dist_name
-    if ((_is_plain_name(dist_name) or _is_file_name(dist_name)) and ".." not in (record.name, record.version, record.build)
+    if ((_is_plain_name(dist_name) or _is_file_name(dist_name))
+            and ".." not in (record.name, record.version, record.build)
             and (not fn or _is_archive_of(fn, dist_name) or _is_file_name(fn))
             and (not record.subdir or record.subdir in _SAFE_SUBDIRS or _is_file_name(record.subdir))
             and (not url or url_basename(url) == fn or _is_file_name(url_basename(url)))

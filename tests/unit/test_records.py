@@ -6,11 +6,14 @@ import dataclasses
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from minipixi.errors import RecordError
+from minipixi.files import check_component
 from minipixi.records import (
     PackageFilename,
     PackageRecord,
+    _is_plain_name,
     normalize_timestamp,
     parse_package_filename,
     parse_track_features,
@@ -209,3 +212,12 @@ def test_depends_on_reads_the_leading_name_of_each_spec():
     for depends, expected in [(("__cuda >=12",), True), (("__cuda>=12",), True), (("__cuda",), True),
                               (("__cudax",), False), (("python", "__glibc >=2.17"), False), ((), False)]:
         assert dataclasses.replace(record, depends=depends).depends_on("__cuda") is expected, depends
+
+
+@given(st.text(alphabet=st.sampled_from("ab1.-_+!=~/\\:\x00 é"), max_size=12)
+       | st.sampled_from([".", "..", "a" * 255, "a" * 256, "-..-", "C:x"]))
+def test_the_plain_name_shortcut_accepts_only_what_the_full_rule_accepts(text):
+    """check_record_paths tries a character pattern before `files.check_component`: whatever
+    the pattern lets through, the full rule must let through too."""
+    if _is_plain_name(text):
+        assert check_component(text, what="name") == text
