@@ -105,6 +105,21 @@ def test_tied_builds_rank_by_the_highest_their_dependencies_reach(tmp_path, stra
     assert ours == (["app 1.0 new_0", "dep 2.0 h_0"] if strategy == "lowest" else ["app 1.0 new_0", "dep 3.0 h_0"])
 
 
+@pytest.mark.parametrize("strategy", STRATEGIES)
+@pytest.mark.parametrize("order", [["p", "q"], ["q", "p"]])
+def test_two_equally_good_answers_are_settled_in_resolvos_order(tmp_path, strategy, order):
+    """app needs p and q, p needs x, q needs y; x 2.0 needs y 1 and x 1.0 needs y 2. Which of
+    x and y gets its preferred version depends only on which is decided first: resolvo's rule
+    (the oldest open requirement first) decides the one app lists first (unit test:
+    tests/unit/test_solver.py::test_the_oldest_open_requirement_is_decided_first)."""
+    records = {**_record("app", "1.0", "h_0", order), **_record("p", "1.0", "h_0", ["x"]),
+               **_record("q", "1.0", "h_0", ["y"]), **_record("x", "1.0", "h_0", ["y 2.*"]),
+               **_record("x", "2.0", "h_0", ["y 1.*"]), **_record("y", "1.0", "h_0"), **_record("y", "2.0", "h_0")}
+    ours_source, sparse = _tiny_channel(tmp_path, records)
+    ours = _ours(SolveTask(specs=["app"], sources=[ours_source], strategy=strategy))
+    assert ours == _theirs(["app"], sparse, [], strategy=strategy)
+
+
 @pytest.fixture(scope="module")
 def unpacked(tmp_path_factory):
     data = solver_data.find_solver_data()

@@ -116,6 +116,21 @@ def test_requested_packages_are_decided_first_in_order():
     assert lines(run(["b", "a"], *records)) == ["a 1 0", "b 2 0"]
 
 
+@pytest.mark.parametrize("strategy, preferred, other", [("highest", "2.0", "1.0"), ("lowest", "1.0", "2.0")])
+def test_the_oldest_open_requirement_is_decided_first(strategy, preferred, other):
+    # app needs p then q; p needs x, q needs y; x 2.0 needs y 1, x 1.0 needs y 2. Both answers
+    # are equally good; resolvo (and so Pixi) decides x first, because p's requirement was
+    # opened before q's: x gets its preferred version. Swapping p and q swaps the answer.
+    def records(first, second):
+        return [rec("app", "1.0", depends=[first, second]), rec("p", "1.0", depends=["x"]),
+                rec("q", "1.0", depends=["y"]), rec("x", "1.0", depends=["y 2.*"]),
+                rec("x", "2.0", depends=["y 1.*"]), rec("y", "1.0"), rec("y", "2.0")]
+    answer = {r.name: r.version for r in run(["app"], *records("p", "q"), strategy=strategy)}
+    assert (answer["x"], answer["y"]) == (preferred, other)
+    answer = {r.name: r.version for r in run(["app"], *records("q", "p"), strategy=strategy)}
+    assert (answer["y"], answer["x"]) == (preferred, other)
+
+
 def test_locked_record_is_preferred_while_it_fits():
     old = rec("lib", "1.0")
     records = [old, rec("lib", "2.0"), rec("app", "1", depends=["lib"])]
