@@ -142,3 +142,29 @@ def test_uv_chooses_the_same_versions(example):
             theirs = uv_compile(requirements, target, server.url, folder / "uv-cache")
             mine = ours(requirements, target, server.url, folder / "cache")
     assert mine == theirs, (requirements, target, projects)
+
+
+@pytest.mark.skipif(UV is None, reason="uv is not installed (pip install uv)")
+def test_index_priority_is_uvs(tmp_path):
+    """uv searches ``--extra-index-url`` before ``--index-url`` and takes a project from the
+    first index that has it: `resolve` gets the same indexes as [extra..., index]."""
+    (tmp_path / "wheels").mkdir()
+    default = serve({"lib": {"2.0": ("py3-none-any", False, None, True, (), ())},
+                     "app": {"1.0": ("py3-none-any", False, None, True, ("lib",), ())}},
+                    tmp_path / "wheels")
+    extra = serve({"lib": {"1.0": ("py3-none-any", False, None, True, (), ())}},
+                  tmp_path / "wheels")
+    target = Target("linux-64", "3.12")
+    with default, extra:
+        run = subprocess.run(
+            [UV, "pip", "compile", "-", "--no-config", "--index-url", default.url,
+             "--extra-index-url", extra.url, "--python-version", "3.12", "--python-platform",
+             UV_PLATFORMS["linux-64"], "--python", sys.executable, "--no-python-downloads",
+             "--cache-dir", str(tmp_path / "uv-cache"), "--no-header", "--no-annotate",
+             "--quiet"], input="app", capture_output=True, text=True, timeout=60,
+            env={**os.environ, "NO_PROXY": "127.0.0.1", "UV_HTTP_RETRIES": "0"})
+        chosen = resolve(["app"], target, [extra.url, default.url], cache_dir=tmp_path / "c")
+    assert run.returncode == 0, run.stderr
+    assert sorted(run.stdout.split()) == ["app==1.0", "lib==1.0"]
+    assert {p.name: (p.version, p.index_url) for p in chosen.packages} == \
+        {"app": ("1.0", default.url), "lib": ("1.0", extra.url)}
