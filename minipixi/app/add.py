@@ -14,6 +14,10 @@
    machine cannot do (no GPU for a CUDA environment) keeps the edit: the manifest and its lock
    agree, and the result says which environment was skipped and why.
 
+``add --pypi`` takes the same steps for ``[pypi-dependencies]`` (`_add_pypi`): the relock
+resolves them on top of the conda solve (`app/pypi_lock.py`), and the install puts the wheels
+into site-packages (`app/pypi_sync.py`).
+
 The project was read once (`app/project.py`) and every step works on it, so pixi.toml is read
 once and pixi.lock written at most once. `remove` takes the same path for the edit (no relock,
 as before: the next command that needs the lock updates it).
@@ -32,9 +36,14 @@ from minipixi.app.sync import install_environment
 from minipixi.app.workspace_lock import edit_transaction, workspace_lock
 from minipixi.errors import InstallError
 from minipixi.manifest.edit import Draft, write_text_atomic
-from minipixi.manifest.edit_dependencies import AddedDependency, add_dependencies, remove_dependencies
+from minipixi.lock.model import normalize_pypi_name
+from minipixi.manifest.edit_dependencies import (
+    AddedDependency, add_dependencies, add_pypi_dependencies, remove_dependencies,
+)
 from minipixi.manifest.pins import solved_pin
 from minipixi.version import Version
+
+PYPI_TABLE = "pypi-dependencies"
 
 
 @dataclass
@@ -57,8 +66,11 @@ def add(project: Project, specs: Sequence[str], *, feature: str | None = None, p
         refresh(project)  # another command may have changed pixi.toml since we read it
         with edit_transaction(project.workspace.path, before=project.manifest_bytes):
             draft = Draft.of(project.workspace.path, project.manifest_bytes, project.workspace)
+            if table == PYPI_TABLE:
+                return _add_pypi(project, draft, specs, feature=feature, platforms=platforms, relock=relock,
+                                 install=install, reporter=reporter, on_solve=on_solve)
             added = add_dependencies(draft, specs, feature=feature, platforms=platforms, table=table)
-            if not relock:  # --no-lockfile-update, --pypi: the edit alone
+            if not relock:  # --no-lockfile-update: the edit alone
                 save_manifest(project, draft)
                 return AddResult(added)
             lock = None
@@ -81,6 +93,48 @@ def add(project: Project, specs: Sequence[str], *, feature: str | None = None, p
             _install(project, feature, result, reporter)
         return result
 # --8<-- [end:add]
+
+
+def _add_pypi(project: Project, draft: Draft, specs: Sequence[str], *, feature, platforms, relock: bool,
+              install: bool, reporter, on_solve: OnSolve) -> AddResult:
+    """``add --pypi``: the same steps for [pypi-dependencies] (called inside `add`'s workspace
+    lock and edit transaction). A requirement without a version is resolved with ``*`` first
+    and then pinned as Pixi pins PyPI packages (``>=2.32.3, <3``)."""
+    added = add_pypi_dependencies(draft, specs, feature=feature, platforms=platforms)
+    if not relock:
+        save_manifest(project, draft)
+        return AddResult(added)
+    project.workspace = draft.workspace
+    update = compute_lock(project, on_solve=on_solve)
+    environments = _environments_of(project, feature)
+    pins = {}
+    for item in added:
+        span = None if item.spec.version != "*" else solved_pypi_versions(update.lock, environments, item.spec.name)
+        if span:
+            pins[item.spec.name] = solved_pin(*span, item.spec.name)
+    if pins:
+        added = add_pypi_dependencies(draft, specs, feature=feature, platforms=platforms, pins=pins)
+        project.workspace = draft.workspace
+        update = compute_lock(project, old=update.lock)  # the pins fit: nothing to resolve
+    save_manifest(project, draft)
+    if update.changed:
+        write_lock(project, update.lock)
+    result = AddResult(added, update.lock)
+    if install:
+        _install(project, feature, result, reporter)
+    return result
+
+
+def solved_pypi_versions(lock, environments: Iterable[str], name: str) -> tuple[str, str] | None:
+    """The lowest and highest version of PyPI package `name` that `lock` holds in `environments`."""
+    wanted = normalize_pypi_name(name)
+    found = [p.version for env in environments if env in lock.environments
+             for platform in lock.environments[env].packages
+             for p in lock.environments[env].pypi_packages(platform) if normalize_pypi_name(p.name) == wanted]
+    if not found:
+        return None
+    ordered = sorted(found, key=Version)
+    return ordered[0], ordered[-1]
 
 
 def save_manifest(project: Project, draft: Draft) -> None:

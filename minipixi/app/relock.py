@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
+from minipixi.app.pypi_lock import conda_purls, pypi_settings, resolve_platform
 from minipixi.app.project import LOCK_NAME, Project, existing_lock, refresh, remember_lock
 from minipixi.app.workspace_lock import workspace_lock
 from minipixi.channel.load import load_channel_records
@@ -38,7 +39,6 @@ from minipixi.lock.satisfiability import (
     LOCK_STRATEGY, disregarded_environments, exclude_newer_cutoffs, matched_platform_names, outdated,
 )
 from minipixi.lock.write import render_lock
-from minipixi.manifest import require_conda_only
 from minipixi.records import PackageRecord
 from minipixi.solver import SolveTask, solve
 from minipixi.version import Version
@@ -83,7 +83,7 @@ def environment_task(project: Project, resolved_list: Sequence, *, locked: Seque
     first = resolved_list[0]
     specs, constraints = {}, {}
     for resolved in resolved_list:
-        require_conda_only(resolved, project.workspace)
+        resolved.require_supported()  # PyPI dependencies are resolved after the conda solve
         specs.update(resolved.specs)
         constraints.update(resolved.constraint_specs)
     names = sorted({r.environment for r in resolved_list})
@@ -189,6 +189,7 @@ def compute_lock(project: Project, *, force: bool = False, on_solve: OnSolve = n
     names = {**lock_platform_names(ws), **(matched_platform_names(ws, old) if old else {})}
     disregard = disregarded_environments(ws, old) if old else set()
     packages: dict[str, dict[str, tuple]] = {env: {} for env in ws.environments}
+    extras: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {env: {} for env in ws.environments}
     solved = []
     for group in _solve_groups(ws):
         for platform in _group_platforms(ws, group):
@@ -202,17 +203,18 @@ def compute_lock(project: Project, *, force: bool = False, on_solve: OnSolve = n
             for env in members:
                 on_solve(env, platform)
             _solve_into(project, members, platform, old if prefer is None else prefer, names, packages,
-                        disregard=disregard)
+                        disregard=disregard, extras=extras)
             solved += [(e, platform) for e in members]
-    lock = make_lock_file(_environments(ws, old, stale, packages), _platforms(ws, names),
+    lock = make_lock_file(_environments(ws, old, stale, packages, extras), _platforms(ws, names),
                           replaces=old.version if old else None)
     return LockUpdate(lock, render_lock(lock) != project.lock_text, solved)
 # --8<-- [end:compute_lock]
 
 
-def _environments(ws, old, stale, packages) -> dict[str, LockedEnvironment]:
+def _environments(ws, old, stale, packages, extras) -> dict[str, LockedEnvironment]:
     """Each environment of the new lock: kept whole where nothing of it was stale (its PyPI
-    indexes and options too), else its channels, options and the packages found."""
+    indexes and options too), else its channels, options, the packages found and, with PyPI
+    dependencies, the indexes they were resolved from and the extras each platform enabled."""
     environments = {}
     for env in ws.environments:
         resolved = ws.resolve(env, ws.environment_platforms(env)[0]) if ws.environment_platforms(env) else None
@@ -221,11 +223,14 @@ def _environments(ws, old, stale, packages) -> dict[str, LockedEnvironment]:
         if before is not None and not any(key[0] == env for key in stale):
             environments[env] = before
             continue
+        kept_extras = {key: value for key, value in (before.pypi_extras if before else {}).items()
+                       if any(p.location == key[1] for p in packages[env].get(key[0], ()))}
+        with_pypi = resolved is not None and bool(resolved.pypi_dependencies)
         environments[env] = LockedEnvironment(
             channels=channels, packages=packages[env],
             options=_solve_options(resolved, exclude_newer_cutoffs(ws).get(None)),
-            indexes=before.indexes if before else None, find_links=before.find_links if before else None,
-            pypi_extras=before.pypi_extras if before else {})
+            indexes=tuple(pypi_settings(ws, env)[0]) if with_pypi else None,
+            find_links=None, pypi_extras={**kept_extras, **extras[env]})
     return environments
 
 
@@ -286,9 +291,10 @@ def _group_platforms(ws, group: Sequence[str]) -> list[str]:
 
 
 def _solve_into(project: Project, members: list[str], platform: str, old, names, packages,
-                disregard: set[str] = frozenset()) -> None:
+                disregard: set[str] = frozenset(), extras=None) -> None:
     """Solve `members` (one solve-group) on `platform`, preferring `old`'s records, and put each
-    member's share of the solution into `packages`."""
+    member's share of the solution into `packages`; a member with PyPI dependencies gets them
+    resolved on top of its conda packages (`app/pypi_lock.py`), their extras into `extras`."""
     ws = project.workspace
     resolved = [ws.resolve(env, platform) for env in members]
     locked = []
@@ -299,4 +305,12 @@ def _solve_into(project: Project, members: list[str], platform: str, old, names,
     records = solve(environment_task(project, resolved, locked=locked))
     for env, res in zip(members, resolved):
         mine = closure(records, res.specs) if len(members) > 1 else records
-        packages[env][names[platform]] = tuple(CondaPackage.from_record(r) for r in mine)
+        if not res.pypi_dependencies:
+            packages[env][names[platform]] = tuple(CondaPackage.from_record(r) for r in mine)
+            continue
+        purls = conda_purls(ws, mine)
+        conda = tuple(CondaPackage.from_record(r, purls=purls.get(r.name)) for r in mine)
+        pypi, found = resolve_platform(project, res, conda, f"'{env}' on {platform}")
+        packages[env][names[platform]] = conda + tuple(pypi)
+        if extras is not None:
+            extras[env].update({(names[platform], location): tuple(e) for location, e in found.items()})

@@ -8,7 +8,8 @@
    need and what the manifest promises? Pixi refuses to install when they do not, and so do we
    (``CONDA_OVERRIDE_CUDA`` lets an image build without a GPU say it will have one);
 3. download from a mirror where one is set, and install (`install/install.py`: the
-   transaction that adds, removes and relinks packages);
+   transaction that adds, removes and relinks packages); then the lock's PyPI wheels on top
+   (`app/pypi_sync.py`);
 4. write ``conda-meta/pixi``: which manifest and lock made this prefix.
 
 Lesson: Episode 2 ("pixi install") and Episode 5 (system requirements). Read after
@@ -22,13 +23,16 @@ import json
 from pathlib import Path
 
 from minipixi.app.policy import records_for
-from minipixi.app.project import Project
+from minipixi.app.project import LOCK_NAME, Project
+from minipixi.app.pypi_sync import sync_wheels
 from minipixi.app.relock import OnSolve, no_progress
 from minipixi.app.workspace_lock import write_pixi_folder_files
 from minipixi.channel.names import download_url
 from minipixi.channel.virtual_packages import check_installable, detect_virtual_packages, required_virtual_packages
+from minipixi.errors import InstallError
 from minipixi.files import write_atomic
 from minipixi.install.install import install
+from minipixi.lock.model import lock_platform_names
 
 
 # --8<-- [start:install_environment]
@@ -48,9 +52,26 @@ def install_environment(project: Project, environment: str = "default", mode: st
     prefix = project.prefix(environment)
     write_pixi_folder_files(project.root / ".pixi")
     transaction = install(to_fetch, prefix, requested_specs=requested, reporter=reporter)
+    _sync_pypi(project, environment, platform, records, prefix)
     _write_environment_file(project, environment, prefix)
     return prefix, transaction
 # --8<-- [end:install_environment]
+
+
+def _sync_pypi(project: Project, environment: str, platform: str, records, prefix: Path) -> None:
+    """The lock's PyPI packages of this platform into site-packages (`app/pypi_sync.py`),
+    on top of the conda python just installed; wheels that left the lock are removed."""
+    lock = project.lock
+    name = lock_platform_names(project.workspace)[platform]
+    wheels = lock.environments[environment].pypi_packages(name) if lock is not None else []
+    python = next((r for r in records if r.name == "python"), None)
+    if python is None:
+        if wheels:
+            raise InstallError(f"{LOCK_NAME} locks PyPI packages for environment '{environment}' on {name}, "
+                               "but no python", where=str(project.lock_path), hint="run `minipixi lock`")
+        return
+    sync_wheels(prefix, python.version, project.workspace.platform(platform).subdir, wheels,
+                offline=project.config.offline)
 
 
 def _write_environment_file(project: Project, environment: str, prefix: Path) -> None:

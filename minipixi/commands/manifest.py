@@ -27,7 +27,7 @@ def _dependency_options(parser: argparse.ArgumentParser) -> None:
     kind = parser.add_mutually_exclusive_group()
     kind.add_argument("--host", action="store_true", help="a host dependency")
     kind.add_argument("--build", action="store_true", help="a build dependency")
-    kind.add_argument("--pypi", action="store_true", help="a PyPI dependency (kept, not solved by minipixi yet)")
+    kind.add_argument("--pypi", action="store_true", help="a PyPI dependency (PEP 508: \"requests[socks]>=2\"), installed as a wheel")
     parser.add_argument("--no-lockfile-update", action="store_true",
                         help="do not solve: write specs without a version as *")
     parser.add_argument("--no-install", action="store_true",
@@ -61,7 +61,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     from minipixi.manifest.specs import describe_spec  # lazy: loads tomlkit
 
     table = dependency_table_name(host=args.host, build=args.build, pypi=args.pypi)
-    relock = not (args.no_lockfile_update or args.pypi)
+    relock = not args.no_lockfile_update
     project = open_project(args, warn=False, notices=relock)
     result = add.add(project, args.specs, feature=args.feature, platforms=args.platform, table=table,
                      relock=relock, install=relock and not args.no_install, reporter=ProgressReporter(),
@@ -69,9 +69,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     for item in result.added[: len(args.specs)]:
         status(f"✔ Added {describe_spec(item.spec)}")
     _only_for_lines(args)
-    if args.pypi:
-        status("note: minipixi keeps [pypi-dependencies] but cannot solve them yet")
-    elif relock and not args.no_install:
+    if relock and not args.no_install:
         warn_about(project.workspace)
     for env, err in result.skipped:
         # The edit is right and the lock is solved for the declared platform: only this

@@ -25,6 +25,7 @@ each version's wheel and each wheel's dependencies.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -65,6 +66,17 @@ class Target:
     python: str
     glibc: tuple[int, int] = (2, 28)
     macos: tuple[int, int] = (13, 0)
+    free_threaded: bool = False  # a ``python_abi * *_cp313t`` build: ABI tag ``cp313t``
+
+    @classmethod
+    def for_python(cls, platform: str, python, *, glibc: str | None = None,
+                   macos: str | None = None) -> "Target":
+        """The target of a conda `python` record on `platform`, with the glibc / macOS
+        versions a manifest declares (``__glibc``, ``__osx``; None: pixi's defaults). A
+        free-threaded CPython is recognised by its ``python_abi`` dependency (``cp313t``)."""
+        return cls(platform, python_release(python.version),
+                   glibc=_two(glibc) or (2, 28), macos=_two(macos) or (13, 0),
+                   free_threaded=is_free_threaded(python))
 
     def __post_init__(self) -> None:
         if self.platform not in PLATFORMS:
@@ -119,7 +131,8 @@ class Target:
         """Every wheel tag this interpreter accepts, best first (PEP 425's order)."""
         minor = self.minor
         abi = f"cp{minor[0]}{minor[1]}"
-        found = list(cpython_tags(minor, abis=[abi], platforms=self.platform_tags))
+        abis = [abi + "t"] if self.free_threaded else [abi]
+        found = list(cpython_tags(minor, abis=abis, platforms=self.platform_tags))
         found += compatible_tags(minor, abi, self.platform_tags)
         return list(dict.fromkeys(found))
 
@@ -144,3 +157,26 @@ class Target:
 
     def describe(self) -> str:
         return f"{self.platform} with Python {self.python}"
+
+
+_FREE_THREADED = re.compile(r"cp\d{3}t")
+
+
+def is_free_threaded(python) -> bool:
+    """A free-threaded CPython record: its ``python_abi`` dependency names a ``cpXYZt`` build."""
+    for text in python.depends:
+        head, _, rest = text.partition(" ")
+        if head == "python_abi" and _FREE_THREADED.search(rest):
+            return True
+    return False
+
+
+def python_release(version: str) -> str:
+    """``3.12.7`` of a conda python version (``3.13.0rc1``, ``3.12.7.post1``: the release part)."""
+    numbers = re.findall(r"\d+", version.split("+")[0])
+    return ".".join(numbers[:3]) if numbers else version
+
+
+def _two(version: str | None) -> tuple[int, int] | None:
+    numbers = re.findall(r"\d+", version or "")
+    return (int(numbers[0]), int(numbers[1]) if len(numbers) > 1 else 0) if numbers else None

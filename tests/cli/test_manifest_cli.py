@@ -277,11 +277,16 @@ def test_init_import_environment_yml(tmp_path, monkeypatch, capsys):
     assert data["dependencies"] == {"python": "3.12.*", "numpy": "*"}
 
 
-def test_pypi_add_is_kept_with_a_note(tmp_path, monkeypatch, capsys):
+def test_pypi_add_needs_python_and_is_undone_without_it(tmp_path, monkeypatch, capsys):
+    # (the whole PyPI workflow, with an index, is tests/pypi/test_pypi_workflow.py)
     monkeypatch.chdir(tmp_path)
     run(capsys, "init", ".", "-p", "linux-64")
+    before = Path("pixi.toml").read_bytes()
     code, _, err = run(capsys, "add", "--pypi", "requests")
-    assert code == 0 and "cannot solve them yet" in err
+    assert code == 1 and "no python" in err and "Traceback" not in err
+    assert Path("pixi.toml").read_bytes() == before
+    code, _, err = run(capsys, "add", "--pypi", "--no-lockfile-update", "requests")
+    assert code == 0
     assert tomlkit.parse(Path("pixi.toml").read_text())["pypi-dependencies"]["requests"] == "*"
 
 

@@ -1,0 +1,212 @@
+"""PyPI in the lock: after the conda solve, resolve ``[pypi-dependencies]`` on top of its Python.
+
+An environment with ``[pypi-dependencies]`` is locked in two steps per platform, as Pixi does:
+the conda solve first (`app/relock.py`), then this module:
+
+1. **the target**: the solved conda ``python`` record and the platform (with the glibc or macOS
+   its system requirements declare) say which wheels fit (`pypi/target.py`); an environment
+   whose conda solve has no ``python`` cannot take PyPI packages at all;
+2. **what conda already installs**: a conda package that *is* a PyPI package (its ``pkg:pypi``
+   purl, from ``[workspace] conda-pypi-map``) is not installed a second time from PyPI;
+3. **the requirements**: the manifest's entries as PEP 508 texts (``requests[socks]>=2``,
+   with ``env-markers``). Forms that would have to be built (``path``, ``git``, ``url``,
+   ``editable``) are refused with one clear error: minipixi installs wheels only;
+4. **resolve** (`pypi/resolve.py`) against ``[pypi-options]`` index-url and extra-index-urls,
+   with its prerelease-mode, and turn each chosen wheel into a lock entry (`lock_entries`)
+   written as Pixi writes it: ``pypi:`` URL, name, version, sha256, requires_dist,
+   requires_python.
+
+Lesson: Episode 2 ("The lock file"), mixing conda and PyPI. Read after `app/relock.py`; read
+next `app/pypi_sync.py`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from minipixi.channel.names import Channel
+from minipixi.channel.virtual_packages import declared_virtual_packages
+from minipixi.config import cache_dir
+from minipixi.errors import ManifestError
+from minipixi.lock.model import CondaPackage, LockedEnvironment, PypiPackage, normalize_pypi_name
+from minipixi.lock.pypi_satisfiability import as_requirement, conda_as_pypi
+from minipixi.lock.satisfiability import DEFAULT_PRERELEASE_MODE, DEFAULT_PYPI_INDEX, pypi_options
+
+SUPPORTED_OPTIONS = ("index-url", "extra-index-urls", "prerelease-mode", "no-build")
+BUILD_FORMS = ("path", "git", "url", "editable", "branch", "tag", "rev", "subdirectory")
+SOURCE_HINT = "use a wheel or a conda package"
+MAX_MAPPING_SIZE = 16 * 2**20
+
+
+class PypiLockError(ManifestError):
+    """An environment's PyPI dependencies cannot be locked as written."""
+
+
+# ---- the manifest side ---------------------------------------------------------------------
+
+def pypi_settings(workspace, environment: str) -> tuple[list[str], str]:
+    """(indexes, prerelease-mode) from ``[pypi-options]``; a setting minipixi does not
+    implement is an error naming it (``find-links``, ``dependency-overrides`` ...)."""
+    options = pypi_options(workspace, environment)
+    for key in options:
+        if key not in SUPPORTED_OPTIONS:
+            raise PypiLockError(f"[pypi-options] {key} is not supported by minipixi",
+                                where=str(workspace.path),
+                                hint="remove it, or lock this workspace with pixi itself")
+    index = options.get("index-url", DEFAULT_PYPI_INDEX)
+    extra = options.get("extra-index-urls", [])
+    if not isinstance(index, str) or not isinstance(extra, list) or not all(isinstance(u, str) for u in extra):
+        raise PypiLockError("[pypi-options] index-url must be a URL and extra-index-urls a list of URLs",
+                            where=str(workspace.path), hint='write index-url = "https://pypi.org/simple"')
+    mode = options.get("prerelease-mode", DEFAULT_PRERELEASE_MODE)
+    return [index, *extra], str(mode)
+
+
+def requirement_texts(resolved, workspace) -> list[str]:
+    """The environment's PyPI dependencies as PEP 508 texts; a form that needs building is
+    refused naming the package (see the module)."""
+    texts = []
+    for name, dependency in sorted(resolved.pypi_dependencies.items()):
+        raw = getattr(dependency, "requirement", dependency)
+        if isinstance(raw, Mapping):
+            forms = [key for key in BUILD_FORMS if key in raw]
+            if forms:
+                raise PypiLockError(
+                    f"the PyPI dependency '{name}' is given by `{forms[0]}`: building from source is not "
+                    f"supported; {SOURCE_HINT}", where=str(workspace.path),
+                    hint=f"give '{name}' a version (from an index with wheels), or depend on the conda package")
+            unknown = sorted(set(raw) - {"version", "extras", "env-markers"})
+            if unknown:
+                raise PypiLockError(f"the PyPI dependency '{name}' uses `{unknown[0]}`, which minipixi does not support",
+                                    where=str(workspace.path),
+                                    hint="use a version, extras and env-markers only")
+        if isinstance(raw, str) and "@" in raw:
+            raise PypiLockError(f"the PyPI dependency '{name}' is a direct reference ({raw}): building from "
+                                f"source is not supported; {SOURCE_HINT}", where=str(workspace.path),
+                                hint=f"give '{name}' a version instead")
+        parsed = as_requirement(name, dependency)
+        if parsed is None or parsed.url:
+            raise PypiLockError(f"cannot read the PyPI dependency '{name}' ({raw!r})", where=str(workspace.path),
+                                hint='write a PEP 440 version such as ">=2.0", or { version = ">=2", extras = ["x"] }')
+        texts.append(str(parsed))
+    return texts
+
+
+# ---- conda packages that are PyPI packages ---------------------------------------------------
+
+def conda_purls(workspace, records) -> dict[str, tuple[str, ...]]:
+    """conda name -> ``pkg:pypi/NAME?source=project-defined-mapping`` purls, from the manifest's
+    ``conda-pypi-map`` (an inline ``mapping`` table, or a local JSON file of conda name -> PyPI
+    name) for the channels the records came from. A remote mapping location is an error."""
+    table = _workspace_document_table(workspace).get("conda-pypi-map")
+    if not isinstance(table, Mapping):
+        return {}
+    mappings = {Channel.parse(str(channel)).url: _mapping_of(workspace, str(channel), entry)
+                for channel, entry in table.items()}
+    found = {}
+    for record in records:
+        mapping = mappings.get(Channel.parse(record.channel).url) if record.channel else None
+        target = (mapping or {}).get(record.name)
+        if target:
+            names = [target] if isinstance(target, str) else list(target)
+            found[record.name] = tuple(f"pkg:pypi/{normalize_pypi_name(n)}?source=project-defined-mapping"
+                                       for n in names)
+    return found
+
+
+def _workspace_document_table(workspace) -> Mapping[str, Any]:
+    document = getattr(workspace, "document", None) or {}
+    for key in ("workspace", "project"):
+        if isinstance(document.get(key), Mapping):
+            return document[key]
+    return {}
+
+
+def _mapping_of(workspace, channel: str, entry) -> dict[str, Any]:
+    """One channel's conda -> PyPI names (false: none)."""
+    if entry is False:
+        return {}
+    mapping: dict[str, Any] = {}
+    location = entry.get("location") if isinstance(entry, Mapping) else entry
+    if location:
+        mapping.update(_read_mapping_file(workspace, channel, str(location)))
+    if isinstance(entry, Mapping):
+        mapping.update(entry.get("mapping") or {})
+    return {name: target for name, target in mapping.items() if target}
+
+
+def _read_mapping_file(workspace, channel: str, location: str) -> dict[str, Any]:
+    where = f"{workspace.path} (conda-pypi-map of {channel})"
+    if "://" in location and not location.startswith("file://"):
+        raise PypiLockError(f"the conda-pypi-map of {channel} is remote ({location}); minipixi reads local "
+                            "mapping files only", where=where, hint="download it and name the local file")
+    path = Path(location[len("file://"):]) if location.startswith("file://") else workspace.root / location
+    try:
+        if path.stat().st_size > MAX_MAPPING_SIZE:
+            raise PypiLockError(f"the conda-pypi-map file {path} is larger than 16 MiB", where=where,
+                                hint="keep only the packages of your channel in it")
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise PypiLockError(f"cannot read the conda-pypi-map file {path}: {err}", where=where,
+                            hint="it must be a JSON object of conda name -> PyPI name") from err
+    if not isinstance(data, dict):
+        raise PypiLockError(f"the conda-pypi-map file {path} is not a JSON object", where=where,
+                            hint="write {\"conda-name\": \"pypi-name\"}")
+    return data
+
+
+# ---- resolving one (environment, platform) ---------------------------------------------------
+
+def target_for(resolved, conda_packages: Sequence[CondaPackage], label: str):
+    """The `Target` of one solved platform: its conda python and declared glibc / macOS."""
+    from minipixi.pypi.target import Target  # lazy: packaging is only needed for PyPI
+
+    python = next((p.record for p in conda_packages if p.name == "python"), None)
+    if python is None:
+        raise PypiLockError(
+            f"environment {label} has pypi-dependencies ({', '.join(sorted(resolved.pypi_dependencies))}) "
+            "but its conda packages include no python: a python interpreter is needed to install PyPI packages",
+            hint='add python to [dependencies], e.g. `minipixi add python`')
+    virtual = {r.name: r.version for r in declared_virtual_packages(resolved)}
+    return Target.for_python(resolved.subdir, python, glibc=virtual.get("__glibc"), macos=virtual.get("__osx"))
+
+
+def resolve_platform(project, resolved, conda_packages: Sequence[CondaPackage], label: str):
+    """The PyPI packages (lock entries) of one solved (environment, platform), and the extras
+    each was resolved with, by location."""
+    from minipixi.pypi.resolve import resolve  # lazy: the resolver loads packaging
+
+    workspace = project.workspace
+    requirements = requirement_texts(resolved, workspace)
+    indexes, prerelease = pypi_settings(workspace, resolved.environment)
+    target = target_for(resolved, conda_packages, label)
+    provided = {name: version for name, (_, version) in
+                conda_as_pypi(LockedEnvironment(packages={"p": tuple(conda_packages)}), "p").items()}
+    resolution = resolve(requirements, target, [i.rstrip("/") + "/" for i in indexes],
+                         conda_provided=provided, prerelease=prerelease, cache_dir=cache_dir(),
+                         offline=project.config.offline, label=label)
+    entries = [lock_entry(p) for p in resolution.packages]
+    extras = {entry.location: p.extras for entry, p in zip(entries, resolution.packages) if p.extras}
+    return entries, extras
+
+
+def lock_entry(package) -> PypiPackage:
+    """A resolved wheel as Pixi locks it."""
+    return PypiPackage(location=package.url, name=package.name, version=package.version,
+                       sha256=package.hashes.get("sha256"),
+                       requires_dist=tuple(requires_dist_text(text) for text in package.requires_dist),
+                       requires_python=package.requires_python)
+
+
+def requires_dist_text(text: str) -> str:
+    """A ``Requires-Dist`` line as Pixi (uv) writes it: ``name[x]>=1 ; marker`` with single quotes."""
+    from packaging.requirements import Requirement  # lazy: PyPI only
+
+    requirement = Requirement(text)
+    head = requirement.name + (f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else "")
+    head += str(requirement.specifier)
+    if requirement.marker is None:
+        return head
+    return f"{head} ; {str(requirement.marker).replace(chr(34), chr(39))}"

@@ -1,0 +1,167 @@
+"""PyPI end to end: `add --pypi`, lock, install, remove, --locked/--frozen/--offline, on a tiny
+conda channel (a fake python) and a 127.0.0.1 simple index with wheels built here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from minipixi.cli import main
+from minipixi.lock.read import read_lock
+from pypi_server import Entry, SimpleIndex, build_wheel, metadata_of
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from pkgfactory import make_package  # noqa: E402
+
+SITE = "lib/python3.12/site-packages"
+
+
+def _channel(root: Path) -> Path:
+    """A local channel: python 3.12.1 (linux-64) and six 1.16.0 (noarch python)."""
+    channel = root / "channel"
+    entries = {}
+    for name, version, subdir, depends, files in (
+            ("python", "3.12.1", "linux-64", (), {"bin/python3.12": "#!/bin/sh\n"}),
+            ("six", "1.16.0", "noarch", ("python",), {"site-packages/six.py": "# six\n"})):
+        folder = channel / subdir
+        folder.mkdir(parents=True, exist_ok=True)
+        archive, _ = make_package(folder, name, files, version=version, build="0", depends=depends,
+                                  noarch="python" if subdir == "noarch" else None, subdir=subdir)
+        data = archive.read_bytes()
+        entries.setdefault(subdir, {})[archive.name] = {
+            "name": name, "version": version, "build": "0", "build_number": 0, "depends": list(depends),
+            "subdir": subdir, **({"noarch": "python"} if subdir == "noarch" else {}),
+            "sha256": hashlib.sha256(data).hexdigest(), "md5": hashlib.md5(data).hexdigest(), "size": len(data)}
+    for subdir in ("linux-64", "noarch"):
+        (channel / subdir).mkdir(exist_ok=True)
+        (channel / subdir / "repodata.json").write_text(json.dumps(
+            {"info": {"subdir": subdir}, "packages": {}, "packages.conda": entries.get(subdir, {})}))
+    return channel
+
+
+def _index(wheels: Path) -> SimpleIndex:
+    index = SimpleIndex()
+    for name, version, requires, extras in (
+            ("tinyleft", "1.0.0", ("tinyright>=1", "speedy; extra == 'fast'", "winonly; sys_platform == 'win32'"),
+             ("fast",)),
+            ("tinyright", "1.0.0", (), ()), ("tinyright", "2.1.0", ("six>=1.10",), ()),
+            ("speedy", "0.3.0", (), ()), ("six", "1.16.0", (), ())):
+        module = name.replace("-", "_")
+        wheel = build_wheel(wheels, name, version, modules={f"{module}/__init__.py": f"V = '{version}'\n"},
+                            requires=requires, extras=extras, requires_python=">=3.9")
+        index.add(name, Entry(wheel.name, wheel.read_bytes(), requires_python=">=3.9", metadata=metadata_of(wheel)))
+    index.add("onlysource", Entry("onlysource-1.0.tar.gz", b"not a wheel"))
+    return index
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINIPIXI_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("MINIPIXI_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MINIPIXI_PLATFORM", "linux-64")
+    monkeypatch.delenv("MINIPIXI_OFFLINE", raising=False)
+    monkeypatch.delenv("CONDA_OVERRIDE_CUDA", raising=False)
+    channel = _channel(tmp_path)
+    (tmp_path / "wheels").mkdir()
+    with _index(tmp_path / "wheels") as index:
+        root = tmp_path / "ws"
+        root.mkdir()
+        (root / "pixi.toml").write_text(
+            f'[workspace]\nname = "mixed"\nchannels = ["{channel.as_uri()}"]\nplatforms = ["linux-64"]\n'
+            f'conda-pypi-map = {{ "{channel.as_uri()}" = {{ mapping = {{ six = "six" }} }} }}\n\n'
+            f'[pypi-options]\nindex-url = "{index.url.rstrip("/")}"\n\n'
+            '[dependencies]\npython = "3.12.*"\nsix = "*"\n')
+        monkeypatch.chdir(root)
+        yield root, index
+
+
+def test_add_lock_install_remove(workspace, rattler, capsys):
+    root, index = workspace
+    assert main(["add", "--pypi", "tinyleft[fast]"]) == 0
+    manifest = (root / "pixi.toml").read_text()
+    assert 'tinyleft = { version = ">=1.0.0, <2", extras = ["fast"] }' in manifest
+    lock = read_lock(root / "pixi.lock")
+    env = lock.environments["default"]
+    pypi = {p.name: p for p in env.pypi_packages("linux-64")}
+    # six comes from conda (its purl), winonly's marker is false on linux: neither is resolved.
+    assert sorted(pypi) == ["speedy", "tinyleft", "tinyright"]
+    assert pypi["tinyright"].version == "2.1.0" and pypi["tinyright"].requires_dist == ("six>=1.10",)
+    assert pypi["tinyleft"].sha256 and pypi["tinyleft"].requires_python == ">=3.9"
+    assert env.indexes == (index.url.rstrip("/"),)
+    # (a v7 lock, as Pixi writes, records no extras: speedy is there because of [fast])
+    text = (root / "pixi.lock").read_text()
+    assert "- pkg:pypi/six?source=project-defined-mapping" in text
+    # py-rattler reads the same PyPI packages.
+    theirs = rattler.LockFile.from_path(root / "pixi.lock").environment("default")
+    found = {p.name: (p.version, tuple(p.requires_dist), p.requires_python)
+             for p in theirs.pypi_packages()["linux-64"]}
+    assert found == {p.name: (p.version, p.requires_dist, p.requires_python) for p in pypi.values()}
+    # Installed: files, RECORD and INSTALLER; six only once (conda's).
+    site = root / ".pixi" / "envs" / "default" / SITE
+    assert (site / "tinyleft" / "__init__.py").read_text() == "V = '1.0.0'\n"
+    info = site / "tinyleft-1.0.0.dist-info"
+    assert (info / "INSTALLER").read_text() == "minipixi\n" and (info / "RECORD").is_file()
+    assert not list(site.glob("six-*.dist-info"))
+    # Up to date: lock --check passes and a second lock resolves nothing.
+    assert main(["lock", "--check"]) == 0
+    before = index.count("/simple/")
+    assert main(["install"]) == 0
+    assert index.count("/simple/") == before
+    # remove --pypi, then install: the wheels left the lock and the prefix.
+    assert main(["remove", "--pypi", "tinyleft"]) == 0
+    assert main(["install"]) == 0
+    assert not (site / "tinyleft").exists() and not (site / "tinyright").exists()
+    assert not list(site.glob("*.dist-info"))
+    assert read_lock(root / "pixi.lock").environments["default"].pypi_packages("linux-64") == []
+
+
+def test_locked_frozen_and_offline(workspace, capsys):
+    root, index = workspace
+    assert main(["add", "--pypi", "tinyright==1.0.0"]) == 0
+    site = root / ".pixi" / "envs" / "default" / SITE
+    assert (site / "tinyright-1.0.0.dist-info").is_dir()
+    manifest = root / "pixi.toml"
+    manifest.write_text(manifest.read_text().replace('tinyright = "==1.0.0"', 'tinyright = ">=2"'))
+    capsys.readouterr()
+    assert main(["install", "--locked"]) != 0
+    err = capsys.readouterr().err
+    assert "--locked" in err and "tinyright" in err
+    assert main(["install", "--frozen"]) == 0  # the lock as it is: 1.0.0 stays
+    assert (site / "tinyright-1.0.0.dist-info").is_dir()
+    # Offline, from the cache: the index pages and the wheel were cached by the first run.
+    manifest.write_text(manifest.read_text().replace('tinyright = ">=2"', 'tinyright = "==1.0.0"'))
+    (root / ".pixi").rename(root / "old-pixi")
+    served = len(index.log)
+    assert main(["install", "--offline"]) == 0
+    assert (site / "tinyright-1.0.0.dist-info").is_dir()
+    assert len(index.log) == served
+
+
+def test_sdist_only_and_build_forms_are_one_clean_error(workspace, capsys):
+    root, _ = workspace
+    before = (root / "pixi.toml").read_bytes()
+    assert main(["add", "--pypi", "onlysource"]) != 0
+    err = capsys.readouterr().err
+    assert "onlysource" in err and "building from source is not supported" in err
+    assert "Traceback" not in err
+    assert (root / "pixi.toml").read_bytes() == before  # the edit was undone
+    assert main(["add", "--pypi", "mine @ file:///tmp/mine"]) != 0
+    assert "building from source is not supported" in capsys.readouterr().err
+    (root / "pixi.toml").write_text(before.decode() + '\n[pypi-dependencies]\nmine = { path = "./mine" }\n')
+    assert main(["lock"]) != 0
+    err = capsys.readouterr().err
+    assert "'mine'" in err and "building from source is not supported" in err
+
+
+def test_pypi_without_python_is_a_clear_error(workspace, capsys):
+    root, _ = workspace
+    manifest = root / "pixi.toml"
+    manifest.write_text(manifest.read_text().replace('python = "3.12.*"\nsix = "*"\n', "")
+                        + '\n[pypi-dependencies]\ntinyright = "*"\n')
+    assert main(["lock"]) != 0
+    err = capsys.readouterr().err
+    assert "python" in err and "pypi-dependencies" in err and "Traceback" not in err
