@@ -403,6 +403,7 @@ def run_check(item: Check, submission: Submission, timeout: int) -> CheckResult:
                        round(time.monotonic() - started, 3))
 
 
+# --8<-- [start:grade]
 def grade(exercise: Exercise, submission_dir: Path, *, timeout: int = DEFAULT_TIMEOUT) -> Report:
     """Run every check of `exercise` on `submission_dir`; never raises for a bad submission.
 
@@ -418,6 +419,7 @@ def grade(exercise: Exercise, submission_dir: Path, *, timeout: int = DEFAULT_TI
         submission = Submission(root, Path(scratch))
         results = tuple(run_check(item, submission, timeout) for item in exercise.checks)
     return Report(exercise.slug, exercise.title, results)
+# --8<-- [end:grade]
 
 
 @contextmanager

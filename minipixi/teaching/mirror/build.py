@@ -174,6 +174,7 @@ def index_json(build: Build) -> dict:
     return index
 
 
+# --8<-- [start:build]
 def build_channel(recipe_path: Path = RECIPE, out_dir: Path = CHANNEL) -> Path:
     """Build the whole channel into `out_dir` (replaced atomically). Returns `out_dir`."""
     recipe = yaml.safe_load(recipe_path.read_text(encoding="utf-8"))
@@ -204,6 +205,7 @@ def build_channel(recipe_path: Path = RECIPE, out_dir: Path = CHANNEL) -> Path:
         if staging.exists():
             shutil.rmtree(staging)
     return out_dir
+# --8<-- [end:build]
 
 
 if __name__ == "__main__":
