@@ -10,8 +10,9 @@ without resolving anything:
    manifest describes: its tags (``cp311-abi3-manylinux_2_28_x86_64``) must be among those a
    CPython of that version accepts on that OS, libc and architecture. Raise nothing in the
    lock, lower ``[system-requirements] libc`` to 2.17, and a ``manylinux_2_28`` wheel no longer
-   fits ("incompatible with the tags on wheel"). `platform_tags` builds the accepted set with
-   ``packaging.tags``, as Pixi's ``pypi_modifiers::pypi_tags`` does with uv's.
+   fits ("incompatible with the tags on wheel"). `platform_tags` takes the accepted set from
+   the same `pypi/target.py` Target the lock step resolves with (as Pixi's
+   ``pypi_modifiers::pypi_tags`` does with uv's), free-threaded and musl Pythons included.
 2. **The requirement walk.** Start from the manifest's PyPI requirements whose markers hold (the
    marker environment comes from the locked Python and the platform, `marker_environment`);
    each must be met by a locked PyPI package, or by a conda package whose ``pkg:pypi`` purl
@@ -33,7 +34,6 @@ platform.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -42,95 +42,34 @@ from minipixi.matchspec import MatchSpec
 
 # ---- the locked Python and the platform -----------------------------------------------------------
 
-# sys_platform, platform_system, os_name per conda OS (Pixi's determine_marker_environment).
-_OS_MARKERS = {"linux": ("linux", "Linux", "posix"), "osx": ("darwin", "Darwin", "posix"),
-               "win": ("win32", "Windows", "nt")}
-_MACHINE = {"linux-32": "i386", "linux-64": "x86_64", "linux-aarch64": "aarch64", "linux-armv6l": "armv6l",
-            "linux-armv7l": "armv7l", "linux-ppc64le": "ppc64le", "linux-ppc64": "ppc64",
-            "linux-s390x": "s390x", "linux-riscv64": "riscv64", "osx-64": "x86_64", "osx-arm64": "arm64",
-            "win-32": "x86", "win-64": "AMD64", "win-arm64": "ARM64"}
-# The architecture as wheel platform tags spell it, per conda architecture.
-_WHEEL_ARCH = {"64": "x86_64", "32": "i686", "aarch64": "aarch64", "arm64": "aarch64", "armv7l": "armv7l",
-               "ppc64le": "ppc64le", "ppc64": "ppc64", "s390x": "s390x", "riscv64": "riscv64"}
-_WINDOWS_TAG = {"64": "win_amd64", "32": "win32", "arm64": "win_arm64"}
-_FREE_THREADED = re.compile(r"cp\d{3}t")
-
-
 def python_record(lock_env, platform: str):
     """The locked ``python`` conda record of `platform`, or None (then markers and tags are unknown)."""
     return next((p.record for p in lock_env.conda_packages(platform) if p.name == "python"), None)
 
 
-def _major_minor(version: str) -> tuple[int, int] | None:
-    parts = re.findall(r"\d+", version.split("+")[0])
-    if not parts:
+def _target(python, subdir: str, virtual: Mapping[str, str] | None = None):
+    """The `pypi/target.py` Target of the locked `python` on `subdir` (the same one the lock step
+    resolved for), or None for a platform or Python that wheels do not describe."""
+    from minipixi.pypi.target import Target, TargetError  # lazy: packaging is only needed for PyPI
+
+    virtual = virtual or {}
+    try:
+        return Target.for_python(subdir, python, glibc=virtual.get("__glibc"), macos=virtual.get("__osx"),
+                                 musl=virtual.get("__musl"))
+    except TargetError:
         return None
-    return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
 
 
 def marker_environment(python, subdir: str) -> dict[str, str] | None:
     """What PEP 508 markers see on `subdir` with the locked `python` record (None: another OS)."""
-    os_markers = _OS_MARKERS.get(subdir.split("-")[0])
-    version = _major_minor(python.version)
-    if os_markers is None or version is None:
-        return None
-    sys_platform, system, os_name = os_markers
-    return {"implementation_name": "cpython", "implementation_version": python.version,
-            "os_name": os_name, "platform_machine": _MACHINE.get(subdir, ""),
-            "platform_python_implementation": "CPython", "platform_release": "",
-            "platform_system": system, "platform_version": "", "python_full_version": python.version,
-            "python_version": f"{version[0]}.{version[1]}", "sys_platform": sys_platform}
-
-
-def _gil_disabled(python) -> bool:
-    """A free-threaded CPython: its ``python_abi`` dependency names a ``cpXYZt`` build."""
-    for text in python.depends:
-        head, _, rest = text.partition(" ")
-        if head == "python_abi" and _FREE_THREADED.search(rest):
-            return True
-    return False
-
-
-def _wheel_platforms(subdir: str, virtual: Mapping[str, str]) -> list[str]:
-    """The wheel platform tags `subdir` accepts, given the platform's virtual package versions."""
-    from packaging.tags import mac_platforms  # lazy: packaging is only needed for PyPI checks
-
-    os_name, _, arch = subdir.partition("-")
-    if os_name == "win":
-        return [_WINDOWS_TAG[arch]] if arch in _WINDOWS_TAG else []
-    wheel_arch = _WHEEL_ARCH.get(arch)
-    if wheel_arch is None:
-        return []
-    if os_name == "osx":
-        version = _major_minor(virtual.get("__osx", "13.0")) or (13, 0)
-        return list(mac_platforms(version, "arm64" if wheel_arch == "aarch64" else wheel_arch))
-    if os_name != "linux":
-        return []
-    if "__musl" in virtual:
-        major, minor = _major_minor(virtual["__musl"]) or (1, 2)
-        return [f"musllinux_{major}_{m}_{wheel_arch}" for m in range(minor, -1, -1)] + [f"linux_{wheel_arch}"]
-    major, minor = _major_minor(virtual.get("__glibc", "2.28")) or (2, 28)
-    oldest = 5 if wheel_arch in ("x86_64", "i686") else 17
-    found = []
-    for m in range(minor, oldest - 1, -1):  # uv's order: each manylinux_2_M, its legacy alias after it
-        found.append(f"manylinux_{major}_{m}_{wheel_arch}")
-        legacy = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}.get(m) if major == 2 else None
-        if legacy and (m == 17 or wheel_arch in ("x86_64", "i686")):
-            found.append(f"{legacy}_{wheel_arch}")
-    return found + [f"linux_{wheel_arch}"]
+    target = _target(python, subdir)
+    return None if target is None else dict(target.markers)
 
 
 def platform_tags(python, subdir: str, virtual: Mapping[str, str]) -> frozenset:
     """Every wheel tag the locked CPython `python` accepts on `subdir` (``packaging`` Tags)."""
-    from packaging.tags import compatible_tags, cpython_tags  # lazy: packaging is only needed for PyPI
-
-    version = _major_minor(python.version)
-    platforms = _wheel_platforms(subdir, virtual)
-    if version is None or not platforms:
-        return frozenset()
-    abi = f"cp{version[0]}{version[1]}" + ("t" if _gil_disabled(python) else "")
-    return frozenset([*cpython_tags(version, [abi], platforms),
-                      *compatible_tags(version, f"cp{version[0]}{version[1]}", platforms)])
+    target = _target(python, subdir, virtual)
+    return frozenset() if target is None else frozenset(target.tags)
 
 
 def wheel_file_name(location: str) -> str | None:

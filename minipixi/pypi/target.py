@@ -48,6 +48,14 @@ PLATFORMS = {
     "osx-arm64": ("posix", "darwin", "Darwin", "arm64", "arm64"),
     "win-64": ("nt", "win32", "Windows", "AMD64", "amd64"),
     "win-arm64": ("nt", "win32", "Windows", "ARM64", "arm64"),
+    "linux-32": ("posix", "linux", "Linux", "i386", "i686"),
+    "linux-armv6l": ("posix", "linux", "Linux", "armv6l", "armv6l"),
+    "linux-armv7l": ("posix", "linux", "Linux", "armv7l", "armv7l"),
+    "linux-ppc64le": ("posix", "linux", "Linux", "ppc64le", "ppc64le"),
+    "linux-ppc64": ("posix", "linux", "Linux", "ppc64", "ppc64"),
+    "linux-s390x": ("posix", "linux", "Linux", "s390x", "s390x"),
+    "linux-riscv64": ("posix", "linux", "Linux", "riscv64", "riscv64"),
+    "win-32": ("nt", "win32", "Windows", "x86", "32"),
 }
 # The manylinux names from before PEP 600, each an alias of one glibc version.
 LEGACY_MANYLINUX = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
@@ -67,16 +75,17 @@ class Target:
     glibc: tuple[int, int] = (2, 28)
     macos: tuple[int, int] = (13, 0)
     free_threaded: bool = False  # a ``python_abi * *_cp313t`` build: ABI tag ``cp313t``
+    musl: tuple[int, int] | None = None  # a musl Linux (``__musl``): musllinux wheels instead
 
     @classmethod
     def for_python(cls, platform: str, python, *, glibc: str | None = None,
-                   macos: str | None = None) -> "Target":
+                   macos: str | None = None, musl: str | None = None) -> "Target":
         """The target of a conda `python` record on `platform`, with the glibc / macOS
         versions a manifest declares (``__glibc``, ``__osx``; None: pixi's defaults). A
         free-threaded CPython is recognised by its ``python_abi`` dependency (``cp313t``)."""
         return cls(platform, python_release(python.version),
                    glibc=_two(glibc) or (2, 28), macos=_two(macos) or (13, 0),
-                   free_threaded=is_free_threaded(python))
+                   free_threaded=is_free_threaded(python), musl=_two(musl))
 
     def __post_init__(self) -> None:
         if self.platform not in PLATFORMS:
@@ -115,16 +124,22 @@ class Target:
         """The platform part of the wheel tags, best first."""
         os_name, _, _, _, arch = PLATFORMS[self.platform]
         if self.platform.startswith("linux"):
+            if self.musl is not None:
+                major, minor = self.musl
+                return [f"musllinux_{major}_{m}_{arch}" for m in range(minor, -1, -1)] + [f"linux_{arch}"]
             major, minor = self.glibc
+            # uv's order: each manylinux_2_M, then its legacy alias; x86 wheels go back to
+            # glibc 2.5 (manylinux1), other architectures to 2.17 (manylinux2014).
+            oldest = 5 if arch in ("x86_64", "i686") else 17
             found = []
-            for m in range(minor, 4, -1):  # manylinux_2_28, ..., manylinux_2_5
+            for m in range(minor, oldest - 1, -1):
                 found.append(f"manylinux_{major}_{m}_{arch}")
-                if m in LEGACY_MANYLINUX:
+                if major == 2 and m in LEGACY_MANYLINUX and (m == 17 or arch in ("x86_64", "i686")):
                     found.append(f"{LEGACY_MANYLINUX[m]}_{arch}")
             return found + [f"linux_{arch}"]
         if self.platform.startswith("osx"):
             return list(mac_platforms(self.macos, arch))
-        return [f"win_{arch}"]
+        return ["win32" if arch == "32" else f"win_{arch}"]
 
     @cached_property
     def tags(self) -> list[Tag]:

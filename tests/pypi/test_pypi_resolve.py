@@ -243,7 +243,16 @@ def test_targets_make_the_tags_and_markers_of_a_conda_platform():
     assert windows.tags[0] == Tag("cp313", "cp313", "win_amd64")
     assert windows.markers["os_name"] == "nt"
     assert LINUX.admits(">=3.12") and not LINUX.admits("<3.12.5")
-    with pytest.raises(TargetError, match="platform 'linux-armv7l'"):
-        Target("linux-armv7l", "3.12")
+    with pytest.raises(TargetError, match="platform 'zos-z'"):
+        Target("zos-z", "3.12")
+    # aarch64 wheels start at manylinux2014 (glibc 2.17), with no manylinux1 alias
+    arm = Target("linux-aarch64", "3.12")
+    assert Tag("cp312", "cp312", "manylinux2014_aarch64") in arm.tags
+    assert not any("manylinux_2_16" in t.platform or "manylinux1" in t.platform for t in arm.tags)
+    musl = Target("linux-64", "3.12", musl=(1, 2))
+    assert musl.tags[0] == Tag("cp312", "cp312", "musllinux_1_2_x86_64")
+    threaded = Target("linux-64", "3.13", free_threaded=True)
+    assert threaded.tags[0] == Tag("cp313", "cp313t", "manylinux_2_28_x86_64")
+    assert Tag("cp313", "cp313", "manylinux_2_28_x86_64") not in threaded.tags
     with pytest.raises(TargetError, match="not a Python 3 version"):
         Target("linux-64", "2.7")
