@@ -201,12 +201,22 @@ def lock_entry(package) -> PypiPackage:
 
 
 def requires_dist_text(text: str) -> str:
-    """A ``Requires-Dist`` line as Pixi (uv) writes it: ``name[x]>=1 ; marker`` with single quotes."""
+    """A ``Requires-Dist`` line as Pixi (uv) writes it: ``name[x]>=1,<2 ; marker``, the version
+    bounds ordered by version and the marker in single quotes (same meaning as the line read)."""
     from packaging.requirements import Requirement  # lazy: PyPI only
+    from packaging.version import InvalidVersion, Version  # lazy: PyPI only
+
+    def by_version(specifier):
+        try:
+            return (0, Version(specifier.version.rstrip(".*")))
+        except InvalidVersion:
+            return (1, specifier.version)
 
     requirement = Requirement(text)
     head = requirement.name + (f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else "")
-    head += str(requirement.specifier)
+    if requirement.url:
+        head += f" @ {requirement.url}"
+    head += ",".join(str(s) for s in sorted(requirement.specifier, key=by_version))
     if requirement.marker is None:
         return head
     return f"{head} ; {str(requirement.marker).replace(chr(34), chr(39))}"

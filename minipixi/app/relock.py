@@ -36,7 +36,7 @@ from minipixi.lock.model import (
     CondaPackage, LockChannel, LockedEnvironment, LockPlatform, closure, lock_platform_names, make_lock_file,
 )
 from minipixi.lock.satisfiability import (
-    LOCK_STRATEGY, disregarded_environments, exclude_newer_cutoffs, matched_platform_names, outdated,
+    DEFAULT_PRERELEASE_MODE, LOCK_STRATEGY, disregarded_environments, exclude_newer_cutoffs, matched_platform_names, outdated,
 )
 from minipixi.lock.write import render_lock
 from minipixi.records import PackageRecord
@@ -226,9 +226,11 @@ def _environments(ws, old, stale, packages, extras) -> dict[str, LockedEnvironme
         kept_extras = {key: value for key, value in (before.pypi_extras if before else {}).items()
                        if any(p.location == key[1] for p in packages[env].get(key[0], ()))}
         with_pypi = resolved is not None and bool(resolved.pypi_dependencies)
+        options = _solve_options(resolved, exclude_newer_cutoffs(ws).get(None))
+        if with_pypi and pypi_settings(ws, env)[1] != DEFAULT_PRERELEASE_MODE:
+            options["pypi-prerelease-mode"] = pypi_settings(ws, env)[1]
         environments[env] = LockedEnvironment(
-            channels=channels, packages=packages[env],
-            options=_solve_options(resolved, exclude_newer_cutoffs(ws).get(None)),
+            channels=channels, packages=packages[env], options=options,
             indexes=tuple(pypi_settings(ws, env)[0]) if with_pypi else None,
             find_links=None, pypi_extras={**kept_extras, **extras[env]})
     return environments

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from minipixi.app.pypi_lock import requires_dist_text
 from minipixi.cli import main
 from minipixi.lock.read import read_lock
 from pypi_server import Entry, SimpleIndex, build_wheel, metadata_of
@@ -165,3 +166,42 @@ def test_pypi_without_python_is_a_clear_error(workspace, capsys):
     assert main(["lock"]) != 0
     err = capsys.readouterr().err
     assert "python" in err and "pypi-dependencies" in err and "Traceback" not in err
+
+
+def test_prerelease_mode_is_resolved_with_and_recorded(workspace, capsys):
+    root, index = workspace
+    wheel = build_wheel(root.parent / "wheels", "tinyright", "3.0.0b1", requires_python=">=3.9")
+    index.add("tinyright", Entry(wheel.name, wheel.read_bytes(), metadata=metadata_of(wheel)))
+    manifest = root / "pixi.toml"
+    text = manifest.read_text()
+    manifest.write_text(text.replace("[pypi-options]\n", '[pypi-options]\nprerelease-mode = "allow"\n')
+                        + '\n[pypi-dependencies]\ntinyright = "*"\n')
+    assert main(["lock"]) == 0
+    env = read_lock(root / "pixi.lock").environments["default"]
+    assert [p.version for p in env.pypi_packages("linux-64")] == ["3.0.0b1"]
+    assert env.options["pypi-prerelease-mode"] == "allow"
+    assert main(["lock", "--check"]) == 0
+    # Back to the default: stale, and relocked to the newest stable version.
+    manifest.write_text(manifest.read_text().replace('prerelease-mode = "allow"\n', ""))
+    assert main(["lock", "--check"]) != 0
+    assert main(["lock"]) == 0
+    env = read_lock(root / "pixi.lock").environments["default"]
+    assert [p.version for p in env.pypi_packages("linux-64")] == ["2.1.0"]
+    assert "pypi-prerelease-mode" not in env.options
+
+
+def test_unsupported_pypi_options_are_named(workspace, capsys):
+    root, _ = workspace
+    manifest = root / "pixi.toml"
+    manifest.write_text(manifest.read_text().replace("[pypi-options]\n", '[pypi-options]\nfind-links = [{ path = "w" }]\n')
+                        + '\n[pypi-dependencies]\ntinyright = "*"\n')
+    assert main(["lock"]) != 0
+    err = capsys.readouterr().err
+    assert "find-links is not supported by minipixi" in err
+
+
+def test_requires_dist_is_written_as_pixi_writes_it():
+    assert requires_dist_text('async-timeout<6.0,>=4.0; python_version < "3.11"') == \
+        "async-timeout>=4.0,<6.0 ; python_version < '3.11'"
+    assert requires_dist_text("numpy!=1.24.0,>=1.20") == "numpy>=1.20,!=1.24.0"
+    assert requires_dist_text('black[jupyter]>=22; extra == "dev"') == "black[jupyter]>=22 ; extra == 'dev'"
