@@ -167,6 +167,56 @@ def decode_entry(data: bytes | mmap.mmap, index: RepodataIndex, quote: int, sour
     return file_name, record
 
 
+def decode_entries(data: bytes | mmap.mmap, index: RepodataIndex, quotes: list[int],
+                   source: str) -> dict[str, dict]:
+    """Decode the records whose keys start at `quotes` (sorted): {file name: record dict}.
+
+    A name's records usually stand next to each other in the file, and a run of neighbours
+    is one JSON object once put between braces: ``{"a.conda": {...}, "b.conda": {...}}``.
+    So each run is decoded by one `json` call, which costs a third less than one call per
+    record (a solve reads thousands). A run that does not come out as exactly its records
+    (a backslash, which JSON would unescape in a key; bytes that are not JSON) is decoded
+    record by record instead, by `decode_entry`, which also says which record is broken.
+    """
+    boundaries, entries = index.boundaries, {}
+    positions = [bisect.bisect_left(boundaries, quote) for quote in quotes]
+    first = 0
+    while first < len(positions):
+        last = first  # extend the run while the next record is the next boundary
+        while last + 1 < len(positions) and positions[last + 1] == positions[last] + 1:
+            last += 1
+        after = positions[last] + 1
+        end = boundaries[after] if after < len(boundaries) else len(data)
+        run = _decode_run(data[quotes[first]:end], last - first + 1)
+        if run is None:
+            run = dict(decode_entry(data, index, quote, source) for quote in quotes[first:last + 1])
+        entries.update(run)
+        first = last + 1
+    return entries
+
+
+def _decode_run(raw: bytes, count: int) -> dict | None:
+    """`count` neighbouring records (`raw` runs from the first key's quote to the next
+    boundary) as one dict, or None when they do not decode as exactly that."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\\" in text:
+        return None
+    # After the last record: a comma and the next key, or the end of its section and more.
+    # Without the comma, one more brace closes the object either way; the JSON decoder stops
+    # at the first complete value.
+    text = text.rstrip()
+    if text.endswith(","):
+        text = text[:-1]
+    try:
+        found, _ = _DECODER.raw_decode("{" + text + "}")
+    except (ValueError, RecursionError):
+        return None
+    return found if len(found) == count else None
+
+
 def _first_line(err: Exception) -> str:
     text = str(err).splitlines()[0] if str(err) else type(err).__name__
     return text[:200]
@@ -262,10 +312,8 @@ class SubdirRepodata:
         return self._cache[name]
 
     def _decode(self, name: str) -> Iterator[PackageRecord]:
-        entries = dict(
-            decode_entry(self.data, self.index, quote, self.source)
-            for quote in sorted(self.index.by_name.get(name, ()))
-        )
+        entries = decode_entries(self.data, self.index, sorted(self.index.by_name.get(name, ())),
+                                 self.source)
         for file_name in shadow_tar_bz2(list(entries)):
             check_spec_lists(file_name, entries[file_name], self.source)
             try:

@@ -115,6 +115,19 @@ def test_a_broken_record_names_the_source_and_spares_the_others():
     assert info.value.where == "https://example.org/linux-64/repodata.json"
 
 
+def test_neighbouring_records_decode_together_and_a_broken_one_is_still_named():
+    """A name's records side by side in the file are decoded by one JSON call; one broken
+    record among them still gets its own error, and the other names are untouched."""
+    doc = repodata(conda={**{f"a-{i}-0.conda": record("a", str(i)) for i in range(5)},
+                          "b-1-0.conda": record("b")})
+    assert [r.version for r in load(doc, indent=1).records("a")] == ["0", "1", "2", "3", "4"]
+    text = json.dumps(doc).replace('"version": "2"', '"version": "2" "oops"')
+    repo = SubdirRepodata.from_bytes(text.encode(), channel=CHANNEL, subdir="linux-64")
+    assert [r.name for r in repo.records("b")] == ["b"]
+    with pytest.raises(ChannelError, match="a-2-0.conda"):
+        repo.records("a")
+
+
 def test_a_record_without_version_is_a_channel_error():
     bad = record("a")
     del bad["version"]
