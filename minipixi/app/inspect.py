@@ -6,7 +6,8 @@ These commands change nothing but, at most, pixi.lock (brought up to date first 
 data, or text for a picture, and the CLI renders it:
 
 - `locked_environment`: (environment, platform, locked records, the names the manifest asks
-  for): the rows of ``list``, the nodes of ``tree`` and ``why`` (`app/why.py`);
+  for): the rows of ``list``, the nodes of ``tree`` and ``why`` (`app/why.py`); `locked_pypi`:
+  the PyPI rows of ``list``;
 - `render_tree`: the dependency tree as ``pixi tree`` draws it (pictures: `app/graph.py`);
 - `lock_changes`: what changed between two locks (`lock/diff.py`);
 - `describe_system`: what ``info`` shows: this machine, the cache, the workspace;
@@ -36,6 +37,7 @@ from minipixi.config import cache_dir, home_dir, load_config, teaching_channel_d
 from minipixi.errors import ManifestError, MinipixiError
 from minipixi.files import remove_inside
 from minipixi.lock.diff import LockDiff, diff_locks, read_lock_at
+from minipixi.lock.model import lock_platform_names, normalize_pypi_name
 from minipixi.lock.read import read_lock
 from minipixi.manifest.machine import current_platform
 from minipixi.matchspec import MatchSpec
@@ -49,6 +51,17 @@ def locked_environment(project: Project, environment: str | None, platform: str 
     env = environment or "default"
     platform, records = records_for(project, env, platform, mode, on_solve=on_solve)
     return env, platform, records, list(project.workspace.resolve(env, platform).dependencies)
+
+
+def locked_pypi(project: Project, environment: str, platform: str) -> tuple[list, list[str]]:
+    """The PyPI packages `project`'s lock holds for (`environment`, manifest `platform`), by
+    name, and the names ``[pypi-dependencies]`` asks for (rows of ``list`` after the conda ones)."""
+    lock = project.lock
+    name = lock_platform_names(project.workspace).get(platform, platform)
+    env_lock = lock.environments.get(environment) if lock is not None else None
+    packages = sorted(env_lock.pypi_packages(name), key=lambda p: p.name) if env_lock else []
+    requested = [normalize_pypi_name(n) for n in project.workspace.resolve(environment, platform).pypi_dependencies]
+    return packages, requested
 
 
 # ---- tree -------------------------------------------------------------------------------------

@@ -35,16 +35,24 @@ def _locked(project, args: argparse.Namespace):
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from minipixi.app.inspect import locked_pypi  # lazy: the solver loads numba
+
     project = open_project(args)
     env, platform, records, requested = _locked(project, args)
     records = sorted(records, key=lambda r: r.name)
+    wheels, asked = locked_pypi(project, env, platform)
     if args.json:
         out(json.dumps([{"name": r.name, "version": r.version, "build": r.build, "size_bytes": r.size,
                          "kind": "conda", "source": r.channel, "is_explicit": r.name in requested}
-                        for r in records], indent=2))
+                        for r in records]
+                       + [{"name": p.name, "version": p.version, "build": None, "size_bytes": None,
+                           "kind": "pypi", "source": p.location, "is_explicit": p.name in asked}
+                          for p in wheels], indent=2))
         return 0
     rows = [(r.name, r.version, r.build, _human_size(r.size), "conda", r.channel or "") for r in records
             if not args.explicit or r.name in requested]
+    rows += [(p.name, p.version, "", "", "pypi", p.location.rsplit("/", 1)[-1]) for p in wheels
+             if not args.explicit or p.name in asked]
     header = ("Package", "Version", "Build", "Size", "Kind", "Source")
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     for row in [header, *rows]:

@@ -14,8 +14,9 @@ packages. This package holds that side of minipixi, one concept per module:
 - `wheel` installs a downloaded ``.whl`` into a prefix's ``site-packages`` the way pip and uv
   do, and removes it again by its ``RECORD``.
 
-No command calls them yet: the lock (PyPI entries from `resolve`'s `ResolvedPackage`) and the
-install step (those entries through `wheel`) are the next steps of issue 20.
+The commands use them through `app/pypi_lock.py` (after the conda solve, `resolve` gives the
+lock's PyPI entries) and `app/pypi_sync.py` (after the conda install, `wheel` puts the locked
+wheels into site-packages and removes those that left the lock).
 
 Read after `channel/` and `install/`: these are their PyPI counterparts. Reading order:
 `pypi/index.py`, `pypi/target.py`, `pypi/provider.py`, `pypi/resolve.py`, `pypi/explain.py`,

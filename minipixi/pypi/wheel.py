@@ -35,9 +35,8 @@ or a member over the size bounds (`install/package.py`'s ``MINIPIXI_MAX_UNPACKED
 rename; a file that already exists (another package's) is refused rather than overwritten. If
 writing fails half-way, the files written so far are removed, so the prefix is as it was.
 
-Not wired to a command yet: the install step of issue 20 (the lock's PyPI entries, after the
-conda packages) will call `install_wheel` and `uninstall`. Read after `pypi/index.py` and
-`install/`.
+``minipixi install`` calls `install_wheel` and `uninstall` for the lock's PyPI entries, after
+the conda packages (`app/pypi_sync.py`). Read after `pypi/index.py` and `install/`.
 """
 
 from __future__ import annotations

@@ -205,3 +205,15 @@ def test_requires_dist_is_written_as_pixi_writes_it():
         "async-timeout>=4.0,<6.0 ; python_version < '3.11'"
     assert requires_dist_text("numpy!=1.24.0,>=1.20") == "numpy>=1.20,!=1.24.0"
     assert requires_dist_text('black[jupyter]>=22; extra == "dev"') == "black[jupyter]>=22 ; extra == 'dev'"
+
+
+def test_list_shows_the_pypi_packages(workspace, capsys):
+    assert main(["add", "--pypi", "tinyright==1.0.0"]) == 0
+    capsys.readouterr()
+    assert main(["list", "--frozen"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert ["tinyright", "1.0.0", "pypi", "tinyright-1.0.0-py3-none-any.whl"] in rows
+    assert main(["list", "--frozen", "--json"]) == 0
+    listed = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
+    assert listed["tinyright"]["kind"] == "pypi" and listed["tinyright"]["is_explicit"]
+    assert listed["six"]["kind"] == "conda"
