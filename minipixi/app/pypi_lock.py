@@ -72,6 +72,11 @@ def requirement_texts(resolved, workspace) -> list[str]:
         raw = getattr(dependency, "requirement", dependency)
         if isinstance(raw, Mapping):
             forms = [key for key in BUILD_FORMS if key in raw]
+            if forms and str(raw.get(forms[0], "")).endswith(".whl") and not raw.get("editable"):
+                raise PypiLockError(
+                    f"the PyPI dependency '{name}' is a wheel given by `{forms[0]}`, which minipixi does not "
+                    "support: it installs wheels it resolved from an index", where=str(workspace.path),
+                    hint=f"publish the wheel on an index named in [pypi-options] and give '{name}' a version")
             if forms:
                 raise PypiLockError(
                     f"the PyPI dependency '{name}' is given by `{forms[0]}`: building from source is not "

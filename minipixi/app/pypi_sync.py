@@ -1,16 +1,18 @@
 """PyPI in the prefix: install the locked wheels after the conda packages, remove those that left.
 
-`app/sync.py` installs an environment's conda packages first (the Python the wheels need comes
-from there), then calls `sync_wheels` with the lock's PyPI entries for the platform:
+`app/sync.py` downloads the locked wheels first (`fetch_wheels`: a wheel that is missing or
+does not match its locked sha256 stops the install before the prefix changes), installs the
+environment's conda packages (the Python the wheels need comes from there), then calls
+`sync_wheels` with the lock's PyPI entries for the platform:
 
 1. **what is installed**: every ``.dist-info`` folder in site-packages whose ``INSTALLER`` says
    ``minipixi`` is ours; one installed by conda (``INSTALLER`` ``conda``, or none) is conda's
    and never touched here;
 2. **remove** ours that the lock no longer holds, or holds at another version
    (`pypi/wheel.py`'s `uninstall`, by RECORD, inside the prefix only);
-3. **add** what is missing: the wheel is downloaded into the cache with its locked sha256
+3. **add** what is missing: the wheel `fetch_wheels` put in the cache with its locked sha256
    checked (`pypi/index.py`'s `fetch_file`: a cached copy is checked too, ``--offline`` uses
-   the cache alone), then unpacked by `install_wheel` (RECORD checked before anything is
+   the cache alone) is unpacked by `install_wheel` (RECORD checked before anything is
    written, ``INSTALLER`` and a new RECORD written after).
 
 A lock entry that is not a wheel (a source distribution, a path, a git URL) is refused with the
@@ -62,39 +64,60 @@ def installed_by_us(prefix: Path, scheme) -> dict[str, str]:
 
 
 # --8<-- [start:sync_wheels]
-def sync_wheels(prefix: Path, python_version: str, subdir: str, packages: Sequence[PypiPackage], *,
-                offline: bool = False) -> WheelSync:
-    """Make the prefix's minipixi-installed wheels exactly `packages` (see the module)."""
+def fetch_wheels(prefix: Path, python_version: str, subdir: str, packages: Sequence[PypiPackage], *,
+                 offline: bool = False, where: str | None = None) -> dict[str, Path]:
+    """Step 0, before the conda install touches the prefix: every locked wheel the prefix does
+    not hold yet, in the cache with its sha256 checked (name -> file). An entry that is not a
+    wheel, or has no hash, is refused naming `where` (the lock), so nothing is half done."""
     from minipixi import http  # lazy: httpx is only needed to download wheels
     from minipixi.pypi.index import DistFile, fetch_file  # lazy: packaging
-    from minipixi.pypi.wheel import Scheme, install_wheel, uninstall  # lazy: packaging
 
-    scheme = Scheme.for_prefix(python_version, "nt" if subdir.startswith("win") else "posix")
-    wanted = {normalize_pypi_name(p.name): p for p in packages}
     for package in packages:
         if wheel_file_name(package.location) is None:
             raise InstallError(f"the locked PyPI package '{package.name}' is not a wheel ({package.location}): "
-                               "building from source is not supported; use a wheel or a conda package",
+                               "building from source is not supported; use a wheel or a conda package", where=where,
                                hint="depend on a version that has a wheel, or on the conda package")
+        if not package.sha256:
+            raise InstallError(f"the locked PyPI package '{package.name}' has no sha256, so its download "
+                               "cannot be checked", where=where, hint="run `minipixi lock` to lock it again with its hash")
+    have = installed_by_us(prefix, _scheme(python_version, subdir))
+    missing = [p for p in packages if have.get(normalize_pypi_name(p.name)) != p.version]
+    if not missing:
+        return {}
+    client = None if offline else http.new_client()
+    try:
+        return {normalize_pypi_name(p.name): fetch_file(
+                    DistFile(wheel_file_name(p.location), p.location, {"sha256": p.sha256}),
+                    project=p.name, cache_dir=cache_dir(), offline=offline, client=client)
+                for p in missing}
+    finally:
+        if client is not None:
+            client.close()
+
+
+def sync_wheels(prefix: Path, python_version: str, subdir: str, packages: Sequence[PypiPackage],
+                fetched: dict[str, Path]) -> WheelSync:
+    """Make the prefix's minipixi-installed wheels exactly `packages` (see the module), from
+    the wheel files `fetch_wheels` found."""
+    from minipixi.pypi.wheel import install_wheel, uninstall  # lazy: packaging
+
+    scheme = _scheme(python_version, subdir)
+    wanted = {normalize_pypi_name(p.name): p for p in packages}
     have = installed_by_us(prefix, scheme)
     result = WheelSync()
     for name, version in sorted(have.items()):
         if name not in wanted or wanted[name].version != version:
             uninstall(prefix, scheme, name)
             result.removed.append(name)
-    missing = [p for name, p in sorted(wanted.items()) if have.get(name) != p.version]
-    if not missing:
-        return result
-    client = None if offline else http.new_client()
-    try:
-        for package in missing:
-            dist = DistFile(wheel_file_name(package.location), package.location,
-                            {"sha256": package.sha256} if package.sha256 else {})
-            wheel = fetch_file(dist, project=package.name, cache_dir=cache_dir(), offline=offline, client=client)
-            install_wheel(wheel, prefix, scheme)
-            result.installed.append(normalize_pypi_name(package.name))
-    finally:
-        if client is not None:
-            client.close()
+    for name, package in sorted(wanted.items()):
+        if have.get(name) != package.version:
+            install_wheel(fetched[name], prefix, scheme)
+            result.installed.append(name)
     return result
 # --8<-- [end:sync_wheels]
+
+
+def _scheme(python_version: str, subdir: str):
+    from minipixi.pypi.wheel import Scheme  # lazy: packaging
+
+    return Scheme.for_prefix(python_version, "nt" if subdir.startswith("win") else "posix")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from minipixi.app.policy import records_for
 from minipixi.app.project import LOCK_NAME, Project
-from minipixi.app.pypi_sync import sync_wheels
+from minipixi.app.pypi_sync import fetch_wheels, sync_wheels
 from minipixi.app.relock import OnSolve, no_progress
 from minipixi.app.workspace_lock import write_pixi_folder_files
 from minipixi.channel.names import download_url
@@ -51,16 +51,18 @@ def install_environment(project: Project, environment: str = "default", mode: st
     requested = {name: str(spec) for name, spec in resolved.specs.items()}
     prefix = project.prefix(environment)
     write_pixi_folder_files(project.root / ".pixi")
+    pypi = _locked_wheels(project, environment, platform, records, prefix)  # checked before any change
     transaction = install(to_fetch, prefix, requested_specs=requested, reporter=reporter)
-    _sync_pypi(project, environment, platform, records, prefix)
+    if pypi is not None:  # the wheels on top of the conda python (removing those that left the lock)
+        sync_wheels(prefix, *pypi)
     _write_environment_file(project, environment, prefix)
     return prefix, transaction
 # --8<-- [end:install_environment]
 
 
-def _sync_pypi(project: Project, environment: str, platform: str, records, prefix: Path) -> None:
-    """The lock's PyPI packages of this platform into site-packages (`app/pypi_sync.py`),
-    on top of the conda python just installed; wheels that left the lock are removed."""
+def _locked_wheels(project: Project, environment: str, platform: str, records, prefix: Path):
+    """(python version, subdir, the lock's PyPI packages of this platform, their wheel files
+    fetched and checked: `app/pypi_sync.py`), or None when the platform locks none."""
     lock = project.lock
     name = lock_platform_names(project.workspace)[platform]
     wheels = lock.environments[environment].pypi_packages(name) if lock is not None else []
@@ -69,9 +71,11 @@ def _sync_pypi(project: Project, environment: str, platform: str, records, prefi
         if wheels:
             raise InstallError(f"{LOCK_NAME} locks PyPI packages for environment '{environment}' on {name}, "
                                "but no python", where=str(project.lock_path), hint="run `minipixi lock`")
-        return
-    sync_wheels(prefix, python.version, project.workspace.platform(platform).subdir, wheels,
-                offline=project.config.offline)
+        return None
+    subdir = project.workspace.platform(platform).subdir
+    fetched = fetch_wheels(prefix, python.version, subdir, wheels, offline=project.config.offline,
+                           where=str(project.lock_path))
+    return python.version, subdir, wheels, fetched
 
 
 def _write_environment_file(project: Project, environment: str, prefix: Path) -> None:

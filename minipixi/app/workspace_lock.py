@@ -100,7 +100,9 @@ def workspace_lock(root: str | os.PathLike) -> Iterator[None]:
 
 
 def write_pixi_folder_files(folder: Path) -> None:
-    """``.pixi/.gitignore`` (nothing in .pixi is committed) and ``.condapackageignore``."""
+    """``.pixi/.gitignore`` (nothing in .pixi is committed) and ``.condapackageignore``
+    (``--frozen`` in a fresh checkout comes here before anything made `folder`)."""
+    folder.mkdir(parents=True, exist_ok=True)
     for name, text in ((".gitignore", "*\n"), (".condapackageignore", ".pixi\n")):
         if not (folder / name).exists():
             write_atomic(folder / name, text)

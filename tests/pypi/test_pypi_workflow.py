@@ -217,3 +217,35 @@ def test_list_shows_the_pypi_packages(workspace, capsys):
     listed = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
     assert listed["tinyright"]["kind"] == "pypi" and listed["tinyright"]["is_explicit"]
     assert listed["six"]["kind"] == "conda"
+
+
+def test_a_lock_it_cannot_install_is_refused_before_the_prefix_changes(workspace, capsys):
+    root, _ = workspace
+    assert main(["add", "--pypi", "tinyright==1.0.0"]) == 0
+    lock_path = root / "pixi.lock"
+    good = lock_path.read_text()
+    digest = read_lock(lock_path).environments["default"].pypi_packages("linux-64")[0].sha256
+    # A changed hash: the cached wheel no longer matches, and the download does not either.
+    (root / ".pixi").rename(root / "first")
+    lock_path.write_text(good.replace(digest, "0" * 64))
+    capsys.readouterr()
+    assert main(["install", "--frozen"]) != 0
+    err = capsys.readouterr().err
+    assert "sha256" in err and "Traceback" not in err
+    assert not (root / ".pixi" / "envs" / "default" / "conda-meta").exists()  # nothing installed at all
+    # An sdist in the lock: refused by name.
+    lock_path.write_text(good.replace("tinyright-1.0.0-py3-none-any.whl", "tinyright-1.0.0.tar.gz"))
+    assert main(["install", "--frozen"]) != 0
+    err = capsys.readouterr().err
+    assert "'tinyright'" in err and "building from source is not supported" in err
+    assert not (root / ".pixi" / "envs" / "default" / "conda-meta").exists()
+
+
+def test_a_wheel_given_by_url_is_refused_clearly(workspace, capsys):
+    root, _ = workspace
+    manifest = root / "pixi.toml"
+    manifest.write_text(manifest.read_text()
+                        + '\n[pypi-dependencies]\nmine = { url = "https://example.org/mine-1.0-py3-none-any.whl" }\n')
+    assert main(["lock"]) != 0
+    err = capsys.readouterr().err
+    assert "'mine' is a wheel given by `url`" in err and "Traceback" not in err
