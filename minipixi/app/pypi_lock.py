@@ -101,15 +101,22 @@ def requirement_texts(resolved, workspace) -> list[str]:
 
 # ---- conda packages that are PyPI packages ---------------------------------------------------
 
-def conda_purls(workspace, records) -> dict[str, tuple[str, ...]]:
+def conda_purls(workspace, records, *, strict: bool = True) -> dict[str, tuple[str, ...]]:
     """conda name -> ``pkg:pypi/NAME?source=project-defined-mapping`` purls, from the manifest's
     ``conda-pypi-map`` (an inline ``mapping`` table, or a local JSON file of conda name -> PyPI
-    name) for the channels the records came from. A remote mapping location is an error."""
+    name) for the channels the records came from. Every locked conda package gets them, so one
+    package has one entry in the lock whichever environment it is in. A remote mapping location
+    is an error when `strict` (an environment with PyPI dependencies needs it), else skipped."""
     table = _workspace_document_table(workspace).get("conda-pypi-map")
     if not isinstance(table, Mapping):
         return {}
-    mappings = {Channel.parse(str(channel)).url: _mapping_of(workspace, str(channel), entry)
-                for channel, entry in table.items()}
+    mappings = {}
+    for channel, entry in table.items():
+        try:
+            mappings[Channel.parse(str(channel)).url] = _mapping_of(workspace, str(channel), entry)
+        except PypiLockError:
+            if strict:
+                raise
     found = {}
     for record in records:
         mapping = mappings.get(Channel.parse(record.channel).url) if record.channel else None
@@ -178,23 +185,56 @@ def target_for(resolved, conda_packages: Sequence[CondaPackage], label: str):
     return Target.for_python(resolved.subdir, python, glibc=virtual.get("__glibc"), macos=virtual.get("__osx"))
 
 
-def resolve_platform(project, resolved, conda_packages: Sequence[CondaPackage], label: str):
-    """The PyPI packages (lock entries) of one solved (environment, platform), and the extras
-    each was resolved with, by location."""
+def resolve_group(project, members: Sequence, conda_packages: Sequence[CondaPackage], label: str) -> dict:
+    """Resolve the PyPI dependencies of one solve-group's `members` (their `ResolvedEnvironment`s
+    on one platform) together, on top of the group's conda packages, so that they share
+    versions as their conda packages do. Returns, per member environment with PyPI
+    dependencies, (its lock entries, the extras each was resolved with, by location): the
+    packages its own requirements reach through ``requires_dist`` (`_share`)."""
     from minipixi.pypi.resolve import resolve  # lazy: the resolver loads packaging
 
     workspace = project.workspace
-    requirements = requirement_texts(resolved, workspace)
-    indexes, prerelease = pypi_settings(workspace, resolved.environment)
-    target = target_for(resolved, conda_packages, label)
+    with_pypi = [r for r in members if r.pypi_dependencies]
+    own = {r.environment: requirement_texts(r, workspace) for r in with_pypi}
+    requirements = list(dict.fromkeys(text for texts in own.values() for text in texts))
+    indexes, prerelease = pypi_settings(workspace, with_pypi[0].environment)
+    target = target_for(with_pypi[0], conda_packages, label)
     provided = {name: version for name, (_, version) in
                 conda_as_pypi(LockedEnvironment(packages={"p": tuple(conda_packages)}), "p").items()}
     resolution = resolve(requirements, target, [i.rstrip("/") + "/" for i in indexes],
                          conda_provided=provided, prerelease=prerelease, cache_dir=cache_dir(),
                          offline=project.config.offline, label=label)
-    entries = [lock_entry(p) for p in resolution.packages]
-    extras = {entry.location: p.extras for entry, p in zip(entries, resolution.packages) if p.extras}
-    return entries, extras
+    shares = {}
+    for env, texts in own.items():
+        packages = resolution.packages if len(members) == 1 else _share(resolution.packages, texts, target.markers)
+        entries = [lock_entry(p) for p in packages]
+        shares[env] = (entries, {e.location: p.extras for e, p in zip(entries, packages) if p.extras})
+    return shares
+
+
+def _share(packages: Sequence, requirements: Sequence[str], markers: Mapping[str, str]) -> list:
+    """The resolved packages that `requirements` reach through ``requires_dist`` (markers
+    evaluated on the target, with the extras each requirement asks for)."""
+    from packaging.requirements import Requirement  # lazy: PyPI only
+
+    by_name = {normalize_pypi_name(p.name): p for p in packages}
+    reached: dict[str, None] = {}
+    todo = [Requirement(text) for text in requirements]
+    seen: set[str] = set()
+    while todo:
+        requirement = todo.pop()
+        name = normalize_pypi_name(requirement.name)
+        key = f"{name}[{','.join(sorted(requirement.extras))}]"
+        if key in seen or name not in by_name:
+            continue  # already followed, or conda installs it
+        seen.add(key)
+        reached[name] = None
+        for text in by_name[name].requires_dist:
+            child = Requirement(text)
+            extras = ("", *requirement.extras)
+            if child.marker is None or any(child.marker.evaluate({**markers, "extra": e}) for e in extras):
+                todo.append(child)
+    return [p for p in packages if normalize_pypi_name(p.name) in reached]
 
 
 def lock_entry(package) -> PypiPackage:

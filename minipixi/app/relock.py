@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
-from minipixi.app.pypi_lock import conda_purls, pypi_settings, resolve_platform
+from minipixi.app.pypi_lock import conda_purls, pypi_settings, resolve_group
 from minipixi.app.project import LOCK_NAME, Project, existing_lock, refresh, remember_lock
 from minipixi.app.workspace_lock import workspace_lock
 from minipixi.channel.load import load_channel_records
@@ -305,14 +305,17 @@ def _solve_into(project: Project, members: list[str], platform: str, old, names,
             if env in old.environments and env not in disregard:  # see satisfiability.disregarded_environments
                 locked += [p.record for p in old.environments[env].conda_packages(names[platform])]
     records = solve(environment_task(project, resolved, locked=locked))
+    with_pypi = any(res.pypi_dependencies for res in resolved)
+    purls = conda_purls(ws, records, strict=with_pypi)  # conda packages that are PyPI packages
+    group_conda = {r.name: CondaPackage.from_record(r, purls=purls.get(r.name)) for r in records}
+    if with_pypi:
+        shares = resolve_group(project, resolved, tuple(group_conda.values()),
+                               ", ".join(f"'{e}'" for e in members) + f" on {platform}")
     for env, res in zip(members, resolved):
         mine = closure(records, res.specs) if len(members) > 1 else records
-        if not res.pypi_dependencies:
-            packages[env][names[platform]] = tuple(CondaPackage.from_record(r) for r in mine)
-            continue
-        purls = conda_purls(ws, mine)
-        conda = tuple(CondaPackage.from_record(r, purls=purls.get(r.name)) for r in mine)
-        pypi, found = resolve_platform(project, res, conda, f"'{env}' on {platform}")
-        packages[env][names[platform]] = conda + tuple(pypi)
-        if extras is not None:
-            extras[env].update({(names[platform], location): tuple(e) for location, e in found.items()})
+        packages[env][names[platform]] = tuple(group_conda[r.name] for r in mine)
+        if res.pypi_dependencies:
+            pypi, found = shares[env]
+            packages[env][names[platform]] += tuple(pypi)
+            if extras is not None:
+                extras[env].update({(names[platform], location): tuple(e) for location, e in found.items()})

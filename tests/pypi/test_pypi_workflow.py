@@ -249,3 +249,20 @@ def test_a_wheel_given_by_url_is_refused_clearly(workspace, capsys):
     assert main(["lock"]) != 0
     err = capsys.readouterr().err
     assert "'mine' is a wheel given by `url`" in err and "Traceback" not in err
+
+
+def test_a_solve_group_resolves_its_pypi_dependencies_together(workspace, capsys):
+    root, _ = workspace
+    manifest = root / "pixi.toml"
+    manifest.write_text(manifest.read_text() + '\n[feature.low.pypi-dependencies]\ntinyright = "<2"\n\n'
+                        '[feature.left.pypi-dependencies]\ntinyleft = "*"\n\n'
+                        '[environments]\nlow = { features = ["low"], solve-group = "main" }\n'
+                        'left = { features = ["left"], solve-group = "main" }\n')
+    assert main(["lock"]) == 0
+    lock = read_lock(root / "pixi.lock")
+    versions = {env: {p.name: p.version for p in lock.environments[env].pypi_packages("linux-64")}
+                for env in ("low", "left")}
+    # Alone, 'left' would take tinyright 2.1.0; in the group it shares low's 1.0.0.
+    assert versions == {"low": {"tinyright": "1.0.0"}, "left": {"tinyleft": "1.0.0", "tinyright": "1.0.0"}}
+    assert lock.environments["default"].pypi_packages("linux-64") == []
+    assert main(["lock", "--check"]) == 0
