@@ -12,8 +12,8 @@ Python project itself (``[project]``, PEP 621), and so does minipixi (`add_pytho
   ``optional-dependencies`` / ``[dependency-groups]`` the PyPI dependencies of a feature of
   that name.
 
-minipixi installs conda packages only: the PyPI dependencies are kept, and an environment that
-needs them is refused when it is solved (`require_conda_only` in `manifest/resolve.py`).
+The PyPI dependencies are resolved after the conda solve and installed as wheels, as those of
+``[pypi-dependencies]`` are (`app/pypi_lock.py`); a form that needs building is refused there.
 
 Lesson: Episode 2 ("the manifest"). Read after `manifest/parse_features.py`; read next
 `manifest/parse.py`.

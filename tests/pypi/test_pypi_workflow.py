@@ -266,3 +266,27 @@ def test_a_solve_group_resolves_its_pypi_dependencies_together(workspace, capsys
     assert versions == {"low": {"tinyright": "1.0.0"}, "left": {"tinyleft": "1.0.0", "tinyright": "1.0.0"}}
     assert lock.environments["default"].pypi_packages("linux-64") == []
     assert main(["lock", "--check"]) == 0
+
+
+def test_markers_and_a_package_conda_provides(workspace, capsys):
+    root, _ = workspace
+    assert main(["add", "--pypi", "winonly; sys_platform == 'win32'", "six>=1.10"]) == 0
+    manifest = (root / "pixi.toml").read_text()
+    assert 'winonly = { version = "*", env-markers = "sys_platform == \\"win32\\"" }' in manifest
+    assert 'six = ">=1.10"' in manifest
+    env = read_lock(root / "pixi.lock").environments["default"]
+    assert env.pypi_packages("linux-64") == []  # winonly is for Windows; six is conda's
+    assert main(["lock", "--check"]) == 0
+
+
+def test_a_pyproject_s_dependencies_are_resolved_and_installed(workspace, capsys):
+    root, index = workspace
+    text = (root / "pixi.toml").read_text().replace("[workspace]", "[tool.pixi.workspace]")
+    text = text.replace("[pypi-options]", "[tool.pixi.pypi-options]").replace("[dependencies]", "[tool.pixi.dependencies]")
+    (root / "pixi.toml").unlink()
+    (root / "pyproject.toml").write_text('[project]\nname = "mixed"\nversion = "0.1.0"\n'
+                                         'dependencies = ["tinyright<2"]\n\n' + text)
+    assert main(["install"]) == 0
+    site = root / ".pixi" / "envs" / "default" / SITE
+    assert (site / "tinyright-1.0.0.dist-info" / "INSTALLER").read_text() == "minipixi\n"
+    assert main(["lock", "--check"]) == 0
