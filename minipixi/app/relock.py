@@ -307,7 +307,15 @@ def _solve_into(project: Project, members: list[str], platform: str, old, names,
     records = solve(environment_task(project, resolved, locked=locked))
     with_pypi = any(res.pypi_dependencies for res in resolved)
     purls = conda_purls(ws, records, strict=with_pypi)  # conda packages that are PyPI packages
-    group_conda = {r.name: CondaPackage.from_record(r, purls=purls.get(r.name)) for r in records}
+    # A package the old lock already holds keeps the purls written there (Pixi's, from its
+    # mapping service), so relocking changes no entry that did not change.
+    known = {p.location: p.purls for env_lock in (old.environments.values() if old else ())
+             for p in env_lock.conda_packages(names[platform]) if p.purls is not None}
+    group_conda = {}
+    for r in records:
+        package = CondaPackage.from_record(r)
+        given = purls.get(r.name, known.get(package.location))
+        group_conda[r.name] = package if given is None else CondaPackage.from_record(r, purls=given)
     if with_pypi:
         shares = resolve_group(project, resolved, tuple(group_conda.values()),
                                ", ".join(f"'{e}'" for e in members) + f" on {platform}")

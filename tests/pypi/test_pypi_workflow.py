@@ -290,3 +290,16 @@ def test_a_pyproject_s_dependencies_are_resolved_and_installed(workspace, capsys
     site = root / ".pixi" / "envs" / "default" / SITE
     assert (site / "tinyright-1.0.0.dist-info" / "INSTALLER").read_text() == "minipixi\n"
     assert main(["lock", "--check"]) == 0
+
+
+def test_a_relock_keeps_the_purls_the_lock_had(workspace, capsys):
+    root, _ = workspace
+    assert main(["lock"]) == 0
+    assert "pkg:pypi/six?source=project-defined-mapping" in (root / "pixi.lock").read_text()
+    manifest = root / "pixi.toml"
+    text = "\n".join(line for line in manifest.read_text().splitlines() if not line.startswith("conda-pypi-map"))
+    manifest.write_text(text.replace('platforms = ["linux-64"]', 'platforms = ["linux-64"]\nsolve-strategy = "lowest"')
+                        + "\n")
+    assert main(["lock", "--check"]) != 0  # another strategy: solved again
+    assert main(["lock"]) == 0
+    assert "pkg:pypi/six?source=project-defined-mapping" in (root / "pixi.lock").read_text()
