@@ -139,6 +139,11 @@ def test_locked_frozen_and_offline(workspace, capsys):
     served = len(index.log)
     assert main(["install", "--offline"]) == 0
     assert (site / "tinyright-1.0.0.dist-info").is_dir()
+    # A new lock, offline: resolved from the cached index pages and metadata.
+    locked = (root / "pixi.lock").read_text()
+    (root / "pixi.lock").unlink()
+    assert main(["lock", "--offline"]) == 0
+    assert (root / "pixi.lock").read_text() == locked
     assert len(index.log) == served
 
 
