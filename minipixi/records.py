@@ -277,7 +277,8 @@ def check_record_paths(record: PackageRecord, *, source: str = "record",
             and ".." not in (record.name, record.version, record.build)
             and (not fn or _is_archive_of(fn, dist_name) or _is_file_name(fn))
             and (not record.subdir or record.subdir in _SAFE_SUBDIRS or _is_file_name(record.subdir))
-            and (not url or url_basename(url) == fn or _is_file_name(url_basename(url)))
+            and (not url or (fn and url.endswith("/" + fn)) or url_basename(url) == fn
+                 or _is_file_name(url_basename(url)))
             and record.python_site_packages_path is None):
         if record.subdir and record.subdir not in _SAFE_SUBDIRS and len(_SAFE_SUBDIRS) < 64:
             _SAFE_SUBDIRS.add(record.subdir)
