@@ -21,6 +21,7 @@ from minipixi.version import MAX_NUMBER
 __all__ = ["MAX_REGEX_LENGTH", "BuildNumberSpec", "compile_string_matcher", "string_matches"]
 
 
+# --8<-- [start:glob]
 @functools.lru_cache(maxsize=1 << 12)
 def compile_string_matcher(pattern: str) -> re.Pattern:
     """Compile a build-string (or name) pattern: exact text, a `*` glob, or a `^regex$`.
@@ -59,6 +60,7 @@ def _glob_regex(pattern: str) -> str:
         return pieces[0]
     middle = "".join(f"(?>.*?{piece})" for piece in pieces[1:-1])
     return f"{pieces[0]}{middle}.*{pieces[-1]}"
+# --8<-- [end:glob]
 
 
 MAX_REGEX_LENGTH = 1000

@@ -171,6 +171,7 @@ class _Codes(dict):
         return code
 
 
+# --8<-- [start:encode]
 def _encode_one(version: Version, codes: _Codes, layout: Layout, zero: int) -> list[int]:
     """One row: epoch code, then each segment's codes padded to its width with the code of 0."""
     row = [codes[version.epoch]]
@@ -180,6 +181,7 @@ def _encode_one(version: Version, codes: _Codes, layout: Layout, zero: int) -> l
             row.extend([codes[c] for c in segment])
             row.extend([zero] * (width - len(segment)))
     return row
+# --8<-- [end:encode]
 
 
 def _lengths(versions: Sequence[Version], widths: tuple[int, ...], local: bool) -> np.ndarray:

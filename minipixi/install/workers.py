@@ -50,6 +50,7 @@ def cpus(workers: int | None = None) -> int:
     return os.cpu_count() or 1
 
 
+# --8<-- [start:pool]
 class WorkerPool:
     """Worker processes for the Python-heavy stages of an install: unpacking and linking.
 
@@ -94,6 +95,7 @@ class WorkerPool:
         except Exception as err:
             done.set_exception(err)
         return done
+# --8<-- [end:pool]
 
 
 def result_of(future: Future, about: Path | str):

@@ -27,6 +27,7 @@ from minipixi.solver.provider import Provider, as_spec, indexes
 from minipixi.solver.task import source_label
 
 
+# --8<-- [start:failure]
 def failure_report(provider: Provider, root: Incompatibility) -> report.Failure:
     """The failure proved by `root` (the empty incompatibility), as data."""
     requests = _requests(provider)
@@ -61,6 +62,7 @@ def failure_report(provider: Provider, root: Incompatibility) -> report.Failure:
         label=task.label,
         shortcut=shortcut,
     )
+# --8<-- [end:failure]
 
 
 # --- the graph --------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ class Assignment:
         return self.cause is None
 
 
+# --8<-- [start:partial-solution]
 class PartialSolution:
     """Assignments in order, plus each name's accumulated state (all its assignments at once)."""
 
@@ -108,4 +109,5 @@ class PartialSolution:
             if term.satisfied_by(state):
                 return assignment
         raise AssertionError(f"{term} is not satisfied")  # a bug in the search, not the user
+# --8<-- [end:partial-solution]
 

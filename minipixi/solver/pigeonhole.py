@@ -41,6 +41,7 @@ def different_from(provider: Provider, name: str) -> set[str]:
     return {target for target, versions in covered.items() if versions == set(by_version) and target != name}
 
 
+# --8<-- [start:clique]
 def crowded_clique(graph: dict[str, set[str]], name: str, versions, budget: list[int]) -> list[str] | None:
     """A clique of `graph` containing `name` with more members than distinct versions among
     them (`versions(names)` counts them), found by Bron-Kerbosch with pivoting; None if there is
@@ -69,3 +70,4 @@ def crowded_clique(graph: dict[str, set[str]], name: str, versions, budget: list
 
     extend([name], set(graph.get(name, ())), set())
     return found
+# --8<-- [end:clique]
