@@ -140,6 +140,11 @@ def _mapping_of(workspace, channel: str, entry) -> dict[str, Any]:
     """One channel's conda -> PyPI names (false: none)."""
     if entry is False:
         return {}
+    unsupported = sorted(set(entry) - {"location", "mapping"}) if isinstance(entry, Mapping) else []
+    if unsupported:
+        raise PypiLockError(f"conda-pypi-map {unsupported[0]} is not supported by minipixi",
+                            where=f"{workspace.path} (conda-pypi-map of {channel})",
+                            hint="give a location or a mapping table only")
     mapping: dict[str, Any] = {}
     location = entry.get("location") if isinstance(entry, Mapping) else entry
     if location:

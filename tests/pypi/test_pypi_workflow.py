@@ -308,3 +308,20 @@ def test_a_relock_keeps_the_purls_the_lock_had(workspace, capsys):
     assert main(["lock", "--check"]) != 0  # another strategy: solved again
     assert main(["lock"]) == 0
     assert "pkg:pypi/six?source=project-defined-mapping" in (root / "pixi.lock").read_text()
+
+
+def test_conda_pypi_map_from_a_local_file_and_unsupported_keys(workspace, capsys):
+    root, _ = workspace
+    manifest = root / "pixi.toml"
+    (root / "mapping.json").write_text('{"six": "six"}')
+    text = manifest.read_text().replace('{ mapping = { six = "six" } }', '"mapping.json"')
+    manifest.write_text(text + '\n[pypi-dependencies]\ntinyright = "*"\n')
+    assert main(["lock"]) == 0
+    env = read_lock(root / "pixi.lock").environments["default"]
+    assert [p.name for p in env.pypi_packages("linux-64")] == ["tinyright"]  # its six is conda's
+    manifest.write_text(text.replace('"mapping.json"', '{ location = "mapping.json", same-name-heuristic = true }')
+                        + '\n[pypi-dependencies]\ntinyright = "*"\n')
+    (root / "pixi.lock").unlink()
+    capsys.readouterr()
+    assert main(["lock"]) != 0
+    assert "conda-pypi-map same-name-heuristic is not supported" in capsys.readouterr().err
