@@ -206,7 +206,10 @@ def resolve_group(project, members: Sequence, conda_packages: Sequence[CondaPack
     target = target_for(with_pypi[0], conda_packages, label)
     provided = {name: version for name, (_, version) in
                 conda_as_pypi(LockedEnvironment(packages={"p": tuple(conda_packages)}), "p").items()}
-    resolution = resolve(requirements, target, [i.rstrip("/") + "/" for i in indexes],
+    # As uv (and so Pixi) searches them: the extra indexes first, then index-url; the first
+    # index that has a project serves all of its versions.
+    searched = [i.rstrip("/") + "/" for i in (*indexes[1:], indexes[0])]
+    resolution = resolve(requirements, target, searched,
                          conda_provided=provided, prerelease=prerelease, cache_dir=cache_dir(),
                          offline=project.config.offline, label=label)
     shares = {}

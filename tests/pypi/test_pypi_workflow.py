@@ -325,3 +325,24 @@ def test_conda_pypi_map_from_a_local_file_and_unsupported_keys(workspace, capsys
     capsys.readouterr()
     assert main(["lock"]) != 0
     assert "conda-pypi-map same-name-heuristic is not supported" in capsys.readouterr().err
+
+
+def test_extra_index_urls_are_searched_and_recorded(workspace, tmp_path, capsys):
+    root, index = workspace
+    (tmp_path / "more").mkdir()
+    with SimpleIndex() as extra:
+        wheel = build_wheel(tmp_path / "more", "onlyextra", "0.1.0", requires=("tinyright<2",))
+        extra.add("onlyextra", Entry(wheel.name, wheel.read_bytes(), metadata=metadata_of(wheel)))
+        wheel = build_wheel(tmp_path / "more", "tinyright", "0.5.0")
+        extra.add("tinyright", Entry(wheel.name, wheel.read_bytes(), metadata=metadata_of(wheel)))
+        manifest = root / "pixi.toml"
+        manifest.write_text(manifest.read_text().replace(
+            "[pypi-options]\n", f'[pypi-options]\nextra-index-urls = ["{extra.url}"]\n'))
+        assert main(["add", "--pypi", "onlyextra"]) == 0
+        env = read_lock(root / "pixi.lock").environments["default"]
+        assert env.indexes == (index.url.rstrip("/"), extra.url)
+        found = {p.name: p.location for p in env.pypi_packages("linux-64")}
+        assert found["onlyextra"].startswith(extra.url.rsplit("/simple", 1)[0])
+        # tinyright is on both: the extra index comes first (as in uv), and serves 0.5.0
+        assert found["tinyright"] == extra.url.rsplit("/simple", 1)[0] + "/files/tinyright-0.5.0-py3-none-any.whl"
+        assert main(["lock", "--check"]) == 0
