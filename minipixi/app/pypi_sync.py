@@ -8,7 +8,8 @@ environment's conda packages (the Python the wheels need comes from there), then
 1. **what is installed**: every ``.dist-info`` folder in site-packages whose ``INSTALLER`` says
    ``minipixi`` is ours; one installed by conda (``INSTALLER`` ``conda``, or none) is conda's
    and never touched here;
-2. **remove** ours that the lock no longer holds, or holds at another version
+2. **remove** ours that the lock no longer holds, or holds at another version, and all of
+   ours in the site-packages of another Python (the environment moved to a new Python)
    (`pypi/wheel.py`'s `uninstall`, by RECORD, inside the prefix only);
 3. **add** what is missing: the wheel `fetch_wheels` put in the cache with its locked sha256
    checked (`pypi/index.py`'s `fetch_file`: a cached copy is checked too, ``--offline`` uses
@@ -105,6 +106,10 @@ def sync_wheels(prefix: Path, python_version: str, subdir: str, packages: Sequen
     wanted = {normalize_pypi_name(p.name): p for p in packages}
     have = installed_by_us(prefix, scheme)
     result = WheelSync()
+    for other in _other_pythons(prefix, scheme):  # the python changed: its wheels go with it
+        for name in sorted(installed_by_us(prefix, other)):
+            uninstall(prefix, other, name)
+            result.removed.append(name)
     for name, version in sorted(have.items()):
         if name not in wanted or wanted[name].version != version:
             uninstall(prefix, scheme, name)
@@ -115,6 +120,22 @@ def sync_wheels(prefix: Path, python_version: str, subdir: str, packages: Sequen
             result.installed.append(name)
     return result
 # --8<-- [end:sync_wheels]
+
+
+def _other_pythons(prefix: Path, scheme) -> list:
+    """The schemes of the other ``lib/pythonX.Y`` folders of a POSIX prefix (left behind by an
+    earlier python: the wheels minipixi put there do not run with this one)."""
+    from minipixi.pypi.wheel import Scheme  # lazy: packaging
+
+    if scheme.system == "nt":
+        return []
+    found = []
+    for folder in sorted((prefix / "lib").glob("python3.*")):
+        version = folder.name[len("python"):]
+        if folder.is_dir() and not folder.is_symlink() and f"lib/{folder.name}/site-packages" != scheme.purelib \
+                and version.replace(".", "").isdigit():
+            found.append(Scheme.for_prefix(version, "posix"))
+    return found
 
 
 def _scheme(python_version: str, subdir: str):

@@ -22,11 +22,12 @@ SITE = "lib/python3.12/site-packages"
 
 
 def _channel(root: Path) -> Path:
-    """A local channel: python 3.12.1 (linux-64) and six 1.16.0 (noarch python)."""
+    """A local channel: python 3.12.1 and 3.13.0 (linux-64) and six 1.16.0 (noarch python)."""
     channel = root / "channel"
     entries = {}
     for name, version, subdir, depends, files in (
             ("python", "3.12.1", "linux-64", (), {"bin/python3.12": "#!/bin/sh\n"}),
+            ("python", "3.13.0", "linux-64", (), {"bin/python3.13": "#!/bin/sh\n"}),
             ("six", "1.16.0", "noarch", ("python",), {"site-packages/six.py": "# six\n"})):
         folder = channel / subdir
         folder.mkdir(parents=True, exist_ok=True)
@@ -346,3 +347,15 @@ def test_extra_index_urls_are_searched_and_recorded(workspace, tmp_path, capsys)
         # tinyright is on both: the extra index comes first (as in uv), and serves 0.5.0
         assert found["tinyright"] == extra.url.rsplit("/simple", 1)[0] + "/files/tinyright-0.5.0-py3-none-any.whl"
         assert main(["lock", "--check"]) == 0
+
+
+def test_a_new_python_takes_the_wheels_along(workspace, capsys):
+    root, _ = workspace
+    assert main(["add", "--pypi", "tinyright==1.0.0"]) == 0
+    env = root / ".pixi" / "envs" / "default"
+    assert (env / SITE / "tinyright-1.0.0.dist-info").is_dir()
+    manifest = root / "pixi.toml"
+    manifest.write_text(manifest.read_text().replace('python = "3.12.*"', 'python = "3.13.*"'))
+    assert main(["install"]) == 0
+    assert (env / "lib/python3.13/site-packages/tinyright-1.0.0.dist-info").is_dir()
+    assert not (env / SITE / "tinyright").exists() and not (env / SITE / "tinyright-1.0.0.dist-info").exists()
