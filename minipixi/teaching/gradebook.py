@@ -60,11 +60,6 @@ from minipixi.teaching.grade import (
     render_json,
 )
 
-try:
-    import resource  # the worker's limits (POSIX)
-except ImportError:  # Windows: class grading needs POSIX process groups and limits
-    resource = None
-
 #: Where every proxy variable points inside a worker: the discard port on the loopback address.
 NO_ROUTE = "http://127.0.0.1:9"
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
@@ -276,6 +271,8 @@ def _report_from_json(data: dict, exercise: Exercise) -> Report:
 def _limit_self(request: dict) -> None:
     """The worker's own limits, set before it reads the submission (and inherited by anything
     it starts): address space, CPU seconds, file size; no core dumps."""
+    import resource  # lazy: POSIX only (class grading needs it), and importing minipixi must work on Windows
+
     memory = request["memory_mb"] * 1024 * 1024
     cpu = math.ceil(request["cpu_seconds"]) + 1
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
