@@ -190,12 +190,15 @@ def target_for(resolved, conda_packages: Sequence[CondaPackage], label: str):
     return Target.for_python(resolved.subdir, python, glibc=virtual.get("__glibc"), macos=virtual.get("__osx"))
 
 
-def resolve_group(project, members: Sequence, conda_packages: Sequence[CondaPackage], label: str) -> dict:
+def resolve_group(project, members: Sequence, conda_packages: Sequence[CondaPackage], label: str, *,
+                  preferred: Mapping[str, str] | None = None) -> dict:
     """Resolve the PyPI dependencies of one solve-group's `members` (their `ResolvedEnvironment`s
     on one platform) together, on top of the group's conda packages, so that they share
     versions as their conda packages do. Returns, per member environment with PyPI
     dependencies, (its lock entries, the extras each was resolved with, by location): the
-    packages its own requirements reach through ``requires_dist`` (`_share`)."""
+    packages its own requirements reach through ``requires_dist`` (`_share`). `preferred`: name
+    -> the version the lock had, tried first (a relock for another reason moves it only when it
+    must; ``update`` leaves out what it frees)."""
     from minipixi.pypi.resolve import resolve  # lazy: the resolver loads packaging
 
     workspace = project.workspace
@@ -211,7 +214,7 @@ def resolve_group(project, members: Sequence, conda_packages: Sequence[CondaPack
     searched = [i.rstrip("/") + "/" for i in (*indexes[1:], indexes[0])]
     resolution = resolve(requirements, target, searched,
                          conda_provided=provided, prerelease=prerelease, cache_dir=cache_dir(),
-                         offline=project.config.offline, label=label)
+                         offline=project.config.offline, label=label, preferred=preferred)
     shares = {}
     for env, texts in own.items():
         packages = resolution.packages if len(members) == 1 else _share(resolution.packages, texts, target.markers)

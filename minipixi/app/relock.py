@@ -299,11 +299,13 @@ def _solve_into(project: Project, members: list[str], platform: str, old, names,
     resolved on top of its conda packages (`app/pypi_lock.py`), their extras into `extras`."""
     ws = project.workspace
     resolved = [ws.resolve(env, platform) for env in members]
-    locked = []
+    locked, locked_pypi = [], {}
     if old:
         for env in members:
             if env in old.environments and env not in disregard:  # see satisfiability.disregarded_environments
                 locked += [p.record for p in old.environments[env].conda_packages(names[platform])]
+                locked_pypi.update({p.name: p.version for p in old.environments[env].pypi_packages(names[platform])
+                                    if p.version})
     records = solve(environment_task(project, resolved, locked=locked))
     with_pypi = any(res.pypi_dependencies for res in resolved)
     purls = conda_purls(ws, records, strict=with_pypi)  # conda packages that are PyPI packages
@@ -318,7 +320,7 @@ def _solve_into(project: Project, members: list[str], platform: str, old, names,
         group_conda[r.name] = package if given is None else CondaPackage.from_record(r, purls=given)
     if with_pypi:
         shares = resolve_group(project, resolved, tuple(group_conda.values()),
-                               ", ".join(f"'{e}'" for e in members) + f" on {platform}")
+                               ", ".join(f"'{e}'" for e in members) + f" on {platform}", preferred=locked_pypi)
     for env, res in zip(members, resolved):
         mine = closure(records, res.specs) if len(members) > 1 else records
         packages[env][names[platform]] = tuple(group_conda[r.name] for r in mine)

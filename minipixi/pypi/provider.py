@@ -119,6 +119,14 @@ class Dropped:
     reason: str  # "yanked", "a pre-release", "only a source distribution", ...
 
 
+def _is_version(text: str) -> bool:
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
+
+
 @dataclass
 class PyPIProvider:
     """Answers the search's questions about one resolution, caching every answer.
@@ -139,6 +147,7 @@ class PyPIProvider:
     offline: bool = False
     client: object = None
     label: str | None = None
+    preferred: Mapping[str, str] = field(default_factory=dict)  # project -> the locked version
 
     def __post_init__(self) -> None:
         if self.prerelease not in PRERELEASE_MODES:
@@ -147,6 +156,8 @@ class PyPIProvider:
         provided = self.conda_provided  # a mapping name -> version, or just the names
         pairs = provided.items() if isinstance(provided, Mapping) else ((n, None) for n in provided)
         self.conda = {canonicalize_name(n): v for n, v in pairs}
+        self.preferred = {canonicalize_name(n): str(Version(v)) for n, v in self.preferred.items()
+                          if _is_version(v)}
         self.roots: list[tuple[str, list[str]]] = []  # (text as written, search texts)
         self.explicit: set[str] = set()  # projects a user requirement allows pre-releases of
         self.pins: dict[str, set[Version]] = {}  # project -> versions pinned with ==
@@ -235,6 +246,9 @@ class PyPIProvider:
                 dropped.append(Dropped(version, why))
         if policy == "if-necessary":  # stable versions first: a pre-release only when no
             kept.sort(key=lambda c: c.version.is_prerelease)  # stable version is allowed
+        preferred = self.preferred.get(project)
+        if preferred is not None:  # the locked version first: it moves only when it must
+            kept.sort(key=lambda c: str(c.version) != preferred)
         self.dropped[project] = dropped
         return kept
 

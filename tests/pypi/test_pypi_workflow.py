@@ -359,3 +359,18 @@ def test_a_new_python_takes_the_wheels_along(workspace, capsys):
     assert main(["install"]) == 0
     assert (env / "lib/python3.13/site-packages/tinyright-1.0.0.dist-info").is_dir()
     assert not (env / SITE / "tinyright").exists() and not (env / SITE / "tinyright-1.0.0.dist-info").exists()
+
+
+def test_a_relock_keeps_the_locked_pypi_versions_and_update_frees_them(workspace, tmp_path, capsys):
+    root, index = workspace
+    assert main(["add", "--pypi", "tinyright"]) == 0
+    wheel = build_wheel(tmp_path / "wheels", "tinyright", "2.2.0")
+    index.add("tinyright", Entry(wheel.name, wheel.read_bytes(), metadata=metadata_of(wheel)))
+    # Another reason to re-solve (a new PyPI dependency): tinyright stays at its locked 2.1.0.
+    assert main(["add", "--pypi", "speedy"]) == 0
+    env = read_lock(root / "pixi.lock").environments["default"]
+    assert {p.name: p.version for p in env.pypi_packages("linux-64")} == {"speedy": "0.3.0", "tinyright": "2.1.0"}
+    # update frees it: the newest version that fits the pin.
+    assert main(["update", "tinyright"]) == 0
+    env = read_lock(root / "pixi.lock").environments["default"]
+    assert {p.name: p.version for p in env.pypi_packages("linux-64")} == {"speedy": "0.3.0", "tinyright": "2.2.0"}
