@@ -374,3 +374,15 @@ def test_a_relock_keeps_the_locked_pypi_versions_and_update_frees_them(workspace
     assert main(["update", "tinyright"]) == 0
     env = read_lock(root / "pixi.lock").environments["default"]
     assert {p.name: p.version for p in env.pypi_packages("linux-64")} == {"speedy": "0.3.0", "tinyright": "2.2.0"}
+
+
+def test_an_unsatisfiable_pypi_add_is_explained_and_undone(workspace, capsys):
+    root, _ = workspace
+    assert main(["add", "--pypi", "tinyright==1.0.0"]) == 0
+    manifest, lock = (root / "pixi.toml").read_bytes(), (root / "pixi.lock").read_bytes()
+    capsys.readouterr()
+    assert main(["add", "--pypi", "tinyleft", "tinyright>=5"]) != 0
+    err = capsys.readouterr().err
+    assert "cannot resolve the PyPI requirements for linux-64 with Python 3.12.1" in err
+    assert "tinyright" in err and "Traceback" not in err
+    assert (root / "pixi.toml").read_bytes() == manifest and (root / "pixi.lock").read_bytes() == lock
