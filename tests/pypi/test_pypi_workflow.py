@@ -386,3 +386,14 @@ def test_an_unsatisfiable_pypi_add_is_explained_and_undone(workspace, capsys):
     assert "cannot resolve the PyPI requirements for linux-64 with Python 3.12.1" in err
     assert "tinyright" in err and "Traceback" not in err
     assert (root / "pixi.toml").read_bytes() == manifest and (root / "pixi.lock").read_bytes() == lock
+
+
+def test_an_index_that_does_not_answer_is_one_clean_error(workspace, capsys):
+    root, index = workspace
+    manifest = root / "pixi.toml"
+    manifest.write_text(manifest.read_text().replace(index.url.rstrip("/"), "http://127.0.0.1:9/simple")
+                        + '\n[pypi-dependencies]\ntinyright = "*"\n')
+    assert main(["lock"]) != 0
+    err = capsys.readouterr().err
+    assert "127.0.0.1:9" in err and "Traceback" not in err
+    assert not (root / "pixi.lock").exists()
