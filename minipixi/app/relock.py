@@ -8,7 +8,8 @@ takes these steps, top to bottom:
 2. for each solve-group and platform that is out of date: build one `SolveTask`
    (`environment_task`, the only place a workspace's solve is set up) from the manifest's
    specs, the channels' records and the platform's declared virtual packages, preferring
-   what was locked, and `solve` it;
+   what was locked, and `solve` it; an environment with PyPI dependencies then has them
+   resolved on top of the solved python (`app/pypi_lock.py`, the locked versions preferred);
 3. `compute_lock`: put the kept and the solved packages together into a new lock, and write
    it only if its text differs from the file's (`update_lock`, under the workspace lock).
 
