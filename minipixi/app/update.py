@@ -25,16 +25,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
-from minipixi.app.add import save_manifest, solved_versions
+from minipixi.app.add import save_manifest, solved_pypi_versions, solved_versions
 from minipixi.app.project import Project, existing_lock, refresh
 from minipixi.app.relock import LockUpdate, compute_lock, write_lock
 from minipixi.app.workspace_lock import edit_transaction, workspace_lock
 from minipixi.errors import ManifestError
 from minipixi.lock.diff import LockDiff, PackageChange, describe, diff_locks
-from minipixi.lock.model import lock_platform_names
+from minipixi.lock.model import lock_platform_names, normalize_pypi_name
 from minipixi.lock.satisfiability import matched_platform_names
 from minipixi.manifest.edit import Draft
-from minipixi.manifest.edit_dependencies import add_dependencies
+from minipixi.manifest.edit_dependencies import add_dependencies, add_pypi_dependencies
 from minipixi.manifest.pins import solved_pin
 
 
@@ -187,23 +187,42 @@ def upgrade(project: Project, packages: Sequence[str] = (), *, feature: str | No
             raise ManifestError(f"feature '{feature}' is not in the manifest", where=str(ws.path),
                                 hint=f"choose from: {', '.join(sorted(ws.features))}")
         current = dict(table.default.dependencies)
-        names = list(packages) or list(current)
-        missing = [n for n in [*names, *exclude] if n not in current]
+        wheels = {n: d for n, d in table.default.pypi_dependencies.items() if _plain_pypi(d)}
+        names = list(packages) or [*current, *(n for n in wheels if n not in current)]
+        missing = [n for n in [*names, *exclude] if n not in current and n not in wheels]
         if missing:
             raise ManifestError(
-                f"cannot upgrade {', '.join(missing)}: not in the [dependencies] of "
+                f"cannot upgrade {', '.join(missing)}: not in the [dependencies] or [pypi-dependencies] of "
                 f"{'feature ' + repr(feature) if feature else 'the workspace'}",
                 where=str(ws.path), hint="`upgrade` raises pins that exist; `add` adds new ones")
-        names = [n for n in names if current[n].source is None and n not in exclude]
+        pypi = [n for n in names if n not in current and n not in exclude]
+        names = [n for n in names if n in current and current[n].source is None and n not in exclude]
         envs = [e for e, env in ws.environments.items()
                 if (feature is None and not env.no_default_feature) or (feature and feature in env.features)]
         draft = Draft.of(ws.path, project.manifest_bytes, ws)
         if names:  # unpinned, keeping what Pixi keeps: the channel and a wildcard build
             add_dependencies(draft, [_written(current[n], None) for n in names], feature=feature)
             project.workspace = draft.workspace
-        result, relocked = _update(project, names, envs, (), on_solve)
+        if pypi:  # unpinned, keeping the extras and the markers
+            add_pypi_dependencies(draft, [_pypi_written(n, wheels[n]) for n in pypi], feature=feature)
+            project.workspace = draft.workspace
+        old = existing_lock(project)
+        in_lock = {p.name for env in (old.environments.values() if old else ()) for ps in env.packages.values()
+                   for p in ps}  # (a PyPI name that conda provides is not locked as PyPI)
+        freed = [*names, *(n for n in map(normalize_pypi_name, pypi) if n in in_lock)]
+        result, relocked = _update(project, freed, envs, (), on_solve)
         lock = relocked.lock
         pins, edits = [], []
+        pypi_pins = {}
+        for name in pypi:
+            span = solved_pypi_versions(lock, envs, name)
+            if span:
+                pypi_pins[name] = solved_pin(*span, name)
+                edits.append(f"{name} {', '.join(pypi_pins[name].split(','))}")
+        if pypi_pins:
+            add_pypi_dependencies(draft, [_pypi_written(n, wheels[n]) for n in pypi_pins], feature=feature,
+                                  pins=pypi_pins)
+            project.workspace = draft.workspace
         for name in names:
             span = solved_versions(lock, envs, name)
             version = solved_pin(*span, name) if span else current[name].version
@@ -213,6 +232,7 @@ def upgrade(project: Project, packages: Sequence[str] = (), *, feature: str | No
         if pins:
             add_dependencies(draft, pins, feature=feature)
             project.workspace = draft.workspace
+        if pins or pypi_pins:
             relocked = compute_lock(project, old=lock)  # the pins fit what was solved: no solve
         save_manifest(project, draft)
         if relocked.changed:
@@ -222,6 +242,22 @@ def upgrade(project: Project, packages: Sequence[str] = (), *, feature: str | No
 
     return _transaction(project, dry_run, work)
 # --8<-- [end:upgrade]
+
+
+def _plain_pypi(dependency) -> bool:
+    """A PyPI dependency `upgrade` can re-pin: a version, or a table of version, extras and
+    env-markers (not a path, git or URL)."""
+    raw = getattr(dependency, "requirement", dependency)
+    return isinstance(raw, str) and "@" not in raw and not raw[:1].isalpha() or \
+        isinstance(raw, dict) and set(raw) <= {"version", "extras", "env-markers"}
+
+
+def _pypi_written(name: str, dependency) -> str:
+    """The PEP 508 text `add --pypi` takes for `dependency` without its version."""
+    raw = getattr(dependency, "requirement", dependency)
+    extras = raw.get("extras") if isinstance(raw, dict) else None
+    marker = raw.get("env-markers") if isinstance(raw, dict) else None
+    return name + (f"[{','.join(extras)}]" if extras else "") + (f"; {marker}" if marker else "")
 
 
 def _written(dep, version: str | None) -> str:

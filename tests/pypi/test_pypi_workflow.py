@@ -397,3 +397,17 @@ def test_an_index_that_does_not_answer_is_one_clean_error(workspace, capsys):
     err = capsys.readouterr().err
     assert "127.0.0.1:9" in err and "Traceback" not in err
     assert not (root / "pixi.lock").exists()
+
+
+def test_upgrade_raises_a_pypi_pin(workspace, tmp_path, capsys):
+    root, index = workspace
+    assert main(["add", "--pypi", "tinyleft[fast]==1.0.0"]) == 0
+    for version in ("1.5.0", "2.0.0"):
+        wheel = build_wheel(tmp_path / "wheels", "tinyleft", version, extras=("fast",),
+                            requires=("speedy; extra == 'fast'",))
+        index.add("tinyleft", Entry(wheel.name, wheel.read_bytes(), metadata=metadata_of(wheel)))
+    assert main(["upgrade", "tinyleft"]) == 0
+    assert 'tinyleft = { version = ">=2.0.0, <3", extras = ["fast"] }' in (root / "pixi.toml").read_text()
+    env = read_lock(root / "pixi.lock").environments["default"]
+    assert {p.name: p.version for p in env.pypi_packages("linux-64")} == {"tinyleft": "2.0.0", "speedy": "0.3.0"}
+    assert main(["lock", "--check"]) == 0
