@@ -19,8 +19,9 @@ resolves them on top of the conda solve (`app/pypi_lock.py`), and the install pu
 into site-packages (`app/pypi_sync.py`).
 
 The project was read once (`app/project.py`) and every step works on it, so pixi.toml is read
-once and pixi.lock written at most once. `remove` takes the same path for the edit (no relock,
-as before: the next command that needs the lock updates it).
+once and pixi.lock written at most once. `remove` takes the same path back: edit, relock,
+write each file once, install (so what it removed leaves pixi.lock and the prefix too), with
+the lock policy of ``--locked`` / ``--frozen`` (`app/policy.py`).
 
 Lesson: Episode 2 (``pixi add``). Read after `app/sync.py`; read next `app/update.py`.
 """
@@ -30,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+from minipixi.app.policy import lock_for
 from minipixi.app.project import Project, host_platform_entry, refresh, remember_manifest
 from minipixi.app.relock import OnSolve, compute_lock, no_progress, write_lock
 from minipixi.app.sync import install_environment
@@ -172,7 +174,8 @@ def solved_versions(lock, environments: Iterable[str], name: str) -> tuple[str, 
     return ordered[0], ordered[-1]
 
 
-def _install(project: Project, feature: str | None, result: AddResult, reporter) -> None:
+def _install(project: Project, feature: str | None, result: AddResult | RemoveResult, reporter,
+             mode: str = "default") -> None:
     """Install what the edit changed, as pixi does: the default environment for the default
     feature, else the environments that use `feature`; only those this machine can run."""
     ws = project.workspace
@@ -183,7 +186,7 @@ def _install(project: Project, feature: str | None, result: AddResult, reporter)
         except InstallError:
             continue  # an environment for other platforms only: nothing to install here
         try:
-            install_environment(project, name, reporter=reporter)
+            install_environment(project, name, mode, reporter=reporter)
         except InstallError as err:
             if getattr(err, "required", None) is None:  # not "this machine lacks __cuda"
                 raise
@@ -192,12 +195,44 @@ def _install(project: Project, feature: str | None, result: AddResult, reporter)
         result.installed.append(name)
 
 
+@dataclass
+class RemoveResult:
+    """What `remove` did: the names taken out, the lock after the edit (None when it was not
+    updated), and the environments installed or skipped (as `AddResult` says)."""
+
+    removed: list[str]
+    lock: object = None
+    installed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, InstallError]] = field(default_factory=list)
+
+
+# --8<-- [start:remove]
 def remove(project: Project, names: Sequence[str], *, feature: str | None = None, platforms: Sequence[str] = (),
-           table: str = "dependencies") -> list[str]:
-    """``minipixi remove NAMES``: take them out of the manifest; returns the names removed."""
+           table: str = "dependencies", mode: str = "default", relock: bool = True, install: bool = True,
+           reporter=None, on_solve: OnSolve = no_progress) -> RemoveResult:
+    """``minipixi remove NAMES``: `add`'s steps the other way round: take the names out of
+    the manifest in memory, relock, write pixi.toml then pixi.lock (each once, both put back if
+    anything fails), then install the environments the feature is in, so the removed packages
+    leave the prefix too. `mode` is the lock policy (`app/policy.py`): ``locked`` requires the
+    lock to fit the edited manifest already, ``frozen`` keeps it as it is and installs from it;
+    `relock` False (``--no-lockfile-update``) edits the manifest alone."""
     with workspace_lock(project.root):
         refresh(project)
-        draft = Draft.of(project.workspace.path, project.manifest_bytes, project.workspace)
-        removed = remove_dependencies(draft, names, feature=feature, platforms=platforms, table=table)
-        save_manifest(project, draft)
-        return removed
+        with edit_transaction(project.workspace.path, before=project.manifest_bytes):
+            draft = Draft.of(project.workspace.path, project.manifest_bytes, project.workspace)
+            removed = remove_dependencies(draft, names, feature=feature, platforms=platforms, table=table)
+            update = None
+            if relock and mode != "frozen":
+                project.workspace = draft.workspace
+                if mode == "locked":
+                    lock_for(project, "locked")  # the lock must already fit, or this raises
+                else:
+                    update = compute_lock(project, on_solve=on_solve)
+            save_manifest(project, draft)
+            if update is not None and update.changed:
+                write_lock(project, update.lock)
+        result = RemoveResult(removed, update.lock if update is not None else None)
+        if relock and install:
+            _install(project, feature, result, reporter, mode)
+        return result
+# --8<-- [end:remove]

@@ -13,14 +13,14 @@ import argparse
 from pathlib import Path
 
 from minipixi.commands.common import (
-    ProgressReporter, actions, add_workspace_options, manifest_path, open_project, read_workspace, solving,
+    ProgressReporter, actions, add_workspace_options, manifest_path, mode, open_project, read_workspace, solving,
     status, out, warn_about, whole_number, workspace_subcommands,
 )
 from minipixi.commands.lock import explain_solve
 from minipixi.errors import MinipixiError
 
 
-def _dependency_options(parser: argparse.ArgumentParser) -> None:
+def _dependency_options(parser: argparse.ArgumentParser, *, adding: bool = True) -> None:
     parser.add_argument("specs", nargs="+", metavar="SPEC", help='package specs, e.g. numpy "numpy>=2"')
     parser.add_argument("-f", "--feature", help="the feature to change (default: the default feature)")
     parser.add_argument("-p", "--platform", action="append", default=[], help="only for this platform (repeatable)")
@@ -29,7 +29,8 @@ def _dependency_options(parser: argparse.ArgumentParser) -> None:
     kind.add_argument("--build", action="store_true", help="a build dependency")
     kind.add_argument("--pypi", action="store_true", help="a PyPI dependency (PEP 508: \"requests[socks]>=2\"), installed as a wheel")
     parser.add_argument("--no-lockfile-update", action="store_true",
-                        help="do not solve: write specs without a version as *")
+                        help="do not solve: write specs without a version as *" if adding
+                        else "only edit the manifest: leave pixi.lock and the environment as they are")
     parser.add_argument("--no-install", action="store_true",
                         help="update pixi.toml and pixi.lock, but do not install the environment")
     parser.add_argument("--offline", action="store_true", help="use the bundled teaching mirror of conda-forge")
@@ -84,13 +85,22 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
+    """Edit, relock and install, as `cmd_add` does (`app/add.py`'s `remove`); undone byte for
+    byte if the relock fails."""
     from minipixi.app import add  # lazy: the pipeline loads the solver (numba) and tomlkit
     from minipixi.manifest.edit_dependencies import dependency_table_name  # lazy: loads tomlkit
 
     table = dependency_table_name(host=args.host, build=args.build, pypi=args.pypi)
-    project = open_project(args, warn=False, notices=False)
-    for name in add.remove(project, args.specs, feature=args.feature, platforms=args.platform, table=table):
+    relock = not args.no_lockfile_update
+    project = open_project(args, warn=False, notices=relock)
+    result = add.remove(project, args.specs, feature=args.feature, platforms=args.platform, table=table,
+                        mode=mode(args), relock=relock,
+                        install=not args.no_install, reporter=ProgressReporter(), on_solve=solving)
+    for name in result.removed:
         status(f"✔ Removed {name}")
+    for env, err in result.skipped:
+        status(f"note: installing environment '{env}' was skipped: {err.message}")
+        status(f"help: {err.hint} (then `minipixi install -e {env}`)")
     return 0
 
 
@@ -297,8 +307,14 @@ def register_manifest_commands(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--explain", action="store_true",
                      help="then say, for each package, what brought it in and what limited its version")
     add.set_defaults(handler=cmd_add)
-    remove = sub.add_parser("remove", aliases=["rm"], help="remove dependencies from the manifest")
-    _dependency_options(remove)
+    remove = sub.add_parser("remove", aliases=["rm"],
+                            help="remove dependencies from the manifest, then update pixi.lock and the environment")
+    _dependency_options(remove, adding=False)
+    policy = remove.add_mutually_exclusive_group()
+    policy.add_argument("--locked", action="store_true",
+                        help="fail unless pixi.lock already fits the edited manifest (never update it)")
+    policy.add_argument("--frozen", action="store_true",
+                        help="leave pixi.lock as it is, and install from it")
     remove.set_defaults(handler=cmd_remove)
     _register_task_commands(sub)
     _register_workspace_manifest_commands(workspace_subcommands(sub))

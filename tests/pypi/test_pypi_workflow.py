@@ -113,9 +113,8 @@ def test_add_lock_install_remove(workspace, rattler, capsys):
     before = index.count("/simple/")
     assert main(["install"]) == 0
     assert index.count("/simple/") == before
-    # remove --pypi, then install: the wheels left the lock and the prefix.
+    # remove --pypi relocks and installs (as pixi remove): the wheels left the lock and the prefix.
     assert main(["remove", "--pypi", "tinyleft"]) == 0
-    assert main(["install"]) == 0
     assert not (site / "tinyleft").exists() and not (site / "tinyright").exists()
     assert not list(site.glob("*.dist-info"))
     assert read_lock(root / "pixi.lock").environments["default"].pypi_packages("linux-64") == []

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from minipixi.cli import main
+from minipixi.lock.read import read_lock
 from sample_workspaces import write_manifest
 
 SMALL = """
@@ -109,3 +110,55 @@ def test_reading_commands_read_the_manifest_once(workspace, argv):
     events = _record(argv)
     assert _reads(events, "pixi.toml") == 1
     assert _writes(events, "pixi.lock") == 0  # already up to date: not a byte is written
+
+
+def _locked_names(workspace: Path) -> set[str]:
+    lock = read_lock(workspace / "pixi.lock")
+    return {p.name for p in lock.environments["default"].conda_packages("linux-64")}
+
+
+def _installed(workspace: Path, name: str) -> bool:
+    meta = workspace / ".pixi" / "envs" / "default" / "conda-meta"
+    return any(path.name.rsplit("-", 2)[0] == name for path in meta.glob("*.json"))
+
+
+def test_remove_reads_the_manifest_once_writes_each_file_once_and_uninstalls(workspace):
+    """``remove`` is ``add`` the other way round (as ``pixi remove``): edit, relock, write each
+    file once, install; the package leaves pixi.toml, pixi.lock and the prefix."""
+    assert main(["add", "numpy"]) == 0
+    assert "numpy" in _locked_names(workspace) and _installed(workspace, "numpy")
+    events = _record(["remove", "numpy"])
+    assert _reads(events, "pixi.toml") == 1
+    assert _writes(events, "pixi.toml") == 1
+    assert _writes(events, "pixi.lock") == 1
+    assert "numpy" not in (workspace / "pixi.toml").read_text(encoding="utf-8")
+    assert "numpy" not in _locked_names(workspace)
+    assert not _installed(workspace, "numpy") and _installed(workspace, "python")
+
+
+def test_remove_no_install_updates_the_lock_and_leaves_the_prefix(workspace):
+    assert main(["add", "numpy"]) == 0
+    events = _record(["remove", "numpy", "--no-install"])
+    assert _writes(events, "pixi.lock") == 1
+    assert "numpy" not in _locked_names(workspace)
+    assert _installed(workspace, "numpy")  # the environment is left as it was
+
+
+def test_remove_frozen_keeps_the_lock_byte_for_byte(workspace):
+    assert main(["add", "numpy"]) == 0
+    lock = (workspace / "pixi.lock").read_bytes()
+    events = _record(["remove", "numpy", "--frozen", "--no-install"])
+    assert _writes(events, "pixi.lock") == 0 and _writes(events, "pixi.toml") == 1
+    assert (workspace / "pixi.lock").read_bytes() == lock
+    assert "numpy" not in (workspace / "pixi.toml").read_text(encoding="utf-8")
+
+
+def test_remove_locked_refuses_a_lock_that_must_change_and_undoes_the_edit(workspace, capsys):
+    """``--locked``: the lock still holds numpy, which the edited manifest no longer asks for,
+    so the command fails and both files are as they were."""
+    assert main(["add", "numpy", "--no-install"]) == 0
+    before = {name: (workspace / name).read_bytes() for name in ("pixi.toml", "pixi.lock")}
+    capsys.readouterr()
+    assert main(["remove", "numpy", "--locked"]) == 1
+    assert "--locked" in capsys.readouterr().err
+    assert {name: (workspace / name).read_bytes() for name in before} == before

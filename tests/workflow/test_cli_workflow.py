@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from minipixi.cli import main
+from minipixi.lock.read import read_lock
 from sample_workspaces import EXAMPLE, write_manifest
 
 
@@ -89,6 +90,22 @@ def test_unknown_environment_is_a_clean_error(workspace, capsys):
     err = capsys.readouterr().err
     assert err.splitlines()[-2].startswith("error: there is no environment 'nope'")
     assert "Traceback" not in err
+
+
+def test_remove_relocks_and_takes_the_package_out_of_the_prefix(workspace, capsys):
+    """``remove`` as ``pixi remove``: the manifest, then pixi.lock, then the environment."""
+    assert main(["install"]) == 0
+    meta = workspace / ".pixi" / "envs" / "default" / "conda-meta"
+    assert list(meta.glob("numpy-*.json"))
+    capsys.readouterr()
+    assert main(["remove", "numpy"]) == 0
+    assert "✔ Removed numpy" in capsys.readouterr().err
+    assert "numpy" not in (workspace / "pixi.toml").read_text()
+    lock = read_lock(workspace / "pixi.lock")
+    for platform in ("linux-64", "osx-arm64", "win-64"):
+        assert "numpy" not in {p.name for p in lock.environments["default"].conda_packages(platform)}
+    assert not list(meta.glob("numpy-*.json")) and list(meta.glob("jupyterlab-*.json"))
+    assert main(["lock", "--check"]) == 0
 
 
 def test_global_install_list_remove(offline, tmp_path, capsys):
