@@ -46,8 +46,8 @@ MAX_CLI_LINES = 500
 def _modules() -> dict[str, Path]:
     found = {}
     for path in sorted(PACKAGE.rglob("*.py")):
-        if "mirror" in path.relative_to(PACKAGE).parts[:2] and path.name != "build.py" and path.name != "__init__.py":
-            continue
+        if path.relative_to(PACKAGE).parts[:2] == ("teaching", "mirror") and len(path.relative_to(PACKAGE).parts) > 3:
+            continue  # the built channel and index under teaching/mirror/ are data, not modules
         parts = list(path.relative_to(ROOT).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts.pop()
