@@ -70,6 +70,7 @@ from typing import Iterator, Mapping
 from minipixi.errors import Location, MinipixiError, toml_error_position
 
 CONDA_FORGE_URL = "https://conda.anaconda.org/conda-forge"
+PYPI_URL = "https://pypi.org/simple"  # PyPI's default index, which offline mode replaces too
 OFFLINE_NOTICE = "using the bundled offline teaching mirror of conda-forge"
 
 
@@ -164,6 +165,16 @@ def teaching_channel_url() -> str:
     return teaching_channel_dir().as_uri()
 
 
+def teaching_pypi_dir() -> Path:
+    """The bundled teaching PyPI index (`teaching/mirror/pypi_index.py` builds it): a static
+    ``simple/`` folder of project pages and wheels, and ``conda-pypi-map.json``."""
+    return Path(__file__).resolve().parent / "teaching" / "mirror" / "pypi"
+
+
+def teaching_pypi_url() -> str:
+    return (teaching_pypi_dir() / "simple").as_uri()
+
+
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -197,6 +208,19 @@ class Config:
         if self.offline:
             mirrors[CONDA_FORGE_URL] = [teaching_channel_url()]
         return mirrors
+
+    def pypi_mirrors(self) -> dict[str, str]:
+        """PyPI index URL -> the ``file://`` folder that serves it instead: offline mode puts
+        the teaching index in place of https://pypi.org/simple, as it puts the teaching channel
+        in place of conda-forge. The lock still names pypi.org (`app/pypi_lock.py` maps the
+        URLs both ways), so it is the lock a learner online would get."""
+        return {PYPI_URL: teaching_pypi_url()} if self.offline else {}
+
+    def pypi_mapping(self) -> dict[str, str]:
+        """Offline: channel URL -> the bundled conda -> PyPI name map of the teaching channel
+        (Pixi asks its mapping service for conda-forge's), so conda's ``platformdirs`` is known
+        to be PyPI's and is not installed twice. A file URL, as ``conda-pypi-map`` takes."""
+        return {CONDA_FORGE_URL: (teaching_pypi_dir() / "conda-pypi-map.json").as_uri()} if self.offline else {}
 
 
 #: The settings minipixi reads from a config file. Pixi has many more; a file that sets one of

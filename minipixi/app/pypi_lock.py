@@ -16,6 +16,11 @@ the conda solve first (`app/relock.py`), then this module:
    written as Pixi writes it: ``pypi:`` URL, name, version, sha256, requires_dist,
    requires_python.
 
+Offline, the bundled teaching index stands in for https://pypi.org/simple (`config.py`'s
+``pypi_mirrors``): the resolver reads the folder, and `mirrored` / `unmirrored` turn the URLs
+both ways, so the lock names pypi.org exactly as a lock made online would. The teaching
+channel's conda -> PyPI map (``pypi_mapping``) plays Pixi's mapping service for conda-forge.
+
 Lesson: Episode 2 ("The lock file"), mixing conda and PyPI. Read after `app/relock.py`; read
 next `app/pypi_sync.py`.
 """
@@ -101,14 +106,36 @@ def requirement_texts(resolved, workspace) -> list[str]:
 
 # ---- conda packages that are PyPI packages ---------------------------------------------------
 
-def conda_purls(workspace, records, *, strict: bool = True) -> dict[str, tuple[str, ...]]:
+def mirrored(url: str, mirrors: Mapping[str, str]) -> str:
+    """`url` with the index it starts with replaced by that index's mirror (or as it is)."""
+    for original, local in mirrors.items():
+        original = original.rstrip("/")
+        if url.rstrip("/") == original or url.startswith(original + "/"):
+            return local.rstrip("/") + url[len(original):]
+    return url
+
+
+def unmirrored(url: str, mirrors: Mapping[str, str]) -> str:
+    """The other way: a URL of a mirror as the index it stands in for names it."""
+    return mirrored(url, {local: original for original, local in mirrors.items()})
+
+
+def conda_purls(workspace, records, *, strict: bool = True,
+                default_maps: Mapping[str, str] | None = None) -> dict[str, tuple[str, ...]]:
     """conda name -> ``pkg:pypi/NAME?source=project-defined-mapping`` purls, from the manifest's
     ``conda-pypi-map`` (an inline ``mapping`` table, or a local JSON file of conda name -> PyPI
     name) for the channels the records came from. Every locked conda package gets them, so one
     package has one entry in the lock whichever environment it is in. A remote mapping location
-    is an error when `strict` (an environment with PyPI dependencies needs it), else skipped."""
+    is an error when `strict` (an environment with PyPI dependencies needs it), else skipped.
+    `default_maps`: channel URL -> a mapping file, for channels the manifest maps not
+    (offline: the teaching channel's, as conda-forge's)."""
     table = _workspace_document_table(workspace).get("conda-pypi-map")
     if not isinstance(table, Mapping):
+        table = {}
+    given = {Channel.parse(str(channel)).url for channel in table}
+    table = {**table, **{url: {"location": location} for url, location in (default_maps or {}).items()
+                         if Channel.parse(url).url not in given}}
+    if not table:
         return {}
     mappings = {}
     for channel, entry in table.items():
@@ -211,14 +238,15 @@ def resolve_group(project, members: Sequence, conda_packages: Sequence[CondaPack
                 conda_as_pypi(LockedEnvironment(packages={"p": tuple(conda_packages)}), "p").items()}
     # As uv (and so Pixi) searches them: the extra indexes first, then index-url; the first
     # index that has a project serves all of its versions.
-    searched = [i.rstrip("/") + "/" for i in (*indexes[1:], indexes[0])]
+    mirrors = project.config.pypi_mirrors()  # offline: the teaching index for pypi.org
+    searched = [mirrored(i.rstrip("/"), mirrors) + "/" for i in (*indexes[1:], indexes[0])]
     resolution = resolve(requirements, target, searched,
                          conda_provided=provided, prerelease=prerelease, cache_dir=cache_dir(),
                          offline=project.config.offline, label=label, preferred=preferred)
     shares = {}
     for env, texts in own.items():
         packages = resolution.packages if len(members) == 1 else _share(resolution.packages, texts, target.markers)
-        entries = [lock_entry(p) for p in packages]
+        entries = [lock_entry(p, mirrors) for p in packages]
         shares[env] = (entries, {e.location: p.extras for e, p in zip(entries, packages) if p.extras})
     return shares
 
@@ -248,9 +276,9 @@ def _share(packages: Sequence, requirements: Sequence[str], markers: Mapping[str
     return [p for p in packages if normalize_pypi_name(p.name) in reached]
 
 
-def lock_entry(package) -> PypiPackage:
-    """A resolved wheel as Pixi locks it."""
-    return PypiPackage(location=package.url, name=package.name, version=package.version,
+def lock_entry(package, mirrors: Mapping[str, str] | None = None) -> PypiPackage:
+    """A resolved wheel as Pixi locks it (its URL as the index a mirror stands in for names it)."""
+    return PypiPackage(location=unmirrored(package.url, mirrors or {}), name=package.name, version=package.version,
                        sha256=package.hashes.get("sha256"),
                        requires_dist=tuple(requires_dist_text(text) for text in package.requires_dist),
                        requires_python=package.requires_python)

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
+from minipixi.app.pypi_lock import mirrored
 from minipixi.config import cache_dir
 from minipixi.errors import InstallError
 from minipixi.lock.model import PypiPackage, normalize_pypi_name
@@ -66,10 +67,13 @@ def installed_by_us(prefix: Path, scheme) -> dict[str, str]:
 
 # --8<-- [start:sync_wheels]
 def fetch_wheels(prefix: Path, python_version: str, subdir: str, packages: Sequence[PypiPackage], *,
-                 offline: bool = False, where: str | None = None) -> dict[str, Path]:
+                 offline: bool = False, where: str | None = None,
+                 local_indexes: Mapping[str, str] | None = None) -> dict[str, Path]:
     """Step 0, before the conda install touches the prefix: every locked wheel the prefix does
     not hold yet, in the cache with its sha256 checked (name -> file). An entry that is not a
-    wheel, or has no hash, is refused naming `where` (the lock), so nothing is half done."""
+    wheel, or has no hash, is refused naming `where` (the lock), so nothing is half done.
+    `local_indexes`: index URL -> the ``file://`` folder it is read from (offline, the
+    teaching index for pypi.org; a ``file://`` index for itself); their wheels are read there."""
     from minipixi import http  # lazy: httpx is only needed to download wheels
     from minipixi.pypi.index import DistFile, fetch_file  # lazy: packaging
 
@@ -86,10 +90,19 @@ def fetch_wheels(prefix: Path, python_version: str, subdir: str, packages: Seque
     if not missing:
         return {}
     client = None if offline else http.new_client()
+    local_indexes = local_indexes or {}
+
+    def dist(package: PypiPackage) -> DistFile:
+        for index, folder in local_indexes.items():
+            url = mirrored(package.location, {index: folder})
+            if url != package.location or package.location.startswith(folder.rstrip("/") + "/"):
+                return DistFile(wheel_file_name(package.location), url, {"sha256": package.sha256},
+                                root=folder.rstrip("/"))
+        return DistFile(wheel_file_name(package.location), package.location, {"sha256": package.sha256})
+
     try:
         return {normalize_pypi_name(p.name): fetch_file(
-                    DistFile(wheel_file_name(p.location), p.location, {"sha256": p.sha256}),
-                    project=p.name, cache_dir=cache_dir(), offline=offline, client=client)
+                    dist(p), project=p.name, cache_dir=cache_dir(), offline=offline, client=client)
                 for p in missing}
     finally:
         if client is not None:

@@ -309,7 +309,8 @@ def _solve_into(project: Project, members: list[str], platform: str, old, names,
                                     if p.version})
     records = solve(environment_task(project, resolved, locked=locked))
     with_pypi = any(res.pypi_dependencies for res in resolved)
-    purls = conda_purls(ws, records, strict=with_pypi)  # conda packages that are PyPI packages
+    purls = conda_purls(ws, records, strict=with_pypi,  # conda packages that are PyPI packages
+                        default_maps=project.config.pypi_mapping() if with_pypi else None)
     # A package the old lock already holds keeps the purls written there (Pixi's, from its
     # mapping service), so relocking changes no entry that did not change.
     known = {p.location: p.purls for env_lock in (old.environments.values() if old else ())

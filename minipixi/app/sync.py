@@ -73,8 +73,10 @@ def _locked_wheels(project: Project, environment: str, platform: str, records, p
                                "but no python", where=str(project.lock_path), hint="run `minipixi lock`")
         return None
     subdir = project.workspace.platform(platform).subdir
+    indexes = lock.environments[environment].indexes or () if lock is not None else ()
+    local = {**{i: i for i in indexes if str(i).startswith("file://")}, **project.config.pypi_mirrors()}
     fetched = fetch_wheels(prefix, python.version, subdir, wheels, offline=project.config.offline,
-                           where=str(project.lock_path))
+                           where=str(project.lock_path), local_indexes=local)
     return python.version, subdir, wheels, fetched
 
 

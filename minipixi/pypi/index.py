@@ -39,6 +39,15 @@ and a ``304 Not Modified`` reuses the cached page. Files and metadata files are 
 ``<cache>/pypi/files/`` by URL; a cached file is re-hashed before it is used. With
 ``offline=True`` only the cache is read, and a missing page is an error naming the project.
 
+**A folder as an index.** An index URL may be ``file:///.../simple``: a folder laid out as a
+static web server would serve it, ``<project>/index.json`` (PEP 691) or ``<project>/index.html``
+(PEP 503) next to the project's files and ``.metadata`` files (`teaching/mirror/pypi_index.py`
+builds one; offline mode reads it in place of pypi.org). Such files are read in place, without
+the cache, and ``--offline`` does not matter (nothing goes over the network). Every file URL of
+a ``file://`` page must lie inside the index's folder, once symlinks are resolved, and a page
+served over HTTP may not point at ``file://`` URLs at all; pages and files are size-bounded as
+downloads are.
+
 **Safety.** Every download goes through ``http.py`` (bounded time and size). Every name from
 an index (a file name) passes ``files.check_component`` before it becomes a path, so a file
 called ``../../x.whl`` is refused with an error naming the project page.
@@ -60,7 +69,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterable, Mapping
-from urllib.parse import urldefrag, urljoin, urlparse
+from urllib.parse import unquote, urldefrag, urljoin, urlparse
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -71,7 +80,7 @@ from packaging.version import InvalidVersion, Version
 
 from minipixi import http
 from minipixi.errors import ChannelError
-from minipixi.files import check_component, inside, write_atomic
+from minipixi.files import UnsafePathError, check_component, check_relative, inside, write_atomic
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPE = "application/vnd.pypi.simple.v1+html"
@@ -106,6 +115,7 @@ class DistFile:
     requires_python: str | None = None
     yanked: str | None = None  # None: not yanked; else the reason ("" when none was given)
     metadata: Mapping[str, str] | None = None  # PEP 658: None = no metadata file; else hashes
+    root: str | None = None  # a file:// URL: the index folder it must lie in (None: http)
 
     @property
     def is_wheel(self) -> bool:
@@ -174,18 +184,69 @@ def project_url(index_url: str, name: str) -> str:
     return index_url.rstrip("/") + "/" + normalize(name) + "/"
 
 
-def _check_http(url: str, where: str) -> str:
-    if urlparse(url).scheme not in ("http", "https"):
+def _check_http(url: str, where: str, *, local: bool = False) -> str:
+    """An http(s) URL; or, when `local` (an index that is a folder), a file:// URL."""
+    scheme = urlparse(url).scheme
+    if scheme not in ("http", "https") and not (local and scheme == "file"):
         raise IndexError_(f"unsupported URL scheme in '{url}'", where=where,
-                          hint="an index and its files must be http:// or https:// URLs")
+                          hint="an index and its files must be http:// or https:// URLs "
+                          "(or all file:// URLs in a local index folder)")
     return url
+
+
+def is_local(url: str) -> bool:
+    return urlparse(url).scheme == "file"
+
+
+def local_path(url: str, root: str | None, *, what: str) -> Path:
+    """The file a ``file://`` `url` names, proven to lie inside the index folder `root` (a
+    ``file://`` URL too), symlinks resolved: an index's page cannot reach ``/etc``."""
+    if root is None or not is_local(root):
+        raise IndexError_(f"{what} is a file:// URL outside any local index", where=url,
+                          hint="file:// URLs are read only from an index that is itself a folder")
+    parsed, base = urlparse(url), urlparse(root)
+    if parsed.netloc not in ("", "localhost"):
+        raise IndexError_(f"{what} names another machine ({parsed.netloc})", where=url,
+                          hint="a file:// URL must be file:///path on this machine")
+    folder = Path(unquote(base.path))
+    text = unquote(parsed.path)
+    prefix = unquote(base.path).rstrip("/") + "/"
+    if not text.startswith(prefix):
+        raise IndexError_(f"{what} lies outside the index folder {folder}", where=url,
+                          hint="a local index may only point at files inside its own folder")
+    try:
+        path = inside(folder, check_relative(text[len(prefix):], what=what, where=url),
+                      what=what, where=url)
+        if not path.resolve().is_relative_to(folder.resolve()):
+            raise IndexError_(f"{what} is a symlink out of the index folder {folder}", where=url,
+                              hint="a local index may only point at files inside its own folder")
+    except UnsafePathError as err:
+        raise IndexError_(f"{what} lies outside the index folder {folder} ({err.message})",
+                          where=url, hint="a local index may only point at files inside its "
+                          "own folder") from None
+    return path
+
+
+def _read_local(path: Path, limit: int, *, what: str, url: str) -> bytes:
+    """A local index file, at most `limit` bytes."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise IndexError_(f"{what} is larger than {http.describe_size(limit)}", where=url,
+                              hint="a local index holds small files; check the folder")
+        return path.read_bytes()
+    except OSError as err:
+        raise IndexError_(f"cannot read {what}: {err.strerror or err}", where=url,
+                          hint="check the local index folder") from None
 
 
 # ---- parsing a page ------------------------------------------------------------------------
 
 
-def parse_page(body: bytes, content_type: str, url: str, name: str) -> ProjectPage:
-    """A project page from its body: JSON (PEP 691) or HTML (PEP 503), by its content type."""
+def parse_page(body: bytes, content_type: str, url: str, name: str,
+               root: str | None = None) -> ProjectPage:
+    """A project page from its body: JSON (PEP 691) or HTML (PEP 503), by its content type.
+    `root`: the folder of a local (``file://``) index, which its files must lie in."""
     kind = content_type.split(";", 1)[0].strip().lower()
     if kind == JSON_TYPE:
         entries, form = _json_entries(body, url), "json"
@@ -194,7 +255,7 @@ def parse_page(body: bytes, content_type: str, url: str, name: str) -> ProjectPa
     else:
         raise IndexError_(f"the index answered with '{kind}', not a simple repository page",
                           where=url, hint="check the index URL (it usually ends in /simple)")
-    files = tuple(_dist_file(entry, url, name) for entry in entries)
+    files = tuple(_dist_file(entry, url, name, root) for entry in entries)
     return ProjectPage(normalize(name), url, files, form)
 
 
@@ -290,8 +351,9 @@ def _html_entries(body: bytes, url: str) -> list[dict]:
     return entries
 
 
-def _dist_file(entry: dict, page_url: str, name: str) -> DistFile:
-    """One entry, checked: a safe file name of this project, an http(s) URL, known fields."""
+def _dist_file(entry: dict, page_url: str, name: str, root: str | None = None) -> DistFile:
+    """One entry, checked: a safe file name of this project, an http(s) URL (a file:// one
+    inside `root`, the folder of a local index), known fields."""
     where = f"{page_url} (file {entry.get('filename')!r})"
     filename = entry.get("filename")
     check_component(filename, what="file name", where=page_url)
@@ -330,8 +392,11 @@ def _dist_file(entry: dict, page_url: str, name: str) -> DistFile:
         metadata = {str(k): str(v) for k, v in metadata.items()}
     else:
         metadata = None
-    return DistFile(filename, _check_http(url, where), {k.lower(): v.lower() for k, v in
-                    hashes.items()}, requires_python, yanked, metadata)
+    _check_http(url, where, local=root is not None)
+    if is_local(url):
+        local_path(url, root, what=f"the file '{filename}'")
+    return DistFile(filename, url, {k.lower(): v.lower() for k, v in hashes.items()},
+                    requires_python, yanked, metadata, root if is_local(url) else None)
 
 
 # ---- choosing files ------------------------------------------------------------------------
@@ -398,8 +463,11 @@ def fetch_project(index_url: str, name: str, *, cache_dir: Path | None = None,
 
     Online: a conditional GET (``If-None-Match`` / ``If-Modified-Since`` from the cached copy);
     a 304 reuses the cache, a 200 replaces it. Offline: the cached copy, or an IndexError_
-    naming the project. ProjectNotFound when the index has no such project.
+    naming the project. ProjectNotFound when the index has no such project. A ``file://``
+    index is read in place (`fetch_local_project`).
     """
+    if is_local(index_url):
+        return fetch_local_project(index_url, name)
     url = _check_http(project_url(index_url, name), index_url)
     body_path, info_path = _page_paths(Path(cache_dir or default_cache_dir()), index_url, name)
     info = _read_info(info_path, body_path)
@@ -430,6 +498,22 @@ def fetch_project(index_url: str, name: str, *, cache_dir: Path | None = None,
                                         "content_type": content_type, "fetched": time.time()},
                                        indent=2, sort_keys=True))
     return page
+
+
+def fetch_local_project(index_url: str, name: str) -> ProjectPage:
+    """The page of `name` in an index folder: ``<name>/index.json`` (PEP 691) when it is
+    there, else ``<name>/index.html`` (PEP 503), read in place and size-bounded."""
+    root = index_url.rstrip("/")
+    url = project_url(index_url, name)
+    folder = local_path(url, root, what=f"the page of '{normalize(name)}'")
+    limit = http.Limits.from_env().max_repodata_size
+    for page, kind in (("index.json", JSON_TYPE), ("index.html", "text/html")):
+        if (folder / page).is_file():
+            body = _read_local(folder / page, limit, what=f"the page of '{normalize(name)}'",
+                               url=url + page)
+            return parse_page(body, kind, url, name, root)
+    raise ProjectNotFound(f"the index has no project '{normalize(name)}'", where=url,
+                          hint="check the name, or the index folder")
 
 
 # ---- files and their hashes ----------------------------------------------------------------
@@ -488,7 +572,19 @@ def _cached_download(url: str, path: Path, hashes: Mapping[str, str], *, what: s
 
 def fetch_file(dist: DistFile, *, project: str, cache_dir: Path | None = None,
                offline: bool = False, client=None) -> Path:
-    """The file `dist` on this disk, in the cache, its hashes checked (cached copies too)."""
+    """The file `dist` on this disk, in the cache, its hashes checked (cached copies too).
+    A file of a local index is its own file, checked where it lies."""
+    if is_local(dist.url):
+        path = local_path(dist.url, dist.root, what=f"the file '{dist.filename}'")
+        if not path.is_file():
+            raise IndexError_(f"the local index lists '{dist.filename}' but has no such file",
+                              where=dist.url, hint="rebuild the index folder")
+        limit = http.Limits.from_env().max_package_size
+        if path.stat().st_size > limit:
+            raise IndexError_(f"'{dist.filename}' is larger than {http.describe_size(limit)}",
+                              where=dist.url, hint="raise MINIPIXI_MAX_PACKAGE_SIZE if it is right")
+        check_hashes(path, dist.hashes, what=f"'{dist.filename}'", url=dist.url)
+        return path
     path = _file_path(Path(cache_dir or default_cache_dir()), dist.url, dist.filename)
     return _cached_download(dist.url, path, dist.hashes, what=f"'{dist.filename}'",
                             offline=offline, client=client, project=project)
@@ -506,7 +602,13 @@ def fetch_metadata(dist: DistFile, *, project: str, cache_dir: Path | None = Non
                           "is not supported", where=dist.url,
                           hint="use a version that has a wheel, or a conda package")
     cache = Path(cache_dir or default_cache_dir())
-    if dist.metadata is not None:
+    if dist.metadata is not None and is_local(dist.url):
+        url = dist.url + ".metadata"
+        path = local_path(url, dist.root, what=f"the metadata of '{dist.filename}'")
+        text = _read_local(path, MAX_METADATA_SIZE, what=f"the metadata of '{dist.filename}'", url=url)
+        check_hashes(path, dist.metadata, what=f"the metadata of '{dist.filename}'", url=url)
+        source = url
+    elif dist.metadata is not None:
         url = dist.url + ".metadata"
         path = _file_path(cache, url, dist.filename + ".metadata")
         _cached_download(url, path, dist.metadata, what=f"the metadata of '{dist.filename}'",

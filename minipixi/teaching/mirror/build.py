@@ -13,7 +13,8 @@ package files it lists. This script makes one from ``recipe.yaml`` in three step
 Everything is deterministic (sorted members, fixed timestamps), so the same recipe gives the
 same bytes; a test rebuilds the channel and compares it with the one shipped in the package.
 
-Run it with ``python -m minipixi.teaching.mirror.build`` after editing the recipe.
+Run it with ``python -m minipixi.teaching.mirror.build`` after editing the recipe; it builds
+the teaching PyPI index next to the channel too (`teaching/mirror/pypi_index.py`).
 
 Windows builds (win-64) take an entry's ``win_files`` instead of its ``files`` when it has them:
 ``.cmd`` shims where POSIX builds have ``#!/bin/sh`` ones, in conda's Windows layout (``python.cmd``
@@ -39,6 +40,7 @@ from pathlib import Path
 import yaml
 
 from minipixi.install.package_writer import write_conda
+from minipixi.teaching.mirror.pypi_index import build_index
 
 HERE = Path(__file__).resolve().parent
 RECIPE = HERE / "recipe.yaml"
@@ -211,3 +213,5 @@ def build_channel(recipe_path: Path = RECIPE, out_dir: Path = CHANNEL) -> Path:
 if __name__ == "__main__":
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else CHANNEL
     print(f"built {build_channel(RECIPE, out)}")
+    if len(sys.argv) <= 1:
+        print(f"built {build_index(RECIPE)}")
