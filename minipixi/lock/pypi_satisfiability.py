@@ -37,7 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from minipixi.lock.model import normalize_pypi_name
+from minipixi.lock.model import closure, normalize_pypi_name
 from minipixi.matchspec import MatchSpec
 
 # ---- the locked Python and the platform -----------------------------------------------------------
@@ -139,19 +139,7 @@ def conda_as_pypi(lock_env, platform: str) -> dict[str, tuple[str, str]]:
 
 def _reach(lock_env, platform: str, roots: Iterable[str]) -> set[str]:
     """The conda names reachable from `roots` through the locked packages' ``depends``."""
-    by_name = {p.name: p.record for p in lock_env.conda_packages(platform)}
-    seen: set[str] = set()
-    todo = [n for n in roots if n in by_name]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        for text in by_name[name].depends:
-            dependency = MatchSpec.parse(text).name
-            if dependency in by_name and dependency not in seen:
-                todo.append(dependency)
-    return seen
+    return {r.name for r in closure([p.record for p in lock_env.conda_packages(platform)], roots)}
 
 
 def _applies(marker, environment: Mapping[str, str], extras: Iterable[str]) -> bool:
