@@ -1,10 +1,12 @@
-"""Why no set of PyPI versions fits: the search's proof, as numbered sentences.
+"""Why no set of PyPI versions fits: the search's proof, in PyPI's words.
 
 When the search fails it holds a proof (see `solver/search.py`): the empty incompatibility,
 derived step by step from facts such as "the requirements ask for flask>=3" and "flask 3.0.2
-depends on werkzeug>=3.0". This module writes that tree out the way PubGrub's reporter does
-(and `solver/explain.py` for conda): one sentence per derived step, "Because A and B, C.", a
-step used twice numbered and referred to later, the last line opening "So,".
+depends on werkzeug>=3.0". The search is the conda solver's, so its proof is handed over as
+the same data (`solver/report.py`'s `Failure`, made by `solver/derivation.py`'s steps) and
+written out by the same reporter (`solver/explain.py`'s `Lines`: one sentence per derived
+step, a step used twice numbered, the last line opening "So,"). This module supplies only
+what differs: the words (`PyPIWording`) and the facts those words need (`pypi_failure`).
 
 The words are PyPI's: candidates are versions, not builds, and a version may exist and still
 not be usable: yanked, for another Python, without a wheel for the target, or only an sdist,
@@ -12,52 +14,104 @@ which minipixi never builds. Those reasons go into the sentences ("which no usab
 matches: foo 2.0 has only a source distribution"), and the first one that explains the
 failure becomes the error's message or hint (`render_hint`, `sdist_only`).
 
-Read after `pypi/resolve.py`, which raises the error (and makes the facts: `Asked`,
-`DependsOn`, `Unusable`).
+Read after `pypi/resolve.py`, which raises the error (its facts are `solver/report.py`'s
+`Requested`, `Depends` and `Unusable`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from packaging.version import Version
 
 from minipixi.pypi.provider import Dropped, PyPIProvider, split_name
-from minipixi.solver.incompatibility import Derived, Incompatibility, Term
-from minipixi.solver.provider import indexes
+from minipixi.solver.derivation import builds_of, convert, steps
+from minipixi.solver.explain import Lines, Wording
+from minipixi.solver.incompatibility import Incompatibility
+from minipixi.solver.report import Build, Depends, Failure, Package, Requested, Unusable, leaves
 
 SDIST_ONLY = "only a source distribution (building from source is not supported)"
 BUILD_HINT = "building from source is not supported; use a wheel or a conda package"
 
 
-# ---- the causes of the facts the PyPI search starts from --------------------------------
+# ---- the failure as data -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Asked:
-    """The user's requirement `spec` (as written); `search_text` is the part about one name
-    (``foo[a]>=1`` is asked as ``foo>=1`` and ``foo[a]>=1``)."""
+class Unmatched:
+    """Why a requirement text matched no candidate: its project is conda's (`conda_version`
+    installed), on no index (`listed` False), or has only versions that cannot be used
+    (`dropped`, those the requirement admits) or do not match (`versions`, lowest first)."""
 
-    spec: str
-    search_text: str
-
-
-@dataclass(frozen=True)
-class DependsOn:
-    """Versions of `name` depend on `spec` (one of their ``Requires-Dist`` texts)."""
-
-    name: str
-    spec: str
+    project: str
+    by_conda: bool
+    conda_version: str | None
+    listed: bool
+    dropped: tuple[Dropped, ...]
+    versions: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class Unusable:
-    """Version(s) of `name` that cannot be used, for `reason` (their metadata says so)."""
+class PyPIFailure(Failure):
+    """A failed PyPI resolution: the proof and packages as for conda, and for each requirement
+    the proof says matched nothing, why (`Unmatched`)."""
 
-    name: str
-    reason: str
+    unmatched: Mapping[str, Unmatched] = field(default_factory=dict)
 
 
-def by_version(candidate) -> tuple:
-    return (candidate.version is not None, candidate.version)
+def unmatched_text(leaf) -> str | None:
+    """The requirement text of a fact that says a requirement matched nothing, else None."""
+    cause = leaf.cause
+    if isinstance(cause, Requested) and not leaf.terms:
+        return cause.part or cause.spec
+    if isinstance(cause, Depends) and len(leaf.terms) == 1:
+        return cause.spec
+    return None
+
+
+def pypi_failure(provider: PyPIProvider, root: Incompatibility) -> PyPIFailure:
+    """The failure proved by `root`, as data (the provider is not needed after this)."""
+    facts = steps(root)
+    masks: dict[str, set[int]] = {}
+    for node in facts:
+        for term in node.terms:
+            masks.setdefault(term.name, set()).add(term.mask)
+    packages = {name: _package(provider, name, found) for name, found in masks.items()}
+    unmatched = {}
+    for node in facts:
+        text = unmatched_text(node)
+        if text is not None and text not in unmatched:
+            unmatched[text] = _unmatched(provider, text)
+    return PyPIFailure(root=convert(root, facts, packages), packages=packages, requests=(), virtual={},
+                       pinned={}, sources=tuple(provider.indexes), platform=provider.target.describe(),
+                       label=provider.label, unmatched=unmatched)
+
+
+def _package(provider: PyPIProvider, name: str, masks) -> Package:
+    """A name's candidates as builds (a version, no build string; origin "conda" or the index),
+    and the requirement text that names each set of them the proof mentions."""
+    candidates = provider.candidates(name)
+    builds = tuple(Build(name, "" if c.version is None else str(c.version), "", origin or "", i)
+                   for i, (c, origin) in enumerate(zip(candidates.records, candidates.origins)))
+    package = Package(name, builds)
+    labels = {builds_of(package, mask): provider.labels[(name, mask)]
+              for mask in masks if (name, mask) in provider.labels}
+    return Package(name, builds, labels=labels)
+
+
+def _unmatched(provider: PyPIProvider, text: str) -> Unmatched:
+    project = split_name(provider.target_of(text))[0]
+    if project in provider.conda:
+        return Unmatched(project, True, provider.conda[project], True, (), ())
+    if provider.page(project) is None:
+        return Unmatched(project, False, None, False, (), ())
+    records = provider.candidates(project).records
+    have = tuple(str(c.version) for c in sorted(records, key=lambda c: (c.version is not None, c.version)))
+    return Unmatched(project, False, None, True, tuple(provider.dropped_for(project, text)), have)
+
+
+# ---- the words -------------------------------------------------------------------------------
 
 
 def version_list(versions: list[str]) -> str:
@@ -66,47 +120,41 @@ def version_list(versions: list[str]) -> str:
     return f"{versions[0]} | {versions[1]} ... {versions[-1]} ({len(versions)} versions)"
 
 
-class PyPIWording:
-    """Clauses: one fact of the proof as words (`Report` joins them into sentences)."""
+def _by_version(build: Build) -> tuple:
+    return (build.version != "", Version(build.version) if build.version else None)
 
-    def __init__(self, provider: PyPIProvider) -> None:
-        self.provider = provider
-        self.who = provider.label or "the requirements"
-        self.failed = f"the PyPI requirements cannot be resolved for {provider.target.describe()}"
 
-    # ---- naming sets of versions --------------------------------------------------------
+class PyPIWording(Wording):
+    """Clauses in PyPI's words: versions, "ask for", and why a requirement matches nothing."""
 
-    def versions(self, name: str, mask: int) -> str:
+    def __init__(self, failure: PyPIFailure) -> None:
+        super().__init__(failure)
+        self.who = failure.label or "the requirements"
+        self.failed = f"the PyPI requirements cannot be resolved for {failure.platform}"
+
+    def records(self, name: str, chosen: tuple[Build, ...], use_label: bool = True) -> str:
         """"every version of foo", "foo 1.0 | 1.1", or the requirement that made the set."""
-        records = self.provider.candidates(name).records
-        chosen = [records[i] for i in indexes(mask)]
-        if len(chosen) == 1 and chosen[0].by_conda:
-            shown = f" {chosen[0].version}" if chosen[0].version is not None else ""
+        every = self.failure.packages[name].builds
+        if len(chosen) == 1 and chosen[0].origin == "conda":
+            shown = f" {chosen[0].version}" if chosen[0].version else ""
             return f"{name}{shown} (installed by conda)"
-        if mask == (1 << len(records)) - 1 and len(records) > 1:
+        if len(chosen) == len(every) and len(every) > 1:
             return f"every version of {name}"
-        label = self.provider.labels.get((name, mask))
+        label = self.failure.packages[name].labels.get(chosen)
         if label is not None and len(chosen) > 3:
             return label
-        return f"{name} {version_list([str(c.version) for c in sorted(chosen, key=by_version)])}"
+        return f"{name} {version_list([b.version for b in sorted(chosen, key=_by_version)])}"
 
-    def term(self, term: Term) -> str:
-        if term.positive:
-            return self.versions(term.name, term.mask)
-        label = self.provider.labels.get((term.name, term.mask))
-        return label if label is not None else self.versions(term.name, term.mask)
+    def both(self, first: str, second: str) -> str:
+        return f"{self.who} ask for both {first} and {second}"
 
-    # ---- clauses --------------------------------------------------------------------------
-
-    def clause(self, incompatibility: Incompatibility) -> str:
+    def external(self, incompatibility) -> str:
         cause, terms = incompatibility.cause, incompatibility.terms
-        if isinstance(cause, Derived):
-            return self.derived(terms)
-        if isinstance(cause, Asked):
-            tail = "" if terms else f", {self.nothing_matches(cause.search_text)}"
+        if isinstance(cause, Requested):
+            tail = "" if terms else f", {self.nothing_matches(cause.part or cause.spec)}"
             return f"{self.who} ask for {cause.spec}{tail}"
-        subject = self.versions(terms[0].name, terms[0].mask)
-        if isinstance(cause, DependsOn):
+        subject = self.records(terms[0].name, terms[0].builds)
+        if isinstance(cause, Depends):
             project, extra = split_name(cause.name)
             if extra is not None and cause.spec.startswith(f"{project}==="):
                 return f"{subject} is {project} {cause.spec.split('===', 1)[1]} with its extra"
@@ -117,37 +165,18 @@ class PyPIWording:
             return f"{subject} cannot be used ({cause.reason} in its metadata)"
         raise TypeError(f"unknown cause {cause!r}")
 
-    def derived(self, terms: tuple[Term, ...]) -> str:
-        """PubGrub's wording of a derived incompatibility, by the shape of its terms."""
-        if not terms:
-            return self.failed
-        positive = [self.term(t) for t in terms if t.positive]
-        negative = [self.term(t) for t in terms if not t.positive]
-        if len(terms) == 1:
-            return f"{positive[0]} cannot be used" if positive else f"{negative[0]} is required"
-        if not negative:
-            return f"{' and '.join(positive)} cannot be installed together"
-        if not positive:
-            return f"one of {' or '.join(negative)} is required"
-        return f"{' and '.join(positive)} requires {' or '.join(negative)}"
-
     def nothing_matches(self, text: str) -> str:
         """Why a requirement matches no candidate, as a "which" clause."""
-        provider = self.provider
-        name = provider.target_of(text)
-        project = split_name(name)[0]
-        if project in provider.conda:
-            version = provider.conda[project]
-            return f"which the {project} {version} installed by conda does not satisfy"
-        if provider.page(project) is None:
-            return f"which is on none of the indexes ({', '.join(provider.indexes)})"
-        dropped = provider.dropped_for(project, text)
-        if dropped:
-            return "which no usable wheel matches: " + describe_dropped(project, dropped)
-        records = provider.candidates(project).records
-        have = [str(c.version) for c in sorted(records, key=by_version)]
-        return (f"which no version matches (there is only {project} {version_list(have)})"
-                if have else "which has no usable version")
+        found = self.failure.unmatched[text]
+        project = found.project
+        if found.by_conda:
+            return f"which the {project} {found.conda_version} installed by conda does not satisfy"
+        if not found.listed:
+            return f"which is on none of the indexes ({', '.join(self.failure.sources)})"
+        if found.dropped:
+            return "which no usable wheel matches: " + describe_dropped(project, list(found.dropped))
+        return (f"which no version matches (there is only {project} {version_list(list(found.versions))})"
+                if found.versions else "which has no usable version")
 
 
 def describe_dropped(project: str, dropped: list[Dropped]) -> str:
@@ -167,128 +196,24 @@ def describe_dropped(project: str, dropped: list[Dropped]) -> str:
     return "; ".join(parts)
 
 
-# ---- the derivation as numbered lines -------------------------------------------------------
+# ---- the explanation and the fix -----------------------------------------------------------
 
 
-def leaves(root: Incompatibility) -> list[Incompatibility]:
-    """The external facts a derivation rests on, each once, in first-seen order."""
-    found, stack, seen = [], [root], set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node.cause, Derived):
-            stack += [node.cause.cause2, node.cause.cause1]
-        else:
-            found.append(node)
-    return found
+def render_explanation(failure: PyPIFailure) -> str:
+    """The proof as numbered sentences (`solver/explain.py`'s `Lines`, in PyPI's words)."""
+    return Lines(PyPIWording(failure), failure.root).text()
 
 
-class Report:
-    """PubGrub's reporter: each derived step after the steps it needs; `text()` joins them."""
-
-    def __init__(self, provider: PyPIProvider, root: Incompatibility) -> None:
-        self.words = PyPIWording(provider)
-        self.lines: list[list] = []  # [sentence, number or None]
-        self.numbers: dict[int, int] = {}
-        self.uses: dict[int, int] = {}
-        for node in self._derived(root):
-            for cause in (node.cause.cause1, node.cause.cause2):
-                self.uses[id(cause)] = self.uses.get(id(cause), 0) + 1
-        if isinstance(root.cause, Derived):
-            self.visit(root)
-        else:
-            self.write(f"Because {self.words.clause(root)}, {self.words.failed}.", root)
-
-    @staticmethod
-    def _derived(root: Incompatibility) -> list[Incompatibility]:
-        found, stack, seen = [], [root], set()
-        while stack:
-            node = stack.pop()
-            if id(node) in seen or not isinstance(node.cause, Derived):
-                continue
-            seen.add(id(node))
-            found.append(node)
-            stack += [node.cause.cause1, node.cause.cause2]
-        return found
-
-    def write(self, sentence: str, node: Incompatibility) -> None:
-        number = None
-        if self.uses.get(id(node), 0) > 1:
-            number = self.numbers[id(node)] = len(self.numbers) + 1
-        self.lines.append([sentence, number])
-
-    def ref(self, node: Incompatibility) -> str:
-        number = self.numbers.get(id(node))
-        clause = self.words.clause(node)
-        return f"{clause} ({number})" if number else clause
-
-    def visit(self, node: Incompatibility) -> None:
-        """One derived step, after the steps it needs (PubGrub's ``_visit``)."""
-        conclusion = self.words.clause(node)
-        first, second = node.cause.cause1, node.cause.cause2
-        derived = [c for c in (first, second) if isinstance(c.cause, Derived)]
-        if not derived:
-            self.write(f"Because {join(self.ref(first), self.ref(second))}, {conclusion}.", node)
-            return
-        if len(derived) == 1:
-            other = second if derived[0] is first else first
-            if id(derived[0]) in self.numbers:
-                self.write(f"Because {join(self.ref(other), self.ref(derived[0]))}, "
-                           f"{conclusion}.", node)
-            else:
-                self.visit(derived[0])
-                self.write(f"And because {self.ref(other)}, {conclusion}.", node)
-            return
-        for cause in (first, second):
-            if id(cause) not in self.numbers:
-                self.visit(cause)
-                if id(cause) not in self.numbers:  # refer back to it after the other branch
-                    self.numbers[id(cause)] = len(self.numbers) + 1
-                    self.lines[-1][1] = self.numbers[id(cause)]
-        self.write(f"Because {join(self.ref(first), self.ref(second))}, {conclusion}.", node)
-
-    def text(self) -> str:
-        """The lines, numbered where referred to; the last one, when not alone, opens "So,"."""
-        out = []
-        for i, (line, number) in enumerate(self.lines):
-            if i == len(self.lines) - 1 and i > 0:
-                line = "So, because " + line.split("ecause ", 1)[1]
-            out.append(f"{line} ({number})" if number else line)
-        return "\n".join(out)
+def missing(failure: PyPIFailure) -> list[Unmatched]:
+    """For each fact of the proof whose requirement matched no candidate at all, why."""
+    return [failure.unmatched[text] for text in map(unmatched_text, leaves(failure.root)) if text is not None]
 
 
-def join(first: str, second: str) -> str:
-    """"A and B", with a comma when A ends in a "which" clause of its own."""
-    return f"{first}, and {second}" if ", which" in first else f"{first} and {second}"
-
-
-# ---- the fix ------------------------------------------------------------------------------
-
-
-def missing(provider: PyPIProvider, root: Incompatibility) -> list[tuple[str, list[Dropped]]]:
-    """For each fact of the proof whose requirement matched no candidate at all: the project,
-    and its dropped versions that the requirement admits."""
-    found = []
-    for leaf in leaves(root):
-        cause = leaf.cause
-        if isinstance(cause, Asked) and not leaf.terms:
-            text = cause.search_text
-        elif isinstance(cause, DependsOn) and len(leaf.terms) == 1:
-            text = cause.spec
-        else:
-            continue
-        project = split_name(provider.target_of(text))[0]
-        found.append((project, provider.dropped_for(project, text)))
-    return found
-
-
-def render_hint(provider: PyPIProvider, root: Incompatibility) -> str:
+def render_hint(failure: PyPIFailure) -> str:
     """The fix, chosen from why the versions the proof needed were missing."""
-    found = missing(provider, root)
-    reasons = {d.reason for _, dropped in found for d in dropped}
-    by_conda = sorted({project for project, _ in found if project in provider.conda})
+    found = missing(failure)
+    reasons = {d.reason for item in found for d in item.dropped}
+    by_conda = sorted({item.project for item in found if item.by_conda})
     if by_conda:
         return (f"{', '.join(by_conda)} comes from conda here: change the conda dependency's "
                 "version, or the PyPI requirement on it")
@@ -302,7 +227,7 @@ def render_hint(provider: PyPIProvider, root: Incompatibility) -> str:
     return "loosen one of the requirements named above"
 
 
-def sdist_only(provider: PyPIProvider, root: Incompatibility) -> list[str]:
+def sdist_only(failure: PyPIFailure) -> list[str]:
     """The projects whose needed versions exist only as source distributions."""
-    return sorted({project for project, dropped in missing(provider, root)
-                   if dropped and all(d.reason == SDIST_ONLY for d in dropped)})
+    return sorted({item.project for item in missing(failure)
+                   if item.dropped and all(d.reason == SDIST_ONLY for d in item.dropped)})

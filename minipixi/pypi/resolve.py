@@ -35,10 +35,11 @@ from typing import Iterable, Mapping
 
 from minipixi import http
 from minipixi.errors import SolveError
-from minipixi.pypi.explain import Asked, DependsOn, Report, Unusable, render_hint, sdist_only
+from minipixi.pypi.explain import pypi_failure, render_explanation, render_hint, sdist_only
 from minipixi.pypi.provider import PyPIProvider, split_name
 from minipixi.pypi.target import Target
 from minipixi.solver.incompatibility import Incompatibility, Term, make_incompatibility
+from minipixi.solver.report import Depends, Requested, Unusable
 from minipixi.solver.search import Reporter, Search, Unsolvable
 
 
@@ -83,7 +84,7 @@ class PyPISearch(Search):
         for written, texts in provider.roots:
             for text in texts:
                 name = provider.target_of(text)
-                self._add_fact([Term(name, provider.matches(text), False)], Asked(written, text))
+                self._add_fact([Term(name, provider.matches(text), False)], Requested(written, text))
                 if name not in self.requested:
                     self.requested.append(name)
 
@@ -103,7 +104,7 @@ class PyPISearch(Search):
             target = provider.target_of(text)
             fact = make_incompatibility([Term(name, group, True),
                                          Term(target, provider.matches(text), False)],
-                                        DependsOn(name, text))
+                                        Depends(name, text))
             if fact is not None:
                 self._add(fact)
 # --8<-- [end:PyPISearch]
@@ -169,7 +170,8 @@ def _resolution(provider: PyPIProvider, chosen: dict) -> Resolution:
 def unsolvable_error(provider: PyPIProvider, root: Incompatibility) -> PyPIResolveError:
     """The error for a failed resolution: its proof in words, and the fix."""
     where = provider.target.describe()
-    sources = sdist_only(provider, root)
+    failure = pypi_failure(provider, root)
+    sources = sdist_only(failure)
     if sources:
         names = ", ".join(f"'{name}'" for name in sources)
         message = (f"cannot install {names} from PyPI for {where}: only source distributions "
@@ -178,7 +180,6 @@ def unsolvable_error(provider: PyPIProvider, root: Incompatibility) -> PyPIResol
     else:
         message = (f"cannot resolve the PyPI requirements for {where}: no set of versions "
                    "satisfies all of them")
-    error = PyPIResolveError(message, details=Report(provider, root).text(),
-                             hint=render_hint(provider, root))
+    error = PyPIResolveError(message, details=render_explanation(failure), hint=render_hint(failure))
     error.incompatibility = root
     return error

@@ -6,7 +6,8 @@ with the `Provider` that gave the bits their meaning, and writes down what an ex
 needs as plain values: every term's builds by name and version, every package the proof
 mentions with its candidates and what the request allows of it, the spec texts that name
 those sets, what the platform provides. After this, nothing downstream needs the search, the
-provider or a mask (`solver/explain.py` reads only the `Failure`).
+provider or a mask (`solver/explain.py` reads only the `Failure`). `steps`, `convert` and
+`builds_of` serve the PyPI resolver too (`pypi/explain.py`), whose search is this one.
 
 It also looks, in the records themselves, for the two failures that need no derivation to be
 understood (`Unavailable`: every allowed build of a requested package needs a version that no
@@ -33,7 +34,7 @@ def failure_report(provider: Provider, root: Incompatibility) -> report.Failure:
     requests = _requests(provider)
     unavailable = _unavailable(provider, requests)
     disjoint = _disjoint(provider, requests)  # always looked for: it reads specs, as above
-    facts = _facts(root)
+    facts = steps(root)
     target = unavailable[1] if unavailable else disjoint[2] if disjoint else None
     names = _names(facts, requests, target)
     masks = _masks_mentioned(facts, requests)
@@ -41,7 +42,7 @@ def failure_report(provider: Provider, root: Incompatibility) -> report.Failure:
 
     def request(item: tuple[str, str, int]) -> report.Request:
         name, text, allowed = item
-        return report.Request(name, text, _builds(packages[name], allowed))
+        return report.Request(name, text, builds_of(packages[name], allowed))
 
     shortcut = None
     if unavailable is not None:
@@ -52,7 +53,7 @@ def failure_report(provider: Provider, root: Incompatibility) -> report.Failure:
         shortcut = report.Disjoint(request(item1), request(item2), target, wanted1, wanted2)
     task = provider.task
     return report.Failure(
-        root=_convert(root, facts, packages),
+        root=convert(root, facts, packages),
         packages=packages,
         requests=tuple(request(item) for item in requests),
         virtual={name: tuple(r.version for r in records) for name, records in provider.virtual.items()},
@@ -68,7 +69,7 @@ def failure_report(provider: Provider, root: Incompatibility) -> report.Failure:
 # --- the graph --------------------------------------------------------------------------------
 
 
-def _facts(root: Incompatibility) -> list[Incompatibility]:
+def steps(root: Incompatibility) -> list[Incompatibility]:
     """Every incompatibility of the proof, each once, causes before what they explain."""
     order, seen, stack = [], set(), [(root, False)]
     while stack:
@@ -85,11 +86,11 @@ def _facts(root: Incompatibility) -> list[Incompatibility]:
     return order
 
 
-def _convert(root: Incompatibility, facts: list[Incompatibility], packages) -> report.Fact:
+def convert(root: Incompatibility, facts: list[Incompatibility], packages) -> report.Fact:
     """The proof as `report.Fact` values; a step shared in the search is shared here too."""
     done: dict[int, report.Fact] = {}
     for node in facts:
-        terms = tuple(report.Term(t.name, _builds(packages[t.name], t.mask), t.positive) for t in node.terms)
+        terms = tuple(report.Term(t.name, builds_of(packages[t.name], t.mask), t.positive) for t in node.terms)
         cause = node.cause
         if isinstance(cause, Derived):
             cause = report.Derived(done[id(cause.cause1)], done[id(cause.cause2)])
@@ -97,7 +98,7 @@ def _convert(root: Incompatibility, facts: list[Incompatibility], packages) -> r
     return done[id(root)]
 
 
-def _builds(package: report.Package, mask: int) -> tuple[report.Build, ...]:
+def builds_of(package: report.Package, mask: int) -> tuple[report.Build, ...]:
     return tuple(package.builds[i] for i in indexes(mask))
 
 

@@ -146,20 +146,13 @@ def version_list(versions: list[str], limit: int = 5) -> str:
     return f"{' | '.join(versions[:2])} ... {versions[-1]} ({len(versions)} versions)"
 
 
-def describe_term(failure: Failure, term: Term) -> str:
-    """A term as the records it is about: what is ruled out (positive) or required (negative).
-    A requirement keeps the words of its spec ("bors <2.0 is required")."""
-    if term.positive:
-        return describe_records(failure, term.name, term.builds)
-    label = failure.packages[term.name].labels.get(term.builds)
-    return label if label is not None else describe_records(failure, term.name, term.builds)
-
-
 # --- one incompatibility as one clause --------------------------------------------------------
 
 
 class Wording:
-    """Turns facts into clauses, in the context of one failure (platform, label)."""
+    """Turns facts into clauses, in the context of one failure (platform, label). The PyPI
+    resolver's words (`pypi/explain.py`) are a subclass: versions instead of builds, its own
+    causes; `Lines` writes either."""
 
     def __init__(self, failure: Failure) -> None:
         self.failure = failure
@@ -167,6 +160,20 @@ class Wording:
         self.platform = failure.platform or "the platform"
         target = " ".join(p for p in (failure.label, f"for {failure.platform}" if failure.platform else None) if p)
         self.failed = f"solving {target} failed" if target else "solving failed"
+
+    def records(self, name: str, chosen: tuple[Build, ...], use_label: bool = True) -> str:
+        """A set of records in words (`describe_records`)."""
+        return describe_records(self.failure, name, chosen, use_label)
+
+    def term(self, term: Term) -> str:
+        """A term as the records it is about: what is ruled out (positive) or required
+        (negative). A requirement keeps the words of its spec ("bors <2.0 is required")."""
+        label = None if term.positive else self.failure.packages[term.name].labels.get(term.builds)
+        return label if label is not None else self.records(term.name, term.builds)
+
+    def both(self, first: str, second: str) -> str:
+        """Two requests at once."""
+        return f"{self.who} requires both {first} and {second}"
 
     def clause(self, incompatibility: Fact) -> str:
         cause = incompatibility.cause
@@ -190,7 +197,7 @@ class Wording:
             return (f"{_names(list(cause.names), 4)} ({len(cause.names)} packages) each depend on all the "
                     f"others having another version, and they have only {len(cause.versions)} versions "
                     f"between them ({_span(list(cause.versions))})")
-        subject = describe_records(self.failure, terms[0].name, terms[0].builds, use_label=False)
+        subject = self.records(terms[0].name, terms[0].builds, use_label=False)
         if isinstance(cause, Depends):
             if len(terms) == 1:
                 return f"{subject} depends on {cause.spec}, {self.nothing_matches(cause.spec)}"
@@ -238,8 +245,8 @@ class Wording:
         terms = incompatibility.terms
         if not terms:
             return self.failed
-        positive = [describe_term(self.failure, t) for t in terms if t.positive]
-        negative = [describe_term(self.failure, t) for t in terms if not t.positive]
+        positive = [self.term(t) for t in terms if t.positive]
+        negative = [self.term(t) for t in terms if not t.positive]
         if len(terms) == 1:
             return f"{positive[0]} cannot be used" if positive else f"{negative[0]} is required"
         if not negative:
@@ -253,10 +260,10 @@ class Wording:
 
 
 class Lines:
-    """Writes the derivation of `root` as lines; `text()` joins them."""
+    """Writes the derivation of `root` as lines, in `words`; `text()` joins them."""
 
-    def __init__(self, failure: Failure, root: Fact) -> None:
-        self.words = Wording(failure)
+    def __init__(self, words: Wording, root: Fact) -> None:
+        self.words = words
         self.lines: list[list] = []  # [text, number or None]
         self.numbers: dict[int, int] = {}
         self.uses: dict[int, int] = {}
@@ -344,13 +351,13 @@ class Lines:
         and two requests read "the request requires both A and B"."""
         if isinstance(first.cause, Requested) and isinstance(second.cause, Requested):
             if first.terms and second.terms:
-                return f"{self.words.who} requires both {first.cause.spec} and {second.cause.spec}"
+                return self.words.both(first.cause.spec, second.cause.spec)
         for a, b in ((first, second), (second, first)):
             if isinstance(a.cause, Depends) and isinstance(b.cause, Depends) and len(a.terms) == 2:
                 target, subject = a.terms[1], b.terms[0]
                 if target.name == subject.name and subject.positive and not target.positive:
-                    if _within(subject.builds, target.builds) or _within(target.builds, subject.builds):
-                        tail = self.words.clause(b).split(" depends on ", 1)[1]
+                    tail = self.words.clause(b).partition(" depends on ")[2]
+                    if tail and (_within(subject.builds, target.builds) or _within(target.builds, subject.builds)):
                         return f"{self.words.clause(a)} which depends on {tail}"
         return join_clauses(self.words.clause(first), self.words.clause(second))
 
@@ -392,7 +399,7 @@ def render_explanation(failure: Failure) -> str:
     if isinstance(failure.shortcut, Disjoint):
         return _disjoint(failure, words, failure.shortcut)
     root = failure.root
-    text = Lines(failure, root).text().split("\n")
+    text = Lines(words, root).text().split("\n")
     counting = _pigeonhole(words, root)
     lead = counting or _leaf_clash(failure, words, root)
     if lead is not None and not text[0].startswith(lead[:-1]):

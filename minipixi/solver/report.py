@@ -17,6 +17,9 @@ written from them alone, as pubgrub-rs keeps its `report.rs` apart from `core.rs
 - a `Failure` holds the root fact and the context its words need: what each named package's
   candidates are, what was requested, what the platform provides, which channels were read.
 
+The PyPI resolver runs the same search, so its proof is these same values too (a version is a
+`Build` with no build string; `pypi/explain.py` adds what PyPI's words need).
+
 For example, "the request requires a >=2, and every a 2 build depends on b >=5, which no record
 matches" is two external facts and the step derived from them:
 
@@ -43,7 +46,7 @@ from minipixi.version import Version, parse_version
 __all__ = [
     "Build", "Constrains", "Constraint", "Depends", "Derived", "Disjoint", "Excluded", "Fact",
     "Failure", "Malformed", "Package", "Pigeonhole", "Provided", "Request", "Requested", "Term",
-    "Unavailable", "leaves",
+    "Unavailable", "Unusable", "leaves",
 ]
 
 
@@ -81,9 +84,11 @@ class Term:
 
 @dataclass(frozen=True)
 class Requested:
-    """The task asks for `spec`."""
+    """The task asks for `spec`. `part`: the part of it this fact is about, when the search
+    asks for it in parts (PyPI asks ``foo[a]>=1`` as ``foo>=1`` and ``foo[a]>=1``)."""
 
     spec: str
+    part: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,15 @@ class Malformed:
 
 
 @dataclass(frozen=True)
+class Unusable:
+    """Versions of `name` that exist but cannot be used, for `reason` (PyPI: their metadata
+    rules out the target's Python, say)."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Pigeonhole:
     """Each of `names` depends on the others having another version, and they have only
     `versions` between them (see `solver/pigeonhole.py`)."""
@@ -154,7 +168,8 @@ class Derived:
     cause2: Fact
 
 
-Cause = Union[Requested, Constraint, Depends, Constrains, Provided, Excluded, Malformed, Pigeonhole, Derived]
+Cause = Union[Requested, Constraint, Depends, Constrains, Provided, Excluded, Malformed, Unusable, Pigeonhole,
+              Derived]
 
 
 @dataclass(frozen=True, eq=False)
