@@ -252,41 +252,32 @@ def layout(graph: Graph) -> tuple[dict[str, tuple[float, float, float, float]], 
                     for n in layer}
             layer.sort(key=lambda n: (mean[n], rank[n]))
             rank.update({n: i for i, n in enumerate(layer)})
-    placed: dict[str, tuple[float, float, float, float]] = {}
-    if graph.down:  # rows: nodes side by side, each row centred under the widest
-        widths = {c: sum(sizes[n][0] for n in layer) + GAP_X * (len(layer) - 1) for c, layer in layers.items()}
-        widest = max(widths.values(), default=0)
-        y = 10.0
-        for c in sorted(layers):
-            height = max(sizes[n][1] for n in layers[c])
-            x = 10.0 + (widest - widths[c]) / 2
-            for n in layers[c]:
-                w, h = sizes[n]
-                placed[n] = (x, y, w, h if n in graph.nodes else height)
-                x += w + GAP_X
-            y += height + GAP_ROW
-        lanes = {i: [(placed[d][1], placed[d][1] + placed[d][3], placed[d][0] + LANE_H / 2) for d in ds]
-                 for i, ds in dummies.items()}
-        return {n: placed[n] for n in graph.nodes}, back, lanes
-    heights = {c: sum(sizes[n][1] for n in layer) + GAP_Y * (len(layer) - 1) for c, layer in layers.items()}
-    tallest = max(heights.values(), default=0)
-    # With edge labels shown, the gap after a column fits the longest label leaving it.
-    gaps = {c: GAP_X for c in layers}
-    if graph.edge_labels:
+    # One placement for both directions, along the flow (x left to right, y top down) and
+    # across it: each layer's nodes side by side, the layer centred on the widest one.
+    a, b = (1, 0) if graph.down else (0, 1)  # which of (width, height) is along, which across
+    gap_across = GAP_X if graph.down else GAP_Y
+    gaps = {c: GAP_ROW if graph.down else GAP_X for c in layers}
+    if graph.edge_labels and not graph.down:  # the gap after a column fits its longest label
         for edge in graph.edges:
             if edge not in back and edge.label:
                 c = column[edge.source]
                 gaps[c] = max(gaps[c], len(edge.label) * LABEL_W + 24)
-    x = 10.0
+    spans = {c: sum(sizes[n][b] for n in layer) + gap_across * (len(layer) - 1) for c, layer in layers.items()}
+    widest = max(spans.values(), default=0)
+    placed: dict[str, tuple[float, float, float, float]] = {}
+    along = 10.0
     for c in sorted(layers):
-        width = max(sizes[n][0] for n in layers[c])
-        y = 10.0 + (tallest - heights[c]) / 2
+        depth = max(sizes[n][a] for n in layers[c])
+        across = 10.0 + (widest - spans[c]) / 2
         for n in layers[c]:
-            w, h = sizes[n]
-            placed[n] = (x, y, w if n in graph.nodes else width, h)
-            y += h + GAP_Y
-        x += width + gaps[c]
-    lanes = {i: [(placed[d][0], placed[d][0] + placed[d][2], placed[d][1] + LANE_H / 2) for d in ds]
+            size, corner = list(sizes[n]), [0.0, 0.0]
+            if n not in graph.nodes:
+                size[a] = depth  # a lane runs through its whole layer
+            corner[a], corner[b] = along, across
+            placed[n] = (corner[0], corner[1], size[0], size[1])
+            across += size[b] + gap_across
+        along += depth + gaps[c]
+    lanes = {i: [(placed[d][a], placed[d][a] + placed[d][2 + a], placed[d][b] + LANE_H / 2) for d in ds]
              for i, ds in dummies.items()}
     return {n: placed[n] for n in graph.nodes}, back, lanes
 # --8<-- [end:layout]
