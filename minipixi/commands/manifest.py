@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Iterable
 
 from minipixi.commands.common import (
     ProgressReporter, actions, add_workspace_options, manifest_path, mode, open_project, read_workspace, solving,
@@ -96,8 +97,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     result = add.remove(project, args.specs, feature=args.feature, platforms=args.platform, table=table,
                         mode=mode(args), relock=relock,
                         install=not args.no_install, reporter=ProgressReporter(), on_solve=solving)
-    for name in result.removed:
-        status(f"✔ Removed {name}")
+    _announce("Removed", result.removed)
     for env, err in result.skipped:
         status(f"note: installing environment '{env}' was skipped: {err.message}")
         status(f"help: {err.hint} (then `minipixi install -e {env}`)")
@@ -139,6 +139,13 @@ def cmd_task_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _announce(verb: str, names: Iterable[str]) -> int:
+    """One line per name changed ("✔ Added osx-arm64"); the command's exit status."""
+    for name in names:
+        status(f"✔ {verb} {name}")
+    return 0
+
+
 def cmd_platform(args: argparse.Namespace) -> int:
     from minipixi.manifest.edit_workspace import add_platforms, remove_platforms  # lazy: the manifest package loads tomlkit
 
@@ -148,15 +155,12 @@ def cmd_platform(args: argparse.Namespace) -> int:
             extra = ", ".join(f"{k} = {v}" for k, v in entry.virtual.items())
             out(entry.name + (f" ({entry.subdir}{', ' + extra if extra else ''})" if entry.rich else ""))
         return 0
-    if args.action == "add":
-        virtual = {key: getattr(args, key) for key in ("cuda", "glibc", "linux", "macos", "windows", "archspec")}
-        added = add_platforms(path, args.platforms, feature=args.feature, virtual=virtual)
-        for name in added if any(virtual.values()) or any("=" in p for p in args.platforms) else args.platforms:
-            status(f"✔ Added {name}")
-    else:
-        for name in remove_platforms(path, args.platforms, feature=args.feature):
-            status(f"✔ Removed {name}")
-    return 0
+    if args.action == "remove":
+        return _announce("Removed", remove_platforms(path, args.platforms, feature=args.feature))
+    virtual = {key: getattr(args, key) for key in ("cuda", "glibc", "linux", "macos", "windows", "archspec")}
+    added = add_platforms(path, args.platforms, feature=args.feature, virtual=virtual)
+    return _announce("Added", added if any(virtual.values()) or any("=" in p for p in args.platforms)
+                     else args.platforms)
 
 
 def cmd_environment(args: argparse.Namespace) -> int:
@@ -204,13 +208,10 @@ def cmd_channel(args: argparse.Namespace) -> int:
             for entry in feature.channels or ():
                 out(f"{entry.channel} (feature {name}" + (f", priority {entry.priority})" if entry.priority else ")"))
         return 0
-    if args.action == "add":
-        for name in add_channels(path, args.channels, feature=args.feature, priority=args.priority, prepend=args.prepend):
-            status(f"✔ Added {name}")
-    else:
-        for name in remove_channels(path, args.channels, feature=args.feature):
-            status(f"✔ Removed {name}")
-    return 0
+    if args.action == "remove":
+        return _announce("Removed", remove_channels(path, args.channels, feature=args.feature))
+    return _announce("Added", add_channels(path, args.channels, feature=args.feature, priority=args.priority,
+                                           prepend=args.prepend))
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
