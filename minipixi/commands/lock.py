@@ -39,6 +39,12 @@ def cmd_lock(args: argparse.Namespace) -> int:
     return 0
 
 
+def explain_option(parser: argparse.ArgumentParser, *, after: bool = True) -> None:
+    """``--explain`` (`explain_solve`), on ``lock`` or after a command that changed the lock."""
+    parser.add_argument("--explain", action="store_true", help=("then say" if after else "say")
+                        + ", for each package, what brought it in and what limited its version")
+
+
 def explain_solve(project, lock, environments=None) -> None:
     """--explain: for each package, what brought it in and what held its version (why.py)."""
     from minipixi.app.why import explain_lock, render_reasons  # lazy: reads channels, loads the solver
@@ -111,8 +117,7 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
 def register_lock_commands(sub: argparse._SubParsersAction) -> None:
     lock = sub.add_parser("lock", help="solve the workspace and write pixi.lock")
     lock.add_argument("--check", action="store_true", help="only check that pixi.lock is up to date (exit 1 if not)")
-    lock.add_argument("--explain", action="store_true",
-                      help="say, for each package, what brought it in and what limited its version")
+    explain_option(lock, after=False)
     lock_options(lock, policy=False)
     lock.set_defaults(handler=cmd_lock)
     update = sub.add_parser("update", help="re-solve packages within the manifest's constraints (the named ones, or all)")
@@ -121,8 +126,7 @@ def register_lock_commands(sub: argparse._SubParsersAction) -> None:
     update.add_argument("-p", "--platform", action="append", default=[],
                         help="only this platform: an entry's name or a conda subdir (repeatable)")
     _moving_options(update, "updating")
-    update.add_argument("--explain", action="store_true",
-                        help="then say, for each package, what brought it in and what limited its version")
+    explain_option(update)
     lock_options(update, policy=False)
     update.set_defaults(handler=cmd_update)
     upgrade = sub.add_parser("upgrade", help="raise the manifest's pins to the newest versions that solve, then update")

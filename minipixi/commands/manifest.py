@@ -17,7 +17,7 @@ from minipixi.commands.common import (
     ProgressReporter, actions, add_workspace_options, manifest_path, mode, open_project, read_workspace, solving,
     status, out, warn_about, whole_number, workspace_subcommands,
 )
-from minipixi.commands.lock import explain_solve
+from minipixi.commands.lock import explain_option, explain_solve
 from minipixi.errors import MinipixiError
 
 
@@ -305,8 +305,7 @@ def register_manifest_commands(sub: argparse._SubParsersAction) -> None:
     init.set_defaults(handler=cmd_init)
     add = sub.add_parser("add", help="add dependencies to the manifest")
     _dependency_options(add)
-    add.add_argument("--explain", action="store_true",
-                     help="then say, for each package, what brought it in and what limited its version")
+    explain_option(add)
     add.set_defaults(handler=cmd_add)
     remove = sub.add_parser("remove", aliases=["rm"],
                             help="remove dependencies from the manifest, then update pixi.lock and the environment")
