@@ -2,13 +2,14 @@
 
 `minipixi tour` makes a scratch folder and types, for the learner, the commands the lesson
 teaches, in the lesson's order: create a workspace, add packages, add tasks and run them, go
-multi-platform, add a feature and an environment, then a CPU/GPU workspace with CUDA system
-requirements, a lock file, installs, exports to conda formats and deployment files.
+multi-platform, add a feature and an environment, export to conda formats, take a package from
+PyPI on top of conda's Python, then a CPU/GPU workspace with CUDA system requirements, a lock
+file, installs, and deployment files.
 
 Each step is data: the words a learner would type, and an optional note printed before it.
 The CLI prints ``$ minipixi ...`` and then runs the very same words through `minipixi.cli.main`,
 so the output shown is the program's own. Nothing is typed by hand, and nothing needs a network:
-the tour switches on the bundled offline teaching mirror of conda-forge.
+the tour switches on the bundled offline teaching mirror of conda-forge (and of PyPI).
 
 Lesson: all of it, in ten minutes. Read after `cli.py`.
 """
@@ -74,6 +75,11 @@ def tour_steps(machine: str | None = None) -> list[Step]:
         step("list", cwd=ex),
         step("workspace", "export", "conda-environment", cwd=ex, note="Episode 3: hand the environment to conda users"),
         step("workspace", "export", "conda-explicit-spec", "-p", "linux-64", "specs", cwd=ex),
+        step("add", "--pypi", "tinyconfig[units]", cwd=ex,
+             note="Episode 2 again: PyPI on top of conda's python (the offline teaching index stands in for "
+                  "pypi.org); platformdirs, which it needs, is conda's already"),
+        step("run", "python", "-c", "import tinyconfig; print(tinyconfig.describe())", cwd=ex),
+        step("list", cwd=ex),
         step("init", cu, *cuda_platforms,
              note="Episode 5: one workspace, a CPU and a GPU environment"),
         step("add", "--feature", "cpu", "pytorch-cpu", cwd=cu),

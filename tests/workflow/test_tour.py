@@ -41,6 +41,11 @@ def test_tour_completes_and_leaves_working_files(tour_folder):
     text = (example / "pixi.toml").read_text()
     for line in ('python = ">=3.13.5,<3.14"', 'numpy = ">=2.3.0,<3"', 'notebook = ">=7.4.3,<8"', 'jupyterlab = ">=4.4.3,<5"'):
         assert line in text
+    # a PyPI package on top of conda's python, offline; platformdirs stays conda's
+    assert 'tinyconfig = { version = ">=0.2.0, <0.3", extras = ["units"] }' in text
+    site = example / ".pixi/envs/default/lib/python3.13/site-packages"
+    assert (site / "tinyconfig-0.2.0.dist-info" / "INSTALLER").is_file()
+    assert not list(site.glob("platformdirs-*.dist-info"))
 
 
 def test_tour_steps_read_like_the_lesson():
