@@ -19,7 +19,9 @@ names the original channel, so a lock made through a mirror is the same as one m
 it. That is how the offline lesson works: the bundled teaching channel is registered as a
 mirror of conda-forge, switched on by ``--offline``, ``MINIPIXI_OFFLINE=1`` or
 ``offline = true``, and the manifests keep ``channels = ["conda-forge"]`` exactly as the
-lesson shows them.
+lesson shows them. The same switch puts the bundled teaching PyPI index in place of
+https://pypi.org/simple (`Config.pypi_mirrors`), with the teaching channel's conda -> PyPI
+name map (`Config.pypi_mapping`), and the lock still names pypi.org.
 
 Every key is checked before it is used: only ``offline`` (true or false, so ``offline = "false"``
 is an error, not "true"), ``mirrors`` and ``[repodata-config]`` are read, and any other of Pixi's
