@@ -156,3 +156,33 @@ def test_offline_a_source_only_project_is_refused_and_nothing_changes(offline_wo
     assert main(["add", "--pypi", "tinybuild"]) == 1
     assert "building from source is not supported" in capsys.readouterr().err
     assert (root / "pixi.toml").read_bytes() == before
+
+
+def test_mirrored_urls_map_both_ways_and_only_at_a_path_boundary():
+    from minipixi.app.pypi_lock import mirrored, unmirrored
+
+    mirrors = {PYPI_URL: "file:///srv/teach/simple"}
+    wheel = "https://pypi.org/simple/tinyunits/tinyunits-1.1.0-py3-none-any.whl"
+    local = mirrored(wheel, mirrors)
+    assert local == "file:///srv/teach/simple/tinyunits/tinyunits-1.1.0-py3-none-any.whl"
+    assert unmirrored(local, mirrors) == wheel
+    assert mirrored("https://pypi.org/simple-other/x/", mirrors) == "https://pypi.org/simple-other/x/"
+    assert mirrored("https://example.org/simple/x/", mirrors) == "https://example.org/simple/x/"
+
+
+def test_the_teaching_map_applies_only_where_the_manifest_maps_nothing(tmp_path):
+    from types import SimpleNamespace
+
+    from minipixi.app.pypi_lock import conda_purls
+
+    forge = "https://conda.anaconda.org/conda-forge"
+    records = [SimpleNamespace(name="platformdirs", channel=forge), SimpleNamespace(name="tree", channel=forge)]
+    teaching = Config(offline=True).pypi_mapping()
+    bare = SimpleNamespace(document={"workspace": {}}, root=tmp_path, path=tmp_path / "pixi.toml")
+    assert conda_purls(bare, records, default_maps=teaching) == {
+        "platformdirs": ("pkg:pypi/platformdirs?source=project-defined-mapping",)}
+    assert conda_purls(bare, records) == {}
+    own = SimpleNamespace(document={"workspace": {"conda-pypi-map": {"conda-forge": {"mapping": {"tree": "pytree"}}}}},
+                          root=tmp_path, path=tmp_path / "pixi.toml")
+    assert conda_purls(own, records, default_maps=teaching) == {
+        "tree": ("pkg:pypi/pytree?source=project-defined-mapping",)}
