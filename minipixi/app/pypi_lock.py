@@ -10,7 +10,8 @@ the conda solve first (`app/relock.py`), then this module:
    purl, from ``[workspace] conda-pypi-map``) is not installed a second time from PyPI;
 3. **the requirements**: the manifest's entries as PEP 508 texts (``requests[socks]>=2``,
    with ``env-markers``). Forms that would have to be built (``path``, ``git``, ``url``,
-   ``editable``) are refused with one clear error: minipixi installs wheels only;
+   ``editable``) are refused with one clear error: minipixi installs wheels only. An entry's
+   ``index = "..."`` pins that package to that index alone (`pinned_indexes`);
 4. **resolve** (`pypi/resolve.py`) against ``[pypi-options]`` index-url and extra-index-urls,
    with its prerelease-mode, and turn each chosen wheel into a lock entry (`lock_entries`)
    written as Pixi writes it: ``pypi:`` URL, name, version, sha256, requires_dist,
@@ -69,6 +70,17 @@ def pypi_settings(workspace, environment: str) -> tuple[list[str], str]:
     return [index, *extra], str(mode)
 
 
+def pinned_indexes(resolved) -> dict[str, str]:
+    """Normalized name -> the index URL a manifest entry names (``{ version, index }``): that
+    package comes from there only, and its lock entry records it as ``index``."""
+    found = {}
+    for name, dependency in resolved.pypi_dependencies.items():
+        raw = getattr(dependency, "requirement", dependency)
+        if isinstance(raw, Mapping) and isinstance(raw.get("index"), str):
+            found[normalize_pypi_name(name)] = raw["index"].rstrip("/")
+    return found
+
+
 def requirement_texts(resolved, workspace) -> list[str]:
     """The environment's PyPI dependencies as PEP 508 texts; a form that needs building is
     refused naming the package (see the module)."""
@@ -87,11 +99,15 @@ def requirement_texts(resolved, workspace) -> list[str]:
                     f"the PyPI dependency '{name}' is given by `{forms[0]}`: building from source is not "
                     f"supported; {SOURCE_HINT}", where=str(workspace.path),
                     hint=f"give '{name}' a version (from an index with wheels), or depend on the conda package")
-            unknown = sorted(set(raw) - {"version", "extras", "env-markers"})
+            unknown = sorted(set(raw) - {"version", "extras", "env-markers", "index"})
             if unknown:
                 raise PypiLockError(f"the PyPI dependency '{name}' uses `{unknown[0]}`, which minipixi does not support",
                                     where=str(workspace.path),
-                                    hint="use a version, extras and env-markers only")
+                                    hint="use a version, extras, env-markers and index only")
+            if "index" in raw and not (isinstance(raw["index"], str) and "://" in raw["index"]):
+                raise PypiLockError(f"the index of the PyPI dependency '{name}' must be a URL",
+                                    where=str(workspace.path),
+                                    hint=f'write {name} = {{ version = "*", index = "https://example.com/simple" }}')
         if isinstance(raw, str) and "@" in raw:
             raise PypiLockError(f"the PyPI dependency '{name}' is a direct reference ({raw}): building from "
                                 f"source is not supported; {SOURCE_HINT}", where=str(workspace.path),
@@ -240,13 +256,21 @@ def resolve_group(project, members: Sequence, conda_packages: Sequence[CondaPack
     # index that has a project serves all of its versions.
     mirrors = project.config.pypi_mirrors()  # offline: the teaching index for pypi.org
     searched = [mirrored(i.rstrip("/"), mirrors) + "/" for i in (*indexes[1:], indexes[0])]
+    pinned: dict[str, str] = {}
+    for member in with_pypi:
+        for name, url in pinned_indexes(member).items():
+            if pinned.setdefault(name, url) != url:
+                raise PypiLockError(f"the PyPI dependency '{name}' is pinned to two indexes in one solve-group "
+                                    f"({pinned[name]} and {url})", where=str(workspace.path),
+                                    hint="name the same index in every environment of the group")
     resolution = resolve(requirements, target, searched,
                          conda_provided=provided, prerelease=prerelease, cache_dir=cache_dir(),
-                         offline=project.config.offline, label=label, preferred=preferred)
+                         offline=project.config.offline, label=label, preferred=preferred,
+                         pinned={name: mirrored(url, mirrors) + "/" for name, url in pinned.items()})
     shares = {}
     for env, texts in own.items():
         packages = resolution.packages if len(members) == 1 else _share(resolution.packages, texts, target.markers)
-        entries = [lock_entry(p, mirrors) for p in packages]
+        entries = [lock_entry(p, mirrors, pinned.get(normalize_pypi_name(p.name))) for p in packages]
         shares[env] = (entries, {e.location: p.extras for e, p in zip(entries, packages) if p.extras})
     return shares
 
@@ -276,12 +300,14 @@ def _share(packages: Sequence, requirements: Sequence[str], markers: Mapping[str
     return [p for p in packages if normalize_pypi_name(p.name) in reached]
 
 
-def lock_entry(package, mirrors: Mapping[str, str] | None = None) -> PypiPackage:
-    """A resolved wheel as Pixi locks it (its URL as the index a mirror stands in for names it)."""
+def lock_entry(package, mirrors: Mapping[str, str] | None = None, index: str | None = None) -> PypiPackage:
+    """A resolved wheel as Pixi locks it (its URL as the index a mirror stands in for names it);
+    `index`: the index its manifest entry names, kept in the entry so that the up-to-date check
+    sees a change of index."""
     return PypiPackage(location=unmirrored(package.url, mirrors or {}), name=package.name, version=package.version,
                        sha256=package.hashes.get("sha256"),
                        requires_dist=tuple(requires_dist_text(text) for text in package.requires_dist),
-                       requires_python=package.requires_python)
+                       requires_python=package.requires_python, extra=(("index", index),) if index else ())
 
 
 def requires_dist_text(text: str) -> str:

@@ -52,8 +52,9 @@ downloads are.
 an index (a file name) passes ``files.check_component`` before it becomes a path, so a file
 called ``../../x.whl`` is refused with an error naming the project page.
 
-Not wired to a command yet: the PyPI resolution step of issue 20 (a PubGrub provider) will
-call `fetch_project`, `usable_files` and `fetch_metadata`, and the install step `fetch_file`.
+Who calls it: the resolver's provider (`pypi/provider.py`, behind ``lock``) reads pages with
+`fetch_project` and a chosen wheel's dependencies with `fetch_metadata`; the install step
+(`app/pypi_sync.py`) downloads the locked wheels with `fetch_file`.
 Read after `channel/fetch.py`; read next `pypi/wheel.py`.
 """
 

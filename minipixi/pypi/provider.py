@@ -134,8 +134,10 @@ class PyPIProvider:
     `requirements` are the user's (PEP 508 texts, markers already meaning the `target`);
     `indexes` the simple index URLs, first first: a project comes from the first index that
     has it (uv's default, *first-index*, which keeps a public index from shadowing a private
-    one's package). `conda_provided` maps the PyPI names conda installed to their versions
-    (None: not known), or is just a set of those names.
+    one's package). `pinned` maps projects to the one index each must come from (a manifest
+    entry's ``index = "..."``): such a project is looked up there only, never on `indexes`.
+    `conda_provided` maps the PyPI names conda installed to their versions (None: not known),
+    or is just a set of those names.
     """
 
     requirements: list[str]
@@ -148,6 +150,7 @@ class PyPIProvider:
     client: object = None
     label: str | None = None
     preferred: Mapping[str, str] = field(default_factory=dict)  # project -> the locked version
+    pinned: Mapping[str, str] = field(default_factory=dict)  # project -> its only index
 
     def __post_init__(self) -> None:
         if self.prerelease not in PRERELEASE_MODES:
@@ -158,6 +161,7 @@ class PyPIProvider:
         self.conda = {canonicalize_name(n): v for n, v in pairs}
         self.preferred = {canonicalize_name(n): str(Version(v)) for n, v in self.preferred.items()
                           if _is_version(v)}
+        self.pinned = {canonicalize_name(n): url for n, url in self.pinned.items()}
         self.roots: list[tuple[str, list[str]]] = []  # (text as written, search texts)
         self.explicit: set[str] = set()  # projects a user requirement allows pre-releases of
         self.pins: dict[str, set[Version]] = {}  # project -> versions pinned with ==
@@ -188,10 +192,11 @@ class PyPIProvider:
     # ---- where a project's files come from --------------------------------------------------
 
     def page(self, project: str) -> tuple[str, simple.ProjectPage] | None:
-        """The project's page on the first index that has it (None: on none of them)."""
+        """The project's page on the first index that has it (None: on none of them); a
+        pinned project's page on its own index only."""
         if project not in self.pages:
             found = None
-            for url in self.indexes:
+            for url in [self.pinned[project]] if project in self.pinned else self.indexes:
                 try:
                     found = (url, simple.fetch_project(url, project, cache_dir=self.cache_dir,
                                                        offline=self.offline, client=self.client))

@@ -115,14 +115,16 @@ def resolve(requirements: list[str], target: Target, indexes: list[str], *,
             conda_provided: Mapping[str, str | None] | Iterable[str] | None = None,
             prerelease: str = "if-necessary-or-explicit", cache_dir: Path | None = None,
             offline: bool = False, client=None, label: str | None = None,
-            reporter: Reporter | None = None, preferred: Mapping[str, str] | None = None) -> Resolution:
+            reporter: Reporter | None = None, preferred: Mapping[str, str] | None = None,
+            pinned: Mapping[str, str] | None = None) -> Resolution:
     """The PyPI packages that satisfy `requirements` (PEP 508 texts) on `target`, from the
     simple indexes `indexes` (the first index that has a project serves it).
 
     `conda_provided` maps PyPI names that conda installed (from the conda records' ``purls``)
     to their versions (None: unknown), or is a set of those names: they are not resolved
     again. `preferred` maps names to versions to try first (what a lock had: a relock moves
-    them only when it must). Raises PyPIResolveError with the explanation when nothing
+    them only when it must). `pinned` maps names to the one index each comes from (a
+    manifest entry's ``index``). Raises PyPIResolveError with the explanation when nothing
     fits, and `index.IndexError_` when an index cannot be read.
     """
     own = client is None
@@ -131,7 +133,7 @@ def resolve(requirements: list[str], target: Target, indexes: list[str], *,
         provider = PyPIProvider(list(requirements), target, list(indexes),
                                 conda_provided=conda_provided or {}, prerelease=prerelease,
                                 cache_dir=cache_dir, offline=offline, client=client,
-                                label=label, preferred=preferred or {})
+                                label=label, preferred=preferred or {}, pinned=pinned or {})
         try:
             chosen = PyPISearch(provider, reporter).run()
         except Unsolvable as failure:

@@ -410,3 +410,33 @@ def test_upgrade_raises_a_pypi_pin(workspace, tmp_path, capsys):
     env = read_lock(root / "pixi.lock").environments["default"]
     assert {p.name: p.version for p in env.pypi_packages("linux-64")} == {"tinyleft": "2.0.0", "speedy": "0.3.0"}
     assert main(["lock", "--check"]) == 0
+
+
+def test_a_dependency_pinned_to_its_own_index(workspace, tmp_path, capsys):
+    root, index = workspace
+    (tmp_path / "private").mkdir()
+    with SimpleIndex() as private:
+        wheel = build_wheel(tmp_path / "private", "tinyright", "3.0.0",
+                            modules={"tinyright/__init__.py": "V = 'private'\n"})
+        private.add("tinyright", Entry(wheel.name, wheel.read_bytes(), metadata=metadata_of(wheel)))
+        manifest = root / "pixi.toml"
+        base = manifest.read_text()
+        manifest.write_text(base + f'\n[pypi-dependencies]\ntinyright = {{ version = ">=1", index = "{private.url}" }}\n')
+        assert main(["install"]) == 0
+        env = read_lock(root / "pixi.lock").environments["default"]
+        (package,) = env.pypi_packages("linux-64")
+        # only the pinned index is asked (the default index has 2.1.0), and the entry says which
+        assert package.version == "3.0.0" and package.location.startswith(private.url.rsplit("/simple", 1)[0])
+        assert dict(package.extra)["index"] == private.url.rstrip("/")
+        assert env.indexes == (index.url.rstrip("/"),)
+        site = root / ".pixi" / "envs" / "default" / SITE
+        assert (site / "tinyright" / "__init__.py").read_text() == "V = 'private'\n"
+        assert main(["lock", "--check"]) == 0
+        assert main(["lock"]) == 0 and main(["lock", "--check"]) == 0
+        # the entry without its index: the lock is stale (it came from the private index)
+        manifest.write_text(base + '\n[pypi-dependencies]\ntinyright = { version = ">=1" }\n')
+        capsys.readouterr()
+        assert main(["lock", "--check"]) != 0
+        manifest.write_text(base + '\n[pypi-dependencies]\ntinyright = { version = ">=1", index = "ftp" }\n')
+        assert main(["lock"]) != 0
+        assert "must be a URL" in capsys.readouterr().err
