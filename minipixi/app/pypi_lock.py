@@ -11,7 +11,8 @@ the conda solve first (`app/relock.py`), then this module:
 3. **the requirements**: the manifest's entries as PEP 508 texts (``requests[socks]>=2``,
    with ``env-markers``). Forms that would have to be built (``path``, ``git``, ``url``,
    ``editable``) are refused with one clear error: minipixi installs wheels only. An entry's
-   ``index = "..."`` pins that package to that index alone (`pinned_indexes`);
+   ``index = "..."`` pins that package to that index alone (`pinned_indexes`); a
+   ``url`` to a wheel is that one file, downloaded and hashed here (`direct_wheels`);
 4. **resolve** (`pypi/resolve.py`) against ``[pypi-options]`` index-url and extra-index-urls,
    with its prerelease-mode, and turn each chosen wheel into a lock entry (`lock_entries`)
    written as Pixi writes it: ``pypi:`` URL, name, version, sha256, requires_dist,
@@ -43,6 +44,7 @@ from minipixi.lock.satisfiability import DEFAULT_PRERELEASE_MODE, DEFAULT_PYPI_I
 SUPPORTED_OPTIONS = ("index-url", "extra-index-urls", "prerelease-mode", "no-build")
 BUILD_FORMS = ("path", "git", "url", "editable", "branch", "tag", "rev", "subdirectory")
 SOURCE_HINT = "use a wheel or a conda package"
+DIRECT = "direct+"  # a lock location's prefix for a wheel given by its URL
 MAX_MAPPING_SIZE = 16 * 2**20
 
 
@@ -81,6 +83,31 @@ def pinned_indexes(resolved) -> dict[str, str]:
     return found
 
 
+def direct_wheel_url(raw: Mapping[str, Any]) -> str | None:
+    """The URL of a ``{ url = ".../x.whl" }`` entry (a wheel: nothing to build), else None."""
+    url = raw.get("url")
+    if isinstance(url, str) and "://" in url and url.split("?")[0].split("#")[0].endswith(".whl") \
+            and not raw.get("editable") and not any(k in raw for k in ("path", "git", "version")):
+        return url
+    return None
+
+
+def direct_wheels(members: Sequence, project) -> dict[str, tuple]:
+    """Normalized name -> (wheel, metadata) of each ``{ url = ".../x.whl" }`` entry of `members`,
+    downloaded (or cached) and hashed (`pypi/direct.py`)."""
+    from minipixi.pypi.direct import direct_wheel  # lazy: packaging
+
+    found: dict[str, tuple] = {}
+    for member in members:
+        for name, dependency in member.pypi_dependencies.items():
+            raw = getattr(dependency, "requirement", dependency)
+            url = direct_wheel_url(raw) if isinstance(raw, Mapping) else None
+            if url and normalize_pypi_name(name) not in found:
+                found[normalize_pypi_name(name)] = direct_wheel(name, url, cache_dir=cache_dir(),
+                                                                offline=project.config.offline)
+    return found
+
+
 def requirement_texts(resolved, workspace) -> list[str]:
     """The environment's PyPI dependencies as PEP 508 texts; a form that needs building is
     refused naming the package (see the module)."""
@@ -88,7 +115,7 @@ def requirement_texts(resolved, workspace) -> list[str]:
     for name, dependency in sorted(resolved.pypi_dependencies.items()):
         raw = getattr(dependency, "requirement", dependency)
         if isinstance(raw, Mapping):
-            forms = [key for key in BUILD_FORMS if key in raw]
+            forms = [key for key in BUILD_FORMS if key in raw and not (key == "url" and direct_wheel_url(raw))]
             if forms and str(raw.get(forms[0], "")).endswith(".whl") and not raw.get("editable"):
                 raise PypiLockError(
                     f"the PyPI dependency '{name}' is a wheel given by `{forms[0]}`, which minipixi does not "
@@ -99,7 +126,7 @@ def requirement_texts(resolved, workspace) -> list[str]:
                     f"the PyPI dependency '{name}' is given by `{forms[0]}`: building from source is not "
                     f"supported; {SOURCE_HINT}", where=str(workspace.path),
                     hint=f"give '{name}' a version (from an index with wheels), or depend on the conda package")
-            unknown = sorted(set(raw) - {"version", "extras", "env-markers", "index"})
+            unknown = sorted(set(raw) - {"version", "extras", "env-markers", "index", "url"})
             if unknown:
                 raise PypiLockError(f"the PyPI dependency '{name}' uses `{unknown[0]}`, which minipixi does not support",
                                     where=str(workspace.path),
@@ -266,7 +293,8 @@ def resolve_group(project, members: Sequence, conda_packages: Sequence[CondaPack
     resolution = resolve(requirements, target, searched,
                          conda_provided=provided, prerelease=prerelease, cache_dir=cache_dir(),
                          offline=project.config.offline, label=label, preferred=preferred,
-                         pinned={name: mirrored(url, mirrors) + "/" for name, url in pinned.items()})
+                         pinned={name: mirrored(url, mirrors) + "/" for name, url in pinned.items()},
+                         direct=direct_wheels(with_pypi, project))
     shares = {}
     for env, texts in own.items():
         packages = resolution.packages if len(members) == 1 else _share(resolution.packages, texts, target.markers)
@@ -303,8 +331,10 @@ def _share(packages: Sequence, requirements: Sequence[str], markers: Mapping[str
 def lock_entry(package, mirrors: Mapping[str, str] | None = None, index: str | None = None) -> PypiPackage:
     """A resolved wheel as Pixi locks it (its URL as the index a mirror stands in for names it);
     `index`: the index its manifest entry names, kept in the entry so that the up-to-date check
-    sees a change of index."""
-    return PypiPackage(location=unmirrored(package.url, mirrors or {}), name=package.name, version=package.version,
+    sees a change of index. A wheel given by its URL is located as Pixi writes it,
+    ``direct+<url>``."""
+    location = unmirrored(package.url, mirrors or {}) if package.index_url is not None else DIRECT + package.url
+    return PypiPackage(location=location, name=package.name, version=package.version,
                        sha256=package.hashes.get("sha256"),
                        requires_dist=tuple(requires_dist_text(text) for text in package.requires_dist),
                        requires_python=package.requires_python, extra=(("index", index),) if index else ())

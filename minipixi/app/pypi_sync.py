@@ -98,7 +98,8 @@ def fetch_wheels(prefix: Path, python_version: str, subdir: str, packages: Seque
             if url != package.location or package.location.startswith(folder.rstrip("/") + "/"):
                 return DistFile(wheel_file_name(package.location), url, {"sha256": package.sha256},
                                 root=folder.rstrip("/"))
-        return DistFile(wheel_file_name(package.location), package.location, {"sha256": package.sha256})
+        url = package.location.removeprefix("direct+")  # a wheel given by its URL (see `app/pypi_lock.py`)
+        return DistFile(wheel_file_name(url), url, {"sha256": package.sha256})
 
     try:
         return {normalize_pypi_name(p.name): fetch_file(

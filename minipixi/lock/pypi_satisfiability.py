@@ -243,6 +243,9 @@ def pypi_reasons(lock_env, platform: str, requirements: Mapping[str, Any], shown
         if wanted_index and str(wanted_index).rstrip("/") != str(locked_index or "").rstrip("/"):
             return [f"{name} must come from the index {wanted_index}, the lock has it from "
                     f"{locked_index or package.location}"]
+        wanted_url = raw.get("url") if isinstance(raw, Mapping) else None
+        if isinstance(wanted_url, str) and wanted_url != package.location.removeprefix("direct+"):
+            return [f"{name} must be the wheel {wanted_url}, the lock has {package.location}"]
         if not wanted_index and locked_index and lock_env.indexes is not None and \
                 str(locked_index).rstrip("/") not in known_indexes:
             return [f"{name} is locked from the index {locked_index}, which the manifest no longer names"]

@@ -136,6 +136,8 @@ class PyPIProvider:
     has it (uv's default, *first-index*, which keeps a public index from shadowing a private
     one's package). `pinned` maps projects to the one index each must come from (a manifest
     entry's ``index = "..."``): such a project is looked up there only, never on `indexes`.
+    `direct` maps projects given as one wheel file (``{ url = ".../x.whl" }``) to that file and
+    its metadata (`pypi/direct.py`): it is their only candidate.
     `conda_provided` maps the PyPI names conda installed to their versions (None: not known),
     or is just a set of those names.
     """
@@ -151,6 +153,7 @@ class PyPIProvider:
     label: str | None = None
     preferred: Mapping[str, str] = field(default_factory=dict)  # project -> the locked version
     pinned: Mapping[str, str] = field(default_factory=dict)  # project -> its only index
+    direct: Mapping[str, tuple] = field(default_factory=dict)  # project -> (DistFile, Metadata)
 
     def __post_init__(self) -> None:
         if self.prerelease not in PRERELEASE_MODES:
@@ -162,6 +165,7 @@ class PyPIProvider:
         self.preferred = {canonicalize_name(n): str(Version(v)) for n, v in self.preferred.items()
                           if _is_version(v)}
         self.pinned = {canonicalize_name(n): url for n, url in self.pinned.items()}
+        self.direct = {canonicalize_name(n): found for n, found in self.direct.items()}
         self.roots: list[tuple[str, list[str]]] = []  # (text as written, search texts)
         self.explicit: set[str] = set()  # projects a user requirement allows pre-releases of
         self.pins: dict[str, set[Version]] = {}  # project -> versions pinned with ==
@@ -216,6 +220,10 @@ class PyPIProvider:
                 base = self.candidates(project)
                 records = [Candidate(name, c.version, c.wheel, c.index_url) for c in base.records]
                 origins = list(base.origins)
+            elif project in self.direct:  # one file: its version is the only candidate
+                wheel, metadata = self.direct[project]
+                records = [Candidate(project, metadata.version, wheel, None, metadata=metadata)]
+                origins = [wheel.url]
             elif project in self.conda:
                 version = self.conda[project]
                 records = [Candidate(project, Version(version) if version else None)]

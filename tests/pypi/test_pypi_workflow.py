@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -246,14 +247,53 @@ def test_a_lock_it_cannot_install_is_refused_before_the_prefix_changes(workspace
     assert not (root / ".pixi" / "envs" / "default" / "conda-meta").exists()
 
 
-def test_a_wheel_given_by_url_is_refused_clearly(workspace, capsys):
+def test_a_wheel_given_by_url_is_locked_with_its_hash_and_installed(workspace, tmp_path, capsys):
+    root, index = workspace
+    (tmp_path / "direct").mkdir()
+    wheel = build_wheel(tmp_path / "direct", "mine", "1.0", modules={"mine/__init__.py": "V = 'direct'\n"},
+                        requires=("tinyright<2",))
+    index.add("unlisted", Entry(wheel.name, wheel.read_bytes()))  # served under files/, as any URL
+    url = index.url.rsplit("/simple", 1)[0] + f"/files/{wheel.name}"
+    manifest = root / "pixi.toml"
+    base = manifest.read_text()
+    manifest.write_text(base + f'\n[pypi-dependencies]\nmine = {{ url = "{url}" }}\n')
+    assert main(["install"]) == 0
+    env = read_lock(root / "pixi.lock").environments["default"]
+    pypi = {p.name: p for p in env.pypi_packages("linux-64")}
+    # its version and dependencies come from the file; its sha256 from the downloaded bytes
+    assert pypi["mine"].location == "direct+" + url and pypi["mine"].version == "1.0"
+    assert pypi["mine"].sha256 == hashlib.sha256(wheel.read_bytes()).hexdigest()
+    assert pypi["mine"].requires_dist == ("tinyright<2",) and pypi["tinyright"].version == "1.0.0"
+    site = root / ".pixi" / "envs" / "default" / SITE
+    assert (site / "mine" / "__init__.py").read_text() == "V = 'direct'\n"
+    assert main(["lock", "--check"]) == 0
+    assert main(["lock"]) == 0 and main(["lock", "--check"]) == 0
+    # another URL: the lock is stale; a wheel of another project: one clear error
+    manifest.write_text(base + f'\n[pypi-dependencies]\nmine = {{ url = "{url.replace("1.0", "2.0")}" }}\n')
+    capsys.readouterr()
+    assert main(["lock", "--check"]) != 0
+    manifest.write_text(base + f'\n[pypi-dependencies]\nother = {{ url = "{url}" }}\n')
+    assert main(["lock"]) != 0
+    err = capsys.readouterr().err
+    assert "'other' names a wheel of 'mine'" in err and "Traceback" not in err
+    # the lock checks the hash at install: a changed file is refused
+    lock = (root / "pixi.lock").read_text()
+    (root / "pixi.lock").write_text(lock.replace(pypi["mine"].sha256, "0" * 64))
+    manifest.write_text(base + f'\n[pypi-dependencies]\nmine = {{ url = "{url}" }}\n')
+    shutil.rmtree(root / ".pixi" / "envs")
+    shutil.rmtree(tmp_path / "cache" / "pypi" / "files")
+    assert main(["install", "--frozen"]) != 0
+    assert "sha256" in capsys.readouterr().err
+
+
+def test_a_wheel_given_by_path_is_refused_clearly(workspace, capsys):
     root, _ = workspace
     manifest = root / "pixi.toml"
     manifest.write_text(manifest.read_text()
-                        + '\n[pypi-dependencies]\nmine = { url = "https://example.org/mine-1.0-py3-none-any.whl" }\n')
+                        + '\n[pypi-dependencies]\nmine = { path = "./wheels/mine-1.0-py3-none-any.whl" }\n')
     assert main(["lock"]) != 0
     err = capsys.readouterr().err
-    assert "'mine' is a wheel given by `url`" in err and "Traceback" not in err
+    assert "'mine' is a wheel given by `path`" in err and "Traceback" not in err
 
 
 def test_a_solve_group_resolves_its_pypi_dependencies_together(workspace, capsys):
