@@ -23,7 +23,9 @@ removed as a link, and the target stays as it was.
 **Atomic writes** (`write_atomic`): a temp file in the same folder, flushed to disk, then renamed
 over the old name, so a reader (or a crash) sees the old file or the new one, never half. The new
 file gets the old file's mode, or for a new file the mode that ``open()`` would give under the
-current umask (``0644`` under umask ``022``), never ``mkstemp``'s private ``0600``.
+current umask (``0644`` under umask ``022``), never ``mkstemp``'s private ``0600``. A whole
+folder is replaced the same way: built in a staging folder beside it (`staged_folder`), then
+swapped in with two renames (`replace_dir`).
 
 Read after `errors.py`; read next `filelock.py`. Every module that writes a file or builds a path from outside data uses it.
 """
@@ -34,6 +36,8 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from minipixi.errors import MinipixiError
@@ -215,3 +219,31 @@ def write_atomic(path: str | os.PathLike, data: bytes | str, *, mode: int | None
         raise
     return path
 # --8<-- [end:write-atomic]
+
+
+def replace_dir(tmp: Path, dest: Path) -> None:
+    """Rename `tmp` to `dest`; an old `dest` is moved aside first, then deleted."""
+    if dest.exists() or dest.is_symlink():
+        old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+        os.rename(dest, old)
+        os.rename(tmp, dest)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(tmp, dest)
+
+
+@contextmanager
+def staged_folder(dest: Path, *, prefix: str) -> Iterator[Path]:
+    """Build a folder beside `dest`, and put it in `dest`'s place only if the build finishes.
+
+    ``with staged_folder(out) as staging:`` hands over an empty folder next to `out` (so the final
+    rename never crosses a file system); when the block ends normally the old `out` is replaced
+    (`replace_dir`); when it raises, `out` is left as it was and the staging folder is removed.
+    """
+    staging = Path(tempfile.mkdtemp(prefix=prefix, dir=dest.parent))
+    try:
+        yield staging
+        replace_dir(staging, dest)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from minipixi.errors import ExtractError
-from minipixi.files import UnsafePathError, check_relative
+from minipixi.files import UnsafePathError, check_relative, replace_dir
 from minipixi.http import LimitSettingError, parse_size
 from minipixi.install.tar import Member, TarReader
 
@@ -278,7 +278,7 @@ def extract(archive: Path, dest: Path, *, sha256: str | None = None, md5: str | 
 def unpack_beside(archive: Path, dest: Path, limits: ExtractLimits | None = None) -> Path:
     """Unpack `archive` into a new temporary folder next to `dest`, and return that folder.
 
-    The caller renames it to `dest` (`replace_dir`). The split lets a worker process do the
+    The caller renames it to `dest` (`files.replace_dir`). The split lets a worker process do the
     unpacking while only the process that holds the package cache's lock renames: a worker
     left running after its parent was killed can leave a `*.partial` folder, never a `dest`.
     On failure the temporary folder is removed and the error raised.
@@ -321,17 +321,6 @@ class _archive_errors:
                 hint="delete the file and download it again",
             ) from err
         return False
-
-
-def replace_dir(tmp: Path, dest: Path) -> None:
-    """Rename `tmp` to `dest`; an old `dest` is moved aside first, then deleted."""
-    if dest.exists() or dest.is_symlink():
-        old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
-        os.rename(dest, old)
-        os.rename(tmp, dest)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(tmp, dest)
 
 
 # --8<-- [start:safe-member]

@@ -36,9 +36,9 @@ from urllib.parse import unquote, urlparse
 from minipixi.config import cache_dir
 from minipixi.errors import InstallError
 from minipixi.filelock import lock_exclusively
-from minipixi.files import check_component, write_atomic
+from minipixi.files import check_component, replace_dir, write_atomic
 from minipixi.http import DownloadError, download as http_download
-from minipixi.install.package import ExtractLimits, replace_dir, unpack_beside, verify_archive
+from minipixi.install.package import ExtractLimits, unpack_beside, verify_archive
 from minipixi.install.workers import WorkerPool, cpus, result_of
 from minipixi.records import PackageRecord, url_basename
 

@@ -108,3 +108,19 @@ def test_a_name_longer_than_a_file_system_takes_is_refused_by_name():
     assert files.check_relative("a/" + "é" * 127, what="path")  # 254 bytes: fine
     with pytest.raises(UnsafePathError):
         files.check_relative("a/" + "é" * 128, what="path")
+
+
+def test_a_staged_folder_replaces_its_target_only_when_the_build_finishes(tmp_path):
+    target = tmp_path / "channel"
+    target.mkdir()
+    (target / "old.txt").write_text("old")
+    with pytest.raises(RuntimeError):
+        with files.staged_folder(target, prefix=".channel-") as staging:
+            (staging / "half.txt").write_text("half")
+            raise RuntimeError("the build failed half way")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["channel"]
+    assert [p.name for p in target.iterdir()] == ["old.txt"]
+    with files.staged_folder(target, prefix=".channel-") as staging:
+        (staging / "new.txt").write_text("new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["channel"]
+    assert [p.name for p in target.iterdir()] == ["new.txt"]

@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -39,6 +37,7 @@ from pathlib import Path
 
 import yaml
 
+from minipixi.files import staged_folder
 from minipixi.install.package_writer import write_conda
 from minipixi.teaching.mirror.pypi_index import build_index
 
@@ -181,8 +180,7 @@ def build_channel(recipe_path: Path = RECIPE, out_dir: Path = CHANNEL) -> Path:
     """Build the whole channel into `out_dir` (replaced atomically). Returns `out_dir`."""
     recipe = yaml.safe_load(recipe_path.read_text(encoding="utf-8"))
     builds = expand_recipe(recipe)
-    staging = Path(tempfile.mkdtemp(prefix=".channel-", dir=out_dir.parent))
-    try:
+    with staged_folder(out_dir, prefix=".channel-") as staging:
         repodata = {s: {} for s in SUBDIRS}
         for build in builds:
             with tempfile.TemporaryDirectory() as tree:
@@ -200,12 +198,6 @@ def build_channel(recipe_path: Path = RECIPE, out_dir: Path = CHANNEL) -> Path:
             index = {"info": {"subdir": subdir}, "packages": {}, "packages.conda": dict(sorted(records.items())),
                      "removed": [], "repodata_version": 1}
             (folder / "repodata.json").write_text(json.dumps(index, indent=1, sort_keys=True) + "\n")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(staging, out_dir)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
     return out_dir
 # --8<-- [end:build]
 

@@ -30,15 +30,13 @@ import hashlib
 import html
 import io
 import json
-import os
-import shutil
 import tarfile
-import tempfile
 import zipfile
 from pathlib import Path
 
 import yaml
 
+from minipixi.files import staged_folder
 from minipixi.pypi.wheel import record_digest
 
 HERE = Path(__file__).resolve().parent
@@ -120,8 +118,7 @@ def build_index(recipe_path: Path = RECIPE, out_dir: Path = INDEX) -> Path:
     (replaced atomically). Returns `out_dir`."""
     recipe = yaml.safe_load(recipe_path.read_text(encoding="utf-8"))
     section = recipe["pypi"]
-    staging = Path(tempfile.mkdtemp(prefix=".pypi-", dir=out_dir.parent))
-    try:
+    with staged_folder(out_dir, prefix=".pypi-") as staging:
         projects: dict[str, list[dict]] = {}
         for entry in section["projects"]:
             folder = staging / "simple" / entry["name"]
@@ -146,11 +143,5 @@ def build_index(recipe_path: Path = RECIPE, out_dir: Path = INDEX) -> Path:
             "<!DOCTYPE html>\n<html>\n  <body>\n" + listing + "  </body>\n</html>\n")
         mapping = dict(sorted(section["conda_pypi_map"].items()))
         (staging / "conda-pypi-map.json").write_text(json.dumps(mapping, indent=1) + "\n")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(staging, out_dir)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
     return out_dir
 # --8<-- [end:build_pypi]
