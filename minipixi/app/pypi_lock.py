@@ -12,7 +12,7 @@ the conda solve first (`app/relock.py`), then this module:
    with ``env-markers``). Forms that would have to be built (``path``, ``git``, ``url``,
    ``editable``) are refused with one clear error: minipixi installs wheels only. An entry's
    ``index = "..."`` pins that package to that index alone (`pinned_indexes`); a
-   ``url`` to a wheel is that one file, downloaded and hashed here (`direct_wheels`);
+   ``url`` or ``path`` to a wheel is that one file, read and hashed here (`direct_wheels`);
 4. **resolve** (`pypi/resolve.py`) against ``[pypi-options]`` index-url and extra-index-urls,
    with its prerelease-mode, and turn each chosen wheel into a lock entry (`lock_entries`)
    written as Pixi writes it: ``pypi:`` URL, name, version, sha256, requires_dist,
@@ -92,19 +92,33 @@ def direct_wheel_url(raw: Mapping[str, Any]) -> str | None:
     return None
 
 
+def direct_wheel_path(raw: Mapping[str, Any]) -> str | None:
+    """The path of a ``{ path = "./x.whl" }`` entry (a wheel file, not editable), else None."""
+    path = raw.get("path")
+    if isinstance(path, str) and path.endswith(".whl") and not raw.get("editable") \
+            and not any(k in raw for k in ("url", "git", "version")):
+        return path
+    return None
+
+
 def direct_wheels(members: Sequence, project) -> dict[str, tuple]:
-    """Normalized name -> (wheel, metadata) of each ``{ url = ".../x.whl" }`` entry of `members`,
-    downloaded (or cached) and hashed (`pypi/direct.py`)."""
-    from minipixi.pypi.direct import direct_wheel  # lazy: packaging
+    """Normalized name -> (wheel, metadata, its lock location) of each ``{ url = ".../x.whl" }``
+    entry of `members` (downloaded or cached: ``direct+<url>``) and each ``{ path = "./x.whl" }``
+    (inside the workspace: the path as written), hashed (`pypi/direct.py`)."""
+    from minipixi.pypi.direct import direct_wheel, path_wheel  # lazy: packaging
 
     found: dict[str, tuple] = {}
     for member in members:
         for name, dependency in member.pypi_dependencies.items():
             raw = getattr(dependency, "requirement", dependency)
-            url = direct_wheel_url(raw) if isinstance(raw, Mapping) else None
-            if url and normalize_pypi_name(name) not in found:
-                found[normalize_pypi_name(name)] = direct_wheel(name, url, cache_dir=cache_dir(),
-                                                                offline=project.config.offline)
+            if not isinstance(raw, Mapping) or normalize_pypi_name(name) in found:
+                continue
+            url, path = direct_wheel_url(raw), direct_wheel_path(raw)
+            if url:
+                found[normalize_pypi_name(name)] = (*direct_wheel(name, url, cache_dir=cache_dir(),
+                                                                  offline=project.config.offline), DIRECT + url)
+            elif path:
+                found[normalize_pypi_name(name)] = (*path_wheel(name, project.workspace.root, path), path)
     return found
 
 
@@ -115,7 +129,8 @@ def requirement_texts(resolved, workspace) -> list[str]:
     for name, dependency in sorted(resolved.pypi_dependencies.items()):
         raw = getattr(dependency, "requirement", dependency)
         if isinstance(raw, Mapping):
-            forms = [key for key in BUILD_FORMS if key in raw and not (key == "url" and direct_wheel_url(raw))]
+            forms = [key for key in BUILD_FORMS if key in raw and not (
+                (key == "url" and direct_wheel_url(raw)) or (key == "path" and direct_wheel_path(raw)))]
             if forms and str(raw.get(forms[0], "")).endswith(".whl") and not raw.get("editable"):
                 raise PypiLockError(
                     f"the PyPI dependency '{name}' is a wheel given by `{forms[0]}`, which minipixi does not "
@@ -126,7 +141,7 @@ def requirement_texts(resolved, workspace) -> list[str]:
                     f"the PyPI dependency '{name}' is given by `{forms[0]}`: building from source is not "
                     f"supported; {SOURCE_HINT}", where=str(workspace.path),
                     hint=f"give '{name}' a version (from an index with wheels), or depend on the conda package")
-            unknown = sorted(set(raw) - {"version", "extras", "env-markers", "index", "url"})
+            unknown = sorted(set(raw) - {"version", "extras", "env-markers", "index", "url", "path"})
             if unknown:
                 raise PypiLockError(f"the PyPI dependency '{name}' uses `{unknown[0]}`, which minipixi does not support",
                                     where=str(workspace.path),
@@ -290,15 +305,17 @@ def resolve_group(project, members: Sequence, conda_packages: Sequence[CondaPack
                 raise PypiLockError(f"the PyPI dependency '{name}' is pinned to two indexes in one solve-group "
                                     f"({pinned[name]} and {url})", where=str(workspace.path),
                                     hint="name the same index in every environment of the group")
+    direct = direct_wheels(with_pypi, project)
     resolution = resolve(requirements, target, searched,
                          conda_provided=provided, prerelease=prerelease, cache_dir=cache_dir(),
                          offline=project.config.offline, label=label, preferred=preferred,
                          pinned={name: mirrored(url, mirrors) + "/" for name, url in pinned.items()},
-                         direct=direct_wheels(with_pypi, project))
+                         direct={name: found[:2] for name, found in direct.items()})
     shares = {}
     for env, texts in own.items():
         packages = resolution.packages if len(members) == 1 else _share(resolution.packages, texts, target.markers)
-        entries = [lock_entry(p, mirrors, pinned.get(normalize_pypi_name(p.name))) for p in packages]
+        entries = [lock_entry(p, mirrors, pinned.get(normalize_pypi_name(p.name)),
+                              (direct.get(normalize_pypi_name(p.name)) or (None,) * 3)[2]) for p in packages]
         shares[env] = (entries, {e.location: p.extras for e, p in zip(entries, packages) if p.extras})
     return shares
 
@@ -328,12 +345,13 @@ def _share(packages: Sequence, requirements: Sequence[str], markers: Mapping[str
     return [p for p in packages if normalize_pypi_name(p.name) in reached]
 
 
-def lock_entry(package, mirrors: Mapping[str, str] | None = None, index: str | None = None) -> PypiPackage:
+def lock_entry(package, mirrors: Mapping[str, str] | None = None, index: str | None = None,
+               location: str | None = None) -> PypiPackage:
     """A resolved wheel as Pixi locks it (its URL as the index a mirror stands in for names it);
     `index`: the index its manifest entry names, kept in the entry so that the up-to-date check
-    sees a change of index. A wheel given by its URL is located as Pixi writes it,
-    ``direct+<url>``."""
-    location = unmirrored(package.url, mirrors or {}) if package.index_url is not None else DIRECT + package.url
+    sees a change of index. `location`: where a wheel given by URL or path is, as Pixi writes
+    it (``direct+<url>``, or the path as the manifest wrote it)."""
+    location = location or unmirrored(package.url, mirrors or {})
     return PypiPackage(location=location, name=package.name, version=package.version,
                        sha256=package.hashes.get("sha256"),
                        requires_dist=tuple(requires_dist_text(text) for text in package.requires_dist),

@@ -32,6 +32,7 @@ from typing import Mapping, Sequence
 from minipixi.app.pypi_lock import mirrored
 from minipixi.config import cache_dir
 from minipixi.errors import InstallError
+from minipixi.files import check_relative, inside
 from minipixi.lock.model import PypiPackage, normalize_pypi_name
 from minipixi.lock.pypi_satisfiability import wheel_file_name
 
@@ -68,12 +69,13 @@ def installed_by_us(prefix: Path, scheme) -> dict[str, str]:
 # --8<-- [start:sync_wheels]
 def fetch_wheels(prefix: Path, python_version: str, subdir: str, packages: Sequence[PypiPackage], *,
                  offline: bool = False, where: str | None = None,
-                 local_indexes: Mapping[str, str] | None = None) -> dict[str, Path]:
+                 local_indexes: Mapping[str, str] | None = None, root: Path | None = None) -> dict[str, Path]:
     """Step 0, before the conda install touches the prefix: every locked wheel the prefix does
     not hold yet, in the cache with its sha256 checked (name -> file). An entry that is not a
     wheel, or has no hash, is refused naming `where` (the lock), so nothing is half done.
     `local_indexes`: index URL -> the ``file://`` folder it is read from (offline, the
-    teaching index for pypi.org; a ``file://`` index for itself); their wheels are read there."""
+    teaching index for pypi.org; a ``file://`` index for itself); their wheels are read there.
+    `root`: the workspace folder, which a wheel locked by path (``./wheels/x.whl``) must lie in."""
     from minipixi import http  # lazy: httpx is only needed to download wheels
     from minipixi.pypi.index import DistFile, fetch_file  # lazy: packaging
 
@@ -93,6 +95,15 @@ def fetch_wheels(prefix: Path, python_version: str, subdir: str, packages: Seque
     local_indexes = local_indexes or {}
 
     def dist(package: PypiPackage) -> DistFile:
+        if "://" not in package.location and not package.location.startswith("direct+"):  # a path
+            if root is None:
+                raise InstallError(f"the locked PyPI package '{package.name}' is a path ({package.location}) "
+                                   "but no workspace folder was given", where=where, hint="install from a workspace")
+            folder = root.resolve()
+            path = inside(folder, check_relative(package.location, what="wheel path", where=where),
+                          what="wheel path", where=where)
+            return DistFile(wheel_file_name(package.location), path.as_uri(), {"sha256": package.sha256},
+                            root=folder.as_uri())
         for index, folder in local_indexes.items():
             url = mirrored(package.location, {index: folder})
             if url != package.location or package.location.startswith(folder.rstrip("/") + "/"):

@@ -34,6 +34,7 @@ platform.
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -246,6 +247,9 @@ def pypi_reasons(lock_env, platform: str, requirements: Mapping[str, Any], shown
         wanted_url = raw.get("url") if isinstance(raw, Mapping) else None
         if isinstance(wanted_url, str) and wanted_url != package.location.removeprefix("direct+"):
             return [f"{name} must be the wheel {wanted_url}, the lock has {package.location}"]
+        wanted_path = raw.get("path") if isinstance(raw, Mapping) else None
+        if isinstance(wanted_path, str) and posixpath.normpath(wanted_path) != posixpath.normpath(package.location):
+            return [f"{name} must be the wheel {wanted_path}, the lock has {package.location}"]
         if not wanted_index and locked_index and lock_env.indexes is not None and \
                 str(locked_index).rstrip("/") not in known_indexes:
             return [f"{name} is locked from the index {locked_index}, which the manifest no longer names"]

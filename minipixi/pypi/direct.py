@@ -1,4 +1,5 @@
-"""A wheel named by its URL: ``pkg = { url = "https://host/pkg-1.0-py3-none-any.whl" }``.
+"""A wheel named by its URL or path: ``pkg = { url = "https://host/pkg-1.0-py3-none-any.whl" }``,
+``pkg = { path = "./wheels/pkg-1.0-py3-none-any.whl" }``.
 
 Most PyPI dependencies name a *project* and let the resolver pick a version from an index
 (`pypi/index.py`). A direct reference names one *file* instead: there is no choice of version
@@ -14,7 +15,10 @@ What the file tells us, and what we check:
 - its **sha256** is not given by anyone, so we compute it from the download and write it to
   the lock; the install step then checks the file against it like any other wheel.
 
-A URL that does not end in ``.whl`` (an sdist, a git repository, a folder) would have to be
+A path is relative to the workspace and must stay inside it (`files.py`'s `check_relative`
+and `inside`, symlinks resolved): a manifest cannot make minipixi read ``/etc`` or ``../..``.
+
+A URL or path that does not end in ``.whl`` (an sdist, a git repository, a folder) would have to be
 built: the caller refuses it before it gets here. The download goes through the same cache
 and bounds as index files (`pypi/index.py`'s `fetch_file`).
 
@@ -29,7 +33,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from minipixi.files import check_component
+from minipixi.files import UnsafePathError, check_component, check_relative, inside
 from minipixi.pypi.index import DistFile, IndexError_, Metadata, fetch_file, parse_metadata, read_wheel_metadata
 
 
@@ -39,22 +43,51 @@ def direct_wheel(name: str, url: str, *, cache_dir: Path | None = None, offline:
     of its bytes in its hashes, and its metadata. Raises IndexError_ naming the URL when the
     file is not a wheel of `name` or cannot be read."""
     filename = url.split("?")[0].split("#")[0].rstrip("/").rsplit("/", 1)[-1]
-    check_component(filename, what="wheel file name", where=url)
+    dist = DistFile(_checked_name(name, filename, url), url)
+    path = fetch_file(dist, project=name, cache_dir=cache_dir, offline=offline, client=client)
+    return _described(dist, path, url)
+
+
+def path_wheel(name: str, root: Path, written: str) -> tuple[DistFile, Metadata]:
+    """The wheel at `written` (a path relative to the workspace folder `root`), hashed, and its
+    metadata. Raises IndexError_ naming the path when it leaves the workspace, is missing, or
+    is not a wheel of `name`."""
+    where = f"{root} (path of '{name}': {written})"
+    root = root.resolve()
     try:
-        project, version = parse_wheel_filename(filename)[:2]
+        path = inside(root, check_relative(written, what="wheel path", where=where), what="wheel path", where=where)
+    except UnsafePathError as err:
+        raise IndexError_(f"the wheel of '{name}' lies outside the workspace ({err.message})", where=where,
+                          hint="put the wheel in a folder of the workspace and name it relative to the manifest") from None
+    if not path.is_file():
+        raise IndexError_(f"the wheel of '{name}' does not exist: {path}", where=where,
+                          hint="build or download it there, or fix the path")
+    dist = DistFile(_checked_name(name, path.name, where), path.as_uri(), root=root.as_uri())
+    return _described(dist, fetch_file(dist, project=name), where)
+
+
+def _checked_name(name: str, filename: str, where: str) -> str:
+    """`filename` when it is a wheel file name of the project `name`."""
+    check_component(filename, what="wheel file name", where=where)
+    try:
+        project = parse_wheel_filename(filename)[0]
     except ValueError as err:
-        raise IndexError_(f"'{filename}' is not a wheel file name ({err})", where=url,
+        raise IndexError_(f"'{filename}' is not a wheel file name ({err})", where=where,
                           hint="name a .whl file, e.g. pkg-1.0-py3-none-any.whl") from err
     if project != canonicalize_name(name):
-        raise IndexError_(f"the PyPI dependency '{name}' names a wheel of '{project}'", where=url,
-                          hint=f"write it as {project} = {{ url = \"{url}\" }}")
-    dist = DistFile(filename, url)
-    path = fetch_file(dist, project=name, cache_dir=cache_dir, offline=offline, client=client)
+        raise IndexError_(f"the PyPI dependency '{name}' names a wheel of '{project}'", where=where,
+                          hint=f"name it {project} in [pypi-dependencies]")
+    return filename
+
+
+def _described(dist: DistFile, path: Path, url: str) -> tuple[DistFile, Metadata]:
+    """`dist` with the sha256 of the file at `path`, and the metadata read from it."""
+    project, version = parse_wheel_filename(dist.filename)[:2]
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(2**20):
             digest.update(chunk)
-    metadata = parse_metadata(read_wheel_metadata(path, filename), f"{url} (METADATA)")
+    metadata = parse_metadata(read_wheel_metadata(path, dist.filename), f"{url} (METADATA)")
     if canonicalize_name(metadata.name) != project or metadata.version != version:
         raise IndexError_(f"the metadata says {metadata.name} {metadata.version}, the file name "
                           f"{project} {version}", where=url, hint="the wheel contradicts itself; rebuild it")

@@ -286,14 +286,34 @@ def test_a_wheel_given_by_url_is_locked_with_its_hash_and_installed(workspace, t
     assert "sha256" in capsys.readouterr().err
 
 
-def test_a_wheel_given_by_path_is_refused_clearly(workspace, capsys):
+def test_a_wheel_given_by_path_is_locked_as_written_and_installed(workspace, capsys):
     root, _ = workspace
+    (root / "wheels").mkdir()
+    wheel = build_wheel(root / "wheels", "mine", "1.0", modules={"mine/__init__.py": "V = 'local'\n"},
+                        requires=("tinyright<2",))
     manifest = root / "pixi.toml"
-    manifest.write_text(manifest.read_text()
-                        + '\n[pypi-dependencies]\nmine = { path = "./wheels/mine-1.0-py3-none-any.whl" }\n')
-    assert main(["lock"]) != 0
-    err = capsys.readouterr().err
-    assert "'mine' is a wheel given by `path`" in err and "Traceback" not in err
+    base = manifest.read_text()
+    manifest.write_text(base + '\n[pypi-dependencies]\nmine = { path = "./wheels/mine-1.0-py3-none-any.whl" }\n')
+    assert main(["install"]) == 0
+    env = read_lock(root / "pixi.lock").environments["default"]
+    pypi = {p.name: p for p in env.pypi_packages("linux-64")}
+    assert pypi["mine"].location == "./wheels/mine-1.0-py3-none-any.whl" and pypi["mine"].version == "1.0"
+    assert pypi["mine"].sha256 == hashlib.sha256(wheel.read_bytes()).hexdigest()
+    assert pypi["tinyright"].version == "1.0.0"
+    assert "- pypi: ./wheels/mine-1.0-py3-none-any.whl\n" in (root / "pixi.lock").read_text()
+    site = root / ".pixi" / "envs" / "default" / SITE
+    assert (site / "mine" / "__init__.py").read_text() == "V = 'local'\n"
+    assert main(["lock", "--check"]) == 0
+    assert main(["lock"]) == 0 and main(["lock", "--check"]) == 0
+    capsys.readouterr()
+    # a path out of the workspace, or a folder (it would need building): one clear error each
+    for form, says in (('{ path = "../mine-1.0-py3-none-any.whl" }', "outside the workspace"),
+                       ('{ path = "./wheels/gone-1.0-py3-none-any.whl" }', "does not exist"),
+                       ('{ path = "./wheels" }', "building from source is not supported")):
+        manifest.write_text(base + f'\n[pypi-dependencies]\nmine = {form}\n')
+        assert main(["lock"]) != 0
+        err = capsys.readouterr().err
+        assert says in err and "Traceback" not in err, err
 
 
 def test_a_solve_group_resolves_its_pypi_dependencies_together(workspace, capsys):
