@@ -41,7 +41,7 @@ from minipixi.lock.model import CondaPackage, LockedEnvironment, PypiPackage, no
 from minipixi.lock.pypi_satisfiability import as_requirement, conda_as_pypi
 from minipixi.lock.satisfiability import DEFAULT_PRERELEASE_MODE, DEFAULT_PYPI_INDEX, pypi_options
 
-SUPPORTED_OPTIONS = ("index-url", "extra-index-urls", "prerelease-mode", "no-build")
+SUPPORTED_OPTIONS = ("index-url", "extra-index-urls", "prerelease-mode", "no-build", "find-links")
 BUILD_FORMS = ("path", "git", "url", "editable", "branch", "tag", "rev", "subdirectory")
 SOURCE_HINT = "use a wheel or a conda package"
 DIRECT = "direct+"  # a lock location's prefix for a wheel given by its URL
@@ -72,6 +72,21 @@ def pypi_settings(workspace, environment: str) -> tuple[list[str], str]:
     return [index, *extra], str(mode)
 
 
+def find_links(workspace, environment: str) -> list[dict[str, str]]:
+    """``[pypi-options] find-links`` as the lock writes it (``[{path = "./links"}]``): folders of
+    wheels in the workspace (`pypi/find_links.py`); a ``url`` entry is an error naming it."""
+    links = pypi_options(workspace, environment).get("find-links", [])
+    if not isinstance(links, list) or not all(isinstance(link, Mapping) for link in links):
+        raise PypiLockError("[pypi-options] find-links must be a list of { path = \"...\" } tables",
+                            where=str(workspace.path), hint='write find-links = [{ path = "./links" }]')
+    for link in links:
+        if set(link) != {"path"} or not isinstance(link["path"], str):
+            raise PypiLockError(f"[pypi-options] find-links entry {dict(link)} is not supported by minipixi: "
+                                "it reads folders of wheels in the workspace only", where=str(workspace.path),
+                                hint='download the wheels into a folder and write find-links = [{ path = "./links" }]')
+    return [{"path": link["path"]} for link in links]
+
+
 def pinned_indexes(resolved) -> dict[str, str]:
     """Normalized name -> the index URL a manifest entry names (``{ version, index }``): that
     package comes from there only, and its lock entry records it as ``index``."""
@@ -90,6 +105,21 @@ def direct_wheel_url(raw: Mapping[str, Any]) -> str | None:
             and not raw.get("editable") and not any(k in raw for k in ("path", "git", "version")):
         return url
     return None
+
+
+def link_wheels(project, links: Sequence[Mapping[str, str]]) -> tuple[dict[str, list], dict[str, str]]:
+    """The wheels of the find-links folders (project -> files), and each one's lock location
+    (file URL -> ``./links/x.whl``, the folder as written, as Pixi locks it)."""
+    from minipixi.pypi.find_links import folder_wheels  # lazy: packaging
+
+    files: dict[str, list] = {}
+    locations: dict[str, str] = {}
+    for link in links:
+        for name, found in folder_wheels(project.workspace.root, link["path"]).items():
+            files.setdefault(name, []).extend(found)
+            for dist in found:
+                locations[dist.url] = link["path"].rstrip("/") + "/" + dist.filename
+    return files, locations
 
 
 def direct_wheel_path(raw: Mapping[str, Any]) -> str | None:
@@ -306,16 +336,18 @@ def resolve_group(project, members: Sequence, conda_packages: Sequence[CondaPack
                                     f"({pinned[name]} and {url})", where=str(workspace.path),
                                     hint="name the same index in every environment of the group")
     direct = direct_wheels(with_pypi, project)
+    links, link_locations = link_wheels(project, find_links(workspace, with_pypi[0].environment))
     resolution = resolve(requirements, target, searched,
                          conda_provided=provided, prerelease=prerelease, cache_dir=cache_dir(),
                          offline=project.config.offline, label=label, preferred=preferred,
                          pinned={name: mirrored(url, mirrors) + "/" for name, url in pinned.items()},
-                         direct={name: found[:2] for name, found in direct.items()})
+                         direct={name: found[:2] for name, found in direct.items()}, links=links)
     shares = {}
     for env, texts in own.items():
         packages = resolution.packages if len(members) == 1 else _share(resolution.packages, texts, target.markers)
         entries = [lock_entry(p, mirrors, pinned.get(normalize_pypi_name(p.name)),
-                              (direct.get(normalize_pypi_name(p.name)) or (None,) * 3)[2]) for p in packages]
+                              (direct.get(normalize_pypi_name(p.name)) or (None,) * 3)[2] or link_locations.get(p.url))
+                   for p in packages]
         shares[env] = (entries, {e.location: p.extras for e, p in zip(entries, packages) if p.extras})
     return shares
 

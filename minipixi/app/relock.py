@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
-from minipixi.app.pypi_lock import conda_purls, pypi_settings, resolve_group
+from minipixi.app.pypi_lock import conda_purls, find_links, pypi_settings, resolve_group
 from minipixi.app.project import LOCK_NAME, Project, existing_lock, refresh, remember_lock
 from minipixi.app.workspace_lock import workspace_lock
 from minipixi.channel.load import load_channel_records
@@ -233,7 +233,7 @@ def _environments(ws, old, stale, packages, extras) -> dict[str, LockedEnvironme
         environments[env] = LockedEnvironment(
             channels=channels, packages=packages[env], options=options,
             indexes=tuple(pypi_settings(ws, env)[0]) if with_pypi else None,
-            find_links=None, pypi_extras={**kept_extras, **extras[env]})
+            find_links=tuple(find_links(ws, env)) or None if with_pypi else None, pypi_extras={**kept_extras, **extras[env]})
     return environments
 
 

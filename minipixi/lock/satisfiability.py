@@ -222,7 +222,16 @@ def index_reasons(workspace, env: str, lock_env) -> list[str]:
     if locked != wanted:
         return [f"the PyPI indexes changed: the lock has [{', '.join(locked)}], the manifest asks for "
                 f"[{', '.join(wanted)}]"]
+    links = options.get("find-links", [])  # the flat sources too: [{ path = "./links" }]
+    if _links(links) != _links(lock_env.find_links or ()):
+        return [f"[pypi-options] find-links changed: the lock has {list(lock_env.find_links or ())}, "
+                f"the manifest asks for {links}"]
     return []
+
+
+def _links(links) -> list:
+    return [{str(k): str(v).rstrip("/") for k, v in link.items()} if isinstance(link, Mapping) else str(link)
+            for link in (links if isinstance(links, (list, tuple)) else [])]
 
 
 def no_build_reasons(workspace, env: str, lock_env) -> list[str]:
@@ -342,8 +351,10 @@ def pypi_options(workspace, env: str) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     features = document.get("feature") if isinstance(document.get("feature"), dict) else {}
     for name in workspace.environment(env).feature_names():  # the first feature that sets it wins
-        if name == "default":
-            table = document.get("pypi-options")
+        if name == "default":  # [pypi-options], or [workspace.pypi-options] as Pixi also reads it
+            table = document.get("pypi-options") or next(
+                (document[k].get("pypi-options") for k in ("workspace", "project")
+                 if isinstance(document.get(k), dict) and "pypi-options" in document[k]), None)
         else:
             table = (features.get(name) or {}).get("pypi-options") if isinstance(features.get(name), dict) else None
         for key, value in (table or {}).items() if isinstance(table, dict) else ():

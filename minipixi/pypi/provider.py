@@ -137,7 +137,8 @@ class PyPIProvider:
     one's package). `pinned` maps projects to the one index each must come from (a manifest
     entry's ``index = "..."``): such a project is looked up there only, never on `indexes`.
     `direct` maps projects given as one wheel file (``{ url = ".../x.whl" }``) to that file and
-    its metadata (`pypi/direct.py`): it is their only candidate.
+    its metadata (`pypi/direct.py`): it is their only candidate. `links` maps projects to
+    the wheels of the find-links folders (`pypi/find_links.py`): candidates next to the index's.
     `conda_provided` maps the PyPI names conda installed to their versions (None: not known),
     or is just a set of those names.
     """
@@ -154,6 +155,7 @@ class PyPIProvider:
     preferred: Mapping[str, str] = field(default_factory=dict)  # project -> the locked version
     pinned: Mapping[str, str] = field(default_factory=dict)  # project -> its only index
     direct: Mapping[str, tuple] = field(default_factory=dict)  # project -> (DistFile, Metadata)
+    links: Mapping[str, list] = field(default_factory=dict)  # project -> find-links DistFiles
 
     def __post_init__(self) -> None:
         if self.prerelease not in PRERELEASE_MODES:
@@ -238,11 +240,12 @@ class PyPIProvider:
     def _versions(self, project: str) -> list[Candidate]:
         """The project's candidates: per version, the wheel with the target's best tag."""
         located = self.page(project)
-        if located is None:
+        flat = list(self.links.get(canonicalize_name(project), ()))
+        if located is None and not flat:
             return []
-        url, page = located
+        url, page_files = (located[0], list(located[1].files)) if located else (flat[0].root, [])
         files: dict[Version, list[simple.DistFile]] = {}
-        for dist in page.files:
+        for dist in page_files + flat:
             try:
                 files.setdefault(dist.version, []).append(dist)
             except InvalidVersion:

@@ -116,7 +116,8 @@ def resolve(requirements: list[str], target: Target, indexes: list[str], *,
             prerelease: str = "if-necessary-or-explicit", cache_dir: Path | None = None,
             offline: bool = False, client=None, label: str | None = None,
             reporter: Reporter | None = None, preferred: Mapping[str, str] | None = None,
-            pinned: Mapping[str, str] | None = None, direct: Mapping[str, tuple] | None = None) -> Resolution:
+            pinned: Mapping[str, str] | None = None, direct: Mapping[str, tuple] | None = None,
+            links: Mapping[str, list] | None = None) -> Resolution:
     """The PyPI packages that satisfy `requirements` (PEP 508 texts) on `target`, from the
     simple indexes `indexes` (the first index that has a project serves it).
 
@@ -124,7 +125,8 @@ def resolve(requirements: list[str], target: Target, indexes: list[str], *,
     to their versions (None: unknown), or is a set of those names: they are not resolved
     again. `preferred` maps names to versions to try first (what a lock had: a relock moves
     them only when it must). `pinned` maps names to the one index each comes from (a
-    manifest entry's ``index``); `direct` maps names to the one wheel each is (`pypi/direct.py`).
+    manifest entry's ``index``); `direct` maps names to the one wheel each is (`pypi/direct.py`);
+    `links` names to the wheels of find-links folders (`pypi/find_links.py`).
     Raises PyPIResolveError with the explanation when nothing
     fits, and `index.IndexError_` when an index cannot be read.
     """
@@ -135,7 +137,7 @@ def resolve(requirements: list[str], target: Target, indexes: list[str], *,
                                 conda_provided=conda_provided or {}, prerelease=prerelease,
                                 cache_dir=cache_dir, offline=offline, client=client,
                                 label=label, preferred=preferred or {}, pinned=pinned or {},
-                                direct=direct or {})
+                                direct=direct or {}, links=links or {})
         try:
             chosen = PyPISearch(provider, reporter).run()
         except Unsolvable as failure:

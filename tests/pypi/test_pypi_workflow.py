@@ -199,11 +199,47 @@ def test_prerelease_mode_is_resolved_with_and_recorded(workspace, capsys):
 def test_unsupported_pypi_options_are_named(workspace, capsys):
     root, _ = workspace
     manifest = root / "pixi.toml"
-    manifest.write_text(manifest.read_text().replace("[pypi-options]\n", '[pypi-options]\nfind-links = [{ path = "w" }]\n')
+    base = manifest.read_text()
+    manifest.write_text(base.replace("[pypi-options]\n", '[pypi-options]\nindex-strategy = "unsafe-best-match"\n')
                         + '\n[pypi-dependencies]\ntinyright = "*"\n')
     assert main(["lock"]) != 0
     err = capsys.readouterr().err
-    assert "find-links is not supported by minipixi" in err
+    assert "index-strategy is not supported by minipixi" in err
+    manifest.write_text(base.replace("[pypi-options]\n", '[pypi-options]\nfind-links = [{ url = "https://x.org/w" }]\n')
+                        + '\n[pypi-dependencies]\ntinyright = "*"\n')
+    assert main(["lock"]) != 0
+    err = capsys.readouterr().err
+    assert "find-links entry {'url': 'https://x.org/w'} is not supported by minipixi" in err
+
+
+def test_find_links_folder_wheels_are_candidates_and_locked_by_path(workspace, capsys):
+    root, _ = workspace
+    (root / "links").mkdir()
+    wheel = build_wheel(root / "links", "tinyright", "9.0.0", modules={"tinyright/__init__.py": "V = 'flat'\n"})
+    build_wheel(root / "links", "onlyflat", "0.1.0", requires=("tinyright>=9",))
+    manifest = root / "pixi.toml"
+    base = manifest.read_text()
+    manifest.write_text(base.replace("[pypi-options]\n", '[pypi-options]\nfind-links = [{ path = "./links" }]\n')
+                        + '\n[pypi-dependencies]\nonlyflat = "*"\n')
+    assert main(["install"]) == 0
+    text = (root / "pixi.lock").read_text()
+    assert "    find-links:\n    - path: ./links\n" in text
+    env = read_lock(root / "pixi.lock").environments["default"]
+    pypi = {p.name: p for p in env.pypi_packages("linux-64")}
+    # the folder's 9.0.0 beats the index's 2.1.0, and is locked by its path with its hash
+    assert pypi["tinyright"].location == "./links/tinyright-9.0.0-py3-none-any.whl"
+    assert pypi["tinyright"].sha256 == hashlib.sha256(wheel.read_bytes()).hexdigest()
+    assert pypi["onlyflat"].location == "./links/onlyflat-0.1.0-py3-none-any.whl"
+    site = root / ".pixi" / "envs" / "default" / SITE
+    assert (site / "tinyright" / "__init__.py").read_text() == "V = 'flat'\n"
+    assert main(["lock", "--check"]) == 0
+    assert main(["lock"]) == 0 and main(["lock", "--check"]) == 0
+    capsys.readouterr()
+    manifest.write_text(base.replace("[pypi-options]\n", '[pypi-options]\nfind-links = [{ path = "../x" }]\n')
+                        + '\n[pypi-dependencies]\nonlyflat = "*"\n')
+    assert main(["lock"]) != 0
+    err = capsys.readouterr().err
+    assert "outside the workspace" in err and "Traceback" not in err
 
 
 def test_requires_dist_is_written_as_pixi_writes_it():
