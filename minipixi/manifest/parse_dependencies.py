@@ -9,7 +9,9 @@ than a puzzle inside the solver later. ``{ workspace = true }`` takes the spec w
 
 A source dependency (``git``, ``path``, ``url``: pixi-build) or a key minipixi cannot express is
 kept as an `Unsupported` setting, raised only when a solve needs that environment.
-``[pypi-dependencies]`` are kept as written: minipixi installs conda packages only.
+``[pypi-dependencies]`` are kept as written here; `app/pypi_lock.py` reads them when it locks
+(versions, extras, markers, ``index``, and ``url`` / ``path`` to a wheel; forms that need a
+build are refused there).
 
 Lesson: Episode 2 ("the manifest"). Read after `manifest/shape.py`; read next
 `manifest/parse_tasks.py`.
