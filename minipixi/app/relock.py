@@ -309,8 +309,10 @@ def _solve_into(project: Project, members: list[str], platform: str, old, names,
                                     if p.version})
     records = solve(environment_task(project, resolved, locked=locked))
     with_pypi = any(res.pypi_dependencies for res in resolved)
-    purls = conda_purls(ws, records, strict=with_pypi,  # conda packages that are PyPI packages
-                        default_maps=project.config.pypi_mapping() if with_pypi else None)
+    # Conda packages that are PyPI packages. The offline default map applies to the whole
+    # workspace or not at all, so a package shared by two environments gets one lock entry.
+    purls = conda_purls(ws, records, strict=with_pypi,
+                        default_maps=project.config.pypi_mapping() if ws.uses_pypi else None)
     # A package the old lock already holds keeps the purls written there (Pixi's, from its
     # mapping service), so relocking changes no entry that did not change.
     known = {p.location: p.purls for env_lock in (old.environments.values() if old else ())

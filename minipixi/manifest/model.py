@@ -115,7 +115,7 @@ class DependencySpec:
 
 @dataclass(frozen=True)
 class PypiDependency:
-    """A ``[pypi-dependencies]`` entry, kept as written: minipixi cannot solve PyPI yet."""
+    """A ``[pypi-dependencies]`` entry, kept as written (read by `pypi/` when the lock resolves it)."""
 
     name: str
     requirement: Any

@@ -66,6 +66,12 @@ class Workspace:
     def default_feature(self) -> Feature:
         return self.features[DEFAULT_FEATURE]
 
+    @property
+    def uses_pypi(self) -> bool:
+        """Does any feature, for any platform, ask for a PyPI dependency?"""
+        return any(target.pypi_dependencies for feature in self.features.values()
+                   for target in (feature.default, *feature.targets.values()))
+
     def platform(self, name: str) -> PlatformEntry:
         """The platform entry called `name` (a rich name or a plain subdir); KeyError if none."""
         for entry in self.platforms:

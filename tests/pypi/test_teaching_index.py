@@ -186,3 +186,20 @@ def test_the_teaching_map_applies_only_where_the_manifest_maps_nothing(tmp_path)
                           root=tmp_path, path=tmp_path / "pixi.toml")
     assert conda_purls(own, records, default_maps=teaching) == {
         "tree": ("pkg:pypi/pytree?source=project-defined-mapping",)}
+
+
+def test_offline_a_conda_package_shared_by_two_environments_has_one_lock_entry(offline_workspace):
+    """Only the `web` environment asks PyPI for something; platformdirs is in both. The teaching
+    map is the workspace's, so both environments lock platformdirs with the same purls: one entry."""
+    root = offline_workspace
+    manifest = root / "pixi.toml"
+    manifest.write_text(manifest.read_text() + '\n[feature.web.pypi-dependencies]\ntinyconfig = ">=0.2"\n\n'
+                        '[environments]\nweb = ["web"]\n')
+    assert main(["lock"]) == 0
+    lock = read_lock(root / "pixi.lock")
+    shared = [p for env in ("default", "web") for p in lock.environments[env].conda_packages("linux-64")
+              if p.record.name == "platformdirs"]
+    assert len(shared) == 2 and shared[0].purls == shared[1].purls and shared[0].purls
+    entries = (root / "pixi.lock").read_text().split("\npackages:\n", 1)[1]
+    assert entries.count("/platformdirs-") == 1
+    assert main(["lock", "--check"]) == 0
