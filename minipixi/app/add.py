@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from minipixi.app.policy import lock_for
-from minipixi.app.project import Project, host_platform_entry, refresh, remember_manifest
+from minipixi.app.project import Project, host_platform_entry, lock_bytes, refresh, remember_manifest
 from minipixi.app.relock import OnSolve, compute_lock, no_progress, write_lock
 from minipixi.app.sync import install_environment
 from minipixi.app.workspace_lock import edit_transaction, workspace_lock
@@ -66,7 +66,8 @@ def add(project: Project, specs: Sequence[str], *, feature: str | None = None, p
     """``minipixi add SPECS``: edit, relock, pin, write, install (see the module)."""
     with workspace_lock(project.root):
         refresh(project)  # another command may have changed pixi.toml since we read it
-        with edit_transaction(project.workspace.path, before=project.manifest_bytes):
+        with edit_transaction(project.workspace.path, before=project.manifest_bytes,
+                              lock_before=(lock_bytes(project),)):
             draft = Draft.of(project.workspace.path, project.manifest_bytes, project.workspace)
             if table == PYPI_TABLE:
                 return _add_pypi(project, draft, specs, feature=feature, platforms=platforms, relock=relock,
@@ -218,7 +219,8 @@ def remove(project: Project, names: Sequence[str], *, feature: str | None = None
     `relock` False (``--no-lockfile-update``) edits the manifest alone."""
     with workspace_lock(project.root):
         refresh(project)
-        with edit_transaction(project.workspace.path, before=project.manifest_bytes):
+        with edit_transaction(project.workspace.path, before=project.manifest_bytes,
+                              lock_before=(lock_bytes(project),)):
             draft = Draft.of(project.workspace.path, project.manifest_bytes, project.workspace)
             removed = remove_dependencies(draft, names, feature=feature, platforms=platforms, table=table)
             update = None

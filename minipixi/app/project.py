@@ -1,7 +1,7 @@
 """The project: one workspace opened once for one command, and passed down to every step.
 
 A command reads pixi.toml once (`open_project`), takes the settings in force (`config`), and
-reads pixi.lock at most once (`existing_lock`). Every later step (`app/relock.py`,
+reads pixi.lock at most once (`lock_bytes`, parsed when first needed by `existing_lock`). Every later step (`app/relock.py`,
 `app/policy.py`, `app/sync.py` ...) is handed this `Project` instead of a path, so nothing opens
 the files again. When a step changes a file it tells the project (`remember_manifest`,
 `remember_lock`), so the project always holds what is on disk.
@@ -23,7 +23,7 @@ from pathlib import Path
 from minipixi.config import OFFLINE_NOTICE, Config, load_config
 from minipixi.errors import InstallError, ManifestError
 from minipixi.files import check_component
-from minipixi.lock.read import parse_lock, read_lock_text
+from minipixi.lock.read import lock_text_of, parse_lock, read_lock_bytes
 from minipixi.manifest.find import MANIFEST_NAME, find_manifest, manifest_in
 from minipixi.manifest.locate import decode_utf8
 from minipixi.manifest.machine import current_platform
@@ -43,9 +43,15 @@ class Project:
     notices: list[str] = field(default_factory=list)  # things the CLI shows once
     manifest_bytes: bytes | None = None  # pixi.toml as read (an edit is undone to exactly these)
     manifest_stamp: tuple = ()  # the manifest file's identity when read
-    lock_text: str | None = None  # pixi.lock as read or written (None: no file)
-    lock: object = None  # minipixi.lock.model.LockFile, parsed from `lock_text`
+    lock_data: bytes | None = None  # pixi.lock's bytes as read or written (None: no file)
+    lock: object = None  # minipixi.lock.model.LockFile, parsed from `lock_data`
     lock_stamp: tuple | None = None  # None: the lock has not been looked at yet
+    lock_parsed: bool = False  # whether `lock` is the parse of `lock_data` yet
+
+    @property
+    def lock_text(self) -> str | None:
+        """pixi.lock as text (line ends folded), to compare with a rendered lock."""
+        return None if self.lock_data is None else lock_text_of(self.lock_data, self.lock_path)
 
     @property
     def root(self) -> Path:
@@ -125,20 +131,30 @@ def remember_manifest(project: Project, workspace: Workspace, data: bytes) -> No
     project.manifest_stamp = file_stamp(workspace.path)
 
 
-def existing_lock(project: Project):
-    """pixi.lock as it is on disk (None when there is none), read once per command: again only
-    when another command replaced the file since."""
+def lock_bytes(project: Project) -> bytes | None:
+    """pixi.lock's bytes as they are on disk (None when there is none), read once per command:
+    again only when another command replaced the file since. Not parsed here, so a command that
+    only needs to keep the bytes (the undo of `add`) works even when the lock is broken."""
     stamp = file_stamp(project.lock_path)
     if stamp != project.lock_stamp:
-        project.lock_text = read_lock_text(project.lock_path) if stamp else None
-        project.lock = parse_lock(project.lock_text, str(project.lock_path)) if stamp else None
-        project.lock_stamp = stamp
+        project.lock_data = read_lock_bytes(project.lock_path) if stamp else None
+        project.lock, project.lock_parsed, project.lock_stamp = None, False, stamp
+    return project.lock_data
+
+
+def existing_lock(project: Project):
+    """pixi.lock as it is on disk, parsed (None when there is none); read and parsed once."""
+    data = lock_bytes(project)
+    if not project.lock_parsed:
+        project.lock = None if data is None else parse_lock(lock_text_of(data, project.lock_path),
+                                                            str(project.lock_path))
+        project.lock_parsed = True
     return project.lock
 
 
 def remember_lock(project: Project, lock, text: str) -> None:
     """This command wrote `text` (the rendering of `lock`) to pixi.lock."""
-    project.lock, project.lock_text = lock, text
+    project.lock, project.lock_data, project.lock_parsed = lock, text.encode("utf-8"), True
     project.lock_stamp = file_stamp(project.lock_path)
 
 

@@ -23,7 +23,7 @@ import json
 from pathlib import Path
 
 from minipixi.app.policy import records_for
-from minipixi.app.project import LOCK_NAME, Project
+from minipixi.app.project import LOCK_NAME, Project, lock_bytes
 from minipixi.app.pypi_sync import fetch_wheels, sync_wheels
 from minipixi.app.relock import OnSolve, no_progress
 from minipixi.app.workspace_lock import write_pixi_folder_files
@@ -82,8 +82,8 @@ def _locked_wheels(project: Project, environment: str, platform: str, records, p
 
 def _write_environment_file(project: Project, environment: str, prefix: Path) -> None:
     """``conda-meta/pixi``: which manifest and lock made this prefix (as Pixi writes it)."""
-    lock = project.lock_path
-    lock_hash = hashlib.sha256(lock.read_bytes()).hexdigest()[:16] if lock.is_file() else None
+    data = lock_bytes(project)  # the bytes as on disk (CRLF kept), as Pixi hashes them
+    lock_hash = hashlib.sha256(data).hexdigest()[:16] if data is not None else None
     data = {"manifest_path": str(project.workspace.path), "environment_name": environment,
             "pixi_version": "minipixi", "environment_lock_file_hash": lock_hash}
     write_atomic(prefix / "conda-meta" / "pixi", json.dumps(data, indent=2) + "\n")

@@ -110,10 +110,12 @@ def write_pixi_folder_files(folder: Path) -> None:
 
 # --8<-- [start:edit-transaction]
 @contextmanager
-def edit_transaction(manifest: str | os.PathLike, before: bytes | None = None) -> Iterator[None]:
+def edit_transaction(manifest: str | os.PathLike, before: bytes | None = None,
+                     lock_before: tuple[bytes | None] | None = None) -> Iterator[None]:
     """Hold the workspace lock while the block changes `manifest` and the pixi.lock beside it;
     if the block fails in any way (Ctrl-C included), put both back byte for byte. `before`:
-    the manifest's bytes, when the caller read them under the lock already (`app/add.py`)."""
+    the manifest's bytes, and `lock_before`: ``(the lock's bytes or None for no file,)``, when
+    the caller read them under the lock already (`app/add.py`), so neither is read twice."""
     manifest = Path(manifest).absolute()
     if manifest.is_dir():
         manifest = manifest / "pixi.toml"
@@ -121,7 +123,8 @@ def edit_transaction(manifest: str | os.PathLike, before: bytes | None = None) -
         raise ManifestError(f"{manifest} does not exist", hint="run `minipixi init` first")
     with workspace_lock(manifest.parent):
         lock = manifest.parent / LOCK_NAME
-        saved = {manifest: _read(manifest) if before is None else before, lock: _read(lock)}
+        saved = {manifest: _read(manifest) if before is None else before,
+                 lock: _read(lock) if lock_before is None else lock_before[0]}
         try:
             yield
         except BaseException:

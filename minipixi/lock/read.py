@@ -94,20 +94,33 @@ def read_lock(path: str | os.PathLike) -> LockFile:
 
 
 def read_lock_text(path: str | os.PathLike) -> str:
-    """The text of pixi.lock, size-checked before it is read; LockError when it cannot be read.
-    (`app/project.py` keeps it, to tell whether a new lock changes a byte of the file.)"""
+    """The text of pixi.lock, size-checked before it is read; LockError when it cannot be read."""
+    return lock_text_of(read_lock_bytes(path), path)
+
+
+def read_lock_bytes(path: str | os.PathLike) -> bytes:
+    """The bytes of pixi.lock, size-checked before they are read. `app/project.py` keeps them:
+    an undo puts back exactly these bytes, and ``conda-meta/pixi`` records their hash."""
     path = Path(path)
     try:
         check_size(path.stat().st_size)  # before reading it: a huge file is refused unread
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes()
     except FileNotFoundError as err:
         raise LockError(f"{path} does not exist", where=str(path), hint=REGENERATE_HINT) from err
     except YamlReadError as err:
         raise LockError(f"{path} is not a valid lock file: {err.message}", where=str(path),
                         hint=REGENERATE_HINT) from err
-    except (OSError, UnicodeDecodeError) as err:
+    except OSError as err:
         raise LockError(f"cannot read {path}: {err}", where=str(path), hint=REGENERATE_HINT) from err
-    return text
+
+
+def lock_text_of(data: bytes, path: str | os.PathLike) -> str:
+    """The lock's bytes as text, line ends folded to ``\n`` as a text-mode read would."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise LockError(f"cannot read {path}: {err}", where=str(path), hint=REGENERATE_HINT) from err
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def parse_lock(text: str, path: str = LOCK_FILE_NAME) -> LockFile:

@@ -14,6 +14,8 @@ it cannot be removed once added, so it checks a flag and stays idle outside thes
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import sys
 from pathlib import Path
@@ -85,6 +87,7 @@ def workspace(offline, tmp_path, monkeypatch):
 def test_add_reads_the_manifest_once_and_writes_the_lock_once(workspace):
     events = _record(["add", "numpy"])
     assert _reads(events, "pixi.toml") == 1
+    assert _reads(events, "pixi.lock") == 1  # kept for the undo, parsed, hashed for conda-meta/pixi
     assert _writes(events, "pixi.lock") == 1
     assert _writes(events, "pixi.toml") == 1
     assert 'numpy = ">=' in (workspace / "pixi.toml").read_text(encoding="utf-8")  # pinned, as Pixi does
@@ -109,6 +112,7 @@ def test_a_failed_add_writes_nothing_and_leaves_both_files_as_they_were(workspac
 def test_reading_commands_read_the_manifest_once(workspace, argv):
     events = _record(argv)
     assert _reads(events, "pixi.toml") == 1
+    assert _reads(events, "pixi.lock") == 1
     assert _writes(events, "pixi.lock") == 0  # already up to date: not a byte is written
 
 
@@ -129,6 +133,7 @@ def test_remove_reads_the_manifest_once_writes_each_file_once_and_uninstalls(wor
     assert "numpy" in _locked_names(workspace) and _installed(workspace, "numpy")
     events = _record(["remove", "numpy"])
     assert _reads(events, "pixi.toml") == 1
+    assert _reads(events, "pixi.lock") == 1
     assert _writes(events, "pixi.toml") == 1
     assert _writes(events, "pixi.lock") == 1
     assert "numpy" not in (workspace / "pixi.toml").read_text(encoding="utf-8")
@@ -162,3 +167,17 @@ def test_remove_locked_refuses_a_lock_that_must_change_and_undoes_the_edit(works
     assert main(["remove", "numpy", "--locked"]) == 1
     assert "--locked" in capsys.readouterr().err
     assert {name: (workspace / name).read_bytes() for name in before} == before
+
+
+def test_the_environment_file_hashes_the_lock_bytes_as_on_disk(workspace):
+    """``conda-meta/pixi`` records the hash of pixi.lock's bytes as they are on disk: a lock
+    with CRLF line ends (a Windows checkout) is hashed with its CRLFs, as Pixi hashes it, though
+    the lock is read once and compared as text."""
+    lock = workspace / "pixi.lock"
+    crlf = lock.read_bytes().replace(b"\n", b"\r\n")
+    lock.write_bytes(crlf)
+    events = _record(["install"])
+    assert _reads(events, "pixi.lock") == 1 and _writes(events, "pixi.lock") == 0
+    assert lock.read_bytes() == crlf  # up to date: the CRLF lock is not rewritten
+    written = json.loads((workspace / ".pixi" / "envs" / "default" / "conda-meta" / "pixi").read_text())
+    assert written["environment_lock_file_hash"] == hashlib.sha256(crlf).hexdigest()[:16]
