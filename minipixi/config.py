@@ -177,10 +177,6 @@ def teaching_pypi_url() -> str:
     return (teaching_pypi_dir() / "simple").as_uri()
 
 
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
 @dataclass(frozen=True)
 class Config:
     """Settings in force for one command."""
@@ -338,7 +334,7 @@ def load_config(workspace_root: Path | None = None, *, offline: bool = False) ->
             if "offline" in data:
                 merged["offline"] = data["offline"]  # a bool: read_config_file checked it
             sources.append(path)
-    offline = offline or _truthy(os.environ.get("MINIPIXI_OFFLINE")) or merged.get("offline", False)
+    offline = offline or flag("MINIPIXI_OFFLINE") or merged.get("offline", False)
     return Config(offline=offline, mirrors=merged["mirrors"], sources=tuple(sources),
                   repodata_config=merged["repodata-config"])
 # --8<-- [end:load]

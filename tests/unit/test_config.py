@@ -153,3 +153,16 @@ def test_pixi_frozen_acts_as_frozen_and_version_names_pixi(tmp_path, monkeypatch
     assert main(["install"]) == 1
     assert "--locked and --frozen cannot be used together" in capsys.readouterr().err
     assert not (tmp_path / "pixi.lock").exists()
+
+
+def test_minipixi_offline_is_read_like_the_other_yes_no_variables(tmp_path, monkeypatch):
+    """MINIPIXI_OFFLINE=0 means online and a typo is an error naming it, not silently "online"."""
+    from minipixi.config import load_config
+
+    monkeypatch.setenv("MINIPIXI_OFFLINE", "0")
+    assert load_config(tmp_path).offline is False
+    monkeypatch.setenv("MINIPIXI_OFFLINE", "True")
+    assert load_config(tmp_path).offline is True
+    monkeypatch.setenv("MINIPIXI_OFFLINE", "ofline")
+    with pytest.raises(MinipixiError, match="MINIPIXI_OFFLINE='ofline' is not true or false"):
+        load_config(tmp_path)
