@@ -46,18 +46,20 @@ read next `channel/names.py`.
 from __future__ import annotations
 
 import functools
+import json
 import math
 import os
 import re
 import tempfile
 import threading
+import time
 import zlib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
 from minipixi.errors import ChannelError, MinipixiError
-from minipixi.files import new_file_mode
+from minipixi.files import new_file_mode, write_atomic
 
 GiB = 2**30
 MiB = 2**20
@@ -505,3 +507,43 @@ def conditional_headers(info: dict) -> dict[str, str]:
 def validators(headers) -> dict[str, str | None]:
     """What to keep from a ``200`` answer to revalidate the copy next time."""
     return {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
+
+
+def cached_get(url: str, body_path: Path, *, offline: bool, headers: Mapping[str, str] | None = None,
+               size_limit: str = "max_repodata_size", client=None,
+               check: Callable[[bytes, str], None] | None = None) -> Fetched | None:
+    """A small document (a find-links page, a conda -> PyPI map) through a cache file.
+
+    The cached copy (`body_path`, its validators beside it in ``<name>.info.json``) is
+    revalidated by the rule above: a ``304`` reuses it. A ``200`` body is first given to
+    `check(body, content_type)`, which may refuse it, and only then cached. Returns a 200
+    `Fetched` (``content-type`` in its headers) from the network or the cache; the server's
+    answer for any other status (nothing cached); or None when `offline` and nothing is cached.
+    """
+    info_path = body_path.with_name(body_path.name + ".info.json")
+    try:
+        info = json.loads(info_path.read_text(encoding="utf-8")) if body_path.is_file() else {}
+    except (OSError, ValueError):
+        info = {}
+    info = info if isinstance(info, dict) else {}
+
+    def cached() -> Fetched:
+        return Fetched(200, {"content-type": str(info.get("content_type", ""))}, body_path.read_bytes())
+
+    if offline:
+        return cached() if info else None
+    fetched = fetch_bytes(url, size_limit=size_limit, client=client,
+                          headers={**(headers or {}), **conditional_headers(info)})
+    if fetched.status == 304 and info:
+        write_atomic(info_path, json.dumps({**info, "fetched": time.time()}, indent=2))
+        return cached()
+    if fetched.status != 200:
+        return fetched
+    content_type = fetched.headers.get("content-type", "")
+    if check is not None:
+        check(fetched.body, content_type)
+    body_path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(body_path, fetched.body)
+    write_atomic(info_path, json.dumps({"url": url, **validators(fetched.headers), "content_type": content_type,
+                                        "fetched": time.time()}, indent=2, sort_keys=True))
+    return Fetched(200, {"content-type": content_type}, fetched.body)

@@ -30,6 +30,7 @@ next `app/pypi_sync.py`.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -73,18 +74,22 @@ def pypi_settings(workspace, environment: str) -> tuple[list[str], str]:
 
 
 def find_links(workspace, environment: str) -> list[dict[str, str]]:
-    """``[pypi-options] find-links`` as the lock writes it (``[{path = "./links"}]``): folders of
-    wheels in the workspace (`pypi/find_links.py`); a ``url`` entry is an error naming it."""
+    """``[pypi-options] find-links`` as the lock writes it: ``[{path = "./links"}]`` (folders of
+    wheels in the workspace) and ``[{url = "https://host/wheels/"}]`` (flat pages of links), both
+    read by `pypi/find_links.py`; any other form is an error naming it."""
     links = pypi_options(workspace, environment).get("find-links", [])
     if not isinstance(links, list) or not all(isinstance(link, Mapping) for link in links):
-        raise PypiLockError("[pypi-options] find-links must be a list of { path = \"...\" } tables",
+        raise PypiLockError("[pypi-options] find-links must be a list of { path = \"...\" } or { url = \"...\" } tables",
                             where=str(workspace.path), hint='write find-links = [{ path = "./links" }]')
     for link in links:
-        if set(link) != {"path"} or not isinstance(link["path"], str):
+        key, value = next(iter(link.items())) if len(link) == 1 else (None, None)
+        if key not in ("path", "url") or not isinstance(value, str) or \
+                (key == "url" and not value.startswith(("http://", "https://"))):
             raise PypiLockError(f"[pypi-options] find-links entry {dict(link)} is not supported by minipixi: "
-                                "it reads folders of wheels in the workspace only", where=str(workspace.path),
-                                hint='download the wheels into a folder and write find-links = [{ path = "./links" }]')
-    return [{"path": link["path"]} for link in links]
+                                "it reads { path = \"./folder\" } and { url = \"https://...\" } entries",
+                                where=str(workspace.path),
+                                hint='write find-links = [{ path = "./links" }] or [{ url = "https://host/wheels/" }]')
+    return [dict(link) for link in links]
 
 
 def pinned_indexes(resolved) -> dict[str, str]:
@@ -107,19 +112,28 @@ def direct_wheel_url(raw: Mapping[str, Any]) -> str | None:
     return None
 
 
-def link_wheels(project, links: Sequence[Mapping[str, str]]) -> tuple[dict[str, list], dict[str, str]]:
-    """The wheels of the find-links folders (project -> files), and each one's lock location
-    (file URL -> ``./links/x.whl``, the folder as written, as Pixi locks it)."""
-    from minipixi.pypi.find_links import folder_wheels  # lazy: packaging
+def link_wheels(project, links: Sequence[Mapping[str, str]]) -> tuple[dict[str, list], dict[str, str], dict[str, str]]:
+    """The wheels of the find-links folders and pages (project -> files); each folder wheel's
+    lock location (file URL -> ``./links/x.whl``, the folder as written, as Pixi locks it); and
+    each page wheel's page (file URL -> the find-links url, its ``index`` in the lock)."""
+    from minipixi.pypi.find_links import folder_wheels, page_wheels  # lazy: packaging
 
     files: dict[str, list] = {}
     locations: dict[str, str] = {}
+    pages: dict[str, str] = {}
     for link in links:
-        for name, found in folder_wheels(project.workspace.root, link["path"]).items():
-            files.setdefault(name, []).extend(found)
-            for dist in found:
-                locations[dist.url] = link["path"].rstrip("/") + "/" + dist.filename
-    return files, locations
+        if "url" in link:
+            found = page_wheels(link["url"], cache_dir=cache_dir(), offline=project.config.offline)
+        else:
+            found = folder_wheels(project.workspace.root, link["path"])
+        for name, dists in found.items():
+            files.setdefault(name, []).extend(dists)
+            for dist in dists:
+                if "url" in link:
+                    pages[dist.url] = link["url"]
+                else:
+                    locations[dist.url] = link["path"].rstrip("/") + "/" + dist.filename
+    return files, locations, pages
 
 
 def direct_wheel_path(raw: Mapping[str, Any]) -> str | None:
@@ -336,20 +350,33 @@ def resolve_group(project, members: Sequence, conda_packages: Sequence[CondaPack
                                     f"({pinned[name]} and {url})", where=str(workspace.path),
                                     hint="name the same index in every environment of the group")
     direct = direct_wheels(with_pypi, project)
-    links, link_locations = link_wheels(project, find_links(workspace, with_pypi[0].environment))
+    links, link_locations, link_pages = link_wheels(project, find_links(workspace, with_pypi[0].environment))
     resolution = resolve(requirements, target, searched,
                          conda_provided=provided, prerelease=prerelease, cache_dir=cache_dir(),
                          offline=project.config.offline, label=label, preferred=preferred,
                          pinned={name: mirrored(url, mirrors) + "/" for name, url in pinned.items()},
                          direct={name: found[:2] for name, found in direct.items()}, links=links)
+    packages = [_hashed(p, project) if p.url in link_pages else p for p in resolution.packages]
     shares = {}
     for env, texts in own.items():
-        packages = resolution.packages if len(members) == 1 else _share(resolution.packages, texts, target.markers)
-        entries = [lock_entry(p, mirrors, pinned.get(normalize_pypi_name(p.name)),
+        mine = packages if len(members) == 1 else _share(packages, texts, target.markers)
+        entries = [lock_entry(p, mirrors, pinned.get(normalize_pypi_name(p.name)) or link_pages.get(p.url),
                               (direct.get(normalize_pypi_name(p.name)) or (None,) * 3)[2] or link_locations.get(p.url))
-                   for p in packages]
-        shares[env] = (entries, {e.location: p.extras for e, p in zip(entries, packages) if p.extras})
+                   for p in mine]
+        shares[env] = (entries, {e.location: p.extras for e, p in zip(entries, mine) if p.extras})
     return shares
+
+
+def _hashed(package, project):
+    """A wheel of a find-links page with its sha256: the page's, or the file's own."""
+    from minipixi.pypi.find_links import wheel_sha256  # lazy: packaging
+    from minipixi.pypi.index import DistFile  # lazy: packaging
+
+    if package.hashes.get("sha256"):
+        return package
+    dist = DistFile(package.filename, package.url)
+    digest = wheel_sha256(dist, project=package.name, cache_dir=cache_dir(), offline=project.config.offline)
+    return replace(package, hashes={**package.hashes, "sha256": digest})
 
 
 def _share(packages: Sequence, requirements: Sequence[str], markers: Mapping[str, str]) -> list:

@@ -10,8 +10,17 @@ A folder is named relative to the workspace and must stay inside it (`files.py`'
 `check_relative` and `inside`); each wheel in it is hashed once, so the lock records its
 sha256 and the install step checks it. A wheel from a folder is locked as Pixi writes it, by
 its path (``pypi: ./links/requests-2.31.0-py3-none-any.whl``), and installed from there.
-A ``url`` find-links (an HTML page listing files) is not read by minipixi: the caller
-refuses it naming the setting.
+
+A ``url`` find-links (``find-links = [{ url = "https://host/wheels/" }]``) names a *flat page*:
+one HTML page whose ``<a href>`` links point at files of any project, read as an index's PEP 503
+page is (`pypi/index.py`'s parser: a relative ``href`` is joined to the page's address or its
+``<base href>``, a ``#sha256=...`` fragment is the file's hash, ``data-requires-python`` and
+``data-yanked`` count too). As uv does, a link whose text is not a wheel or sdist file name is
+skipped, not an error. The page is fetched with `http.py`'s `cached_get` (bounded, cached under
+``<cache>/pypi/find-links/``, revalidated with its ``ETag``) so ``--offline`` reads the copy a
+previous run kept. A file the page lists without a hash is hashed once downloaded
+(`wheel_sha256`), so the lock still records its sha256 and the install step checks it. Such a
+wheel is locked by its URL, with the page as its ``index`` (as Pixi writes it).
 
 Read after `pypi/index.py`; read next `pypi/provider.py`.
 """
@@ -23,10 +32,13 @@ from pathlib import Path
 
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
+from minipixi import http
 from minipixi.files import UnsafePathError, check_relative, inside
-from minipixi.pypi.index import DistFile, IndexError_
+from minipixi.pypi.index import (DistFile, IndexError_, _check_http, _dist_file, _html_entries, _slug,
+                                 default_cache_dir, fetch_file)
 
 MAX_FILES = 10_000  # a find-links folder is a handful of wheels, not a mirror
+FLAT_ACCEPT = "text/html, application/vnd.pypi.simple.v1+html;q=0.9"
 
 
 def folder_wheels(root: Path, written: str) -> dict[str, list[DistFile]]:
@@ -64,3 +76,68 @@ def folder_wheels(root: Path, written: str) -> dict[str, list[DistFile]]:
         found.setdefault(project, []).append(
             DistFile(name, path.as_uri(), {"sha256": digest.hexdigest()}, root=root.as_uri()))
     return found
+
+
+def page_wheels(url: str, *, cache_dir: Path | None = None, offline: bool = False,
+                client=None) -> dict[str, list[DistFile]]:
+    """Normalized project name -> the files the flat page at `url` links to. Raises IndexError_
+    naming the page when it is unreachable (HTTP 404 ...), not HTML, too large, lists more than
+    MAX_FILES files, or, offline, was never fetched."""
+    where = f"{url} ([pypi-options] find-links url)"
+    _check_http(url, where)
+    body_path = Path(cache_dir or default_cache_dir()) / "pypi" / "find-links" / (_slug(url) + ".html")
+
+    def check(body: bytes, content_type: str) -> None:
+        _page_files(body, content_type, url)  # a page we cannot read is never cached
+
+    try:
+        fetched = http.cached_get(url, body_path, offline=offline, headers={"Accept": FLAT_ACCEPT},
+                                  client=client, check=check)
+    except http.DownloadError as err:
+        raise IndexError_(f"cannot read the find-links page: {err.message}", where=where,
+                          hint="check the find-links url in [pypi-options], or run with --offline to use "
+                          "the copy a previous run kept") from None
+    if fetched is None:
+        raise IndexError_(f"offline, and the find-links page {url} was never fetched", where=where,
+                          hint="run the command once online (without --offline) to keep a copy of it")
+    if fetched.status != 200:
+        raise IndexError_(f"the find-links page answered HTTP {fetched.status}", where=where,
+                          hint="check the find-links url in [pypi-options]")
+    return _page_files(fetched.body, fetched.headers.get("content-type", ""), url)
+
+
+def _page_files(body: bytes, content_type: str, url: str) -> dict[str, list[DistFile]]:
+    where = f"{url} ([pypi-options] find-links url)"
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if kind not in ("text/html", "application/vnd.pypi.simple.v1+html", "application/xhtml+xml", ""):
+        raise IndexError_(f"the find-links page is '{kind}', not an HTML page of links", where=where,
+                          hint="a find-links url names an HTML page whose links are wheel files")
+    entries = _html_entries(body, url)
+    if len(entries) > MAX_FILES:
+        raise IndexError_(f"the find-links page lists more than {MAX_FILES} files", where=where,
+                          hint="serve that many files from an index instead")
+    found: dict[str, list[DistFile]] = {}
+    for entry in entries:
+        name = entry.get("filename") or ""
+        try:
+            project = parse_wheel_filename(name)[0] if name.endswith(".whl") else None
+        except InvalidWheelFilename:
+            project = None
+        if project is None:
+            continue  # not a wheel (a link to another page, an sdist we would have to build)
+        found.setdefault(project, []).append(_dist_file(entry, url, project))
+    return found
+
+
+def wheel_sha256(dist: DistFile, *, project: str, cache_dir: Path | None = None, offline: bool = False,
+                 client=None) -> str:
+    """The sha256 of `dist`: the one its page lists, else that of the file itself (downloaded
+    into the cache, or already there from reading its metadata)."""
+    if dist.hashes.get("sha256"):
+        return dist.hashes["sha256"]
+    path = fetch_file(dist, project=project, cache_dir=cache_dir, offline=offline, client=client)
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(2**20):
+            digest.update(chunk)
+    return digest.hexdigest()

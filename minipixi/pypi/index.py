@@ -37,7 +37,8 @@ lesson hand-writes its versions; here we lean on the standard's own code).
 the server sent, and revalidated exactly like repodata (`channel/fetch.py`): a conditional request,
 and a ``304 Not Modified`` reuses the cached page. Files and metadata files are cached under
 ``<cache>/pypi/files/`` by URL; a cached file is re-hashed before it is used. With
-``offline=True`` only the cache is read, and a missing page is an error naming the project.
+``offline=True`` only the cache is read, and a missing page is an error naming the project
+(a 404 is remembered as well: offline, a project only a find-links source has is known).
 
 **A folder as an index.** An index URL may be ``file:///.../simple``: a folder laid out as a
 static web server would serve it, ``<project>/index.json`` (PEP 691) or ``<project>/index.html``
@@ -478,6 +479,9 @@ def fetch_project(index_url: str, name: str, *, cache_dir: Path | None = None,
                               f"'{normalize(name)}'", where=url,
                               hint="run the command once online (without --offline) to fill "
                               "the cache")
+        if info.get("status") == 404:  # the index had no such project when last asked
+            raise ProjectNotFound(f"the index has no project '{normalize(name)}'", where=url,
+                                  hint="check the name, or the index URL")
         return parse_page(body_path.read_bytes(), info.get("content_type", ""), url, name)
     headers = {"Accept": ACCEPT, **http.conditional_headers(info)}
     fetched = http.fetch_bytes(url, client=client, headers=headers,
@@ -485,7 +489,10 @@ def fetch_project(index_url: str, name: str, *, cache_dir: Path | None = None,
     if fetched.status == 304 and info:
         write_atomic(info_path, json.dumps({**info, "fetched": time.time()}, indent=2))
         return parse_page(body_path.read_bytes(), info.get("content_type", ""), url, name)
-    if fetched.status == 404:
+    if fetched.status == 404:  # remembered, so that --offline knows it too (a find-links wheel)
+        body_path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(body_path, b"")
+        write_atomic(info_path, json.dumps({"url": url, "status": 404, "fetched": time.time()}))
         raise ProjectNotFound(f"the index has no project '{normalize(name)}'", where=url,
                               hint="check the name, or the index URL")
     if fetched.status != 200:

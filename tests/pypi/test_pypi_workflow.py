@@ -205,11 +205,11 @@ def test_unsupported_pypi_options_are_named(workspace, capsys):
     assert main(["lock"]) != 0
     err = capsys.readouterr().err
     assert "index-strategy is not supported by minipixi" in err
-    manifest.write_text(base.replace("[pypi-options]\n", '[pypi-options]\nfind-links = [{ url = "https://x.org/w" }]\n')
+    manifest.write_text(base.replace("[pypi-options]\n", '[pypi-options]\nfind-links = [{ index = "https://x.org/w" }]\n')
                         + '\n[pypi-dependencies]\ntinyright = "*"\n')
     assert main(["lock"]) != 0
     err = capsys.readouterr().err
-    assert "find-links entry {'url': 'https://x.org/w'} is not supported by minipixi" in err
+    assert "find-links entry {'index': 'https://x.org/w'} is not supported by minipixi" in err
 
 
 def test_find_links_folder_wheels_are_candidates_and_locked_by_path(workspace, capsys):
