@@ -510,7 +510,7 @@ def validators(headers) -> dict[str, str | None]:
 
 
 def cached_get(url: str, body_path: Path, *, offline: bool, headers: Mapping[str, str] | None = None,
-               size_limit: str = "max_repodata_size", client=None,
+               size_limit: str = "max_repodata_size", limits: Limits | None = None, client=None,
                check: Callable[[bytes, str], None] | None = None) -> Fetched | None:
     """A small document (a find-links page, a conda -> PyPI map) through a cache file.
 
@@ -532,7 +532,7 @@ def cached_get(url: str, body_path: Path, *, offline: bool, headers: Mapping[str
 
     if offline:
         return cached() if info else None
-    fetched = fetch_bytes(url, size_limit=size_limit, client=client,
+    fetched = fetch_bytes(url, size_limit=size_limit, limits=limits, client=client,
                           headers={**(headers or {}), **conditional_headers(info)})
     if fetched.status == 304 and info:
         write_atomic(info_path, json.dumps({**info, "fetched": time.time()}, indent=2))

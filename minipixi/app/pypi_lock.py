@@ -7,7 +7,8 @@ the conda solve first (`app/relock.py`), then this module:
    its system requirements declare) say which wheels fit (`pypi/target.py`); an environment
    whose conda solve has no ``python`` cannot take PyPI packages at all;
 2. **what conda already installs**: a conda package that *is* a PyPI package (its ``pkg:pypi``
-   purl, from ``[workspace] conda-pypi-map``) is not installed a second time from PyPI;
+   purl, from ``[workspace] conda-pypi-map``: `pypi/mapping.py`) is not installed a second
+   time from PyPI;
 3. **the requirements**: the manifest's entries as PEP 508 texts (``requests[socks]>=2``,
    with ``env-markers``). Forms that would have to be built (``path``, ``git``, ``url``,
    ``editable``) are refused with one clear error: minipixi installs wheels only. An entry's
@@ -21,7 +22,8 @@ the conda solve first (`app/relock.py`), then this module:
 Offline, the bundled teaching index stands in for https://pypi.org/simple (`config.py`'s
 ``pypi_mirrors``): the resolver reads the folder, and `mirrored` / `unmirrored` turn the URLs
 both ways, so the lock names pypi.org exactly as a lock made online would. The teaching
-channel's conda -> PyPI map (``pypi_mapping``) plays Pixi's mapping service for conda-forge.
+channel's conda -> PyPI map (``pypi_mapping``, read by `pypi/mapping.py`) plays Pixi's mapping
+service for conda-forge.
 
 Lesson: Episode 2 ("The lock file"), mixing conda and PyPI. Read after `app/relock.py`; read
 next `app/pypi_sync.py`.
@@ -29,12 +31,9 @@ next `app/pypi_sync.py`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from minipixi.channel.names import Channel
 from minipixi.channel.virtual_packages import declared_virtual_packages
 from minipixi.config import cache_dir
 from minipixi.errors import ManifestError
@@ -46,7 +45,6 @@ SUPPORTED_OPTIONS = ("index-url", "extra-index-urls", "prerelease-mode", "no-bui
 BUILD_FORMS = ("path", "git", "url", "editable", "branch", "tag", "rev", "subdirectory")
 SOURCE_HINT = "use a wheel or a conda package"
 DIRECT = "direct+"  # a lock location's prefix for a wheel given by its URL
-MAX_MAPPING_SIZE = 16 * 2**20
 
 
 class PypiLockError(ManifestError):
@@ -206,7 +204,7 @@ def requirement_texts(resolved, workspace) -> list[str]:
     return texts
 
 
-# ---- conda packages that are PyPI packages ---------------------------------------------------
+# ---- the offline mirror of pypi.org -----------------------------------------------------------
 
 def mirrored(url: str, mirrors: Mapping[str, str]) -> str:
     """`url` with the index it starts with replaced by that index's mirror (or as it is)."""
@@ -220,87 +218,6 @@ def mirrored(url: str, mirrors: Mapping[str, str]) -> str:
 def unmirrored(url: str, mirrors: Mapping[str, str]) -> str:
     """The other way: a URL of a mirror as the index it stands in for names it."""
     return mirrored(url, {local: original for original, local in mirrors.items()})
-
-
-def conda_purls(workspace, records, *, strict: bool = True,
-                default_maps: Mapping[str, str] | None = None) -> dict[str, tuple[str, ...]]:
-    """conda name -> ``pkg:pypi/NAME?source=project-defined-mapping`` purls, from the manifest's
-    ``conda-pypi-map`` (an inline ``mapping`` table, or a local JSON file of conda name -> PyPI
-    name) for the channels the records came from. Every locked conda package gets them, so one
-    package has one entry in the lock whichever environment it is in. A remote mapping location
-    is an error when `strict` (an environment with PyPI dependencies needs it), else skipped.
-    `default_maps`: channel URL -> a mapping file, for channels the manifest maps not
-    (offline: the teaching channel's, as conda-forge's)."""
-    table = _workspace_document_table(workspace).get("conda-pypi-map")
-    if not isinstance(table, Mapping):
-        table = {}
-    given = {Channel.parse(str(channel)).url for channel in table}
-    table = {**table, **{url: {"location": location} for url, location in (default_maps or {}).items()
-                         if Channel.parse(url).url not in given}}
-    if not table:
-        return {}
-    mappings = {}
-    for channel, entry in table.items():
-        try:
-            mappings[Channel.parse(str(channel)).url] = _mapping_of(workspace, str(channel), entry)
-        except PypiLockError:
-            if strict:
-                raise
-    found = {}
-    for record in records:
-        mapping = mappings.get(Channel.parse(record.channel).url) if record.channel else None
-        target = (mapping or {}).get(record.name)
-        if target:
-            names = [target] if isinstance(target, str) else list(target)
-            found[record.name] = tuple(f"pkg:pypi/{normalize_pypi_name(n)}?source=project-defined-mapping"
-                                       for n in names)
-    return found
-
-
-def _workspace_document_table(workspace) -> Mapping[str, Any]:
-    document = getattr(workspace, "document", None) or {}
-    for key in ("workspace", "project"):
-        if isinstance(document.get(key), Mapping):
-            return document[key]
-    return {}
-
-
-def _mapping_of(workspace, channel: str, entry) -> dict[str, Any]:
-    """One channel's conda -> PyPI names (false: none)."""
-    if entry is False:
-        return {}
-    unsupported = sorted(set(entry) - {"location", "mapping"}) if isinstance(entry, Mapping) else []
-    if unsupported:
-        raise PypiLockError(f"conda-pypi-map {unsupported[0]} is not supported by minipixi",
-                            where=f"{workspace.path} (conda-pypi-map of {channel})",
-                            hint="give a location or a mapping table only")
-    mapping: dict[str, Any] = {}
-    location = entry.get("location") if isinstance(entry, Mapping) else entry
-    if location:
-        mapping.update(_read_mapping_file(workspace, channel, str(location)))
-    if isinstance(entry, Mapping):
-        mapping.update(entry.get("mapping") or {})
-    return {name: target for name, target in mapping.items() if target}
-
-
-def _read_mapping_file(workspace, channel: str, location: str) -> dict[str, Any]:
-    where = f"{workspace.path} (conda-pypi-map of {channel})"
-    if "://" in location and not location.startswith("file://"):
-        raise PypiLockError(f"the conda-pypi-map of {channel} is remote ({location}); minipixi reads local "
-                            "mapping files only", where=where, hint="download it and name the local file")
-    path = Path(location[len("file://"):]) if location.startswith("file://") else workspace.root / location
-    try:
-        if path.stat().st_size > MAX_MAPPING_SIZE:
-            raise PypiLockError(f"the conda-pypi-map file {path} is larger than 16 MiB", where=where,
-                                hint="keep only the packages of your channel in it")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise PypiLockError(f"cannot read the conda-pypi-map file {path}: {err}", where=where,
-                            hint="it must be a JSON object of conda name -> PyPI name") from err
-    if not isinstance(data, dict):
-        raise PypiLockError(f"the conda-pypi-map file {path} is not a JSON object", where=where,
-                            hint="write {\"conda-name\": \"pypi-name\"}")
-    return data
 
 
 # ---- resolving one (environment, platform) ---------------------------------------------------

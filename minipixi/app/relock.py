@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
-from minipixi.app.pypi_lock import conda_purls, find_links, pypi_settings, resolve_group
+from minipixi.app.pypi_lock import find_links, pypi_settings, resolve_group
 from minipixi.app.project import LOCK_NAME, Project, existing_lock, refresh, remember_lock
 from minipixi.app.workspace_lock import workspace_lock
 from minipixi.channel.load import load_channel_records
@@ -40,6 +40,7 @@ from minipixi.lock.satisfiability import (
     DEFAULT_PRERELEASE_MODE, LOCK_STRATEGY, disregarded_environments, exclude_newer_cutoffs, matched_platform_names, outdated,
 )
 from minipixi.lock.write import render_lock
+from minipixi.pypi.mapping import conda_purls
 from minipixi.records import PackageRecord
 from minipixi.solver import SolveTask, solve
 from minipixi.version import Version
@@ -311,7 +312,7 @@ def _solve_into(project: Project, members: list[str], platform: str, old, names,
     with_pypi = any(res.pypi_dependencies for res in resolved)
     # Conda packages that are PyPI packages. The offline default map applies to the whole
     # workspace or not at all, so a package shared by two environments gets one lock entry.
-    purls = conda_purls(ws, records, strict=with_pypi,
+    purls = conda_purls(ws, records, strict=with_pypi, offline=project.config.offline,
                         default_maps=project.config.pypi_mapping() if ws.uses_pypi else None)
     # A package the old lock already holds keeps the purls written there (Pixi's, from its
     # mapping service), so relocking changes no entry that did not change.

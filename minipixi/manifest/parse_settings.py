@@ -180,6 +180,15 @@ def _check_conda_pypi_map(ctx: ParseContext, value: Any, path: tuple) -> None:
         expect(ctx, entry, (str, bool, dict), entry_path, f"the conda-pypi-map entry of '{channel}'")
         if isinstance(entry, dict):
             check_keys(ctx, entry, ("location", "mapping", "mapping-mode", "same-name-heuristic"), entry_path)
+            if not entry:
+                raise ctx.error(entry_path, f"the conda-pypi-map entry of '{channel}' is empty",
+                                "give at least one of location, mapping, mapping-mode or same-name-heuristic",
+                                at_value=True)
+            if "location" in entry:
+                expect(ctx, entry["location"], (str,), entry_path + ("location",), "location")
+            if "same-name-heuristic" in entry:
+                expect(ctx, entry["same-name-heuristic"], (bool,), entry_path + ("same-name-heuristic",),
+                       "same-name-heuristic")
             if "mapping-mode" in entry:
                 check_choice(ctx, entry["mapping-mode"], ("overlay", "replace"), entry_path + ("mapping-mode",), "mapping-mode")
             for pkg, target in expect(ctx, entry.get("mapping", {}), (dict,), entry_path + ("mapping",), "mapping").items():
@@ -187,6 +196,8 @@ def _check_conda_pypi_map(ctx: ParseContext, value: Any, path: tuple) -> None:
                     raise ctx.error(entry_path + ("mapping", pkg), "`true` is not supported as a PyPI name",
                                     "use a string or a list of strings, or false for 'not on PyPI'", at_value=True)
                 expect(ctx, target, (str, list, bool), entry_path + ("mapping", pkg), f"the PyPI name of '{pkg}'")
+                for item in target if isinstance(target, list) else ():
+                    expect(ctx, item, (str,), entry_path + ("mapping", pkg), f"a PyPI name of '{pkg}'")
 
 
 def check_package(ctx: ParseContext, doc: Mapping[str, Any]) -> None:

@@ -22,7 +22,7 @@ previous run kept. A file the page lists without a hash is hashed once downloade
 (`wheel_sha256`), so the lock still records its sha256 and the install step checks it. Such a
 wheel is locked by its URL, with the page as its ``index`` (as Pixi writes it).
 
-Read after `pypi/index.py`; read next `pypi/provider.py`.
+Read after `pypi/index.py`; read next `pypi/mapping.py`.
 """
 
 from __future__ import annotations

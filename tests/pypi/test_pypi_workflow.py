@@ -419,8 +419,8 @@ def test_conda_pypi_map_from_a_local_file_and_unsupported_keys(workspace, capsys
                         + '\n[pypi-dependencies]\ntinyright = "*"\n')
     (root / "pixi.lock").unlink()
     capsys.readouterr()
-    assert main(["lock"]) != 0
-    assert "conda-pypi-map same-name-heuristic is not supported" in capsys.readouterr().err
+    assert main(["lock"]) == 0  # same-name-heuristic: python, not in the map, is PyPI's python
+    assert "- pkg:pypi/python\n" in (root / "pixi.lock").read_text()
 
 
 def test_extra_index_urls_are_searched_and_recorded(workspace, tmp_path, capsys):

@@ -170,10 +170,10 @@ def test_mirrored_urls_map_both_ways_and_only_at_a_path_boundary():
     assert mirrored("https://example.org/simple/x/", mirrors) == "https://example.org/simple/x/"
 
 
-def test_the_teaching_map_applies_only_where_the_manifest_maps_nothing(tmp_path):
+def test_the_manifest_map_overlays_the_teaching_map_unless_it_replaces_it(tmp_path):
     from types import SimpleNamespace
 
-    from minipixi.app.pypi_lock import conda_purls
+    from minipixi.pypi.mapping import conda_purls
 
     forge = "https://conda.anaconda.org/conda-forge"
     records = [SimpleNamespace(name="platformdirs", channel=forge), SimpleNamespace(name="tree", channel=forge)]
@@ -184,6 +184,10 @@ def test_the_teaching_map_applies_only_where_the_manifest_maps_nothing(tmp_path)
     assert conda_purls(bare, records) == {}
     own = SimpleNamespace(document={"workspace": {"conda-pypi-map": {"conda-forge": {"mapping": {"tree": "pytree"}}}}},
                           root=tmp_path, path=tmp_path / "pixi.toml")
+    assert conda_purls(own, records, default_maps=teaching) == {  # Pixi's default mapping-mode: overlay
+        "tree": ("pkg:pypi/pytree?source=project-defined-mapping",),
+        "platformdirs": ("pkg:pypi/platformdirs?source=project-defined-mapping",)}
+    own.document["workspace"]["conda-pypi-map"]["conda-forge"]["mapping-mode"] = "replace"
     assert conda_purls(own, records, default_maps=teaching) == {
         "tree": ("pkg:pypi/pytree?source=project-defined-mapping",)}
 
