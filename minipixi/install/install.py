@@ -45,7 +45,8 @@ from pathlib import Path
 
 from minipixi.errors import InstallError
 from minipixi.install.package_cache import PackageCache, fetch_all, file_lock, record_source
-from minipixi.install.link import link_package, prepare_link, prune_empty_dirs, remove_installed, unlink_package
+from minipixi.install.link import (check_symlinks, link_package, make_symlinks, prepare_link, prune_empty_dirs,
+                                   remove_installed, unlink_package)
 from minipixi.install.prefix_records import PrefixRecord, read_prefix_records, write_quick
 from minipixi.install.transaction import PythonInfo, Transaction, plan_transaction
 from minipixi.install.workers import WorkerPool, cpus, result_of
@@ -136,8 +137,14 @@ def execute(transaction: Transaction, prefix: Path, package_dirs: Mapping[str, P
         everything = [target for package in targets for target in package]
         clash = len(everything) != len(set(everything))  # then link in order, in this process,
         linker = WorkerPool(0) if clash else pool        # so the same package wins every time
-        for request, _ in zip(wanted, _each(linker, wanted, link_request, prefix, python)):
+        defer = linker.has_workers  # in parallel, symlinks are made afterwards, here (link.py)
+        symlinks = []
+        for request, made in zip(wanted, _each(linker, wanted, link_request, prefix, python, defer)):
+            symlinks += made
             reporter.on_link(request.record)
+        if defer:
+            make_symlinks(symlinks, prefix)
+        check_symlinks(symlinks, prefix)
     (prefix / "conda-meta" / JOURNAL).unlink()
 # --8<-- [end:execute]
 
@@ -159,10 +166,10 @@ def link_targets(request: LinkRequest, python: PythonInfo | None) -> list[str]:
     return prepare_link(request.record, request.package_dir, python, request.requested_spec).targets
 
 
-def link_request(request: LinkRequest, prefix: Path, python: PythonInfo | None) -> None:
-    """Read the package and link it (returns nothing: nobody reads it across processes)."""
-    link_package(prepare_link(request.record, request.package_dir, python, request.requested_spec),
-                 prefix, python)
+def link_request(request: LinkRequest, prefix: Path, python: PythonInfo | None, defer: bool) -> list:
+    """Read the package and link it; returns its symlinks (made, or left to make: `defer`)."""
+    job = prepare_link(request.record, request.package_dir, python, request.requested_spec)
+    return link_package(job, prefix, python, defer_symlinks=defer)
 
 
 def _each(pool: WorkerPool, requests: Sequence[LinkRequest], action, *args) -> Iterator:

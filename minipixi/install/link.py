@@ -17,6 +17,13 @@ unless we made its parent ourselves (`_make_parent`), so a link planted above it
 file out; and files are removed (`unlink_package`) only after the same checks. A refusal names
 the file, the field and the value.
 
+**Symlinks last.** When packages are linked in parallel processes (`install/install.py`), no
+process makes a symlink: each leaves its package's links in a list (`Symlink`), and after every
+file and folder is in place they are made in this process, in order, each checked on disk. So no
+file is ever written through a link that another process is making at that moment. Then every new
+link is checked once more (`check_symlinks`): a chain whose links came in the wrong order
+(`b -> a/../x` before `a -> .`) only leads out once both exist.
+
 When two packages ship the same path, the one linked last wins, and removing one keeps the path
 while another still owns it (`keep`).
 
@@ -134,43 +141,83 @@ def prepare_link(record: PackageRecord, package_dir: Path, python: PythonInfo | 
     return LinkJob(record, package_dir, entries, points, requested_spec)
 
 
+@dataclass(frozen=True)
+class Symlink:
+    """A symlink a package installs: `target` (in the prefix) -> `link` (its text)."""
+
+    target: str
+    link: str
+    where: str  # the package's folder (errors name its info/paths.json)
+
+
 # --8<-- [start:link]
-def link_package(job: LinkJob, prefix: Path, python: PythonInfo | None) -> PrefixRecord:
+def link_package(job: LinkJob, prefix: Path, python: PythonInfo | None, *,
+                 defer_symlinks: bool = False) -> list[Symlink]:
     """Put every file of `job` into `prefix`, then write its conda-meta record (last).
 
-    Returns the PrefixRecord that was written.
+    Returns the package's symlinks: made here, or with `defer_symlinks` left for the caller
+    to make with `make_symlinks` (see "Symlinks last" above).
     """
     source_root, prefix_root = str(job.package_dir), str(prefix)
     made = {prefix_root}  # folders known to exist, real and inside: saves a stat per file
-    paths_data = [_link_entry(source_root, entry, target, prefix_root, made)
+    symlinks: list[Symlink] = []
+    paths_data = [_link_entry(source_root, entry, target, prefix_root, made, symlinks, defer_symlinks)
                   for entry, target in job.entries]
     for point in job.entry_points:
         paths_data.append(_write_entry_point(point, prefix, python))
     installed = PrefixRecord(job.record, tuple(job.targets), tuple(paths_data),
                              str(job.package_dir), job.requested_spec)
     write_prefix_record(prefix, installed)
-    return installed
+    return symlinks
 # --8<-- [end:link]
 
 
+def make_symlinks(symlinks: Iterable[Symlink], prefix: Path) -> None:
+    """Make links that `link_package` left (one process, in order), each checked on disk."""
+    prefix_root = str(prefix)
+    made = {prefix_root}
+    for symlink in symlinks:
+        _make_symlink(symlink, prefix_root, made)
+
+
+def check_symlinks(symlinks: Iterable[Symlink], prefix: Path) -> None:
+    """Once all are made: does each new link still lead inside? A later link on its path (an
+    `a -> .` made after `b -> a/../x`) can change where it leads; such a link is removed and
+    refused."""
+    prefix_root = str(prefix)
+    for symlink in symlinks:
+        dest = f"{prefix_root}/{symlink.target}"
+        if os.path.islink(dest):
+            _check_link_on_disk(dest, symlink.target, symlink.link, prefix_root, symlink.where)
+
+
+def _make_symlink(symlink: Symlink, prefix: str, made: set[str]) -> None:
+    dest = f"{prefix}/{symlink.target}"
+    _make_parent(dest, made, prefix, f"{symlink.where}/info/paths.json")
+    _replacing(dest, lambda: os.symlink(symlink.link, dest), made)
+    _check_link_on_disk(dest, symlink.target, symlink.link, prefix, symlink.where)
+
+
 def _link_entry(source_root: str, entry: PathEntry, target: str, prefix: str,
-                made: set[str]) -> dict:
+                made: set[str], symlinks: list[Symlink], defer: bool) -> dict:
     """Link one path; returns its `paths_data` line (with `sha256_in_prefix` when rewritten).
 
     Paths are plain strings here: this runs once per file, and pathlib's objects cost more
     than the system calls they wrap.
     """
     source, dest = f"{source_root}/{entry.path}", f"{prefix}/{target}"
+    if entry.path_type == "softlink" and os.path.islink(source):
+        link = os.readlink(source)
+        _check_link(target, link, source_root)  # checked in prepare_link too: read it again
+        symlinks.append(Symlink(target, link, source_root))
+        if not defer:
+            _make_symlink(symlinks[-1], prefix, made)
+        return _paths_data(entry, target)
     _make_parent(dest, made, prefix, f"{source_root}/info/paths.json")
     if entry.path_type == "directory":
         if os.path.islink(dest) or os.path.isfile(dest):
             _clear(dest, made)
         os.makedirs(dest, exist_ok=True)
-    elif entry.path_type == "softlink" and os.path.islink(source):
-        link = os.readlink(source)
-        _check_link(target, link, source_root)  # checked in prepare_link too: read it again
-        _replacing(dest, lambda: os.symlink(link, dest), made)
-        _check_link_on_disk(dest, target, link, prefix, source_root)
     elif entry.prefix_placeholder and not entry.no_link:
         _clear(dest, made)
         new_hash = _copy_with_prefix(source, dest, entry, prefix)

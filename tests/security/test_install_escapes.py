@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import os
 import shutil
 import tarfile
 import zipfile
@@ -575,3 +576,52 @@ def test_a_journal_naming_files_outside_is_refused(world):
     journal.write_text("[1, 2]")
     with pytest.raises(install.InstallError, match="journal"):
         install.install([world.good], world.prefix, cache=world.cache)
+
+
+# ---- linking in parallel processes ----------------------------------------------------------------
+
+def _link_in_processes(monkeypatch, prefix) -> dict:
+    """Link in two worker processes even for a few packages; note where os.symlink ran in the
+    prefix (unpacking into the cache makes links in workers too, which is fine)."""
+    monkeypatch.setattr(install, "LINK_IN_PROCESSES_FROM", 2)
+    parent, calls = os.getpid(), {"main": 0}
+    real_symlink = os.symlink
+
+    def watched_symlink(source, dest, *args, **kwargs):
+        if not str(dest).startswith(str(prefix)):
+            return real_symlink(source, dest, *args, **kwargs)
+        if os.getpid() != parent:  # a forked worker: it must never make a link in the prefix
+            raise AssertionError(f"a worker process made the symlink {dest}")
+        calls["main"] += 1
+        return real_symlink(source, dest, *args, **kwargs)
+
+    monkeypatch.setattr(link.os, "symlink", watched_symlink)
+    return calls
+
+
+def test_in_parallel_linking_only_the_main_process_makes_symlinks(world, monkeypatch):
+    """While workers write files, no symlink is being made anywhere: links come afterwards, in
+    order, in this process; so no file is written through a link made at the same moment."""
+    calls = _link_in_processes(monkeypatch, world.prefix)
+    packages = [make_package(world.channel, f"lib{i}", {f"lib/lib{i}.so.1": f"{i}"},
+                             symlinks={f"lib/lib{i}.so": f"lib{i}.so.1"})[1] for i in range(6)]
+    install.install([world.good, *packages], world.prefix, cache=world.cache, workers=2)
+    assert calls["main"] == 6
+    for i in range(6):
+        assert os.readlink(world.prefix / "lib" / f"lib{i}.so") == f"lib{i}.so.1"
+        assert (world.prefix / "lib" / f"lib{i}.so").read_text() == f"{i}"
+    world.sentinel.assert_unchanged()
+
+
+def test_in_parallel_a_chain_made_in_the_wrong_order_is_caught_at_the_end(world, monkeypatch):
+    """p1's `b -> a/../outside` is made first and is inside then (there is no `a`); p2's
+    `a -> .` makes it lead out. The check of every new link after all are made refuses it."""
+    _link_in_processes(monkeypatch, world.prefix)
+    ATTACKS.append("chain made in the wrong order, in parallel")
+    _, first = make_package(world.channel, "p1", {"share/p1.txt": "1"}, symlinks={"b": "a/../outside"})
+    _, second = make_package(world.channel, "p2", {"share/p2.txt": "2"}, symlinks={"a": "."})
+    fillers = [make_package(world.channel, f"f{i}", {f"share/f{i}.txt": "f"})[1] for i in range(3)]
+    with pytest.raises(UnsafePathError, match="leads to"):
+        install.install([world.good, first, second, *fillers], world.prefix, cache=world.cache, workers=2)
+    world.sentinel.assert_unchanged()
+    assert not os.path.lexists(world.prefix / "b")
