@@ -39,6 +39,7 @@ STYLES: dict[str, tuple[str, str, bool, str]] = {
     "cuda": ("#ffe0b2", "#e65100", False, "needs __cuda itself"),
     "cuda-transitive": ("#fff8e1", "#f9a825", False, "needs a package that needs __cuda"),
     "virtual": ("#f3e5f5", "#6a1b9a", True, "virtual package: the machine provides it"),
+    "pypi": ("#e8eaf6", "#3949ab", False, "a PyPI package (a wheel)"),
     "step": ("#e3f2fd", "#1565c0", False, ""),
     "file": ("#fafafa", "#607d8b", False, ""),
     "tool": ("#e0f2f1", "#00796b", False, ""),
@@ -88,14 +89,18 @@ class Graph:
 
 # ---- the graph of an environment -------------------------------------------------------------
 def environment_graph(records: Iterable[PackageRecord], requested: Mapping[str, str], *,
-                      title: str, virtual: bool = True) -> Graph:
+                      title: str, virtual: bool = True, pypi=None) -> Graph:
     """The locked `records` as a graph from the manifest's `requested` specs (name -> text),
-    coloured by what needs ``__cuda``. With `virtual`, virtual packages are nodes too."""
-    from minipixi.app.why import MANIFEST, edges  # lazy: why.py loads the solver (numba); drawing a Graph needs neither
+    coloured by what needs ``__cuda``. With `virtual`, virtual packages are nodes too. `pypi`
+    (a `PypiPart` of `app/why.py`): the PyPI packages as nodes of their own kind, labelled
+    ``(PyPI)``, with their ``requires_dist`` edges."""
+    from minipixi.app.why import MANIFEST, PYPI, edges, label  # lazy: why.py loads the solver (numba); drawing a Graph needs neither
 
     records = sorted(records, key=lambda r: r.name)
     by_name = {r.name: r for r in records}
     out = edges(records)
+    if pypi is not None:
+        out.update(pypi.edges)
     cuda = {name for name, kids in out.items() if any(child == "__cuda" for _, child in kids)}
     # Everything that reaches a cuda package needs a GPU too: walk the reversed edges.
     parents: dict[str, set[str]] = {}
@@ -115,15 +120,19 @@ def environment_graph(records: Iterable[PackageRecord], requested: Mapping[str, 
         kind = ("cuda" if name in cuda else "cuda-transitive" if name in needs_gpu
                 else "direct" if name in requested else "package")
         graph.add(name, f"{name} {by_name[name].version}", kind=kind)
+    for node in pypi.versions if pypi is not None else ():
+        graph.add(node, f"{label(node)} {pypi.versions[node]} (PyPI)".replace("  ", " "), kind="pypi")
     for name in direct:
         graph.link(MANIFEST, name, requested[name])
-    for record in records:
-        for spec, child in out[record.name]:
+    for spec, node in pypi.roots if pypi is not None else ():
+        graph.link(MANIFEST, node, spec)
+    for name in [r.name for r in records] + [n for n in out if n.startswith(PYPI)]:
+        for spec, child in out[name]:
             if child.startswith("__"):
                 if not virtual:
                     continue
                 graph.add(child, child, kind="virtual")
-            graph.link(record.name, child, spec)
+            graph.link(name, child, spec)
     return graph
 
 

@@ -31,7 +31,7 @@ from minipixi.app.graph import RENDERERS, environment_graph
 from minipixi.app.policy import records_for
 from minipixi.app.project import ENVS_DIR, Project, open_project
 from minipixi.app.relock import OnSolve, no_progress
-from minipixi.app.why import manifest_specs
+from minipixi.app.why import PYPI, PypiPart, environment_pypi, label, manifest_specs
 from minipixi.channel.virtual_packages import detect_virtual_packages
 from minipixi.config import cache_dir, home_dir, load_config, teaching_channel_dir
 from minipixi.errors import ManifestError, MinipixiError
@@ -68,20 +68,25 @@ def locked_pypi(project: Project, environment: str, platform: str) -> tuple[list
 
 # --8<-- [start:tree]
 def render_tree(records: Sequence[PackageRecord], roots: Iterable[str], *, pattern: str | None = None,
-                invert: bool = False) -> str:
+                invert: bool = False, pypi: PypiPart | None = None) -> str:
     """The dependency tree of `records` below `roots` (the manifest's dependencies), like
-    ``pixi tree``; with `invert`, what depends on the packages matching `pattern`."""
-    by_name = {r.name: r for r in records}
+    ``pixi tree``; with `invert`, what depends on the packages matching `pattern`. With `pypi`
+    (`app/why.py`), the PyPI packages too, marked ``(pypi)`` (Pixi colours their versions)."""
+    by_name = {r.name: r.version for r in records}
     children = {r.name: sorted({MatchSpec.parse(d).name for d in r.depends} & by_name.keys()) for r in records}
+    if pypi is not None:
+        by_name.update(pypi.versions)
+        children.update({node: sorted({child for _, child in out}) for node, out in pypi.edges.items()})
+        roots = list(dict.fromkeys([*roots, *(node for _, node in pypi.roots)]))
     if invert:
         parents: dict[str, list[str]] = {name: [] for name in by_name}
         for name, kids in children.items():
             for kid in kids:
                 parents[kid].append(name)
         children = {name: sorted(ps) for name, ps in parents.items()}
-        roots = [n for n in sorted(by_name) if pattern and re.search(pattern, n)]
+        roots = [n for n in sorted(by_name) if pattern and re.search(pattern, label(n))]
     else:
-        roots = [n for n in roots if n in by_name and (not pattern or re.search(pattern, n))]
+        roots = [n for n in roots if n in by_name and (not pattern or re.search(pattern, label(n)))]
     lines: list[str] = []
     shown: set[str] = set()
 
@@ -89,7 +94,8 @@ def render_tree(records: Sequence[PackageRecord], roots: Iterable[str], *, patte
         # A package already drawn is marked (*) and not expanded again, as `pixi tree` does.
         branch = "└── " if last else "├── "
         again = name in shown
-        lines.append(f"{indent}{branch}{name} v{by_name[name].version}{' (*)' if again else ''}")
+        kind = " (pypi)" if name.startswith(PYPI) else ""
+        lines.append(f"{indent}{branch}{label(name)} v{by_name[name]}{kind}{' (*)' if again else ''}")
         if again:
             return
         shown.add(name)
@@ -104,9 +110,11 @@ def render_tree(records: Sequence[PackageRecord], roots: Iterable[str], *, patte
 
 
 def tree_picture(project: Project, env: str, platform: str, records: Sequence[PackageRecord], fmt: str) -> str:
-    """The whole environment as a picture: Graphviz dot, Mermaid or SVG (`app/graph.py`)."""
+    """The whole environment as a picture: Graphviz dot, Mermaid or SVG (`app/graph.py`), its
+    PyPI packages labelled as such."""
     resolved = project.workspace.resolve(env, platform)
-    graph = environment_graph(records, manifest_specs(resolved), title=f"environment {env} on {platform}")
+    graph = environment_graph(records, manifest_specs(resolved), title=f"environment {env} on {platform}",
+                              pypi=environment_pypi(project, env, platform))
     return RENDERERS[fmt](graph)
 
 

@@ -16,6 +16,14 @@ reach the target at all (a backwards search marks them first). A package can be 
 many ways in a big environment, so the walk stops at `MAX_PATHS` paths (or `MAX_STEPS` partial
 ones) and says it did.
 
+PyPI packages are nodes too (`pypi_part`): the manifest's ``[pypi-dependencies]`` point at them,
+and each locked wheel points at what its ``requires_dist`` names, with the markers evaluated for
+the platform's locked Python as the lock step did and the extras some requirement asked for
+followed (``tinyconfig[units]`` reaches ``tinyunits``, plain ``tinyconfig`` does not). A PyPI
+requirement on a name a conda package provides (its ``pkg:pypi`` purl) leads to that conda
+package, as it did when the environment was locked. A PyPI node's id is ``pypi:<name>`` (`PYPI`),
+so it never collides with a conda package of the same name; `label` shows it without the prefix.
+
 Virtual packages (``__cuda``, ``__glibc``) are never locked: they describe the machine. They are
 still graph nodes here, reached by the ``depends`` that name them, so ``minipixi why __cuda``
 lists the packages that need a GPU driver, and why each of those is in the environment.
@@ -29,6 +37,7 @@ environment does not satisfy. It reads the lock and the channel index; it never 
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
@@ -37,6 +46,7 @@ from minipixi.app.project import host_platform_entry
 from minipixi.app.relock import load_sources
 from minipixi.errors import InstallError, LockError
 from minipixi.lock.model import lock_platform_names
+from minipixi.lock.pypi_satisfiability import as_requirement, conda_as_pypi, marker_environment, python_record
 from minipixi.matchspec import MatchSpec
 from minipixi.records import PackageRecord
 
@@ -46,6 +56,13 @@ MAX_PATHS = 50
 MAX_STEPS = 200_000
 #: The name of the graph's start: the manifest itself.
 MANIFEST = "pixi.toml"
+#: The prefix of a PyPI package's id in the graph (a conda package may have the same name).
+PYPI = "pypi:"
+
+
+def label(node: str) -> str:
+    """A node's name as a user writes it: a PyPI package's without its ``pypi:`` prefix."""
+    return node[len(PYPI):] if node.startswith(PYPI) else node
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,10 @@ class Step:
     @property
     def virtual(self) -> bool:
         return self.name.startswith("__")
+
+    @property
+    def pypi(self) -> bool:
+        return self.name.startswith(PYPI)
 
 
 @dataclass(frozen=True)
@@ -81,13 +102,26 @@ class Answer:
         return any(len(path) == 1 for path in self.paths)
 
     def to_json(self) -> dict:
+        pypi = {"kind": "pypi"}  # a PyPI package says so; a conda one (the default) does not
         return {
-            "package": self.package, "version": self.version, "environment": self.environment,
+            "package": label(self.package), **(pypi if self.package.startswith(PYPI) else {}),
+            "version": self.version, "environment": self.environment,
             "platform": self.platform, "direct": self.direct, "truncated": self.truncated,
-            "paths": [[{"from": MANIFEST if i == 0 else path[i - 1].name, "spec": step.spec,
-                        "to": step.name, "version": step.version} for i, step in enumerate(path)]
-                      for path in self.paths],
+            "paths": [[{"from": MANIFEST if i == 0 else label(path[i - 1].name), "spec": step.spec,
+                        "to": label(step.name), **(pypi if step.pypi else {}), "version": step.version}
+                       for i, step in enumerate(path)] for path in self.paths],
         }
+
+
+@dataclass(frozen=True)
+class PypiPart:
+    """The PyPI side of a locked environment as graph edges (see the module): each PyPI node's
+    version, its edges (requirement text, child id: a PyPI id or a conda name), and the
+    manifest's edges to them (requirement text, id)."""
+
+    versions: Mapping[str, str]
+    edges: Mapping[str, list[tuple[str, str]]]
+    roots: list[tuple[str, str]]
 
 
 def spec_name(spec: str) -> str:
@@ -117,19 +151,26 @@ def edges(records: Iterable[PackageRecord]) -> dict[str, list[tuple[str, str]]]:
 
 # --8<-- [start:explain]
 def explain(records: Iterable[PackageRecord], requested: Mapping[str, str], package: str, *,
-            environment: str, platform: str, where: str = "pixi.lock",
+            environment: str, platform: str, where: str = "pixi.lock", pypi: PypiPart | None = None,
             max_paths: int = MAX_PATHS, max_steps: int = MAX_STEPS) -> Answer:
     """Every path (up to `max_paths`) from the manifest's `requested` specs (name -> spec text)
-    to `package` in the locked `records` of `environment` on `platform`.
+    to `package` in the locked `records` of `environment` on `platform`, and through the `pypi`
+    part of the environment when given (`package` may then be a PyPI package).
 
     Raises `LockError` naming the environment and platform when the package is not there.
     """
     records = list(records)
     target = package.strip().lower()
-    by_name = {r.name: r for r in records}
+    by_name: dict[str, str] = {r.name: r.version for r in records}
     graph = edges(records)
     graph[MANIFEST] = [(spec, name.lower()) for name, spec in requested.items()
                        if name.lower() in by_name]
+    if pypi is not None:
+        by_name.update(pypi.versions)
+        graph.update(pypi.edges)
+        graph[MANIFEST] += pypi.roots
+        if target not in by_name and PYPI + _normalized(target) in by_name:
+            target = PYPI + _normalized(target)
     reachable = {child for out in graph.values() for _, child in out}
     if target not in by_name and not (target.startswith("__") and target in reachable):
         virtual = target.startswith("__")
@@ -167,7 +208,7 @@ def explain(records: Iterable[PackageRecord], requested: Mapping[str, str], pack
         for spec, child in graph.get(node, ()):
             if child not in leads or child in seen:
                 continue
-            step = Step(spec, child, by_name[child].version if child in by_name else "")
+            step = Step(spec, child, by_name.get(child, ""))
             if child == target:
                 if len(found) == max_paths:
                     truncated = True
@@ -176,9 +217,87 @@ def explain(records: Iterable[PackageRecord], requested: Mapping[str, str], pack
                 found.append(path + (step,))
             else:
                 walk.append((child, path + (step,)))
-    version = by_name[target].version if target in by_name else ""
-    return Answer(target, version, environment, platform, tuple(found), truncated)
+    return Answer(target, by_name.get(target, ""), environment, platform, tuple(found), truncated)
 # --8<-- [end:explain]
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pypi_part(packages: Iterable, requirements: Mapping[str, object], conda_names: Iterable[str],
+              provided: Mapping[str, str], markers: Mapping[str, str] | None) -> PypiPart:
+    """The graph of the locked PyPI `packages` (`PypiPackage`s) from the manifest's
+    `requirements` (name -> its ``[pypi-dependencies]`` entry). `provided`: PyPI name -> the conda
+    package that provides it; `markers`: what PEP 508 markers see on this platform (None: the
+    locked Python is unknown, and every marker is taken to hold)."""
+    from packaging.markers import UndefinedEnvironmentName  # lazy: packaging, PyPI only
+    from packaging.requirements import InvalidRequirement, Requirement  # lazy: as above
+
+    locked = {_normalized(p.name): p for p in packages}
+    conda = set(conda_names)
+
+    def holds(requirement, extras) -> bool:
+        if requirement.marker is None or markers is None:
+            return True
+        try:
+            return any(requirement.marker.evaluate({**markers, "extra": e}) for e in ("", *extras))
+        except UndefinedEnvironmentName:
+            return True
+
+    def node(name: str) -> str | None:
+        key = _normalized(name)
+        if key in locked:
+            return PYPI + key
+        return provided.get(key) if provided.get(key) in conda else None
+
+    def parsed(text: str):
+        try:
+            return Requirement(text)
+        except InvalidRequirement:
+            return None
+
+    roots, queue = [], []
+    for name, entry in requirements.items():
+        requirement = as_requirement(name, entry)
+        if requirement is not None and holds(requirement, requirement.extras):
+            queue.append(requirement)
+            if node(requirement.name):
+                roots.append((str(requirement), node(requirement.name)))
+    extras: dict[str, set[str]] = {}  # which extras were asked of each reached package
+    while queue:
+        requirement = queue.pop()
+        key = _normalized(requirement.name)
+        if key not in locked or (key in extras and set(requirement.extras) <= extras[key]):
+            continue  # conda provides it, or it was followed with these extras already
+        extras.setdefault(key, set()).update(requirement.extras)
+        queue += [child for child in map(parsed, locked[key].requires_dist)
+                  if child is not None and holds(child, extras[key])]
+    graph = {}
+    for key, package in locked.items():
+        out = []
+        for text in package.requires_dist:
+            child = parsed(text)
+            if child is not None and holds(child, extras.get(key, ())) and node(child.name):
+                out.append((text, node(child.name)))
+        graph[PYPI + key] = out
+    return PypiPart({PYPI + key: p.version or "" for key, p in locked.items()}, graph, roots)
+
+
+def environment_pypi(project, environment: str, platform: str) -> PypiPart | None:
+    """The `PypiPart` of `environment` on the manifest `platform` from the project's lock, or
+    None when it has no PyPI packages and asks for none."""
+    lock, ws = project.lock, project.workspace
+    name = lock_platform_names(ws).get(platform, platform)
+    env_lock = lock.environments.get(environment) if lock is not None else None
+    resolved = ws.resolve(environment, platform)
+    if env_lock is None or not (env_lock.pypi_packages(name) or resolved.pypi_dependencies):
+        return None
+    python = python_record(env_lock, name)
+    markers = marker_environment(python, resolved.subdir) if python is not None else None
+    provided = {key: conda for key, (conda, _) in conda_as_pypi(env_lock, name).items()}
+    return pypi_part(env_lock.pypi_packages(name), resolved.pypi_dependencies,
+                     (p.name for p in env_lock.conda_packages(name)), provided, markers)
 
 
 def manifest_specs(resolved) -> dict[str, str]:
@@ -188,7 +307,7 @@ def manifest_specs(resolved) -> dict[str, str]:
 
 def render(answer: Answer) -> str:
     """The answer as `minipixi why` prints it: one block per path, one line per edge."""
-    title = f"{answer.package} {answer.version}".strip()
+    title = f"{label(answer.package)} {answer.version}".strip() + (" (pypi)" if answer.package.startswith(PYPI) else "")
     count = f"{len(answer.paths)}{'+' if answer.truncated else ''}"
     head = (f"{title} is in environment '{answer.environment}' on {answer.platform}: "
             f"{count} path{'s' if count != '1' else ''} from {MANIFEST}"
@@ -198,10 +317,11 @@ def render(answer: Answer) -> str:
         lines.append("")
         lines.append(f"{MANIFEST} asks for {path[0].spec}")
         for before, step in zip(path, path[1:]):
-            lines.append(f"  → {before.name} {before.version} needs {step.spec}")
+            lines.append(f"  → {label(before.name)} {before.version}{' (pypi)' if before.pypi else ''} "
+                         f"needs {step.spec}")
         last = path[-1]
-        lines.append(f"  → {last.name} {last.version}".rstrip() + (" (virtual: the machine provides it)"
-                                                                    if last.virtual else ""))
+        lines.append(f"  → {label(last.name)} {last.version}".rstrip() + (" (virtual: the machine provides it)"
+                                                                           if last.virtual else " (pypi)" if last.pypi else ""))
     if answer.truncated:
         lines += ["", f"(only the first {len(answer.paths)} paths are shown)"]
     return "\n".join(lines)

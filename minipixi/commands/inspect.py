@@ -69,17 +69,19 @@ def cmd_tree(args: argparse.Namespace) -> int:
         inspect.check_picture_options(args.regex, args.invert)
         out(inspect.tree_picture(project, env, platform, records, args.format).rstrip("\n"))
         return 0
-    out(inspect.render_tree(records, requested, pattern=args.regex, invert=args.invert))
+    out(inspect.render_tree(records, requested, pattern=args.regex, invert=args.invert,
+                            pypi=inspect.environment_pypi(project, env, platform)))
     return 0
 
 
 def cmd_why(args: argparse.Namespace) -> int:
-    from minipixi.app.why import explain, manifest_specs, render  # lazy: loads the solver (numba)
+    from minipixi.app.why import environment_pypi, explain, manifest_specs, render  # lazy: loads the solver (numba)
 
     project = open_project(args)
     env, platform, records, _ = _locked(project, args)
     answer = explain(records, manifest_specs(project.workspace.resolve(env, platform)), args.package,
-                     environment=env, platform=platform, where=str(project.lock_path))
+                     environment=env, platform=platform, where=str(project.lock_path),
+                     pypi=environment_pypi(project, env, platform))
     out(json.dumps(answer.to_json(), indent=2) if args.json else render(answer))
     return 0
 
@@ -159,7 +161,7 @@ def register_inspect_commands(sub: argparse._SubParsersAction) -> None:
     add_workspace_options(diff)
     diff.set_defaults(handler=cmd_diff)
     why = sub.add_parser("why", help="every path from the manifest to a package of an environment")
-    why.add_argument("package", metavar="PACKAGE", help="a package name (or a virtual package, e.g. __cuda)")
+    why.add_argument("package", metavar="PACKAGE", help="a package name: conda, PyPI, or virtual (e.g. __cuda)")
     why.add_argument("-e", "--environment", help=env_help)
     why.add_argument("-p", "--platform", help="the platform (default: this machine's)")
     why.add_argument("--frozen", action="store_true", help="read pixi.lock as it is, never update it")
