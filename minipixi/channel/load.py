@@ -25,7 +25,7 @@ from minipixi.channel.fetch import (CacheEntry, SubdirNotFound, default_cache_di
                                     http_client)
 from minipixi.channel.names import Channel, is_local_url
 from minipixi.channel.repodata import SubdirRepodata
-from minipixi.channel.shards import ShardGateway
+from minipixi.channel.shards import ShardedSubdir, ShardGateway
 from minipixi.errors import ChannelError
 from minipixi.records import PackageRecord
 
@@ -58,7 +58,7 @@ class ChannelRecords:
     """
 
     channel: Channel
-    subdirs: list[SubdirRepodata] = field(default_factory=list)
+    subdirs: list[SubdirRepodata | ShardedSubdir] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -66,6 +66,15 @@ class ChannelRecords:
 
     def records(self, name: str) -> list[PackageRecord]:
         return [record for subdir in self.subdirs for record in subdir.records(name)]
+
+    def prefetch(self, names: Iterable[str]) -> None:
+        """Download now, in one breadth-first walk, the shards that `names` reach (a subdir
+        read from ``repodata.json`` has every record already). `solver.solve` calls this with
+        the requested names before it searches, as rattler's gateway queries every spec
+        first: the search then meets them one at a time, which would be one walk each."""
+        for subdir in self.subdirs:
+            if isinstance(subdir, ShardedSubdir):
+                subdir.gateway.reach(names)
 
 
 def load_channel_records(channels: Iterable[str | Channel], platform: str, *,

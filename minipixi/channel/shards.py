@@ -353,12 +353,19 @@ def cycle_collector_paused():
     (a quarter of a cold solve's CPU time on ``bench/shards.py``). msgpack's documentation
     gives the same advice for large data. Memory is still freed as usual (by reference
     counting); only the search for cycles waits until the block ends.
+
+    At the end, what was made meanwhile goes straight to the collector's oldest generation
+    (``gc.freeze()`` then ``gc.unfreeze()``: two list moves) instead of being walked once as
+    new and once more as middle-aged while the solver runs (30 ms on ``bench/shards.py``).
+    A full collection still looks at it; nothing is kept from the collector for good.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
+        gc.unfreeze()
         if was_enabled:
             gc.enable()
 
@@ -398,11 +405,14 @@ class ShardedSubdir:
         digest = self.index.shards.get(name, b"")
         return f"{self.index.shards_base_url}{digest.hex()}.msgpack.zst"
 
-    def decode(self, name: str, content: bytes, where: str) -> tuple[list[PackageRecord], set[str]]:
-        """A shard file (checked against its hash) -> (its records, the names they depend on)."""
+    def decode(self, name: str, content: bytes, where: str) -> dict:
+        """A shard file (checked against its hash) -> the shard, decoded and checked for shape."""
         what = f"shard of package '{name}'"
-        shard = check_shard(unpack(decompress(content, what=what, where=where), what=what,
-                                   where=where), name, where)
+        return check_shard(unpack(decompress(content, what=what, where=where), what=what,
+                                  where=where), name, where)
+
+    def make_records(self, shard: dict, where: str) -> list[PackageRecord]:
+        """A decoded shard's records, their versions parsed."""
         records = shard_records(shard, channel=self.channel.url, subdir=self.subdir,
                                 base_url=self.index.package_base_url, source=where)
         # The solver compares every version of a name it reaches: each distinct one is parsed
@@ -412,7 +422,7 @@ class ShardedSubdir:
                 parse_version(version)
             except VersionError:
                 pass  # the solver says so if it ever needs a record of this version
-        return records, dependency_names(shard)
+        return records
 # --8<-- [end:subdir]
 
 
@@ -446,16 +456,17 @@ class ShardGateway:
     def reach(self, names: Iterable[str]) -> None:
         """Fetch the shards of `names` and of every name their records depend on.
 
-        Breadth first, without waiting for whole rounds: as soon as one shard arrives, the
-        new names its records depend on are asked for, while the other downloads go on. Each
-        download thread also decodes its shard into records, so that Python works while
-        the network waits, and the decoded shard is dropped as soon as its records exist.
+        Breadth first, without waiting for whole rounds: as soon as one shard arrives and is
+        decoded, the new names its records depend on are asked for, while the other downloads
+        go on. Only then is the shard turned into records, a second job for the same threads,
+        so that Python builds objects while the network waits, and the next requests never
+        wait for that; the decoded shard is dropped as soon as its records exist.
         """
         seen = set(names)
         session = None if self.offline else self.client()
         with ThreadPoolExecutor(PARALLEL) as pool, cycle_collector_paused():
             def ask(name: str) -> dict:
-                return {pool.submit(self.load, subdir, name, session): (subdir, name)
+                return {pool.submit(self.load, subdir, name, session): (subdir, name, "shard")
                         for subdir in self.subdirs
                         if name in subdir.index.shards and name not in subdir.shards}
 
@@ -463,11 +474,15 @@ class ShardGateway:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    subdir, name = pending.pop(future)
-                    subdir.shards[name], depends = future.result()  # an error stops the solve
-                    for dep in sorted(depends - seen):
+                    subdir, name, stage = pending.pop(future)
+                    if stage == "records":
+                        subdir.shards[name] = future.result()
+                        continue
+                    shard, where = future.result()  # an error stops the solve
+                    for dep in sorted(dependency_names(shard) - seen):
                         seen.add(dep)
                         pending.update(ask(dep))
+                    pending[pool.submit(subdir.make_records, shard, where)] = (subdir, name, "records")
 
     def client(self) -> httpx.Client:
         """One HTTP client (one pool of connections) for every shard this gateway fetches."""
@@ -481,9 +496,9 @@ class ShardGateway:
             return self._http
 
     def load(self, subdir: ShardedSubdir, name: str,
-             session: httpx.Client | None) -> tuple[list[PackageRecord], set[str]]:
-        """One shard's records and the names they depend on: from the cache if it is there
-        (and intact), else downloaded, checked against its hash, decoded, then cached."""
+             session: httpx.Client | None) -> tuple[dict, str]:
+        """One shard, decoded, and where it came from: from the cache if it is there (and
+        intact), else downloaded, checked against its hash, decoded, then cached."""
         digest = subdir.index.shards[name]
         path = shard_cache_path(self.cache_dir, digest)
         url = subdir.shard_url(name)
@@ -492,7 +507,7 @@ class ShardGateway:
         except OSError:
             content = None
         if content is not None and digest_matches(content, digest):
-            return subdir.decode(name, content, str(path))
+            return subdir.decode(name, content, str(path)), str(path)
         if session is None:
             raise ChannelError(
                 f"offline, and the shard of package '{name}' for {subdir.label} is not cached",
@@ -508,12 +523,12 @@ class ShardGateway:
                 f"the shard of package '{name}' does not match its sha256 in the index",
                 where=url, hint="the channel or a proxy serves a wrong file; nothing was "
                 "cached; try again later")
-        loaded = subdir.decode(name, content, url)
+        shard = subdir.decode(name, content, url)
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Cached only once it is known good; no fsync: a torn file fails its hash next time
-        # and is fetched again, so the disk need not be waited for 26 times a solve.
+        # Cached only once it is known good (its hash, then its shape); no fsync: a torn file
+        # fails its hash next time and is fetched again, so the disk is not waited for.
         write_atomic(path, content, fsync=False)
-        return loaded
+        return shard, url
 # --8<-- [end:gateway]
 
 

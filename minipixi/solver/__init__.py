@@ -36,13 +36,10 @@ the wording of explanations.
 
 from __future__ import annotations
 
-from minipixi.errors import SolveError
+from minipixi.errors import MatchSpecError, SolveError
 from minipixi.records import PackageRecord
-from minipixi.solver.check import find_violations
-from minipixi.solver.derivation import failure_report
-from minipixi.solver.explain import render_explanation, render_hint
 from minipixi.solver.incompatibility import Incompatibility
-from minipixi.solver.provider import Provider
+from minipixi.solver.provider import Provider, as_spec
 from minipixi.solver.report import leaves
 from minipixi.solver.search import Reporter, Search, Unsolvable
 from minipixi.solver.task import MergedSource, RecordIndex, RecordSource, SolveTask
@@ -72,6 +69,7 @@ def solve(task: SolveTask, reporter: Reporter | None = None) -> list[PackageReco
     what to change, and `report` (a `report.Failure`) / `causes` keep the proof as data.
     """
     provider = Provider(task)
+    fetch_ahead(task)
     search = Search(provider, reporter)
     try:
         chosen = search.run()
@@ -84,9 +82,29 @@ def solve(task: SolveTask, reporter: Reporter | None = None) -> list[PackageReco
 # --8<-- [end:solve]
 
 
+def fetch_ahead(task: SolveTask) -> None:
+    """Tell each source that downloads on demand (a channel read through its shards,
+    `channel/load.py`'s ``prefetch``) every requested name at once, before the search meets
+    them one by one: the shards they reach then come in one breadth-first walk, not one walk
+    per name. The other sources have all their records already."""
+    names = []
+    for spec in task.specs:
+        try:
+            names.append(as_spec(spec).name)
+        except MatchSpecError:
+            pass  # the search reports it, in its own words
+    for source in task.sources:
+        prefetch = getattr(source, "prefetch", None)
+        if prefetch is not None:
+            prefetch(names)
+
+
 def unsolvable_error(provider: Provider, root: Incompatibility) -> SolveError:
     """A SolveError that carries the proof (as data: masks stay in the search), its explanation
     and the fix."""
+    from minipixi.solver.derivation import failure_report  # lazy: only a failed solve explains itself
+    from minipixi.solver.explain import render_explanation, render_hint  # lazy: likewise
+
     task = provider.task
     where = " ".join(part for part in (task.label, f"for {task.platform}" if task.platform else None) if part)
     failure = failure_report(provider, root)
@@ -98,3 +116,19 @@ def unsolvable_error(provider: Provider, root: Incompatibility) -> SolveError:
     error.report = failure
     error.causes = [leaf.cause for leaf in leaves(failure.root)]
     return error
+
+
+def __getattr__(name: str):
+    """`failure_report`, `find_violations`, `render_explanation` and `render_hint`, imported on
+    first use (PEP 562): a solve that succeeds needs none of them, and a cold command pays
+    for every module it imports."""
+    if name == "find_violations":
+        from minipixi.solver.check import find_violations  # lazy: the tests' checker, not a solve's
+        return find_violations
+    if name == "failure_report":
+        from minipixi.solver.derivation import failure_report  # lazy: only a failed solve explains itself
+        return failure_report
+    if name in ("render_explanation", "render_hint"):
+        from minipixi.solver import explain  # lazy: only a failed solve explains itself
+        return getattr(explain, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
