@@ -154,8 +154,9 @@ def teaching_problems():
                default_virtual_packages("linux-64", **options), "linux-64")
 
 
-def real_problems(folder: Path, per_setup: int):
-    """(c): requests on the real channel indexes of ../shared/solver-data."""
+def real_problems(folder: Path, per_setup: int, setups: list[str] | None = None):
+    """(c): requests on the real channel indexes of ../shared/solver-data (`setups`: only
+    those set-ups, by key, e.g. ``cf2024/linux-64``)."""
     import solver_data
 
     data = solver_data.find_solver_data()
@@ -170,6 +171,8 @@ def real_problems(folder: Path, per_setup: int):
     chosen = [*named, *((setup.key, specs) for setup in solver_data.SETUPS
                         for specs in solver_data.random_problems(setup, unpacked, 2024, per_setup))]
     for key, specs in chosen:
+        if setups and key not in setups:
+            continue
         setup = solver_data.BY_KEY[key]
         tiers = [(f"{tier[0][0].split('/')[-2]}/{setup.platform}", tier) for tier in solver_data.files(setup, unpacked)]
         yield (f"(c) {key}: {', '.join(specs)}"[:44], specs, tiers, solver_data.virtual_packages(setup),
@@ -196,10 +199,14 @@ def main(argv=None) -> None:
     parser.add_argument("--real", type=int, default=10, metavar="N",
                         help="random requests per set-up of ../shared/solver-data (0: none)")
     parser.add_argument("--only-real", action="store_true", help="only the (c) problems")
+    parser.add_argument("--setup", action="append", metavar="KEY",
+                        help="(c) on this set-up only (repeatable), e.g. cf2024/linux-64; random "
+                        "sudoku requests take py-rattler minutes, so leaving sudoku/noarch out "
+                        "makes a quick run")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         chosen = [] if args.only_real else list(problems(Path(tmp)))
-        chosen += list(real_problems(Path(tmp), args.real))
+        chosen += list(real_problems(Path(tmp), args.real, args.setup))
         rows = [measure(*problem, repeat=args.repeat) for problem in chosen]
     print(f"{'':45} {'wall s (best)':^26} {'cpu s (best)':^26}")
     print(f"{'problem':45} {'ours':>8} {'rattler':>8} {'ratio':>6}   {'ours':>8} {'rattler':>8} {'ratio':>6}"

@@ -73,6 +73,7 @@ class Candidates:
     _encoded: object = None  # the kernel's encoding of the versions, built on first use
     _ranks: list | None = None  # each record's version rank (higher is newer), built on first use
     _tracked: int = 0  # the mask of records with tracked features, built with _ranks
+    _order: list | None = None  # a preview's: the gathered index of each record (_look_ahead)
 
     @property
     def full(self) -> int:
@@ -215,18 +216,17 @@ class Provider:
         for spec in map(as_spec, [*task.specs, *task.constraints]):
             if spec.channel:
                 self.from_channel[spec.name] = parse_spec(f"{spec.channel}::{spec.name}")
+        self._gathered: dict[str, tuple[list, list, list]] = {}
         self._candidates: dict[str, Candidates] = {}
         self._matches: dict[str, int] = {}
         self.labels: dict[tuple[str, int], str] = {}  # (name, mask) -> the spec text that made it
         self.python_checks = 0  # versions checked in Python on big names (see KERNEL_WORK)
-        self._sorting: set[str] = set()  # names whose candidates are being sorted right now
-        self._unsorted: dict[str, list] = {}  # ... their records, unsorted (see _unsorted_reach)
-        self._unsorted_ranks: dict[str, list[int]] = {}
-        self._unsorted_reaches: dict[tuple[str, bool], tuple] = {}  # (spec text, lowest) -> reach
+        self._previews: dict[str, Candidates] = {}  # names only looked ahead at (see _look_ahead)
+        self._preview_masks: dict[str, dict[str, int]] = {}  # name -> {spec text: preview mask}
+        self._reaches: dict[str, tuple] = {}  # spec text -> what it reaches (see _reach)
         self._depends: dict[str, dict[str, int]] = {}
         self._constrains: dict[str, dict[str, int]] = {}
         self._direct: set[str] | None = None  # the names the specs ask for (lowest-direct)
-        self._low_ranks: dict[str, list[int]] = {}  # version ranks for `_reach_lowest`
 
     # --8<-- [start:candidates]
     def candidates(self, name: str) -> Candidates:
@@ -234,16 +234,15 @@ class Provider:
         found = self._candidates.get(name)
         if found is None:
             records, origins, hidden = self._gather(name)
-            self._sorting.add(name)
             order = sort_best_first(records, self.locked.get(name), self.dependency_scores,
                                     lowest=self.lowest_first(name), channel_rank=self._channel_rank(origins))
-            self._sorting.discard(name)
             found = Candidates(name, [records[i] for i in order], [origins[i] for i in order])
             hidden_mask = mask_of(hidden[i] for i in order)
             if hidden_mask:
                 found.excluded["channel-priority"] = hidden_mask
             self._exclude_unpinned(found)
             self._candidates[name] = found
+            self._adopt_preview(found, order)
         return found
     # --8<-- [end:candidates]
 
@@ -273,28 +272,115 @@ class Provider:
         as rattler does: for each name they all depend on (alphabetically), the best version
         their specs on that name can reach (smaller is better; reaching none sorts last).
 
-        A spec "reaches" the highest version among the candidates it matches; of several specs
-        on one name the best counts, and a version whose record has tracked features counts
-        below any without, and reaching a locked record beats all. Only versions count, not builds: two records whose dependencies
-        reach the same versions stay tied (then the newest timestamp wins). So of two numpy
-        builds, for python 3.12 and 3.13, the one for 3.13 wins. A name being sorted further up
-        (a dependency cycle) is read unsorted (`_unsorted_reach`): leaving it out would change
-        the order (scipy's numpy 1.5 builds first, when numpy's mkl builds led to scipy).
+        A spec "reaches" the highest version among the records it matches (`spec_reach`); of
+        several specs on one name the best counts. Only versions count, not builds: two
+        records whose dependencies reach the same versions stay tied (then the newest
+        timestamp wins). So of two numpy builds, for python 3.12 and 3.13, the one for 3.13
+        wins. The look-ahead is one step deep, as rattler's: it reads the versions of the
+        dependencies, never how *their* ties are broken, so sorting numpy never sorts python.
         """
-        wanted = [self._dependency_masks(record) for record in tied]
-        shared = set.intersection(*(set(masks) for masks in wanted)) - {tied[0].name}
+        wanted = [self._dependency_texts(record) for record in tied]
+        shared = set.intersection(*(set(texts) for texts in wanted)) - {tied[0].name}
         names = sorted(shared)
-        lowest = self.task.strategy == "lowest"
-        reach = self._reach_lowest if lowest else self._reach
+        return [tuple(min(map(self.spec_reach, texts[name])) for name in names) for texts in wanted]
 
-        def best(name, keys):  # a mask of sorted candidates, or a spec text (see _dependency_masks)
-            return min(self._unsorted_reach(name, key, lowest) if isinstance(key, str) else reach(name, key)
-                       for key in keys)
-
-        return [tuple(best(n, masks[n]) for n in names) for masks in wanted]
+    def spec_reach(self, text: str) -> tuple:
+        """How good the best version the dependency `text` can reach is (smaller is better),
+        cached by text: a version whose record has tracked features counts below any without,
+        reaching a locked record beats all, and reaching nothing is worst. Read from the
+        name's candidates once the search has asked for them, else from a preview
+        (`_look_ahead`): the same records in almost the same order, which is all a reach needs.
+        """
+        found = self._reaches.get(text)
+        if found is None:
+            name = as_spec(text).name
+            if name in self._candidates:
+                cands, mask = self._candidates[name], self.matches(text)
+            else:
+                cands, mask = self._look_ahead(name), self._preview_mask(text)
+            reach = self._reach_lowest if self.task.strategy == "lowest" else self._reach
+            found = self._reaches[text] = reach(cands, mask)
+        return found
     # --8<-- [end:dependency_scores]
 
-    def _reach_lowest(self, name: str, mask: int) -> tuple:
+    def _dependency_texts(self, record: PackageRecord) -> dict[str, list[str]]:
+        """For each name `record` depends on, its dependency texts on that name."""
+        texts: dict[str, list[str]] = {}
+        for text in record.depends:
+            try:
+                spec = as_spec(text)
+            except MatchSpecError:
+                continue
+            texts.setdefault(spec.name, []).append(text)
+        return texts
+
+    def _look_ahead(self, name: str) -> Candidates:
+        """The records of a name the search has not asked for yet, for `spec_reach` only: in
+        preference order *without* the dependency tie-break (`sort_best_first` without
+        scores). The two orders differ only inside groups of the same channel, version, build
+        number and tracked features, so the highest version a mask holds, and whether it has
+        tracked features, come out the same; the locked record goes first in both."""
+        found = self._previews.get(name)
+        if found is None:
+            records, origins, _ = self._gather(name)
+            order = sort_best_first(records, self.locked.get(name), lowest=self.lowest_first(name),
+                                    channel_rank=self._channel_rank(origins))
+            found = self._previews[name] = Candidates(name, [records[i] for i in order],
+                                                      [origins[i] for i in order])
+            found._order = order
+        return found
+
+    def _preview_mask(self, text: str) -> int:
+        """`matches` on the preview of the name (cached by text, per name)."""
+        spec = as_spec(text)
+        masks = self._preview_masks.setdefault(spec.name, {})
+        mask = masks.get(text)
+        if mask is None:
+            mask = masks[text] = self._mask(spec, self._previews[spec.name])
+        return mask
+
+    def _adopt_preview(self, found: Candidates, order: list[int]) -> None:
+        """Once a previewed name gets its candidates, its preview masks move to their order
+        (cheaper than matching the versions again), in the order the texts came: the first
+        text to make a mask is the one an explanation names it by (`labels`)."""
+        preview = self._previews.pop(found.name, None)
+        masks = self._preview_masks.pop(found.name, {})
+        if preview is None:
+            return
+        position = [0] * len(order)
+        for i, gathered in enumerate(order):
+            position[gathered] = i
+        moved = [position[gathered] for gathered in preview._order]
+        for text, mask in masks.items():
+            if text not in self._matches:
+                real = found.full if mask == preview.full else sum(1 << moved[i] for i in indexes(mask))
+                self._matches[text] = real
+                self.labels.setdefault((found.name, real), text)
+
+    @staticmethod
+    def _ranks(cands: Candidates) -> tuple[list[int], int]:
+        """Each candidate's version rank and the mask of those with tracked features."""
+        if cands._ranks is None:
+            cands._ranks = version_ranks(cands.records)
+            cands._tracked = mask_of(bool(r.track_features) for r in cands.records)
+        return cands._ranks, cands._tracked
+
+    def _reach(self, cands: Candidates, mask: int) -> tuple:
+        """What the spec matching `mask` of `cands` reaches (see `spec_reach`)."""
+        if not mask:
+            return (1, 0, 0)
+        locked = self.locked.get(cands.name)
+        if locked is not None and mask & 1 and same_record(cands.records[0], locked):
+            return (-1, 0, 0)  # reaches the locked record (sorted first): keep the lock
+        ranks, tracked = self._ranks(cands)
+        # Candidates are sorted best first: without tracked features, then by version. So the
+        # highest version is the first of `mask` without tracked features, or the first with
+        # them (or the locked record, which goes first whatever its version).
+        firsts = {best_index(part) for part in (mask & ~tracked & ~1, mask & tracked & ~1, mask & 1) if part}
+        top = max(firsts, key=lambda i: (ranks[i], -i))  # the first of the highest version
+        return (0, 1 if tracked >> top & 1 else 0, -ranks[top])
+
+    def _reach_lowest(self, cands: Candidates, mask: int) -> tuple:
         """`_reach` for the ``lowest`` strategy. rattler still finds the *highest* version each
         dependency spec reaches, then prefers the record whose highest is the *lower* one (its
         ``find_highest_version`` and ``CompareStrategy::LowestVersion``): of two xorg-xproto
@@ -303,70 +389,21 @@ class Provider:
         sorted lowest first here, so the highest is looked for in the whole mask."""
         if not mask:
             return (1, 0, 0)
-        cands = self.candidates(name)
-        if name in self.locked and mask & 1 and same_record(cands.records[0], self.locked[name]):
+        locked = self.locked.get(cands.name)
+        if locked is not None and mask & 1 and same_record(cands.records[0], locked):
             return (-1, 0, 0)
-        ranks = self._low_ranks.get(name)
-        if ranks is None:
-            ranks = self._low_ranks[name] = version_ranks(cands.records)
+        ranks, tracked = self._ranks(cands)
         top = max(indexes(mask), key=lambda i: (ranks[i], -i))
-        return (0, 1 if cands.records[top].track_features else 0, ranks[top])
-
-    def _reach(self, name: str, mask: int) -> tuple:
-        """How good the best version a spec matching `mask` can reach is (smaller is better)."""
-        if not mask:
-            return (1, 0, 0)
-        cands = self.candidates(name)
-        if name in self.locked and mask & 1 and same_record(cands.records[0], self.locked[name]):
-            return (-1, 0, 0)  # reaches the locked record (sorted first): keep the lock
-        if cands._ranks is None:
-            cands._ranks = version_ranks(cands.records)
-            cands._tracked = mask_of(bool(r.track_features) for r in cands.records)
-        ranks, tracked = cands._ranks, cands._tracked
-        # Candidates are sorted best first: without tracked features, then by version. So the
-        # highest version is the first of `mask` without tracked features, or the first with
-        # them (or the locked record, which goes first whatever its version).
-        firsts = {best_index(part) for part in (mask & ~tracked & ~1, mask & tracked & ~1, mask & 1) if part}
-        top = max(firsts, key=lambda i: (ranks[i], -i))  # the first of the highest version
-        return (0, 1 if tracked >> top & 1 else 0, -ranks[top])
-
-    def _dependency_masks(self, record: PackageRecord) -> dict[str, list[int]]:
-        """For each name `record` depends on: the candidates each of its specs on it matches."""
-        masks: dict[str, list[int]] = {}
-        for text in record.depends:
-            try:
-                spec = as_spec(text)
-            except MatchSpecError:
-                continue
-            if spec.name in self._sorting:  # a cycle: its candidates are not sorted yet
-                masks.setdefault(spec.name, []).append(text)
-                continue
-            masks.setdefault(spec.name, []).append(self.matches(text))
-        return masks
-
-    def _unsorted_reach(self, name: str, text: str, lowest: bool) -> tuple:
-        """`_reach` (or `_reach_lowest`) for a name whose candidates are being sorted further
-        up (a dependency cycle: numpy's mkl builds lead to mkl, whose records lead back to
-        scipy and numpy): read from its records as they come, which only versions need."""
-        known = self._unsorted_reaches.get((text, lowest))
-        if known is not None:
-            return known
-        self._unsorted_reaches[(text, lowest)] = found = self._read_unsorted_reach(name, text, lowest)
-        return found
-
-    def _read_unsorted_reach(self, name: str, text: str, lowest: bool) -> tuple:
-        records = self._unsorted.get(name)
-        if records is None:
-            records = self._unsorted[name] = self._gather(name)[0]
-            self._unsorted_ranks[name] = version_ranks(records)
-        ranks, spec = self._unsorted_ranks[name], as_spec(text)
-        hits = [i for i, record in enumerate(records) if spec.matches(record)]
-        if not hits:
-            return (1, 0, 0)
-        top = max(hits, key=lambda i: (ranks[i], -i))  # the highest, whatever the strategy
-        return (0, 1 if records[top].track_features else 0, ranks[top] if lowest else -ranks[top])
+        return (0, tracked >> top & 1, ranks[top])
 
     def _gather(self, name: str) -> tuple[list, list, list]:
+        """`_read_sources`, once per name (a preview and the candidates share it)."""
+        found = self._gathered.get(name)
+        if found is None:
+            found = self._gathered[name] = self._read_sources(name)
+        return found
+
+    def _read_sources(self, name: str) -> tuple[list, list, list]:
         """Records of `name` from the task's sources, their origin, and whether each is hidden.
 
         Strict channel priority: the first source that has the name wins, and the records of
@@ -426,16 +463,18 @@ class Provider:
         mask = self._matches.get(key)
         if mask is None:
             spec = as_spec(spec)
-            cands = self.candidates(spec.name)
-            allowed = self._version_mask(spec, cands)
-            if not version_only(spec):  # build, channel, ...: check the survivors one by one
-                records = cands.records
-                allowed = sum(1 << i for i in indexes(allowed) if spec.matches(records[i]))
-            mask = allowed
-            self._matches[key] = mask
+            mask = self._matches[key] = self._mask(spec, self.candidates(spec.name))
             self.labels.setdefault((spec.name, mask), key)
         return mask
     # --8<-- [end:matches]
+
+    def _mask(self, spec, cands: Candidates) -> int:
+        """The mask of `cands` that `spec` matches: versions first, then the rest."""
+        allowed = self._version_mask(spec, cands)
+        if not version_only(spec):  # build, channel, ...: check the survivors one by one
+            records = cands.records
+            allowed = sum(1 << i for i in indexes(allowed) if spec.matches(records[i]))
+        return allowed
 
     def _version_mask(self, spec, cands: Candidates) -> int:
         """The candidates whose version matches: the numba kernel when there are many."""
