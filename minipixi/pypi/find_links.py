@@ -16,7 +16,7 @@ one HTML page whose ``<a href>`` links point at files of any project, read as an
 page is (`pypi/index.py`'s parser: a relative ``href`` is joined to the page's address or its
 ``<base href>``, a ``#sha256=...`` fragment is the file's hash, ``data-requires-python`` and
 ``data-yanked`` count too). As uv does, a link whose text is not a wheel or sdist file name is
-skipped, not an error. The page is fetched with `http.py`'s `cached_get` (bounded, cached under
+skipped, not an error. The page is fetched with `http.py`'s `cached_get` (at most `MAX_PAGE_SIZE`, cached under
 ``<cache>/pypi/find-links/``, revalidated with its ``ETag``) so ``--offline`` reads the copy a
 previous run kept. A file the page lists without a hash is hashed once downloaded
 (`wheel_sha256`), so the lock still records its sha256 and the install step checks it. Such a
@@ -28,6 +28,7 @@ Read after `pypi/index.py`; read next `pypi/mapping.py`.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
@@ -38,6 +39,7 @@ from minipixi.pypi.index import (DistFile, IndexError_, _check_http, _dist_file,
                                  default_cache_dir, fetch_file)
 
 MAX_FILES = 10_000  # a find-links folder is a handful of wheels, not a mirror
+MAX_PAGE_SIZE = 64 * 2**20  # PyTorch's largest flat pages are a few MiB
 FLAT_ACCEPT = "text/html, application/vnd.pypi.simple.v1+html;q=0.9"
 
 
@@ -91,8 +93,10 @@ def page_wheels(url: str, *, cache_dir: Path | None = None, offline: bool = Fals
         _page_files(body, content_type, url)  # a page we cannot read is never cached
 
     try:
+        limits = http.Limits.from_env()  # the page's own bound, or a smaller one the user set
+        limits = replace(limits, max_repodata_size=min(limits.max_repodata_size, MAX_PAGE_SIZE))
         fetched = http.cached_get(url, body_path, offline=offline, headers={"Accept": FLAT_ACCEPT},
-                                  client=client, check=check)
+                                  limits=limits, client=client, check=check)
     except http.DownloadError as err:
         raise IndexError_(f"cannot read the find-links page: {err.message}", where=where,
                           hint="check the find-links url in [pypi-options], or run with --offline to use "

@@ -9,7 +9,7 @@ service for conda-forge's names; a workspace can give its own, per channel, in t
 Pixi 0.71:
 
 - ``conda-pypi-map = false``: no conda package of any channel is a PyPI package;
-- ``{ my-channel = "map.json" }``: a map file, a path in the workspace, a ``file://`` URL or an
+- ``{ my-channel = "map.json" }``: a map file, a path inside the workspace, a ``file://`` URL or an
   ``https://`` URL (the same as ``{ location = "..." }``); ``{ my-channel = false }``: none of that
   channel's packages is a PyPI package;
 - ``{ my-channel = { location = ..., mapping = { pytorch = "torch" }, mapping-mode = "replace",
@@ -46,6 +46,7 @@ from typing import Any, Iterable, Mapping
 from minipixi import http
 from minipixi.channel.names import Channel
 from minipixi.errors import ManifestError
+from minipixi.files import UnsafePathError, check_relative, inside
 from minipixi.lock.model import normalize_pypi_name
 
 MAX_MAPPING_SIZE = 64 * 2**20  # parselmouth's whole conda-forge map is a few MiB
@@ -166,7 +167,13 @@ def read_map(workspace, channel: str, location: str, *, offline: bool = False,
         raise MappingError(f"the conda-pypi-map of {channel} has an unsupported location {location}",
                            where=where, hint="use a path in the workspace, a file:// or an https:// URL")
     else:
-        path = Path(location[len("file://"):]) if location.startswith("file://") else workspace.root / location
+        try:
+            path = Path(location[len("file://"):]) if location.startswith("file://") else \
+                inside(workspace.root, check_relative(location, what="conda-pypi-map location", where=where),
+                       what="conda-pypi-map location", where=where)
+        except UnsafePathError as err:
+            raise MappingError(f"the conda-pypi-map file {location} lies outside the workspace ({err.message})",
+                               where=where, hint="keep the map in the workspace, or name it by a file:// URL") from None
         try:
             if path.stat().st_size > MAX_MAPPING_SIZE:
                 raise MappingError(f"the conda-pypi-map file {path} is larger than "
@@ -182,7 +189,8 @@ def read_map(workspace, channel: str, location: str, *, offline: bool = False,
 def _fetch_map(url: str, where: str, *, offline: bool, cache_dir: Path | None) -> bytes:
     from minipixi.pypi.index import _slug, default_cache_dir  # lazy: index.py loads packaging
 
-    limits = replace(http.Limits.from_env(), max_repodata_size=MAX_MAPPING_SIZE)
+    limits = http.Limits.from_env()  # the map's own bound, or a smaller one the user set
+    limits = replace(limits, max_repodata_size=min(limits.max_repodata_size, MAX_MAPPING_SIZE))
     cached = Path(cache_dir or default_cache_dir()) / "pypi" / "mapping" / (_slug(url) + ".json")
     try:
         fetched = http.cached_get(url, cached, offline=offline, limits=limits,

@@ -157,3 +157,11 @@ def test_a_find_links_url_that_is_not_http_is_named(flat, capsys):
     assert main(["lock"]) != 0
     err = capsys.readouterr().err
     assert "find-links entry {'url': 'ftp://host/w'} is not supported" in err
+
+
+def test_a_find_links_page_is_size_bounded(flat, tmp_path, monkeypatch):
+    _, server, _ = flat
+    monkeypatch.setenv("MINIPIXI_MAX_REPODATA_SIZE", "64B")
+    with pytest.raises(IndexError_, match="cannot read the find-links page") as caught:
+        page_wheels(f"{server.root}/flat/", cache_dir=tmp_path / "c")
+    assert "MINIPIXI_MAX_REPODATA_SIZE" in caught.value.message

@@ -173,3 +173,19 @@ def test_the_manifest_checks_each_entry_where_it_is_written(tmp_path, monkeypatc
     assert main(["lock", "--offline"]) != 0
     err = capsys.readouterr().err
     assert message in err and "pixi.toml" in err and "Traceback" not in err
+
+
+def test_a_map_is_size_bounded_and_a_relative_one_stays_in_the_workspace(tmp_path, server, monkeypatch):
+    monkeypatch.setenv("MINIPIXI_MAX_REPODATA_SIZE", "20B")  # the smaller of this and MAX_MAPPING_SIZE
+    ws = _workspace(tmp_path, {"conda-forge": f"{server.root}/map.json"})
+    with pytest.raises(MappingError, match="cannot download the conda-pypi-map") as caught:
+        conda_purls(ws, _records(), cache_dir=tmp_path / "c")
+    assert "map.json" in str(caught.value.where)
+    (tmp_path / "outside.json").write_text('{"tinytool": "x"}')
+    (tmp_path / "ws").mkdir()
+    inner = SimpleNamespace(document={"workspace": {"conda-pypi-map": {"conda-forge": "../outside.json"}}},
+                            root=tmp_path / "ws", path=tmp_path / "ws" / "pixi.toml")
+    with pytest.raises(MappingError, match="lies outside the workspace"):
+        conda_purls(inner, _records())
+    inner.document["workspace"]["conda-pypi-map"]["conda-forge"] = (tmp_path / "outside.json").as_uri()
+    assert conda_purls(inner, _records()) == {"tinytool": (f"pkg:pypi/x{DEFINED}",)}  # a file:// URL: chosen
