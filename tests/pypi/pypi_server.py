@@ -85,14 +85,19 @@ class SimpleIndex:
     mode: str = "json"  # or "html"
     projects: dict[str, list[Entry]] = field(default_factory=dict)
     log: list[tuple[str, int]] = field(default_factory=list)
+    pages: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # path -> (body, type), fixed
     server: ThreadingHTTPServer | None = None
 
     def add(self, project: str, entry: Entry) -> None:
         self.projects.setdefault(project, []).append(entry)
 
     @property
+    def root(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/simple/"
+        return f"{self.root}/simple/"
 
     def count(self, prefix: str) -> int:
         return sum(1 for path, _ in self.log if path.startswith(prefix))
@@ -134,6 +139,9 @@ class SimpleIndex:
         return entry.listed_hash or hashlib.sha256(entry.body).hexdigest()
 
     def resolve(self, path: str) -> tuple[bytes, str] | None:
+        fixed = self.pages.get(path.split("?", 1)[0])  # a find-links page, a mapping file...
+        if fixed is not None:
+            return fixed
         parts = path.split("?", 1)[0].strip("/").split("/")
         if len(parts) == 2 and parts[0] == "simple" and parts[1] in self.projects:
             return self.page(parts[1])

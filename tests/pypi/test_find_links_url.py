@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -15,21 +14,6 @@ from minipixi.pypi.find_links import page_wheels
 from minipixi.pypi.index import IndexError_
 from pypi_server import SimpleIndex, build_wheel
 from test_pypi_workflow import SITE, _channel, _index
-
-
-@dataclass
-class FlatServer(SimpleIndex):
-    """The simple index of test_pypi_workflow, plus pages and files at fixed paths."""
-
-    pages: dict[str, tuple[bytes, str]] = field(default_factory=dict)
-
-    def resolve(self, path: str):
-        found = self.pages.get(path.split("?", 1)[0])
-        return found if found is not None else super().resolve(path)
-
-    @property
-    def root(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
 
 
 def _flat_page(links: list[str]) -> bytes:
@@ -47,7 +31,7 @@ def flat(tmp_path, monkeypatch):
     (tmp_path / "wheels").mkdir()
     (tmp_path / "flatwheels").mkdir()
     served = _index(tmp_path / "wheels")
-    server = FlatServer(projects=served.projects)
+    server = SimpleIndex(projects=served.projects)
     right = build_wheel(tmp_path / "flatwheels", "tinyright", "9.0.0", modules={"tinyright/__init__.py": "V = 'flat'\n"})
     only = build_wheel(tmp_path / "flatwheels", "onlyflat", "0.1.0", requires=("tinyright>=9",),
                        modules={"onlyflat/__init__.py": ""})

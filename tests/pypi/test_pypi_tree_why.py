@@ -11,25 +11,18 @@ import pytest
 
 from minipixi.app.why import PYPI, explain, pypi_part
 from minipixi.cli import main
+from test_teaching_index import offline_workspace  # noqa: F401  (a fixture)
 
 
 @pytest.fixture
-def mixed(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("MINIPIXI_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("MINIPIXI_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("MINIPIXI_PLATFORM", "linux-64")
-    monkeypatch.setenv("MINIPIXI_OFFLINE", "1")
-    monkeypatch.delenv("CONDA_OVERRIDE_CUDA", raising=False)
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "pixi.toml").write_text('[workspace]\nname = "mix"\nchannels = ["conda-forge"]\n'
-                                    'platforms = ["linux-64"]\n\n[dependencies]\npython = "3.12.*"\n'
-                                    'platformdirs = "*"\n\n[pypi-dependencies]\n'
-                                    'tinyconfig = { version = ">=0.2", extras = ["units"] }\n')
-    monkeypatch.chdir(root)
+def mixed(offline_workspace, capsys):
+    """The offline teaching workspace (python, platformdirs) with tinyconfig[units] from PyPI."""
+    manifest = offline_workspace / "pixi.toml"
+    manifest.write_text(manifest.read_text() + '\n[pypi-dependencies]\n'
+                        'tinyconfig = { version = ">=0.2", extras = ["units"] }\n')
     assert main(["lock"]) == 0
     capsys.readouterr()
-    return root
+    return offline_workspace
 
 
 def test_tree_shows_pypi_packages_marked_with_their_requires_dist_edges(mixed, capsys):

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
@@ -20,24 +19,9 @@ OTHER = "https://conda.anaconda.org/other"
 DEFINED = "?source=project-defined-mapping"
 
 
-@dataclass
-class MapServer(SimpleIndex):
-    """Fixed documents at fixed paths (and the simple index of test_pypi_workflow)."""
-
-    pages: dict[str, tuple[bytes, str]] = field(default_factory=dict)
-
-    def resolve(self, path: str):
-        found = self.pages.get(path.split("?", 1)[0])
-        return found if found is not None else super().resolve(path)
-
-    @property
-    def root(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-
 @pytest.fixture
 def server():
-    with MapServer() as served:
+    with SimpleIndex() as served:
         served.pages["/map.json"] = (json.dumps({"tinytool": "tiny-tool", "Bundle": ["one", "Two_x"],
                                                  "notpypi": None}).encode(), "application/json")
         served.pages["/broken.json"] = (b"{not json", "application/json")
