@@ -3,7 +3,7 @@
 - `conda_packages()`: a locked conda package whose record agrees with its URL the way a real
   one does (name-version-build in the file name, subdir folder, channel before it), with
   sometimes a field the URL cannot say (an explicit build number, another channel).
-- `pypi_packages()`: a locked wheel.
+- `pypi_packages()`: a locked wheel (from an index, by URL or by path).
 - `lock_files()`: a whole LockFile: a pool of packages with distinct locations, shared by
   a few environments and platforms; version 6, or version 7 with named rich platforms.
 
@@ -124,21 +124,29 @@ def source_packages(draw) -> CondaPackage:
 
 
 @st.composite
-def pypi_packages(draw) -> PypiPackage:
+def pypi_packages(draw, with_index: bool = False) -> PypiPackage:
+    """A locked wheel: from an index (with its sha256; `with_index`: maybe v7's ``index`` of a
+    wheel from another index than pypi.org), or named by URL (``direct+``) or by path, which
+    Pixi locks without a hash."""
     # PEP 503 spellings, as a lock stores them (lock.normalize_pypi_name)
     name = draw(st.sampled_from(["six", "numpy", "python-dateutil", "typing-extensions", "pillow",
                                  "zope-interface"]))
     version = ".".join(map(str, draw(st.lists(st.integers(0, 300), min_size=1, max_size=3))))
     folder = draw(hex_digits(4))
-    url = (f"https://files.pythonhosted.org/packages/{folder[:2]}/{folder[2:]}/"
-           f"{name.replace('-', '_')}-{version}-py3-none-any.whl")
+    wheel = f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+    source = draw(st.sampled_from(["index", "index", "url", "path"]))
+    location = {"index": f"https://files.pythonhosted.org/packages/{folder[:2]}/{folder[2:]}/{wheel}",
+                "url": f"direct+https://example.com/{folder}/{wheel}", "path": f"./wheels/{wheel}"}[source]
+    index = draw(st.sampled_from([None, "https://custom.example.com/simple"])) \
+        if with_index and source == "index" else None
     return PypiPackage(
-        url, name, version,
-        sha256=draw(hex_digits(64)),
+        location, name, version,
+        sha256=draw(hex_digits(64)) if source == "index" else None,
         requires_dist=tuple(draw(st.lists(st.sampled_from(
             ["numpy>=1.23", "furo ; extra == 'docs'", "typing-extensions>=4.6.0"]), max_size=2,
             unique=True))),
         requires_python=draw(st.sampled_from([None, ">=3.9", ">=2.7,!=3.0.*"])),  # as rattler spells it
+        extra=(("index", index),) if index else (),
     )
 
 
@@ -173,7 +181,7 @@ def lock_files(draw, rich: bool | None = None, fidelity: bool = False):
                           LockPlatform("osx-arm64", "osx-arm64", ("__osx=13.5",))]
     else:
         lock_platforms = [LockPlatform(p, p) for p in PLATFORMS]
-    pool = draw(st.lists(st.one_of(conda_packages(fidelity), conda_packages(fidelity), pypi_packages()),
+    pool = draw(st.lists(st.one_of(conda_packages(fidelity), conda_packages(fidelity), pypi_packages(rich)),
                          max_size=5, unique_by=lambda p: p.location))
     if fidelity and not rich:
         pool += draw(st.lists(source_packages(), min_size=2, max_size=3, unique_by=_identity))

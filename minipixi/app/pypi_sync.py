@@ -1,7 +1,9 @@
 """PyPI in the prefix: install the locked wheels after the conda packages, remove those that left.
 
-`app/sync.py` downloads the locked wheels first (`fetch_wheels`: a wheel that is missing or
-does not match its locked sha256 stops the install before the prefix changes), installs the
+`app/sync.py` downloads the locked wheels first (`fetch_wheels`: a wheel that is missing, does
+not match its locked sha256, or, named by URL or path and so locked without one as Pixi does,
+is not the name and version its entry says, stops the install before the prefix changes; see
+`pypi/direct.py` for what that trade costs), installs the
 environment's conda packages (the Python the wheels need comes from there), then calls
 `sync_wheels` with the lock's PyPI entries for the platform:
 
@@ -16,8 +18,8 @@ environment's conda packages (the Python the wheels need comes from there), then
    the cache alone) is unpacked by `install_wheel` (RECORD checked before anything is
    written, ``INSTALLER`` and a new RECORD written after).
 
-A lock entry that is not a wheel (a source distribution, a path, a git URL) is refused with the
-same "building from source is not supported" error the lock step gives.
+A lock entry that is not a wheel (a source distribution, a project folder, a git URL) is
+refused with the same "building from source is not supported" error the lock step gives.
 
 Lesson: Episode 2 ("pixi install"), mixing conda and PyPI. Read after `app/pypi_lock.py`;
 read next `app/add.py`.
@@ -32,7 +34,6 @@ from typing import Mapping, Sequence
 from minipixi.app.pypi_lock import mirrored
 from minipixi.config import cache_dir
 from minipixi.errors import InstallError
-from minipixi.files import check_relative, inside
 from minipixi.lock.model import PypiPackage, normalize_pypi_name
 from minipixi.lock.pypi_satisfiability import wheel_file_name
 
@@ -69,24 +70,32 @@ def installed_by_us(prefix: Path, scheme) -> dict[str, str]:
 # --8<-- [start:sync_wheels]
 def fetch_wheels(prefix: Path, python_version: str, subdir: str, packages: Sequence[PypiPackage], *,
                  offline: bool = False, where: str | None = None,
-                 local_indexes: Mapping[str, str] | None = None, root: Path | None = None) -> dict[str, Path]:
+                 local_indexes: Mapping[str, str] | None = None, root: Path | None = None,
+                 python=None) -> dict[str, Path]:
     """Step 0, before the conda install touches the prefix: every locked wheel the prefix does
-    not hold yet, in the cache with its sha256 checked (name -> file). An entry that is not a
-    wheel, or has no hash, is refused naming `where` (the lock), so nothing is half done.
+    not hold yet, on this disk and checked (name -> file). A wheel from an index must match its
+    locked sha256; one named by URL or path (no sha256, as Pixi locks it) must be the wheel its
+    entry describes (`pypi/direct.py`'s `check_locked_wheel`). An entry that is not a wheel, an
+    index entry without a hash, or a file that fails its check is refused naming `where` (the
+    lock), so nothing is half done.
     `local_indexes`: index URL -> the ``file://`` folder it is read from (offline, the
     teaching index for pypi.org; a ``file://`` index for itself); their wheels are read there.
-    `root`: the workspace folder, which a wheel locked by path (``./wheels/x.whl``) must lie in."""
+    `root`: the workspace folder, which a wheel locked by path (``./wheels/x.whl``) must lie in.
+    `python`: the locked conda python record (its ABI: free-threaded or not), else `python_version`."""
     from minipixi import http  # lazy: httpx is only needed to download wheels
+    from minipixi.pypi.direct import check_locked_wheel, workspace_wheel  # lazy: packaging
     from minipixi.pypi.index import DistFile, fetch_file  # lazy: packaging
+    from minipixi.pypi.target import Target, python_release  # lazy: packaging
 
     for package in packages:
-        if wheel_file_name(package.location) is None:
+        if wheel_file_name(package.location) is None or package.source == "git":
             raise InstallError(f"the locked PyPI package '{package.name}' is not a wheel ({package.location}): "
                                "building from source is not supported; use a wheel or a conda package", where=where,
                                hint="depend on a version that has a wheel, or on the conda package")
-        if not package.sha256:
-            raise InstallError(f"the locked PyPI package '{package.name}' has no sha256, so its download "
-                               "cannot be checked", where=where, hint="run `minipixi lock` to lock it again with its hash")
+        if not package.sha256 and package.source == "index":
+            raise InstallError(f"the locked PyPI package '{package.name}' comes from an index but has no sha256, "
+                               "so its download cannot be checked", where=where,
+                               hint="run `minipixi lock` to lock it again with its hash")
     have = installed_by_us(prefix, _scheme(python_version, subdir))
     missing = [p for p in packages if have.get(normalize_pypi_name(p.name)) != p.version]
     if not missing:
@@ -95,27 +104,39 @@ def fetch_wheels(prefix: Path, python_version: str, subdir: str, packages: Seque
     local_indexes = local_indexes or {}
 
     def dist(package: PypiPackage) -> DistFile:
-        if "://" not in package.location and not package.location.startswith("direct+"):  # a path
+        checked = {"sha256": package.sha256} if package.sha256 else {}
+        if package.source == "path":
             if root is None:
                 raise InstallError(f"the locked PyPI package '{package.name}' is a path ({package.location}) "
                                    "but no workspace folder was given", where=where, hint="install from a workspace")
-            folder = root.resolve()
-            path = inside(folder, check_relative(package.location, what="wheel path", where=where),
-                          what="wheel path", where=where)
-            return DistFile(wheel_file_name(package.location), path.as_uri(), {"sha256": package.sha256},
-                            root=folder.as_uri())
+            path = workspace_wheel(root, package.location, what="wheel path", where=where)
+            return DistFile(wheel_file_name(package.location), path.as_uri(), checked, root=root.resolve().as_uri())
         for index, folder in local_indexes.items():
             url = mirrored(package.location, {index: folder})
             if url != package.location or package.location.startswith(folder.rstrip("/") + "/"):
-                return DistFile(wheel_file_name(package.location), url, {"sha256": package.sha256},
-                                root=folder.rstrip("/"))
+                return DistFile(wheel_file_name(package.location), url, checked, root=folder.rstrip("/"))
         url = package.location.removeprefix("direct+")  # a wheel given by its URL (see `app/pypi_lock.py`)
-        return DistFile(wheel_file_name(url), url, {"sha256": package.sha256})
+        return DistFile(wheel_file_name(url), url, checked)
 
+    target = None
     try:
-        return {normalize_pypi_name(p.name): fetch_file(
-                    dist(p), project=p.name, cache_dir=cache_dir(), offline=offline, client=client)
-                for p in missing}
+        fetched = {}
+        for package in missing:
+            path = fetch_file(dist(package), project=package.name, cache_dir=cache_dir(), offline=offline,
+                              client=client)
+            if package.source in ("url", "path"):  # no index vouches for it: is it the locked wheel?
+                if target is None:
+                    target = Target.for_python(subdir, python) if python is not None else \
+                        Target(subdir, python_release(python_version))
+                why = check_locked_wheel(path, wheel_file_name(package.location), package.name, package.version,
+                                         target)
+                if why is not None:
+                    raise InstallError(f"the wheel of the locked PyPI package '{package.name}' {package.version} "
+                                       f"({package.location}) is not the one locked: {why}", where=where,
+                                       hint="the file changed after it was locked: put back the wheel the lock "
+                                       "was made with, or name the wheel you mean in pixi.toml and run `minipixi lock`")
+            fetched[normalize_pypi_name(package.name)] = path
+        return fetched
     finally:
         if client is not None:
             client.close()

@@ -76,7 +76,7 @@ def _locked_wheels(project: Project, environment: str, platform: str, records, p
     indexes = lock.environments[environment].indexes or () if lock is not None else ()
     local = {**{i: i for i in indexes if str(i).startswith("file://")}, **project.config.pypi_mirrors()}
     fetched = fetch_wheels(prefix, python.version, subdir, wheels, offline=project.config.offline,
-                           where=str(project.lock_path), local_indexes=local, root=project.workspace.root)
+                           where=str(project.lock_path), local_indexes=local, root=project.workspace.root, python=python)
     return python.version, subdir, wheels, fetched
 
 

@@ -64,8 +64,9 @@ CONDA_FIELD_ORDER = (
     "license", "license_family", "purls", "run_exports", "size", "legacy_bz2_size",
     "timestamp", "input", "package_build_source", "sources", "python_site_packages_path",
 )
-PYPI_FIELD_ORDER = (
-    "pypi", "name", "version", "md5", "sha256", "requires_dist", "requires_python", "editable",
+PYPI_FIELD_ORDER = (  # rattler's PypiPackageDataModel; `index` is v7's, `editable` v6's
+    "pypi", "name", "version", "md5", "sha256", "index", "requires_dist", "requires_python",
+    "editable",
 )
 
 
@@ -160,7 +161,7 @@ class CondaPackage:
 
 @dataclass(frozen=True)
 class PypiPackage:
-    """A locked PyPI package, kept and rewritten faithfully (minipixi installs no wheels).
+    """A locked PyPI package: a wheel minipixi installs, or an entry it keeps and rewrites as read.
 
     `version` is "" for a path or URL package whose version the lock leaves out (v7 does,
     for a local project whose version is computed when it is built).
@@ -180,6 +181,24 @@ class PypiPackage:
     @property
     def url(self) -> str:
         return self.location
+
+    @property
+    def index(self) -> str | None:
+        """The index it came from, as a v7 lock writes it (``index:``, kept in `extra`; None
+        when the lock says nothing: a v6 lock, pypi.org, or a wheel named by URL or path)."""
+        value = dict(self.extra).get("index")
+        return None if value is None else str(value)
+
+    @property
+    def source(self) -> str:
+        """How the lock names the file: ``"url"`` (``direct+https://...``: a wheel given by its
+        URL), ``"path"`` (relative to the workspace), ``"git"``, else ``"index"`` (a URL an
+        index or a find-links page served)."""
+        if self.location.startswith("direct+"):
+            return "url"
+        if self.location.startswith("git+"):
+            return "git"
+        return "index" if re.match(r"[A-Za-z][A-Za-z0-9+.-]+://", self.location) else "path"
 
 
 LockedPackage = Union[CondaPackage, PypiPackage]

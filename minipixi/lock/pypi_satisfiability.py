@@ -215,11 +215,12 @@ def dependency_overrides(options: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def pypi_reasons(lock_env, platform: str, requirements: Mapping[str, Any], shown: str,
-                 subdir: str | None = None, overrides: Mapping[str, Any] | None = None) -> list[str]:
+                 subdir: str | None = None, overrides: Mapping[str, Any] | None = None, *,
+                 version: int = 7) -> list[str]:
     """Each PyPI requirement of the manifest (whose markers hold) against the lock: locked as a
     PyPI package (or as a conda package the conda side brings in, recognised by its ``pkg:pypi``
     purl), from the index it names, with a version, in its version range (or the range of its
-    `overrides` entry, see `dependency_overrides`)."""
+    `overrides` entry, see `dependency_overrides`). `version`: the lock's (see `_locked_index`)."""
     overrides = overrides or {}
     locked = {normalize_pypi_name(p.name): p for p in lock_env.pypi_packages(platform)}
     as_conda = conda_as_pypi(lock_env, platform)
@@ -239,19 +240,18 @@ def pypi_reasons(lock_env, platform: str, requirements: Mapping[str, Any], shown
                 continue
             return [f"the PyPI requirement {name} is not locked as a PyPI package for {shown}"]
         raw = getattr(requirement, "requirement", requirement)
-        wanted_index = raw.get("index") if isinstance(raw, Mapping) else None
-        locked_index = dict(package.extra).get("index")
-        if wanted_index and str(wanted_index).rstrip("/") != str(locked_index or "").rstrip("/"):
-            return [f"{name} must come from the index {wanted_index}, the lock has it from "
-                    f"{locked_index or package.location}"]
         wanted_url = raw.get("url") if isinstance(raw, Mapping) else None
-        if isinstance(wanted_url, str) and wanted_url != package.location.removeprefix("direct+"):
-            return [f"{name} must be the wheel {wanted_url}, the lock has {package.location}"]
         wanted_path = raw.get("path") if isinstance(raw, Mapping) else None
-        if isinstance(wanted_path, str) and posixpath.normpath(wanted_path) != posixpath.normpath(package.location):
-            return [f"{name} must be the wheel {wanted_path}, the lock has {package.location}"]
-        if not wanted_index and locked_index and lock_env.indexes is not None and \
-                str(locked_index).rstrip("/") not in known_indexes:
+        if isinstance(wanted_url, str) or isinstance(wanted_path, str):  # one wheel file
+            reasons = direct_wheel_reasons(name, package, wanted_url, wanted_path)
+            if reasons:
+                return reasons
+            continue
+        wanted_index = raw.get("index") if isinstance(raw, Mapping) else None
+        locked_index = _locked_index(package, lock_env, version)
+        if wanted_index and locked_index and str(wanted_index).rstrip("/") != locked_index.rstrip("/"):
+            return [f"{name} must come from the index {wanted_index}, the lock has it from {locked_index}"]
+        if not wanted_index and locked_index and locked_index.rstrip("/") not in (known_indexes or {DEFAULT_INDEX}):
             return [f"{name} is locked from the index {locked_index}, which the manifest no longer names"]
         if not package.version:
             if "://" in package.location and not package.location.startswith("file:"):
@@ -262,6 +262,38 @@ def pypi_reasons(lock_env, platform: str, requirements: Mapping[str, Any], shown
             return [f"locked PyPI package {package.name} {package.version} does not satisfy "
                     f"'{parsed.specifier}' on {shown}"]
     return []
+
+
+DEFAULT_INDEX = "https://pypi.org/simple"
+
+
+def _locked_index(package, lock_env, version: int) -> str | None:
+    """The index a locked wheel came from, as rattler reads it: its ``index:``; in a v7 lock
+    without one (pypi.org is left out when written), the environment's first index, else
+    pypi.org; None in a v6 lock, which has no such field (Pixi then does not compare indexes)."""
+    if package.index is not None:
+        return package.index
+    if version < 7 or package.source != "index":
+        return None
+    return str(lock_env.indexes[0]) if lock_env.indexes else DEFAULT_INDEX
+
+
+# --8<-- [start:direct]
+def direct_wheel_reasons(name: str, package, url: str | None, path: str | None) -> list[str]:
+    """A manifest entry that names one wheel (``{ url = ... }`` or ``{ path = ... }``) against
+    its lock entry, as Pixi compares them: the lock must name the same file (``direct+`` and
+    the URL, or the same path). The file itself is trusted as the lock describes it (Pixi: only
+    a local *folder* can drift); install checks that it still is (`pypi/direct.py`)."""
+    if url is not None:
+        if package.source != "url":
+            return [f"{name} must be the wheel {url}, the lock has it from {package.location}"]
+        if package.location.removeprefix("direct+") != url:
+            return [f"{name} must be the wheel {url}, the lock has {package.location}"]
+        return []
+    if package.source != "path" or posixpath.normpath(path) != posixpath.normpath(package.location):
+        return [f"{name} must be the wheel {path}, the lock has {package.location}"]
+    return []
+# --8<-- [end:direct]
 
 
 # --8<-- [start:walk]
@@ -282,16 +314,17 @@ def walk_pypi(lock_env, platform: str, requirements: Mapping[str, Any], spec_nam
         if requirements or locked:
             walk.reasons = [f"no python interpreter is locked for {shown}, which the PyPI packages need"]
         return walk
-    queue = [(r, "<environment>") for r in manifest_requirements(requirements, environment)]
+    # (requirement, who asks, its text as reasons quote it: a locked line as the lock writes it)
+    queue = [(r, "<environment>", str(r)) for r in manifest_requirements(requirements, environment)]
     if not queue and locked:
         walk.reasons = [f"PyPI packages are locked for {shown} that the manifest no longer asks for: "
                         f"{', '.join(sorted(p.name for p in locked.values()))}"]
         return walk
     conda = conda_as_pypi(lock_env, platform)
-    seen_requirements = {str(r) for r, _ in queue}
+    seen_requirements = {str(r) for r, _, _ in queue}
     visited: set[str] = set()
     while queue:
-        requirement, parent = queue.pop()
+        requirement, parent, quoted = queue.pop()
         key = normalize_pypi_name(requirement.name)
         specifier = (overrides.get(key) or requirement).specifier
         if key in conda:
@@ -299,12 +332,12 @@ def walk_pypi(lock_env, platform: str, requirements: Mapping[str, Any], spec_nam
             walk.used_by_pypi.add(conda_name)
             if not _contains(specifier, version):
                 walk.reasons = walk.reasons or [f"the conda package {conda_name} {version} does not satisfy the "
-                                                f"PyPI requirement '{requirement}' (required by '{parent}')"]
+                                                f"PyPI requirement '{quoted}' (required by '{parent}')"]
             continue
         package = locked.get(key)
         if package is None or (parent != "<environment>" and package.version and "://" in package.location
                                and not _contains(specifier, package.version)):
-            walk.reasons = walk.reasons or [f"the requirement '{requirement}' could not be satisfied "
+            walk.reasons = walk.reasons or [f"the requirement '{quoted}' could not be satisfied "
                                             f"(required by '{parent}')"]
             continue
         visited.add(key)
@@ -315,7 +348,7 @@ def walk_pypi(lock_env, platform: str, requirements: Mapping[str, Any], spec_nam
                 continue
             if _applies(child.marker, environment, requirement.extras) and str(child) not in seen_requirements:
                 seen_requirements.add(str(child))
-                queue.append((child, package.name))
+                queue.append((child, package.name, text))
     walk.expected = _reach(lock_env, platform, spec_names)
     for name in walk.used_by_pypi:
         walk.expected |= _reach(lock_env, platform, (MatchSpec.parse(text).name for text in

@@ -444,7 +444,7 @@ def _read_pypi_package(reader: _Reader, entry: dict, at: tuple) -> PypiPackage:
     manifest is the up-to-date check's business, as in Pixi, not the reader's."""
     if not entry.get("name"):
         raise reader.error(f"PyPI package '{entry['pypi']}' has no `name`", at)
-    modelled = set(PYPI_FIELD_ORDER)
+    modelled = set(PYPI_FIELD_ORDER) - {"index"}  # v7's index stays in `extra`, as read
     return PypiPackage(
         location=str(entry["pypi"]), name=normalize_pypi_name(str(entry["name"])),
         version=str(entry.get("version") or ""),

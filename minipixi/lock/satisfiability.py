@@ -460,7 +460,8 @@ def platform_reasons(workspace, env: str, platform: str, lock, locked_env, numbe
                           for p in locked_env.conda_packages(name) if p.is_source][:1]
     if not reasons and with_pypi:
         overrides = dependency_overrides(pypi_options(workspace, env))
-        reasons = pypi_reasons(locked_env, name, resolved.pypi_dependencies, platform, resolved.subdir, overrides)
+        reasons = pypi_reasons(locked_env, name, resolved.pypi_dependencies, platform, resolved.subdir, overrides,
+                               version=lock.version)
         walk = walk_pypi(locked_env, name, resolved.pypi_dependencies, specs, resolved.subdir, platform, overrides)
         reasons = reasons or walk.reasons
     elif not reasons:

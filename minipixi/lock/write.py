@@ -249,7 +249,7 @@ def _sorted_packages(lock: LockFile) -> list[LockedPackage]:
 
 def _package_to_yaml(package: LockedPackage, version: int) -> dict[str, Any]:
     if isinstance(package, PypiPackage):
-        return _pypi_to_yaml(package)
+        return _pypi_to_yaml(package, version)
     if package.verbatim is not None and version == 7:
         record, purls, entry = package.verbatim
         if (record, purls) == (package.record, package.purls):
@@ -328,7 +328,11 @@ def purl_order(purl: str) -> tuple[str, ...]:
     return (kind, namespace, name, version, qualifiers, subpath)
 
 
-def _pypi_to_yaml(package: PypiPackage) -> dict[str, Any]:
+# --8<-- [start:pypi-fields]
+def _pypi_to_yaml(package: PypiPackage, version: int) -> dict[str, Any]:
+    """A PyPI package's fields, in rattler's order. A wheel from an index has its sha256; one
+    named by URL (``direct+https://...``) or path has none (`pypi/direct.py` says why). v7
+    adds ``index:``, the index it came from, left out for pypi.org; v6 has no such field."""
     fields: dict[str, Any] = {"pypi": package.location, "name": normalize_pypi_name(package.name)}
     if package.version:
         fields["version"] = package.version
@@ -342,7 +346,9 @@ def _pypi_to_yaml(package: PypiPackage) -> dict[str, Any]:
         fields["requires_python"] = package.requires_python
     if package.editable:
         fields["editable"] = True
-    return _in_order(fields, package.extra, PYPI_FIELD_ORDER)
+    extra = package.extra if version == 7 else tuple((k, v) for k, v in package.extra if k != "index")
+    return _in_order(fields, extra, PYPI_FIELD_ORDER)
+# --8<-- [end:pypi-fields]
 
 
 def _in_order(fields: dict[str, Any], extra: Iterable[tuple[str, Any]],

@@ -77,7 +77,10 @@ def theirs(rattler, path: Path) -> dict:
             rows = []
             for p in packages:
                 if type(p).__name__ == "PypiLockedPackage":
-                    sha = p.hashes.sha256.hex() if p.hashes.sha256 else None
+                    try:  # py-rattler 0.28 raises for a wheel without hashes (by URL or path)
+                        sha = p.hashes.sha256.hex() if p.hashes.sha256 else None
+                    except AttributeError:
+                        sha = None
                     rows.append(("pypi", _pypi_name(p.name), str(p.version), str(p.location), sha))
                     continue
                 r = p.repo_data_record()
