@@ -31,6 +31,7 @@ next `app/pypi_sync.py`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
@@ -342,7 +343,8 @@ def lock_entry(package, mirrors: Mapping[str, str] | None = None, index: str | N
 
 def requires_dist_text(text: str) -> str:
     """A ``Requires-Dist`` line as Pixi (uv) writes it: ``name[x]>=1,<2 ; marker``, the version
-    bounds ordered by version and the marker in single quotes (same meaning as the line read)."""
+    bounds ordered by version, the marker in single quotes, a ``python_version`` bound said as
+    uv says it (`python_full_version_marker`): the same meaning as the line read."""
     from packaging.requirements import Requirement  # lazy: PyPI only
     from packaging.version import InvalidVersion, Version  # lazy: PyPI only
 
@@ -359,4 +361,47 @@ def requires_dist_text(text: str) -> str:
     head += ",".join(str(s) for s in sorted(requirement.specifier, key=by_version))
     if requirement.marker is None:
         return head
-    return f"{head} ; {str(requirement.marker).replace(chr(34), chr(39))}"
+    marker = _in_uv_order(_PYTHON_VERSION.sub(python_full_version_marker, str(requirement.marker)))
+    return f"{head} ; {marker.replace(chr(34), chr(39))}"
+
+
+# ``python_version < "3.8"`` (packaging writes the variable first, or the value first when the
+# metadata did: ``"3.8" > python_version``), with a version of one or two numbers.
+_PYTHON_VERSION = re.compile(r'python_version (<=|>=|<|>|==|!=) "(\d+(?:\.\d+)?)"'
+                             r'|"(\d+(?:\.\d+)?)" (<=|>=|<|>|==|!=) python_version')
+_FLIPPED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def python_full_version_marker(found: re.Match) -> str:
+    """uv compares Pythons by their full version, and writes a ``python_version`` bound as the
+    ``python_full_version`` range it means (Pixi's locks have only those): ``< "3.8"`` stays
+    ``< "3.8"``, ``<= "3.8"`` is ``< "3.9"``, ``> "3.8"`` is ``>= "3.9"``, ``== "3.8"`` is
+    ``== "3.8.*"``."""
+    op, version = (found[1], found[2]) if found[1] else (_FLIPPED[found[4]], found[3])
+    major, minor = ([int(p) for p in version.split(".")] + [0])[:2]  # a python_version is X.Y
+    op, version = {"<=": ("<", f"{major}.{minor + 1}"), ">": (">=", f"{major}.{minor + 1}"),
+                   "==": ("==", f"{major}.{minor}.*"), "!=": ("!=", f"{major}.{minor}.*")}.get(op, (op, version))
+    return f'python_full_version {op} "{version}"'
+
+
+_ATOM = re.compile(r'([a-z_]+) (<=|>=|<|>|==|!=|~=) "([^"]*)"')
+_LOWER_FIRST = {">": 0, ">=": 0, "==": 1, "~=": 1, "!=": 2, "<": 3, "<=": 3}
+
+
+def _in_uv_order(marker: str) -> str:
+    """The terms of a marker that is one ``and`` of plain comparisons, in uv's order: the
+    version variables (``implementation_version``, ``python_full_version``), then the others,
+    each group by name, ``extra`` last; a lower bound before an upper one. A marker with an
+    ``or``, parentheses or ``in`` is left as written: how uv regroups those changed from one
+    uv version to the next (Pixi's own locks hold both forms), so no one answer is Pixi's."""
+    terms = marker.split(" and ")
+    atoms = [_ATOM.fullmatch(term) for term in terms]
+    if not all(atoms) or " or " in marker:
+        return marker
+
+    def key(atom):
+        name, op, value = atom.groups()
+        group = 2 if name == "extra" else 0 if name in ("implementation_version", "python_full_version") else 1
+        return (group, name, _LOWER_FIRST[op] if group == 0 else 0, value)
+    return " and ".join(atom[0] for atom in sorted(atoms, key=key))
+

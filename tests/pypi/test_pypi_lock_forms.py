@@ -310,3 +310,85 @@ def test_extras_are_not_recorded_and_lock_check_sees_them_change(workspace, caps
     manifest.write_text(with_extra)  # asked again: its requirement is not locked
     assert main(["lock", "--check"]) != 0
     assert "speedy ; extra == 'fast'" in capsys.readouterr().err
+
+
+# ---- 4. requires_dist lines as Pixi (uv) writes them ---------------------------------------------
+
+# Locks whose PyPI entries Pixi carried over from older versions, which spelled requires_dist
+# otherwise: ``six >=1.12.0`` and ``astroid <2, >=1`` (a space, and ", " between bounds), bounds
+# in METADATA order (``idna<4,>=2.5``), ``python_version`` not yet turned into
+# ``python_full_version``, an extra not yet normalized (``extra == 'use_chardet_on_py3'``).
+# Nothing in a lock says which Pixi wrote a line (the format version spans many), and minipixi
+# keeps every line it reads as it is; `requires_dist_text` is only for new lines, as today's
+# Pixi writes them.
+OLDER_SPELLINGS = {
+    "prefix-dev__pixi/examples/llama-index-inference/pixi.lock",
+    "prefix-dev__pixi/tests/data/non-satisfiability/missing-pypi-extra/pixi.lock",
+    "prefix-dev__pixi/tests/data/non-satisfiability/solve-groups-pypi/pixi.lock",
+    "prefix-dev__pixi/tests/data/satisfiability/solve-groups-pypi/pixi.lock",
+    "prefix-dev__pixi/tests/data/satisfiability/absolute-paths/pixi.lock",
+    "prefix-dev__pixi/examples/editable-with-extras/pixi.lock",
+    "prefix-dev__pixi/examples/pypi-custom-registry/pixi.lock",
+}
+
+
+@pytest.mark.corpus
+def test_every_requires_dist_line_of_todays_pixi_is_written_as_it_is():
+    from minipixi.app.pypi_lock import requires_dist_text
+
+    if not REAL_PIXI.is_dir():
+        pytest.skip("../shared/real-pixi is absent")
+    lines: dict[str, set[str]] = {}
+    for path in REAL_PIXI.rglob("pixi.lock"):
+        lock = read_lock(path)
+        for env in lock.environments.values():
+            for packages in env.packages.values():
+                for package in packages:
+                    for line in getattr(package, "requires_dist", ()):
+                        lines.setdefault(line, set()).add(str(path.relative_to(REAL_PIXI)))
+    differ = {line for line in lines if requires_dist_text(line) != line}
+    print(f"\nrequires_dist: {len(lines)} distinct lines, {len(lines) - len(differ)} written as read")
+    assert len(lines) > 5000 and len(differ) < 250
+    assert set().union(*(lines[line] for line in differ)) <= OLDER_SPELLINGS
+
+
+MARKERS = [  # Requires-Dist lines as METADATA writes them
+    'a; python_version < "3.11"', 'a; python_version <= "3.12"', 'a; python_version > "3.8"',
+    'a; python_version >= "3.9"', 'a; python_version == "3.8"', 'a; python_version != "3.7"',
+    'a; "3.8" > python_version', 'a; python_version <= "3"', 'a; python_version < "3"',
+    'a; python_version < "3.13" and python_version >= "3.8"',
+    'a; extra == "x" and sys_platform == "win32"', 'a; sys_platform != "win32" and sys_platform != "emscripten"',
+    'a; platform_machine == "x86_64" and python_full_version >= "3.11.2"',
+    'a; implementation_name == "pypy" and os_name == "nt" and extra == "test"',
+    'a; platform_python_implementation != "PyPy" and python_version == "3.8" and extra == "dev"',
+    'a>=1,<2; platform_machine == "arm64" and sys_platform == "darwin"',
+]
+
+
+def test_requires_dist_markers_are_written_as_uv_writes_them(tmp_path):
+    """uv (the dev-only oracle; Pixi resolves with it) against `requires_dist_text`: uv records a
+    project's own requirements, markers normalized, in uv.lock."""
+    import subprocess
+    import tomllib
+
+    from minipixi.app.pypi_lock import requires_dist_text
+
+    uv = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
+    if uv is None:
+        pytest.skip("uv is not installed")
+    (tmp_path / "links").mkdir()
+    names = [f"p{i}" for i in range(len(MARKERS))]
+    for name in names:
+        build_wheel(tmp_path / "links", name, "1.5")
+    lines = [name + line[1:] for name, line in zip(names, MARKERS)]
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "oracle"\nversion = "0.1"\nrequires-python = ">=3.8"\n'
+        f"dependencies = {lines!r}\n".replace("'", "'''"))
+    subprocess.run([uv, "lock", "--offline", "--no-index", "--find-links", str(tmp_path / "links"),
+                    "--cache-dir", str(tmp_path / "uv-cache"), "--python", sys.executable],
+                   cwd=tmp_path, check=True, capture_output=True, timeout=120)
+    oracle = tomllib.loads((tmp_path / "uv.lock").read_text())
+    (project,) = [p for p in oracle["package"] if p["name"] == "oracle"]
+    theirs = {r["name"]: r.get("marker") for r in project["metadata"]["requires-dist"]}
+    ours = {name: requires_dist_text(line).partition(" ; ")[2] for name, line in zip(names, lines)}
+    assert ours == theirs

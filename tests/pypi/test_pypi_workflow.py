@@ -243,7 +243,7 @@ def test_find_links_folder_wheels_are_candidates_and_locked_by_path(workspace, c
 
 def test_requires_dist_is_written_as_pixi_writes_it():
     assert requires_dist_text('async-timeout<6.0,>=4.0; python_version < "3.11"') == \
-        "async-timeout>=4.0,<6.0 ; python_version < '3.11'"
+        "async-timeout>=4.0,<6.0 ; python_full_version < '3.11'"
     assert requires_dist_text("numpy!=1.24.0,>=1.20") == "numpy>=1.20,!=1.24.0"
     assert requires_dist_text('black[jupyter]>=22; extra == "dev"') == "black[jupyter]>=22 ; extra == 'dev'"
 
