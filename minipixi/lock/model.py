@@ -164,7 +164,9 @@ class PypiPackage:
     """A locked PyPI package: a wheel minipixi installs, or an entry it keeps and rewrites as read.
 
     `version` is "" for a path or URL package whose version the lock leaves out (v7 does,
-    for a local project whose version is computed when it is built).
+    for a local project whose version is computed when it is built). `sha256` is None for a
+    wheel named by URL or path: Pixi locks those without a hash (`pypi/direct.py` says what
+    install checks instead); a wheel from an index always has one.
     """
 
     location: str

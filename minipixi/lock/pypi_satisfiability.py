@@ -3,7 +3,8 @@
 A pixi.lock mixes two worlds per platform: conda packages (solved first) and PyPI packages
 (solved by uv on top of the locked Python). `lock/satisfiability.py` judges the conda side;
 this module judges the PyPI side with Pixi's rules (``pixi_core::lock_file::satisfiability``:
-``environment.rs`` for wheel tags, ``platform.rs`` for the requirement walk and the solve group),
+``environment.rs`` for wheel tags, ``platform.rs`` for the requirement walk and the solve group,
+``pypi.rs`` for one requirement against its locked wheel),
 without resolving anything:
 
 1. **Wheel tags.** A locked wheel must be installable by the locked Python on the platform the
@@ -26,6 +27,11 @@ without resolving anything:
    should have been locked as a PyPI package: "'boltons' is locked as a conda package but only
    requested by pypi dependencies". `PypiWalk.expected` / `PypiWalk.used_by_pypi` carry what
    `lock/satisfiability.py` needs to check that across a solve group.
+4. **Where each wheel came from.** A manifest entry naming an index (``{ version, index }``)
+   needs a lock entry from that index, and one naming none a wheel from an index the
+   environment still lists (a v7 lock's ``index:``, `_locked_index`; a v6 lock cannot say, and
+   is not judged on it). A manifest entry naming one file (``{ url }``, ``{ path }``) needs the
+   lock to name the same file; the file itself is trusted, as in Pixi (`direct_wheel_reasons`).
 
 Lesson: Episode 2, "The lock file" (when does `pixi install` re-solve?). Read after
 `lock/satisfiability.py`, which calls `wheel_tag_reasons` per environment and `walk_pypi` per
