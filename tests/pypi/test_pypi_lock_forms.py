@@ -22,6 +22,7 @@ from minipixi.lock.read import parse_lock, read_lock
 from minipixi.lock.write import render_lock
 from pypi_server import Entry, SimpleIndex, build_wheel, metadata_of
 from test_pypi_workflow import SITE, workspace  # noqa: F401 (a fixture: a channel, an index, a workspace)
+from test_teaching_index import offline_workspace  # noqa: F401 (a fixture: the offline teaching mirror)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -310,6 +311,23 @@ def test_extras_are_not_recorded_and_lock_check_sees_them_change(workspace, caps
     manifest.write_text(with_extra)  # asked again: its requirement is not locked
     assert main(["lock", "--check"]) != 0
     assert "speedy ; extra == 'fast'" in capsys.readouterr().err
+
+
+def test_the_lessons_tinyconfig_units_locks_as_pixi_would(offline_workspace, capsys):
+    """Episode 2's ``add --pypi "tinyconfig[units]"``: entries with their sha256, no ``index:``
+    (pypi.org, which the teaching index stands in for), no extras; dropping the extra is seen."""
+    root = offline_workspace
+    assert main(["add", "--pypi", "tinyconfig[units]"]) == 0
+    text = (root / "pixi.lock").read_text()
+    assert "extras:" not in text and "  index: " not in text
+    block = _block(text, "https://pypi.org/simple/tinyunits/tinyunits-1.1.0-py3-none-any.whl")
+    assert block.startswith("- pypi: https://pypi.org/simple/tinyunits/tinyunits-1.1.0-py3-none-any.whl\n"
+                            "  name: tinyunits\n  version: 1.1.0\n  sha256: ")
+    manifest = root / "pixi.toml"
+    manifest.write_text(manifest.read_text().replace(', extras = ["units"]', ""))
+    capsys.readouterr()
+    assert main(["lock", "--check"]) != 0
+    assert "more PyPI packages are locked for linux-64 than the environment uses: tinyunits" in capsys.readouterr().err
 
 
 # ---- 4. requires_dist lines as Pixi (uv) writes them ---------------------------------------------
