@@ -34,6 +34,7 @@ from typing import Mapping, Sequence
 from minipixi.app.pypi_lock import mirrored
 from minipixi.config import cache_dir
 from minipixi.errors import InstallError
+from minipixi.files import UnsafePathError
 from minipixi.lock.model import PypiPackage, normalize_pypi_name
 from minipixi.lock.pypi_satisfiability import wheel_file_name
 
@@ -109,7 +110,14 @@ def fetch_wheels(prefix: Path, python_version: str, subdir: str, packages: Seque
             if root is None:
                 raise InstallError(f"the locked PyPI package '{package.name}' is a path ({package.location}) "
                                    "but no workspace folder was given", where=where, hint="install from a workspace")
-            path = workspace_wheel(root, package.location, what="wheel path", where=where)
+            try:
+                path = workspace_wheel(root, package.location, what="wheel path", where=where)
+            except UnsafePathError as err:
+                raise InstallError(f"the locked PyPI package '{package.name}' is a wheel outside the workspace "
+                                   f"({package.location}): {err.message}", where=where,
+                                   hint="minipixi reads a wheel locked by path only inside the workspace: move "
+                                   "it into a folder of the workspace, name it there in pixi.toml, and run "
+                                   "`minipixi lock`") from None
             return DistFile(wheel_file_name(package.location), path.as_uri(), checked, root=root.resolve().as_uri())
         for index, folder in local_indexes.items():
             url = mirrored(package.location, {index: folder})
