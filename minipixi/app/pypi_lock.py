@@ -325,19 +325,21 @@ def _share(packages: Sequence, requirements: Sequence[str], markers: Mapping[str
 def lock_entry(package, mirrors: Mapping[str, str] | None = None, index: str | None = None,
                location: str | None = None) -> PypiPackage:
     """A resolved wheel as Pixi locks it (its URL as the index a mirror stands in for names it).
-    `location`: where a wheel given by URL or path is, as Pixi writes it (``direct+<url>``, or
-    the path as the manifest wrote it); such a wheel has no sha256 (see `pypi/direct.py`).
+    `location`: where a wheel given by URL or path, or found in a find-links folder, is, as
+    Pixi writes it (``direct+<url>``, or the path as the manifest wrote it); such a wheel has no
+    sha256 (uv hashes no local file of a folder either), and install checks the file itself
+    instead (see `pypi/direct.py`).
     `index`: the index it came from (its manifest entry's, or a find-links page), else the index
     that served it; a v7 lock writes it unless it is pypi.org (rattler_lock's ``index``), so
     that the up-to-date check sees a change of index."""
+    sha256 = None if location else package.hashes.get("sha256")
     location = location or unmirrored(package.url, mirrors or {})
     if index is None and package.index_url and "://" in location and not location.startswith(DIRECT):
         index = unmirrored(package.index_url, mirrors or {}).rstrip("/")
     if index is not None and index.rstrip("/") == DEFAULT_PYPI_INDEX:
         index = None
     return PypiPackage(location=location, name=package.name, version=package.version,
-                       sha256=package.hashes.get("sha256"),
-                       requires_dist=tuple(requires_dist_text(text) for text in package.requires_dist),
+                       sha256=sha256, requires_dist=tuple(requires_dist_text(text) for text in package.requires_dist),
                        requires_python=package.requires_python, extra=(("index", index),) if index else ())
 
 

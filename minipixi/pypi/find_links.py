@@ -7,9 +7,11 @@ holding files of any project. A project's files there are those whose file name 
 the files the project's index lists.
 
 A folder is named relative to the workspace and must stay inside it (`files.py`'s
-`check_relative` and `inside`); each wheel in it is hashed once, so the lock records its
-sha256 and the install step checks it. A wheel from a folder is locked as Pixi writes it, by
-its path (``pypi: ./links/requests-2.31.0-py3-none-any.whl``), and installed from there.
+`check_relative` and `inside`); each wheel in it is hashed once, so that what the resolver
+reads from it is checked. A wheel from a folder is locked as Pixi writes it, by its path
+(``pypi: ./links/requests-2.31.0-py3-none-any.whl``) and with no sha256, like a wheel a ``path``
+dependency names: it is a file of the workspace, installed from there, and install checks its
+name, version and tags instead (`pypi/direct.py`).
 
 A ``url`` find-links (``find-links = [{ url = "https://host/wheels/" }]``) names a *flat page*:
 one HTML page whose ``<a href>`` links point at files of any project, read as an index's PEP 503

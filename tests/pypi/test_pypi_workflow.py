@@ -214,7 +214,7 @@ def test_unsupported_pypi_options_are_named(workspace, capsys):
 def test_find_links_folder_wheels_are_candidates_and_locked_by_path(workspace, capsys):
     root, _ = workspace
     (root / "links").mkdir()
-    wheel = build_wheel(root / "links", "tinyright", "9.0.0", modules={"tinyright/__init__.py": "V = 'flat'\n"})
+    build_wheel(root / "links", "tinyright", "9.0.0", modules={"tinyright/__init__.py": "V = 'flat'\n"})
     build_wheel(root / "links", "onlyflat", "0.1.0", requires=("tinyright>=9",))
     manifest = root / "pixi.toml"
     base = manifest.read_text()
@@ -225,9 +225,10 @@ def test_find_links_folder_wheels_are_candidates_and_locked_by_path(workspace, c
     assert "    find-links:\n    - path: ./links\n" in text
     env = read_lock(root / "pixi.lock").environments["default"]
     pypi = {p.name: p for p in env.pypi_packages("linux-64")}
-    # the folder's 9.0.0 beats the index's 2.1.0, and is locked by its path with its hash
+    # the folder's 9.0.0 beats the index's 2.1.0, and is locked by its path, without a hash,
+    # as Pixi locks it (install checks the file's name, version and tags instead)
     assert pypi["tinyright"].location == "./links/tinyright-9.0.0-py3-none-any.whl"
-    assert pypi["tinyright"].sha256 == hashlib.sha256(wheel.read_bytes()).hexdigest()
+    assert pypi["tinyright"].sha256 is None and pypi["onlyflat"].sha256 is None
     assert pypi["onlyflat"].location == "./links/onlyflat-0.1.0-py3-none-any.whl"
     site = root / ".pixi" / "envs" / "default" / SITE
     assert (site / "tinyright" / "__init__.py").read_text() == "V = 'flat'\n"
