@@ -50,6 +50,8 @@ import json
 import math
 import os
 import re
+import ssl
+import sys
 import tempfile
 import threading
 import time
@@ -57,6 +59,8 @@ import zlib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
+
+import certifi  # httpx's own CA bundle (a dependency of httpx), see tls_context()
 
 from minipixi.errors import ChannelError, MinipixiError
 from minipixi.files import new_file_mode, write_atomic
@@ -185,12 +189,59 @@ def new_client(limits: Limits | None = None):
 
 
 @functools.cache
-def tls_context():
-    """The TLS settings httpx would make (its CA file, or ``SSL_CERT_FILE``), made once per
-    process: loading the CA file costs a twentieth of a second of CPU, each client again."""
-    import httpx  # lazy: the CLI starts faster when a command downloads nothing
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings httpx would make, made once per process (each client shares them).
 
-    return httpx.create_ssl_context()
+    The trusted certificates are those httpx trusts: the file in ``SSL_CERT_FILE``, the folder
+    in ``SSL_CERT_DIR``, else certifi's bundle. They are read at the first TLS handshake, not
+    here (`TrustOnFirstHandshake`): reading them costs 30 ms of CPU, which a command that only
+    reads ``http://`` channels (a local mirror, ``bench/shards.py``) would pay for nothing.
+    """
+    return TrustOnFirstHandshake(ssl.PROTOCOL_TLS_CLIENT)
+
+
+class TrustOnFirstHandshake(ssl.SSLContext):
+    """A client context like ``ssl.create_default_context()``'s (the server's certificate and
+    host name are checked) that loads its trusted certificates just before its first handshake.
+    Every TLS connection starts in `wrap_socket` (or `wrap_bio`), so none starts without them.
+    """
+
+    def __init__(self, protocol: int) -> None:
+        super().__init__()
+        if sys.version_info >= (3, 13):  # what create_default_context adds there
+            self.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
+        self.trusted = False
+        self._lock = threading.Lock()
+
+    def trust(self) -> None:
+        """Load the trusted certificates, once (threads may shake hands at the same time)."""
+        with self._lock:
+            if self.trusted:
+                return
+            if os.environ.get("SSL_CERT_FILE"):
+                where, place = {"cafile": os.environ["SSL_CERT_FILE"]}, "SSL_CERT_FILE"
+            elif os.environ.get("SSL_CERT_DIR"):
+                where, place = {"capath": os.environ["SSL_CERT_DIR"]}, "SSL_CERT_DIR"
+            else:
+                where, place = {"cafile": certifi.where()}, "certifi's CA bundle"
+            try:
+                self.load_verify_locations(**where)
+            except (OSError, ssl.SSLError) as err:
+                raise DownloadError(f"cannot read the trusted certificates ({err})",
+                                    url=next(iter(where.values())),
+                                    hint=f"check {place}: it should name a readable CA bundle "
+                                    "(PEM), or unset it to use certifi's") from None
+            self.trusted = True
+
+    def wrap_socket(self, *args, **kwargs):
+        if not self.trusted:
+            self.trust()
+        return super().wrap_socket(*args, **kwargs)
+
+    def wrap_bio(self, *args, **kwargs):
+        if not self.trusted:
+            self.trust()
+        return super().wrap_bio(*args, **kwargs)
 
 
 # ---- downloading --------------------------------------------------------------------------

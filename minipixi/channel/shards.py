@@ -35,12 +35,14 @@ How minipixi reads it:
    shard never goes stale and is never asked for twice. Each download is checked against the
    hash in the index before it is used or cached; a shard that does not match is an error
    that names its package, and the cache is left as it was.
-3. **Breadth first, only what the solve reaches.** The first time the solver asks for a name,
-   `ShardGateway.reach` fetches that name's shard from every sharded subdir, collects the
-   names its records depend on, fetches those shards (several at a time over one HTTP
-   client, each new name asked for as soon as the shard that names it arrives), and so on
-   until no new name appears. Each download thread turns its shard into records at once,
-   so Python decodes while the network waits.
+3. **Breadth first, only what the solve reaches.** Before it searches, the solver hands every
+   requested name over at once (``solver.solve`` calls `channel/load.py`'s ``prefetch``), and
+   `ShardGateway.reach` fetches those names' shards from every sharded subdir, collects the
+   names their records depend on, fetches those shards (several at a time over one HTTP
+   client, each new name asked for as soon as the shard that names it is decoded), and so
+   on until no new name appears. A name the search meets later that no walk has reached
+   starts a walk of its own. The download threads also turn each shard into records, after
+   its dependency names have gone out, so Python builds objects while the network waits.
 4. **The same records.** A shard entry becomes a `PackageRecord` exactly as a
    ``repodata.json`` entry does (hashes turned back into hex first), so the solve and the
    lock file are byte for byte those of the monolithic file.
