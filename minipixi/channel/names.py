@@ -28,7 +28,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping, Sequence
 from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 from minipixi.errors import ChannelError
 from minipixi.matchspec_parse import path_to_file_url
@@ -148,4 +147,6 @@ def is_local_url(url: str) -> bool:
 
 def local_path(url: str) -> Path:
     """The folder a ``file://`` URL names."""
+    from urllib.request import url2pathname  # lazy: urllib.request pulls in http.client and email (25 ms)
+
     return Path(url2pathname(urlparse(url).path))
