@@ -14,7 +14,10 @@ objects (gigabytes, seconds) to throw nearly all of them away. So we never parse
 
 1. **Index.** Search the raw bytes for keys that end in ``.conda"`` or ``.tar.bz2"`` and are
    followed by ``: {``; a conda file name is ``NAME-VERSION-BUILD.EXT``, so the key alone
-   says which package a record belongs to. We keep, per name, only byte offsets.
+   says which package a record belongs to. We keep, per name, only byte offsets. One pass
+   walks the top level (`walk_top_level`): it jumps from record to record through the two
+   record sections and skips the other values ("info", "signatures", whose keys are file
+   names too), so no section has to be searched for through the whole file.
 2. **Decode on demand.** `SubdirRepodata.records` json-decodes just the byte slices of the
    asked name and turns them into `PackageRecord`s, once (the result is remembered).
 
@@ -59,6 +62,13 @@ _OTHER_SECTIONS = (b"signatures", b"info")
 _COLON_BRACE = re.compile(rb"\s*:\s*\{")
 _COLON = re.compile(rb"\s*:")
 _DECODER = json.JSONDecoder()
+# The walk over the top level (`walk_top_level`): a key after "{" or ","; after a record, the
+# next record's key or the "}" that closes the section; a value that is not an object or array.
+_TOP_KEY = re.compile(rb'\s*([{,])\s*"([^"\\]*)"\s*:\s*')
+_NEXT_KEY_OR_END = re.compile(rb'\}\s*(?:,\s*"([^"]+)\.(?:conda|tar\.bz2)"\s*:\s*(.)|\})')
+_EMPTY_OBJECT = re.compile(rb"\s*\{\s*\}\s*")
+_SCALAR = re.compile(rb'"[^"\\]*"|[-+0-9.eE]+|true|false|null')
+_CLOSE = re.compile(rb"\s*\}\s*")
 
 
 # --8<-- [start:index]
@@ -82,6 +92,92 @@ def index_repodata(data: bytes | mmap.mmap, source: str = "<memory>") -> Repodat
 
     Raises ChannelError naming `source` when a record section or a record is not an object.
     """
+    walked = walk_top_level(data)
+    sections, by_name = walked if walked is not None else search_records(data, source)
+    boundaries = sorted(chain(sections.values(), *by_name.values()))
+    names = {name.decode("utf-8", "replace"): quotes for name, quotes in by_name.items()}
+    return RepodataIndex(names, boundaries, sections)
+# --8<-- [end:index]
+
+
+def add_record_key(by_name: dict[bytes, list[int]], key: re.Match) -> None:
+    """File the record whose key `key` matched under its package name."""
+    name = key.group(1).rsplit(b"-", 2)[0]  # name-version-build: split off 2 parts
+    by_name[name].append(key.start(1) - 1)  # the opening quote of the key
+
+
+def walk_top_level(data: bytes | mmap.mmap) -> tuple[dict[bytes, int], dict[bytes, list[int]]] | None:
+    """The top-level sections and the record offsets by name, in one pass over the file.
+
+    Walks the top-level object key by key. A record section is crossed by jumping from one
+    record's key to the next (the regex engine only stops at each "}"), up to the "}" that
+    closes the section; any other value is decoded and skipped. So the keys of "signatures",
+    which are package file names too, are never taken for records, and no key has to be
+    searched for through the whole file. None when the layout is not the usual one (a nested
+    object in a record, a section twice, an entry that is not an object...): then
+    `search_records` reads the file (and names what is wrong with it).
+    """
+    sections: dict[bytes, int] = {}
+    by_name: dict[bytes, list[int]] = defaultdict(list)
+    pos, opening = 0, b"{"
+    while (key := _TOP_KEY.match(data, pos)) is not None and key.group(1) == opening:
+        name, pos, opening = key.group(2), key.end(), b","
+        if name in sections or name not in _RECORD_SECTIONS and name.endswith((b".conda", b".tar.bz2")):
+            return None  # a section twice, or a record where sections belong
+        if data[pos:pos + 1] == b"{" and name in _RECORD_SECTIONS + _OTHER_SECTIONS:
+            sections[name] = key.start(2) - 1
+        found = _cross_records(data, pos, by_name) if name in _RECORD_SECTIONS else _skip_value(data, pos)
+        if found is None:
+            return None
+        pos = found
+    end = _EMPTY_OBJECT.match(data, pos) if opening == b"{" else _CLOSE.match(data, pos)
+    return (sections, by_name) if end is not None and end.end() == len(data) else None
+
+
+def _cross_records(data: bytes | mmap.mmap, brace: int, by_name: dict) -> int | None:
+    """From a record section's opening brace to just after its closing one, filing each
+    record's key; None when the section is not records that end as expected."""
+    empty = _EMPTY_OBJECT.match(data, brace)
+    if empty is not None:
+        return empty.end()
+    first = _FIRST_KEY.match(data, brace + 1)
+    if first is None or first.group(2) != b"{":
+        return None
+    add_record_key(by_name, first)
+    for step in _NEXT_KEY_OR_END.finditer(data, first.end()):
+        stem, after = step.group(1, 2)
+        if after != b"{":  # the "}" that closes the section (or an entry that is no object)
+            return step.end() if stem is None else None
+        by_name[stem.rsplit(b"-", 2)[0]].append(step.start(1) - 1)  # as add_record_key
+    return None
+
+
+def _skip_value(data: bytes | mmap.mmap, pos: int, most: int = 1 << 20) -> int | None:
+    """Where the JSON value at `pos` (not a record section: "info", "removed", ...) ends;
+    None when it is not valid JSON within `most` bytes. Decoded from a window of the bytes
+    that grows until the value fits (most are a few lines)."""
+    scalar = _SCALAR.match(data, pos)
+    if scalar is not None:
+        return scalar.end()
+    window = 4096
+    while True:
+        text = data[pos:pos + window].decode("utf-8", "surrogateescape")
+        try:
+            _, end = _DECODER.raw_decode(text)
+        except (ValueError, RecursionError):
+            if window >= most or pos + window >= len(data):
+                return None
+            window *= 16
+            continue
+        return pos + len(text[:end].encode("utf-8", "surrogateescape"))
+
+
+def search_records(data: bytes | mmap.mmap, source: str) -> tuple[dict[bytes, int], dict[bytes, list[int]]]:
+    """`walk_top_level` for an unusual file: find the sections by searching for their keys
+    (`find_sections`), then scan the record sections for record keys.
+
+    Raises ChannelError naming `source` when a record section or a record is not an object.
+    """
     sections = find_sections(data, source)
     by_name: dict[bytes, list[int]] = defaultdict(list)
     for start, end in record_ranges(data, sections):
@@ -90,12 +186,8 @@ def index_repodata(data: bytes | mmap.mmap, source: str = "<memory>") -> Repodat
             if match.group(2) != b"{":
                 raise _malformed(source, f"the entry {_shown(match.group(1))}... is not an "
                                  "object (every record is one)")
-            name = match.group(1).rsplit(b"-", 2)[0]  # name-version-build: split off 2 parts
-            by_name[name].append(match.start(1) - 1)  # the opening quote of the key
-    boundaries = sorted(chain(sections.values(), *by_name.values()))
-    names = {name.decode("utf-8", "replace"): quotes for name, quotes in by_name.items()}
-    return RepodataIndex(names, boundaries, sections)
-# --8<-- [end:index]
+            add_record_key(by_name, match)
+    return sections, by_name
 
 
 def find_sections(data: bytes | mmap.mmap, source: str = "<memory>") -> dict[bytes, int]:

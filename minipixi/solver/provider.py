@@ -38,6 +38,7 @@ from minipixi.errors import MatchSpecError
 from minipixi.matchspec import MatchSpec
 from minipixi.records import PackageRecord
 from minipixi.solver.task import SolveTask, source_label
+from minipixi.version import parse_version
 
 # --8<-- [start:kernel-rule]
 # When to use the numba kernel: a ski-rental rule. Starting numba (import, load the compiled
@@ -74,6 +75,7 @@ class Candidates:
     _ranks: list | None = None  # each record's version rank (higher is newer), built on first use
     _tracked: int = 0  # the mask of records with tracked features, built with _ranks
     _order: list | None = None  # a preview's: the gathered index of each record (_look_ahead)
+    _by_version: list | None = None  # (version, mask) per distinct version, built on first use
 
     @property
     def full(self) -> int:
@@ -119,6 +121,14 @@ def version_ranks(records: list[PackageRecord]) -> list[int]:
             rank += 1
         ranks[current] = rank
     return ranks
+
+
+def version_groups(records: list[PackageRecord]) -> list[tuple]:
+    """(version, mask of the records of that version) for each distinct version text."""
+    masks: dict[str, int] = {}
+    for i, record in enumerate(records):
+        masks[record.version] = masks.get(record.version, 0) | 1 << i
+    return [(parse_version(text), mask) for text, mask in masks.items()]
 
 
 def sort_best_first(records: list[PackageRecord], locked: PackageRecord | None, scores=None,
@@ -477,25 +487,29 @@ class Provider:
         return allowed
 
     def _version_mask(self, spec, cands: Candidates) -> int:
-        """The candidates whose version matches: the numba kernel when there are many."""
+        """The candidates whose version matches: one check per distinct version (the builds of
+        a version share its answer), or the numba kernel when there are many."""
         records = cands.records
         if spec.version is None:
             return cands.full
-        if not self._kernel_pays(len(records)):
-            return mask_of(spec.version.matches(r.parsed_version) for r in records)
+        if cands._by_version is None:
+            cands._by_version = version_groups(records)
+        if not self._kernel_pays(len(records), len(cands._by_version)):
+            return sum(mask for version, mask in cands._by_version if spec.version.matches(version))
         from minipixi import version_kernel  # lazy: numba takes ~1.5 s to start (see KERNEL_WORK)
 
         if cands._encoded is None:
             cands._encoded = version_kernel.encode_versions([r.parsed_version for r in records])
         return mask_from_bool_array(version_kernel.matches(spec.version, cands._encoded))
 
-    def _kernel_pays(self, count: int) -> bool:
-        """The ski-rental rule above: count Python checks on big names until the kernel pays."""
+    def _kernel_pays(self, count: int, checks: int | None = None) -> bool:
+        """The ski-rental rule above: count Python checks (`checks`, by default one per
+        candidate, for a name of `count` candidates) on big names until the kernel pays."""
         if count < KERNEL_MIN_CANDIDATES:
             return False
         if self.python_checks >= KERNEL_WORK or kernel_started():
             return True
-        self.python_checks += count
+        self.python_checks += count if checks is None else checks
         return False
 
     def dependencies(self, name: str, index: int) -> tuple[str, ...]:
