@@ -74,7 +74,6 @@ class Candidates:
     _encoded: object = None  # the kernel's encoding of the versions, built on first use
     _ranks: list | None = None  # each record's version rank (higher is newer), built on first use
     _tracked: int = 0  # the mask of records with tracked features, built with _ranks
-    _order: list | None = None  # a preview's: the gathered index of each record (_look_ahead)
     _by_version: list | None = None  # (version, mask) per distinct version, built on first use
 
     @property
@@ -129,6 +128,20 @@ def version_groups(records: list[PackageRecord]) -> list[tuple]:
     for i, record in enumerate(records):
         masks[record.version] = masks.get(record.version, 0) | 1 << i
     return [(parse_version(text), mask) for text, mask in masks.items()]
+
+
+def version_levels(records: list[PackageRecord]) -> list[tuple[int, list]]:
+    """The distinct versions of `records`, highest first: (rank, [(version, its records)]),
+    rank as `version_ranks` numbers them; equal versions written differently share a level."""
+    by_text: dict[str, list[PackageRecord]] = {}
+    for record in records:
+        by_text.setdefault(record.version, []).append(record)
+    by_key: dict[tuple, list] = {}
+    for text, group in by_text.items():
+        version = parse_version(text)
+        by_key.setdefault(version.sort_key, []).append((version, group))
+    keys = sorted(by_key)
+    return [(rank, by_key[keys[rank]]) for rank in range(len(keys) - 1, -1, -1)]
 
 
 def sort_best_first(records: list[PackageRecord], locked: PackageRecord | None, scores=None,
@@ -229,11 +242,13 @@ class Provider:
         self._gathered: dict[str, tuple[list, list, list]] = {}
         self._candidates: dict[str, Candidates] = {}
         self._matches: dict[str, int] = {}
-        self.labels: dict[tuple[str, int], str] = {}  # (name, mask) -> the spec text that made it
+        self._labels: dict[tuple[str, int], str] = {}  # (name, mask) -> the spec text that made it
+        self._unlabelled: dict[str, list[str]] = {}  # name -> texts looked ahead at (see labels)
         self.python_checks = 0  # versions checked in Python on big names (see KERNEL_WORK)
+        self._levels: dict[str, list] = {}  # name -> its versions, highest first (_reach_by_versions)
         self._previews: dict[str, Candidates] = {}  # names only looked ahead at (see _look_ahead)
-        self._preview_masks: dict[str, dict[str, int]] = {}  # name -> {spec text: preview mask}
-        self._reaches: dict[str, tuple] = {}  # spec text -> what it reaches (see _reach)
+        self._preview_masks: dict[str, int] = {}  # spec text -> its mask of the preview
+        self._reaches: dict[str, tuple] = {}  # spec text -> what it reaches (see spec_reach)
         self._depends: dict[str, dict[str, int]] = {}
         self._constrains: dict[str, dict[str, int]] = {}
         self._direct: set[str] | None = None  # the names the specs ask for (lowest-direct)
@@ -252,7 +267,7 @@ class Provider:
                 found.excluded["channel-priority"] = hidden_mask
             self._exclude_unpinned(found)
             self._candidates[name] = found
-            self._adopt_preview(found, order)
+            self._previews.pop(name, None)
         return found
     # --8<-- [end:candidates]
 
@@ -298,18 +313,23 @@ class Provider:
         """How good the best version the dependency `text` can reach is (smaller is better),
         cached by text: a version whose record has tracked features counts below any without,
         reaching a locked record beats all, and reaching nothing is worst. Read from the
-        name's candidates once the search has asked for them, else from a preview
-        (`_look_ahead`): the same records in almost the same order, which is all a reach needs.
+        name's candidates once the search has asked for them; before that, from its versions,
+        highest first (`_reach_by_versions`), without sorting its records at all.
         """
         found = self._reaches.get(text)
         if found is None:
-            name = as_spec(text).name
-            if name in self._candidates:
-                cands, mask = self._candidates[name], self.matches(text)
+            spec = as_spec(text)
+            lowest = self.task.strategy == "lowest"
+            reach = self._reach_lowest if lowest else self._reach
+            if spec.name in self._candidates:
+                found = reach(self._candidates[spec.name], self.matches(text))
             else:
-                cands, mask = self._look_ahead(name), self._preview_mask(text)
-            reach = self._reach_lowest if self.task.strategy == "lowest" else self._reach
-            found = self._reaches[text] = reach(cands, mask)
+                self._unlabelled.setdefault(spec.name, []).append(text)
+                if self._versions_decide(spec.name, lowest):
+                    found = self._reach_by_versions(spec, lowest)
+                else:
+                    found = reach(self._look_ahead(spec.name), self._preview_mask(text))
+            self._reaches[text] = found
         return found
     # --8<-- [end:dependency_scores]
 
@@ -324,12 +344,37 @@ class Provider:
             texts.setdefault(spec.name, []).append(text)
         return texts
 
+    def _versions_decide(self, name: str, lowest: bool) -> bool:
+        """Whether a reach on `name` follows from versions alone: yes, unless a locked record
+        or flexible channel priority puts records first whatever their version, or the name
+        is sorted lowest first (``lowest-direct``), where `_reach` reads the first records."""
+        return (name not in self.locked and self.task.channel_priority != "flexible"
+                and (lowest or not self.lowest_first(name)))
+
+    def _reach_by_versions(self, spec, lowest: bool) -> tuple:
+        """`_reach` (or `_reach_lowest`) from the name's versions, highest first: the first
+        version with a record that `spec` matches is the highest it reaches; it counts as
+        tracked when every such record of that version has tracked features."""
+        levels = self._levels.get(spec.name)
+        if levels is None:
+            levels = self._levels[spec.name] = version_levels(self._gather(spec.name)[0])
+        plain = version_only(spec)
+        for rank, versions in levels:
+            hits = [record for version, records in versions
+                    if spec.version is None or spec.version.matches(version)
+                    for record in records if plain or spec.matches(record)]
+            if hits:
+                tracked = 1 if all(record.track_features for record in hits) else 0
+                return (0, tracked, rank if lowest else -rank)
+        return (1, 0, 0)
+
     def _look_ahead(self, name: str) -> Candidates:
-        """The records of a name the search has not asked for yet, for `spec_reach` only: in
-        preference order *without* the dependency tie-break (`sort_best_first` without
-        scores). The two orders differ only inside groups of the same channel, version, build
-        number and tracked features, so the highest version a mask holds, and whether it has
-        tracked features, come out the same; the locked record goes first in both."""
+        """The records of a name the search has not asked for yet, for `spec_reach` when
+        versions alone do not decide (`_versions_decide`): in preference order *without* the
+        dependency tie-break (`sort_best_first` without scores). The two orders differ only
+        inside groups of the same channel, version, build number and tracked features, so the
+        highest version a mask holds, and whether it has tracked features, come out the same;
+        the locked record goes first in both."""
         found = self._previews.get(name)
         if found is None:
             records, origins, _ = self._gather(name)
@@ -337,35 +382,30 @@ class Provider:
                                     channel_rank=self._channel_rank(origins))
             found = self._previews[name] = Candidates(name, [records[i] for i in order],
                                                       [origins[i] for i in order])
-            found._order = order
         return found
 
     def _preview_mask(self, text: str) -> int:
-        """`matches` on the preview of the name (cached by text, per name)."""
-        spec = as_spec(text)
-        masks = self._preview_masks.setdefault(spec.name, {})
-        mask = masks.get(text)
+        """`matches` on the preview of the name (cached by text)."""
+        mask = self._preview_masks.get(text)
         if mask is None:
-            mask = masks[text] = self._mask(spec, self._previews[spec.name])
+            spec = as_spec(text)
+            mask = self._preview_masks[text] = self._mask(spec, self._previews[spec.name])
         return mask
 
-    def _adopt_preview(self, found: Candidates, order: list[int]) -> None:
-        """Once a previewed name gets its candidates, its preview masks move to their order
-        (cheaper than matching the versions again), in the order the texts came: the first
-        text to make a mask is the one an explanation names it by (`labels`)."""
-        preview = self._previews.pop(found.name, None)
-        masks = self._preview_masks.pop(found.name, {})
-        if preview is None:
-            return
-        position = [0] * len(order)
-        for i, gathered in enumerate(order):
-            position[gathered] = i
-        moved = [position[gathered] for gathered in preview._order]
-        for text, mask in masks.items():
-            if text not in self._matches:
-                real = found.full if mask == preview.full else sum(1 << moved[i] for i in indexes(mask))
-                self._matches[text] = real
-                self.labels.setdefault((found.name, real), text)
+    @property
+    def labels(self) -> dict[tuple[str, int], str]:
+        """(name, mask) -> the spec text an explanation names that set of candidates by: the
+        first text that made the mask. Texts looked ahead at before their name had candidates
+        came first, so they are placed first here, when an explanation asks (computing their
+        masks during the search would cost as much as the sort `spec_reach` avoids)."""
+        ready = [name for name in self._unlabelled if name in self._candidates]
+        if ready:
+            first: dict[tuple[str, int], str] = {}
+            for name in ready:
+                for text in self._unlabelled.pop(name):
+                    first.setdefault((name, self._mask(as_spec(text), self._candidates[name])), text)
+            self._labels = {**first, **{k: v for k, v in self._labels.items() if k not in first}}
+        return self._labels
 
     @staticmethod
     def _ranks(cands: Candidates) -> tuple[list[int], int]:
@@ -474,7 +514,7 @@ class Provider:
         if mask is None:
             spec = as_spec(spec)
             mask = self._matches[key] = self._mask(spec, self.candidates(spec.name))
-            self.labels.setdefault((spec.name, mask), key)
+            self._labels.setdefault((spec.name, mask), key)
         return mask
     # --8<-- [end:matches]
 
