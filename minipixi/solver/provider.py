@@ -7,8 +7,9 @@ The search in `solver/search.py` never parses a version or reads a record; it as
   preference order of rattler and conda: a record with ``track_features`` sorts below every
   record without (tracked features are how a channel says "only if you must"); then the highest
   version; then the highest build number; then, as rattler does, the record whose dependencies
-  can reach the newest versions (`dependency_scores`); then the newest timestamp. A locked
-  record goes first.
+  can reach the newest versions (`dependency_scores`: one step ahead, at the versions of the
+  dependencies, never at their own order); then the newest timestamp. A locked record goes
+  first.
 - `Provider.matches(spec)`: which candidates of the spec's name match it, as a *mask*: a Python
   int whose bit ``i`` stands for candidate ``i``. Sets of records become integer operations
   (``&`` is "and", ``|`` is "or"), and bit 0 is always the most preferred record.
