@@ -25,7 +25,9 @@ only the names the solve touches) and solves; rattler builds ``SparseRepoData`` 
 ``solve_with_sparse_repodata``. Times are the best of ``--repeat`` runs in one warm process
 (imports and numba compilation excluded for both; the best, not the median, because the
 machine is shared and noise only ever adds time), as wall time and as the process's CPU time
-(all threads), which a busy machine disturbs less. Run: ``python bench/solve.py``.
+(all threads), which a busy machine disturbs less. Run: ``python bench/solve.py``; issue 19's
+measure is ``--only-real --real 6 --repeat 2``, and ``--setup KEY`` (repeatable) times only
+those set-ups (the random sudoku requests take py-rattler minutes each).
 Goal: within 5x of py-rattler and under 1 s for the lesson problems.
 """
 
