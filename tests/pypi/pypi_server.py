@@ -91,6 +91,10 @@ class SimpleIndex:
     def add(self, project: str, entry: Entry) -> None:
         self.projects.setdefault(project, []).append(entry)
 
+    def add_wheel(self, project: str, wheel: Path) -> None:
+        """Serve a built wheel file, with its METADATA as a PEP 658 file beside it."""
+        self.add(project, Entry(wheel.name, wheel.read_bytes(), metadata=metadata_of(wheel)))
+
     @property
     def root(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"

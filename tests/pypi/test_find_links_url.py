@@ -13,7 +13,7 @@ from minipixi.lock.read import read_lock
 from minipixi.pypi.find_links import page_wheels
 from minipixi.pypi.index import IndexError_
 from pypi_server import SimpleIndex, build_wheel
-from test_pypi_workflow import SITE, _channel, _index
+from test_pypi_workflow import SITE, _index, isolated
 
 
 def _flat_page(links: list[str]) -> bytes:
@@ -23,12 +23,7 @@ def _flat_page(links: list[str]) -> bytes:
 
 @pytest.fixture
 def flat(tmp_path, monkeypatch):
-    monkeypatch.setenv("MINIPIXI_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("MINIPIXI_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("MINIPIXI_PLATFORM", "linux-64")
-    monkeypatch.delenv("MINIPIXI_OFFLINE", raising=False)
-    channel = _channel(tmp_path)
-    (tmp_path / "wheels").mkdir()
+    channel = isolated(tmp_path, monkeypatch)
     (tmp_path / "flatwheels").mkdir()
     served = _index(tmp_path / "wheels")
     server = SimpleIndex(projects=served.projects)

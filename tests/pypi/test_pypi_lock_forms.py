@@ -20,7 +20,7 @@ from minipixi.lock.model import LockedEnvironment, PypiPackage
 from minipixi.lock.pypi_satisfiability import pypi_reasons
 from minipixi.lock.read import parse_lock, read_lock
 from minipixi.lock.write import render_lock
-from pypi_server import Entry, SimpleIndex, build_wheel, metadata_of
+from pypi_server import Entry, SimpleIndex, build_wheel
 from test_pypi_workflow import SITE, workspace  # noqa: F401 (a fixture: a channel, an index, a workspace)
 from test_teaching_index import offline_workspace  # noqa: F401 (a fixture: the offline teaching mirror)
 
@@ -239,9 +239,9 @@ def test_v7_records_the_index_of_each_wheel_not_from_pypi_org(workspace, tmp_pat
     (tmp_path / "more").mkdir()
     with SimpleIndex() as extra, SimpleIndex() as private:
         wheel = build_wheel(tmp_path / "more", "onlyextra", "0.1.0", requires=("tinyright<2",))
-        extra.add("onlyextra", Entry(wheel.name, wheel.read_bytes(), metadata=metadata_of(wheel)))
+        extra.add_wheel("onlyextra", wheel)
         wheel = build_wheel(tmp_path / "more", "speedy", "9.0")
-        private.add("speedy", Entry(wheel.name, wheel.read_bytes(), metadata=metadata_of(wheel)))
+        private.add_wheel("speedy", wheel)
         manifest = root / "pixi.toml"
         manifest.write_text(manifest.read_text().replace(
             "[pypi-options]\n", f'[pypi-options]\nextra-index-urls = ["{extra.url}"]\n')

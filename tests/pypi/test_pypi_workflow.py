@@ -60,15 +60,21 @@ def _index(wheels: Path) -> SimpleIndex:
     return index
 
 
-@pytest.fixture
-def workspace(tmp_path, monkeypatch):
+def isolated(tmp_path: Path, monkeypatch) -> Path:
+    """A cache and home of the test's own, linux-64, online; returns the local channel (and
+    makes the folder `wheels` for `_index`)."""
     monkeypatch.setenv("MINIPIXI_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("MINIPIXI_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MINIPIXI_PLATFORM", "linux-64")
     monkeypatch.delenv("MINIPIXI_OFFLINE", raising=False)
     monkeypatch.delenv("CONDA_OVERRIDE_CUDA", raising=False)
-    channel = _channel(tmp_path)
     (tmp_path / "wheels").mkdir()
+    return _channel(tmp_path)
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    channel = isolated(tmp_path, monkeypatch)
     with _index(tmp_path / "wheels") as index:
         root = tmp_path / "ws"
         root.mkdir()
@@ -176,7 +182,7 @@ def test_pypi_without_python_is_a_clear_error(workspace, capsys):
 def test_prerelease_mode_is_resolved_with_and_recorded(workspace, capsys):
     root, index = workspace
     wheel = build_wheel(root.parent / "wheels", "tinyright", "3.0.0b1", requires_python=">=3.9")
-    index.add("tinyright", Entry(wheel.name, wheel.read_bytes(), metadata=metadata_of(wheel)))
+    index.add_wheel("tinyright", wheel)
     manifest = root / "pixi.toml"
     text = manifest.read_text()
     manifest.write_text(text.replace("[pypi-options]\n", '[pypi-options]\nprerelease-mode = "allow"\n')
@@ -420,9 +426,9 @@ def test_extra_index_urls_are_searched_and_recorded(workspace, tmp_path, capsys)
     (tmp_path / "more").mkdir()
     with SimpleIndex() as extra:
         wheel = build_wheel(tmp_path / "more", "onlyextra", "0.1.0", requires=("tinyright<2",))
-        extra.add("onlyextra", Entry(wheel.name, wheel.read_bytes(), metadata=metadata_of(wheel)))
+        extra.add_wheel("onlyextra", wheel)
         wheel = build_wheel(tmp_path / "more", "tinyright", "0.5.0")
-        extra.add("tinyright", Entry(wheel.name, wheel.read_bytes(), metadata=metadata_of(wheel)))
+        extra.add_wheel("tinyright", wheel)
         manifest = root / "pixi.toml"
         manifest.write_text(manifest.read_text().replace(
             "[pypi-options]\n", f'[pypi-options]\nextra-index-urls = ["{extra.url}"]\n'))
@@ -452,7 +458,7 @@ def test_a_relock_keeps_the_locked_pypi_versions_and_update_frees_them(workspace
     root, index = workspace
     assert main(["add", "--pypi", "tinyright"]) == 0
     wheel = build_wheel(tmp_path / "wheels", "tinyright", "2.2.0")
-    index.add("tinyright", Entry(wheel.name, wheel.read_bytes(), metadata=metadata_of(wheel)))
+    index.add_wheel("tinyright", wheel)
     # Another reason to re-solve (a new PyPI dependency): tinyright stays at its locked 2.1.0.
     assert main(["add", "--pypi", "speedy"]) == 0
     env = read_lock(root / "pixi.lock").environments["default"]
@@ -492,7 +498,7 @@ def test_upgrade_raises_a_pypi_pin(workspace, tmp_path, capsys):
     for version in ("1.5.0", "2.0.0"):
         wheel = build_wheel(tmp_path / "wheels", "tinyleft", version, extras=("fast",),
                             requires=("speedy; extra == 'fast'",))
-        index.add("tinyleft", Entry(wheel.name, wheel.read_bytes(), metadata=metadata_of(wheel)))
+        index.add_wheel("tinyleft", wheel)
     assert main(["upgrade", "tinyleft"]) == 0
     assert 'tinyleft = { version = ">=2.0.0, <3", extras = ["fast"] }' in (root / "pixi.toml").read_text()
     env = read_lock(root / "pixi.lock").environments["default"]
@@ -506,7 +512,7 @@ def test_a_dependency_pinned_to_its_own_index(workspace, tmp_path, capsys):
     with SimpleIndex() as private:
         wheel = build_wheel(tmp_path / "private", "tinyright", "3.0.0",
                             modules={"tinyright/__init__.py": "V = 'private'\n"})
-        private.add("tinyright", Entry(wheel.name, wheel.read_bytes(), metadata=metadata_of(wheel)))
+        private.add_wheel("tinyright", wheel)
         manifest = root / "pixi.toml"
         base = manifest.read_text()
         manifest.write_text(base + f'\n[pypi-dependencies]\ntinyright = {{ version = ">=1", index = "{private.url}" }}\n')

@@ -12,7 +12,7 @@ from minipixi.cli import main
 from minipixi.lock.read import read_lock
 from minipixi.pypi.mapping import MappingError, conda_purls
 from pypi_server import SimpleIndex
-from test_pypi_workflow import _channel, _index
+from test_pypi_workflow import _index, isolated
 
 FORGE = "https://conda.anaconda.org/conda-forge"
 OTHER = "https://conda.anaconda.org/other"
@@ -108,12 +108,7 @@ def test_mapping_mode_same_name_heuristic_and_false(tmp_path):
 
 def test_lock_reads_a_remote_map_and_offline_from_its_copy(tmp_path, monkeypatch, server, capsys):
     """End to end: six is conda's because the remote map says so; offline, the kept copy."""
-    monkeypatch.setenv("MINIPIXI_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("MINIPIXI_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("MINIPIXI_PLATFORM", "linux-64")
-    monkeypatch.delenv("MINIPIXI_OFFLINE", raising=False)
-    channel = _channel(tmp_path)
-    (tmp_path / "wheels").mkdir()
+    channel = isolated(tmp_path, monkeypatch)
     server.projects.update(_index(tmp_path / "wheels").projects)
     server.pages["/six.json"] = (b'{"six": "six", "python": null}', "application/json")
     root = tmp_path / "ws"
