@@ -560,26 +560,30 @@ def validators(headers) -> dict[str, str | None]:
     return {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
 
 
-def cached_get(url: str, body_path: Path, *, offline: bool, headers: Mapping[str, str] | None = None,
-               size_limit: str = "max_repodata_size", limits: Limits | None = None, client=None,
-               check: Callable[[bytes, str], None] | None = None) -> Fetched | None:
-    """A small document (a find-links page, a conda -> PyPI map) through a cache file.
+def cached_get(url: str, body_path: Path, parse: Callable[[bytes, str], object], *, offline: bool,
+               headers: Mapping[str, str] | None = None, size_limit: str = "max_repodata_size",
+               limits: Limits | None = None, client=None, info_path: Path | None = None,
+               remember_not_found: bool = False) -> tuple[int, object] | None:
+    """A small document (an index page, a find-links page, a conda -> PyPI map) through a cache
+    file: ``(200, parse(body, content_type))``, or ``(status, None)`` for another answer, or
+    None when `offline` and nothing is cached.
 
-    The cached copy (`body_path`, its validators beside it in ``<name>.info.json``) is
-    revalidated by the rule above: a ``304`` reuses it. A ``200`` body is first given to
-    `check(body, content_type)`, which may refuse it, and only then cached. Returns a 200
-    `Fetched` (``content-type`` in its headers) from the network or the cache; the server's
-    answer for any other status (nothing cached); or None when `offline` and nothing is cached.
+    The cached copy (`body_path`, its validators in `info_path`, by default ``<name>.info.json``
+    beside it) is revalidated by the rule above: a ``304`` reuses it. A ``200`` body is parsed
+    first, so a document that `parse` refuses is never cached, and is parsed only once.
+    `remember_not_found`: a ``404`` is kept too, so that offline the answer is still 404.
     """
-    info_path = body_path.with_name(body_path.name + ".info.json")
+    info_path = info_path or body_path.with_name(body_path.name + ".info.json")
     try:
         info = json.loads(info_path.read_text(encoding="utf-8")) if body_path.is_file() else {}
     except (OSError, ValueError):
         info = {}
     info = info if isinstance(info, dict) else {}
 
-    def cached() -> Fetched:
-        return Fetched(200, {"content-type": str(info.get("content_type", ""))}, body_path.read_bytes())
+    def cached() -> tuple[int, object]:
+        if info.get("status") == 404:  # remembered (remember_not_found)
+            return 404, None
+        return 200, parse(body_path.read_bytes(), str(info.get("content_type", "")))
 
     if offline:
         return cached() if info else None
@@ -588,13 +592,16 @@ def cached_get(url: str, body_path: Path, *, offline: bool, headers: Mapping[str
     if fetched.status == 304 and info:
         write_atomic(info_path, json.dumps({**info, "fetched": time.time()}, indent=2))
         return cached()
+    if fetched.status == 404 and remember_not_found:
+        body_path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(body_path, b"")
+        write_atomic(info_path, json.dumps({"url": url, "status": 404, "fetched": time.time()}))
     if fetched.status != 200:
-        return fetched
+        return fetched.status, None
     content_type = fetched.headers.get("content-type", "")
-    if check is not None:
-        check(fetched.body, content_type)
+    value = parse(fetched.body, content_type)
     body_path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(body_path, fetched.body)
     write_atomic(info_path, json.dumps({"url": url, **validators(fetched.headers), "content_type": content_type,
                                         "fetched": time.time()}, indent=2, sort_keys=True))
-    return Fetched(200, {"content-type": content_type}, fetched.body)
+    return 200, value

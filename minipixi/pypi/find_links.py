@@ -90,15 +90,12 @@ def page_wheels(url: str, *, cache_dir: Path | None = None, offline: bool = Fals
     where = f"{url} ([pypi-options] find-links url)"
     _check_http(url, where)
     body_path = Path(cache_dir or default_cache_dir()) / "pypi" / "find-links" / (_slug(url) + ".html")
-
-    def check(body: bytes, content_type: str) -> None:
-        _page_files(body, content_type, url)  # a page we cannot read is never cached
-
     try:
         limits = http.Limits.from_env()  # the page's own bound, or a smaller one the user set
         limits = replace(limits, max_repodata_size=min(limits.max_repodata_size, MAX_PAGE_SIZE))
-        fetched = http.cached_get(url, body_path, offline=offline, headers={"Accept": FLAT_ACCEPT},
-                                  limits=limits, client=client, check=check)
+        fetched = http.cached_get(url, body_path, lambda body, kind: _page_files(body, kind, url),
+                                  offline=offline, headers={"Accept": FLAT_ACCEPT}, limits=limits,
+                                  client=client)  # a page _page_files refuses is never cached
     except http.DownloadError as err:
         raise IndexError_(f"cannot read the find-links page: {err.message}", where=where,
                           hint="check the find-links url in [pypi-options], or run with --offline to use "
@@ -106,10 +103,11 @@ def page_wheels(url: str, *, cache_dir: Path | None = None, offline: bool = Fals
     if fetched is None:
         raise IndexError_(f"offline, and the find-links page {url} was never fetched", where=where,
                           hint="run the command once online (without --offline) to keep a copy of it")
-    if fetched.status != 200:
-        raise IndexError_(f"the find-links page answered HTTP {fetched.status}", where=where,
+    status, files = fetched
+    if status != 200:
+        raise IndexError_(f"the find-links page answered HTTP {status}", where=where,
                           hint="check the find-links url in [pypi-options]")
-    return _page_files(fetched.body, fetched.headers.get("content-type", ""), url)
+    return files
 
 
 def _page_files(body: bytes, content_type: str, url: str) -> dict[str, list[DistFile]]:

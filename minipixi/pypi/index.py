@@ -65,7 +65,6 @@ import email.parser
 import hashlib
 import json
 import re
-import time
 import zipfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -82,7 +81,7 @@ from packaging.version import InvalidVersion, Version
 
 from minipixi import http
 from minipixi.errors import ChannelError
-from minipixi.files import UnsafePathError, check_component, check_relative, inside, write_atomic
+from minipixi.files import UnsafePathError, check_component, check_relative, inside
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPE = "application/vnd.pypi.simple.v1+html"
@@ -448,14 +447,6 @@ def _page_paths(cache_dir: Path, index_url: str, name: str) -> tuple[Path, Path]
     return folder / f"{stem}.body", folder / f"{stem}.info.json"
 
 
-def _read_info(path: Path, body: Path) -> dict:
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return info if isinstance(info, dict) and body.is_file() else {}
-
-
 # ---- fetching a page -----------------------------------------------------------------------
 
 
@@ -472,39 +463,20 @@ def fetch_project(index_url: str, name: str, *, cache_dir: Path | None = None,
         return fetch_local_project(index_url, name)
     url = _check_http(project_url(index_url, name), index_url)
     body_path, info_path = _page_paths(Path(cache_dir or default_cache_dir()), index_url, name)
-    info = _read_info(info_path, body_path)
-    if offline:
-        if not info:
-            raise IndexError_(f"offline, and no cached index page for PyPI project "
-                              f"'{normalize(name)}'", where=url,
-                              hint="run the command once online (without --offline) to fill "
-                              "the cache")
-        if info.get("status") == 404:  # the index had no such project when last asked
-            raise ProjectNotFound(f"the index has no project '{normalize(name)}'", where=url,
-                                  hint="check the name, or the index URL")
-        return parse_page(body_path.read_bytes(), info.get("content_type", ""), url, name)
-    headers = {"Accept": ACCEPT, **http.conditional_headers(info)}
-    fetched = http.fetch_bytes(url, client=client, headers=headers,
-                               size_limit="max_repodata_size")
-    if fetched.status == 304 and info:
-        write_atomic(info_path, json.dumps({**info, "fetched": time.time()}, indent=2))
-        return parse_page(body_path.read_bytes(), info.get("content_type", ""), url, name)
-    if fetched.status == 404:  # remembered, so that --offline knows it too (a find-links wheel)
-        body_path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(body_path, b"")
-        write_atomic(info_path, json.dumps({"url": url, "status": 404, "fetched": time.time()}))
+    fetched = http.cached_get(url, body_path, lambda body, kind: parse_page(body, kind, url, name),
+                              offline=offline, headers={"Accept": ACCEPT}, client=client,
+                              info_path=info_path, remember_not_found=True)  # checked before cached
+    if fetched is None:
+        raise IndexError_(f"offline, and no cached index page for PyPI project "
+                          f"'{normalize(name)}'", where=url,
+                          hint="run the command once online (without --offline) to fill "
+                          "the cache")
+    status, page = fetched
+    if status == 404:  # remembered, so that --offline knows it too (a find-links wheel)
         raise ProjectNotFound(f"the index has no project '{normalize(name)}'", where=url,
                               hint="check the name, or the index URL")
-    if fetched.status != 200:
-        raise IndexError_(f"the index answered HTTP {fetched.status}", where=url,
-                          hint="try again later")
-    content_type = fetched.headers.get("content-type", "")
-    page = parse_page(fetched.body, content_type, url, name)  # checked before it is cached
-    body_path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(body_path, fetched.body)
-    write_atomic(info_path, json.dumps({"url": url, **http.validators(fetched.headers),
-                                        "content_type": content_type, "fetched": time.time()},
-                                       indent=2, sort_keys=True))
+    if status != 200:
+        raise IndexError_(f"the index answered HTTP {status}", where=url, hint="try again later")
     return page
 
 

@@ -162,8 +162,8 @@ def read_map(workspace, channel: str, location: str, *, offline: bool = False,
     a path relative to the workspace; checked to be a JSON object of names."""
     where = f"{location} (conda-pypi-map of {channel} in {workspace.path})"
     if location.startswith(("http://", "https://")):
-        body = _fetch_map(location, where, offline=offline, cache_dir=cache_dir)
-    elif "://" in location and not location.startswith("file://"):
+        return _fetch_map(location, where, offline=offline, cache_dir=cache_dir)
+    if "://" in location and not location.startswith("file://"):
         raise MappingError(f"the conda-pypi-map of {channel} has an unsupported location {location}",
                            where=where, hint="use a path in the workspace, a file:// or an https:// URL")
     else:
@@ -186,25 +186,26 @@ def read_map(workspace, channel: str, location: str, *, offline: bool = False,
     return _parse(body, where)
 
 
-def _fetch_map(url: str, where: str, *, offline: bool, cache_dir: Path | None) -> bytes:
+def _fetch_map(url: str, where: str, *, offline: bool, cache_dir: Path | None) -> dict[str, tuple[str, ...]]:
     from minipixi.pypi.index import _slug, default_cache_dir  # lazy: index.py loads packaging
 
     limits = http.Limits.from_env()  # the map's own bound, or a smaller one the user set
     limits = replace(limits, max_repodata_size=min(limits.max_repodata_size, MAX_MAPPING_SIZE))
     cached = Path(cache_dir or default_cache_dir()) / "pypi" / "mapping" / (_slug(url) + ".json")
     try:
-        fetched = http.cached_get(url, cached, offline=offline, limits=limits,
-                                  check=lambda body, _: _parse(body, where))  # a bad map is never cached
+        fetched = http.cached_get(url, cached, lambda body, _: _parse(body, where), offline=offline,
+                                  limits=limits)  # a bad map is never cached
     except http.DownloadError as err:
         raise MappingError(f"cannot download the conda-pypi-map: {err.message}", where=where,
                            hint="check the url, or run with --offline to use the copy a previous run kept") from None
     if fetched is None:
         raise MappingError("offline, and the conda-pypi-map was never downloaded", where=where,
                            hint="run the command once online (without --offline) to keep a copy of it")
-    if fetched.status != 200:
-        raise MappingError(f"the conda-pypi-map server answered HTTP {fetched.status}", where=where,
+    status, names = fetched
+    if status != 200:
+        raise MappingError(f"the conda-pypi-map server answered HTTP {status}", where=where,
                            hint="check the url of the map")
-    return fetched.body
+    return names
 
 
 def _parse(body: bytes, where: str) -> dict[str, tuple[str, ...]]:
