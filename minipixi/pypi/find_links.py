@@ -73,12 +73,8 @@ def folder_wheels(root: Path, written: str) -> dict[str, list[DistFile]]:
             project = parse_wheel_filename(name)[0]
         except InvalidWheelFilename:
             continue
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            while chunk := handle.read(2**20):
-                digest.update(chunk)
         found.setdefault(project, []).append(
-            DistFile(name, path.as_uri(), {"sha256": digest.hexdigest()}, root=root.as_uri()))
+            DistFile(name, path.as_uri(), {"sha256": _sha256_of(path)}, root=root.as_uri()))
     return found
 
 
@@ -139,9 +135,9 @@ def wheel_sha256(dist: DistFile, *, project: str, cache_dir: Path | None = None,
     into the cache, or already there from reading its metadata)."""
     if dist.hashes.get("sha256"):
         return dist.hashes["sha256"]
-    path = fetch_file(dist, project=project, cache_dir=cache_dir, offline=offline, client=client)
-    digest = hashlib.sha256()
+    return _sha256_of(fetch_file(dist, project=project, cache_dir=cache_dir, offline=offline, client=client))
+
+
+def _sha256_of(path: Path) -> str:
     with open(path, "rb") as handle:
-        while chunk := handle.read(2**20):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
