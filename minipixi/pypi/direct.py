@@ -46,7 +46,7 @@ from pathlib import Path
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
-from minipixi.files import UnsafePathError, check_component, check_relative, inside
+from minipixi.files import UnsafePathError, check_component, inside
 from minipixi.pypi.index import DistFile, IndexError_, Metadata, fetch_file, parse_metadata, read_wheel_metadata
 
 
@@ -65,7 +65,7 @@ def workspace_wheel(root: Path, written: str, *, what: str, where: str) -> Path:
     """The file `written` names (a path relative to the workspace folder `root`), kept inside
     the workspace; UnsafePathError when it would leave it."""
     root = root.resolve()
-    return inside(root, check_relative(written, what=what, where=where), what=what, where=where)
+    return inside(root, written, what=what, where=where)
 
 
 def path_wheel(name: str, root: Path, written: str) -> tuple[DistFile, Metadata]:

@@ -36,7 +36,7 @@ from pathlib import Path
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from minipixi import http
-from minipixi.files import UnsafePathError, check_relative, inside
+from minipixi.files import UnsafePathError, inside
 from minipixi.pypi.index import (DistFile, IndexError_, _check_http, _dist_file, _html_entries, _slug,
                                  default_cache_dir, fetch_file)
 
@@ -52,8 +52,7 @@ def folder_wheels(root: Path, written: str) -> dict[str, list[DistFile]]:
     where = f"{root} ([pypi-options] find-links path {written})"
     root = root.resolve()
     try:
-        folder = inside(root, check_relative(written, what="find-links path", where=where),
-                        what="find-links path", where=where)
+        folder = inside(root, written, what="find-links path", where=where)
     except UnsafePathError as err:
         raise IndexError_(f"the find-links folder {written} lies outside the workspace ({err.message})",
                           where=where, hint="keep the wheels in a folder of the workspace") from None

@@ -81,7 +81,7 @@ from packaging.version import InvalidVersion, Version
 
 from minipixi import http
 from minipixi.errors import ChannelError
-from minipixi.files import UnsafePathError, check_component, check_relative, inside
+from minipixi.files import UnsafePathError, check_component, inside
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPE = "application/vnd.pypi.simple.v1+html"
@@ -216,8 +216,7 @@ def local_path(url: str, root: str | None, *, what: str) -> Path:
         raise IndexError_(f"{what} lies outside the index folder {folder}", where=url,
                           hint="a local index may only point at files inside its own folder")
     try:
-        path = inside(folder, check_relative(text[len(prefix):], what=what, where=url),
-                      what=what, where=url)
+        path = inside(folder, text[len(prefix):], what=what, where=url)
         if not path.resolve().is_relative_to(folder.resolve()):
             raise IndexError_(f"{what} is a symlink out of the index folder {folder}", where=url,
                               hint="a local index may only point at files inside its own folder")

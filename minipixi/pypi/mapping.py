@@ -46,7 +46,7 @@ from typing import Any, Iterable, Mapping
 from minipixi import http
 from minipixi.channel.names import Channel
 from minipixi.errors import ManifestError
-from minipixi.files import UnsafePathError, check_relative, inside
+from minipixi.files import UnsafePathError, inside
 from minipixi.lock.model import normalize_pypi_name
 
 MAX_MAPPING_SIZE = 64 * 2**20  # parselmouth's whole conda-forge map is a few MiB
@@ -169,8 +169,7 @@ def read_map(workspace, channel: str, location: str, *, offline: bool = False,
     else:
         try:
             path = Path(location[len("file://"):]) if location.startswith("file://") else \
-                inside(workspace.root, check_relative(location, what="conda-pypi-map location", where=where),
-                       what="conda-pypi-map location", where=where)
+                inside(workspace.root, location, what="conda-pypi-map location", where=where)
         except UnsafePathError as err:
             raise MappingError(f"the conda-pypi-map file {location} lies outside the workspace ({err.message})",
                                where=where, hint="keep the map in the workspace, or name it by a file:// URL") from None
