@@ -130,10 +130,8 @@ def _page_files(body: bytes, content_type: str, url: str) -> dict[str, list[Dist
 
 def wheel_sha256(dist: DistFile, *, project: str, cache_dir: Path | None = None, offline: bool = False,
                  client=None) -> str:
-    """The sha256 of `dist`: the one its page lists, else that of the file itself (downloaded
-    into the cache, or already there from reading its metadata)."""
-    if dist.hashes.get("sha256"):
-        return dist.hashes["sha256"]
+    """The sha256 of the file itself, for a page that lists `dist` without one (downloaded into
+    the cache, or already there from reading its metadata)."""
     return _sha256_of(fetch_file(dist, project=project, cache_dir=cache_dir, offline=offline, client=client))
 
 
