@@ -37,7 +37,6 @@ environment does not satisfy. It reads the lock and the channel index; it never 
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
@@ -45,7 +44,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 from minipixi.app.project import host_platform_entry
 from minipixi.app.relock import load_sources
 from minipixi.errors import InstallError, LockError
-from minipixi.lock.model import lock_platform_names
+from minipixi.lock.model import lock_platform_names, normalize_pypi_name
 from minipixi.lock.pypi_satisfiability import as_requirement, conda_as_pypi, marker_environment, python_record
 from minipixi.matchspec import MatchSpec
 from minipixi.records import PackageRecord
@@ -169,8 +168,8 @@ def explain(records: Iterable[PackageRecord], requested: Mapping[str, str], pack
         by_name.update(pypi.versions)
         graph.update(pypi.edges)
         graph[MANIFEST] += pypi.roots
-        if target not in by_name and PYPI + _normalized(target) in by_name:
-            target = PYPI + _normalized(target)
+        if target not in by_name and PYPI + normalize_pypi_name(target) in by_name:
+            target = PYPI + normalize_pypi_name(target)
     reachable = {child for out in graph.values() for _, child in out}
     if target not in by_name and not (target.startswith("__") and target in reachable):
         virtual = target.startswith("__")
@@ -221,10 +220,6 @@ def explain(records: Iterable[PackageRecord], requested: Mapping[str, str], pack
 # --8<-- [end:explain]
 
 
-def _normalized(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def pypi_part(packages: Iterable, requirements: Mapping[str, object], conda_names: Iterable[str],
               provided: Mapping[str, str], markers: Mapping[str, str] | None) -> PypiPart:
     """The graph of the locked PyPI `packages` (`PypiPackage`s) from the manifest's
@@ -234,7 +229,7 @@ def pypi_part(packages: Iterable, requirements: Mapping[str, object], conda_name
     from packaging.markers import UndefinedEnvironmentName  # lazy: packaging, PyPI only
     from packaging.requirements import InvalidRequirement, Requirement  # lazy: as above
 
-    locked = {_normalized(p.name): p for p in packages}
+    locked = {normalize_pypi_name(p.name): p for p in packages}
     conda = set(conda_names)
 
     def holds(requirement, extras) -> bool:
@@ -246,7 +241,7 @@ def pypi_part(packages: Iterable, requirements: Mapping[str, object], conda_name
             return True
 
     def node(name: str) -> str | None:
-        key = _normalized(name)
+        key = normalize_pypi_name(name)
         if key in locked:
             return PYPI + key
         return provided.get(key) if provided.get(key) in conda else None
@@ -267,7 +262,7 @@ def pypi_part(packages: Iterable, requirements: Mapping[str, object], conda_name
     extras: dict[str, set[str]] = {}  # which extras were asked of each reached package
     while queue:
         requirement = queue.pop()
-        key = _normalized(requirement.name)
+        key = normalize_pypi_name(requirement.name)
         if key not in locked or (key in extras and set(requirement.extras) <= extras[key]):
             continue  # conda provides it, or it was followed with these extras already
         extras.setdefault(key, set()).update(requirement.extras)
