@@ -56,7 +56,7 @@ import tempfile
 import threading
 import time
 import zlib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
@@ -562,8 +562,8 @@ def validators(headers) -> dict[str, str | None]:
 
 def cached_get(url: str, body_path: Path, parse: Callable[[bytes, str], object], *, offline: bool,
                headers: Mapping[str, str] | None = None, size_limit: str = "max_repodata_size",
-               limits: Limits | None = None, client=None, info_path: Path | None = None,
-               remember_not_found: bool = False) -> tuple[int, object] | None:
+               limits: Limits | None = None, most: int | None = None, client=None,
+               info_path: Path | None = None, remember_not_found: bool = False) -> tuple[int, object] | None:
     """A small document (an index page, a find-links page, a conda -> PyPI map) through a cache
     file: ``(200, parse(body, content_type))``, or ``(status, None)`` for another answer, or
     None when `offline` and nothing is cached.
@@ -572,7 +572,11 @@ def cached_get(url: str, body_path: Path, parse: Callable[[bytes, str], object],
     beside it) is revalidated by the rule above: a ``304`` reuses it. A ``200`` body is parsed
     first, so a document that `parse` refuses is never cached, and is parsed only once.
     `remember_not_found`: a ``404`` is kept too, so that offline the answer is still 404.
+    `most`: the document's own size bound, or the user's `size_limit` when that is smaller.
     """
+    if most is not None:
+        limits = limits or Limits.from_env()
+        limits = replace(limits, **{size_limit: min(getattr(limits, size_limit), most)})
     info_path = info_path or body_path.with_name(body_path.name + ".info.json")
     try:
         info = json.loads(info_path.read_text(encoding="utf-8")) if body_path.is_file() else {}

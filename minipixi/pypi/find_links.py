@@ -30,7 +30,6 @@ Read after `pypi/index.py`; read next `pypi/mapping.py`.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from pathlib import Path
 
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
@@ -86,10 +85,8 @@ def page_wheels(url: str, *, cache_dir: Path | None = None, offline: bool = Fals
     _check_http(url, where)
     body_path = Path(cache_dir or default_cache_dir()) / "pypi" / "find-links" / (_slug(url) + ".html")
     try:
-        limits = http.Limits.from_env()  # the page's own bound, or a smaller one the user set
-        limits = replace(limits, max_repodata_size=min(limits.max_repodata_size, MAX_PAGE_SIZE))
         fetched = http.cached_get(url, body_path, lambda body, kind: _page_files(body, kind, url),
-                                  offline=offline, headers={"Accept": FLAT_ACCEPT}, limits=limits,
+                                  offline=offline, headers={"Accept": FLAT_ACCEPT}, most=MAX_PAGE_SIZE,
                                   client=client)  # a page _page_files refuses is never cached
     except http.DownloadError as err:
         raise IndexError_(f"cannot read the find-links page: {err.message}", where=where,

@@ -39,7 +39,7 @@ every locked conda package (one package, one set of purls, whichever environment
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -188,12 +188,10 @@ def read_map(workspace, channel: str, location: str, *, offline: bool = False,
 def _fetch_map(url: str, where: str, *, offline: bool, cache_dir: Path | None) -> dict[str, tuple[str, ...]]:
     from minipixi.pypi.index import _slug, default_cache_dir  # lazy: index.py loads packaging
 
-    limits = http.Limits.from_env()  # the map's own bound, or a smaller one the user set
-    limits = replace(limits, max_repodata_size=min(limits.max_repodata_size, MAX_MAPPING_SIZE))
     cached = Path(cache_dir or default_cache_dir()) / "pypi" / "mapping" / (_slug(url) + ".json")
     try:
         fetched = http.cached_get(url, cached, lambda body, _: _parse(body, where), offline=offline,
-                                  limits=limits)  # a bad map is never cached
+                                  most=MAX_MAPPING_SIZE)  # a bad map is never cached
     except http.DownloadError as err:
         raise MappingError(f"cannot download the conda-pypi-map: {err.message}", where=where,
                            hint="check the url, or run with --offline to use the copy a previous run kept") from None
