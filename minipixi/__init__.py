@@ -22,3 +22,11 @@ __version__ = "0.1.0"
 #: The Pixi release whose manifest, lock file and commands minipixi follows (``--version`` says it;
 #: a manifest's ``requires-pixi`` is checked against it). `manifest.model.PIXI_VERSION` is this.
 PIXI_VERSION = "0.77.0"
+
+import sys as _sys
+
+# httpx's package imports its command-line client (`httpx._main`) whenever click and pygments are
+# installed, as they are beside mkdocs: some 10 ms of every downloading command's start, for a
+# tool minipixi never runs. A `None` entry in sys.modules makes that import fail, and httpx then
+# goes on without its client (it is written for that: the client's packages are optional).
+_sys.modules.setdefault("httpx._main", None)
