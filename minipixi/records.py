@@ -35,7 +35,7 @@ True
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import Any, Mapping
 
 from minipixi.errors import RecordError
@@ -124,62 +124,51 @@ class PackageRecord:
         ``shards.py``). Raises RecordError when name, version or build is missing or has the
         wrong type, or when a number is not an integer.
         """
-        get = data.get
-        name, version, build = get("name"), get("version"), get("build")
+        # A solve builds thousands of records, so the entry's own fields are laid over the
+        # defaults in one step, and only the fields that need it are then checked or turned
+        # into their record form (the usual shape of each, an int, a plain string, nothing at
+        # all, is taken as it is; anything else goes through the function that checks it).
+        values = {**_FIELD_DEFAULTS, **data}
+        if len(values) != len(_FIELD_DEFAULTS):  # the entry has keys a record does not keep
+            values = {key: values[key] for key in _FIELD_DEFAULTS}
+        name, version, build = values["name"], values["version"], values["build"]
         if not (type(name) is str and name and type(version) is str and version
                 and type(build) is str and build):
             key = next(key for key in ("name", "version", "build")
-                       if not isinstance(get(key), str) or not get(key))
+                       if not isinstance(values[key], str) or not values[key])
             raise RecordError(
                 f"repodata record '{fn}' has no valid '{key}'",
                 hint="each record needs string 'name', 'version' and 'build' fields",
             )
-        url = get("url")
-        if url is None and base_url is not None:
-            url = f"{base_url.rstrip('/')}/{fn}"
-        md5, sha256 = get("md5"), get("sha256")
-        # A solve builds thousands of records, so the usual shape of each field (an int, a
-        # plain string, nothing at all) is taken as it is, and only anything else goes through
-        # the function that checks or normalizes it; the result is the same either way.
-        build_number, size = get("build_number", 0), get("size")
-        if type(build_number) is not int:
-            build_number = _int_field(fn, data, "build_number", default=0)
+        values["fn"] = fn  # the entry's key names the file, whatever the entry says
+        if values["url"] is None and base_url is not None:
+            values["url"] = f"{base_url.rstrip('/')}/{fn}"
+        if channel is not None:
+            values["channel"] = channel
+        if not values["subdir"]:
+            values["subdir"] = subdir or ""
+        md5, sha256 = values["md5"], values["sha256"]
+        if type(md5) is bytes:  # a shard's raw hash
+            values["md5"] = md5.hex()
+        if type(sha256) is bytes:
+            values["sha256"] = sha256.hex()
+        depends, constrains = values["depends"], values["constrains"]
+        values["depends"] = tuple(depends) if depends else ()
+        values["constrains"] = tuple(constrains) if constrains else ()
+        if type(values["build_number"]) is not int:
+            values["build_number"] = _int_field(fn, data, "build_number", default=0)
+        size, noarch = values["size"], values["noarch"]
         if size is not None and type(size) is not int:
-            size = _int_field(fn, data, "size", default=None)
-        noarch, track_features, timestamp = get("noarch"), get("track_features"), get("timestamp")
+            values["size"] = _int_field(fn, data, "size", default=None)
         if noarch is not None and (type(noarch) is not str or not noarch):
-            noarch = _normalize_noarch(noarch)
-        track_features = parse_track_features(track_features) if track_features else ()
+            values["noarch"] = _normalize_noarch(noarch)
+        track_features, timestamp = values["track_features"], values["timestamp"]
+        values["track_features"] = parse_track_features(track_features) if track_features else ()
         if timestamp is not None:
-            timestamp = normalize_timestamp(timestamp)
-        depends, constrains = get("depends"), get("constrains")
-        # One line per field: long, but it reads as the list of what a record holds.
-        record = _new_record(cls, {
-            "name": name,
-            "version": version,
-            "build": build,
-            "build_number": build_number,
-            "depends": tuple(depends) if depends else (),
-            "constrains": tuple(constrains) if constrains else (),
-            "subdir": get("subdir") or subdir or "",
-            "noarch": noarch,
-            "track_features": track_features,
-            "timestamp": timestamp,
-            "md5": md5.hex() if type(md5) is bytes else md5,
-            "sha256": sha256.hex() if type(sha256) is bytes else sha256,
-            "size": size,
-            "license": get("license"),
-            "license_family": get("license_family"),
-            "fn": fn,
-            "url": url,
-            "channel": channel if channel is not None else get("channel"),
-            "features": get("features") or None,
-            "arch": get("arch"),
-            "platform": get("platform"),
-            "legacy_bz2_md5": get("legacy_bz2_md5"),
-            "legacy_bz2_size": get("legacy_bz2_size"),
-            "python_site_packages_path": get("python_site_packages_path"),
-        })
+            values["timestamp"] = normalize_timestamp(timestamp)
+        if not values["features"]:
+            values["features"] = None
+        record = _new_record(cls, values)
         return check_record_paths(record, source=f"repodata record '{fn}'")
 
     def to_repodata(self) -> dict[str, Any]:
@@ -221,6 +210,13 @@ class PackageRecord:
 #: The package name at the start of a dependency spec: up to a space, an operator or a bracket.
 _SPEC_NAME = re.compile(r"[^\s<>=!~\[]*")
 _NOT_IN_REPODATA = frozenset({"fn", "url", "channel"})
+
+
+#: Every field of a record and its default (None for the three that have none), in the class's
+#: order: the base that `from_repodata` lays an entry over.
+_FIELD_DEFAULTS: dict[str, Any] = {
+    field.name: None if field.default is MISSING else field.default for field in fields(PackageRecord)
+}
 
 
 def _new_record(cls: type[PackageRecord], values: dict[str, Any]) -> PackageRecord:

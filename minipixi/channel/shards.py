@@ -265,9 +265,10 @@ def decompress(data: bytes, *, what: str, where: str) -> bytes:
 
 
 def unpack(data: bytes, *, what: str, where: str):
-    """msgpack-decode `data` whole (trailing or missing bytes are errors)."""
+    """msgpack-decode `data` whole (trailing or missing bytes are errors). Arrays become
+    tuples, not lists: cheaper to make, and a record keeps its ``depends`` as a tuple anyway."""
     try:
-        return msgpack.unpackb(data, raw=False, strict_map_key=True)
+        return msgpack.unpackb(data, raw=False, strict_map_key=True, use_list=False)
     except (ValueError, TypeError, msgpack.UnpackException) as err:
         raise ChannelError(f"the {what} is not valid msgpack ({err})", where=where,
                            hint="fetch again; if this persists, the server sends a broken file") from err
@@ -305,8 +306,8 @@ def check_shard(shard, name: str, where: str) -> dict:
         if not (isinstance(entries, dict) and all(map(_is_text, entries))
                 and all(map(_is_map, entries.values()))):
             raise bad(f"'{section}' is not a map of file names to records")
-    removed = shard.get("removed", [])
-    if not isinstance(removed, list) or not all(map(_is_text, removed)):
+    removed = shard.get("removed", ())
+    if not isinstance(removed, tuple) or not all(map(_is_text, removed)):
         raise bad("'removed' is not a list of file names")
     return shard
 
