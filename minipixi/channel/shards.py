@@ -41,8 +41,9 @@ How minipixi reads it:
    names their records depend on, fetches those shards (several at a time over one HTTP
    client, each new name asked for as soon as the shard that names it is decoded), and so
    on until no new name appears. A name the search meets later that no walk has reached
-   starts a walk of its own. The download threads also turn each shard into records, after
-   its dependency names have gone out, so Python builds objects while the network waits.
+   starts a walk of its own. The threads only download; the walk's own thread decodes each
+   shard as it comes and, while no download has finished, turns decoded shards into
+   records, so Python builds objects while the network waits.
 4. **The same records.** A shard entry becomes a `PackageRecord` exactly as a
    ``repodata.json`` entry does (hashes turned back into hex first), so the solve and the
    lock file are byte for byte those of the monolithic file.
@@ -459,33 +460,45 @@ class ShardGateway:
     def reach(self, names: Iterable[str]) -> None:
         """Fetch the shards of `names` and of every name their records depend on.
 
-        Breadth first, without waiting for whole rounds: as soon as one shard arrives and is
-        decoded, the new names its records depend on are asked for, while the other downloads
-        go on. Only then is the shard turned into records, a second job for the same threads,
-        so that Python builds objects while the network waits, and the next requests never
-        wait for that; the decoded shard is dropped as soon as its records exist.
+        Breadth first, without waiting for whole rounds. The threads of the pool only
+        download (and check each file against its hash): waiting on a socket lets other
+        threads run. Everything else is Python work, which runs one thread at a time
+        whatever the number of threads (the GIL), so it is done here, in one thread, in
+        order of urgency: as soon as a shard arrives it is decoded and the new names its
+        records depend on are asked for; only while no download has finished are decoded
+        shards turned into records (the decoded shard is dropped as soon as its records
+        exist). Sixteen threads each decoding as well cost a fifth more time on
+        ``bench/shards.py``: the threads take the GIL from each other in turns.
         """
         seen = set(names)
         session = None if self.offline else self.client()
+        decoded: list[tuple[ShardedSubdir, str, dict, str]] = []  # records still to build
         with ThreadPoolExecutor(PARALLEL) as pool, cycle_collector_paused():
             def ask(name: str) -> dict:
-                return {pool.submit(self.load, subdir, name, session): (subdir, name, "shard")
+                return {pool.submit(self.download, subdir, name, session): (subdir, name)
                         for subdir in self.subdirs
                         if name in subdir.index.shards and name not in subdir.shards}
 
             pending = {future: job for name in sorted(seen) for future, job in ask(name).items()}
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            while pending or decoded:
+                done = wait(pending, timeout=0 if decoded else None,
+                            return_when=FIRST_COMPLETED).done if pending else set()
                 for future in done:
-                    subdir, name, stage = pending.pop(future)
-                    if stage == "records":
-                        subdir.shards[name] = future.result()
-                        continue
-                    shard, where = future.result()  # an error stops the solve
+                    subdir, name = pending.pop(future)
+                    content, where, cache_path = future.result()  # an error stops the solve
+                    shard = subdir.decode(name, content, where)
+                    if cache_path is not None:
+                        # Cached only once it is known good (its hash, then its shape); no
+                        # fsync: a torn file fails its hash next time and is fetched again.
+                        cache_path.parent.mkdir(parents=True, exist_ok=True)
+                        write_atomic(cache_path, content, fsync=False)
                     for dep in sorted(dependency_names(shard) - seen):
                         seen.add(dep)
                         pending.update(ask(dep))
-                    pending[pool.submit(subdir.make_records, shard, where)] = (subdir, name, "records")
+                    decoded.append((subdir, name, shard, where))
+                if not done and decoded:  # nothing has arrived: build records meanwhile
+                    subdir, name, shard, where = decoded.pop(0)
+                    subdir.shards[name] = subdir.make_records(shard, where)
 
     def client(self) -> httpx.Client:
         """One HTTP client (one pool of connections) for every shard this gateway fetches."""
@@ -498,10 +511,11 @@ class ShardGateway:
                 weakref.finalize(self, self._http.close)
             return self._http
 
-    def load(self, subdir: ShardedSubdir, name: str,
-             session: httpx.Client | None) -> tuple[dict, str]:
-        """One shard, decoded, and where it came from: from the cache if it is there (and
-        intact), else downloaded, checked against its hash, decoded, then cached."""
+    def download(self, subdir: ShardedSubdir, name: str,
+                 session: httpx.Client | None) -> tuple[bytes, str, Path | None]:
+        """One shard file, checked against its hash: (its bytes, where they came from, the
+        cache path to keep them at, or None when they came from the cache). Runs in the
+        pool's threads, so it does nothing but I/O and hashing."""
         digest = subdir.index.shards[name]
         path = shard_cache_path(self.cache_dir, digest)
         url = subdir.shard_url(name)
@@ -510,7 +524,7 @@ class ShardGateway:
         except OSError:
             content = None
         if content is not None and digest_matches(content, digest):
-            return subdir.decode(name, content, str(path)), str(path)
+            return content, str(path), None
         if session is None:
             raise ChannelError(
                 f"offline, and the shard of package '{name}' for {subdir.label} is not cached",
@@ -526,12 +540,7 @@ class ShardGateway:
                 f"the shard of package '{name}' does not match its sha256 in the index",
                 where=url, hint="the channel or a proxy serves a wrong file; nothing was "
                 "cached; try again later")
-        shard = subdir.decode(name, content, url)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Cached only once it is known good (its hash, then its shape); no fsync: a torn file
-        # fails its hash next time and is fetched again, so the disk is not waited for.
-        write_atomic(path, content, fsync=False)
-        return shard, url
+        return content, url, path
 # --8<-- [end:gateway]
 
 
