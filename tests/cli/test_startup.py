@@ -24,3 +24,12 @@ def test_help_lists_the_pixi_commands():
     for command in ("init", "add", "remove", "task", "workspace", "lock", "install", "run", "shell", "shell-hook",
                     "list", "tree", "info", "clean", "global", "tour", "grade"):
         assert command in out, command
+
+
+def test_httpx_comes_without_its_command_line_client():
+    """httpx imports its own command-line client (and with it click and pygments, which mkdocs
+    installs) unless told not to: minipixi never runs it, so a download does not pay for it."""
+    code = ("import sys\nimport minipixi.channel.load, httpx\n"
+            "print(sorted(m for m in ('click', 'pygments', 'httpx._main') if sys.modules.get(m)))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"

@@ -3,6 +3,7 @@
 - `solver.solve` hands every requested name to a sharded channel at once (``prefetch``), so the
   shards they reach come in one breadth-first walk, each fetched once, and the answer is the one
   ``repodata.json`` gives;
+- the pool's threads only download; decoding and building records stay in the walk's thread;
 - what is made while the cycle collector is paused goes to its oldest generation;
 - a solve that succeeds imports none of the modules that explain a failure.
 
@@ -98,6 +99,24 @@ def test_a_solve_fetches_what_its_specs_reach_in_one_walk(channel, tmp_path, mon
     assert solved == solve(SolveTask(specs=specs, sources=whole, platform="linux-64"))
     assert [(r.name, r.version) for r in solved] == [
         ("app", "2.0"), ("base", "2.0"), ("helper", "2.0"), ("lib", "2.0"), ("tool", "2.0")]
+
+
+def test_the_threads_only_download_and_the_walk_does_the_python_work(channel, tmp_path, monkeypatch):
+    """Decoding a shard and building its records run in the walk's own thread: Python work in
+    sixteen threads would only pass the GIL around. Downloads run in the pool's threads."""
+    url, _ = channel
+    threads: dict[str, set] = {"download": set(), "decode": set(), "make_records": set()}
+    for owner, method in ((shards.ShardGateway, "download"), (shards.ShardedSubdir, "decode"),
+                          (shards.ShardedSubdir, "make_records")):
+        def watched(self, *args, _method=method, _original=getattr(owner, method)):
+            threads[_method].add(threading.current_thread())
+            return _original(self, *args)
+        monkeypatch.setattr(owner, method, watched)
+    sources = load_channel_records([url], "linux-64", cache_dir=tmp_path, sharded=lambda c: True)
+    solve(SolveTask(specs=["app", "tool"], sources=sources, platform="linux-64"))
+    main = threading.current_thread()
+    assert threads["decode"] == threads["make_records"] == {main}
+    assert threads["download"] and main not in threads["download"]
 
 
 def test_a_malformed_spec_is_left_to_the_solver_to_report(channel, tmp_path):
