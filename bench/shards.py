@@ -10,7 +10,8 @@ scipy and matplotlib-base; the server counts the bytes it sends. Sides:
 - py-rattler's ``Gateway`` reading ``/mono`` (sharding off) and ``/sharded`` (sharding on),
   then ``rattler.solve`` with that gateway.
 
-Run: ``python bench/shards.py [--records 300000] [--keep DIR] [--repeats 5]``. The two tools
+Run: ``python bench/shards.py [--records 300000] [--keep DIR] [--repeats 5] [--delay-ms 20]``
+(``--delay-ms``: every answer waits that long, as on a link with that round trip). The two tools
 run alternately; each figure is a median, and the ratios are medians of back-to-back pairs
 (a shared machine is noisy). CPU seconds are printed too: they vary less than the clock. Goal
 (issue 21): with shards, bytes and time within 1.2x of py-rattler's, peak memory under it.
@@ -80,7 +81,9 @@ class Counter:
             self.requests += 1
 
 
-def serve(folder: Path, counter: Counter) -> ThreadingHTTPServer:
+def serve(folder: Path, counter: Counter, delay: float = 0.0) -> ThreadingHTTPServer:
+    """Serve `folder` on 127.0.0.1; each answer waits `delay` seconds first (a slower link's
+    round trip: loopback has none, a classroom's Wi-Fi to a CDN some tens of ms)."""
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive: one connection carries many requests
 
@@ -89,6 +92,8 @@ def serve(folder: Path, counter: Counter) -> ThreadingHTTPServer:
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def do_GET(self, head: bool = False):  # noqa: N802
+            if delay:
+                time.sleep(delay)
             path = (folder / self.path.lstrip("/")).resolve()
             if folder not in path.parents or not path.is_file():
                 body, status = b"not found", 404
@@ -200,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="write the channel here and keep it")
     parser.add_argument("--sharded-only", action="store_true",
                         help="skip the repodata.json.zst runs (quicker, for comparing shards alone)")
+    parser.add_argument("--delay-ms", type=float, default=0.0,
+                        help="each request waits this long before it is answered (a round trip)")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "URL"), help=argparse.SUPPRESS)
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -226,14 +233,15 @@ def run_all(folder: Path, args: argparse.Namespace) -> None:
           f"shard index {(folder / 'sharded' / 'linux-64' / 'repodata_shards.msgpack.zst').stat().st_size / 2**10:.0f} KiB; "
           f"{len(shards)} shards")
     counter = Counter()
-    httpd = serve(folder, counter)
+    httpd = serve(folder, counter, args.delay_ms / 1000)
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
     # minipixi runs from its source tree: without a bytecode cache (PYTHONDONTWRITEBYTECODE)
     # each run would compile it again, which an installed package never does. Both sides get
     # one cache folder of their own here.
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
-    print(f"medians of {args.repeats} cold runs each, the two tools alternated:")
+    print(f"medians of {args.repeats} cold runs each, the two tools alternated"
+          + (f", {args.delay_ms:g} ms before each answer:" if args.delay_ms else ":"))
     results = {}
     for layout in ("sharded",) if args.sharded_only else ("mono", "sharded"):
         runs = measure(f"{base}/{layout}", counter, args.repeats, env)
