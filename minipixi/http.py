@@ -45,6 +45,7 @@ read next `channel/names.py`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
@@ -56,6 +57,7 @@ import tempfile
 import threading
 import time
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
@@ -317,6 +319,23 @@ def fetch_bytes(url: str, *, limits: Limits | None = None, size_limit: str = "ma
 
     return _transfer(url, read, limits=limits, size_limit=size_limit, client=client,
                      headers=headers)
+
+
+@contextlib.contextmanager
+def download_threads(workers: int) -> Iterator[ThreadPoolExecutor]:
+    """A pool of `workers` threads for downloads, which lets go at once when its block fails.
+
+    ``ThreadPoolExecutor``'s own ``with`` block, when it ends in an error or a Ctrl-C, still
+    runs every job queued so far before the error reaches the user: on a slow network, minutes
+    of downloads that nobody wants any more. Here the queued jobs are dropped; only the running
+    ones are waited for, and each of those ends within its own bounds.
+    """
+    with ThreadPoolExecutor(workers) as pool:
+        try:
+            yield pool
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 class _Job:

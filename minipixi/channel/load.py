@@ -13,7 +13,6 @@ read next `channel/virtual_packages.py`, then `solver/`. Ground truth: rattler's
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from minipixi.channel.names import Channel, is_local_url
 from minipixi.channel.repodata import SubdirRepodata
 from minipixi.channel.shards import ShardedSubdir, ShardGateway
 from minipixi.errors import ChannelError
+from minipixi.http import download_threads
 from minipixi.records import PackageRecord
 
 #: The only channels a solve may read while this is set (canonical URLs), else any. `minipixi grade`
@@ -122,7 +122,7 @@ def load_channel_records(channels: Iterable[str | Channel], platform: str, *,
             return None  # the channel has no packages for this platform: noarch only
 
     if client is not None and len(wanted) > 1:  # downloads: wait for all of them at once
-        with ThreadPoolExecutor(min(8, len(wanted))) as pool:
+        with download_threads(min(8, len(wanted))) as pool:
             loaded = list(pool.map(load, wanted))
     else:  # local files: threads would only add their own cost
         loaded = [load(pair) for pair in wanted]

@@ -71,7 +71,7 @@ import re
 import threading
 import time
 import weakref
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -473,7 +473,7 @@ class ShardGateway:
         seen = set(names)
         session = None if self.offline else self.client()
         decoded: list[tuple[ShardedSubdir, str, dict, str]] = []  # records still to build
-        with ThreadPoolExecutor(PARALLEL) as pool, cycle_collector_paused():
+        with http.download_threads(PARALLEL) as pool, cycle_collector_paused():
             def ask(name: str) -> dict:
                 return {pool.submit(self.download, subdir, name, session): (subdir, name)
                         for subdir in self.subdirs

@@ -27,7 +27,6 @@ import os
 import shutil
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,7 +36,7 @@ from minipixi.config import cache_dir
 from minipixi.errors import InstallError
 from minipixi.filelock import lock_exclusively
 from minipixi.files import check_component, replace_dir, write_atomic
-from minipixi.http import DownloadError, download as http_download
+from minipixi.http import DownloadError, download as http_download, download_threads
 from minipixi.install.package import ExtractLimits, unpack_beside, verify_archive
 from minipixi.install.workers import WorkerPool, cpus, result_of
 from minipixi.records import PackageRecord, url_basename
@@ -227,7 +226,7 @@ def fetch_all(records: Sequence[PackageRecord], cache: PackageCache, *, client=N
     missing = [r for r in records if not cache.is_complete(r)]
     if missing:
         with WorkerPool(min(len(missing), cpus(workers))) as processes, \
-                ThreadPoolExecutor(max_workers) as threads:
+                download_threads(max_workers) as threads:
             def unpack(archive: Path, dest: Path, limits: ExtractLimits | None) -> Path:
                 return result_of(processes.submit(unpack_beside, archive, dest, limits), archive)
 

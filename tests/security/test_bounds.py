@@ -309,6 +309,27 @@ def test_connect_timeout(tmp_path, low_limits):
         listener.close()
 
 
+def test_a_failed_download_drops_the_ones_still_queued():
+    """When one download of a batch fails (or Ctrl-C), the error reaches the user at once: the
+    downloads still queued never start. (ThreadPoolExecutor's own block would run all of them
+    first; on a slow network that is minutes for nothing.)"""
+    started = []
+
+    def job(number: int) -> None:
+        started.append(number)
+        if number == 0:
+            raise ChannelError("the first download fails")
+        time.sleep(0.2)  # each other download takes a while
+
+    begun = time.monotonic()
+    with pytest.raises(ChannelError, match="first download fails"):
+        with http.download_threads(1) as pool:
+            futures = [pool.submit(job, number) for number in range(20)]
+            futures[0].result()
+    assert started[0] == 0 and len(started) <= 2  # the one running when it failed, at most
+    assert time.monotonic() - begun < 2  # not 19 x 0.2 s
+
+
 def test_a_trickling_package_server_fails_the_install_download(server, low_limits, tmp_path):
     from minipixi.install import package_cache
 
