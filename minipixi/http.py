@@ -38,6 +38,9 @@ How each bound is kept:
 - **no half files**: the body goes to a temp file in the destination's folder, renamed over
   the destination only when it is complete and checked; on any failure the temp file is
   removed, so the cache holds the old file or the new one.
+- **one failure ends the batch**: downloads that run side by side (an install's packages, a
+  solve's shards) share a `download_threads` pool, which drops the ones still queued as soon
+  as one fails or the user presses Ctrl-C, so the error is reported at once.
 
 Lesson: Episode 4 ("Where packages come from"), with `channel/fetch.py`. Read after `config.py`;
 read next `channel/names.py`.
