@@ -38,7 +38,7 @@ import re
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, Mapping
 
-from minipixi.errors import RecordError
+from minipixi.errors import RecordError, shorten
 from minipixi.files import MAX_NAME_BYTES, UnsafePathError, check_component, check_relative
 from minipixi.version import Version, parse_version
 
@@ -148,10 +148,10 @@ class PackageRecord:
         if not values["subdir"]:
             values["subdir"] = subdir or ""
         md5, sha256 = values["md5"], values["sha256"]
-        if type(md5) is bytes:  # a shard's raw hash
-            values["md5"] = md5.hex()
-        if type(sha256) is bytes:
-            values["sha256"] = sha256.hex()
+        if md5 is not None and type(md5) is not str:
+            values["md5"] = _hash_field(fn, "md5", md5)
+        if sha256 is not None and type(sha256) is not str:
+            values["sha256"] = _hash_field(fn, "sha256", sha256)
         depends, constrains = values["depends"], values["constrains"]
         values["depends"] = tuple(depends) if depends else ()
         values["constrains"] = tuple(constrains) if constrains else ()
@@ -168,6 +168,8 @@ class PackageRecord:
             values["timestamp"] = normalize_timestamp(timestamp)
         if not values["features"]:
             values["features"] = None
+        if not _taken_fields_are_plain(values):
+            _refuse_odd_field(fn, values)
         record = _new_record(cls, values)
         return check_record_paths(record, source=f"repodata record '{fn}'")
 
@@ -331,13 +333,57 @@ def _is_file_name(value: str) -> bool:
 
 
 def _int_field(fn: str, data: Mapping[str, Any], key: str, *, default: int | None) -> int | None:
-    """Read an integer field; a bool or a string there is a broken index, not a number."""
-    value = data.get(key, default)
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+    """Read an integer field; a bool or a string there is a broken index, not a number.
+    ``null`` is the field left out (so a ``build_number`` of null is 0)."""
+    value = data.get(key)
+    if value is None:
+        return default
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
     raise RecordError(
-        f"repodata record '{fn}' has '{key}' = {value!r}, which is not an integer",
+        f"repodata record '{fn}' has '{key}' = {shorten(repr(value))}, which is not an integer",
         hint="the channel's repodata.json is malformed; report it to the channel",
+    )
+
+
+_TEXT_OR_NONE = frozenset({str, type(None)})
+_INT_OR_NONE = frozenset({int, type(None)})
+
+
+def _taken_fields_are_plain(values: dict[str, Any]) -> bool:
+    """Are the fields that a record takes as they come (`url`, `channel` and those it only keeps
+    to write them back) text or nothing, and ``legacy_bz2_size`` a whole number or nothing? A
+    record is hashed (it is a set member), downloaded from its url and written to the lock, so
+    a list or a map there would fail far from the channel that sent it. One expression, no
+    loop: it runs for every record a solve reads."""
+    return (type(values["url"]) in _TEXT_OR_NONE and type(values["channel"]) in _TEXT_OR_NONE
+            and type(values["license"]) in _TEXT_OR_NONE and type(values["license_family"]) in _TEXT_OR_NONE
+            and type(values["features"]) in _TEXT_OR_NONE and type(values["arch"]) in _TEXT_OR_NONE
+            and type(values["platform"]) in _TEXT_OR_NONE and type(values["legacy_bz2_md5"]) in _TEXT_OR_NONE
+            and type(values["legacy_bz2_size"]) in _INT_OR_NONE)
+
+
+def _refuse_odd_field(fn: str, values: dict[str, Any]) -> None:
+    """Raise RecordError naming the first field `_taken_fields_are_plain` finds wrong."""
+    for key in ("url", "channel", "license", "license_family", "features", "arch", "platform",
+                "legacy_bz2_md5", "legacy_bz2_size"):
+        allowed = _INT_OR_NONE if key == "legacy_bz2_size" else _TEXT_OR_NONE
+        if type(values[key]) not in allowed:
+            kind = "a whole number" if key == "legacy_bz2_size" else "text"
+            raise RecordError(
+                f"repodata record '{fn}' has '{key}' = {shorten(repr(values[key]))}, which is not {kind}",
+                hint="the channel's repodata is malformed; report it to the channel",
+            )
+
+
+def _hash_field(fn: str, key: str, value: Any) -> str:
+    """A checksum that is not text: raw bytes (as a shard sends them) become hex text; anything
+    else is a broken index, refused here rather than when the archive is verified."""
+    if isinstance(value, bytes):
+        return value.hex()
+    raise RecordError(
+        f"repodata record '{fn}' has '{key}' = {shorten(repr(value))}, which is not a checksum",
+        hint="the channel's repodata is malformed; report it to the channel",
     )
 
 

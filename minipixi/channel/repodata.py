@@ -407,25 +407,32 @@ class SubdirRepodata:
         entries = decode_entries(self.data, self.index, sorted(self.index.by_name.get(name, ())),
                                  self.source)
         for file_name in shadow_tar_bz2(list(entries)):
-            check_spec_lists(file_name, entries[file_name], self.source)
-            try:
-                yield PackageRecord.from_repodata(
-                    file_name, entries[file_name], channel=self.channel, subdir=self.subdir,
-                    base_url=self.base_url,
-                )
-            except RecordError as err:
-                raise ChannelError(err.message, where=self.source, hint=err.hint) from err
-            except (TypeError, ValueError, AttributeError) as err:  # a field of the wrong type
-                raise _malformed(self.source, f"the record {file_name!r} has a field of the "
-                                 f"wrong type ({_first_line(err)})") from err
+            yield record_from_entry(file_name, entries[file_name], channel=self.channel,
+                                    subdir=self.subdir, base_url=self.base_url, source=self.source)
 # --8<-- [end:subdir]
 
 
+def record_from_entry(file_name: str, entry: dict, *, channel: str, subdir: str, base_url: str,
+                      source: str) -> PackageRecord:
+    """`PackageRecord.from_repodata` for an entry a channel sent (from ``repodata.json`` or a
+    shard): whatever is wrong with it is one ChannelError that names `source` and the record."""
+    check_spec_lists(file_name, entry, source)
+    try:
+        return PackageRecord.from_repodata(file_name, entry, channel=channel, subdir=subdir,
+                                           base_url=base_url)
+    except RecordError as err:
+        raise ChannelError(err.message, where=source, hint=err.hint) from err
+    except (TypeError, ValueError, AttributeError, OverflowError) as err:  # a field of the wrong type
+        raise _malformed(source, f"the record {file_name!r} has a field of the "
+                         f"wrong type ({_first_line(err)})") from err
+
+
 def check_spec_lists(file_name: str, entry: dict, source: str) -> None:
-    """``depends`` and ``constrains`` must be lists of strings (the solver parses each one)."""
+    """``depends`` and ``constrains`` must be lists of strings (the solver parses each one);
+    a shard's arrays arrive as tuples."""
     for key in ("depends", "constrains"):
         value = entry.get(key)
-        if value is not None and not (isinstance(value, list) and all(map(_is_text, value))):
+        if value is not None and not (isinstance(value, (list, tuple)) and all(map(_is_text, value))):
             raise _malformed(source, f"'{key}' of {file_name!r} is not a list of strings")
 
 

@@ -84,11 +84,11 @@ import zstandard
 from minipixi import http
 from minipixi.channel.fetch import CacheEntry, http_client
 from minipixi.channel.names import Channel, is_local_url
-from minipixi.errors import ChannelError, RecordError, VersionError
+from minipixi.errors import ChannelError, VersionError
 from minipixi.files import write_atomic
 from minipixi.records import PackageRecord
 from minipixi.version import parse_version
-from minipixi.channel.repodata import shadow_tar_bz2, subdir_base_url
+from minipixi.channel.repodata import record_from_entry, shadow_tar_bz2, subdir_base_url
 
 INDEX_FILE = "repodata_shards.msgpack.zst"
 MISSING_FOR = 14 * 24 * 3600  # seconds a 404 for the index is believed (rattler: 14 days)
@@ -328,14 +328,8 @@ def shard_records(shard: dict, *, channel: str, subdir: str, base_url: str,
     removed = set(shard.get("removed", ()))
     entries = {fn: record for section in ("packages", "packages.conda")
                for fn, record in shard.get(section, {}).items() if fn not in removed}
-    records = []
-    for fn in shadow_tar_bz2(list(entries)):
-        try:
-            records.append(PackageRecord.from_repodata(fn, entries[fn], channel=channel,
-                                                       subdir=subdir, base_url=base_url))
-        except RecordError as err:
-            raise ChannelError(err.message, where=source, hint=err.hint) from err
-    return records
+    return [record_from_entry(fn, entries[fn], channel=channel, subdir=subdir, base_url=base_url,
+                              source=source) for fn in shadow_tar_bz2(list(entries))]
 # --8<-- [end:records]
 
 
@@ -343,9 +337,15 @@ def dependency_names(shard: dict) -> set[str]:
     """The package names the records of a shard depend on (``numpy >=1.26`` -> ``numpy``)."""
     texts = {text for section in ("packages", "packages.conda")
              for record in shard.get(section, {}).values()
-             for text in record.get("depends") or () if isinstance(text, str)}
+             for text in _as_tuple(record.get("depends")) if isinstance(text, str)}
     found = (_DEPENDENCY_NAME.match(text.strip()) for text in texts)  # the same text recurs a lot
     return {match.group(0).rsplit("::", 1)[-1] for match in found if match}
+
+
+def _as_tuple(depends) -> tuple:
+    """A record's ``depends`` as msgpack decodes it (a tuple), else nothing: a malformed one is
+    reported when the record is built (`repodata.record_from_entry`), not here."""
+    return depends if isinstance(depends, tuple) else ()
 
 
 @contextlib.contextmanager
