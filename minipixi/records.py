@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from minipixi.errors import RecordError, shorten
 from minipixi.files import MAX_NAME_BYTES, UnsafePathError, check_component, check_relative
@@ -141,8 +142,11 @@ class PackageRecord:
                 hint="each record needs string 'name', 'version' and 'build' fields",
             )
         values["fn"] = fn  # the entry's key names the file, whatever the entry says
-        if values["url"] is None and base_url is not None:
+        url = values["url"]
+        if url is None and base_url is not None:
             values["url"] = f"{base_url.rstrip('/')}/{fn}"
+        elif type(url) is str:  # rare: most entries leave the url to their channel
+            _check_url(fn, url)
         if channel is not None:
             values["channel"] = channel
         if not values["subdir"]:
@@ -374,6 +378,16 @@ def _refuse_odd_field(fn: str, values: dict[str, Any]) -> None:
                 f"repodata record '{fn}' has '{key}' = {shorten(repr(values[key]))}, which is not {kind}",
                 hint="the channel's repodata is malformed; report it to the channel",
             )
+
+
+def _check_url(fn: str, url: str) -> None:
+    """An entry's own `url` must be one the URL parser reads (it is downloaded later)."""
+    try:
+        urlsplit(url)
+    except ValueError as err:
+        raise RecordError(f"repodata record '{fn}' has the url {shorten(repr(url))}, which is not "
+                          f"a valid URL ({err})",
+                          hint="the channel's repodata is malformed; report it to the channel") from None
 
 
 def _hash_field(fn: str, key: str, value: Any) -> str:

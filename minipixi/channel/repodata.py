@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urljoin
 
-from minipixi.errors import ChannelError, RecordError
+from minipixi.errors import ChannelError, RecordError, shorten
 from minipixi.records import PackageRecord
 
 # A record's key is a package file name in quotes, then a colon and an opening brace. It comes
@@ -390,7 +390,7 @@ class SubdirRepodata:
         index = index_repodata(data, source)
         info = read_info(data, index, source)
         subdir = subdir or info.get("subdir") or "noarch"
-        return cls(data, index, channel, subdir, source, subdir_base_url(channel, subdir, info),
+        return cls(data, index, channel, subdir, source, subdir_base_url(channel, subdir, info, source=source),
                    label or f"{channel}{subdir}")
 
     def names(self) -> list[str]:
@@ -471,14 +471,25 @@ def read_info(data: bytes | mmap.mmap, index: RepodataIndex, source: str) -> dic
     return info if isinstance(info, dict) else {}
 
 
-def subdir_base_url(channel: str, subdir: str, info: dict) -> str:
+def subdir_base_url(channel: str, subdir: str, info: dict, *, source: str) -> str:
     """Where the files of `subdir` live: ``<channel>/<subdir>/``, unless repodata v2 says.
 
     Repodata version 2 may set ``info.base_url`` (absolute, or relative to the subdir) so that
-    packages are served from elsewhere than the index.
+    packages are served from elsewhere than the index. One that is not a URL at all (``http://[``)
+    is a ChannelError naming `source`, the index that says it.
     """
     default = channel.rstrip("/") + "/" + subdir + "/"
     base = info.get("base_url")
     if not isinstance(base, str) or not base:
         return default
-    return urljoin(default, base.rstrip("/") + "/")
+    return join_url(default, base.rstrip("/") + "/", what="base_url", source=source)
+
+
+def join_url(base: str, reference: str, *, what: str, source: str) -> str:
+    """``urljoin(base, reference)`` for a `reference` read from a channel's index (its `what`)."""
+    try:
+        return urljoin(base, reference)
+    except ValueError as err:  # an unclosed "[" of an IPv6 host, say
+        raise ChannelError(f"the index's {what} {shorten(repr(reference))} is not a URL ({err})",
+                           where=source, hint="the channel's index is corrupt; tell the "
+                           "channel's maintainers") from err

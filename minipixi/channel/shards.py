@@ -75,7 +75,7 @@ from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
-from urllib.parse import urljoin, urlparse
+from urllib.parse import urlparse
 
 import httpx
 import msgpack  # the format is msgpack: no way around a decoder for it
@@ -88,7 +88,7 @@ from minipixi.errors import ChannelError, VersionError
 from minipixi.files import write_atomic
 from minipixi.records import PackageRecord
 from minipixi.version import parse_version
-from minipixi.channel.repodata import record_from_entry, shadow_tar_bz2, subdir_base_url
+from minipixi.channel.repodata import join_url, record_from_entry, shadow_tar_bz2, subdir_base_url
 
 INDEX_FILE = "repodata_shards.msgpack.zst"
 MISSING_FOR = 14 * 24 * 3600  # seconds a 404 for the index is believed (rattler: 14 days)
@@ -132,12 +132,13 @@ def parse_index(data: bytes, *, index_url: str, channel: Channel, subdir: str) -
     if not isinstance(shards_base, str) or (base_url is not None and not isinstance(base_url, str)):
         raise ChannelError("the shard index's base_url / shards_base_url are not text",
                            where=index_url, hint="the channel serves a broken index")
-    shards_url = urljoin(index_url, shards_base.rstrip("/") + "/")
+    shards_url = join_url(index_url, shards_base.rstrip("/") + "/", what="shards_base_url",
+                          source=index_url)
     if urlparse(shards_url).scheme not in ("http", "https"):
         raise ChannelError(f"the shard index points shards to '{shards_url}', not an http(s) URL",
                            where=index_url, hint="the channel serves a broken index")
-    return ShardIndex(shards, shards_url, subdir_base_url(channel.url, subdir, {"base_url": base_url}),
-                      index_url)
+    return ShardIndex(shards, shards_url, subdir_base_url(channel.url, subdir, {"base_url": base_url},
+                                                          source=index_url), index_url)
 # --8<-- [end:index]
 
 

@@ -13,6 +13,7 @@ the names it depends on, build its records, and hand them to the solver.
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 import msgpack
 import zstandard
@@ -20,7 +21,7 @@ from hypothesis import example, given, strategies as st
 
 from minipixi.channel.names import Channel
 from minipixi.channel.repodata import SubdirRepodata
-from minipixi.channel.shards import ShardedSubdir, ShardIndex, dependency_names
+from minipixi.channel.shards import ShardedSubdir, ShardIndex, dependency_names, parse_index
 from minipixi.errors import ChannelError, MinipixiError
 from minipixi.records import check_record_paths
 from minipixi.solver import RecordIndex, SolveTask, solve
@@ -33,6 +34,7 @@ SUBDIR = ShardedSubdir(CHANNEL, "linux-64", ShardIndex(
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**64 - 1), st.floats(),
                     st.text(max_size=12), st.binary(max_size=40),
                     st.sampled_from(["../../etc", "a/b", "", ".", "x\0y", "C:evil", "1.0", ">=1",
+                                     "http://[::1/a-1.0-h_0.conda", "https://h/a-1.0-h_0.conda",
                                      float("inf"), float("-inf"), float("nan"), 2**64 - 1, True]))
 values = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
@@ -71,6 +73,7 @@ def one_record(**spoiled) -> dict:
 @example(one_record(build_number=None))  # a TypeError in the solver's sort
 @example(one_record(license=["MIT"]))  # an unhashable record
 @example(one_record(md5=5))  # a checksum that is a number
+@example(one_record(url="http://[::1/a-1.0-h_0.conda"))  # an install's urlparse failed on it
 def test_any_shard_gives_records_or_one_channel_error(shard):
     content = zstandard.ZstdCompressor().compress(msgpack.packb(shard, use_bin_type=True))
     try:
@@ -86,6 +89,7 @@ def check_usable(found: list) -> None:
     for record in found:
         assert check_record_paths(record) is record
         hash(record)  # records are set members
+        assert record.url is None or urlsplit(record.url)  # an install downloads it
         assert all(isinstance(text, str) for text in record.depends + record.constrains)
         assert record.md5 is None or isinstance(record.md5, str)
         assert record.sha256 is None or isinstance(record.sha256, str)
@@ -127,3 +131,28 @@ def test_the_same_records_in_repodata_json_give_records_or_one_channel_error(ent
     except ChannelError:
         return
     check_usable(found)
+
+
+urls = st.one_of(values, st.sampled_from(["./", "../../x/", "file:///etc/", "http://[::1", "//evil/",
+                                          "javascript:x", "\0", "https://other.example/shards/"]))
+indexes = st.fixed_dictionaries({}, optional={
+    "version": values,
+    "info": st.one_of(values, st.fixed_dictionaries({}, optional={"base_url": urls, "shards_base_url": urls})),
+    "shards": st.one_of(values, st.dictionaries(st.text(max_size=10), st.one_of(
+        st.binary(min_size=32, max_size=32), values), max_size=3)),
+})
+
+
+@given(st.one_of(indexes, values))
+@example({"shards": {}, "info": {"base_url": "http://[::1"}})  # was a ValueError from urljoin
+@example({"shards": {}, "info": {"shards_base_url": "http://[::1"}})
+def test_any_shard_index_gives_an_index_or_one_channel_error(index):
+    """The index names where shards come from: whatever it says, the result is an index whose
+    shard URLs are http(s), or one ChannelError."""
+    try:
+        found = parse_index(msgpack.packb(index, use_bin_type=True), channel=CHANNEL, subdir="linux-64",
+                            index_url="https://example.invalid/chan/linux-64/repodata_shards.msgpack.zst")
+    except ChannelError:
+        return
+    assert found.shards_base_url.startswith(("http://", "https://"))
+    assert all(isinstance(name, str) and len(digest) == 32 for name, digest in found.shards.items())
