@@ -29,8 +29,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
-from minipixi.errors import LockError, Location, VersionError, source_excerpt
+from minipixi.errors import LockError, Location, VersionError, shorten, source_excerpt
 from minipixi.lock.locations import (
     KNOWN_SUBDIRS,
     DerivedFields,
@@ -313,6 +314,7 @@ _CONDA_MODELLED = {
 def _read_conda_package(reader: _Reader, entry: dict, at: tuple) -> CondaPackage:
     """One `- conda:` (or v7 `- conda_source:`) entry, filling omitted fields from the URL."""
     kind = "conda" if "conda" in entry else "conda_source"
+    _check_location(reader, str(entry[kind]), at + (kind,))
     location = location_of_url(str(entry[kind])) if kind == "conda" else str(entry[kind])
     derived = derived_for(kind, location)
     if kind == "conda_source":
@@ -438,12 +440,23 @@ def _read_channel(entry: dict, derived: DerivedFields) -> str | None:
     return channel.rstrip("/") + "/" if channel else None
 
 
+def _check_location(reader: _Reader, location: str, at: tuple) -> None:
+    """A package's location is a URL or a path; one that the URL parser refuses (an unclosed
+    ``[`` of an IPv6 host) would otherwise fail deep inside an install."""
+    try:
+        urlsplit(location)
+    except ValueError as err:
+        raise reader.error(f"the package location '{shorten(location)}' is not a valid URL ({err})",
+                           at) from None
+
+
 def _read_pypi_package(reader: _Reader, entry: dict, at: tuple) -> PypiPackage:
     """One ``- pypi:`` entry. The version may be left out (v7 does for a local project whose
     version is found when it is built); whether a versionless entry still satisfies the
     manifest is the up-to-date check's business, as in Pixi, not the reader's."""
     if not entry.get("name"):
         raise reader.error(f"PyPI package '{entry['pypi']}' has no `name`", at)
+    _check_location(reader, str(entry["pypi"]), at + ("pypi",))
     modelled = set(PYPI_FIELD_ORDER) - {"index"}  # v7's index stays in `extra`, as read
     return PypiPackage(
         location=str(entry["pypi"]), name=normalize_pypi_name(str(entry["name"])),

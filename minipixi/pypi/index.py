@@ -80,7 +80,7 @@ from packaging.utils import (InvalidSdistFilename, InvalidWheelFilename, canonic
 from packaging.version import InvalidVersion, Version
 
 from minipixi import http
-from minipixi.errors import ChannelError
+from minipixi.errors import ChannelError, shorten
 from minipixi.files import UnsafePathError, check_component, inside
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
@@ -187,7 +187,7 @@ def project_url(index_url: str, name: str) -> str:
 
 def _check_http(url: str, where: str, *, local: bool = False) -> str:
     """An http(s) URL; or, when `local` (an index that is a folder), a file:// URL."""
-    scheme = urlparse(url).scheme
+    scheme = parse_url(url, where).scheme
     if scheme not in ("http", "https") and not (local and scheme == "file"):
         raise IndexError_(f"unsupported URL scheme in '{url}'", where=where,
                           hint="an index and its files must be http:// or https:// URLs "
@@ -196,7 +196,27 @@ def _check_http(url: str, where: str, *, local: bool = False) -> str:
 
 
 def is_local(url: str) -> bool:
-    return urlparse(url).scheme == "file"
+    return parse_url(url, url).scheme == "file"
+
+
+def parse_url(url: str, where: str):
+    """``urlparse(url)``; a URL it cannot read at all (an unclosed ``[`` of an IPv6 host, from
+    a manifest or a page) is an IndexError_ naming it, not a ValueError deep in a lock."""
+    try:
+        return urlparse(url)
+    except ValueError as err:
+        raise IndexError_(f"'{shorten(url)}' is not a valid URL ({err})", where=where,
+                          hint="check how the URL is written (in pixi.toml, or on the page that "
+                          "links to it)") from None
+
+
+def join_url(base: str, reference: str, where: str) -> tuple[str, str]:
+    """``urljoin(base, reference)`` for a link read from a page: (the URL, its #fragment)."""
+    try:
+        return tuple(urldefrag(urljoin(base, reference)))
+    except ValueError as err:
+        raise IndexError_(f"the link '{shorten(reference)}' is not a valid URL ({err})",
+                          where=where, hint="the page is broken; report it to the index") from None
 
 
 def local_path(url: str, root: str | None, *, what: str) -> Path:
@@ -205,7 +225,7 @@ def local_path(url: str, root: str | None, *, what: str) -> Path:
     if root is None or not is_local(root):
         raise IndexError_(f"{what} is a file:// URL outside any local index", where=url,
                           hint="file:// URLs are read only from an index that is itself a folder")
-    parsed, base = urlparse(url), urlparse(root)
+    parsed, base = parse_url(url, url), parse_url(root, root)
     if parsed.netloc not in ("", "localhost"):
         raise IndexError_(f"{what} names another machine ({parsed.netloc})", where=url,
                           hint="a file:// URL must be file:///path on this machine")
@@ -324,13 +344,13 @@ def _html_entries(body: bytes, url: str) -> list[dict]:
     parser.close()
     if parser.api_version is not None:
         _check_api_version(parser.api_version, url)
-    base = urljoin(url, parser.base) if parser.base else url
+    base = join_url(url, parser.base, url)[0] if parser.base else url
     entries = []
     for attributes, text in parser.links:
         href = attributes.get("href")
         if not href:
             continue
-        target, fragment = urldefrag(urljoin(base, href))
+        target, fragment = join_url(base, href, url)
         hashes = {}
         if "=" in fragment:
             algorithm, digest = fragment.split("=", 1)
@@ -371,7 +391,7 @@ def _dist_file(entry: dict, page_url: str, name: str, root: str | None = None) -
     url = entry.get("url")
     if not isinstance(url, str):
         raise IndexError_("a file entry has no URL", where=where, hint="the page is broken")
-    url, _ = urldefrag(urljoin(page_url, url))
+    url, _ = join_url(page_url, url, where)
     hashes = entry["hashes"]
     if not isinstance(hashes, dict) or not all(isinstance(v, str) for v in hashes.values()):
         raise IndexError_("'hashes' is not a table of hex digests", where=where,

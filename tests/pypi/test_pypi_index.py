@@ -182,3 +182,20 @@ def test_a_future_api_major_version_is_refused():
     page = b'<meta name="pypi:repository-version" content="2.0"><a href="x-1.tar.gz">x-1.tar.gz</a>'
     with pytest.raises(index.IndexError_, match="version '2.0'"):
         index.parse_page(page, "text/html", "http://127.0.0.1/simple/x/", "x")
+
+
+@pytest.mark.parametrize("page, content_type", [
+    (b'<a href="http://[::1/x-1.0-py3-none-any.whl">x-1.0-py3-none-any.whl</a>', "text/html"),
+    (b'<base href="http://[::1/"><a href="x-1.0-py3-none-any.whl">x-1.0-py3-none-any.whl</a>', "text/html"),
+    (b'{"meta": {"api-version": "1.0"}, "name": "x", "files": [{"filename": "x-1.0-py3-none-any.whl",'
+     b' "url": "http://[::1/x-1.0-py3-none-any.whl", "hashes": {}}]}', index.JSON_TYPE),
+])
+def test_a_link_that_is_not_a_url_is_one_clear_error(page, content_type):
+    """urljoin raises ValueError for an unclosed IPv6 bracket: that was a traceback."""
+    with pytest.raises(index.IndexError_, match="not a valid URL"):
+        index.parse_page(page, content_type, "http://127.0.0.1/simple/x/", "x")
+
+
+def test_an_index_url_that_is_not_a_url_is_one_clear_error(tmp_path):
+    with pytest.raises(index.IndexError_, match="not a valid URL"):
+        index.fetch_project("http://[::1/simple", "x", cache_dir=tmp_path)

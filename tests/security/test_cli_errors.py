@@ -114,6 +114,25 @@ def test_a_huge_package_version_in_the_lock_is_located(workspace, capsys):
         assert_clean_error(code, err, "too large", "pixi.lock:")
 
 
+def test_a_package_url_that_is_not_a_url_in_the_lock_is_located(workspace, capsys):
+    """``http://[::1/...``: Python's URL parser raises ValueError for it, deep in an install."""
+    assert run(capsys, "lock")[0] == 0
+    lock = workspace / "pixi.lock"
+    text = lock.read_text()
+    assert "https://conda.anaconda.org/conda-forge/" in text
+    lock.write_text(text.replace("https://conda.anaconda.org/conda-forge/", "http://[::1/conda-forge/"))
+    for command in (["install", "--frozen"], ["list", "--frozen"], ["lock", "--check"]):
+        code, _, err = run(capsys, *command)
+        assert_clean_error(code, err, "not a valid URL", "pixi.lock:")
+
+
+def test_a_wheel_url_that_is_not_a_url_in_the_manifest_is_one_clean_error(workspace, capsys):
+    manifest = workspace / "pixi.toml"
+    manifest.write_text(manifest.read_text() + '\n[pypi-dependencies]\nx = { url = "http://[::1/x-1.0-py3-none-any.whl" }\n')
+    code, _, err = run(capsys, "lock")
+    assert_clean_error(code, err, "not a valid URL")
+
+
 # ---- nesting that would overflow the stack -----------------------------------------------------
 
 def test_deep_parentheses_in_a_version_spec_are_a_clean_error():

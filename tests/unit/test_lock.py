@@ -303,6 +303,10 @@ def test_from_record_needs_a_url():
          "unknown subdir 'linux-65'", 3),
         ("version: 7\nplatforms:\n- name: win-64\n- name: win-64\nenvironments: {}\n",
          "declared twice", 4),
+        ("version: 6\nenvironments: {}\npackages:\n- conda: http://[::1/linux-64/a-1-0.conda\n",
+         "is not a valid URL", 4),  # an install's urlparse crashed on it
+        ("version: 6\nenvironments: {}\npackages:\n- pypi: http://[::1/a-1-py3-none-any.whl\n"
+         "  name: a\n", "is not a valid URL", 4),
     ],
 )
 def test_invalid_locks_name_the_place_and_the_fix(text, message, line):
