@@ -69,7 +69,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from minipixi.errors import Location, MinipixiError, toml_error_position
+from minipixi.errors import Location, MinipixiError, shorten, toml_error_position
+from minipixi.files import url_problem
 
 CONDA_FORGE_URL = "https://conda.anaconda.org/conda-forge"
 PYPI_URL = "https://pypi.org/simple"  # PyPI's default index, which offline mode replaces too
@@ -283,6 +284,12 @@ def check_config(data: dict, path: Path, text: str = "") -> None:
     ):
         raise fail(("mirrors",), "[mirrors] must map a channel URL to a list of URLs",
                    'write e.g. "https://conda.anaconda.org/conda-forge" = ["https://mirror/conda-forge"]')
+    for channel, urls in mirrors.items():
+        for url in [channel, *urls]:
+            problem = url_problem(url)
+            if problem:
+                raise fail(("mirrors", channel), f"'{shorten(url)}' in [mirrors] is not a valid URL ({problem})",
+                           'write e.g. "https://conda.anaconda.org/conda-forge" = ["https://mirror/conda-forge"]')
     read_repodata_config(data.get("repodata-config", {}), path)
 
 

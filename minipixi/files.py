@@ -17,6 +17,9 @@ in the cache, a global manifest names the launchers it exposes. Any of them can 
 Both checks happen *before* anything is written or removed. A refusal is an `UnsafePathError`
 that names the file the name came from, the field, and the value.
 
+A URL from outside is checked where it enters too (`url_problem`): one that Python's URL
+parser cannot read would otherwise fail deep inside a download, far from the file that holds it.
+
 **Removal** (`remove_inside`) never follows a symlink out of its root: a symlinked folder is
 removed as a link, and the target stays as it was.
 
@@ -39,6 +42,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from minipixi.errors import MinipixiError
 
@@ -102,6 +106,22 @@ def check_component(value: object, *, what: str, where: str | None = None) -> st
 
 
 # ---- checking paths against the real folder -----------------------------------------------
+
+def url_problem(url: str) -> str | None:
+    """Why Python's URL parser cannot read `url` (an unclosed ``[`` of an IPv6 host, a port that
+    is not a number or is out of range), or None when it can. A URL from outside (a manifest, a
+    config, a lock, an index) is asked this where it enters, so that the error can name the file
+    it came from instead of failing deep inside a download.
+
+    >>> url_problem("https://prefix.dev/conda-forge"), url_problem("http://[::1/chan")
+    (None, 'Invalid IPv6 URL')
+    """
+    try:
+        urlsplit(url).port  # reading the port reads the host too
+    except ValueError as err:
+        return str(err)
+    return None
+
 
 def _is_within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents

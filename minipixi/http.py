@@ -67,7 +67,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 import certifi  # httpx's own CA bundle (a dependency of httpx), see tls_context()
 
-from minipixi.errors import ChannelError, MinipixiError
+from minipixi.errors import ChannelError, MinipixiError, shorten
 from minipixi.files import new_file_mode, write_atomic
 
 GiB = 2**30
@@ -429,6 +429,10 @@ def _request(url: str, consume, limits: Limits, size_limit: str, client, headers
                             "(MINIPIXI_STALL_TIMEOUT)", url=url, transient=True,
                             hint="the server stalled; try again later, use a mirror, or "
                             "raise MINIPIXI_STALL_TIMEOUT") from err
+    except httpx.InvalidURL as err:  # a channel, mirror or index written so that no URL parser reads it
+        raise DownloadError(f"'{shorten(url)}' is not a valid URL ({err})", url=url,
+                            hint="check how the URL is written (a channel, a mirror or an index, in "
+                            "pixi.toml or the config)") from err
     except httpx.HTTPError as err:
         if job.stopped:
             raise _Abandoned() from err

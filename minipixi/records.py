@@ -37,10 +37,9 @@ from __future__ import annotations
 import re
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, Mapping
-from urllib.parse import urlsplit
 
 from minipixi.errors import RecordError, shorten
-from minipixi.files import MAX_NAME_BYTES, UnsafePathError, check_component, check_relative
+from minipixi.files import MAX_NAME_BYTES, UnsafePathError, check_component, check_relative, url_problem
 from minipixi.version import Version, parse_version
 
 #: Package file suffixes a channel may serve, newest format first.
@@ -382,12 +381,11 @@ def _refuse_odd_field(fn: str, values: dict[str, Any]) -> None:
 
 def _check_url(fn: str, url: str) -> None:
     """An entry's own `url` must be one the URL parser reads (it is downloaded later)."""
-    try:
-        urlsplit(url)
-    except ValueError as err:
+    problem = url_problem(url)
+    if problem:
         raise RecordError(f"repodata record '{fn}' has the url {shorten(repr(url))}, which is not "
-                          f"a valid URL ({err})",
-                          hint="the channel's repodata is malformed; report it to the channel") from None
+                          f"a valid URL ({problem})",
+                          hint="the channel's repodata is malformed; report it to the channel")
 
 
 def _hash_field(fn: str, key: str, value: Any) -> str:

@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Mapping, Sequence
 from urllib.parse import urlparse
 
-from minipixi.errors import ChannelError
+from minipixi.errors import ChannelError, shorten
+from minipixi.files import url_problem
 from minipixi.matchspec_parse import path_to_file_url
 from minipixi.records import PackageRecord
 
@@ -85,6 +86,10 @@ def channel_base_url(text: str, channel_alias: str = DEFAULT_CHANNEL_ALIAS) -> s
         if scheme not in ("http", "https", "file"):
             raise ChannelError(f"unsupported channel URL scheme '{scheme}' in '{text}'",
                                hint="use an https://, http:// or file:// URL, or a local path")
+        problem = url_problem(text)
+        if problem:
+            raise ChannelError(f"'{shorten(text)}' is not a valid channel URL ({problem})",
+                               hint='write e.g. "https://prefix.dev/conda-forge"')
         return text.rstrip("/")
     if is_local_path(text):
         return path_to_file_url(text)

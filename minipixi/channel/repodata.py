@@ -44,6 +44,7 @@ from typing import Iterator
 from urllib.parse import urljoin
 
 from minipixi.errors import ChannelError, RecordError, shorten
+from minipixi.files import url_problem
 from minipixi.records import PackageRecord
 
 # A record's key is a package file name in quotes, then a colon and an opening brace. It comes
@@ -487,9 +488,9 @@ def subdir_base_url(channel: str, subdir: str, info: dict, *, source: str) -> st
 
 def join_url(base: str, reference: str, *, what: str, source: str) -> str:
     """``urljoin(base, reference)`` for a `reference` read from a channel's index (its `what`)."""
-    try:
-        return urljoin(base, reference)
-    except ValueError as err:  # an unclosed "[" of an IPv6 host, say
-        raise ChannelError(f"the index's {what} {shorten(repr(reference))} is not a URL ({err})",
+    problem = url_problem(reference)
+    if problem:
+        raise ChannelError(f"the index's {what} {shorten(repr(reference))} is not a URL ({problem})",
                            where=source, hint="the channel's index is corrupt; tell the "
-                           "channel's maintainers") from err
+                           "channel's maintainers")
+    return urljoin(base, reference)

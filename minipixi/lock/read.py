@@ -29,9 +29,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
-from urllib.parse import urlsplit
 
 from minipixi.errors import LockError, Location, VersionError, shorten, source_excerpt
+from minipixi.files import url_problem
 from minipixi.lock.locations import (
     KNOWN_SUBDIRS,
     DerivedFields,
@@ -443,11 +443,9 @@ def _read_channel(entry: dict, derived: DerivedFields) -> str | None:
 def _check_location(reader: _Reader, location: str, at: tuple) -> None:
     """A package's location is a URL or a path; one that the URL parser refuses (an unclosed
     ``[`` of an IPv6 host) would otherwise fail deep inside an install."""
-    try:
-        urlsplit(location)
-    except ValueError as err:
-        raise reader.error(f"the package location '{shorten(location)}' is not a valid URL ({err})",
-                           at) from None
+    problem = url_problem(location)
+    if problem:
+        raise reader.error(f"the package location '{shorten(location)}' is not a valid URL ({problem})", at)
 
 
 def _read_pypi_package(reader: _Reader, entry: dict, at: tuple) -> PypiPackage:

@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, Sequence
 
-from minipixi.errors import ManifestError
+from minipixi.errors import ManifestError, shorten
+from minipixi.files import url_problem
 from minipixi.manifest.model import (
     KNOWN_PLATFORMS, PLATFORM_VIRTUAL_KEYS, SELECTORS, ChannelEntry, Feature, PlatformEntry, SystemRequirements,
 )
@@ -41,14 +42,25 @@ def parse_channels(ctx: ParseContext, value: Any, path: Sequence[Any]) -> tuple[
             check_keys(ctx, item, ("channel", "priority", "exclude-newer"), item_path)
             if "channel" not in item:
                 raise ctx.error(item_path, "a channel table needs a 'channel'", 'write { channel = "conda-forge", priority = 1 }')
-            name = expect(ctx, item["channel"], (str,), item_path + ("channel",), "a channel")
+            name = _channel_text(ctx, item["channel"], item_path + ("channel",))
             priority = expect(ctx, item.get("priority", 0), (int,), item_path + ("priority",), "channel priority")
             if "exclude-newer" in item:
                 check_exclude_newer(ctx, item["exclude-newer"], item_path + ("exclude-newer",), "exclude-newer")
             channels.append(ChannelEntry(name, priority))
         else:
-            channels.append(ChannelEntry(item))
+            channels.append(ChannelEntry(_channel_text(ctx, item, item_path)))
     return tuple(channels)
+
+
+def _channel_text(ctx: ParseContext, value: Any, path: Sequence[Any]) -> str:
+    """A channel's name or URL; a URL must be one the URL parser reads (an unclosed ``[`` of an
+    IPv6 host, or port 99999, would otherwise fail only when the channel is fetched)."""
+    text = expect(ctx, value, (str,), path, "a channel")
+    problem = url_problem(text) if "://" in text else None
+    if problem:
+        raise ctx.error(path, f"'{shorten(text)}' is not a valid channel URL ({problem})",
+                        'write e.g. "https://prefix.dev/conda-forge"', at_value=True)
+    return text
 
 
 def derived_platform_name(subdir: str, virtual: Mapping[str, str]) -> str:

@@ -81,7 +81,7 @@ from packaging.version import InvalidVersion, Version
 
 from minipixi import http
 from minipixi.errors import ChannelError, shorten
-from minipixi.files import UnsafePathError, check_component, inside
+from minipixi.files import UnsafePathError, check_component, inside, url_problem
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPE = "application/vnd.pypi.simple.v1+html"
@@ -202,21 +202,21 @@ def is_local(url: str) -> bool:
 def parse_url(url: str, where: str):
     """``urlparse(url)``; a URL it cannot read at all (an unclosed ``[`` of an IPv6 host, from
     a manifest or a page) is an IndexError_ naming it, not a ValueError deep in a lock."""
-    try:
-        return urlparse(url)
-    except ValueError as err:
-        raise IndexError_(f"'{shorten(url)}' is not a valid URL ({err})", where=where,
+    problem = url_problem(url)
+    if problem:
+        raise IndexError_(f"'{shorten(url)}' is not a valid URL ({problem})", where=where,
                           hint="check how the URL is written (in pixi.toml, or on the page that "
-                          "links to it)") from None
+                          "links to it)")
+    return urlparse(url)
 
 
 def join_url(base: str, reference: str, where: str) -> tuple[str, str]:
     """``urljoin(base, reference)`` for a link read from a page: (the URL, its #fragment)."""
-    try:
-        return tuple(urldefrag(urljoin(base, reference)))
-    except ValueError as err:
-        raise IndexError_(f"the link '{shorten(reference)}' is not a valid URL ({err})",
-                          where=where, hint="the page is broken; report it to the index") from None
+    problem = url_problem(reference)
+    if problem:
+        raise IndexError_(f"the link '{shorten(reference)}' is not a valid URL ({problem})",
+                          where=where, hint="the page is broken; report it to the index")
+    return tuple(urldefrag(urljoin(base, reference)))
 
 
 def local_path(url: str, root: str | None, *, what: str) -> Path:

@@ -309,6 +309,13 @@ def test_connect_timeout(tmp_path, low_limits):
         listener.close()
 
 
+def test_a_url_no_parser_reads_is_a_download_error(tmp_path):
+    """The last line of defence, whatever wrote the URL (a channel, a mirror, an index)."""
+    for url in ("http://[::1/x", "http://host:port/x", "http://h\x00/x"):
+        with pytest.raises(http.DownloadError, match="not a valid URL"):
+            http.fetch_bytes(url)
+
+
 def test_a_failed_download_drops_the_ones_still_queued():
     """When one download of a batch fails (or Ctrl-C), the error reaches the user at once: the
     downloads still queued never start. (ThreadPoolExecutor's own block would run all of them

@@ -133,6 +133,27 @@ def test_a_wheel_url_that_is_not_a_url_in_the_manifest_is_one_clean_error(worksp
     assert_clean_error(code, err, "not a valid URL")
 
 
+@pytest.mark.parametrize("url", ["http://[::1/chan", "https://example.org:99999/chan"])
+def test_a_channel_url_that_is_not_a_url_is_located_and_never_added(workspace, capsys, url):
+    manifest = workspace / "pixi.toml"
+    before = manifest.read_bytes()
+    code, _, err = run(capsys, "workspace", "channel", "add", url)
+    assert_clean_error(code, err, "not a valid channel URL", "pixi.toml:")
+    assert manifest.read_bytes() == before
+    manifest.write_text(manifest.read_text().replace('channels = ["conda-forge"]', f'channels = ["{url}"]'))
+    assert url in manifest.read_text()
+    code, _, err = run(capsys, "lock")
+    assert_clean_error(code, err, "not a valid channel URL", "pixi.toml:")
+
+
+def test_a_mirror_that_is_not_a_url_is_located_in_the_config(workspace, capsys):
+    (workspace / ".pixi").mkdir(exist_ok=True)
+    (workspace / ".pixi" / "config.toml").write_text(
+        '[mirrors]\n"https://conda.anaconda.org/conda-forge" = ["http://[::1/mirror"]\n')
+    code, _, err = run(capsys, "lock")
+    assert_clean_error(code, err, "is not a valid URL", "config.toml:")
+
+
 # ---- nesting that would overflow the stack -----------------------------------------------------
 
 def test_deep_parentheses_in_a_version_spec_are_a_clean_error():
