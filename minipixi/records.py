@@ -151,12 +151,20 @@ class PackageRecord:
         if not values["subdir"]:
             values["subdir"] = subdir or ""
         md5, sha256 = values["md5"], values["sha256"]
-        if md5 is not None and type(md5) is not str:
-            values["md5"] = _hash_field(fn, "md5", md5)
-        if sha256 is not None and type(sha256) is not str:
-            values["sha256"] = _hash_field(fn, "sha256", sha256)
+        if type(md5) is bytes:  # a shard's raw hash
+            values["md5"] = md5.hex()
+        elif md5 is not None and type(md5) is not str:
+            raise _not_a_checksum(fn, "md5", md5)
+        if type(sha256) is bytes:
+            values["sha256"] = sha256.hex()
+        elif sha256 is not None and type(sha256) is not str:
+            raise _not_a_checksum(fn, "sha256", sha256)
         depends, constrains = values["depends"], values["constrains"]
-        values["depends"] = tuple(depends) if depends else ()
+        if depends and (type(depends) not in _SPEC_LISTS or not all(map(_is_text, depends))):
+            raise _not_a_spec_list(fn, "depends")
+        if constrains and (type(constrains) not in _SPEC_LISTS or not all(map(_is_text, constrains))):
+            raise _not_a_spec_list(fn, "constrains")
+        values["depends"] = tuple(depends) if depends else ()  # (a tuple stays itself)
         values["constrains"] = tuple(constrains) if constrains else ()
         if type(values["build_number"]) is not int:
             values["build_number"] = _int_field(fn, data, "build_number", default=0)
@@ -349,6 +357,17 @@ def _int_field(fn: str, data: Mapping[str, Any], key: str, *, default: int | Non
     )
 
 
+#: ``depends`` and ``constrains`` arrive as a JSON list or a msgpack tuple of spec texts.
+_SPEC_LISTS = frozenset({list, tuple})
+#: ``isinstance(x, str)`` as a function `map` calls without a Python frame per item.
+_is_text = str.__instancecheck__
+
+
+def _not_a_spec_list(fn: str, key: str) -> RecordError:
+    return RecordError(f"repodata record '{fn}' has a '{key}' that is not a list of strings",
+                       hint="the channel's repodata is malformed; report it to the channel")
+
+
 _TEXT_OR_NONE = frozenset({str, type(None)})
 _INT_OR_NONE = frozenset({int, type(None)})
 
@@ -388,12 +407,10 @@ def _check_url(fn: str, url: str) -> None:
                           hint="the channel's repodata is malformed; report it to the channel")
 
 
-def _hash_field(fn: str, key: str, value: Any) -> str:
-    """A checksum that is not text: raw bytes (as a shard sends them) become hex text; anything
-    else is a broken index, refused here rather than when the archive is verified."""
-    if isinstance(value, bytes):
-        return value.hex()
-    raise RecordError(
+def _not_a_checksum(fn: str, key: str, value: Any) -> RecordError:
+    """A checksum that is neither hex text nor raw bytes (as a shard sends them): refused here
+    rather than when the archive is verified."""
+    return RecordError(
         f"repodata record '{fn}' has '{key}' = {shorten(repr(value))}, which is not a checksum",
         hint="the channel's repodata is malformed; report it to the channel",
     )

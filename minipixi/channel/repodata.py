@@ -40,7 +40,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urljoin
 
 from minipixi.errors import ChannelError, RecordError, shorten
@@ -401,45 +400,31 @@ class SubdirRepodata:
     def records(self, name: str) -> list[PackageRecord]:
         """All records of `name` (``.conda`` shadowing ``.tar.bz2`` twins), in file order."""
         if name not in self._cache:
-            self._cache[name] = list(self._decode(name))
+            entries = decode_entries(self.data, self.index,
+                                     sorted(self.index.by_name.get(name, ())), self.source)
+            self._cache[name] = records_from_entries(entries, channel=self.channel,
+                                                     subdir=self.subdir, base_url=self.base_url,
+                                                     source=self.source)
         return self._cache[name]
-
-    def _decode(self, name: str) -> Iterator[PackageRecord]:
-        entries = decode_entries(self.data, self.index, sorted(self.index.by_name.get(name, ())),
-                                 self.source)
-        for file_name in shadow_tar_bz2(list(entries)):
-            yield record_from_entry(file_name, entries[file_name], channel=self.channel,
-                                    subdir=self.subdir, base_url=self.base_url, source=self.source)
 # --8<-- [end:subdir]
 
 
-def record_from_entry(file_name: str, entry: dict, *, channel: str, subdir: str, base_url: str,
-                      source: str) -> PackageRecord:
-    """`PackageRecord.from_repodata` for an entry a channel sent (from ``repodata.json`` or a
-    shard): whatever is wrong with it is one ChannelError that names `source` and the record."""
-    check_spec_lists(file_name, entry, source)
+def records_from_entries(entries: dict, *, channel: str, subdir: str, base_url: str,
+                         source: str) -> list[PackageRecord]:
+    """The records of {file name: entry} as a channel sent them (from ``repodata.json`` or a
+    shard), in file order, a ``.conda`` shadowing its ``.tar.bz2`` twin. Whatever is wrong
+    with an entry is one ChannelError that names `source` and the record."""
+    build, records, file_name = PackageRecord.from_repodata, [], None
     try:
-        return PackageRecord.from_repodata(file_name, entry, channel=channel, subdir=subdir,
-                                           base_url=base_url)
+        for file_name in shadow_tar_bz2(list(entries)):
+            records.append(build(file_name, entries[file_name], channel=channel, subdir=subdir,
+                                 base_url=base_url))
     except RecordError as err:
         raise ChannelError(err.message, where=source, hint=err.hint) from err
     except (TypeError, ValueError, AttributeError, OverflowError) as err:  # a field of the wrong type
         raise _malformed(source, f"the record {file_name!r} has a field of the "
                          f"wrong type ({_first_line(err)})") from err
-
-
-def check_spec_lists(file_name: str, entry: dict, source: str) -> None:
-    """``depends`` and ``constrains`` must be lists of strings (the solver parses each one);
-    a shard's arrays arrive as tuples."""
-    for key in ("depends", "constrains"):
-        value = entry.get(key)
-        if value is not None and not (isinstance(value, (list, tuple)) and all(map(_is_text, value))):
-            raise _malformed(source, f"'{key}' of {file_name!r} is not a list of strings")
-
-
-#: ``isinstance(x, str)`` as a function `map` can call without a Python frame per item: every
-#: spec of every record a solve reads goes through it.
-_is_text = str.__instancecheck__
+    return records
 
 
 def _map_file(path: Path, source: str) -> bytes | mmap.mmap:

@@ -88,7 +88,7 @@ from minipixi.errors import ChannelError, VersionError
 from minipixi.files import write_atomic
 from minipixi.records import PackageRecord
 from minipixi.version import parse_version
-from minipixi.channel.repodata import join_url, record_from_entry, shadow_tar_bz2, subdir_base_url
+from minipixi.channel.repodata import join_url, records_from_entries, subdir_base_url
 
 INDEX_FILE = "repodata_shards.msgpack.zst"
 MISSING_FOR = 14 * 24 * 3600  # seconds a 404 for the index is believed (rattler: 14 days)
@@ -329,8 +329,8 @@ def shard_records(shard: dict, *, channel: str, subdir: str, base_url: str,
     removed = set(shard.get("removed", ()))
     entries = {fn: record for section in ("packages", "packages.conda")
                for fn, record in shard.get(section, {}).items() if fn not in removed}
-    return [record_from_entry(fn, entries[fn], channel=channel, subdir=subdir, base_url=base_url,
-                              source=source) for fn in shadow_tar_bz2(list(entries))]
+    return records_from_entries(entries, channel=channel, subdir=subdir, base_url=base_url,
+                                source=source)
 # --8<-- [end:records]
 
 
@@ -345,7 +345,7 @@ def dependency_names(shard: dict) -> set[str]:
 
 def _as_tuple(depends) -> tuple:
     """A record's ``depends`` as msgpack decodes it (a tuple), else nothing: a malformed one is
-    reported when the record is built (`repodata.record_from_entry`), not here."""
+    reported when the record is built (`repodata.records_from_entries`), not here."""
     return depends if isinstance(depends, tuple) else ()
 
 
