@@ -26,7 +26,7 @@ removed as a link, and the target stays as it was.
 **Atomic writes** (`write_atomic`): a temp file in the same folder, flushed to disk, then renamed
 over the old name, so a reader (or a crash) sees the old file or the new one, never half. The new
 file gets the old file's mode, or for a new file the mode that ``open()`` would give under the
-current umask (``0644`` under umask ``022``), never ``mkstemp``'s private ``0600``. A whole
+current umask (``0644`` under umask ``022``), never the temp file's private ``0600``. A whole
 folder is replaced the same way: built in a staging folder beside it (`staged_folder`), then
 swapped in with two renames (`replace_dir`).
 
@@ -217,11 +217,14 @@ def write_atomic(path: str | os.PathLike, data: bytes | str, *, mode: int | None
             mode = stat.S_IMODE(os.stat(path).st_mode)
         except FileNotFoundError:
             mode = new_file_mode(executable)
+    # The temp file is named before it exists, so a Ctrl-C at any moment after it is created,
+    # even before `os.open` has returned its descriptor, finds it in the cleanup below.
+    tmp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as err:
-        raise OSError(err.errno, err.strerror, str(path)) from err
-    try:
+        try:
+            fd = os.open(tmp, _NEW_FILE_FLAGS, 0o600)
+        except OSError as err:  # name the file being written, not its temp file
+            raise OSError(err.errno, err.strerror, str(path)) from err
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -229,15 +232,23 @@ def write_atomic(path: str | os.PathLike, data: bytes | str, *, mode: int | None
                 os.fsync(handle.fileno())  # the bytes are on disk before the name points at them
         os.chmod(tmp, mode)
         os.replace(tmp, path)
+    except FileExistsError:  # only os.open says this: a file of that name is not ours to remove
+        raise
     except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         if err.filename:
             raise
         raise OSError(err.errno, err.strerror, str(path)) from err
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+#: A new file, never an existing one, never through a symlink; binary and not inherited by
+#: child processes on Windows (as ``tempfile.mkstemp`` opens its files).
+_NEW_FILE_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+                   | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0))
 # --8<-- [end:write-atomic]
 
 
