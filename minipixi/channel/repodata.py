@@ -462,13 +462,23 @@ def subdir_base_url(channel: str, subdir: str, info: dict, *, source: str) -> st
 
     Repodata version 2 may set ``info.base_url`` (absolute, or relative to the subdir) so that
     packages are served from elsewhere than the index. One that is not a URL at all (``http://[``)
-    is a ChannelError naming `source`, the index that says it.
+    is a ChannelError naming `source`, the index that says it, and so is a remote channel
+    pointing at anything but http(s): its index must not make us read ``file:///etc/...``.
     """
     default = channel.rstrip("/") + "/" + subdir + "/"
     base = info.get("base_url")
     if not isinstance(base, str) or not base:
         return default
-    return join_url(default, base.rstrip("/") + "/", what="base_url", source=source)
+    joined = join_url(default, base.rstrip("/") + "/", what="base_url", source=source)
+    if default.startswith(_REMOTE) and not joined.startswith(_REMOTE):
+        raise ChannelError(f"the index's base_url points packages to {shorten(repr(joined))}, "
+                           "not an http(s) URL", where=source,
+                           hint="a remote channel's packages must be remote too; tell the "
+                           "channel's maintainers")
+    return joined
+
+
+_REMOTE = ("http://", "https://")
 
 
 def join_url(base: str, reference: str, *, what: str, source: str) -> str:

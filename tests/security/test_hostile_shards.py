@@ -16,6 +16,7 @@ import json
 from urllib.parse import urlsplit
 
 import msgpack
+import pytest
 import zstandard
 from hypothesis import example, given, strategies as st
 
@@ -146,6 +147,7 @@ indexes = st.fixed_dictionaries({}, optional={
 @given(st.one_of(indexes, values))
 @example({"shards": {}, "info": {"base_url": "http://[::1"}})  # was a ValueError from urljoin
 @example({"shards": {}, "info": {"shards_base_url": "http://[::1"}})
+@example({"shards": {}, "info": {"base_url": "file:///etc/"}})  # was followed
 def test_any_shard_index_gives_an_index_or_one_channel_error(index):
     """The index names where shards come from: whatever it says, the result is an index whose
     shard URLs are http(s), or one ChannelError."""
@@ -155,4 +157,14 @@ def test_any_shard_index_gives_an_index_or_one_channel_error(index):
     except ChannelError:
         return
     assert found.shards_base_url.startswith(("http://", "https://"))
+    assert found.package_base_url.startswith(("http://", "https://"))  # never file:// from afar
     assert all(isinstance(name, str) and len(digest) == 32 for name, digest in found.shards.items())
+
+
+def test_a_remote_repodata_json_cannot_point_packages_at_local_files():
+    body = json.dumps({"info": {"subdir": "linux-64", "base_url": "file:///etc/"},
+                       "packages.conda": {}}).encode()
+    with pytest.raises(ChannelError, match="not an http"):
+        SubdirRepodata.from_bytes(body, channel="https://example.invalid/chan/")
+    local = SubdirRepodata.from_bytes(body, channel="file:///srv/chan/")  # a local channel may
+    assert local.base_url == "file:///etc/"
