@@ -282,6 +282,16 @@ def _read_int(reader: _Reader, entry: dict, key: str, at: tuple) -> int | None:
         raise reader.error(f"`{key}` must be a whole number, not '{raw}'", at + (key,)) from None
 
 
+def _read_text(reader: _Reader, entry: dict, key: str, at: tuple) -> str | None:
+    """A field that holds one piece of text (a hash, a license): a list or a table there would
+    travel into the record and fail far from here (a record is hashed, a hash compared)."""
+    raw = entry.get(key)
+    if isinstance(raw, (list, dict)):
+        raise reader.error(f"`{key}` must be text, not a {'list' if isinstance(raw, list) else 'table'}",
+                           at + (key,))
+    return raw
+
+
 def _read_strings(reader: _Reader, entry: dict, key: str, at: tuple) -> tuple[str, ...]:
     return tuple(str(v) for v in _as_list(reader, entry.get(key), at + (key,)))
 
@@ -327,7 +337,7 @@ def _read_conda_package(reader: _Reader, entry: dict, at: tuple) -> CondaPackage
         noarch=_read_noarch(entry, implied_noarch(kind, derived, subdir, build)),
         fn=str(entry.get("file_name") or derived.file_name or ""),
         url=url_of_location(location) if kind == "conda" else None,
-        channel=_read_channel(entry, derived),
+        channel=_read_channel(reader, entry, derived, at),
         **_read_metadata(reader, entry, at),
     )
     try:  # name, version, build, file name become paths in the cache and conda-meta
@@ -406,14 +416,16 @@ def _read_metadata(reader: _Reader, entry: dict, at: tuple) -> dict[str, Any]:
         constrains=_read_strings(reader, entry, "constrains", at),
         track_features=_read_track_features(entry.get("track_features")),
         timestamp=_read_timestamp(reader, entry, at),
-        md5=entry.get("md5"), sha256=entry.get("sha256"),
+        md5=_read_text(reader, entry, "md5", at), sha256=_read_text(reader, entry, "sha256", at),
         size=_read_int(reader, entry, "size", at),
-        license=entry.get("license"), license_family=entry.get("license_family"),
-        features=entry.get("features"),
-        arch=entry.get("arch"), platform=entry.get("platform"),  # only as written (old v6)
-        legacy_bz2_md5=entry.get("legacy_bz2_md5"),
+        license=_read_text(reader, entry, "license", at),
+        license_family=_read_text(reader, entry, "license_family", at),
+        features=_read_text(reader, entry, "features", at),
+        arch=_read_text(reader, entry, "arch", at),  # arch and platform only as written (old v6)
+        platform=_read_text(reader, entry, "platform", at),
+        legacy_bz2_md5=_read_text(reader, entry, "legacy_bz2_md5", at),
         legacy_bz2_size=_read_int(reader, entry, "legacy_bz2_size", at),
-        python_site_packages_path=entry.get("python_site_packages_path"),
+        python_site_packages_path=_read_text(reader, entry, "python_site_packages_path", at),
     )
 
 
@@ -434,10 +446,10 @@ def _read_track_features(raw: Any) -> tuple[str, ...]:
     return tuple(part for part in re.split(r"[\s,]+", str(raw)) if part)
 
 
-def _read_channel(entry: dict, derived: DerivedFields) -> str | None:
+def _read_channel(reader: _Reader, entry: dict, derived: DerivedFields, at: tuple) -> str | None:
     """The channel with a trailing slash, as rattler's ChannelUrl spells it."""
-    channel = entry["channel"] if "channel" in entry else derived.channel
-    return channel.rstrip("/") + "/" if channel else None
+    channel = _read_text(reader, entry, "channel", at) if "channel" in entry else derived.channel
+    return str(channel).rstrip("/") + "/" if channel else None
 
 
 def _check_location(reader: _Reader, location: str, at: tuple) -> None:

@@ -305,6 +305,10 @@ def test_from_record_needs_a_url():
          "declared twice", 4),
         ("version: 6\nenvironments: {}\npackages:\n- conda: http://[::1/linux-64/a-1-0.conda\n",
          "is not a valid URL", 4),  # an install's urlparse crashed on it
+        ("version: 6\nenvironments: {}\npackages:\n- conda: https://x/linux-64/a-1-0.conda\n"
+         "  sha256: [1]\n", "`sha256` must be text", 5),  # an install compared it, and crashed
+        ("version: 6\nenvironments: {}\npackages:\n- conda: https://x/linux-64/a-1-0.conda\n"
+         "  channel: {a: 1}\n", "`channel` must be text", 5),  # every command crashed
         ("version: 6\nenvironments: {}\npackages:\n- pypi: http://[::1/a-1-py3-none-any.whl\n"
          "  name: a\n", "is not a valid URL", 4),
     ],
