@@ -295,7 +295,8 @@ def _json_entries(body: bytes, url: str) -> list[dict]:
     if not isinstance(page, dict) or not isinstance(page.get("files"), list):
         raise IndexError_("the project page has no 'files' list", where=url,
                           hint="the index sent something else than a PEP 691 page")
-    _check_api_version((page.get("meta") or {}).get("api-version"), url)
+    meta = page.get("meta")
+    _check_api_version(meta.get("api-version") if isinstance(meta, dict) else None, url)
     entries = []
     for item in page["files"]:
         if not isinstance(item, dict):

@@ -5,7 +5,10 @@ Every test runs twice: the index answering PEP 691 JSON, and PEP 503 HTML.
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import example, given, strategies as st
 from packaging.tags import Tag
 from packaging.version import Version
 
@@ -199,3 +202,28 @@ def test_a_link_that_is_not_a_url_is_one_clear_error(page, content_type):
 def test_an_index_url_that_is_not_a_url_is_one_clear_error(tmp_path):
     with pytest.raises(index.IndexError_, match="not a valid URL"):
         index.fetch_project("http://[::1/simple", "x", cache_dir=tmp_path)
+
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20),
+                     st.sampled_from(["x-1.0-py3-none-any.whl", "http://[::1/x", "../x", "sha256=zz",
+                                      ">=3.9", "file:///etc/passwd"]))
+_values = st.recursive(_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=10), inner, max_size=3)), max_leaves=8)
+_GOOD_FILE = {"filename": "x-1.0-py3-none-any.whl", "hashes": {"sha256": "00" * 32},
+              "url": "https://files.example/x-1.0-py3-none-any.whl"}
+_files = st.dictionaries(st.sampled_from(["filename", "url", "hashes", "requires-python", "yanked",
+                                          "core-metadata", "dist-info-metadata"]),
+                         _values, max_size=2).map(lambda bad: {**_GOOD_FILE, **bad})
+
+
+@given(st.fixed_dictionaries({"meta": st.one_of(st.just({"api-version": "1.1"}), _values),
+                              "name": _values,
+                              "files": st.one_of(st.lists(_files, max_size=3), _values)}))
+@example({"meta": "0", "name": None, "files": []})  # was an AttributeError
+def test_any_json_project_page_gives_a_page_or_one_index_error(page):
+    """An index is a stranger: whatever its PEP 691 page holds, the answer is the page's files
+    or one IndexError_ naming the page."""
+    try:
+        index.parse_page(json.dumps(page).encode(), index.JSON_TYPE, "https://pypi.example/simple/x/", "x")
+    except index.IndexError_:
+        pass
