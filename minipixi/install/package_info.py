@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from minipixi.errors import ExtractError
+from minipixi.errors import ExtractError, shorten
 from minipixi.files import UnsafePathError, check_component, check_relative
 from minipixi.install.package import INFO_BYTES_VARIABLE, ExtractLimits, UnsafePackageError
 
@@ -111,7 +111,8 @@ def parse_paths_json(data: dict, where: str = "paths.json") -> list[PathEntry]:
                                      hint=err.hint) from None
         path_type = item.get("path_type", "hardlink")
         placeholder, mode = item.get("prefix_placeholder"), item.get("file_mode")
-        if (path_type not in PATH_TYPES or (mode is not None and mode not in FILE_MODES)
+        if (type(path_type) is not str or path_type not in PATH_TYPES
+                or (mode is not None and (type(mode) is not str or mode not in FILE_MODES))
                 or (placeholder is not None and not (type(placeholder) is str and placeholder))):
             raise _bad_entry(where, i, path, path_type, placeholder, mode)
         append(PathEntry(path, path_type, item.get("sha256"), item.get("size_in_bytes"),
@@ -122,13 +123,13 @@ def parse_paths_json(data: dict, where: str = "paths.json") -> list[PathEntry]:
 
 def _bad_entry(where: str, i: int, path: str, path_type, placeholder, mode) -> ExtractError:
     """Which field of paths.json entry `i` cannot be installed, as an ExtractError."""
-    if path_type not in PATH_TYPES:
-        return _bad_info(where, f"entry {i} ('{path}') has `path_type` {path_type!r}, "
+    if type(path_type) is not str or path_type not in PATH_TYPES:
+        return _bad_info(where, f"entry {i} ('{path}') has `path_type` {shorten(repr(path_type))}, "
                          f"not one of {', '.join(sorted(PATH_TYPES))}")
-    if mode is not None and mode not in FILE_MODES:
-        return _bad_info(where, f"entry {i} ('{path}') has `file_mode` {mode!r}, "
+    if mode is not None and (type(mode) is not str or mode not in FILE_MODES):
+        return _bad_info(where, f"entry {i} ('{path}') has `file_mode` {shorten(repr(mode))}, "
                          f"not 'text' or 'binary'")
-    return _bad_info(where, f"entry {i} ('{path}') has `prefix_placeholder` {placeholder!r}, "
+    return _bad_info(where, f"entry {i} ('{path}') has `prefix_placeholder` {shorten(repr(placeholder))}, "
                      f"not a non-empty string")
 
 

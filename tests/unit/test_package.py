@@ -136,6 +136,14 @@ def test_path_entry_json_round_trip():
     assert package_info.parse_paths_json({"paths": [entry.to_json()]}) == [entry]
 
 
+@pytest.mark.parametrize("field, value", [("path_type", []), ("path_type", {"a": 1}), ("file_mode", ["text"])])
+def test_a_paths_json_field_of_the_wrong_type_is_one_extract_error(field, value):
+    """A list where a word belongs was a TypeError (unhashable) from the set it was looked up in."""
+    entry = {"_path": "bin/x", "path_type": "hardlink", "sha256": "ab" * 32, field: value}
+    with pytest.raises(ExtractError, match=f"`{field}`"):
+        package_info.parse_paths_json({"paths": [entry]})
+
+
 def test_empty_folders_are_dropped_and_required_index_fields_filled(tmp_path):
     src = tmp_path / "src"
     (src / "share/empty").mkdir(parents=True)
