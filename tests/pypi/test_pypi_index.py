@@ -222,8 +222,9 @@ _files = st.dictionaries(st.sampled_from(["filename", "url", "hashes", "requires
 @example({"meta": "0", "name": None, "files": []})  # was an AttributeError
 def test_any_json_project_page_gives_a_page_or_one_index_error(page):
     """An index is a stranger: whatever its PEP 691 page holds, the answer is the page's files
-    or one IndexError_ naming the page."""
+    or one error naming the page (IndexError_, or UnsafePathError for a file name that is not
+    one), never a traceback."""
     try:
         index.parse_page(json.dumps(page).encode(), index.JSON_TYPE, "https://pypi.example/simple/x/", "x")
-    except index.IndexError_:
-        pass
+    except (index.IndexError_, UnsafePathError) as err:
+        assert "pypi.example" in str(err.where)
