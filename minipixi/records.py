@@ -122,7 +122,11 @@ class PackageRecord:
         that holds the package files) gives the record its `url` when the entry has none.
         `md5` and `sha256` become hex text if they came as raw bytes (as in a shard, see
         ``shards.py``). Raises RecordError when name, version or build is missing or has the
-        wrong type, or when a number is not an integer.
+        wrong type, when a number is not an integer, when `depends`/`constrains` are not lists of
+        strings, a checksum is neither text nor bytes, a field kept as text is not text (a list
+        would make the record unhashable) or the entry's own `url` is not one; a timestamp or
+        `track_features` of an impossible type raises what Python raises for it (ValueError,
+        TypeError, OverflowError), which `channel/repodata.records_from_entries` words for the user.
         """
         # A solve builds thousands of records, so the entry's own fields are laid over the
         # defaults in one step, and only the fields that need it are then checked or turned
