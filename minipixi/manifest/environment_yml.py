@@ -63,13 +63,27 @@ def read_environment_yml(path: Path) -> ImportedEnvironment:
     if not isinstance(data, dict):
         raise ManifestError(f"{path} is not a conda environment file", hint="it should be a mapping with 'dependencies'")
     deps, pypi = [], {}
-    for item in data.get("dependencies") or []:
+    for item in _list(data, "dependencies", path):
         if isinstance(item, dict) and "pip" in item:
-            for req in item["pip"] or []:
+            for req in _list(item, "pip", path):
                 match = re.match(r"^\s*([A-Za-z0-9_.\-\[\]]+)\s*(.*)$", str(req))
                 if match:
                     pypi[match.group(1)] = match.group(2).strip() or "*"
         elif isinstance(item, str):
             deps.append(parse_cli_spec(item))
-    channels = [str(c) for c in data.get("channels") or [] if c != "nodefaults"]
-    return ImportedEnvironment(data.get("name"), channels, deps, pypi)
+    channels = [str(c) for c in _list(data, "channels", path) if c != "nodefaults"]
+    name = data.get("name")
+    if name is not None and not isinstance(name, str):
+        raise ManifestError(f"'name' in {path.name} is not text", where=str(path),
+                            hint="write name: my-environment")
+    return ImportedEnvironment(name, channels, deps, pypi)
+
+
+def _list(table: dict, key: str, path: Path) -> list:
+    """`table[key]` when it is a list, [] when it is absent or empty; anything else (a number,
+    a mapping) is a ManifestError naming the file, not a TypeError while walking it."""
+    value = table.get(key) or []
+    if not isinstance(value, list):
+        raise ManifestError(f"'{key}' in {path.name} is not a list", where=str(path),
+                            hint=f"write {key}: followed by one '- item' per line")
+    return value

@@ -181,6 +181,11 @@ def test_reading_a_non_utf8_manifest(ws, capsys):
     (b"a: &a [x, x, x, x, x, x, x, x, x]\n" + b"".join(
         b"%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n" % ((ord("b") + i, ord("b") + i) + (ord("a") + i,) * 9)
         for i in range(9)) + b"name: x\ndependencies:\n  - pip: *j\n", "aliases"),
+    # a number or a mapping where a list belongs was a TypeError while walking it
+    (b"name: x\ndependencies: 5\n", "'dependencies' in environment.yml is not a list"),
+    (b"name: x\nchannels: true\ndependencies: [python]\n", "'channels' in environment.yml is not a list"),
+    (b"name: x\ndependencies:\n  - python\n  - pip: 5\n", "'pip' in environment.yml is not a list"),
+    (b"name: [x]\ndependencies: [python]\n", "'name' in environment.yml is not text"),
 ])
 def test_init_import_of_a_hostile_environment_yml(offline, tmp_path, monkeypatch, capsys, data, needle):
     monkeypatch.chdir(tmp_path)
