@@ -100,8 +100,8 @@ def read_prefix_records(prefix: Path) -> dict[str, PrefixRecord]:
             record = PrefixRecord.from_json(json.loads(path.read_text(encoding="utf-8")))
             for rel in record.files:  # removed one day: each must stay inside the prefix
                 check_relative(rel, what="`files` entry", where=str(path))
-        except (ValueError, KeyError, TypeError, AttributeError, OSError, RecordError,
-                UnsafePathError) as err:
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError,
+                OSError, RecordError, UnsafePathError) as err:  # (json reads Infinity; deep nesting)
             raise InstallError(f"cannot read installed record {path.name}: {err}", where=str(path),
                                hint="delete the prefix and install again") from err
         installed[record.record.name] = record

@@ -390,6 +390,10 @@ def _readpackage_identity(reader: _Reader, entry: dict, location: str, derived: 
     """Name, version, build and subdir: as written, else as the location says."""
     name = entry.get("name") or derived.name
     version = entry.get("version") or derived.version
+    # An archive's file name always says its build: an empty `build` there would be installed
+    # as `name-version-.json` in conda-meta, which no later command can read back. (A v6
+    # source package, at a folder, has none.)
+    build = entry.get("build") or derived.build
     subdir = entry.get("subdir") or derived.subdir or _subdir_of_variants(entry)
     for key, value in (("name", name), ("version", version), ("subdir", subdir)):
         if not value:
@@ -400,7 +404,6 @@ def _readpackage_identity(reader: _Reader, entry: dict, location: str, derived: 
     except VersionError as err:
         raise reader.error(err.message, at + ("version" if "version" in entry else "conda",),
                            hint=REGENERATE_HINT) from None
-    build = entry["build"] if entry.get("build") is not None else derived.build
     return str(name), str(version), str(build or ""), str(subdir)
 
 

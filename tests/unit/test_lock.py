@@ -524,3 +524,13 @@ def test_asking_for_a_missing_environment_says_how_to_fix_it():
     with pytest.raises(LockError, match="no environment 'gpu' \\(it has: default\\)") as info:
         lock.environment("gpu")
     assert "minipixi lock" in info.value.hint
+
+
+def test_an_empty_build_for_an_archive_is_the_one_its_file_name_says():
+    """`build: ''` beside a package archive was taken as written: the install then wrote
+    `conda-meta/a-1-.json`, which every later command refused to read."""
+    url = "https://x/linux-64/a-1-h0_0.conda"
+    lock = parse_lock("version: 6\nenvironments:\n  default:\n    channels: []\n    packages:\n"
+                      f"      linux-64:\n      - conda: {url}\npackages:\n- conda: {url}\n  build: ''\n")
+    (package,) = lock.environments["default"].conda_packages("linux-64")
+    assert package.record.build == "h0_0"
