@@ -158,16 +158,16 @@ class PackageRecord:
         if type(md5) is bytes:  # a shard's raw hash
             values["md5"] = md5.hex()
         elif md5 is not None and type(md5) is not str:
-            raise _not_a_checksum(fn, "md5", md5)
+            raise _broken_entry(fn, f"has 'md5' = {shorten(repr(md5))}, which is not a checksum")
         if type(sha256) is bytes:
             values["sha256"] = sha256.hex()
         elif sha256 is not None and type(sha256) is not str:
-            raise _not_a_checksum(fn, "sha256", sha256)
+            raise _broken_entry(fn, f"has 'sha256' = {shorten(repr(sha256))}, which is not a checksum")
         depends, constrains = values["depends"], values["constrains"]
         if depends and (type(depends) not in _SPEC_LISTS or not all(map(_is_text, depends))):
-            raise _not_a_spec_list(fn, "depends")
+            raise _broken_entry(fn, "has a 'depends' that is not a list of strings")
         if constrains and (type(constrains) not in _SPEC_LISTS or not all(map(_is_text, constrains))):
-            raise _not_a_spec_list(fn, "constrains")
+            raise _broken_entry(fn, "has a 'constrains' that is not a list of strings")
         values["depends"] = tuple(depends) if depends else ()  # (a tuple stays itself)
         values["constrains"] = tuple(constrains) if constrains else ()
         if type(values["build_number"]) is not int:
@@ -355,10 +355,14 @@ def _int_field(fn: str, data: Mapping[str, Any], key: str, *, default: int | Non
         return default
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    raise RecordError(
-        f"repodata record '{fn}' has '{key}' = {shorten(repr(value))}, which is not an integer",
-        hint="the channel's repodata.json is malformed; report it to the channel",
-    )
+    raise _broken_entry(fn, f"has '{key}' = {shorten(repr(value))}, which is not an integer")
+
+
+def _broken_entry(fn: str, what: str) -> RecordError:
+    """The one error for a repodata entry that is not what a channel should send: ``repodata
+    record '<fn>' <what>``, telling the user whose file is broken."""
+    return RecordError(f"repodata record '{fn}' {what}",
+                       hint="the channel's repodata is malformed; report it to the channel")
 
 
 #: ``depends`` and ``constrains`` arrive as a JSON list or a msgpack tuple of spec texts.
@@ -367,21 +371,20 @@ _SPEC_LISTS = frozenset({list, tuple})
 _is_text = str.__instancecheck__
 
 
-def _not_a_spec_list(fn: str, key: str) -> RecordError:
-    return RecordError(f"repodata record '{fn}' has a '{key}' that is not a list of strings",
-                       hint="the channel's repodata is malformed; report it to the channel")
-
-
 _TEXT_OR_NONE = frozenset({str, type(None)})
 _INT_OR_NONE = frozenset({int, type(None)})
+#: The fields a record takes as they come (`url`, `channel` and those it only keeps to write
+#: them back), with the types each may have.
+_TAKEN_AS_IS = {key: _TEXT_OR_NONE for key in ("url", "channel", "license", "license_family",
+                                                 "features", "arch", "platform", "legacy_bz2_md5")}
+_TAKEN_AS_IS["legacy_bz2_size"] = _INT_OR_NONE
 
 
 def _taken_fields_are_plain(values: dict[str, Any]) -> bool:
-    """Are the fields that a record takes as they come (`url`, `channel` and those it only keeps
-    to write them back) text or nothing, and ``legacy_bz2_size`` a whole number or nothing? A
-    record is hashed (it is a set member), downloaded from its url and written to the lock, so
-    a list or a map there would fail far from the channel that sent it. One expression, no
-    loop: it runs for every record a solve reads."""
+    """Are the `_TAKEN_AS_IS` fields of `values` of their types? A record is hashed (it is a set
+    member), downloaded from its url and written to the lock, so a list or a map there would
+    fail far from the channel that sent it. The table written out as one expression, no loop:
+    it runs for every record a solve reads (tests/unit/test_records.py checks the two agree)."""
     return (type(values["url"]) in _TEXT_OR_NONE and type(values["channel"]) in _TEXT_OR_NONE
             and type(values["license"]) in _TEXT_OR_NONE and type(values["license_family"]) in _TEXT_OR_NONE
             and type(values["features"]) in _TEXT_OR_NONE and type(values["arch"]) in _TEXT_OR_NONE
@@ -390,34 +393,18 @@ def _taken_fields_are_plain(values: dict[str, Any]) -> bool:
 
 
 def _refuse_odd_field(fn: str, values: dict[str, Any]) -> None:
-    """Raise RecordError naming the first field `_taken_fields_are_plain` finds wrong."""
-    for key in ("url", "channel", "license", "license_family", "features", "arch", "platform",
-                "legacy_bz2_md5", "legacy_bz2_size"):
-        allowed = _INT_OR_NONE if key == "legacy_bz2_size" else _TEXT_OR_NONE
+    """Raise RecordError naming the first `_TAKEN_AS_IS` field of a type it may not have."""
+    for key, allowed in _TAKEN_AS_IS.items():
         if type(values[key]) not in allowed:
-            kind = "a whole number" if key == "legacy_bz2_size" else "text"
-            raise RecordError(
-                f"repodata record '{fn}' has '{key}' = {shorten(repr(values[key]))}, which is not {kind}",
-                hint="the channel's repodata is malformed; report it to the channel",
-            )
+            kind = "a whole number" if allowed is _INT_OR_NONE else "text"
+            raise _broken_entry(fn, f"has '{key}' = {shorten(repr(values[key]))}, which is not {kind}")
 
 
 def _check_url(fn: str, url: str) -> None:
     """An entry's own `url` must be one the URL parser reads (it is downloaded later)."""
     problem = url_problem(url)
     if problem:
-        raise RecordError(f"repodata record '{fn}' has the url {shorten(repr(url))}, which is not "
-                          f"a valid URL ({problem})",
-                          hint="the channel's repodata is malformed; report it to the channel")
-
-
-def _not_a_checksum(fn: str, key: str, value: Any) -> RecordError:
-    """A checksum that is neither hex text nor raw bytes (as a shard sends them): refused here
-    rather than when the archive is verified."""
-    return RecordError(
-        f"repodata record '{fn}' has '{key}' = {shorten(repr(value))}, which is not a checksum",
-        hint="the channel's repodata is malformed; report it to the channel",
-    )
+        raise _broken_entry(fn, f"has the url {shorten(repr(url))}, which is not a valid URL ({problem})")
 
 
 def _normalize_noarch(value: Any) -> str | None:

@@ -221,3 +221,14 @@ def test_the_plain_name_shortcut_accepts_only_what_the_full_rule_accepts(text):
     the pattern lets through, the full rule must let through too."""
     if _is_plain_name(text):
         assert check_component(text, what="name") == text
+
+
+def test_the_unrolled_check_of_fields_taken_as_is_agrees_with_their_table():
+    """`_taken_fields_are_plain` writes `_TAKEN_AS_IS` out by hand for speed: a field in the
+    table that the expression forgot would let a list into a record unchecked."""
+    from minipixi.records import _FIELD_DEFAULTS, _TAKEN_AS_IS, _taken_fields_are_plain
+
+    assert _taken_fields_are_plain(dict(_FIELD_DEFAULTS))
+    for key, allowed in _TAKEN_AS_IS.items():
+        for wrong in ([1], {"a": 1}, b"x", 1.5, "text" if int in allowed else 1):
+            assert not _taken_fields_are_plain({**_FIELD_DEFAULTS, key: wrong}), (key, wrong)
