@@ -40,7 +40,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from minipixi.errors import ChannelError, RecordError, shorten
 from minipixi.files import url_problem
@@ -469,23 +469,25 @@ def subdir_base_url(channel: str, subdir: str, info: dict, *, source: str) -> st
     base = info.get("base_url")
     if not isinstance(base, str) or not base:
         return default
-    joined = join_url(default, base.rstrip("/") + "/", what="base_url", source=source)
-    if default.startswith(_REMOTE) and not joined.startswith(_REMOTE):
-        raise ChannelError(f"the index's base_url points packages to {shorten(repr(joined))}, "
-                           "not an http(s) URL", where=source,
-                           hint="a remote channel's packages must be remote too; tell the "
-                           "channel's maintainers")
-    return joined
+    return join_url(default, base.rstrip("/") + "/", what="base_url", source=source,
+                    remote=_is_remote(default))
 
 
-_REMOTE = ("http://", "https://")
+def _is_remote(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https")  # (urlsplit lowercases the scheme)
 
 
-def join_url(base: str, reference: str, *, what: str, source: str) -> str:
-    """``urljoin(base, reference)`` for a `reference` read from a channel's index (its `what`)."""
+def join_url(base: str, reference: str, *, what: str, source: str, remote: bool) -> str:
+    """``urljoin(base, reference)`` for a `reference` read from a channel's index (its `what`).
+    With `remote`, the result must be http(s): a remote index must not point at ``file://``."""
     problem = url_problem(reference)
     if problem:
         raise ChannelError(f"the index's {what} {shorten(repr(reference))} is not a URL ({problem})",
                            where=source, hint="the channel's index is corrupt; tell the "
                            "channel's maintainers")
-    return urljoin(base, reference)
+    joined = urljoin(base, reference)
+    if remote and not _is_remote(joined):
+        raise ChannelError(f"the index's {what} points to {shorten(repr(joined))}, not an http(s) URL",
+                           where=source, hint="a remote channel's files must be remote too; tell "
+                           "the channel's maintainers")
+    return joined

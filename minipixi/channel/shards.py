@@ -75,7 +75,6 @@ from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
-from urllib.parse import urlparse
 
 import httpx
 import msgpack  # the format is msgpack: no way around a decoder for it
@@ -133,10 +132,7 @@ def parse_index(data: bytes, *, index_url: str, channel: Channel, subdir: str) -
         raise ChannelError("the shard index's base_url / shards_base_url are not text",
                            where=index_url, hint="the channel serves a broken index")
     shards_url = join_url(index_url, shards_base.rstrip("/") + "/", what="shards_base_url",
-                          source=index_url)
-    if urlparse(shards_url).scheme not in ("http", "https"):
-        raise ChannelError(f"the shard index points shards to '{shards_url}', not an http(s) URL",
-                           where=index_url, hint="the channel serves a broken index")
+                          source=index_url, remote=True)
     return ShardIndex(shards, shards_url, subdir_base_url(channel.url, subdir, {"base_url": base_url},
                                                           source=index_url), index_url)
 # --8<-- [end:index]
