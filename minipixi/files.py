@@ -105,8 +105,6 @@ def check_component(value: object, *, what: str, where: str | None = None) -> st
 # --8<-- [end:check-component]
 
 
-# ---- checking paths against the real folder -----------------------------------------------
-
 def url_problem(url: str) -> str | None:
     """Why Python's URL parser cannot read `url` (an unclosed ``[`` of an IPv6 host, a port that
     is not a number or is out of range), or None when it can. A URL from outside (a manifest, a
@@ -122,6 +120,8 @@ def url_problem(url: str) -> str | None:
         return str(err)
     return None
 
+
+# ---- checking paths against the real folder -----------------------------------------------
 
 def _is_within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
